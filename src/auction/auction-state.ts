@@ -1,0 +1,25 @@
+import type { RankedBid } from './rank.js';
+
+/**
+ * What a ping leaves in the store for its post, which may land on another Gavel process.
+ * Kept small and flat: it is written once per bid answer.
+ */
+export interface AuctionState {
+  /** campaign id */
+  c: string;
+  /** fingerprint of the ping fields */
+  f: string;
+  test: boolean;
+  /** bids from the held winner down, as [buyer, bid micros, bid id] */
+  b: [string, number, string | null][];
+}
+
+export function encodeState(campaign: string, fingerprint: string, test: boolean, bids: readonly RankedBid[]): string {
+  const state: AuctionState = { c: campaign, f: fingerprint, test, b: bids.map((x) => [x.buyer, x.bidMicros, x.bidId ?? null]) };
+  return JSON.stringify(state);
+}
+
+export function decodeState(data: string): { campaign: string; fingerprint: string; test: boolean; bids: RankedBid[] } {
+  const s = JSON.parse(data) as AuctionState;
+  return { campaign: s.c, fingerprint: s.f, test: s.test, bids: s.b.map(([buyer, bidMicros, bidId]) => ({ buyer, bidMicros, bidId: bidId ?? undefined })) };
+}

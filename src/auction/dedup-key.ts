@@ -1,0 +1,21 @@
+import { createHmac } from 'node:crypto';
+import type { Lead } from '../lead/lead-schema.js';
+
+/**
+ * The keyed hash of a lead's identifiers, or null when the lead does not carry all of them yet
+ * (a ping without PII: dedup then happens at the post). Keyed with the server secret, so the
+ * store never holds a phone or email that a dictionary attack could recover. Test leads hash
+ * apart, so test traffic never marks a real consumer as seen.
+ */
+export function dedupDigest(secret: string, campaign: string, fields: readonly string[], lead: Lead, test: boolean): string | null {
+  const h = createHmac('sha256', secret);
+  h.update(campaign);
+  h.update(test ? '\0test' : '\0live');
+  for (const f of fields) {
+    const v = lead[f];
+    if (v === undefined) return null;
+    h.update('\0');
+    h.update(String(v).trim().toLowerCase());
+  }
+  return h.digest('base64url');
+}

@@ -1,0 +1,113 @@
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { toMicros } from '../money.js';
+import { PingReply, PostReply } from './buyer-replies.js';
+import type { Bid, BuyerTransport, Pass, PassKind, PostOutcome } from './transport.js';
+
+export interface HttpBuyerOptions {
+  pingUrl: string;
+  postUrl: string;
+  connections: number;
+  headers: Record<string, string>;
+}
+
+/** A reply is at most this big; a buyer cannot grow Gavel's memory (DESIGN invariant 6). */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+function pass(kind: PassKind, ms: number, reason?: string): Pass {
+  return { kind: 'pass', pass: kind, reason, ms };
+}
+
+function originOf(url: URL): string {
+  return `${url.protocol}//${url.host}`;
+}
+
+/**
+ * The native buyer protocol over HTTP: one undici Pool per buyer origin, keep-alive,
+ * pipelining 1 (a slow reply must not hold the pings queued behind it).
+ */
+export class HttpBuyerTransport implements BuyerTransport {
+  private readonly pingPool: Pool;
+  private readonly postPool: Pool;
+  private readonly pingPath: string;
+  private readonly postPath: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(opts: HttpBuyerOptions) {
+    const ping = new URL(opts.pingUrl);
+    const post = new URL(opts.postUrl);
+    const poolOpts = { connections: opts.connections, pipelining: 1, maxResponseSize: MAX_REPLY_BYTES, keepAliveTimeout: 30_000 };
+    this.pingPool = new Pool(originOf(ping), poolOpts);
+    this.postPool = originOf(post) === originOf(ping) ? this.pingPool : new Pool(originOf(post), poolOpts);
+    this.pingPath = ping.pathname + ping.search;
+    this.postPath = post.pathname + post.search;
+    this.headers = { 'content-type': 'application/json', ...opts.headers };
+  }
+
+  async ping(bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass> {
+    const t0 = performance.now();
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.pingPool.request({
+        path: this.pingPath,
+        method: 'POST',
+        headers: this.headers,
+        body: bodyPrefix + budgetMs + '}',
+        signal,
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch {
+      const ms = performance.now() - t0;
+      return pass(signal.aborted || ms >= budgetMs ? 'TIMEOUT' : 'CONNECT_ERROR', ms);
+    }
+    const ms = performance.now() - t0;
+    // a reply after the buyer's own time is dropped, whatever it says
+    if (ms > budgetMs) return pass('TIMEOUT', ms);
+    if (status < 200 || status >= 300) return pass('HTTP_ERROR', ms, `HTTP ${status}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return pass('BAD_REPLY', ms);
+    }
+    const r = PingReply.safeParse(json);
+    if (!r.success) return pass('BAD_REPLY', ms);
+    if ('pass' in r.data) return pass('NO_BID', ms, r.data.reason);
+    const bidMicros = toMicros(r.data.bid);
+    if (bidMicros <= 0) return pass('NO_BID', ms);
+    return { kind: 'bid', bidMicros, bidId: r.data.bid_id, ms };
+  }
+
+  async post(body: string, budgetMs: number): Promise<PostOutcome> {
+    const t0 = performance.now();
+    const reject = (reason: string): PostOutcome => ({ accepted: false, redirectUrl: undefined, reason, ms: performance.now() - t0 });
+    let status: number;
+    let text: string;
+    const signal = AbortSignal.timeout(Math.max(1, budgetMs));
+    try {
+      const res = await this.postPool.request({ path: this.postPath, method: 'POST', headers: this.headers, body, signal });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch {
+      return reject(signal.aborted ? 'TIMEOUT' : 'CONNECT_ERROR');
+    }
+    if (status < 200 || status >= 300) return reject(`HTTP_ERROR ${status}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return reject('BAD_REPLY');
+    }
+    const r = PostReply.safeParse(json);
+    if (!r.success) return reject('BAD_REPLY');
+    if (!r.data.accepted) return reject(r.data.reason ?? 'REJECTED');
+    return { accepted: true, redirectUrl: r.data.redirect_url, reason: undefined, ms: performance.now() - t0 };
+  }
+
+  async close(): Promise<void> {
+    await this.pingPool.close();
+    if (this.postPool !== this.pingPool) await this.postPool.close();
+  }
+}

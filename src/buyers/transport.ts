@@ -1,0 +1,37 @@
+/** Why a buyer's ping ended without a bid; counted by kind in gavel_buyer_passes_total. */
+export type PassKind = 'NO_BID' | 'TIMEOUT' | 'HTTP_ERROR' | 'BAD_REPLY' | 'CONNECT_ERROR' | 'BELOW_FLOOR';
+
+export interface Bid {
+  kind: 'bid';
+  bidMicros: number;
+  bidId: string | undefined;
+  /** reply time, ms */
+  ms: number;
+}
+export interface Pass {
+  kind: 'pass';
+  pass: PassKind;
+  /** the buyer's own reason, where it gave one */
+  reason: string | undefined;
+  ms: number;
+}
+export interface PostOutcome {
+  accepted: boolean;
+  redirectUrl: string | undefined;
+  /** a reject's reason: the buyer's own where it gave one, else what went wrong (TIMEOUT, HTTP_ERROR, ...) */
+  reason: string | undefined;
+  ms: number;
+}
+
+/**
+ * A way of reaching one buyer. Implementations never throw and never outlive their budget:
+ * every failure is a Pass (or a rejected PostOutcome) with its kind, so an auction can always
+ * be settled. `ping` is called once per auction with the body already serialised but for the
+ * buyer's own `tmax_ms`; `post` only for a winner, with the full lead.
+ */
+export interface BuyerTransport {
+  /** `budgetMs`: the buyer's time, sent to it; a reply after it is a TIMEOUT pass. `signal` aborts the call. */
+  ping(bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass>;
+  post(body: string, budgetMs: number): Promise<PostOutcome>;
+  close(): Promise<void>;
+}

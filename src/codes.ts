@@ -1,0 +1,54 @@
+/**
+ * Every reason code a seller, a buyer or an operator can see, declared once with its HTTP
+ * status and meaning. test/unit/codes.test.ts checks this table against the README's, so
+ * neither drifts. Codes that describe an auction outcome (DUPLICATE, NO_BID, ...) travel with
+ * 200 inside a normal answer; the others are errors in `{"error": {...}}`.
+ */
+export const Codes = {
+  // auction and post outcomes (HTTP 200 answers)
+  NO_BID: { status: 200, message: 'Eligible buyers were pinged but none bid at or above the floor' },
+  NO_ELIGIBLE_BUYER: { status: 200, message: 'No buyer passed the campaign, filters and caps' },
+  DUPLICATE: { status: 200, message: 'A lead with these identifiers was seen within the dedup window' },
+  CAP_REACHED: { status: 200, message: 'Every bidder had reached a cap when its hold was taken' },
+  POST_REJECTED: { status: 200, message: 'Every bidder tried rejected the post (the last reason is given)' },
+  TIMEOUT: { status: 200, message: 'The post deadline passed before a buyer accepted' },
+  // seller errors
+  MALFORMED_BODY: { status: 400, message: 'The body is not valid JSON or msgpack' },
+  INVALID_REQUEST: { status: 400, message: 'The request envelope is missing or has ill-typed fields' },
+  INVALID_LEAD: { status: 400, message: 'The lead does not match the campaign schema' },
+  UNKNOWN_CAMPAIGN: { status: 400, message: 'No such campaign, or this seller may not send to it' },
+  PING_MISMATCH: { status: 400, message: 'The ping fields in the post differ from those of the ping' },
+  UNAUTHORIZED: { status: 401, message: 'Missing or unknown API key' },
+  NOT_FOUND: { status: 404, message: 'No such route' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'The route exists but not for this method' },
+  PING_EXPIRED: { status: 404, message: 'Unknown or expired ping id' },
+  ALREADY_POSTED: { status: 409, message: 'This ping id was already posted' },
+  BODY_TOO_LARGE: { status: 413, message: 'The body is over the size limit' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json or application/msgpack' },
+  // server side
+  INTERNAL: { status: 500, message: 'An unexpected error; it is logged with the request id' },
+  STORE_UNAVAILABLE: { status: 503, message: 'The store did not answer in time' },
+  SHUTTING_DOWN: { status: 503, message: 'This process is draining before exit; retry on another' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type Code = keyof typeof Codes;
+
+/** One problem with one field of a request, as listed in an error's `details`. */
+export interface Detail {
+  path: string;
+  message: string;
+}
+
+/** An error that becomes an HTTP answer with its code; thrown only off the hot path's happy case. */
+export class GavelError extends Error {
+  readonly code: Code;
+  readonly details: Detail[] | undefined;
+  constructor(code: Code, message?: string, details?: Detail[]) {
+    super(message ?? Codes[code].message);
+    this.code = code;
+    this.details = details;
+  }
+  get status(): number {
+    return Codes[this.code].status;
+  }
+}

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { Config, type ConfigData } from './schema.js';
+
+/** Every problem of a config file, each with its path, e.g. `buyers[2].caps.timezone: unknown time zone "America/Chicgo"`. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source}: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
+  }
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out || '(root)';
+}
+
+/** Validate a parsed config object once, with every problem at once. */
+export function parseConfig(raw: unknown, source = 'config'): ConfigData {
+  const r = Config.safeParse(raw);
+  if (!r.success) throw new ConfigError(source, r.error.issues.map((i) => `${pathText(i.path)}: ${i.message}`));
+  return r.data;
+}
+
+/** Read a YAML or JSON file (YAML is a superset of JSON, so one parser reads both). */
+export function loadConfigFile(path: string): ConfigData {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(path, [`cannot read: ${(e as Error).message}`]);
+  }
+  return parseConfig(raw, path);
+}

@@ -1,0 +1,204 @@
+import { performance } from 'node:perf_hooks';
+import { unpack } from 'msgpackr';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { z } from 'zod';
+import type { Exchange } from '../auction/exchange.js';
+import { within } from '../auction/within.js';
+import { GavelError, type Detail } from '../codes.js';
+import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { readBody } from './read-body.js';
+import { errorBody, send, sendError, sendText, type Format, type RequestState } from './respond.js';
+import { LeadsEnvelope, PingEnvelope, PostEnvelope } from './seller-api.js';
+import { UWS_NATIVE, uws } from './uws.js';
+
+export interface FrontParts {
+  runtime: Runtime;
+  exchange: Exchange;
+  store: Store;
+  metrics: Metrics;
+  log: Logger;
+}
+
+type Route = 'ping' | 'post' | 'leads';
+
+function formatOf(contentType: string): Format | null {
+  const semi = contentType.indexOf(';');
+  const media = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  if (media === 'application/json' || media === '') return media === '' ? null : 'json';
+  if (media === 'application/msgpack' || media === 'application/x-msgpack' || media === 'application/vnd.msgpack') return 'msgpack';
+  return null;
+}
+
+function envelopeDetails(error: z.ZodError): Detail[] {
+  return error.issues.map((i) => ({
+    path: i.path.length ? i.path.map(String).join('.') : '(body)',
+    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+  }));
+}
+
+/**
+ * The HTTP front on uWebSockets.js: the seller API, health, readiness and metrics.
+ * Hot-path rules (DESIGN): onAborted before any await, `req` read before the handler
+ * returns, one cork per response, nothing written after an abort.
+ */
+export class HttpFront {
+  private readonly app: TemplatedApp;
+  private listenSocket: us_listen_socket | null = null;
+  private inFlight = 0;
+  private draining = false;
+  private drained: (() => void) | null = null;
+  private readonly maxBody: number;
+
+  constructor(private readonly parts: FrontParts) {
+    this.maxBody = parts.runtime.data.server.max_body_bytes;
+    const app = uws.App();
+    app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
+    app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
+    app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
+    app.get('/health', (res) => sendText(res, this.state(res, 'json'), 200, 'application/json', '{"status":"ok"}'));
+    app.get('/ready', (res) => void this.ready(res));
+    app.get('/metrics', (res) => void this.metrics(res));
+    app.any('/*', (res, req) => {
+      const state = this.state(res, 'json');
+      const url = req.getUrl();
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url === '/health' || url === '/ready' || url === '/metrics';
+      sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
+    });
+    this.app = app;
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
+        this.listenSocket = socket;
+        resolve(uws.us_socket_local_port(socket as never));
+      });
+    });
+  }
+
+  private state(res: HttpResponse, format: Format): RequestState {
+    const state: RequestState = { aborted: false, format, receivedAt: performance.now() };
+    res.onAborted(() => {
+      state.aborted = true;
+    });
+    return state;
+  }
+
+  private seller(res: HttpResponse, req: HttpRequest, route: Route): void {
+    // uWS invalidates req when this function returns: read everything now
+    const auth = req.getHeader('authorization');
+    const contentType = req.getHeader('content-type');
+    const length = req.getHeader('content-length');
+    const format = formatOf(contentType);
+    const state = this.state(res, format ?? 'json');
+    if (this.draining) return sendError(res, state, new GavelError('SHUTTING_DOWN'), true);
+    const seller = auth.startsWith('Bearer ') ? this.parts.runtime.sellersByKey.get(auth.slice(7).trim()) : undefined;
+    if (seller === undefined) return sendError(res, state, new GavelError('UNAUTHORIZED', auth === '' ? 'Missing Authorization: Bearer <api key>' : 'Unknown API key'));
+    if (format === null) return sendError(res, state, new GavelError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not application/json or application/msgpack`));
+    if (length !== '' && Number(length) > this.maxBody) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
+    this.begin();
+    readBody(res, this.maxBody, (body) => {
+      if (body === null) {
+        sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
+        this.end();
+        return;
+      }
+      this.handle(res, state, seller, route, body).finally(() => this.end());
+    });
+  }
+
+  private async handle(res: HttpResponse, state: RequestState, seller: SellerRuntime, route: Route, body: Buffer): Promise<void> {
+    const { exchange, metrics, log } = this.parts;
+    try {
+      let raw: unknown;
+      try {
+        raw = state.format === 'json' ? JSON.parse(body.toString('utf8')) : unpack(body);
+      } catch (e) {
+        throw new GavelError('MALFORMED_BODY', `The body is not valid ${state.format === 'json' ? 'JSON' : 'msgpack'}: ${(e as Error).message}`);
+      }
+      let answer: unknown;
+      if (route === 'ping') {
+        const env = PingEnvelope.safeParse(raw);
+        if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
+        answer = await exchange.ping(seller, env.data, state.receivedAt);
+        metrics.auctionMs.observe({ campaign: env.data.campaign }, performance.now() - state.receivedAt);
+      } else if (route === 'post') {
+        const env = PostEnvelope.safeParse(raw);
+        if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
+        answer = await exchange.post(seller, env.data, state.receivedAt);
+      } else {
+        const env = LeadsEnvelope.safeParse(raw);
+        if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
+        answer = await exchange.directPost(seller, env.data, state.receivedAt);
+      }
+      send(res, state, 200, answer);
+    } catch (e) {
+      if (e instanceof GavelError) return sendError(res, state, e);
+      log.error({ err: e, route, seller: seller.id }, 'unexpected error');
+      send(res, state, 500, errorBody('INTERNAL'));
+    }
+  }
+
+  private async ready(res: HttpResponse): Promise<void> {
+    const state = this.state(res, 'json');
+    let storeOk = true;
+    let storeError: string | undefined;
+    try {
+      await within(this.parts.store.ping(), 500, () => undefined);
+    } catch (e) {
+      storeOk = false;
+      storeError = (e as Error).message;
+    }
+    const ready = storeOk && UWS_NATIVE && !this.draining;
+    send(res, state, ready ? 200 : 503, {
+      ready,
+      store: { kind: this.parts.store.kind, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
+      uws: { native: UWS_NATIVE },
+      draining: this.draining,
+    });
+  }
+
+  private async metrics(res: HttpResponse): Promise<void> {
+    const state = this.state(res, 'json');
+    const text = await this.parts.metrics.registry.metrics();
+    sendText(res, state, 200, this.parts.metrics.registry.contentType, text);
+  }
+
+  private begin(): void {
+    this.inFlight++;
+    this.parts.metrics.inFlight.inc();
+  }
+
+  private end(): void {
+    this.inFlight--;
+    this.parts.metrics.inFlight.dec();
+    if (this.inFlight === 0 && this.drained) this.drained();
+  }
+
+  /** Stop accepting, then wait (up to `ms`) for the requests in flight to be answered. */
+  async drain(ms: number): Promise<boolean> {
+    this.draining = true;
+    if (this.listenSocket) {
+      uws.us_listen_socket_close(this.listenSocket);
+      this.listenSocket = null;
+    }
+    if (this.inFlight === 0) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.drained = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+
+  /** Close every connection still open (keep-alive sockets hold the process otherwise). */
+  close(): void {
+    // present in this build's native binding, missing from its type definitions
+    (this.app as TemplatedApp & { close(): void }).close();
+  }
+}

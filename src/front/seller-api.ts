@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * The seller API's request envelopes. The lead inside is checked afterwards against its
+ * campaign's own compiled schema (src/lead/lead-schema.ts), so the details of both speak of
+ * paths like `lead.zip`.
+ */
+const leadObject = z.record(z.string().max(64), z.unknown()).refine((o) => Object.keys(o).length <= 200, 'at most 200 fields');
+
+export const PingEnvelope = z.strictObject({
+  campaign: z.string().max(64),
+  lead: leadObject,
+  tmax_ms: z.int().min(1).max(60_000).optional(),
+  test: z.boolean().default(false),
+  sub_id: z.string().max(128).optional(),
+});
+export type PingEnvelope = z.infer<typeof PingEnvelope>;
+
+export const PostEnvelope = z.strictObject({
+  ping_id: z.string().min(1).max(128),
+  lead: leadObject,
+});
+export type PostEnvelope = z.infer<typeof PostEnvelope>;
+
+export const LeadsEnvelope = z.strictObject({
+  campaign: z.string().max(64),
+  lead: leadObject,
+  tmax_ms: z.int().min(1).max(60_000).optional(),
+  test: z.boolean().default(false),
+  sub_id: z.string().max(128).optional(),
+});
+export type LeadsEnvelope = z.infer<typeof LeadsEnvelope>;
+
+export type PingAnswer =
+  | { status: 'bid'; ping_id: string; price: number; expires_at: string; bids: number }
+  | { status: 'no_bid'; ping_id: string; reason: 'NO_BID' | 'NO_ELIGIBLE_BUYER' | 'CAP_REACHED' }
+  | { status: 'duplicate'; reason: 'DUPLICATE' };
+
+export type PostAnswer =
+  | { status: 'sold'; lead_id: string; price: number; redirect_url?: string }
+  | { status: 'rejected'; lead_id: string; reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'DUPLICATE' | 'NO_BID' | 'NO_ELIGIBLE_BUYER'; message?: string };

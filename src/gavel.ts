@@ -1,0 +1,83 @@
+import { Exchange } from './auction/exchange.js';
+import { HttpBuyerTransport } from './buyers/http-transport.js';
+import type { BuyerTransport } from './buyers/transport.js';
+import { compileRuntime, type Runtime } from './config/runtime.js';
+import type { ConfigData } from './config/schema.js';
+import { HttpFront } from './front/http-server.js';
+import { UWS_BINARY, UWS_NATIVE } from './front/uws.js';
+import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis-store.js';
+import type { Store } from './store/store.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { createMetrics, type Metrics } from './telemetry/metrics.js';
+
+export interface GavelOptions {
+  config: ConfigData;
+  host?: string;
+  port?: number;
+  /** REDIS_URL; wins over the config's redis block. Neither: the embedded memory store. */
+  redisUrl?: string;
+  /** GAVEL_SECRET; wins over the config's secret */
+  secret?: string;
+  logLevel?: string;
+}
+
+export interface Gavel {
+  port: number;
+  runtime: Runtime;
+  store: Store;
+  metrics: Metrics;
+  log: Logger;
+  /** SIGTERM's path: stop accepting, finish what is in flight, close pools and the store */
+  shutdown(): Promise<void>;
+}
+
+/** Build an exchange from a validated config and start listening. */
+export async function startGavel(opts: GavelOptions): Promise<Gavel> {
+  const redisUrl = opts.redisUrl ?? opts.config.redis?.url;
+  if (redisUrl !== undefined && opts.secret === undefined && opts.config.secret === undefined) {
+    // every process must hash identifiers alike, or dedup across processes silently fails
+    throw new Error('a shared store needs a shared secret: set GAVEL_SECRET or `secret` in the config');
+  }
+  const runtime = compileRuntime(opts.config, opts.secret);
+  const log = createLogger(runtime.piiFields, opts.logLevel);
+  if (!UWS_NATIVE) {
+    log.fatal({ binary: UWS_BINARY }, 'uWebSockets.js NATIVE BINARY NOT LOADED: running on the slow pure-JS fallback; /ready reports not ready');
+  }
+  if (runtime.secretGenerated) log.warn('no secret configured: dedup hashes use a random per-process key (fine for one process, wrong for several)');
+
+  let store: Store;
+  if (redisUrl !== undefined) {
+    const redis = new RedisStore({ url: redisUrl, prefix: opts.config.redis?.prefix ?? 'gavel:' });
+    const ok = await redis.waitReady(5000);
+    if (!ok) log.error({ redis: redisUrl }, 'Redis not reachable yet: answering 503 STORE_UNAVAILABLE until it is');
+    store = redis;
+  } else {
+    store = new MemoryStore();
+  }
+  log.info({ store: store.kind, ...(redisUrl ? { redis: redisUrl.replace(/\/\/[^@]*@/, '//***@') } : {}) },
+    store.kind === 'redis' ? 'store: Redis (shared by every Gavel process on it)' : 'store: EMBEDDED MEMORY (one process only; set REDIS_URL for a shared store)');
+
+  const metrics = createMetrics();
+  const transports = new Map<string, BuyerTransport>();
+  for (const b of runtime.buyers) {
+    transports.set(b.id, new HttpBuyerTransport({ pingUrl: b.config.ping_url, postUrl: b.config.post_url, connections: b.config.connections, headers: b.config.headers }));
+  }
+  const exchange = new Exchange({ runtime, store, transports, metrics, log });
+  const front = new HttpFront({ runtime, exchange, store, metrics, log });
+  const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
+  log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
+
+  let closing: Promise<void> | null = null;
+  const shutdown = () =>
+    (closing ??= (async () => {
+      const drained = await front.drain(runtime.data.server.drain_timeout_ms);
+      if (!drained) log.warn('drain timeout: closing with requests still in flight');
+      front.close();
+      await Promise.all([...transports.values()].map((t) => t.close()));
+      await store.close();
+      log.info('gavel stopped');
+    })());
+
+  return { port, runtime, store, metrics, log, shutdown };
+}

@@ -1,0 +1,23 @@
+/**
+ * Money is integer micro-units inside Gavel (1 unit = 1,000,000 micros), decimals only at
+ * the edges, so no cent is lost to floating point.
+ */
+export const MICROS = 1_000_000;
+
+export function toMicros(amount: number): number {
+  return Math.round(amount * MICROS);
+}
+
+export function fromMicros(micros: number): number {
+  return micros / MICROS;
+}
+
+/** A margin of 0.2 is 200,000 parts per million. */
+export function marginPpm(margin: number): number {
+  return Math.round(margin * MICROS);
+}
+
+/** What the seller is paid for a bid: bid less the margin, rounded down to the micro (BigInt: bid x ppm passes 2^53). */
+export function sellerPrice(bidMicros: number, ppm: number): number {
+  return Number((BigInt(bidMicros) * BigInt(MICROS - ppm)) / BigInt(MICROS));
+}

@@ -1,0 +1,27 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const MS_BUCKETS = [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000, 2500, 5000];
+
+/** One registry per exchange (tests run several in one process). Labels are bounded: buyer ids come from config. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gavel_' });
+  const m = {
+    registry,
+    pings: new Counter({ name: 'gavel_pings_total', help: 'Pings by campaign and outcome', labelNames: ['campaign', 'outcome'], registers: [registry] }),
+    bids: new Counter({ name: 'gavel_bids_total', help: 'Bids received, by buyer', labelNames: ['buyer'], registers: [registry] }),
+    passes: new Counter({ name: 'gavel_buyer_passes_total', help: 'Buyer pings that ended without a bid, by kind', labelNames: ['buyer', 'kind'], registers: [registry] }),
+    timeouts: new Counter({ name: 'gavel_buyer_timeouts_total', help: 'Buyer pings dropped at or after their deadline', labelNames: ['buyer'], registers: [registry] }),
+    posts: new Counter({ name: 'gavel_posts_total', help: 'Posts to buyers, by buyer and result', labelNames: ['buyer', 'result'], registers: [registry] }),
+    sales: new Counter({ name: 'gavel_leads_total', help: 'Seller posts by outcome', labelNames: ['campaign', 'outcome'], registers: [registry] }),
+    duplicates: new Counter({ name: 'gavel_duplicates_total', help: 'Leads caught by dedup', labelNames: ['campaign'], registers: [registry] }),
+    storeErrors: new Counter({ name: 'gavel_store_errors_total', help: 'Store calls that failed or passed their deadline', labelNames: ['op'], registers: [registry] }),
+    auctionMs: new Histogram({ name: 'gavel_auction_duration_ms', help: 'Ping received to answer written, ms', labelNames: ['campaign'], buckets: MS_BUCKETS, registers: [registry] }),
+    buyerMs: new Histogram({ name: 'gavel_buyer_ping_duration_ms', help: 'Buyer ping reply time, ms', labelNames: ['buyer'], buckets: MS_BUCKETS, registers: [registry] }),
+    /** the response margin, measured: from the end of the fan-out to the answer written */
+    settleMs: new Histogram({ name: 'gavel_settle_duration_ms', help: 'End of fan-out to answer written (what response_margin_ms must cover), ms', buckets: [0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34], registers: [registry] }),
+    inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
+  };
+  return m;
+}
+export type Metrics = ReturnType<typeof createMetrics>;
