@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
-import { call, fullLead, pingLead, startExchange, testConfig } from '../support/exchange.js';
+import { call, fullLead, pingLead, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 
 const open: { close(): Promise<void> }[] = [];
 const gavels: Gavel[] = [];
 afterEach(async () => {
-  await Promise.all(gavels.splice(0).map((g) => g.shutdown()));
+  await Promise.all(gavels.splice(0).map(stopExchange));
   await Promise.all(open.splice(0).map((b) => b.close()));
 });
 async function buyer(...args: Parameters<typeof startBuyer>): Promise<TestBuyer> {

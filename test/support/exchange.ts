@@ -93,3 +93,26 @@ export function fullLead(over: Record<string, unknown> = {}): Record<string, unk
 export function pingLead(lead: Record<string, unknown>): Record<string, unknown> {
   return { zip: lead.zip, state: lead.state, age: lead.age };
 }
+
+/** Delete every key under a test's prefix (dedup keys live 30 days otherwise). */
+export async function cleanPrefix(prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, found] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (found.length) await client.del(...found);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Shut an exchange down and remove what it left in Redis. */
+export async function stopExchange(g: Gavel): Promise<void> {
+  const prefix = g.runtime.data.redis?.prefix;
+  await g.shutdown();
+  if (g.store.kind === 'redis' && prefix) await cleanPrefix(prefix);
+}

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { ROOT } from '../../src/paths.js';
+
+export interface GavelProcess {
+  port: number;
+  baseUrl: string;
+  /** warn, error and fatal log lines Gavel wrote (pino JSON) */
+  problems: string[];
+  /** SIGTERM, then wait for the drain; resolves with the exit code */
+  stop(): Promise<number | null>;
+}
+
+export interface GavelProcessOptions {
+  config: ConfigInput;
+  redisUrl?: string;
+  secret?: string;
+  startTimeoutMs?: number;
+}
+
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+const PINO_WARN = 40;
+
+/**
+ * `node dist/src/main.js --config <tmp file> --port 0` in a process of its own. The port comes
+ * from its "gavel listening" log line, so no port is guessed and none can be taken in between.
+ */
+export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProcess> {
+  const file = join(tmpdir(), `gavel-bench-${process.pid}-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(opts.config, null, 2));
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
+  delete env.REDIS_URL;
+  delete env.GAVEL_SECRET;
+  if (opts.redisUrl !== undefined) env.REDIS_URL = opts.redisUrl;
+  if (opts.secret !== undefined) env.GAVEL_SECRET = opts.secret;
+  const child = spawn(process.execPath, [MAIN, '--config', file, '--port', '0', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => rmSync(file, { force: true }));
+  const problems: string[] = [];
+  const stderr: string[] = [];
+  child.stderr.setEncoding('utf8').on('data', (t: string) => stderr.push(t));
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gavel did not start within ${opts.startTimeoutMs ?? 10_000} ms\n${stderr.join('')}`));
+    }, opts.startTimeoutMs ?? 10_000);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`gavel exited (code ${code}) before listening\n${problems.join('\n')}${stderr.join('')}`));
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let entry: { level?: number; msg?: string; port?: number };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        problems.push(line);
+        return;
+      }
+      if ((entry.level ?? 0) >= PINO_WARN) problems.push(line);
+      if (entry.msg === 'gavel listening' && typeof entry.port === 'number') {
+        clearTimeout(timer);
+        const port = entry.port;
+        resolve({
+          port,
+          baseUrl: `http://127.0.0.1:${port}`,
+          problems,
+          stop: () => {
+            if (child.exitCode === null) child.kill('SIGTERM');
+            const hard = setTimeout(() => child.kill('SIGKILL'), 15_000);
+            return exited.finally(() => clearTimeout(hard));
+          },
+        });
+      }
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ROOT } from '../../src/paths.js';
+
+export interface GavelProcess {
+  port: number;
+  child: ChildProcess;
+  /** every log line so far, parsed */
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+/** Write a config to a temp file for a child process. */
+export function writeConfig(config: unknown): string {
+  const path = join(tmpdir(), `gavel-test-${randomBytes(6).toString('hex')}.json`);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+/**
+ * A real, separate Gavel process (the built `dist/src/main.js`, as `npm start` runs it),
+ * resolved once it logs that it listens.
+ */
+export function spawnGavel(configPath: string, env: Record<string, string> = {}): Promise<GavelProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js'), '--config', configPath, '--port', '0', '--host', '127.0.0.1'], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`gavel did not start in 10 s; stderr: ${stderr}`)), 10_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line);
+        } catch {
+          entry = { text: line };
+        }
+        logs.push(entry);
+        if (entry.msg === 'gavel listening') {
+          clearTimeout(timer);
+          resolve({ port: entry.port as number, child, logs, exited });
+        }
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`gavel exited with ${code} before listening; stderr: ${stderr}`));
+    });
+  });
+}
