@@ -26,7 +26,7 @@ export const Codes = {
   BODY_TOO_LARGE: { status: 413, message: 'The body is over the size limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json or application/msgpack' },
   // server side
-  INTERNAL: { status: 500, message: 'An unexpected error; it is logged with the request id' },
+  INTERNAL: { status: 500, message: 'An unexpected error; the server logged it' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store did not answer in time' },
   SHUTTING_DOWN: { status: 503, message: 'This process is draining before exit; retry on another' },
 } as const satisfies Record<string, { status: number; message: string }>;
