@@ -58,8 +58,10 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   log.info({ store: store.kind, ...(redisUrl ? { redis: redisUrl.replace(/\/\/[^@]*@/, '//***@') } : {}) },
     store.kind === 'redis' ? 'store: Redis (shared by every Gavel process on it)' : 'store: EMBEDDED MEMORY (one process only; set REDIS_URL for a shared store)');
 
-  const metrics = createMetrics();
   const transports = new Map<string, BuyerTransport>();
+  const metrics = createMetrics(function* () {
+    for (const [id, t] of transports) yield [id, t.queued()];
+  });
   for (const b of runtime.buyers) {
     transports.set(b.id, new HttpBuyerTransport({ pingUrl: b.config.ping_url, postUrl: b.config.post_url, connections: b.config.connections, headers: b.config.headers }));
   }

@@ -129,22 +129,14 @@ export class Exchange {
     const answerBy = receivedAt + tmax;
     const collectBy = answerBy - this.marginMs;
     const pingId = randomUUID();
-    const outcome = (o: string) => this.metrics.pings.inc({ campaign: c.id, outcome: o });
 
     if (!(await this.dedupPasses(c, lead, env.test, pingId, collectBy - performance.now()))) {
-      outcome('duplicate');
-      return { status: 'duplicate', reason: 'DUPLICATE' };
+      return this.answered(c, seller, env, receivedAt, answerBy, 0, { status: 'duplicate', reason: 'DUPLICATE' });
     }
     const { eligible, ranked } = await this.auction(c, pingId, lead, env.test, collectBy);
     const settleFrom = performance.now();
-    if (eligible === 0) {
-      outcome('no_eligible_buyer');
-      return { status: 'no_bid', ping_id: pingId, reason: 'NO_ELIGIBLE_BUYER' };
-    }
-    if (ranked.length === 0) {
-      outcome('no_bid');
-      return { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' };
-    }
+    if (eligible === 0) return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_ELIGIBLE_BUYER' });
+    if (ranked.length === 0) return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
 
     // hold the best bidder with room; a full cap passes the win down
     const expiresAt = Date.now() + c.pingTtlMs;
@@ -158,18 +150,28 @@ export class Exchange {
         this.storeFailed('hold'),
       );
       if (!held.ok) continue;
-      const candidates = ranked.slice(i);
       await within(
-        this.store.saveAuction(pingId, seller.id, encodeState(c.id, c.schema.pingFingerprint(lead), env.test, candidates), c.pingTtlMs),
+        this.store.saveAuction(pingId, seller.id, encodeState(c.id, c.schema.pingFingerprint(lead), env.test, ranked.slice(i)), c.pingTtlMs),
         answerBy - performance.now() - 1,
         this.storeFailed('save_auction'),
       );
-      outcome('bid');
-      this.metrics.settleMs.observe(performance.now() - settleFrom);
-      return { status: 'bid', ping_id: pingId, price: fromMicros(sellerPrice(bid.bidMicros, c.marginPpm)), expires_at: new Date(expiresAt).toISOString(), bids: ranked.length };
+      const price = fromMicros(sellerPrice(bid.bidMicros, c.marginPpm));
+      return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'bid', ping_id: pingId, price, expires_at: new Date(expiresAt).toISOString(), bids: ranked.length });
     }
-    outcome('cap_reached');
-    return { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' };
+    return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' });
+  }
+
+  /** Every ping answer passes here: outcome counted, the settle time and any lateness measured (what response_margin_ms must cover). */
+  private answered(c: CampaignRuntime, seller: SellerRuntime, env: PingEnvelope, receivedAt: number, answerBy: number, settleFrom: number, answer: PingAnswer): PingAnswer {
+    const now = performance.now();
+    const outcome = answer.status === 'no_bid' ? answer.reason.toLowerCase() : answer.status;
+    this.metrics.pings.inc({ campaign: c.id, outcome });
+    if (settleFrom > 0) this.metrics.settleMs.observe(now - settleFrom);
+    if (now > answerBy) this.metrics.lateAnswers.inc({ campaign: c.id });
+    if (this.log.isLevelEnabled('debug')) {
+      this.log.debug({ campaign: c.id, seller: seller.id, sub_id: env.sub_id, test: env.test, answer, ms: now - receivedAt }, 'ping answered');
+    }
+    return answer;
   }
 
   /** POST /v1/post */

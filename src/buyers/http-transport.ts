@@ -106,6 +106,10 @@ export class HttpBuyerTransport implements BuyerTransport {
     return { accepted: true, redirectUrl: r.data.redirect_url, reason: undefined, ms: performance.now() - t0 };
   }
 
+  queued(): number {
+    return this.pingPool.stats.queued + (this.postPool === this.pingPool ? 0 : this.postPool.stats.queued);
+  }
+
   async close(): Promise<void> {
     await this.pingPool.close();
     if (this.postPool !== this.pingPool) await this.postPool.close();

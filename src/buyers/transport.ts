@@ -33,5 +33,7 @@ export interface BuyerTransport {
   /** `budgetMs`: the buyer's time, sent to it; a reply after it is a TIMEOUT pass. `signal` aborts the call. */
   ping(bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass>;
   post(body: string, budgetMs: number): Promise<PostOutcome>;
+  /** requests waiting for a connection right now */
+  queued(): number;
   close(): Promise<void>;
 }

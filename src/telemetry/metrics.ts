@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 const MS_BUCKETS = [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000, 2500, 5000];
 
 /** One registry per exchange (tests run several in one process). Labels are bounded: buyer ids come from config. */
-export function createMetrics() {
+export function createMetrics(poolQueues: () => Iterable<[string, number]> = () => []) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gavel_' });
   const m = {
@@ -19,7 +19,19 @@ export function createMetrics() {
     auctionMs: new Histogram({ name: 'gavel_auction_duration_ms', help: 'Ping received to answer written, ms', labelNames: ['campaign'], buckets: MS_BUCKETS, registers: [registry] }),
     buyerMs: new Histogram({ name: 'gavel_buyer_ping_duration_ms', help: 'Buyer ping reply time, ms', labelNames: ['buyer'], buckets: MS_BUCKETS, registers: [registry] }),
     /** the response margin, measured: from the end of the fan-out to the answer written */
-    settleMs: new Histogram({ name: 'gavel_settle_duration_ms', help: 'End of fan-out to answer written (what response_margin_ms must cover), ms', buckets: [0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34], registers: [registry] }),
+    settleMs: new Histogram({ name: 'gavel_settle_duration_ms', help: 'End of fan-out to answer ready: rank, hold, save (what response_margin_ms must cover), ms', buckets: [0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34], registers: [registry] }),
+    /** invariant 5's witness: must stay 0 */
+    lateAnswers: new Counter({ name: 'gavel_late_answers_total', help: 'Ping answers ready after received_at + tmax_ms', labelNames: ['campaign'], registers: [registry] }),
+    /** pings waiting for a pooled connection: a warning sign that a buyer's pool is too small or the buyer too slow */
+    poolQueued: new Gauge({
+      name: 'gavel_buyer_pool_queued',
+      help: 'Requests waiting for a free connection in a buyer pool',
+      labelNames: ['buyer'],
+      registers: [registry],
+      collect() {
+        for (const [buyer, queued] of poolQueues()) this.set({ buyer }, queued);
+      },
+    }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
   };
   return m;

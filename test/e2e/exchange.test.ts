@@ -69,6 +69,8 @@ describe('ping and post over HTTP, on the real Redis', () => {
     expect(slow.pings[0]!.body.tmax_ms).toBe(80);
     const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
     expect(metrics).toMatch(/gavel_buyer_timeouts_total\{buyer="slow"\} 5/);
+    expect(metrics).not.toMatch(/gavel_late_answers_total\{[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gavel_buyer_pool_queued\{buyer="slow"\} 0/);
   });
 
   it('a buyer is never given more than the auction has left', async () => {
