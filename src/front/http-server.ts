@@ -100,13 +100,10 @@ export class HttpFront {
     if (seller === undefined) return sendError(res, state, new GavelError('UNAUTHORIZED', auth === '' ? 'Missing Authorization: Bearer <api key>' : 'Unknown API key'));
     if (format === null) return sendError(res, state, new GavelError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not application/json or application/msgpack`));
     if (length !== '' && Number(length) > this.maxBody) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
-    this.begin();
     readBody(res, this.maxBody, (body) => {
-      if (body === null) {
-        sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
-        this.end();
-        return;
-      }
+      if (body === null) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
+      // counted from here: an upload the client abandons never reaches this point, so it cannot hold a drain open
+      this.begin();
       this.handle(res, state, seller, route, body).finally(() => this.end());
     });
   }

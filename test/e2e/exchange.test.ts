@@ -236,6 +236,32 @@ describe('ping and post over HTTP, on the real Redis', () => {
     expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="c",kind="HTTP_ERROR"\} 1/);
   });
 
+  it('whatever buyers answer, the auction settles and the process lives', async () => {
+    const huge = await buyer(() => ({ raw: `{"bid": 99, "pad": "${'x'.repeat(200_000)}"}` }));
+    const array = await buyer(() => ({ body: [{ bid: 50 }] }));
+    const stringy = await buyer(() => ({ body: { bid: '50' } }));
+    const negative = await buyer(() => ({ body: { bid: -5 } }));
+    const good = await buyer(() => ({ body: { bid: 2 } }), () => ({ raw: '{"accepted": "yes"}' }));
+    const g = await exchange(
+      testConfig([
+        { id: 'huge', url: huge.url },
+        { id: 'array', url: array.url },
+        { id: 'stringy', url: stringy.url },
+        { id: 'negative', url: negative.url },
+        { id: 'good', url: good.url },
+      ]),
+    );
+    const lead = fullLead();
+    const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
+    expect(ping.body).toMatchObject({ status: 'bid', bids: 1, price: 1.6 });
+    // a post reply that is not the protocol is a reject, never a sale
+    const post = await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead });
+    expect(post.body).toMatchObject({ status: 'rejected', reason: 'POST_REJECTED', message: 'BAD_REPLY' });
+    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    for (const b of ['array', 'stringy', 'negative']) expect(metrics).toMatch(new RegExp(`gavel_buyer_passes_total\\{buyer="${b}",kind="BAD_REPLY"\\} 1`));
+    expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="huge",kind="(BAD_REPLY|CONNECT_ERROR)"\} 1/);
+  });
+
   it('runs the same on the embedded memory store', async () => {
     const a = await buyer(() => ({ body: { bid: 6 } }));
     const g = await exchange(testConfig([{ id: 'a', url: a.url, caps: { daily: 2 } }]), 'memory');
