@@ -22,13 +22,8 @@ export const PostEnvelope = z.strictObject({
 });
 export type PostEnvelope = z.infer<typeof PostEnvelope>;
 
-export const LeadsEnvelope = z.strictObject({
-  campaign: z.string().max(64),
-  lead: leadObject,
-  tmax_ms: z.int().min(1).max(60_000).optional(),
-  test: z.boolean().default(false),
-  sub_id: z.string().max(128).optional(),
-});
+/** A direct post carries the same envelope as a ping, with the full lead in it. */
+export const LeadsEnvelope = PingEnvelope;
 export type LeadsEnvelope = z.infer<typeof LeadsEnvelope>;
 
 export type PingAnswer =
