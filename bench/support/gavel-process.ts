@@ -9,7 +9,7 @@ import { ROOT } from '../../src/paths.js';
 export interface GavelProcess {
   port: number;
   baseUrl: string;
-  /** warn, error and fatal log lines Gavel wrote (pino JSON) */
+  /** warn, error and fatal log lines Gavel wrote (pino JSON), and anything on its stderr */
   problems: string[];
   /** SIGTERM, then wait for the drain; resolves with the exit code */
   stop(): Promise<number | null>;
@@ -42,7 +42,10 @@ export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProce
   void exited.then(() => rmSync(file, { force: true }));
   const problems: string[] = [];
   const stderr: string[] = [];
-  child.stderr.setEncoding('utf8').on('data', (t: string) => stderr.push(t));
+  child.stderr.setEncoding('utf8').on('data', (t: string) => {
+    stderr.push(t);
+    problems.push(`stderr: ${t.trim()}`);
+  });
 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -51,7 +54,7 @@ export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProce
     }, opts.startTimeoutMs ?? 10_000);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`gavel exited (code ${code}) before listening\n${problems.join('\n')}${stderr.join('')}`));
+      reject(new Error(`gavel exited (code ${code}) before listening\n${problems.join('\n')}`));
     });
     createInterface({ input: child.stdout }).on('line', (line) => {
       let entry: { level?: number; msg?: string; port?: number };

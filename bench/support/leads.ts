@@ -37,6 +37,10 @@ export function formattedPhone(phone: string): string {
   return `+1 (${phone.slice(0, 3)}) ${phone.slice(3, 6)}-${phone.slice(6)}`;
 }
 
+export function pingFieldsOf(lead: FullLead): PingLead {
+  return { zip: lead.zip, state: lead.state, age: lead.age, vehicle_year: lead.vehicle_year };
+}
+
 export function fullLead(i: number): FullLead {
   const first = FIRST[i % FIRST.length]!;
   const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;

@@ -1,0 +1,30 @@
+import type { ConfigInput } from '../../src/config/schema.js';
+import type { BuyerBehaviour, MockBuyer } from '../buyer-fleet.js';
+import { readDemoConfig } from '../support/demo-config.js';
+
+/**
+ * The six buyers of src/config/demo.yaml, each with a character: two steady bidders (caps of
+ * 1000 and 500 a day), one that mostly passes, one that always answers after its deadline,
+ * one that bids high and rejects half its posts, one that bids highest until its cap of 20.
+ */
+export const DEMO_BUYERS: BuyerBehaviour[] = [
+  { id: 'acme', bid: { min: 8, max: 14 }, latencyMs: 8, jitterMs: 4, redirectUrl: 'https://acme.example/thanks' },
+  { id: 'bolt', bid: { min: 6, max: 12 }, latencyMs: 12, jitterMs: 6 },
+  { id: 'cove', bid: { min: 9, max: 16 }, latencyMs: 5, jitterMs: 3, passProbability: 0.75 },
+  { id: 'dune', bid: { min: 18, max: 22 }, lateByMs: 25 },
+  { id: 'echo', bid: { min: 12, max: 20 }, latencyMs: 10, jitterMs: 5, postRejectProbability: 0.5 },
+  { id: 'fern', bid: { min: 16, max: 21 }, latencyMs: 6, jitterMs: 2 },
+];
+
+/** demo.yaml with each buyer's URLs pointed at the fleet; a Redis block when one is given. */
+export function demoConfig(buyers: readonly MockBuyer[], redis?: { url: string; prefix: string }): ConfigInput {
+  const config = readDemoConfig();
+  const byId = new Map(buyers.map((b) => [b.id, b]));
+  config.buyers = config.buyers.map((b) => {
+    const mock = byId.get(b.id);
+    if (mock === undefined) throw new Error(`demo.yaml buyer "${b.id}" has no mock in the fleet`);
+    return { ...b, ping_url: mock.pingUrl, post_url: mock.postUrl };
+  });
+  if (redis !== undefined) config.redis = redis;
+  return config;
+}

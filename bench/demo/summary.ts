@@ -1,0 +1,119 @@
+import type { ConfigData } from '../../src/config/schema.js';
+import type { BuyerCounters } from '../buyer-fleet.js';
+import { percentile } from '../support/percentiles.js';
+import { sumOf, type Sample } from '../support/prom-text.js';
+import { textTable } from '../support/text-table.js';
+import type { Traffic } from './traffic.js';
+
+export interface DemoFacts {
+  config: ConfigData;
+  store: string;
+  concurrency: number;
+  tmaxMs: number;
+  tightTmaxMs: number;
+  traffic: Traffic;
+  fleet: Record<string, BuyerCounters>;
+  metrics: Sample[];
+}
+
+export interface Check {
+  ok: boolean;
+  text: string;
+}
+
+const money = (x: number) => `$${x.toFixed(2)}`;
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+/** What must hold after any demo run, whatever the timing: a failed one means Gavel is broken. */
+export function checks(f: DemoFacts): Check[] {
+  const sold = f.traffic.leads.filter((l) => l.outcome === 'sold').length;
+  const errors = f.traffic.leads.filter((l) => l.outcome === 'error');
+  const buyers = f.config.buyers;
+  const accepted = buyers.reduce((s, b) => s + (f.fleet[b.id]?.postsAccepted ?? 0), 0);
+  const pii = buyers.reduce((s, b) => s + (f.fleet[b.id]?.piiInPings ?? 0), 0);
+  const dups = f.traffic.leads.filter((l) => l.duplicate);
+  // a twin whose ping found no bid never showed Gavel its phone, so it cannot be caught
+  const tested = dups.filter((l) => !(l.phoneAt === 'post' && l.stage === 'ping' && l.outcome === 'unsold'));
+  const caught = tested.filter((l) => l.reason === 'DUPLICATE').length;
+  const mismatched = buyers.filter((b) => sumOf(f.metrics, 'gavel_posts_total', { buyer: b.id, result: 'accepted' }) !== (f.fleet[b.id]?.postsAccepted ?? 0));
+  const capped = buyers.filter((b) => b.caps.daily !== undefined);
+  const overrun = capped.filter((b) => (f.fleet[b.id]?.postsAccepted ?? 0) > b.caps.daily!);
+  return [
+    { ok: sold > 0, text: `leads were sold (${sold})` },
+    { ok: pii === 0, text: `no ping reached a buyer with PII in it (${pii} did)` },
+    { ok: sold === accepted, text: `every sale told to a seller was accepted by a buyer (sold ${sold}, buyers accepted ${accepted})` },
+    { ok: mismatched.length === 0, text: `Gavel's accepted posts match each buyer's own count${mismatched.length ? ` (not for ${mismatched.map((b) => b.id).join(', ')})` : ''}` },
+    { ok: overrun.length === 0, text: `no daily cap overrun (${capped.map((b) => `${b.id} ${f.fleet[b.id]?.postsAccepted ?? 0}/${b.caps.daily}`).join(', ')})` },
+    { ok: caught === tested.length && !dups.some((l) => l.outcome === 'sold'), text: `every duplicate that showed its phone was caught (${caught}/${tested.length}), none sold` },
+    { ok: errors.length === 0, text: `no seller call failed (${errors.length} did${errors.length ? `: ${[...new Set(errors.map((e) => e.reason))].join(', ')}` : ''})` },
+  ];
+}
+
+function outcomesTable(f: DemoFacts): string {
+  const counts = new Map<string, number>();
+  for (const l of f.traffic.leads) {
+    if (l.outcome === 'sold') continue;
+    const key = l.outcome === 'error' ? `error ${l.reason} at ${l.stage}` : `${l.reason} at ${l.stage}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const rows = [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, String(n)]);
+  return rows.length ? textTable(rows, '    ') : '    none';
+}
+
+function buyersTable(f: DemoFacts): string {
+  const m = (name: string, match: Record<string, string>) => String(sumOf(f.metrics, name, match));
+  const rows = [['buyer', 'pings', 'bids', 'passes', 'timeouts', 'wins', 'post rejects', 'cap/day', 'PII seen']];
+  for (const b of f.config.buyers) {
+    const c = f.fleet[b.id];
+    rows.push([
+      b.id,
+      String(c?.pings ?? 0),
+      m('gavel_bids_total', { buyer: b.id }),
+      m('gavel_buyer_passes_total', { buyer: b.id, kind: 'NO_BID' }),
+      m('gavel_buyer_timeouts_total', { buyer: b.id }),
+      m('gavel_posts_total', { buyer: b.id, result: 'accepted' }),
+      m('gavel_posts_total', { buyer: b.id, result: 'rejected' }),
+      b.caps.daily === undefined ? '-' : String(b.caps.daily),
+      String(c?.piiInPings ?? 0),
+    ]);
+  }
+  return textTable(rows);
+}
+
+/** The demo's closing page. */
+export function renderSummary(f: DemoFacts, results: readonly Check[]): string {
+  const leads = f.traffic.leads;
+  const sold = leads.filter((l) => l.outcome === 'sold');
+  const revenue = sold.reduce((s, l) => s + l.price, 0);
+  const byRoute = (route: string) => {
+    const of = leads.filter((l) => l.route === route && !l.duplicate);
+    return `${of.length} (${of.filter((l) => l.outcome === 'sold').length} sold)`;
+  };
+  const dups = leads.filter((l) => l.duplicate).length;
+  const late = f.traffic.pingMs.filter((x) => x > f.tmaxMs).length;
+  const tight = f.traffic.tightMs;
+  const campaign = f.config.campaigns[0]!;
+  return [
+    '',
+    `Gavel demo: ${leads.length} leads in ${(f.traffic.elapsedMs / 1000).toFixed(1)} s, ${f.concurrency} at a time, ${f.config.buyers.length} buyers, ${f.store} store`,
+    '',
+    `  sent        ping then post ${byRoute('ping/post')}, direct post ${byRoute('direct post')}, duplicates ${dups}`,
+    `  sold        ${sold.length} of ${leads.length}; ${sold.filter((l) => l.redirect).length} with a redirect url`,
+    `  paid out    ${money(revenue)} to the seller, ${money(sold.length ? revenue / sold.length : 0)} a sale on average (bid less the ${campaign.margin * 100}% margin)`,
+    `  unsold      ${leads.length - sold.length}, by reason:`,
+    outcomesTable(f),
+    '',
+    `  auction time at the seller (/v1/ping, ${f.traffic.pingMs.length} auctions, tmax ${f.tmaxMs} ms): ` +
+      `p50 ${ms(percentile(f.traffic.pingMs, 0.5))}, p99 ${ms(percentile(f.traffic.pingMs, 0.99))}, max ${ms(percentile(f.traffic.pingMs, 1))}; ${late} later than tmax at the seller`,
+    `  tight deadline (${tight.length} pings with tmax ${f.tightTmaxMs} ms): p50 ${ms(percentile(tight, 0.5))}, p99 ${ms(percentile(tight, 0.99))}, ` +
+      `max ${ms(percentile(tight, 1))}; ${tight.filter((x) => x > f.tightTmaxMs).length} later than tmax at the seller (which shares this process)`,
+    `  Gavel's own count of ping answers later than their tmax: ${sumOf(f.metrics, 'gavel_late_answers_total')}`,
+    `  direct post time (${f.traffic.directMs.length} leads, ping tree and post): p50 ${ms(percentile(f.traffic.directMs, 0.5))}, p99 ${ms(percentile(f.traffic.directMs, 0.99))}`,
+    '',
+    buyersTable(f),
+    '  (pings and PII seen: the buyers\' own counts; the rest: Gavel\'s /metrics)',
+    '',
+    ...results.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.text}`),
+    '',
+  ].join('\n');
+}

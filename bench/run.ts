@@ -1,0 +1,109 @@
+import type { BuyerBehaviour, BuyerCounters } from './buyer-fleet.js';
+import { renderReport, writeReport } from './report.js';
+import { bareRelay } from './scenarios/bare-relay.js';
+import { ping5Buyers } from './scenarios/ping-5-buyers.js';
+import type { LoadSettings, Scenario, ScenarioContext, ScenarioResult } from './scenarios/scenario.js';
+import { benchSettings } from './settings.js';
+import { pingLead } from './support/leads.js';
+import { runLoad } from './support/load.js';
+import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
+import { startRemoteFleet, type RemoteFleet } from './support/remote-fleet.js';
+
+/**
+ * `npm run bench [-- flags]` (bench/settings.ts): the bare relay, then each scenario, against
+ * one buyer fleet in its own process, each server at every load level; the table goes to
+ * stdout and bench/results/latest.md. Exits 1 when a run had errors or a server misbehaved.
+ */
+const BUYERS: BuyerBehaviour[] = [1, 2, 3, 4, 5].map((n) => ({ id: `buyer-${n}`, bid: { min: 5, max: 15 }, latencyMs: 5, jitterMs: 1 }));
+const BUYERS_TEXT = '5 HTTP buyers (node:http, keep-alive) in one process of their own, each answering every ping with a bid after 5 ± 1 ms; no caps';
+const SCENARIOS: Scenario[] = [ping5Buyers];
+
+function totals(counters: Record<string, BuyerCounters>): { pings: number; pii: number; bad: number } {
+  const all = Object.values(counters);
+  return { pings: all.reduce((s, c) => s + c.pings, 0), pii: all.reduce((s, c) => s + c.piiInPings, 0), bad: all.reduce((s, c) => s + c.badRequests, 0) };
+}
+
+/** Start the scenario's server, warm it up, measure it at each level, stop it; the fleet checks what reached the buyers. */
+async function measure(scenario: Scenario, ctx: ScenarioContext, load: LoadSettings, nextBody: () => string, fleet: RemoteFleet): Promise<ScenarioResult[]> {
+  const target = await scenario.start(ctx);
+  const results: ScenarioResult[] = [];
+  try {
+    const base = { url: target.url, path: target.path, headers: target.headers, nextBody };
+    // a cold server's first seconds are what a restart under traffic looks like: not measured, but shown
+    const warmNotes: string[] = [];
+    if (load.warmupS > 0) {
+      await target.mark();
+      const warm = await runLoad({ ...base, connections: load.levels[0]!.connections, durationS: load.warmupS });
+      warmNotes.push(`warm-up from cold (not measured): ${Math.round(warm.perSecond)} pings/s, p99 ${warm.p99.toFixed(2)} ms, ${warm.non2xx} non-2xx, ${warm.errors} errors`);
+      warmNotes.push(...(await target.notes()).map((n) => `warm-up ${n}`));
+    }
+    for (const level of load.levels) {
+      await target.mark();
+      const before = totals(await fleet.counters());
+      const cpuBefore = await target.cpuSeconds();
+      const result = await runLoad({ ...base, connections: level.connections, durationS: level.durationS });
+      const cpuMicrosPerPing = (((await target.cpuSeconds()) - cpuBefore) * 1e6) / Math.max(1, result.ok);
+      const after = totals(await fleet.counters());
+      const notes = await target.notes();
+      notes.push(`buyer pings per 2xx seller ping: ${((after.pings - before.pings) / Math.max(1, result.ok)).toFixed(2)}`);
+      const problems: string[] = [];
+      if (after.pii > before.pii) problems.push(`${after.pii - before.pii} buyer pings carried PII`);
+      if (after.bad > before.bad) problems.push(`${after.bad - before.bad} malformed requests reached the buyers`);
+      if (result.non2xx > 0 || result.errors > 0) problems.push(`${result.non2xx} non-2xx answers, ${result.errors} connection errors (${result.timeouts} timeouts)`);
+      if (results.length === 0) notes.push(...warmNotes);
+      results.push({ name: scenario.name, level, result, cpuMicrosPerPing, notes, problems });
+    }
+  } finally {
+    const problems = await target.stop();
+    results.at(-1)?.problems.push(...problems);
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const { load, out } = benchSettings(args);
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  await assertRedis(redisUrl);
+  const perServerMs = (load.warmupS + load.levels.reduce((s, l) => s + l.durationS, 0)) * 1000 + 20_000;
+  setTimeout(() => {
+    console.error('bench: stuck; giving up');
+    process.exit(2);
+  }, (SCENARIOS.length + 1) * perServerMs).unref();
+
+  const fleet = await startRemoteFleet(BUYERS, { seed: 1 });
+  let lead = 0;
+  const nextBody = () => `{"campaign":"auto","lead":${JSON.stringify(pingLead(lead++))},"tmax_ms":150}`;
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenario of [bareRelay, ...SCENARIOS]) {
+      console.error(`bench: ${scenario.name}: ${load.warmupS} s warm-up, then ${load.levels.map((l) => `${l.durationS} s at ${l.label}`).join(', ')}`);
+      results.push(...(await measure(scenario, { buyers: fleet.buyers, redisUrl }, load, nextBody, fleet)));
+    }
+  } finally {
+    await fleet.close();
+  }
+
+  const text = renderReport({
+    date: new Date(),
+    command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
+    load,
+    buyers: BUYERS_TEXT,
+    baseline: bareRelay.name,
+    results,
+    notes: [`${lead} distinct leads sent in all`],
+  });
+  writeReport(out, text);
+  console.log(text);
+  console.error(`bench: written to ${out}`);
+  const problems = results.flatMap((r) => r.problems.map((p) => `${r.name}, ${r.level.label}: ${p}`));
+  if (problems.length > 0) {
+    console.error(`bench: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

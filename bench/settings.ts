@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from '../src/paths.js';
+import type { LoadSettings } from './scenarios/scenario.js';
+
+export const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--latency-duration S] [--warmup S] [--out FILE]
+  --duration S          throughput run, seconds (default 10; env BENCH_DURATION)
+  --connections N       pings in flight during it (default 32; env BENCH_CONNECTIONS)
+  --latency-duration S  then a run with one ping in flight, seconds; 0 skips it (default 5; env BENCH_LATENCY_DURATION)
+  --warmup S            unmeasured load before, per server (default 2; env BENCH_WARMUP)
+  --out FILE            the markdown report (default bench/results/latest.md)`;
+
+export interface BenchSettings {
+  load: LoadSettings;
+  out: string;
+}
+
+/** The bench's flags, each with an env fallback, checked before anything starts. */
+export function benchSettings(argv: string[]): BenchSettings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      'latency-duration': { type: 'string' },
+      warmup: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const num = (name: string, flag: string | undefined, fallback: number, min: number): number => {
+    const env = `BENCH_${name.toUpperCase().replace('-', '_')}`;
+    const text = flag ?? process.env[env];
+    if (text === undefined || text === '') return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} (${env}): not a number >= ${min}: "${text}"\n${USAGE}`);
+    return n;
+  };
+  const connections = Math.round(num('connections', values.connections, 32, 1));
+  const latencyS = num('latency-duration', values['latency-duration'], 5, 0);
+  const levels = [{ label: `${connections} in flight`, connections, durationS: num('duration', values.duration, 10, 1) }];
+  if (latencyS > 0) levels.push({ label: '1 in flight', connections: 1, durationS: latencyS });
+  return { load: { warmupS: num('warmup', values.warmup, 2, 0), levels }, out: values.out ?? join(ROOT, 'bench', 'results', 'latest.md') };
+}

@@ -1,0 +1,75 @@
+import autocannon from 'autocannon';
+import { percentile } from './percentiles.js';
+
+export interface LoadOptions {
+  url: string;
+  path: string;
+  headers: Record<string, string>;
+  /** the body of the next request; called once per request, so every request can differ */
+  nextBody: () => string;
+  /** requests in flight at all times: each connection sends its next one when the last is answered */
+  connections: number;
+  durationS: number;
+}
+
+export interface LoadResult {
+  /** 2xx answers per second */
+  perSecond: number;
+  ok: number;
+  non2xx: number;
+  /** connection errors, timeouts included */
+  errors: number;
+  timeouts: number;
+  /** answer times of 2xx replies, ms (sub-millisecond; autocannon's own histogram keeps whole ms) */
+  p50: number;
+  p99: number;
+  max: number;
+  durationS: number;
+}
+
+/** One autocannon run against a single POST route, latencies recorded from its response events. */
+export function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let ok = 0;
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: opts.url,
+        connections: opts.connections,
+        duration: opts.durationS,
+        timeout: 5,
+        requests: [
+          {
+            method: 'POST',
+            path: opts.path,
+            headers: opts.headers,
+            setupRequest: (req) => {
+              req.body = opts.nextBody();
+              return req;
+            },
+          },
+        ],
+      },
+      (err, result) => {
+        if (err) return reject(err);
+        const durationS = (result.finish.getTime() - result.start.getTime()) / 1000;
+        resolve({
+          perSecond: ok / durationS,
+          ok,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          p50: percentile(latencies, 0.5),
+          p99: percentile(latencies, 0.99),
+          max: percentile(latencies, 1),
+          durationS,
+        });
+      },
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status < 200 || status >= 300) return;
+      ok++;
+      latencies.push(ms);
+    });
+  });
+}
