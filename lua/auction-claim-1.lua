@@ -1,20 +1,29 @@
 --[[
   Claim the auction of a ping for its one post. The first claim gets the auction's state;
-  the key then lives on for the retention time so a second post is told ALREADY_POSTED.
+  the key then holds a posted marker for the retention time, so a second post is told
+  ALREADY_POSTED rather than PING_EXPIRED.
 
-  KEYS[1]  auction hash                          a:<ping id>   fields: data, seller, posted
+  KEYS[1]  auction key              a:<ping id>   a string, written by the ping with SET PX:
+                                    "L<seller>\n<state>" while live, "P<seller>" once posted
   ARGV[1]  retention after the post (ms)
   ARGV[2]  the seller posting: only the seller that pinged may post
 
-  Returns  {1, data}  claimed: data is the auction state the ping saved
-           {0}        no such ping for this seller, or it expired
-           {-1}       already posted
+  Returns  {1, state}  claimed: the auction state the ping saved
+           {0}         no such ping for this seller, or it expired
+           {-1}        already posted
 ]]
-if redis.call('HGET', KEYS[1], 'seller') ~= ARGV[2] then
+local v = redis.call('GET', KEYS[1])
+if not v then
   return {0}
 end
-if redis.call('HSETNX', KEYS[1], 'posted', '1') == 0 then
+local kind = string.sub(v, 1, 1)
+local nl = string.find(v, '\n', 2, true)
+local seller = (kind == 'L' and nl) and string.sub(v, 2, nl - 1) or string.sub(v, 2)
+if seller ~= ARGV[2] then
+  return {0}
+end
+if kind == 'P' then
   return {-1}
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return {1, redis.call('HGET', KEYS[1], 'data')}
+redis.call('SET', KEYS[1], 'P' .. seller, 'PX', ARGV[1])
+return {1, string.sub(v, nl + 1)}

@@ -37,7 +37,9 @@ export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProce
   delete env.GAVEL_SECRET;
   if (opts.redisUrl !== undefined) env.REDIS_URL = opts.redisUrl;
   if (opts.secret !== undefined) env.GAVEL_SECRET = opts.secret;
-  const child = spawn(process.execPath, [MAIN, '--config', file, '--port', '0', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_GAVEL_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under the bench's load
+  const nodeArgs = (process.env.BENCH_GAVEL_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, '--config', file, '--port', '0', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   void exited.then(() => rmSync(file, { force: true }));
   const problems: string[] = [];

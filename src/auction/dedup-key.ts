@@ -8,14 +8,13 @@ import type { Lead } from '../lead/lead-schema.js';
  * apart, so test traffic never marks a real consumer as seen.
  */
 export function dedupDigest(secret: string, campaign: string, fields: readonly string[], lead: Lead, test: boolean): string | null {
+  for (const f of fields) if (lead[f] === undefined) return null;
   const h = createHmac('sha256', secret);
   h.update(campaign);
   h.update(test ? '\0test' : '\0live');
   for (const f of fields) {
-    const v = lead[f];
-    if (v === undefined) return null;
     h.update('\0');
-    h.update(String(v).trim().toLowerCase());
+    h.update(String(lead[f]).trim().toLowerCase());
   }
   return h.digest('base64url');
 }

@@ -130,6 +130,10 @@ export class Exchange {
     const collectBy = answerBy - this.marginMs;
     const pingId = randomUUID();
 
+    // a deadline that leaves no buyer time to answer is a NO_BID at once: nothing claimed, nothing held
+    if (collectBy - performance.now() < MIN_BUYER_BUDGET_MS) {
+      return this.answered(c, seller, env, receivedAt, answerBy, 0, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
+    }
     if (!(await this.dedupPasses(c, lead, env.test, pingId, collectBy - performance.now()))) {
       return this.answered(c, seller, env, receivedAt, answerBy, 0, { status: 'duplicate', reason: 'DUPLICATE' });
     }
@@ -138,27 +142,30 @@ export class Exchange {
     if (eligible === 0) return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_ELIGIBLE_BUYER' });
     if (ranked.length === 0) return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
 
-    // hold the best bidder with room; a full cap passes the win down
+    // hold the best bidder with room (a full cap passes the win down) and save the auction for
+    // its post; for the best bidder both go out together, one round trip (auto-pipelined)
     const expiresAt = Date.now() + c.pingTtlMs;
-    for (let i = 0; i < ranked.length; i++) {
-      const bid = ranked[i]!;
+    const fingerprint = c.schema.pingFingerprint(lead);
+    const save = (bids: RankedBid[]) =>
+      within(this.store.saveAuction(pingId, seller.id, encodeState(c.id, fingerprint, env.test, bids), c.pingTtlMs), answerBy - performance.now() - 1, this.storeFailed('save_auction'));
+    const hold = (bid: RankedBid) => {
       const buyer = this.buyers.get(bid.buyer)!;
       const now = Date.now();
-      const held = await within(
-        this.store.hold(buyer.id, pingId, bid.bidMicros, capWindows(buyer.caps, now), now, expiresAt + HOLD_SLACK_MS),
-        answerBy - performance.now() - 1,
-        this.storeFailed('hold'),
-      );
-      if (!held.ok) continue;
-      await within(
-        this.store.saveAuction(pingId, seller.id, encodeState(c.id, c.schema.pingFingerprint(lead), env.test, ranked.slice(i)), c.pingTtlMs),
-        answerBy - performance.now() - 1,
-        this.storeFailed('save_auction'),
-      );
-      const price = fromMicros(sellerPrice(bid.bidMicros, c.marginPpm));
-      return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'bid', ping_id: pingId, price, expires_at: new Date(expiresAt).toISOString(), bids: ranked.length });
+      return within(this.store.hold(buyer.id, pingId, bid.bidMicros, capWindows(buyer.caps, now), now, expiresAt + HOLD_SLACK_MS), answerBy - performance.now() - 1, this.storeFailed('hold'));
+    };
+    let [held] = await Promise.all([hold(ranked[0]!), save(ranked)]);
+    let winner = 0;
+    while (!held.ok && ++winner < ranked.length) {
+      held = await hold(ranked[winner]!);
+      if (held.ok) await save(ranked.slice(winner));
     }
-    return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' });
+    if (!held.ok) {
+      // no hold, no bid: the saved auction is emptied so a post of this ping id cannot sell
+      await save([]);
+      return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' });
+    }
+    const price = fromMicros(sellerPrice(ranked[winner]!.bidMicros, c.marginPpm));
+    return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'bid', ping_id: pingId, price, expires_at: new Date(expiresAt).toISOString(), bids: ranked.length });
   }
 
   /** Every ping answer passes here: outcome counted, the settle time and any lateness measured (what response_margin_ms must cover). */
@@ -181,6 +188,7 @@ export class Exchange {
     if (found.kind === 'expired') throw new GavelError('PING_EXPIRED');
     if (found.kind === 'posted') throw new GavelError('ALREADY_POSTED');
     const state = decodeState(found.data);
+    if (state.bids.length === 0) throw new GavelError('PING_EXPIRED', 'This ping had no bid');
     const c = this.runtime.campaigns.get(state.campaign);
     if (c === undefined) throw new GavelError('PING_EXPIRED', 'The campaign of this ping is no longer configured');
     const parsed = c.schema.parseFull(env.lead);
@@ -214,6 +222,7 @@ export class Exchange {
       this.metrics.sales.inc({ campaign: c.id, outcome: reason.toLowerCase() });
       return { status: 'rejected', lead_id: leadId, reason };
     };
+    if (collectBy - performance.now() < MIN_BUYER_BUDGET_MS) return rejected('NO_BID');
     if (!(await this.dedupPasses(c, lead, env.test, leadId, collectBy - performance.now()))) return rejected('DUPLICATE');
     const { eligible, ranked } = await this.auction(c, leadId, lead, env.test, collectBy);
     if (eligible === 0) return rejected('NO_ELIGIBLE_BUYER');

@@ -10,11 +10,15 @@ export interface FanOutResult {
 /** A buyer whose share of the time falls below this is not pinged: it could not answer in time. */
 export const MIN_BUYER_BUDGET_MS = 2;
 
+/** Made once: aborting with a reason of our own spares a DOMException (and its stack) per auction. */
+const DEADLINE_PASSED = new Error('auction deadline passed');
+
 /**
- * Ping every buyer at once and settle when all have answered or the auction's one timer fires,
- * whichever is first. Each buyer is told min(its timeout, time left to `collectBy`); a reply
- * after that is a TIMEOUT pass (judged by the transport), and the timer aborts whatever is
- * still out. `collectBy` is a performance.now() time.
+ * Ping every buyer at once and settle as soon as each has answered or passed its own time.
+ * Each buyer is told min(its timeout, time left to `collectBy`); a reply after that is a
+ * TIMEOUT pass. One timer per auction, armed at the earliest deadline still open and re-armed
+ * past it, so a buyer with a short timeout never holds the auction open for the others' time.
+ * What is still out when the auction settles is aborted. `collectBy` is a performance.now() time.
  */
 export function fanOut(
   buyers: readonly BuyerRuntime[],
@@ -22,42 +26,57 @@ export function fanOut(
   bodyPrefix: string,
   collectBy: number,
 ): Promise<FanOutResult[]> {
-  const now = performance.now();
-  const left = Math.floor(collectBy - now);
+  const start = performance.now();
+  const left = Math.floor(collectBy - start);
   const results: FanOutResult[] = [];
   if (buyers.length === 0 || left < MIN_BUYER_BUDGET_MS) return Promise.resolve(results);
+  const n = buyers.length;
+  const deadlines = new Array<number>(n);
+  const settled = new Array<boolean>(n).fill(false);
   const controller = new AbortController();
   return new Promise((resolve) => {
-    let pending = 0;
-    let done = false;
-    let waitMs = 0;
-    const finish = () => {
-      if (done) return;
-      done = true;
+    let pending = n;
+    let timedOut = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (i: number, result: Bid | Pass) => {
+      settled[i] = true;
+      results.push({ buyer: buyers[i]!, result });
+      if (--pending > 0) return;
       clearTimeout(timer);
-      controller.abort();
+      // calls past their time are still out: free their connections (no abort, no cost, when all answered)
+      if (timedOut > 0) controller.abort(DEADLINE_PASSED);
       resolve(results);
     };
-    for (const buyer of buyers) {
+    const arm = () => {
+      let next = Infinity;
+      for (let i = 0; i < n; i++) if (!settled[i] && deadlines[i]! < next) next = deadlines[i]!;
+      timer = setTimeout(expire, Math.max(0, next - performance.now()));
+    };
+    const expire = () => {
+      const now = performance.now();
+      let any = false;
+      for (let i = 0; i < n; i++) {
+        if (settled[i] || deadlines[i]! > now + 0.5) continue;
+        any = true;
+        timedOut++;
+        settle(i, { kind: 'pass', pass: 'TIMEOUT', reason: undefined, ms: now - start });
+      }
+      if (pending > 0) {
+        if (!any) timer = setTimeout(expire, 1);
+        else arm();
+      }
+    };
+    for (let i = 0; i < n; i++) {
+      const buyer = buyers[i]!;
       const budget = Math.min(buyer.config.timeout_ms, left);
-      if (budget > waitMs) waitMs = budget;
-      pending++;
+      deadlines[i] = start + budget;
       transports
         .get(buyer.id)!
         .ping(bodyPrefix, budget, controller.signal)
         .then((result) => {
-          if (done) return;
-          results.push({ buyer, result });
-          if (--pending === 0) finish();
+          if (!settled[i]) settle(i, result);
         });
     }
-    // one timer per auction: at the latest buyer deadline; late buyers are aborted there
-    const timer = setTimeout(() => {
-      const seen = new Set(results.map((r) => r.buyer.id));
-      for (const buyer of buyers) {
-        if (!seen.has(buyer.id)) results.push({ buyer, result: { kind: 'pass', pass: 'TIMEOUT', reason: undefined, ms: performance.now() - now } });
-      }
-      finish();
-    }, waitMs);
+    arm();
   });
 }

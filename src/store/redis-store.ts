@@ -87,16 +87,16 @@ export class RedisStore implements Store {
   }
 
   async saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void> {
-    const key = keys.auction(pingId);
-    const r = await this.client.multi().hset(key, 'data', data, 'seller', seller).pexpire(key, ttlMs).exec();
-    const failed = r?.find(([err]) => err !== null);
-    if (r === null || failed) throw failed?.[0] ?? new Error('auction save aborted');
+    // one plain SET: the layout is read by auction-claim-1.lua and readAuction below
+    await this.client.set(keys.auction(pingId), `L${seller}\n${data}`, 'PX', ttlMs);
   }
 
   async readAuction(pingId: string, seller: string): Promise<AuctionLookup> {
-    const [data, owner, posted] = await this.client.hmget(keys.auction(pingId), 'data', 'seller', 'posted');
-    if (owner !== seller || data === null) return { kind: 'expired' };
-    return posted === null ? { kind: 'live', data } : { kind: 'posted' };
+    const v = await this.client.get(keys.auction(pingId));
+    if (v === null) return { kind: 'expired' };
+    if (v[0] === 'P') return v.slice(1) === seller ? { kind: 'posted' } : { kind: 'expired' };
+    const nl = v.indexOf('\n');
+    return v.slice(1, nl) === seller ? { kind: 'live', data: v.slice(nl + 1) } : { kind: 'expired' };
   }
 
   async claimAuction(pingId: string, seller: string, retentionMs: number): Promise<ClaimResult> {

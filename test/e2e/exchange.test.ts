@@ -81,6 +81,41 @@ describe('ping and post over HTTP, on the real Redis', () => {
     expect(a.pings[0]!.body.tmax_ms).toBeLessThanOrEqual(60 - g.runtime.data.server.response_margin_ms);
   });
 
+  it('the auction settles as soon as every buyer has answered or passed its own time', async () => {
+    const quick = await buyer(() => ({ body: { bid: 3 }, delayMs: 5 }));
+    const hung = await buyer(() => ({ body: { bid: 50 }, delayMs: 2000 }));
+    const g = await exchange(testConfig([{ id: 'quick', url: quick.url, timeout_ms: 200 }, { id: 'hung', url: hung.url, timeout_ms: 30 }]));
+    const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()), tmax_ms: 500 });
+    expect(ping.body).toMatchObject({ status: 'bid', price: 2.4, bids: 1 });
+    // the hung buyer's 30 ms bound the wait, not the 500 ms deadline nor the quick buyer's 200 ms
+    expect(ping.ms).toBeLessThan(120);
+  });
+
+  it('a deadline too short to ping anyone is NO_BID, not an error', async () => {
+    const a = await buyer(() => ({ body: { bid: 3 } }));
+    const g = await exchange(testConfig([{ id: 'a', url: a.url }]));
+    for (const tmax of [1, 5, g.runtime.data.server.response_margin_ms]) {
+      const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: fullLead(), tmax_ms: tmax });
+      expect(ping.status).toBe(200);
+      expect(ping.body).toMatchObject({ status: 'no_bid', reason: 'NO_BID' });
+      const direct = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead(), tmax_ms: tmax });
+      expect(direct.body).toMatchObject({ status: 'rejected', reason: 'NO_BID' });
+    }
+    expect(a.pings).toHaveLength(0);
+  });
+
+  it('a win that no cap can hold is CAP_REACHED, and its ping id cannot be posted', async () => {
+    const a = await buyer(() => ({ body: { bid: 12 } }));
+    const g = await exchange(testConfig([{ id: 'a', url: a.url, caps: { daily_spend: 10 } }]));
+    const lead = fullLead();
+    const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
+    expect(ping.body).toMatchObject({ status: 'no_bid', reason: 'CAP_REACHED' });
+    const post = await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead });
+    expect(post.status).toBe(404);
+    expect(post.body.error.code).toBe('PING_EXPIRED');
+    expect(a.posts).toHaveLength(0);
+  });
+
   it('tmax_ms is capped by the campaign maximum', async () => {
     const slow = await buyer(() => ({ body: { bid: 3 }, delayMs: 2000 }));
     const g = await exchange(testConfig([{ id: 's', url: slow.url, timeout_ms: 5000 }], { max_tmax_ms: 200 }));
