@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { DEMO_SELLER_KEY, readDemoConfig } from '../support/demo-config.js';
 import { startGavelProcess } from '../support/gavel-process.js';
-import { scrapeMetrics, sumOf, type Sample } from '../support/prom-text.js';
+import { bucketQuantile, scrapeMetrics, sumOf, type Sample } from '../support/prom-text.js';
 import { dropPrefix, uniquePrefix } from '../support/redis-prefix.js';
 import type { Scenario, ScenarioContext, Target } from './scenario.js';
 
@@ -37,6 +37,9 @@ function describe(before: Sample[], after: Sample[], buyers: number): string[] {
     `store errors: ${delta('gavel_store_errors_total')}; answers later than tmax (gavel_late_answers_total): ${delta('gavel_late_answers_total')}`,
     `Gavel's own means: auction ${meanOf('gavel_auction_duration_ms')} ms, buyer reply ${meanOf('gavel_buyer_ping_duration_ms')} ms, ` +
       `settle (fan-out end to answer: rank, hold, save in Redis) ${meanOf('gavel_settle_duration_ms')} ms`,
+    // what server.response_margin_ms must cover: the settle time plus the event loop's lag behind the auction timer
+    `response margin check: settle p99 ${bucketQuantile(before, after, 'gavel_settle_duration_ms', 0.99)} ms, ` +
+      `event loop lag p99 ${(1000 * sumOf(after, 'gavel_nodejs_eventloop_lag_p99_seconds')).toFixed(2)} ms (since start)`,
   ];
 }
 

@@ -36,3 +36,19 @@ export async function scrapeMetrics(baseUrl: string): Promise<Sample[]> {
   if (!res.ok) throw new Error(`GET ${baseUrl}/metrics: HTTP ${res.status}`);
   return parsePromText(await res.text());
 }
+
+/**
+ * The upper bound of the histogram bucket that holds quantile `q` of the observations made
+ * between two scrapes: "p99 <= 5 ms" is what a bucketed histogram can honestly say.
+ */
+export function bucketQuantile(before: readonly Sample[], after: readonly Sample[], histogram: string, q: number): string {
+  const name = `${histogram}_bucket`;
+  const count = (samples: readonly Sample[], le: string) => sumOf(samples, name, { le });
+  const bounds = [...new Set(after.filter((s) => s.name === name).map((s) => s.labels.le!))].sort((a, b) => Number(a) - Number(b));
+  const total = count(after, '+Inf') - count(before, '+Inf');
+  if (total === 0) return 'n/a';
+  for (const le of bounds) {
+    if (count(after, le) - count(before, le) >= q * total) return le === '+Inf' ? `> ${bounds[bounds.length - 2]}` : `<= ${le}`;
+  }
+  return 'n/a';
+}
