@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/telemetry/logger.js';
+
+describe('logs', () => {
+  it('redact every PII field wherever a lead appears in a line', () => {
+    const lines: string[] = [];
+    const log = createLogger(['phone', 'email'], 'info', { write: (s: string) => void lines.push(s) });
+    const lead = { zip: '90210', phone: '5550102000', email: 'ada@example.com' };
+    log.info({ lead }, 'top level');
+    log.info({ post: { lead } }, 'one deep');
+    log.info({ answer: { body: { lead } } }, 'two deep');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      expect(line).not.toMatch(/5550102000|ada@example\.com/);
+      expect(line).toMatch(/90210/);
+      expect(line).toMatch(/\[PII\]/);
+    }
+  });
+});
