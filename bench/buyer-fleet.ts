@@ -35,6 +35,8 @@ export interface BuyerCounters {
   postsRejected: number;
   piiInPings: number;
   badRequests: number;
+  /** TCP connections accepted: a client that keeps its connections alive opens few */
+  connections: number;
 }
 
 export interface MockBuyer {
@@ -63,7 +65,7 @@ export const DEMO_PII_FIELDS = ['first_name', 'last_name', 'phone', 'email'] as 
 const MAX_BODY_BYTES = 1024 * 1024;
 
 function emptyCounters(): BuyerCounters {
-  return { pings: 0, bids: 0, passes: 0, late: 0, postsAccepted: 0, postsRejected: 0, piiInPings: 0, badRequests: 0 };
+  return { pings: 0, bids: 0, passes: 0, late: 0, postsAccepted: 0, postsRejected: 0, piiInPings: 0, badRequests: 0, connections: 0 };
 }
 
 function draw(price: Price, rng: Rng): number {
@@ -189,6 +191,7 @@ export async function startBuyerFleet(behaviours: readonly BuyerBehaviour[], opt
     for (const [i, b] of behaviours.entries()) {
       const buyer = new Buyer(b, piiFields, seed + i * 7919);
       const server = createServer((req, res) => buyer.handle(req, res));
+      server.on('connection', () => buyer.counters.connections++);
       // outlive the client's keep-alive (undici pools keep sockets 30 s) so no ping races a close
       server.keepAliveTimeout = 65_000;
       server.headersTimeout = 66_000;

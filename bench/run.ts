@@ -1,6 +1,7 @@
 import type { BuyerBehaviour, BuyerCounters } from './buyer-fleet.js';
 import { renderReport, writeReport } from './report.js';
 import { bareRelay } from './scenarios/bare-relay.js';
+import { deadlineBound } from './scenarios/deadline-bound.js';
 import { ping5Buyers } from './scenarios/ping-5-buyers.js';
 import type { LoadSettings, Scenario, ScenarioContext, ScenarioResult } from './scenarios/scenario.js';
 import { benchSettings } from './settings.js';
@@ -16,11 +17,32 @@ import { startRemoteFleet, type RemoteFleet } from './support/remote-fleet.js';
  */
 const BUYERS: BuyerBehaviour[] = [1, 2, 3, 4, 5].map((n) => ({ id: `buyer-${n}`, bid: { min: 5, max: 15 }, latencyMs: 5, jitterMs: 1 }));
 const BUYERS_TEXT = '5 HTTP buyers (node:http, keep-alive) in one process of their own, each answering every ping with a bid after 5 ± 1 ms; no caps';
-const SCENARIOS: Scenario[] = [ping5Buyers];
+/** what a ping asks for when its scenario does not say */
+const DEFAULT_TMAX_MS = 150;
 
-function totals(counters: Record<string, BuyerCounters>): { pings: number; pii: number; bad: number } {
+/** The shared buyers, then every scenario's extra buyers once each. */
+function fleetOf(scenarios: readonly Scenario[]): BuyerBehaviour[] {
+  const byId = new Map(BUYERS.map((b) => [b.id, b]));
+  for (const s of scenarios) {
+    for (const b of s.extraBuyers ?? []) {
+      const known = byId.get(b.id);
+      if (known === undefined) byId.set(b.id, b);
+      else if (known !== b && JSON.stringify(known) !== JSON.stringify(b)) throw new Error(`bench: buyer "${b.id}" declared twice with different behaviours (${s.name})`);
+    }
+  }
+  return [...byId.values()];
+}
+
+function describeExtra(b: BuyerBehaviour): string {
+  const price = typeof b.bid === 'number' ? `${b.bid}` : `${b.bid.min} to ${b.bid.max}`;
+  const when = b.lateByMs !== undefined ? `${b.lateByMs} ms after the tmax_ms it is given` : `after ${b.latencyMs ?? 5} ± ${b.jitterMs ?? 0} ms`;
+  return `"${b.id}" (bids ${price}, ${when})`;
+}
+
+function totals(counters: Record<string, BuyerCounters>): { pings: number; pii: number; bad: number; connections: number } {
   const all = Object.values(counters);
-  return { pings: all.reduce((s, c) => s + c.pings, 0), pii: all.reduce((s, c) => s + c.piiInPings, 0), bad: all.reduce((s, c) => s + c.badRequests, 0) };
+  const sum = (pick: (c: BuyerCounters) => number) => all.reduce((s, c) => s + pick(c), 0);
+  return { pings: sum((c) => c.pings), pii: sum((c) => c.piiInPings), bad: sum((c) => c.badRequests), connections: sum((c) => c.connections) };
 }
 
 /** Start the scenario's server, warm it up, measure it at each level, stop it; the fleet checks what reached the buyers. */
@@ -28,12 +50,13 @@ async function measure(scenario: Scenario, ctx: ScenarioContext, load: LoadSetti
   const target = await scenario.start(ctx);
   const results: ScenarioResult[] = [];
   try {
-    const base = { url: target.url, path: target.path, headers: target.headers, nextBody };
+    const base = { url: target.url, path: target.path, headers: target.headers, nextBody, overMs: scenario.tmaxMs };
     // a cold server's first seconds are what a restart under traffic looks like: not measured, but shown
     const warmNotes: string[] = [];
     if (load.warmupS > 0) {
       await target.mark();
       const warm = await runLoad({ ...base, connections: load.levels[0]!.connections, durationS: load.warmupS });
+      await target.quiesce?.();
       warmNotes.push(`warm-up from cold (not measured): ${Math.round(warm.perSecond)} pings/s, p99 ${warm.p99.toFixed(2)} ms, ${warm.non2xx} non-2xx, ${warm.errors} errors`);
       warmNotes.push(...(await target.notes()).map((n) => `warm-up ${n}`));
     }
@@ -42,16 +65,24 @@ async function measure(scenario: Scenario, ctx: ScenarioContext, load: LoadSetti
       const before = totals(await fleet.counters());
       const cpuBefore = await target.cpuSeconds();
       const result = await runLoad({ ...base, connections: level.connections, durationS: level.durationS });
+      await target.quiesce?.();
       const cpuMicrosPerPing = (((await target.cpuSeconds()) - cpuBefore) * 1e6) / Math.max(1, result.ok);
       const after = totals(await fleet.counters());
       const notes = await target.notes();
-      notes.push(`buyer pings per 2xx seller ping: ${((after.pings - before.pings) / Math.max(1, result.ok)).toFixed(2)}`);
+      notes.push(
+        `buyer pings per 2xx seller ping: ${((after.pings - before.pings) / Math.max(1, result.ok)).toFixed(2)}; ` +
+          `connections the buyers accepted: ${after.connections - before.connections}; ` +
+          `the load generator's own event loop lag p99: ${result.clientLagP99.toFixed(2)} ms`,
+      );
+      const answered = result.ok + result.non2xx;
+      const deadline = scenario.tmaxMs !== undefined && target.deadline ? { ...(await target.deadline()), tmaxMs: scenario.tmaxMs, overTmax: result.over, answered } : undefined;
       const problems: string[] = [];
       if (after.pii > before.pii) problems.push(`${after.pii - before.pii} buyer pings carried PII`);
       if (after.bad > before.bad) problems.push(`${after.bad - before.bad} malformed requests reached the buyers`);
-      if (result.non2xx > 0 || result.errors > 0) problems.push(`${result.non2xx} non-2xx answers, ${result.errors} connection errors (${result.timeouts} timeouts)`);
+      // a deadline scenario drives Gavel past what it can answer in time: its 503s are the measurement, in its table
+      if ((result.non2xx > 0 && deadline === undefined) || result.errors > 0) problems.push(`${result.non2xx} non-2xx answers, ${result.errors} connection errors (${result.timeouts} timeouts)`);
       if (results.length === 0) notes.push(...warmNotes);
-      results.push({ name: scenario.name, level, result, cpuMicrosPerPing, notes, problems });
+      results.push({ name: scenario.name, level, result, cpuMicrosPerPing, ...(deadline ? { deadline } : {}), notes, problems });
     }
   } finally {
     const problems = await target.stop();
@@ -62,33 +93,42 @@ async function measure(scenario: Scenario, ctx: ScenarioContext, load: LoadSetti
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const { load, out } = benchSettings(args);
+  const { load, margins, out } = benchSettings(args);
+  const scenarios = [bareRelay, ping5Buyers, ...margins.map(deadlineBound)];
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
   await assertRedis(redisUrl);
   const perServerMs = (load.warmupS + load.levels.reduce((s, l) => s + l.durationS, 0)) * 1000 + 20_000;
   setTimeout(() => {
     console.error('bench: stuck; giving up');
     process.exit(2);
-  }, (SCENARIOS.length + 1) * perServerMs).unref();
+  }, scenarios.length * perServerMs).unref();
 
-  const fleet = await startRemoteFleet(BUYERS, { seed: 1 });
+  const behaviours = fleetOf(scenarios);
+  const fleet = await startRemoteFleet(behaviours, { seed: 1 });
+  const shared = new Set(BUYERS.map((b) => b.id));
+  const buyersOf = (s: Scenario) => {
+    const own = new Set((s.extraBuyers ?? []).map((b) => b.id));
+    return fleet.buyers.filter((b) => shared.has(b.id) || own.has(b.id));
+  };
   let lead = 0;
-  const nextBody = () => `{"campaign":"auto","lead":${JSON.stringify(pingLead(lead++))},"tmax_ms":150}`;
+  const bodyOf = (tmaxMs: number) => () => `{"campaign":"auto","lead":${JSON.stringify(pingLead(lead++))},"tmax_ms":${tmaxMs}}`;
   const results: ScenarioResult[] = [];
   try {
-    for (const scenario of [bareRelay, ...SCENARIOS]) {
+    for (const scenario of scenarios) {
       console.error(`bench: ${scenario.name}: ${load.warmupS} s warm-up, then ${load.levels.map((l) => `${l.durationS} s at ${l.label}`).join(', ')}`);
-      results.push(...(await measure(scenario, { buyers: fleet.buyers, redisUrl }, load, nextBody, fleet)));
+      const ctx = { buyers: buyersOf(scenario), redisUrl };
+      results.push(...(await measure(scenario, ctx, load, bodyOf(scenario.tmaxMs ?? DEFAULT_TMAX_MS), fleet)));
     }
   } finally {
     await fleet.close();
   }
 
+  const extras = behaviours.filter((b) => !shared.has(b.id));
   const text = renderReport({
     date: new Date(),
     command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
     load,
-    buyers: BUYERS_TEXT,
+    buyers: BUYERS_TEXT + (extras.length ? `; only for the scenarios that declare them: ${extras.map(describeExtra).join(', ')}` : ''),
     baseline: bareRelay.name,
     results,
     notes: [`${lead} distinct leads sent in all`],

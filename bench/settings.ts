@@ -1,18 +1,39 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Config } from '../src/config/schema.js';
 import { ROOT } from '../src/paths.js';
 import type { LoadSettings } from './scenarios/scenario.js';
 
-export const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--latency-duration S] [--warmup S] [--out FILE]
+/** The server.response_margin_ms Gavel runs with when its config does not set one. */
+const DEFAULT_MARGIN_MS = Config.shape.server.parse(undefined).response_margin_ms;
+const DEFAULT_MARGINS = [...new Set([Math.max(1, Math.floor(DEFAULT_MARGIN_MS / 2)), DEFAULT_MARGIN_MS])];
+
+export const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--latency-duration S] [--warmup S] [--margins LIST] [--out FILE]
   --duration S          throughput run, seconds (default 10; env BENCH_DURATION)
   --connections N       pings in flight during it (default 32; env BENCH_CONNECTIONS)
   --latency-duration S  then a run with one ping in flight, seconds; 0 skips it (default 5; env BENCH_LATENCY_DURATION)
   --warmup S            unmeasured load before, per server (default 2; env BENCH_WARMUP)
+  --margins LIST        response_margin_ms values the deadline scenario runs Gavel with, one server each, e.g. 2,4,8,16;
+                        "none" skips the scenario (default ${DEFAULT_MARGINS.join(',')}; env BENCH_MARGINS)
   --out FILE            the markdown report (default bench/results/latest.md)`;
 
 export interface BenchSettings {
   load: LoadSettings;
+  /** ascending, distinct */
+  margins: number[];
   out: string;
+}
+
+/** "2,4,8,16" -> [2, 4, 8, 16]; each a margin the config schema accepts. */
+function marginList(text: string | undefined): number[] {
+  if (text === undefined || text === '') return DEFAULT_MARGINS;
+  if (text === 'none') return [];
+  const margins = text.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`--margins (BENCH_MARGINS): "${part}" is not an integer from 1 to 1000\n${USAGE}`);
+    return n;
+  });
+  return [...new Set(margins)].sort((a, b) => a - b);
 }
 
 /** The bench's flags, each with an env fallback, checked before anything starts. */
@@ -24,6 +45,7 @@ export function benchSettings(argv: string[]): BenchSettings {
       connections: { type: 'string' },
       'latency-duration': { type: 'string' },
       warmup: { type: 'string' },
+      margins: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -45,5 +67,9 @@ export function benchSettings(argv: string[]): BenchSettings {
   const latencyS = num('latency-duration', values['latency-duration'], 5, 0);
   const levels = [{ label: `${connections} in flight`, connections, durationS: num('duration', values.duration, 10, 1) }];
   if (latencyS > 0) levels.push({ label: '1 in flight', connections: 1, durationS: latencyS });
-  return { load: { warmupS: num('warmup', values.warmup, 2, 0), levels }, out: values.out ?? join(ROOT, 'bench', 'results', 'latest.md') };
+  return {
+    load: { warmupS: num('warmup', values.warmup, 2, 0), levels },
+    margins: marginList(values.margins ?? process.env.BENCH_MARGINS),
+    out: values.out ?? join(ROOT, 'bench', 'results', 'latest.md'),
+  };
 }

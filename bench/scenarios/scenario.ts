@@ -1,4 +1,4 @@
-import type { MockBuyer } from '../buyer-fleet.js';
+import type { BuyerBehaviour, MockBuyer } from '../buyer-fleet.js';
 import type { LoadResult } from '../support/load.js';
 
 /** One measured run: `connections` pings in flight at all times, for `durationS`. */
@@ -15,10 +15,22 @@ export interface LoadSettings {
   levels: LoadLevel[];
 }
 
-/** What every scenario of `npm run bench` is given: the same fleet and its Redis. */
+/** What a scenario of `npm run bench` is given: the shared fleet (plus its own extra buyers) and the Redis. */
 export interface ScenarioContext {
   buyers: readonly Omit<MockBuyer, 'counters'>[];
   redisUrl: string;
+}
+
+/** Gavel's own count of a run, from its metrics: its witness of invariant 5. */
+export interface DeadlineCount {
+  /** the server.response_margin_ms the server runs with */
+  marginMs: number;
+  /** ping answers Gavel counted (gavel_pings_total) */
+  answers: number;
+  /** of those, answers ready after received_at + tmax_ms (gavel_late_answers_total) */
+  late: number;
+  /** bucket bound of the settle p99 (gavel_settle_duration_ms), e.g. "<= 5" */
+  settleP99: string;
 }
 
 /** A server under test, started by its scenario; the runner drives the load. */
@@ -26,19 +38,38 @@ export interface Target {
   url: string;
   path: string;
   headers: Record<string, string>;
-  /** a measured run starts now: take what `notes` compares against */
+  /** a measured run starts now: take what `notes` and `deadline` compare against */
   mark(): Promise<void>;
+  /** after a run: wait until the server has nothing in flight, so what the run started is counted in it */
+  quiesce?(): Promise<void>;
   /** CPU time (user + system) the server process has used so far, seconds */
   cpuSeconds(): Promise<number>;
   /** what the reader of the table should know about the run since `mark` */
   notes(): Promise<string[]>;
+  /** Gavel's count of answers and late answers since `mark`; servers without a deadline have none */
+  deadline?(): Promise<DeadlineCount>;
   /** stop the server; returns problems that make the figures suspect (a crash, errors it logged) */
   stop(): Promise<string[]>;
 }
 
 export interface Scenario {
   name: string;
+  /**
+   * Buyers only this scenario pings, started in the shared fleet process and given to it after
+   * the shared ones. Scenarios may declare the same buyer (same id, same behaviour): it runs once.
+   */
+  extraBuyers?: readonly BuyerBehaviour[];
+  /** the tmax_ms of every ping this scenario sends; the runner's default when absent */
+  tmaxMs?: number;
   start(ctx: ScenarioContext): Promise<Target>;
+}
+
+/** The deadline of a run, seen from both ends: Gavel's own count and the client's clock. */
+export interface DeadlineFigures extends DeadlineCount {
+  tmaxMs: number;
+  /** answers (of any status) the client waited more than tmaxMs for, of `answered` */
+  overTmax: number;
+  answered: number;
 }
 
 export interface ScenarioResult {
@@ -47,6 +78,8 @@ export interface ScenarioResult {
   result: LoadResult;
   /** the server's CPU time per 2xx ping during the measured run, µs: less noisy than pings/s on a shared box */
   cpuMicrosPerPing: number;
+  /** present for scenarios that set tmaxMs and whose server counts late answers */
+  deadline?: DeadlineFigures;
   notes: string[];
   problems: string[];
 }

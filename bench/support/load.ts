@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { percentile } from './percentiles.js';
 
@@ -10,6 +11,8 @@ export interface LoadOptions {
   /** requests in flight at all times: each connection sends its next one when the last is answered */
   connections: number;
   durationS: number;
+  /** when set, answers (of any status) slower than this are counted in `over` */
+  overMs?: number;
 }
 
 export interface LoadResult {
@@ -24,13 +27,24 @@ export interface LoadResult {
   p50: number;
   p99: number;
   max: number;
+  /** answers of any status slower than `overMs` (0 when it was not set): a late error is late too */
+  over: number;
+  /** the load generator's own event loop lag p99 over the run, ms: every latency above includes it */
+  clientLagP99: number;
   durationS: number;
 }
+
+/** The loop delay monitor's period, taken off its readings (each includes it). */
+const LAG_SAMPLING_MS = 10;
 
 /** One autocannon run against a single POST route, latencies recorded from its response events. */
 export function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
+  const overMs = opts.overMs ?? Infinity;
   let ok = 0;
+  let over = 0;
+  const lag = monitorEventLoopDelay({ resolution: LAG_SAMPLING_MS });
+  lag.enable();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -51,6 +65,7 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
         ],
       },
       (err, result) => {
+        lag.disable();
         if (err) return reject(err);
         const durationS = (result.finish.getTime() - result.start.getTime()) / 1000;
         resolve({
@@ -62,11 +77,14 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
           p50: percentile(latencies, 0.5),
           p99: percentile(latencies, 0.99),
           max: percentile(latencies, 1),
+          over,
+          clientLagP99: Math.max(0, lag.percentile(99) / 1e6 - LAG_SAMPLING_MS),
           durationS,
         });
       },
     );
     instance.on('response', (_client, status, _bytes, ms) => {
+      if (ms > overMs) over++;
       if (status < 200 || status >= 300) return;
       ok++;
       latencies.push(ms);

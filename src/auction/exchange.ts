@@ -119,6 +119,12 @@ export class Exchange {
     return { eligible: buyers.length, ranked: rankHighest(results, c.floorMicros, this.order, this.maxBids) };
   }
 
+  /** When the answer to this ping must have left (performance.now() ms); null for an unknown campaign. */
+  pingDeadline(env: PingEnvelope, receivedAt: number): number | null {
+    const c = this.runtime.campaigns.get(env.campaign);
+    return c === undefined ? null : receivedAt + Math.min(env.tmax_ms ?? c.tmaxMs, c.maxTmaxMs);
+  }
+
   /** POST /v1/ping */
   async ping(seller: SellerRuntime, env: PingEnvelope, receivedAt: number): Promise<PingAnswer> {
     const c = this.campaignFor(seller, env.campaign);
@@ -132,15 +138,15 @@ export class Exchange {
 
     // a deadline that leaves no buyer time to answer is a NO_BID at once: nothing claimed, nothing held
     if (collectBy - performance.now() < MIN_BUYER_BUDGET_MS) {
-      return this.answered(c, seller, env, receivedAt, answerBy, 0, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
+      return this.answered(c, seller, env, receivedAt, 0, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
     }
     if (!(await this.dedupPasses(c, lead, env.test, pingId, collectBy - performance.now()))) {
-      return this.answered(c, seller, env, receivedAt, answerBy, 0, { status: 'duplicate', reason: 'DUPLICATE' });
+      return this.answered(c, seller, env, receivedAt, 0, { status: 'duplicate', reason: 'DUPLICATE' });
     }
     const { eligible, ranked } = await this.auction(c, pingId, lead, env.test, collectBy);
     const settleFrom = performance.now();
-    if (eligible === 0) return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_ELIGIBLE_BUYER' });
-    if (ranked.length === 0) return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
+    if (eligible === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_ELIGIBLE_BUYER' });
+    if (ranked.length === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
 
     // hold the best bidder with room (a full cap passes the win down) and save the auction for
     // its post; for the best bidder both go out together, one round trip (auto-pipelined)
@@ -151,7 +157,12 @@ export class Exchange {
     const hold = (bid: RankedBid) => {
       const buyer = this.buyers.get(bid.buyer)!;
       const now = Date.now();
-      return within(this.store.hold(buyer.id, pingId, bid.bidMicros, capWindows(buyer.caps, now), now, expiresAt + HOLD_SLACK_MS), answerBy - performance.now() - 1, this.storeFailed('hold'));
+      return within(
+        this.store.hold(buyer.id, pingId, bid.bidMicros, capWindows(buyer.caps, now), now, expiresAt + HOLD_SLACK_MS),
+        answerBy - performance.now() - 1,
+        this.storeFailed('hold'),
+        (late) => late.ok && void this.release(buyer.id, pingId),
+      );
     };
     let [held] = await Promise.all([hold(ranked[0]!), save(ranked)]);
     let winner = 0;
@@ -162,19 +173,16 @@ export class Exchange {
     if (!held.ok) {
       // no hold, no bid: the saved auction is emptied so a post of this ping id cannot sell
       await save([]);
-      return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' });
+      return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' });
     }
     const price = fromMicros(sellerPrice(ranked[winner]!.bidMicros, c.marginPpm));
-    return this.answered(c, seller, env, receivedAt, answerBy, settleFrom, { status: 'bid', ping_id: pingId, price, expires_at: new Date(expiresAt).toISOString(), bids: ranked.length });
+    return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'bid', ping_id: pingId, price, expires_at: new Date(expiresAt).toISOString(), bids: ranked.length });
   }
 
-  /** Every ping answer passes here: outcome counted, the settle time and any lateness measured (what response_margin_ms must cover). */
-  private answered(c: CampaignRuntime, seller: SellerRuntime, env: PingEnvelope, receivedAt: number, answerBy: number, settleFrom: number, answer: PingAnswer): PingAnswer {
+  /** Every ping answer passes here: the settle time measured (part of what response_margin_ms must cover). */
+  private answered(c: CampaignRuntime, seller: SellerRuntime, env: PingEnvelope, receivedAt: number, settleFrom: number, answer: PingAnswer): PingAnswer {
     const now = performance.now();
-    const outcome = answer.status === 'no_bid' ? answer.reason.toLowerCase() : answer.status;
-    this.metrics.pings.inc({ campaign: c.id, outcome });
     if (settleFrom > 0) this.metrics.settleMs.observe(now - settleFrom);
-    if (now > answerBy) this.metrics.lateAnswers.inc({ campaign: c.id });
     if (this.log.isLevelEnabled('debug')) {
       this.log.debug({ campaign: c.id, seller: seller.id, sub_id: env.sub_id, test: env.test, answer, ms: now - receivedAt }, 'ping answered');
     }

@@ -3,14 +3,18 @@ import { GavelError } from '../codes.js';
 /**
  * A store call bounded by the time the caller has left: past it, or on any store failure,
  * the caller gets STORE_UNAVAILABLE and the auction answers in time instead of hanging.
- * A write that lands after we gave up is harmless: holds and claims expire by themselves.
+ * A write that lands after we gave up would otherwise stand until it expires (a cap hold for
+ * a minute): `undo` takes back what it did as soon as it lands.
  */
-export function within<T>(call: Promise<T>, ms: number, onFail: () => void): Promise<T> {
+export function within<T>(call: Promise<T>, ms: number, onFail: () => void, undo?: (late: T) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    let gaveUp = false;
     const fail = () => {
+      gaveUp = true;
       onFail();
       reject(new GavelError('STORE_UNAVAILABLE'));
     };
+    if (undo !== undefined) call.then((v) => gaveUp && undo(v), () => undefined);
     if (ms <= 0) {
       call.catch(() => undefined);
       fail();

@@ -109,7 +109,9 @@ export class HttpFront {
   }
 
   private async handle(res: HttpResponse, state: RequestState, seller: SellerRuntime, route: Route, body: Buffer): Promise<void> {
-    const { exchange, metrics, log } = this.parts;
+    const { exchange, log } = this.parts;
+    let ping: PingEnvelope | undefined;
+    let outcome = 'error';
     try {
       let raw: unknown;
       try {
@@ -121,8 +123,10 @@ export class HttpFront {
       if (route === 'ping') {
         const env = PingEnvelope.safeParse(raw);
         if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
-        answer = await exchange.ping(seller, env.data, state.receivedAt);
-        metrics.auctionMs.observe({ campaign: env.data.campaign }, performance.now() - state.receivedAt);
+        ping = env.data;
+        const a = await exchange.ping(seller, ping, state.receivedAt);
+        outcome = a.status === 'no_bid' ? a.reason.toLowerCase() : a.status;
+        answer = a;
       } else if (route === 'post') {
         const env = PostEnvelope.safeParse(raw);
         if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
@@ -134,10 +138,27 @@ export class HttpFront {
       }
       send(res, state, 200, answer);
     } catch (e) {
-      if (e instanceof GavelError) return sendError(res, state, e);
-      log.error({ err: e, route, seller: seller.id }, 'unexpected error');
-      send(res, state, 500, errorBody('INTERNAL'));
+      if (e instanceof GavelError) {
+        outcome = e.code.toLowerCase();
+        sendError(res, state, e);
+      } else {
+        log.error({ err: e, route, seller: seller.id }, 'unexpected error');
+        send(res, state, 500, errorBody('INTERNAL'));
+      }
     }
+    if (ping !== undefined) this.pingWritten(ping, state.receivedAt, outcome);
+  }
+
+  /** Every ping answer, errors included, measured against its deadline once written. */
+  private pingWritten(ping: PingEnvelope, receivedAt: number, outcome: string): void {
+    const { exchange, metrics } = this.parts;
+    const answerBy = exchange.pingDeadline(ping, receivedAt);
+    if (answerBy === null) return; // unknown campaign: an error with no auction and no deadline
+    const now = performance.now();
+    metrics.pings.inc({ campaign: ping.campaign, outcome });
+    metrics.auctionMs.observe({ campaign: ping.campaign }, now - receivedAt);
+    metrics.slackMs.observe(answerBy - now);
+    if (now > answerBy) metrics.lateAnswers.inc({ campaign: ping.campaign });
   }
 
   private async ready(res: HttpResponse): Promise<void> {

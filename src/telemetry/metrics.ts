@@ -21,7 +21,9 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
     /** the response margin, measured: from the end of the fan-out to the answer written */
     settleMs: new Histogram({ name: 'gavel_settle_duration_ms', help: 'End of fan-out to answer ready: rank, hold, save (what response_margin_ms must cover), ms', buckets: [0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34], registers: [registry] }),
     /** invariant 5's witness: must stay 0 */
-    lateAnswers: new Counter({ name: 'gavel_late_answers_total', help: 'Ping answers ready after received_at + tmax_ms', labelNames: ['campaign'], registers: [registry] }),
+    lateAnswers: new Counter({ name: 'gavel_late_answers_total', help: 'Ping answers (errors included) written after received_at + tmax_ms', labelNames: ['campaign'], registers: [registry] }),
+    /** the margin, measured where it is spent: how much time was left when the answer was written */
+    slackMs: new Histogram({ name: 'gavel_deadline_slack_ms', help: 'received_at + tmax_ms minus the time the ping answer was written, ms (negative: late)', buckets: [-20, -5, -1, 0, 1, 2, 4, 8, 16, 32, 64, 128], registers: [registry] }),
     /** pings waiting for a pooled connection: a warning sign that a buyer's pool is too small or the buyer too slow */
     poolQueued: new Gauge({
       name: 'gavel_buyer_pool_queued',

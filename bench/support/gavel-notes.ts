@@ -1,0 +1,54 @@
+import type { DeadlineCount } from '../scenarios/scenario.js';
+import { bucketQuantile, sumOf, type Sample } from './prom-text.js';
+
+/**
+ * prom-client samples the event loop delay with a timer of this period (its default
+ * eventLoopMonitoringPrecision, which Gavel keeps), and each sample includes the period:
+ * an idle loop reads about 10 ms. The lag a timer suffers is what is above it.
+ */
+const LAG_SAMPLING_MS = 10;
+
+function pct(part: number, whole: number): string {
+  return whole === 0 ? '0%' : `${((100 * part) / whole).toFixed(part === whole || part === 0 ? 0 : 2)}%`;
+}
+
+function delta(before: readonly Sample[], after: readonly Sample[], name: string, match: Record<string, string> = {}): number {
+  return sumOf(after, name, match) - sumOf(before, name, match);
+}
+
+/** The event loop lag p99 a scrape reports, ms: prom-client's reading covers the time since the scrape before. */
+export function eventLoopLagP99Ms(scrape: readonly Sample[]): number {
+  return Math.max(0, 1000 * sumOf(scrape, 'gavel_nodejs_eventloop_lag_p99_seconds') - LAG_SAMPLING_MS);
+}
+
+/** Gavel's own count of the run between two scrapes: answers, late answers, settle p99. */
+export function deadlineCount(before: readonly Sample[], after: readonly Sample[], marginMs: number): DeadlineCount {
+  return {
+    marginMs,
+    answers: delta(before, after, 'gavel_pings_total'),
+    late: delta(before, after, 'gavel_late_answers_total'),
+    settleP99: bucketQuantile(before, after, 'gavel_settle_duration_ms', 0.99),
+  };
+}
+
+/** What Gavel's own metrics say of the run between two scrapes. */
+export function gavelNotes(before: readonly Sample[], after: readonly Sample[], lagP99Ms: number): string[] {
+  const d = (name: string, match: Record<string, string> = {}) => delta(before, after, name, match);
+  const labels = (name: string, label: string) => [...new Set(after.filter((s) => s.name === name).map((s) => s.labels[label]!))];
+  const pings = d('gavel_pings_total');
+  // labels seen only during the warm-up have no count in the measured run
+  const counted = (name: string, label: string) => labels(name, label).map((v) => [v, d(name, { [label]: v })] as const).filter(([, n]) => n > 0);
+  const mix = counted('gavel_pings_total', 'outcome').map(([o, n]) => `${o} ${pct(n, pings)}`);
+  const passes = counted('gavel_buyer_passes_total', 'kind').map(([k, n]) => `${k} ${n}`);
+  const meanOf = (histogram: string) => (d(`${histogram}_sum`) / Math.max(1, d(`${histogram}_count`))).toFixed(2);
+  return [
+    `answers Gavel wrote (gavel_pings_total, errors included): ${pings}, ${mix.join(', ') || 'none'}`,
+    `buyer passes by kind: ${passes.join(', ') || 'none'} (of ${d('gavel_buyer_ping_duration_ms_count')} buyer pings); buyer timeouts: ${d('gavel_buyer_timeouts_total')}`,
+    `store errors: ${d('gavel_store_errors_total')}; answers later than tmax (gavel_late_answers_total): ${d('gavel_late_answers_total')}`,
+    `Gavel's own means: auction ${meanOf('gavel_auction_duration_ms')} ms, buyer reply ${meanOf('gavel_buyer_ping_duration_ms')} ms, ` +
+      `settle (fan-out end to answer: rank, hold, save in Redis) ${meanOf('gavel_settle_duration_ms')} ms`,
+    // what server.response_margin_ms must cover: the settle time plus the event loop's lag behind the auction timer
+    `response margin check: settle p99 ${bucketQuantile(before, after, 'gavel_settle_duration_ms', 0.99)} ms, ` +
+      `event loop lag p99 ${lagP99Ms.toFixed(2)} ms, auction p99 ${bucketQuantile(before, after, 'gavel_auction_duration_ms', 0.99)} ms`,
+  ];
+}
