@@ -20,7 +20,7 @@ const LEADS = Number(process.env.DEMO_LEADS ?? 400);
 const CONCURRENCY = Number(process.env.DEMO_CONCURRENCY ?? 8);
 const SEED = Number(process.env.DEMO_SEED ?? Date.now() % 1_000_000);
 const TMAX_MS = 150;
-const TIGHT_TMAX_MS = 15;
+const TIGHT_TMAX_MS = 30;
 const GIVE_UP_MS = 60_000;
 
 async function main(): Promise<number> {
