@@ -12,6 +12,10 @@ export const Codes = {
   CAP_REACHED: { status: 200, message: 'Every bidder had reached a cap when its hold was taken' },
   POST_REJECTED: { status: 200, message: 'Every bidder tried rejected the post (the last reason is given)' },
   TIMEOUT: { status: 200, message: 'The post deadline passed before a buyer accepted' },
+  RESUBMITTED: { status: 200, message: 'The same payload came from this seller within the resubmission window' },
+  // why a buyer was left out of an auction (metrics and logs; NO_ELIGIBLE_BUYER when all were)
+  ALREADY_SOLD_TO_BUYER: { status: 200, message: 'The buyer bought a lead with these identifiers within its dedup window' },
+  PING_RATE: { status: 200, message: 'The buyer was at its ping rate limit' },
   // seller errors
   MALFORMED_BODY: { status: 400, message: 'The body is not valid JSON or msgpack' },
   INVALID_REQUEST: { status: 400, message: 'The request envelope is missing or has ill-typed fields' },
@@ -25,6 +29,7 @@ export const Codes = {
   ALREADY_POSTED: { status: 409, message: 'This ping id was already posted' },
   BODY_TOO_LARGE: { status: 413, message: 'The body is over the size limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json or application/msgpack' },
+  RATE_LIMITED: { status: 429, message: 'The seller is over its rate limit; retry later' },
   // server side
   INTERNAL: { status: 500, message: 'An unexpected error; the server logged it' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store did not answer in time' },

@@ -5,14 +5,13 @@ import { GavelError } from '../codes.js';
 import type { BuyerRuntime, CampaignRuntime, Runtime, SellerRuntime } from '../config/runtime.js';
 import type { Lead } from '../lead/lead-schema.js';
 import { fromMicros, sellerPrice } from '../money.js';
-import { capWindows } from '../store/cap-windows.js';
-import { keys } from '../store/keys.js';
-import type { Store } from '../store/store.js';
+import { judges, limitsAt } from '../store/cap-limits.js';
+import type { Refusal, Store, Verdict } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { LeadsEnvelope, PingAnswer, PingEnvelope, PostAnswer, PostEnvelope } from '../front/seller-api.js';
 import { decodeState, encodeState } from './auction-state.js';
-import { dedupDigest } from './dedup-key.js';
+import { leadDigests, payloadDigest, type LeadDigests } from './dedup-key.js';
 import { fanOut, MIN_BUYER_BUDGET_MS, type FanOutResult } from './fan-out.js';
 import { rankHighest, type RankedBid } from './rank.js';
 import { within } from './within.js';
@@ -21,6 +20,7 @@ import { within } from './within.js';
 const HOLD_SLACK_MS = 5_000;
 /** After its post, a ping id is remembered this long, so a second post is ALREADY_POSTED, not PING_EXPIRED. */
 const POSTED_RETENTION_MS = 24 * 3_600_000;
+const ROOM: Verdict = Object.freeze({ ok: true });
 
 export interface ExchangeParts {
   runtime: Runtime;
@@ -70,26 +70,67 @@ export class Exchange {
     return () => this.metrics.storeErrors.inc({ op });
   }
 
-  /** true when the identifiers pass dedup (or the campaign has none, or the lead lacks them) */
-  private async dedupPasses(c: CampaignRuntime, lead: Lead, test: boolean, owner: string, budgetMs: number): Promise<boolean> {
-    if (c.dedupFields === null) return true;
-    const digest = dedupDigest(this.runtime.secret, c.id, c.dedupFields, lead, test);
-    if (digest === null) return true;
-    const ok = await within(this.store.claimDedup(keys.dedup(c.id, digest), owner, c.dedupWindowMs), budgetMs, this.storeFailed('dedup'));
-    if (!ok) this.metrics.duplicates.inc({ campaign: c.id });
-    return ok;
+  /**
+   * Whether a lead goes on: the seller's gate (rate limit, then the same payload within the
+   * resubmission window), then a claim per dedup rule whose identifiers it carries. The gate
+   * comes first so a refused request never claims a consumer's identifiers. Only a payload
+   * with personal data can be a resubmission: two pings of partial leads alike (same zip,
+   * same age) are usually two consumers.
+   */
+  private async admit(route: string, seller: SellerRuntime, c: CampaignRuntime, env: PingEnvelope, lead: Lead, digests: LeadDigests, owner: string, by: number): Promise<'ok' | 'DUPLICATE' | 'RESUBMITTED'> {
+    const identified = c.schema.piiFields.some((f) => lead[f] !== undefined);
+    if (identified || seller.rate !== null) {
+      const digest = identified ? payloadDigest(this.runtime.secret, route, env) : null;
+      const gate = await within(
+        this.store.gateSeller(seller.id, seller.rate, digest, this.runtime.resubmitWindowMs, Date.now()),
+        by - performance.now(),
+        this.storeFailed('seller_gate'),
+      );
+      if (gate === 'RATE_LIMITED') throw new GavelError('RATE_LIMITED', `Seller ${seller.id} is over its rate limit`);
+      if (gate === 'RESUBMITTED') return 'RESUBMITTED';
+    }
+    return (await this.claim(digests, owner, by)) ? 'ok' : 'DUPLICATE';
   }
 
-  /** buyers of the campaign with room left in every cap window (one pipelined script call each) */
-  private async eligible(c: CampaignRuntime, budgetMs: number): Promise<BuyerRuntime[]> {
-    const now = Date.now();
-    const checks: Promise<boolean>[] = [];
-    for (const b of c.buyers) {
-      const windows = capWindows(b.caps, now);
-      checks.push(windows.length === 0 ? Promise.resolve(false) : this.store.capsFull(b.id, windows, now));
+  /** claim every rule's identifiers for `owner`; false at the first that another lead holds */
+  private async claim(digests: LeadDigests, owner: string, by: number): Promise<boolean> {
+    for (const c of digests.claims) {
+      const ok = await within(this.store.claimDedup(c.scopeKey, c.digests, owner, c.windowMs, Date.now()), by - performance.now(), this.storeFailed('dedup'));
+      if (!ok) return false;
     }
-    const full = await within(Promise.all(checks), budgetMs, this.storeFailed('caps_check'));
-    return c.buyers.filter((_, i) => !full[i]);
+    return true;
+  }
+
+  private leftOut(buyer: string, refusal: Refusal): void {
+    this.metrics.leftOut.inc({ buyer, reason: refusal.reason });
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ buyer, ...refusal }, 'buyer left out');
+  }
+
+  /**
+   * The campaign's buyers that may be pinged: room in every cap window where the counters
+   * already say so, no purchase of this lead, within their ping rate (one script call each,
+   * pipelined). The hold stays the judge when two auctions race for the last room.
+   */
+  private async eligible(c: CampaignRuntime, bought: readonly string[], budgetMs: number): Promise<BuyerRuntime[]> {
+    const now = Date.now();
+    const checks: (Verdict | Promise<Verdict>)[] = [];
+    for (const b of c.buyers) {
+      const rules = b.caps.get(c.id)!;
+      checks.push(judges(rules) || bought.length > 0 ? this.store.checkBuyer(b.id, limitsAt(rules, now), bought, rules.pingRate, now) : ROOM);
+    }
+    const verdicts = await within(Promise.all(checks), budgetMs, this.storeFailed('check_buyer'));
+    const out: BuyerRuntime[] = [];
+    for (let i = 0; i < verdicts.length; i++) {
+      const v = verdicts[i]!;
+      if (v.ok) out.push(c.buyers[i]!);
+      else this.leftOut(c.buyers[i]!.id, v);
+    }
+    return out;
+  }
+
+  private holdFor(buyer: BuyerRuntime, campaign: string, holdId: string, priceMicros: number, bought: readonly string[], expiresAt: number): Promise<Verdict> {
+    const now = Date.now();
+    return this.store.hold(buyer.id, holdId, priceMicros, limitsAt(buyer.caps.get(campaign)!, now), bought, now, expiresAt);
   }
 
   private pingBody(pingId: string, c: CampaignRuntime, lead: Lead, test: boolean): string {
@@ -111,8 +152,8 @@ export class Exchange {
   }
 
   /** ping every eligible buyer and rank the bids; `collectBy` bounds the whole of it */
-  private async auction(c: CampaignRuntime, pingId: string, lead: Lead, test: boolean, collectBy: number): Promise<{ eligible: number; ranked: RankedBid[] }> {
-    const buyers = await this.eligible(c, collectBy - performance.now());
+  private async auction(c: CampaignRuntime, pingId: string, lead: Lead, test: boolean, bought: readonly string[], collectBy: number): Promise<{ eligible: number; ranked: RankedBid[] }> {
+    const buyers = await this.eligible(c, bought, collectBy - performance.now());
     if (buyers.length === 0) return { eligible: 0, ranked: [] };
     const results = await fanOut(buyers, this.transports, this.pingBody(pingId, c, lead, test), collectBy);
     this.count(results, c.floorMicros);
@@ -140,10 +181,14 @@ export class Exchange {
     if (collectBy - performance.now() < MIN_BUYER_BUDGET_MS) {
       return this.answered(c, seller, env, receivedAt, 0, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
     }
-    if (!(await this.dedupPasses(c, lead, env.test, pingId, collectBy - performance.now()))) {
-      return this.answered(c, seller, env, receivedAt, 0, { status: 'duplicate', reason: 'DUPLICATE' });
+    const digests = leadDigests(this.runtime.secret, c.dedup, lead, env.test);
+    const admitted = await this.admit('ping', seller, c, env, lead, digests, pingId, collectBy);
+    if (admitted !== 'ok') {
+      if (admitted === 'DUPLICATE') this.metrics.duplicates.inc({ campaign: c.id });
+      return this.answered(c, seller, env, receivedAt, 0, { status: 'duplicate', reason: admitted });
     }
-    const { eligible, ranked } = await this.auction(c, pingId, lead, env.test, collectBy);
+    const bought = digests.bought.map((b) => b.digest);
+    const { eligible, ranked } = await this.auction(c, pingId, lead, env.test, bought, collectBy);
     const settleFrom = performance.now();
     if (eligible === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_ELIGIBLE_BUYER' });
     if (ranked.length === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
@@ -156,9 +201,8 @@ export class Exchange {
       within(this.store.saveAuction(pingId, seller.id, encodeState(c.id, fingerprint, env.test, bids), c.pingTtlMs), answerBy - performance.now() - 1, this.storeFailed('save_auction'));
     const hold = (bid: RankedBid) => {
       const buyer = this.buyers.get(bid.buyer)!;
-      const now = Date.now();
       return within(
-        this.store.hold(buyer.id, pingId, bid.bidMicros, capWindows(buyer.caps, now), now, expiresAt + HOLD_SLACK_MS),
+        this.holdFor(buyer, c.id, pingId, bid.bidMicros, bought, expiresAt + HOLD_SLACK_MS),
         answerBy - performance.now() - 1,
         this.storeFailed('hold'),
         (late) => late.ok && void this.release(buyer.id, pingId),
@@ -167,9 +211,11 @@ export class Exchange {
     let [held] = await Promise.all([hold(ranked[0]!), save(ranked)]);
     let winner = 0;
     while (!held.ok && ++winner < ranked.length) {
+      this.leftOut(ranked[winner - 1]!.buyer, held);
       held = await hold(ranked[winner]!);
       if (held.ok) await save(ranked.slice(winner));
     }
+    if (!held.ok) this.leftOut(ranked[winner - 1]!.buyer, held);
     if (!held.ok) {
       // no hold, no bid: the saved auction is emptied so a post of this ping id cannot sell
       await save([]);
@@ -208,13 +254,15 @@ export class Exchange {
     if (claim.kind === 'posted') throw new GavelError('ALREADY_POSTED');
 
     const leadId = env.ping_id;
-    const first = state.bids[0];
-    if (!(await this.dedupPasses(c, parsed.lead, state.test, env.ping_id, deadline - performance.now()))) {
-      if (first) await this.release(first.buyer, env.ping_id);
+    // the post carries every identifier: the rules the ping could not judge are judged now
+    const digests = leadDigests(this.runtime.secret, c.dedup, parsed.lead, state.test);
+    if (!(await this.claim(digests, env.ping_id, deadline))) {
+      await this.release(state.bids[0]!.buyer, env.ping_id);
+      this.metrics.duplicates.inc({ campaign: c.id });
       this.metrics.sales.inc({ campaign: c.id, outcome: 'duplicate' });
       return { status: 'rejected', lead_id: leadId, reason: 'DUPLICATE' };
     }
-    return this.sell(c, leadId, parsed.lead, state.test, state.bids, true, deadline);
+    return this.sell(c, leadId, parsed.lead, state.test, state.bids, true, deadline, digests);
   }
 
   /** POST /v1/leads: the whole ping tree inside one call */
@@ -226,16 +274,21 @@ export class Exchange {
     const leadId = randomUUID();
     const deadline = receivedAt + c.postTmaxMs;
     const collectBy = receivedAt + Math.min(env.tmax_ms ?? c.tmaxMs, c.maxTmaxMs) - this.marginMs;
-    const rejected = (reason: 'DUPLICATE' | 'NO_ELIGIBLE_BUYER' | 'NO_BID'): PostAnswer => {
+    const rejected = (reason: 'DUPLICATE' | 'RESUBMITTED' | 'NO_ELIGIBLE_BUYER' | 'NO_BID'): PostAnswer => {
       this.metrics.sales.inc({ campaign: c.id, outcome: reason.toLowerCase() });
       return { status: 'rejected', lead_id: leadId, reason };
     };
     if (collectBy - performance.now() < MIN_BUYER_BUDGET_MS) return rejected('NO_BID');
-    if (!(await this.dedupPasses(c, lead, env.test, leadId, collectBy - performance.now()))) return rejected('DUPLICATE');
-    const { eligible, ranked } = await this.auction(c, leadId, lead, env.test, collectBy);
+    const digests = leadDigests(this.runtime.secret, c.dedup, lead, env.test);
+    const admitted = await this.admit('leads', seller, c, env, lead, digests, leadId, collectBy);
+    if (admitted !== 'ok') {
+      if (admitted === 'DUPLICATE') this.metrics.duplicates.inc({ campaign: c.id });
+      return rejected(admitted);
+    }
+    const { eligible, ranked } = await this.auction(c, leadId, lead, env.test, digests.bought.map((b) => b.digest), collectBy);
     if (eligible === 0) return rejected('NO_ELIGIBLE_BUYER');
     if (ranked.length === 0) return rejected('NO_BID');
-    return this.sell(c, leadId, lead, env.test, ranked, false, deadline);
+    return this.sell(c, leadId, lead, env.test, ranked, false, deadline, digests);
   }
 
   private async release(buyer: string, holdId: string): Promise<void> {
@@ -248,9 +301,19 @@ export class Exchange {
    * extend its hold), post, then commit on accept or release on reject. Never reports a sale
    * a buyer did not accept.
    */
-  private async sell(c: CampaignRuntime, leadId: string, lead: Lead, test: boolean, bids: readonly RankedBid[], firstHeld: boolean, deadline: number): Promise<PostAnswer> {
-    let reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' = 'POST_REJECTED';
+  private async sell(
+    c: CampaignRuntime,
+    leadId: string,
+    lead: Lead,
+    test: boolean,
+    bids: readonly RankedBid[],
+    firstHeld: boolean,
+    deadline: number,
+    digests: LeadDigests,
+  ): Promise<PostAnswer> {
+    let reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'NO_ELIGIBLE_BUYER' = 'POST_REJECTED';
     let message: string | undefined;
+    const bought = digests.bought.map((b) => b.digest);
     for (let i = 0; i < bids.length; i++) {
       const bid = bids[i]!;
       const buyer = this.buyers.get(bid.buyer);
@@ -261,22 +324,23 @@ export class Exchange {
         reason = 'TIMEOUT';
         break;
       }
-      const now = Date.now();
-      const holdUntil = now + left + HOLD_SLACK_MS;
-      let held = i === 0 && firstHeld && (await within(this.store.extendHold(buyer.id, leadId, holdUntil, now), left, this.storeFailed('extend')));
-      if (!held) {
-        const r = await within(this.store.hold(buyer.id, leadId, bid.bidMicros, capWindows(buyer.caps, now), now, holdUntil), left, this.storeFailed('hold'));
-        held = r.ok;
-      }
-      if (!held) {
-        reason = 'CAP_REACHED';
+      const holdUntil = Date.now() + left + HOLD_SLACK_MS;
+      let verdict: Verdict = { ok: false, reason: 'ALREADY_SOLD_TO_BUYER' };
+      const extended = i === 0 && firstHeld ? await within(this.store.extendHold(buyer.id, leadId, holdUntil, Date.now(), bought), left, this.storeFailed('extend')) : 'gone';
+      if (extended === 'held') verdict = ROOM;
+      else if (extended === 'gone') verdict = await within(this.holdFor(buyer, c.id, leadId, bid.bidMicros, bought, holdUntil), left, this.storeFailed('hold'));
+      if (!verdict.ok) {
+        this.leftOut(buyer.id, verdict);
+        reason = verdict.reason === 'CAP_REACHED' ? 'CAP_REACHED' : 'NO_ELIGIBLE_BUYER';
         continue;
       }
       const body = JSON.stringify({ ping_id: leadId, bid_id: bid.bidId ?? null, price: fromMicros(bid.bidMicros), test, lead });
       const outcome = await transport.post(body, Math.min(buyer.config.post_timeout_ms, Math.floor(deadline - performance.now())));
       if (outcome.accepted) {
         this.metrics.posts.inc({ buyer: buyer.id, result: 'accepted' });
-        const committed = await this.store.commitHold(buyer.id, leadId, Date.now()).catch(() => false);
+        const now = Date.now();
+        const purchases = digests.bought.map((b) => ({ digest: b.digest, until: now + b.windowMs }));
+        const committed = await this.store.commitHold(buyer.id, leadId, now, purchases).catch(() => false);
         // the buyer accepted, so it is a sale; a commit that failed is an operator alarm, not a lie to the seller
         if (!committed) {
           this.metrics.storeErrors.inc({ op: 'commit' });
@@ -290,7 +354,7 @@ export class Exchange {
       this.metrics.posts.inc({ buyer: buyer.id, result: 'rejected' });
       await this.release(buyer.id, leadId);
       reason = outcome.reason === 'TIMEOUT' ? 'TIMEOUT' : 'POST_REJECTED';
-      message = outcome.reason ?? "REJECTED";
+      message = outcome.reason ?? 'REJECTED';
     }
     this.metrics.sales.inc({ campaign: c.id, outcome: reason.toLowerCase() });
     const answer: PostAnswer = { status: 'rejected', lead_id: leadId, reason };

@@ -1,13 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { compileLeadSchema, type LeadSchema } from '../lead/lead-schema.js';
 import { marginPpm, toMicros } from '../money.js';
-import type { CapRules } from '../store/cap-windows.js';
-import { durationMs, type BuyerConfig, type ConfigData } from './schema.js';
+import { weekdayOf } from '../store/calendar.js';
+import type { CalendarLimit, CapRules, RollingLimit } from '../store/cap-limits.js';
+import { durationMs, rateOf, type BuyerConfig, type CampaignCaps, type ConfigData, type DedupRule } from './schema.js';
 
 export interface BuyerRuntime {
   readonly id: string;
   readonly config: BuyerConfig;
-  readonly caps: CapRules;
+  /** the buyer's own caps with its caps in that campaign, by campaign id */
+  readonly caps: ReadonlyMap<string, CapRules>;
+}
+
+export interface DedupRuleRuntime {
+  readonly fields: readonly string[];
+  readonly match: 'all' | 'any';
+  readonly windowMs: number;
+  readonly scope: DedupRule['scope'];
+  /** where its claims live in the store: `c:<campaign>` or `g`; unused for scope buyer */
+  readonly scopeKey: string;
+}
+
+/** GCRA parameters of an `N/s` or `N/m` rate: one every `intervalMs`, bursts up to N. */
+export interface RateRuntime {
+  readonly intervalMs: number;
+  readonly toleranceMs: number;
 }
 
 export interface CampaignRuntime {
@@ -18,9 +35,8 @@ export interface CampaignRuntime {
   readonly floorMicros: number;
   readonly pingTtlMs: number;
   readonly postTmaxMs: number;
-  /** null: no dedup for this campaign */
-  readonly dedupFields: readonly string[] | null;
-  readonly dedupWindowMs: number;
+  /** in config order; buyer-scope rules leave buyers out instead of refusing the lead */
+  readonly dedup: readonly DedupRuleRuntime[];
   readonly schema: LeadSchema;
   /** active buyers of this campaign, in config order (the tie-break order) */
   readonly buyers: readonly BuyerRuntime[];
@@ -29,6 +45,7 @@ export interface CampaignRuntime {
 export interface SellerRuntime {
   readonly id: string;
   readonly campaigns: ReadonlySet<string> | null;
+  readonly rate: RateRuntime | null;
 }
 
 /** The validated config, compiled into what the hot path reads, then frozen. */
@@ -41,6 +58,7 @@ export interface Runtime {
   /** true when no secret was configured and one was made up for this process */
   readonly secretGenerated: boolean;
   readonly piiFields: readonly string[];
+  readonly resubmitWindowMs: number;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -51,15 +69,52 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+function rateRuntime(text: string | undefined): RateRuntime | null {
+  if (text === undefined) return null;
+  const { count, periodMs } = rateOf(text);
+  return { intervalMs: periodMs / count, toleranceMs: periodMs - periodMs / count };
+}
+
+const UNITS = [
+  ['hour', 'hourly', 'hourly_budget'],
+  ['day', 'daily', 'daily_budget'],
+  ['week', 'weekly', 'weekly_budget'],
+  ['month', 'monthly', 'monthly_budget'],
+] as const;
+
+function addLimits(caps: CampaignCaps, prefix: string, calendar: CalendarLimit[], rolling: RollingLimit[]): void {
+  for (const [unit, countKey, budgetKey] of UNITS) {
+    const maxCount = caps[countKey];
+    const budget = caps[budgetKey];
+    if (maxCount === undefined && budget === undefined) continue;
+    calendar.push({ unit, maxCount: maxCount ?? -1, maxSpend: budget === undefined ? -1 : toMicros(budget), prefix });
+  }
+  // entries of one window length are one limit: its spec id must not depend on list order
+  const byWindow = new Map<string, RollingLimit>();
+  for (const r of caps.rolling) {
+    const spec = prefix + r.window;
+    const cur = byWindow.get(spec) ?? { spec, lengthMs: durationMs(r.window), maxCount: -1, maxSpend: -1 };
+    if (r.max !== undefined) cur.maxCount = cur.maxCount < 0 ? r.max : Math.min(cur.maxCount, r.max);
+    if (r.budget !== undefined) cur.maxSpend = cur.maxSpend < 0 ? toMicros(r.budget) : Math.min(cur.maxSpend, toMicros(r.budget));
+    byWindow.set(spec, cur);
+  }
+  rolling.push(...byWindow.values());
+}
+
+function capRules(b: BuyerConfig, campaign: string): CapRules {
+  const calendar: CalendarLimit[] = [];
+  const rolling: RollingLimit[] = [];
+  addLimits(b.caps, '', calendar, rolling);
+  const own = b.campaign_caps[campaign];
+  if (own !== undefined) addLimits(own, `c:${campaign}:`, calendar, rolling);
+  return { timezone: b.caps.timezone, weekStart: weekdayOf(b.caps.week_start), calendar, rolling, pingRate: rateRuntime(b.caps.ping_rate) };
+}
+
 export function compileRuntime(data: ConfigData, secret: string | undefined): Runtime {
   const buyers: BuyerRuntime[] = data.buyers.map((b) => ({
     id: b.id,
     config: b,
-    caps: {
-      daily: b.caps.daily,
-      dailySpendMicros: b.caps.daily_spend === undefined ? undefined : toMicros(b.caps.daily_spend),
-      timezone: b.caps.timezone,
-    },
+    caps: new Map(b.campaigns.map((c) => [c, capRules(b, c)])),
   }));
   const campaigns = new Map<string, CampaignRuntime>();
   const pii = new Set<string>();
@@ -74,14 +129,19 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
       floorMicros: toMicros(c.floor),
       pingTtlMs: durationMs(c.ping_ttl),
       postTmaxMs: c.post_tmax_ms,
-      dedupFields: c.dedup?.fields ?? null,
-      dedupWindowMs: c.dedup ? durationMs(c.dedup.window) : 0,
+      dedup: (c.dedup === undefined ? [] : Array.isArray(c.dedup) ? c.dedup : [c.dedup]).map((r) => ({
+        fields: r.fields,
+        match: r.match,
+        windowMs: durationMs(r.window),
+        scope: r.scope,
+        scopeKey: r.scope === 'global' ? 'g' : `c:${c.id}`,
+      })),
       schema,
       buyers: buyers.filter((b) => b.config.active && b.config.campaigns.includes(c.id)),
     });
   }
   const sellersByKey = new Map<string, SellerRuntime>();
-  for (const s of data.sellers) sellersByKey.set(s.api_key, { id: s.id, campaigns: s.campaigns ? new Set(s.campaigns) : null });
+  for (const s of data.sellers) sellersByKey.set(s.api_key, { id: s.id, campaigns: s.campaigns ? new Set(s.campaigns) : null, rate: rateRuntime(s.rate_limit) });
   const key = secret ?? data.secret;
   const runtime: Runtime = {
     data: deepFreeze(data),
@@ -91,6 +151,7 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     secret: key ?? randomBytes(32).toString('hex'),
     secretGenerated: key === undefined,
     piiFields: [...pii],
+    resubmitWindowMs: durationMs(data.server.resubmit_window),
   };
   return Object.freeze(runtime);
 }

@@ -37,6 +37,20 @@ export const FieldSpec = z.strictObject({
 });
 export type FieldSpec = z.infer<typeof FieldSpec>;
 
+/**
+ * A dedup rule: a lead matches an earlier one on ALL of `fields` together, or on ANY one of
+ * them. scope campaign: among this campaign's leads; global: among every campaign's leads
+ * under a global rule; buyer: the lead is not refused, but a buyer that bought a match within
+ * the window is left out of its auction (ALREADY_SOLD_TO_BUYER).
+ */
+export const DedupRule = z.strictObject({
+  fields: z.array(z.string()).min(1).max(8),
+  match: z.enum(['all', 'any']).default('all'),
+  window: z.string().regex(DURATION),
+  scope: z.enum(['campaign', 'global', 'buyer']).default('campaign'),
+});
+export type DedupRule = z.infer<typeof DedupRule>;
+
 export const Campaign = z
   .strictObject({
     id,
@@ -51,7 +65,7 @@ export const Campaign = z
     ping_ttl: z.string().regex(DURATION).default('60s'),
     /** bound of a whole post (or direct post), all fall-throughs included */
     post_tmax_ms: z.int().min(100).max(120_000).default(10_000),
-    dedup: z.strictObject({ fields: z.array(z.string()).min(1), window: z.string().regex(DURATION) }).optional(),
+    dedup: z.union([DedupRule, z.array(DedupRule).min(1).max(8)]).optional(),
     fields: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), FieldSpec),
   })
   .superRefine((c, ctx) => {
@@ -66,24 +80,64 @@ export const Campaign = z
         }
       }
     }
-    c.dedup?.fields.forEach((name, i) => {
-      if (!(name in c.fields)) ctx.addIssue({ code: 'custom', path: ['dedup', 'fields', i], message: `unknown field "${name}"` });
-    });
+    const rules = c.dedup === undefined ? [] : Array.isArray(c.dedup) ? c.dedup : [c.dedup];
+    rules.forEach((rule, r) =>
+      rule.fields.forEach((name, i) => {
+        const path = Array.isArray(c.dedup) ? ['dedup', r, 'fields', i] : ['dedup', 'fields', i];
+        if (!(name in c.fields)) ctx.addIssue({ code: 'custom', path, message: `unknown field "${name}"` });
+      }),
+    );
   });
 export type Campaign = z.infer<typeof Campaign>;
+
+/** `200/s` or `1000/m`: at most that many per second or per minute. */
+const RATE = /^(\d+)\/(s|m)$/;
+export function rateOf(text: string): { count: number; periodMs: number } {
+  const m = RATE.exec(text);
+  if (!m || Number(m[1]) === 0) throw new Error(`not a rate: ${text}`);
+  return { count: Number(m[1]), periodMs: m[2] === 's' ? 1000 : 60_000 };
+}
+const rate = z.string().regex(RATE, 'a rate like 200/s or 1000/m').refine((r) => !/^0+\//.test(r), 'must be more than 0');
 
 export const Seller = z.strictObject({
   id,
   api_key: z.string().min(16, 'at least 16 characters'),
   /** campaigns this seller may send to; all when absent */
   campaigns: z.array(id).optional(),
+  /** pings (and direct posts) this seller may send into Gavel; over it: 429 RATE_LIMITED */
+  rate_limit: rate.optional(),
 });
 
+const count = z.int().nonnegative();
+export const RollingCap = z
+  .strictObject({ window: z.string().regex(DURATION), max: count.optional(), budget: money.optional() })
+  .refine((r) => r.max !== undefined || r.budget !== undefined, 'a rolling cap needs max, budget or both')
+  .refine((r) => durationMs(r.window) >= 1000 && durationMs(r.window) <= 366 * 86_400_000, 'window between 1s and 366d');
+
+/** Lead counts and spend per window; any subset. */
+const capLimits = {
+  hourly: count.optional(),
+  daily: count.optional(),
+  weekly: count.optional(),
+  monthly: count.optional(),
+  hourly_budget: money.optional(),
+  daily_budget: money.optional(),
+  weekly_budget: money.optional(),
+  monthly_budget: money.optional(),
+  rolling: z.array(RollingCap).max(8).default([]),
+};
+export const CampaignCaps = z.strictObject(capLimits);
+export type CampaignCaps = z.infer<typeof CampaignCaps>;
+
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 export const Caps = z
   .strictObject({
-    daily: z.int().nonnegative().optional(),
-    daily_spend: money.optional(),
+    ...capLimits,
+    /** IANA zone: calendar windows reset at its midnight */
     timezone: z.string().default('UTC'),
+    week_start: z.enum(WEEKDAYS).default('monday'),
+    /** pings to this buyer, across every Gavel process */
+    ping_rate: rate.optional(),
   })
   .superRefine((c, ctx) => {
     if (!validTimeZone(c.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `unknown time zone "${c.timezone}"` });
@@ -102,7 +156,9 @@ export const Buyer = z.strictObject({
   connections: z.int().min(1).max(1024).default(32),
   /** sent with every ping and post (a buyer's auth token, say) */
   headers: z.record(z.string(), z.string()).default({}),
-  caps: Caps.default({ timezone: 'UTC' }),
+  caps: Caps.default({ timezone: 'UTC', week_start: 'monday', rolling: [] }),
+  /** caps of this buyer for one campaign, on top of its own: { auto: { daily: 50 } } */
+  campaign_caps: z.record(id, CampaignCaps).default({}),
 });
 
 export const Config = z
@@ -115,8 +171,10 @@ export const Config = z
         /** how long SIGTERM waits for auctions in flight */
         drain_timeout_ms: z.int().min(0).max(120_000).default(10_000),
         max_bids: z.int().min(1).max(1000).default(100),
+        /** the same payload from the same seller within this window is RESUBMITTED */
+        resubmit_window: z.string().regex(DURATION).default('60s'),
       })
-      .default({ max_body_bytes: 64 * 1024, response_margin_ms: 16, drain_timeout_ms: 10_000, max_bids: 100 }),
+      .default({ max_body_bytes: 64 * 1024, response_margin_ms: 16, drain_timeout_ms: 10_000, max_bids: 100, resubmit_window: '60s' }),
     secret: z.string().min(16).optional(),
     redis: z.strictObject({ url: z.string(), prefix: z.string().default('gavel:') }).optional(),
     campaigns: z.array(Campaign).min(1),
@@ -143,11 +201,14 @@ export const Config = z
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['sellers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });
       });
     });
-    c.buyers.forEach((b, i) =>
+    c.buyers.forEach((b, i) => {
       b.campaigns.forEach((cid, j) => {
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });
-      }),
-    );
+      });
+      for (const cid of Object.keys(b.campaign_caps)) {
+        if (!b.campaigns.includes(cid)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'campaign_caps', cid], message: `"${cid}" is not one of this buyer's campaigns` });
+      }
+    });
   });
 export type ConfigInput = z.input<typeof Config>;
 export type ConfigData = z.infer<typeof Config>;

@@ -29,8 +29,8 @@ export type LeadsEnvelope = z.infer<typeof LeadsEnvelope>;
 export type PingAnswer =
   | { status: 'bid'; ping_id: string; price: number; expires_at: string; bids: number }
   | { status: 'no_bid'; ping_id: string; reason: 'NO_BID' | 'NO_ELIGIBLE_BUYER' | 'CAP_REACHED' }
-  | { status: 'duplicate'; reason: 'DUPLICATE' };
+  | { status: 'duplicate'; reason: 'DUPLICATE' | 'RESUBMITTED' };
 
 export type PostAnswer =
   | { status: 'sold'; lead_id: string; price: number; redirect_url?: string }
-  | { status: 'rejected'; lead_id: string; reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'DUPLICATE' | 'NO_BID' | 'NO_ELIGIBLE_BUYER'; message?: string };
+  | { status: 'rejected'; lead_id: string; reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'DUPLICATE' | 'RESUBMITTED' | 'NO_BID' | 'NO_ELIGIBLE_BUYER'; message?: string };

@@ -1,9 +1,13 @@
 /**
- * Every Redis key name Gavel uses, built here and nowhere else. A buyer's cap keys share the
- * hash tag `{b:<buyer>}` so one script touches one slot, on one Redis or on a Cluster.
+ * Every Redis key name Gavel uses, built here and nowhere else. Keys one script touches share
+ * a hash tag, so each script runs in one slot, on one Redis or on a Cluster:
+ * `{b:<buyer>}` a buyer's caps, holds and purchases; `{d:<scope>}` a dedup scope's claims;
+ * `{s:<seller>}` a seller's rate and recent payloads. An auction is one key of its own.
  */
 export const keys = {
-  dedup: (campaign: string, digest: string) => `d:${campaign}:${digest}`,
+  dedup: (scope: string) => [`{d:${scope}}:owner`, `{d:${scope}}:until`] as const,
+  seller: (seller: string) => [`{s:${seller}}:gate`, `{s:${seller}}:recent`] as const,
   auction: (pingId: string) => `a:${pingId}`,
-  buyerCaps: (buyer: string) => [`{b:${buyer}}:caps`, `{b:${buyer}}:holds`, `{b:${buyer}}:hold`, `{b:${buyer}}:wins`] as const,
+  buyer: (buyer: string) =>
+    [`{b:${buyer}}:caps`, `{b:${buyer}}:holds`, `{b:${buyer}}:hold`, `{b:${buyer}}:wins`, `{b:${buyer}}:roll`, `{b:${buyer}}:sold`] as const,
 };

@@ -1,15 +1,29 @@
-import type { CapWindow } from './cap-windows.js';
-import type { AuctionLookup, ClaimResult, HoldResult, Store, WindowUsage } from './store.js';
+import type { RateRuntime } from '../config/runtime.js';
+import type { Limits } from './cap-limits.js';
+import type { AuctionLookup, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
 
 interface Hold {
   price: number;
   windows: string[];
+  /** when it entered its rolling windows, or null */
+  ts: number | null;
+  specs: string[];
   expiresAt: number;
 }
+interface Rolling {
+  count: number;
+  spend: number;
+  /** events at or before it have left the window */
+  cursor: number;
+}
 interface BuyerState {
-  /** window id -> usage */
   windows: Map<string, WindowUsage & { expiresAt: number }>;
   holds: Map<string, Hold>;
+  rolling: Map<string, Rolling>;
+  /** rolling events in the order taken (so by time) */
+  events: { id: string; price: number; ts: number }[];
+  sold: Map<string, number>;
+  tat: number;
 }
 interface Expiring<T> {
   value: T;
@@ -18,14 +32,24 @@ interface Expiring<T> {
 
 const PURGE_LIMIT = 64;
 
+/** GCRA: true (and the arrival counted) when within the rate. */
+function admit(state: { tat: number }, rate: RateRuntime | null, now: number, dryRun = false): boolean {
+  if (rate === null) return true;
+  const tat = Math.max(state.tat, now);
+  if (tat - now > rate.toleranceMs) return false;
+  if (!dryRun) state.tat = tat + rate.intervalMs;
+  return true;
+}
+
 /**
  * The embedded default: one process, no Redis, the same contract as RedisStore (the same
- * contract tests run against both). Everything is synchronous inside, so each call is atomic
- * as a Lua script is. Expired entries go lazily, a bounded number per call, as in the scripts.
+ * contract tests run against both). Every method is synchronous inside, so each call is as
+ * atomic as a Lua script. Expired entries go lazily, a bounded number per call, as in the scripts.
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
-  private readonly dedup = new Map<string, Expiring<string>>();
+  private readonly dedup = new Map<string, Map<string, Expiring<string>>>();
+  private readonly sellers = new Map<string, { tat: number; recent: Map<string, number> }>();
   private readonly auctions = new Map<string, Expiring<{ data: string; seller: string; posted: boolean }>>();
   private readonly buyers = new Map<string, BuyerState>();
   private closed = false;
@@ -42,18 +66,19 @@ export class MemoryStore implements Store {
   private buyer(id: string, now: number): BuyerState {
     let b = this.buyers.get(id);
     if (b === undefined) {
-      b = { windows: new Map(), holds: new Map() };
+      b = { windows: new Map(), holds: new Map(), rolling: new Map(), events: [], sold: new Map(), tat: 0 };
       this.buyers.set(id, b);
     }
     let n = 0;
     for (const [holdId, h] of b.holds) {
       if (n >= PURGE_LIMIT) break;
       if (h.expiresAt <= now) {
-        this.unhold(b, holdId);
+        this.unhold(b, holdId, false);
         n++;
       }
     }
     for (const [w, u] of b.windows) if (u.expiresAt <= now) b.windows.delete(w);
+    for (const [d, until] of b.sold) if (until <= now) b.sold.delete(d);
     return b;
   }
 
@@ -66,7 +91,7 @@ export class MemoryStore implements Store {
     return u;
   }
 
-  private unhold(b: BuyerState, holdId: string): Hold | undefined {
+  private unhold(b: BuyerState, holdId: string, keepRolling: boolean): Hold | undefined {
     const h = b.holds.get(holdId);
     if (h === undefined) return undefined;
     for (const w of h.windows) {
@@ -74,84 +99,161 @@ export class MemoryStore implements Store {
       u.heldCount -= 1;
       u.heldSpend -= h.price;
     }
+    if (!keepRolling && h.ts !== null) {
+      const i = b.events.findIndex((e) => e.id === holdId);
+      if (i >= 0) b.events.splice(i, 1);
+      for (const s of h.specs) {
+        const r = b.rolling.get(s);
+        if (r !== undefined && h.ts > r.cursor) {
+          r.count -= 1;
+          r.spend -= h.price;
+        }
+      }
+    }
     b.holds.delete(holdId);
     return h;
+  }
+
+  /** move every rolling window of `limits` up to now; then judge one more lead of `price` */
+  private judge(b: BuyerState, limits: Limits, sold: readonly string[], price: number, now: number): Verdict {
+    for (const w of limits.calendar) {
+      const u = this.window(b, w.id);
+      if (w.maxCount >= 0 && u.count + u.heldCount + 1 > w.maxCount) return { ok: false, reason: 'CAP_REACHED', limit: 'count', window: w.id };
+      if (w.maxSpend >= 0 && u.spend + u.heldSpend + price > w.maxSpend) return { ok: false, reason: 'CAP_REACHED', limit: 'spend', window: w.id };
+    }
+    let oldest = Infinity;
+    for (const l of limits.rolling) {
+      let r = b.rolling.get(l.spec);
+      if (r === undefined) {
+        r = { count: 0, spend: 0, cursor: now - 1 };
+        b.rolling.set(l.spec, r);
+      }
+      const cutoff = now - l.lengthMs;
+      if (cutoff > r.cursor) {
+        for (const e of b.events) {
+          if (e.ts > cutoff) break;
+          if (e.ts > r.cursor) {
+            r.count -= 1;
+            r.spend -= e.price;
+          }
+        }
+        r.cursor = cutoff;
+      }
+      oldest = Math.min(oldest, r.cursor);
+    }
+    while (b.events.length > 0 && b.events[0]!.ts <= oldest) b.events.shift();
+    for (const l of limits.rolling) {
+      const r = b.rolling.get(l.spec)!;
+      if (l.maxCount >= 0 && r.count + 1 > l.maxCount) return { ok: false, reason: 'CAP_REACHED', limit: 'count', window: `r:${l.spec}` };
+      if (l.maxSpend >= 0 && r.spend + price > l.maxSpend) return { ok: false, reason: 'CAP_REACHED', limit: 'spend', window: `r:${l.spec}` };
+    }
+    for (const d of sold) if (b.sold.has(d)) return { ok: false, reason: 'ALREADY_SOLD_TO_BUYER' };
+    return { ok: true };
   }
 
   private live(): void {
     if (this.closed) throw new Error('memory store is closed');
   }
 
-  async claimDedup(key: string, owner: string, windowMs: number): Promise<boolean> {
+  async claimDedup(scope: string, digests: readonly string[], owner: string, windowMs: number, now: number): Promise<boolean> {
     this.live();
-    const now = Date.now();
-    this.sweep(this.dedup, now);
-    const cur = this.dedup.get(key);
-    if (cur === undefined || cur.expiresAt <= now) {
-      this.dedup.set(key, { value: owner, expiresAt: now + windowMs });
-      return true;
+    let claims = this.dedup.get(scope);
+    if (claims === undefined) this.dedup.set(scope, (claims = new Map()));
+    this.sweep(claims, now);
+    for (const d of digests) {
+      const cur = claims.get(d);
+      if (cur !== undefined && cur.value !== owner && cur.expiresAt > now) return false;
     }
-    return cur.value === owner;
+    for (const d of digests) if (claims.get(d)?.value !== owner) claims.set(d, { value: owner, expiresAt: now + windowMs });
+    return true;
   }
 
-  async capsFull(buyer: string, windows: CapWindow[], now: number): Promise<boolean> {
+  async gateSeller(seller: string, rate: RateRuntime | null, payloadDigest: string | null, windowMs: number, now: number): Promise<GateVerdict> {
+    this.live();
+    let s = this.sellers.get(seller);
+    if (s === undefined) this.sellers.set(seller, (s = { tat: 0, recent: new Map() }));
+    for (const [d, until] of s.recent) if (until <= now) s.recent.delete(d);
+    if (!admit(s, rate, now, true)) return 'RATE_LIMITED';
+    if (payloadDigest !== null) {
+      if (s.recent.has(payloadDigest)) return 'RESUBMITTED';
+      s.recent.set(payloadDigest, now + windowMs);
+    }
+    admit(s, rate, now);
+    return 'ok';
+  }
+
+  async checkBuyer(buyer: string, limits: Limits, sold: readonly string[], rate: RateRuntime | null, now: number): Promise<Verdict> {
     this.live();
     const b = this.buyer(buyer, now);
-    for (const w of windows) {
-      const u = this.window(b, w.id);
-      if (w.maxCount >= 0 && u.count + u.heldCount >= w.maxCount) return true;
-      if (w.maxSpend >= 0 && u.spend + u.heldSpend >= w.maxSpend) return true;
-    }
-    return false;
+    // "one more lead at no price": a spend limit is full when nothing more fits
+    const v = this.judge(b, limits, sold, 1, now);
+    if (!v.ok) return v;
+    return admit(b, rate, now) ? v : { ok: false, reason: 'PING_RATE' };
   }
 
-  async hold(buyer: string, holdId: string, priceMicros: number, windows: CapWindow[], now: number, expiresAt: number): Promise<HoldResult> {
+  async hold(buyer: string, holdId: string, priceMicros: number, limits: Limits, sold: readonly string[], now: number, expiresAt: number): Promise<Verdict> {
     this.live();
     const b = this.buyer(buyer, now);
     if (b.holds.has(holdId)) return { ok: true };
-    for (const w of windows) {
-      const u = this.window(b, w.id);
-      if (w.maxCount >= 0 && u.count + u.heldCount + 1 > w.maxCount) return { ok: false, limit: 'count', window: w.id };
-      if (w.maxSpend >= 0 && u.spend + u.heldSpend + priceMicros > w.maxSpend) return { ok: false, limit: 'spend', window: w.id };
-    }
-    for (const w of windows) {
+    const v = this.judge(b, limits, sold, priceMicros, now);
+    if (!v.ok) return v;
+    for (const w of limits.calendar) {
       const u = this.window(b, w.id, w.expiresAt);
       u.heldCount += 1;
       u.heldSpend += priceMicros;
     }
-    b.holds.set(holdId, { price: priceMicros, windows: windows.map((w) => w.id), expiresAt });
+    for (const l of limits.rolling) {
+      const r = b.rolling.get(l.spec)!;
+      r.count += 1;
+      r.spend += priceMicros;
+    }
+    const rolls = limits.rolling.length > 0;
+    if (rolls) b.events.push({ id: holdId, price: priceMicros, ts: now });
+    b.holds.set(holdId, { price: priceMicros, windows: limits.calendar.map((w) => w.id), ts: rolls ? now : null, specs: limits.rolling.map((l) => l.spec), expiresAt });
     return { ok: true };
   }
 
-  async extendHold(buyer: string, holdId: string, expiresAt: number, now: number): Promise<boolean> {
-    this.live();
-    const h = this.buyer(buyer, now).holds.get(holdId);
-    if (h === undefined) return false;
-    h.expiresAt = expiresAt;
-    return true;
-  }
-
-  async commitHold(buyer: string, holdId: string, now: number): Promise<boolean> {
+  async extendHold(buyer: string, holdId: string, expiresAt: number, now: number, sold: readonly string[]): Promise<'held' | 'gone' | 'sold'> {
     this.live();
     const b = this.buyer(buyer, now);
-    const h = this.unhold(b, holdId);
+    const h = b.holds.get(holdId);
+    if (h === undefined) return 'gone';
+    if (sold.some((d) => b.sold.has(d))) {
+      this.unhold(b, holdId, false);
+      return 'sold';
+    }
+    h.expiresAt = expiresAt;
+    return 'held';
+  }
+
+  async commitHold(buyer: string, holdId: string, now: number, purchases: readonly Purchase[]): Promise<boolean> {
+    this.live();
+    const b = this.buyer(buyer, now);
+    // a sale stays in its rolling windows
+    const h = this.unhold(b, holdId, true);
     if (h === undefined) return false;
     for (const w of h.windows) {
       const u = this.window(b, w);
       u.count += 1;
       u.spend += h.price;
     }
+    for (const p of purchases) b.sold.set(p.digest, Math.max(p.until, b.sold.get(p.digest) ?? 0));
     return true;
   }
 
   async releaseHold(buyer: string, holdId: string, now: number): Promise<boolean> {
     this.live();
-    return this.unhold(this.buyer(buyer, now), holdId) !== undefined;
+    return this.unhold(this.buyer(buyer, now), holdId, false) !== undefined;
   }
 
   async usage(buyer: string, windowId: string, now: number): Promise<WindowUsage> {
     this.live();
-    const u = this.window(this.buyer(buyer, now), windowId);
+    const b = this.buyer(buyer, now);
+    if (windowId.startsWith('r:')) {
+      const r = b.rolling.get(windowId.slice(2));
+      return { count: r?.count ?? 0, spend: r?.spend ?? 0, heldCount: 0, heldSpend: 0 };
+    }
+    const u = this.window(b, windowId);
     return { count: u.count, spend: u.spend, heldCount: u.heldCount, heldSpend: u.heldSpend };
   }
 

@@ -1,38 +1,78 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import type { CapWindow } from './cap-windows.js';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RateRuntime } from '../config/runtime.js';
+import type { Limits } from './cap-limits.js';
 import { keys } from './keys.js';
 import { loadLuaScripts } from './lua-scripts.js';
-import type { AuctionLookup, ClaimResult, HoldResult, Store, WindowUsage } from './store.js';
+import type { AuctionLookup, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
 
 type Reply = number | string | null | Reply[];
+type Arg = string | number;
 /** The commands defineCommand adds, one per lua/ file. */
 interface Scripts {
-  dedupClaim(key: string, owner: string, windowMs: number): Promise<number>;
+  dedupClaim(k1: string, k2: string, ...argv: Arg[]): Promise<number>;
+  sellerGate(k1: string, k2: string, ...argv: Arg[]): Promise<number>;
   auctionClaim(key: string, retentionMs: number, seller: string): Promise<Reply[]>;
-  capHold(k1: string, k2: string, k3: string, k4: string, ...argv: (string | number)[]): Promise<Reply>;
+  buyerCaps(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Reply>;
 }
 
 export interface RedisStoreOptions {
-  url: string;
+  /** one Redis server */
+  url?: string;
+  /** or the seed nodes of a Redis Cluster */
+  cluster?: { host: string; port: number }[];
   prefix: string;
+}
+
+const DEFAULTS: RedisOptions = {
+  // fail at once while disconnected instead of queueing: an auction has milliseconds
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  // keep reconnecting, forever, so Gavel recovers by itself when Redis returns
+  retryStrategy: (times) => Math.min(50 * times, 1000),
+};
+
+/** The script's limit arguments: calendar windows, then rolling windows, then the buyer's purchases. */
+function limitArgs(argv: Arg[], limits: Limits, sold: readonly string[], withExpiry: boolean): void {
+  argv.push(limits.calendar.length);
+  for (const w of limits.calendar) argv.push(w.id, w.maxCount, w.maxSpend, withExpiry ? w.expiresAt : 0);
+  argv.push(limits.rolling.length);
+  for (const r of limits.rolling) argv.push(r.spec, r.lengthMs, r.maxCount, r.maxSpend);
+  argv.push(sold.length, ...sold);
+}
+
+function verdict(r: Reply[]): Verdict {
+  switch (r[0]) {
+    case 1:
+      return { ok: true };
+    case -1:
+    case -2:
+      return { ok: false, reason: 'CAP_REACHED', limit: r[0] === -1 ? 'count' : 'spend', window: String(r[1]) };
+    case -3:
+      return { ok: false, reason: 'ALREADY_SOLD_TO_BUYER' };
+    default:
+      return { ok: false, reason: 'PING_RATE' };
+  }
 }
 
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
-  readonly client: Redis;
+  readonly client: Redis | Cluster;
+  readonly prefix: string;
   private readonly scripts: Scripts;
 
-  constructor(opts: RedisStoreOptions, extra: RedisOptions = {}) {
-    this.client = new Redis(opts.url, {
-      keyPrefix: opts.prefix,
-      // fail at once while disconnected instead of queueing: an auction has milliseconds
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      enableAutoPipelining: true,
-      // keep reconnecting, forever, so Gavel recovers by itself when Redis returns
-      retryStrategy: (times) => Math.min(50 * times, 1000),
-      ...extra,
-    });
+  constructor(opts: RedisStoreOptions) {
+    this.prefix = opts.prefix;
+    if (opts.cluster !== undefined) {
+      this.client = new Cluster(opts.cluster, {
+        keyPrefix: opts.prefix,
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+        clusterRetryStrategy: (times) => Math.min(50 * times, 1000),
+        redisOptions: DEFAULTS,
+      });
+    } else {
+      this.client = new Redis(opts.url ?? 'redis://127.0.0.1:6379', { ...DEFAULTS, keyPrefix: opts.prefix, enableAutoPipelining: true });
+    }
     // errors surface as rejected commands and /ready; an unhandled 'error' event would crash
     this.client.on('error', () => undefined);
     for (const s of loadLuaScripts()) this.client.defineCommand(s.name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
@@ -51,38 +91,45 @@ export class RedisStore implements Store {
     });
   }
 
-  async claimDedup(key: string, owner: string, windowMs: number): Promise<boolean> {
-    return (await this.scripts.dedupClaim(key, owner, windowMs)) === 1;
+  async claimDedup(scope: string, digests: readonly string[], owner: string, windowMs: number, now: number): Promise<boolean> {
+    return (await this.scripts.dedupClaim(...keys.dedup(scope), now, owner, now + windowMs, ...digests)) === 1;
   }
 
-  async capsFull(buyer: string, windows: CapWindow[], now: number): Promise<boolean> {
-    const argv: (string | number)[] = ['check', now, windows.length];
-    for (const w of windows) argv.push(w.id, w.maxCount, w.maxSpend);
-    return (await this.scripts.capHold(...keys.buyerCaps(buyer), ...argv)) !== 1;
+  async gateSeller(seller: string, rate: RateRuntime | null, payloadDigest: string | null, windowMs: number, now: number): Promise<GateVerdict> {
+    const r = await this.scripts.sellerGate(...keys.seller(seller), now, rate?.intervalMs ?? 0, rate?.toleranceMs ?? 0, payloadDigest ?? '', now + windowMs);
+    return r === 1 ? 'ok' : r === -1 ? 'RATE_LIMITED' : 'RESUBMITTED';
   }
 
-  async hold(buyer: string, holdId: string, priceMicros: number, windows: CapWindow[], now: number, expiresAt: number): Promise<HoldResult> {
-    const argv: (string | number)[] = ['hold', now, holdId, expiresAt, priceMicros, windows.length];
-    for (const w of windows) argv.push(w.id, w.maxCount, w.maxSpend, w.expiresAt);
-    const r = (await this.scripts.capHold(...keys.buyerCaps(buyer), ...argv)) as Reply[];
-    if (r[0] === 1) return { ok: true };
-    return { ok: false, limit: r[0] === -1 ? 'count' : 'spend', window: String(r[1]) };
+  async checkBuyer(buyer: string, limits: Limits, sold: readonly string[], rate: RateRuntime | null, now: number): Promise<Verdict> {
+    const argv: Arg[] = ['check', now];
+    limitArgs(argv, limits, sold, false);
+    argv.push(rate?.intervalMs ?? 0, rate?.toleranceMs ?? 0);
+    return verdict((await this.scripts.buyerCaps(...keys.buyer(buyer), ...argv)) as Reply[]);
   }
 
-  async extendHold(buyer: string, holdId: string, expiresAt: number, now: number): Promise<boolean> {
-    return (await this.scripts.capHold(...keys.buyerCaps(buyer), 'extend', now, holdId, expiresAt)) === 1;
+  async hold(buyer: string, holdId: string, priceMicros: number, limits: Limits, sold: readonly string[], now: number, expiresAt: number): Promise<Verdict> {
+    const argv: Arg[] = ['hold', now, holdId, expiresAt, priceMicros];
+    limitArgs(argv, limits, sold, true);
+    return verdict((await this.scripts.buyerCaps(...keys.buyer(buyer), ...argv)) as Reply[]);
   }
 
-  async commitHold(buyer: string, holdId: string, now: number): Promise<boolean> {
-    return (await this.scripts.capHold(...keys.buyerCaps(buyer), 'commit', now, holdId)) === 1;
+  async extendHold(buyer: string, holdId: string, expiresAt: number, now: number, sold: readonly string[]): Promise<'held' | 'gone' | 'sold'> {
+    const r = await this.scripts.buyerCaps(...keys.buyer(buyer), 'extend', now, holdId, expiresAt, ...sold);
+    return r === 1 ? 'held' : r === -3 ? 'sold' : 'gone';
+  }
+
+  async commitHold(buyer: string, holdId: string, now: number, purchases: readonly Purchase[]): Promise<boolean> {
+    const argv: Arg[] = ['commit', now, holdId];
+    for (const p of purchases) argv.push(p.digest, p.until);
+    return (await this.scripts.buyerCaps(...keys.buyer(buyer), ...argv)) === 1;
   }
 
   async releaseHold(buyer: string, holdId: string, now: number): Promise<boolean> {
-    return (await this.scripts.capHold(...keys.buyerCaps(buyer), 'release', now, holdId)) === 1;
+    return (await this.scripts.buyerCaps(...keys.buyer(buyer), 'release', now, holdId)) === 1;
   }
 
   async usage(buyer: string, windowId: string, now: number): Promise<WindowUsage> {
-    const r = (await this.scripts.capHold(...keys.buyerCaps(buyer), 'usage', now, windowId)) as number[];
+    const r = (await this.scripts.buyerCaps(...keys.buyer(buyer), 'usage', now, windowId)) as number[];
     return { count: r[0]!, spend: r[1]!, heldCount: r[2]!, heldSpend: r[3]! };
   }
 

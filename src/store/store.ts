@@ -1,8 +1,22 @@
-import type { CapWindow } from './cap-windows.js';
+import type { RateRuntime } from '../config/runtime.js';
+import type { Limits } from './cap-limits.js';
 
-export type HoldResult = { ok: true } | { ok: false; limit: 'count' | 'spend'; window: string };
+/** Why a buyer may not take a lead (or a ping) now. */
+export type Refusal =
+  | { reason: 'CAP_REACHED'; limit: 'count' | 'spend'; window: string }
+  | { reason: 'ALREADY_SOLD_TO_BUYER' }
+  | { reason: 'PING_RATE' };
+export type Verdict = { ok: true } | ({ ok: false } & Refusal);
+
+export type GateVerdict = 'ok' | 'RATE_LIMITED' | 'RESUBMITTED';
 export type ClaimResult = { kind: 'claimed'; data: string } | { kind: 'expired' } | { kind: 'posted' };
 export type AuctionLookup = { kind: 'live'; data: string } | { kind: 'expired' } | { kind: 'posted' };
+
+/** A lead's dedup digest a buyer remembers buying, and until when. */
+export interface Purchase {
+  digest: string;
+  until: number;
+}
 
 /** Committed and held amounts of one buyer's window, for operators and tests. */
 export interface WindowUsage {
@@ -13,23 +27,29 @@ export interface WindowUsage {
 }
 
 /**
- * The shared truth of an exchange: dedup claims, cap holds, auction state between ping and
- * post. Two implementations keep one contract (test/integration/store-contract.test.ts):
- * Redis, for any number of processes, and memory, for one process with no Redis.
- * Every method is one round trip; failures reject (the caller maps them to STORE_UNAVAILABLE).
+ * The shared truth of an exchange: dedup claims, seller gates, buyers' caps, holds and
+ * purchases, auction state between ping and post. Two implementations keep one contract
+ * (test/integration/store-contract.test.ts): Redis (one server or a Cluster), for any number
+ * of processes, and memory, for one process with no Redis. Every method is one round trip;
+ * failures reject (the caller maps them to STORE_UNAVAILABLE).
  */
 export interface Store {
   readonly kind: 'redis' | 'memory';
-  /** true: `owner` holds these identifiers now (first sight, or its own earlier claim); false: a duplicate */
-  claimDedup(key: string, owner: string, windowMs: number): Promise<boolean>;
-  /** true when some window has no room left (committed + live holds at the limit) */
-  capsFull(buyer: string, windows: CapWindow[], now: number): Promise<boolean>;
-  /** atomically check every window and hold one lead and its price in all of them */
-  hold(buyer: string, holdId: string, priceMicros: number, windows: CapWindow[], now: number, expiresAt: number): Promise<HoldResult>;
-  /** push a live hold's expiry out (a post has started); false when it is gone */
-  extendHold(buyer: string, holdId: string, expiresAt: number, now: number): Promise<boolean>;
-  /** the buyer accepted: the hold becomes committed usage in the windows it was taken in */
-  commitHold(buyer: string, holdId: string, now: number): Promise<boolean>;
+  /** true: `owner` holds every digest now (first sight, or its own earlier claim); false: one is another's, a duplicate */
+  claimDedup(scope: string, digests: readonly string[], owner: string, windowMs: number, now: number): Promise<boolean>;
+  /** a seller's rate limit, then whether it sent this same payload within the window (nothing recorded when refused) */
+  gateSeller(seller: string, rate: RateRuntime | null, payloadDigest: string | null, windowMs: number, now: number): Promise<GateVerdict>;
+  /** may this buyer be pinged: room in every window, not bought this lead, within its ping rate (a ping is counted) */
+  checkBuyer(buyer: string, limits: Limits, sold: readonly string[], rate: RateRuntime | null, now: number): Promise<Verdict>;
+  /** atomically judge every window and hold one lead and its price in all of them */
+  hold(buyer: string, holdId: string, priceMicros: number, limits: Limits, sold: readonly string[], now: number, expiresAt: number): Promise<Verdict>;
+  /**
+   * push a live hold's expiry out (a post has started): 'gone' when it expired, 'sold' (and
+   * released) when the buyer already bought one of `sold`, digests the ping could not know
+   */
+  extendHold(buyer: string, holdId: string, expiresAt: number, now: number, sold: readonly string[]): Promise<'held' | 'gone' | 'sold'>;
+  /** the buyer accepted: the hold becomes committed usage in the windows it was taken in; the buyer remembers the lead */
+  commitHold(buyer: string, holdId: string, now: number, purchases: readonly Purchase[]): Promise<boolean>;
   /** the buyer rejected: the hold stops counting */
   releaseHold(buyer: string, holdId: string, now: number): Promise<boolean>;
   saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void>;
@@ -37,6 +57,7 @@ export interface Store {
   readAuction(pingId: string, seller: string): Promise<AuctionLookup>;
   /** the one post of a ping claims its auction state; only the seller that pinged may */
   claimAuction(pingId: string, seller: string, retentionMs: number): Promise<ClaimResult>;
+  /** a calendar window id (`d:2026-11-22`) or a rolling spec (`r:60m`) */
   usage(buyer: string, windowId: string, now: number): Promise<WindowUsage>;
   /** rejects when the store cannot be reached */
   ping(): Promise<void>;

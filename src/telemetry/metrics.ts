@@ -14,6 +14,7 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
     timeouts: new Counter({ name: 'gavel_buyer_timeouts_total', help: 'Buyer pings dropped at or after their deadline', labelNames: ['buyer'], registers: [registry] }),
     posts: new Counter({ name: 'gavel_posts_total', help: 'Posts to buyers, by buyer and result', labelNames: ['buyer', 'result'], registers: [registry] }),
     sales: new Counter({ name: 'gavel_leads_total', help: 'Seller posts by outcome', labelNames: ['campaign', 'outcome'], registers: [registry] }),
+    leftOut: new Counter({ name: 'gavel_buyers_left_out_total', help: 'Buyers left out of an auction or a post, by reason (CAP_REACHED, ALREADY_SOLD_TO_BUYER, PING_RATE)', labelNames: ['buyer', 'reason'], registers: [registry] }),
     duplicates: new Counter({ name: 'gavel_duplicates_total', help: 'Leads caught by dedup', labelNames: ['campaign'], registers: [registry] }),
     storeErrors: new Counter({ name: 'gavel_store_errors_total', help: 'Store calls that failed or passed their deadline', labelNames: ['op'], registers: [registry] }),
     auctionMs: new Histogram({ name: 'gavel_auction_duration_ms', help: 'Ping received to answer written, ms', labelNames: ['campaign'], buckets: MS_BUCKETS, registers: [registry] }),

@@ -1,15 +1,29 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { CapWindow } from '../../src/store/cap-windows.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Limits, CapWindow, RollingLimit } from '../../src/store/cap-limits.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { Store } from '../../src/store/store.js';
 import { cleanPrefix, REDIS_URL, testPrefix } from '../support/exchange.js';
+import { startCluster, type TestCluster } from '../support/redis-cluster.js';
 
-/** One contract, two stores: what the exchange relies on must hold for both. */
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startCluster();
+}, 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** One contract, three stores: what the exchange relies on holds for each. */
 const stores: Record<string, () => Promise<Store>> = {
   redis: async () => {
     const s = new RedisStore({ url: REDIS_URL, prefix: testPrefix() });
     if (!(await s.waitReady(3000))) throw new Error(`no Redis at ${REDIS_URL}`);
+    return s;
+  },
+  'redis cluster': async () => {
+    const s = new RedisStore({ cluster: cluster.nodes, prefix: testPrefix() });
+    if (!(await s.waitReady(10_000))) throw new Error('the test cluster did not become ready');
     return s;
   },
   memory: async () => new MemoryStore(),
@@ -19,11 +33,14 @@ const open: Store[] = [];
 afterEach(async () => {
   for (const s of open.splice(0)) {
     await s.close();
-    if (s instanceof RedisStore) await cleanPrefix(s.client.options.keyPrefix!);
+    if (s instanceof RedisStore && s.client.constructor.name === 'Redis') await cleanPrefix(s.prefix);
   }
 });
 
-const day = (id: string, maxCount: number, maxSpend = -1): CapWindow => ({ id, maxCount, maxSpend, expiresAt: Date.now() + 86_400_000 });
+const DAY = 86_400_000;
+const cal = (id: string, maxCount: number, maxSpend = -1): CapWindow => ({ id, maxCount, maxSpend, expiresAt: Date.now() + DAY });
+const limits = (calendar: CapWindow[], rolling: RollingLimit[] = []): Limits => ({ calendar, rolling });
+const roll = (spec: string, lengthMs: number, maxCount: number, maxSpend = -1): RollingLimit => ({ spec, lengthMs, maxCount, maxSpend });
 
 describe.each(Object.keys(stores))('store contract: %s', (kind) => {
   async function store(): Promise<Store> {
@@ -32,108 +49,219 @@ describe.each(Object.keys(stores))('store contract: %s', (kind) => {
     return s;
   }
 
-  it('dedup: of 50 simultaneous claims of one key, exactly one wins; its owner may claim again', async () => {
+  it('dedup: of 50 simultaneous claims of one identifier, exactly one wins; its owner may claim again', async () => {
     const s = await store();
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => s.claimDedup('d:auto:x', `owner-${i}`, 60_000)));
+    const now = Date.now();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => s.claimDedup('c:auto', ['x'], `owner-${i}`, 60_000, now)));
     expect(results.filter(Boolean)).toHaveLength(1);
     const winner = `owner-${results.indexOf(true)}`;
-    expect(await s.claimDedup('d:auto:x', winner, 60_000)).toBe(true);
-    expect(await s.claimDedup('d:auto:x', 'someone-else', 60_000)).toBe(false);
+    expect(await s.claimDedup('c:auto', ['x'], winner, 60_000, now)).toBe(true);
+    expect(await s.claimDedup('c:auto', ['x'], 'someone-else', 60_000, now)).toBe(false);
+    // another scope does not see it
+    expect(await s.claimDedup('c:home', ['x'], 'someone-else', 60_000, now)).toBe(true);
+  });
+
+  it('dedup: ANY identifier matches; twins sharing one identifier of two: exactly one passes', async () => {
+    const s = await store();
+    const now = Date.now();
+    expect(await s.claimDedup('g', ['phone:1', 'email:a'], 'lead-1', 60_000, now)).toBe(true);
+    expect(await s.claimDedup('g', ['phone:2', 'email:a'], 'lead-2', 60_000, now)).toBe(false);
+    // the refused lead claimed nothing: its own phone is still free
+    expect(await s.claimDedup('g', ['phone:2'], 'lead-3', 60_000, now)).toBe(true);
+    const twins = await Promise.all([s.claimDedup('g', ['phone:9', 'email:z'], 'a', 60_000, now), s.claimDedup('g', ['email:z', 'phone:9'], 'b', 60_000, now)]);
+    expect(twins.filter(Boolean)).toHaveLength(1);
   });
 
   it('dedup: a claim ends with its window', async () => {
     const s = await store();
-    expect(await s.claimDedup('d:auto:y', 'a', 50)).toBe(true);
-    await new Promise((r) => setTimeout(r, 80));
-    expect(await s.claimDedup('d:auto:y', 'b', 50)).toBe(true);
+    const now = Date.now();
+    expect(await s.claimDedup('c:auto', ['y'], 'a', 1000, now)).toBe(true);
+    expect(await s.claimDedup('c:auto', ['y'], 'b', 1000, now + 999)).toBe(false);
+    expect(await s.claimDedup('c:auto', ['y'], 'b', 1000, now + 1000)).toBe(true);
+  });
+
+  it('seller gate: a rate of 5/s admits 5 at once, then one per 200 ms; refusals record nothing', async () => {
+    const s = await store();
+    const rate = { intervalMs: 200, toleranceMs: 800 };
+    const t = Date.now();
+    const burst = await Promise.all(Array.from({ length: 8 }, () => s.gateSeller('pub1', rate, null, 60_000, t)));
+    expect(burst.filter((v) => v === 'ok')).toHaveLength(5);
+    expect(burst.filter((v) => v === 'RATE_LIMITED')).toHaveLength(3);
+    expect(await s.gateSeller('pub1', rate, null, 60_000, t + 100)).toBe('RATE_LIMITED');
+    expect(await s.gateSeller('pub1', rate, null, 60_000, t + 200)).toBe('ok');
+    expect(await s.gateSeller('pub1', rate, null, 60_000, t + 201)).toBe('RATE_LIMITED');
+    // another seller has its own
+    expect(await s.gateSeller('pub2', rate, null, 60_000, t)).toBe('ok');
+  });
+
+  it('seller gate: the same payload within the window is RESUBMITTED, then passes again', async () => {
+    const s = await store();
+    const t = Date.now();
+    expect(await s.gateSeller('pub1', null, 'p1', 60_000, t)).toBe('ok');
+    expect(await s.gateSeller('pub1', null, 'p1', 60_000, t + 59_999)).toBe('RESUBMITTED');
+    expect(await s.gateSeller('pub2', null, 'p1', 60_000, t)).toBe('ok');
+    expect(await s.gateSeller('pub1', null, 'p2', 60_000, t)).toBe('ok');
+    expect(await s.gateSeller('pub1', null, 'p1', 60_000, t + 60_000)).toBe('ok');
   });
 
   it('holds: 100 simultaneous holds against a count cap of 10 leave exactly 10', async () => {
     const s = await store();
     const now = Date.now();
-    const w = [day('d:2026-11-22', 10)];
-    const r = await Promise.all(Array.from({ length: 100 }, (_, i) => s.hold('acme', `h${i}`, 1_000_000, w, now, now + 60_000)));
+    const l = limits([cal('d:2026-11-22', 10)]);
+    const r = await Promise.all(Array.from({ length: 100 }, (_, i) => s.hold('acme', `h${i}`, 1_000_000, l, [], now, now + 60_000)));
     expect(r.filter((x) => x.ok)).toHaveLength(10);
-    expect(r.find((x) => !x.ok)).toEqual({ ok: false, limit: 'count', window: 'd:2026-11-22' });
+    expect(r.find((x) => !x.ok)).toEqual({ ok: false, reason: 'CAP_REACHED', limit: 'count', window: 'd:2026-11-22' });
     expect(await s.usage('acme', 'd:2026-11-22', now)).toEqual({ count: 0, spend: 0, heldCount: 10, heldSpend: 10_000_000 });
-    expect(await s.capsFull('acme', w, now)).toBe(true);
+    expect(await s.checkBuyer('acme', l, [], null, now)).toMatchObject({ ok: false, reason: 'CAP_REACHED', window: 'd:2026-11-22' });
   });
 
-  it('holds: a spend cap is never passed by one micro', async () => {
+  it('holds: a budget is never passed by one micro, under concurrency', async () => {
     const s = await store();
     const now = Date.now();
-    const w = [day('d:1', -1, 10_000_000)];
-    expect((await s.hold('b', 'h1', 6_000_000, w, now, now + 60_000)).ok).toBe(true);
-    expect(await s.hold('b', 'h2', 4_000_001, w, now, now + 60_000)).toEqual({ ok: false, limit: 'spend', window: 'd:1' });
-    expect((await s.hold('b', 'h3', 4_000_000, w, now, now + 60_000)).ok).toBe(true);
-    expect(await s.capsFull('b', w, now)).toBe(true);
+    const l = limits([cal('d:1', -1, 10_000_000)]);
+    // 40 racing holds of 0.3 (micros 300_000): exactly 33 fit in 10.0
+    const r = await Promise.all(Array.from({ length: 40 }, (_, i) => s.hold('b', `h${i}`, 300_000, l, [], now, now + 60_000)));
+    expect(r.filter((x) => x.ok)).toHaveLength(33);
+    expect((await s.usage('b', 'd:1', now)).heldSpend).toBe(9_900_000);
+    expect(await s.hold('b', 'x', 100_001, l, [], now, now + 60_000)).toEqual({ ok: false, reason: 'CAP_REACHED', limit: 'spend', window: 'd:1' });
+    expect((await s.hold('b', 'y', 100_000, l, [], now, now + 60_000)).ok).toBe(true);
+    expect(await s.checkBuyer('b', l, [], null, now)).toMatchObject({ ok: false, limit: 'spend' });
   });
 
   it('holds: commit makes usage, release frees room, both only once', async () => {
     const s = await store();
     const now = Date.now();
-    const w = [day('d:1', 2)];
-    await s.hold('c', 'h1', 5_000_000, w, now, now + 60_000);
-    await s.hold('c', 'h2', 7_000_000, w, now, now + 60_000);
-    expect(await s.commitHold('c', 'h1', now)).toBe(true);
-    expect(await s.commitHold('c', 'h1', now)).toBe(false);
+    const l = limits([cal('d:1', 2)]);
+    await s.hold('c', 'h1', 5_000_000, l, [], now, now + 60_000);
+    await s.hold('c', 'h2', 7_000_000, l, [], now, now + 60_000);
+    expect(await s.commitHold('c', 'h1', now, [])).toBe(true);
+    expect(await s.commitHold('c', 'h1', now, [])).toBe(false);
     expect(await s.releaseHold('c', 'h2', now)).toBe(true);
     expect(await s.releaseHold('c', 'h2', now)).toBe(false);
     expect(await s.usage('c', 'd:1', now)).toEqual({ count: 1, spend: 5_000_000, heldCount: 0, heldSpend: 0 });
-    expect((await s.hold('c', 'h3', 1, w, now, now + 60_000)).ok).toBe(true);
-    expect((await s.hold('c', 'h4', 1, w, now, now + 60_000)).ok).toBe(false);
+    expect((await s.hold('c', 'h3', 1, l, [], now, now + 60_000)).ok).toBe(true);
+    expect((await s.hold('c', 'h4', 1, l, [], now, now + 60_000)).ok).toBe(false);
   });
 
   it('holds: taking the same hold twice counts it once', async () => {
     const s = await store();
     const now = Date.now();
-    const w = [day('d:1', 5)];
-    await s.hold('d', 'h1', 1_000_000, w, now, now + 60_000);
-    await s.hold('d', 'h1', 1_000_000, w, now, now + 60_000);
+    const l = limits([cal('d:1', 5)], [roll('60m', 3_600_000, 5)]);
+    await s.hold('d', 'h1', 1_000_000, l, [], now, now + 60_000);
+    await s.hold('d', 'h1', 1_000_000, l, [], now, now + 60_000);
     expect((await s.usage('d', 'd:1', now)).heldCount).toBe(1);
+    expect((await s.usage('d', 'r:60m', now)).count).toBe(1);
   });
 
   it('holds: an expired hold stops counting with no background job, and cannot be committed', async () => {
     const s = await store();
     const now = Date.now();
-    const w = [day('d:1', 1)];
-    expect((await s.hold('e', 'h1', 1_000_000, w, now, now + 1_000)).ok).toBe(true);
-    expect((await s.hold('e', 'h2', 1_000_000, w, now, now + 1_000)).ok).toBe(false);
+    const l = limits([cal('d:1', 1)], [roll('24h', DAY, 1)]);
+    expect((await s.hold('e', 'h1', 1_000_000, l, [], now, now + 1_000)).ok).toBe(true);
+    expect((await s.hold('e', 'h2', 1_000_000, l, [], now, now + 1_000)).ok).toBe(false);
     const later = now + 1_001;
-    expect(await s.commitHold('e', 'h1', later)).toBe(false);
-    expect((await s.hold('e', 'h2', 1_000_000, w, later, later + 1_000)).ok).toBe(true);
+    expect(await s.commitHold('e', 'h1', later, [])).toBe(false);
+    expect((await s.hold('e', 'h2', 1_000_000, l, [], later, later + 1_000)).ok).toBe(true);
     expect(await s.usage('e', 'd:1', later)).toEqual({ count: 0, spend: 0, heldCount: 1, heldSpend: 1_000_000 });
+    expect((await s.usage('e', 'r:24h', later)).count).toBe(1);
   });
 
-  it('holds: extend keeps a hold alive past its first expiry', async () => {
+  it('holds: extend keeps a hold alive past its first expiry; refuses one the buyer already bought', async () => {
     const s = await store();
     const now = Date.now();
-    const w = [day('d:1', 1)];
-    await s.hold('f', 'h1', 1, w, now, now + 1_000);
-    expect(await s.extendHold('f', 'h1', now + 10_000, now)).toBe(true);
-    expect(await s.commitHold('f', 'h1', now + 5_000)).toBe(true);
-    expect(await s.extendHold('f', 'missing', now + 10_000, now)).toBe(false);
+    const l = limits([cal('d:1', 3)]);
+    await s.hold('f', 'h1', 1, l, [], now, now + 1_000);
+    expect(await s.extendHold('f', 'h1', now + 10_000, now, [])).toBe('held');
+    expect(await s.commitHold('f', 'h1', now + 5_000, [{ digest: 'lead-x', until: now + DAY }])).toBe(true);
+    expect(await s.extendHold('f', 'missing', now + 10_000, now, [])).toBe('gone');
+    // a ping without identifiers won; its post shows the buyer bought this consumer already
+    await s.hold('f', 'h2', 1, l, [], now, now + 60_000);
+    expect(await s.extendHold('f', 'h2', now + 10_000, now, ['lead-x'])).toBe('sold');
+    expect((await s.usage('f', 'd:1', now)).heldCount).toBe(0);
   });
 
   it('holds: a commit lands in the windows the hold was taken in, even after midnight', async () => {
     const s = await store();
     const now = Date.now();
-    await s.hold('g', 'h1', 2_000_000, [day('d:2026-11-22', 5)], now, now + 60_000);
-    // the post arrives on the next local day: the sale still counts on the day it was won
-    expect(await s.commitHold('g', 'h1', now + 1000)).toBe(true);
+    await s.hold('g', 'h1', 2_000_000, limits([cal('d:2026-11-22', 5)]), [], now, now + 60_000);
+    expect(await s.commitHold('g', 'h1', now + 1000, [])).toBe(true);
     expect(await s.usage('g', 'd:2026-11-22', now + 1000)).toEqual({ count: 1, spend: 2_000_000, heldCount: 0, heldSpend: 0 });
     expect((await s.usage('g', 'd:2026-11-23', now + 1000)).count).toBe(0);
   });
 
-  it('holds: every window of a hold is judged together', async () => {
+  it('holds: every window is judged together; a refused hold leaves nothing behind', async () => {
     const s = await store();
     const now = Date.now();
-    const windows = [day('d:1', 10), day('w:1', 2)];
-    expect((await s.hold('h', 'a', 1, windows, now, now + 60_000)).ok).toBe(true);
-    expect((await s.hold('h', 'b', 1, windows, now, now + 60_000)).ok).toBe(true);
-    expect(await s.hold('h', 'c', 1, windows, now, now + 60_000)).toEqual({ ok: false, limit: 'count', window: 'w:1' });
-    // the refused hold left nothing behind in the window that had room
+    const l = limits([cal('h:1', 10), cal('d:1', 10), cal('w:1', 2), cal('m:1', 10)], [roll('60m', 3_600_000, 10)]);
+    expect((await s.hold('h', 'a', 1, l, [], now, now + 60_000)).ok).toBe(true);
+    expect((await s.hold('h', 'b', 1, l, [], now, now + 60_000)).ok).toBe(true);
+    expect(await s.hold('h', 'c', 1, l, [], now, now + 60_000)).toEqual({ ok: false, reason: 'CAP_REACHED', limit: 'count', window: 'w:1' });
     expect((await s.usage('h', 'd:1', now)).heldCount).toBe(2);
+    expect((await s.usage('h', 'r:60m', now)).count).toBe(2);
+  });
+
+  it('rolling: the last hour holds at most N, and room returns as sales leave the window', async () => {
+    const s = await store();
+    const t = Date.now();
+    const HOUR = 3_600_000;
+    const l = limits([], [roll('60m', HOUR, 3, 10_000_000)]);
+    for (const [i, at] of [t, t + 10 * 60_000, t + 20 * 60_000].entries()) {
+      expect((await s.hold('r', `s${i}`, 1_000_000, l, [], at, at + 60_000)).ok).toBe(true);
+      expect(await s.commitHold('r', `s${i}`, at, [])).toBe(true);
+    }
+    expect(await s.hold('r', 'x', 1_000_000, l, [], t + 59 * 60_000, t + HOUR)).toMatchObject({ ok: false, window: 'r:60m', limit: 'count' });
+    // the first sale leaves the window one hour after it was held
+    expect((await s.hold('r', 'y', 1_000_000, l, [], t + HOUR + 1, t + 2 * HOUR)).ok).toBe(true);
+    expect((await s.usage('r', 'r:60m', t + HOUR + 1)).count).toBe(3);
+    // a released hold leaves at once
+    expect(await s.releaseHold('r', 'y', t + HOUR + 2)).toBe(true);
+    expect((await s.hold('r', 'z', 1_000_000, l, [], t + HOUR + 3, t + 2 * HOUR)).ok).toBe(true);
+  });
+
+  it('rolling: a spend window slides by the micro', async () => {
+    const s = await store();
+    const t = Date.now();
+    const l = limits([], [roll('24h', DAY, -1, 5_000_000)]);
+    await s.hold('rs', 'a', 3_000_000, l, [], t, t + 60_000);
+    await s.commitHold('rs', 'a', t, []);
+    await s.hold('rs', 'b', 2_000_000, l, [], t + 1000, t + 2 * DAY);
+    expect(await s.hold('rs', 'c', 1, l, [], t + 2000, t + 60_000)).toMatchObject({ ok: false, limit: 'spend', window: 'r:24h' });
+    expect((await s.hold('rs', 'c', 3_000_000, l, [], t + DAY + 1, t + DAY + 60_000)).ok).toBe(true);
+    expect((await s.usage('rs', 'r:24h', t + DAY + 1)).spend).toBe(5_000_000);
+  });
+
+  it('rolling: many events leave in one step, however many there are', async () => {
+    const s = await store();
+    const t = Date.now();
+    const l = limits([], [roll('1m', 60_000, 1000)]);
+    await Promise.all(Array.from({ length: 300 }, (_, i) => s.hold('rm', `e${i}`, 1, l, [], t + (i % 7), t + 3_600_000)));
+    expect((await s.usage('rm', 'r:1m', t)).count).toBe(300);
+    const later = t + 120_000;
+    // a bounded purge per call: several calls empty the window
+    for (let i = 0; i < 10; i++) await s.checkBuyer('rm', l, [], null, later);
+    expect((await s.usage('rm', 'r:1m', later)).count).toBe(0);
+  });
+
+  it('purchases: a buyer that bought a lead is refused it within the window, then not', async () => {
+    const s = await store();
+    const now = Date.now();
+    const l = limits([cal('d:1', 100)]);
+    await s.hold('p', 'h1', 1, l, ['digest-1'], now, now + 60_000);
+    await s.commitHold('p', 'h1', now, [{ digest: 'digest-1', until: now + 10_000 }]);
+    expect(await s.checkBuyer('p', l, ['digest-2', 'digest-1'], null, now + 1)).toEqual({ ok: false, reason: 'ALREADY_SOLD_TO_BUYER' });
+    expect(await s.hold('p', 'h2', 1, l, ['digest-1'], now + 1, now + 60_000)).toEqual({ ok: false, reason: 'ALREADY_SOLD_TO_BUYER' });
+    expect((await s.checkBuyer('q', l, ['digest-1'], null, now + 1)).ok).toBe(true);
+    expect((await s.checkBuyer('p', l, ['digest-1'], null, now + 10_000)).ok).toBe(true);
+  });
+
+  it('ping rate: a buyer at 2/s is checked twice a second at most', async () => {
+    const s = await store();
+    const t = Date.now();
+    const rate = { intervalMs: 500, toleranceMs: 500 };
+    const v = await Promise.all(Array.from({ length: 5 }, () => s.checkBuyer('pr', limits([]), [], rate, t)));
+    expect(v.filter((x) => x.ok)).toHaveLength(2);
+    expect(v.find((x) => !x.ok)).toEqual({ ok: false, reason: 'PING_RATE' });
+    expect((await s.checkBuyer('pr', limits([]), [], rate, t + 500)).ok).toBe(true);
   });
 
   it('auctions: one claim wins; other sellers never see it; expiry ends it', async () => {

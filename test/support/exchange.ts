@@ -16,7 +16,7 @@ export interface BuyerSpec {
   id: string;
   url: string;
   timeout_ms?: number;
-  caps?: { daily?: number; daily_spend?: number; timezone?: string };
+  caps?: { daily?: number; daily_budget?: number; timezone?: string };
 }
 
 /** The campaign of the e2e tests: ping fields zip/state/age, PII phone/email/name, dedup on phone. */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dedupDigest } from '../../src/auction/dedup-key.js';
+import { ruleDigests } from '../../src/auction/dedup-key.js';
+import type { DedupRuleRuntime } from '../../src/config/runtime.js';
+
+const rule = (fields: string[], match: 'all' | 'any' = 'all'): DedupRuleRuntime => ({ fields, match, windowMs: 1000, scope: 'campaign', scopeKey: 'c:auto' });
 import { compileLeadSchema } from '../../src/lead/lead-schema.js';
 import { FieldSpec } from '../../src/config/schema.js';
 
@@ -23,9 +26,11 @@ describe('lead schema', () => {
     expect(a.ok && b.ok).toBe(true);
     if (a.ok && b.ok) {
       expect(a.lead).toEqual(b.lead);
-      expect(dedupDigest('s', 'auto', ['phone'], a.lead, false)).toBe(dedupDigest('s', 'auto', ['phone'], b.lead, false));
-      expect(dedupDigest('s', 'auto', ['phone'], a.lead, true)).not.toBe(dedupDigest('s', 'auto', ['phone'], a.lead, false));
-      expect(dedupDigest('other-secret', 'auto', ['phone'], a.lead, false)).not.toBe(dedupDigest('s', 'auto', ['phone'], a.lead, false));
+      const phone = rule(['phone']);
+      expect(ruleDigests('s', phone, a.lead, false)).toEqual(ruleDigests('s', phone, b.lead, false));
+      expect(ruleDigests('s', phone, a.lead, true)).not.toEqual(ruleDigests('s', phone, a.lead, false));
+      expect(ruleDigests('other-secret', phone, a.lead, false)).not.toEqual(ruleDigests('s', phone, a.lead, false));
+      expect(ruleDigests('s', rule(['phone', 'email'], 'any'), a.lead, false)).toHaveLength(2);
     }
   });
 
@@ -39,7 +44,11 @@ describe('lead schema', () => {
     expect(r).toEqual({ ok: false, details: [{ path: 'lead.notes', message: expect.stringMatching(/10/) }] });
   });
 
-  it('a dedup digest needs every identifier', () => {
-    expect(dedupDigest('s', 'auto', ['phone', 'email'], { phone: '5550102000' }, false)).toBeNull();
+  it('an ALL digest needs every identifier; ANY takes those present', () => {
+    expect(ruleDigests('s', rule(['phone', 'email']), { phone: '5550102000' }, false)).toBeNull();
+    expect(ruleDigests('s', rule(['phone', 'email'], 'any'), { phone: '5550102000' }, false)).toHaveLength(1);
+    expect(ruleDigests('s', rule(['phone', 'email'], 'any'), {}, false)).toBeNull();
+    // one identifier under ANY is the same digest whichever rule lists it
+    expect(ruleDigests('s', rule(['email', 'phone'], 'any'), { phone: '5550102000' }, false)).toEqual(ruleDigests('s', rule(['phone'], 'any'), { phone: '5550102000' }, false));
   });
 });
