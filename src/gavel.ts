@@ -17,6 +17,8 @@ export interface GavelOptions {
   port?: number;
   /** REDIS_URL; wins over the config's redis block. Neither: the embedded memory store. */
   redisUrl?: string;
+  /** REDIS_CLUSTER ("host:port,host:port"): seed nodes of a Redis Cluster; wins over the config */
+  redisCluster?: string[];
   /** GAVEL_SECRET; wins over the config's secret */
   secret?: string;
   logLevel?: string;
@@ -34,8 +36,15 @@ export interface Gavel {
 
 /** Build an exchange from a validated config and start listening. */
 export async function startGavel(opts: GavelOptions): Promise<Gavel> {
-  const redisUrl = opts.redisUrl ?? opts.config.redis?.url;
-  if (redisUrl !== undefined && opts.secret === undefined && opts.config.secret === undefined) {
+  // the environment wins over the config file, whichever kind of Redis each names
+  const fromEnv = opts.redisUrl !== undefined || opts.redisCluster !== undefined;
+  const redisUrl = fromEnv ? opts.redisUrl : opts.config.redis?.url;
+  const cluster = (fromEnv ? opts.redisCluster : opts.config.redis?.cluster)?.map((node) => {
+    const i = node.lastIndexOf(':');
+    return { host: node.slice(0, i), port: Number(node.slice(i + 1)) };
+  });
+  const shared = redisUrl !== undefined || cluster !== undefined;
+  if (shared && opts.secret === undefined && opts.config.secret === undefined) {
     // every process must hash identifiers alike, or dedup across processes silently fails
     throw new Error('a shared store needs a shared secret: set GAVEL_SECRET or `secret` in the config');
   }
@@ -47,16 +56,22 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   if (runtime.secretGenerated) log.warn('no secret configured: dedup hashes use a random per-process key (fine for one process, wrong for several)');
 
   let store: Store;
-  if (redisUrl !== undefined) {
-    const redis = new RedisStore({ url: redisUrl, prefix: opts.config.redis?.prefix ?? 'gavel:' });
+  const where = cluster !== undefined ? { redis_cluster: cluster.map((n) => `${n.host}:${n.port}`) } : redisUrl !== undefined ? { redis: redisUrl.replace(/\/\/[^@]*@/, '//***@') } : {};
+  if (shared) {
+    const prefix = opts.config.redis?.prefix ?? 'gavel:';
+    const redis = new RedisStore(cluster !== undefined ? { cluster, prefix } : { url: redisUrl!, prefix });
     const ok = await redis.waitReady(5000);
-    if (!ok) log.error({ redis: redisUrl }, 'Redis not reachable yet: answering 503 STORE_UNAVAILABLE until it is');
+    if (!ok) log.error(where, 'Redis not reachable yet: answering 503 STORE_UNAVAILABLE until it is');
     store = redis;
   } else {
     store = new MemoryStore();
   }
-  log.info({ store: store.kind, ...(redisUrl ? { redis: redisUrl.replace(/\/\/[^@]*@/, '//***@') } : {}) },
-    store.kind === 'redis' ? 'store: Redis (shared by every Gavel process on it)' : 'store: EMBEDDED MEMORY (one process only; set REDIS_URL for a shared store)');
+  log.info(
+    { store: store.kind, ...where },
+    store.kind === 'redis'
+      ? `store: Redis${cluster ? ' Cluster' : ''} (shared by every Gavel process on it)`
+      : 'store: EMBEDDED MEMORY (one process only; set REDIS_URL or REDIS_CLUSTER for a shared store)',
+  );
 
   const transports = new Map<string, BuyerTransport>();
   const metrics = createMetrics(function* () {

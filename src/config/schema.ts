@@ -176,7 +176,15 @@ export const Config = z
       })
       .default({ max_body_bytes: 64 * 1024, response_margin_ms: 16, drain_timeout_ms: 10_000, max_bids: 100, resubmit_window: '60s' }),
     secret: z.string().min(16).optional(),
-    redis: z.strictObject({ url: z.string(), prefix: z.string().default('gavel:') }).optional(),
+    /** one Redis (`url`) or a Redis Cluster (`cluster`: seed nodes "host:port") */
+    redis: z
+      .strictObject({
+        url: z.string().optional(),
+        cluster: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'host:port')).min(1).optional(),
+        prefix: z.string().default('gavel:'),
+      })
+      .refine((r) => (r.url === undefined) !== (r.cluster === undefined), 'give url or cluster, not both')
+      .optional(),
     campaigns: z.array(Campaign).min(1),
     sellers: z.array(Seller).min(1),
     buyers: z.array(Buyer),

@@ -16,7 +16,8 @@ export interface BuyerSpec {
   id: string;
   url: string;
   timeout_ms?: number;
-  caps?: { daily?: number; daily_budget?: number; timezone?: string };
+  caps?: Record<string, unknown>;
+  campaign_caps?: Record<string, Record<string, unknown>>;
 }
 
 /** The campaign of the e2e tests: ping fields zip/state/age, PII phone/email/name, dedup on phone. */
@@ -50,6 +51,7 @@ export function testConfig(buyers: BuyerSpec[], campaign: Record<string, unknown
       post_url: `${b.url}/post`,
       timeout_ms: b.timeout_ms ?? 100,
       ...(b.caps ? { caps: b.caps } : {}),
+      ...(b.campaign_caps ? { campaign_caps: b.campaign_caps } : {}),
     })),
   };
 }
