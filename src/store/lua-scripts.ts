@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { LUA_DIR } from '../paths.js';
 
 export interface LuaScript {
-  /** camelCase of the file's name: cap-hold-4.lua -> capHold */
+  /** camelCase of the file's name: buyer-caps-6.lua -> buyerCaps */
   name: string;
   numberOfKeys: number;
   lua: string;
