@@ -129,7 +129,7 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
       floorMicros: toMicros(c.floor),
       pingTtlMs: durationMs(c.ping_ttl),
       postTmaxMs: c.post_tmax_ms,
-      dedup: (c.dedup === undefined ? [] : Array.isArray(c.dedup) ? c.dedup : [c.dedup]).map((r) => ({
+      dedup: (c.dedup ?? []).map((r) => ({
         fields: r.fields,
         match: r.match,
         windowMs: durationMs(r.window),

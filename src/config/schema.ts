@@ -65,7 +65,8 @@ export const Campaign = z
     ping_ttl: z.string().regex(DURATION).default('60s'),
     /** bound of a whole post (or direct post), all fall-throughs included */
     post_tmax_ms: z.int().min(100).max(120_000).default(10_000),
-    dedup: z.union([DedupRule, z.array(DedupRule).min(1).max(8)]).optional(),
+    /** one rule or a list; read as a list, so a problem's path names the rule: dedup[0].scope */
+    dedup: z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(DedupRule).min(1).max(8)).optional(),
     fields: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), FieldSpec),
   })
   .superRefine((c, ctx) => {
@@ -80,11 +81,9 @@ export const Campaign = z
         }
       }
     }
-    const rules = c.dedup === undefined ? [] : Array.isArray(c.dedup) ? c.dedup : [c.dedup];
-    rules.forEach((rule, r) =>
+    c.dedup?.forEach((rule, r) =>
       rule.fields.forEach((name, i) => {
-        const path = Array.isArray(c.dedup) ? ['dedup', r, 'fields', i] : ['dedup', 'fields', i];
-        if (!(name in c.fields)) ctx.addIssue({ code: 'custom', path, message: `unknown field "${name}"` });
+        if (!(name in c.fields)) ctx.addIssue({ code: 'custom', path: ['dedup', r, 'fields', i], message: `unknown field "${name}"` });
       }),
     );
   });

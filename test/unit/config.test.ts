@@ -44,12 +44,60 @@ describe('config', () => {
         'buyers[0].campaigns[1]: unknown campaign "boats"',
         expect.stringMatching(/^buyers\[0\]\.ping_url: /),
         expect.stringMatching(/^campaigns\[0\]\.margin: /),
-        'campaigns[0].dedup.fields[0]: unknown field "ssn"',
+        'campaigns[0].dedup[0].fields[0]: unknown field "ssn"',
         'campaigns[0].fields.phone: a pii field cannot go in pings',
         'sellers[1].id: duplicate id "pub1"',
         'sellers[1].api_key: api_key used by another seller',
       ]),
     );
+  });
+
+  it('checks caps, rates and dedup rules, each problem with its path', () => {
+    const raw = base();
+    Object.assign(raw.buyers[0]!, {
+      caps: { daily: -1, rolling: [{ window: '60m' }, { window: '0s', max: 1 }], ping_rate: '200/hour', week_start: 'funday', timezone: 'UTC' },
+    });
+    Object.assign(raw.sellers[0]!, { rate_limit: '0/s' });
+    Object.assign(raw.campaigns[0]!, { dedup: [{ fields: ['phone'], window: '30d', scope: 'planet' }, { fields: ['fax'], window: '1d' }] });
+    const p = problems(raw);
+    for (const path of [
+      'buyers[0].caps.daily',
+      'buyers[0].caps.rolling[0]',
+      'buyers[0].caps.rolling[1]',
+      'buyers[0].caps.ping_rate',
+      'buyers[0].caps.week_start',
+      'sellers[0].rate_limit',
+      'campaigns[0].dedup[0].scope',
+    ]) {
+      expect(p.some((x) => x.startsWith(`${path}: `)), `${path} in ${p.join(' | ')}`).toBe(true);
+    }
+    // references between sections are checked once each section is valid on its own
+    const refs = base();
+    Object.assign(refs.buyers[0]!, { campaign_caps: { boats: { daily: 1 } } });
+    Object.assign(refs.campaigns[0]!, { dedup: [{ fields: ['phone'], window: '30d' }, { fields: ['fax'], window: '1d' }] });
+    expect(problems(refs)).toEqual(
+      expect.arrayContaining(['buyers[0].campaign_caps.boats: "boats" is not one of this buyer\'s campaigns', 'campaigns[0].dedup[1].fields[0]: unknown field "fax"']),
+    );
+  });
+
+  it('compiles caps into windows per campaign, rates into GCRA terms', () => {
+    const raw = base();
+    Object.assign(raw.buyers[0]!, {
+      caps: { daily: 10, weekly_budget: 99.5, rolling: [{ window: '60m', max: 5 }, { window: '60m', budget: 20 }], ping_rate: '200/s', timezone: 'Asia/Kolkata' },
+      campaign_caps: { auto: { hourly: 2 } },
+    });
+    Object.assign(raw.sellers[0]!, { rate_limit: '30/m' });
+    const rt = compileRuntime(parseConfig(raw), 's'.repeat(32));
+    const rules = rt.buyers[0]!.caps.get('auto')!;
+    expect(rules.calendar).toEqual([
+      { unit: 'day', maxCount: 10, maxSpend: -1, prefix: '' },
+      { unit: 'week', maxCount: -1, maxSpend: 99_500_000, prefix: '' },
+      { unit: 'hour', maxCount: 2, maxSpend: -1, prefix: 'c:auto:' },
+    ]);
+    expect(rules.rolling).toEqual([{ spec: '60m', lengthMs: 3_600_000, maxCount: 5, maxSpend: 20_000_000 }]);
+    expect(rules.pingRate).toEqual({ intervalMs: 5, toleranceMs: 995 });
+    expect(rules.weekStart).toBe(1);
+    expect([...rt.sellersByKey.values()][0]!.rate).toEqual({ intervalMs: 2000, toleranceMs: 58_000 });
   });
 
   it('rejects unknown keys instead of ignoring a typo', () => {
