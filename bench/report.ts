@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, type } from 'node:os';
 import { dirname } from 'node:path';
+import { holdRateSection } from './hold-rate-report.js';
+import type { HoldRateFigures } from './scenarios/hold-rate.js';
 import type { LoadSettings, ScenarioResult } from './scenarios/scenario.js';
 
 export interface Report {
@@ -10,8 +12,12 @@ export interface Report {
   buyers: string;
   /** the scenario every other is compared with, at the same load level */
   baseline: string;
+  /** none when the servers were not run (--only holds) */
   results: ScenarioResult[];
+  /** of the servers' runs */
   notes: string[];
+  /** absent when the cap scripts' rate was not measured (--only servers) */
+  holds?: HoldRateFigures;
 }
 
 function machine(): string {
@@ -66,13 +72,9 @@ function deadlineTable(r: Report): string[] {
   return lines;
 }
 
-/** The README's Benchmarks table, as markdown. */
-export function renderReport(r: Report): string {
+/** The servers' table, their deadline table and their notes. */
+function serverSection(r: Report): string[] {
   const lines = [
-    `# Gavel bench, ${r.date.toISOString()}`,
-    '',
-    `- machine: ${machine()}`,
-    `- command: \`${r.command}\``,
     `- load: autocannon, a distinct lead per ping, latency measured at the client; per server ${r.load.warmupS} s of warm-up, then ` +
       r.load.levels.map((l) => `${l.durationS} s with ${l.label}`).join(', then '),
     `- buyers: ${r.buyers}`,
@@ -100,6 +102,14 @@ export function renderReport(r: Report): string {
     for (const p of row.problems) lines.push(`- PROBLEM: ${p}`);
   }
   if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `- ${n}`));
+  return lines;
+}
+
+/** The README's Benchmarks tables, as markdown. */
+export function renderReport(r: Report): string {
+  const lines = [`# Gavel bench, ${r.date.toISOString()}`, '', `- machine: ${machine()}`, `- command: \`${r.command}\``];
+  if (r.results.length > 0) lines.push(...serverSection(r));
+  if (r.holds !== undefined) lines.push(...holdRateSection(r.holds));
   return lines.join('\n') + '\n';
 }
 

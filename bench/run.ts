@@ -2,18 +2,20 @@ import type { BuyerBehaviour, BuyerCounters } from './buyer-fleet.js';
 import { renderReport, writeReport } from './report.js';
 import { bareRelay } from './scenarios/bare-relay.js';
 import { deadlineBound } from './scenarios/deadline-bound.js';
+import { HOLD_OPS, measureHoldRate, type HoldRateFigures } from './scenarios/hold-rate.js';
 import { ping5Buyers } from './scenarios/ping-5-buyers.js';
 import type { LoadSettings, Scenario, ScenarioContext, ScenarioResult } from './scenarios/scenario.js';
-import { benchSettings } from './settings.js';
+import { benchSettings, type BenchSettings } from './settings.js';
 import { pingLead } from './support/leads.js';
 import { runLoad } from './support/load.js';
 import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
 import { startRemoteFleet, type RemoteFleet } from './support/remote-fleet.js';
 
 /**
- * `npm run bench [-- flags]` (bench/settings.ts): the bare relay, then each scenario, against
- * one buyer fleet in its own process, each server at every load level; the table goes to
- * stdout and bench/results/latest.md. Exits 1 when a run had errors or a server misbehaved.
+ * `npm run bench [-- flags]` (bench/settings.ts): the cap scripts' rate on Redis, then the bare
+ * relay and each scenario against one buyer fleet in its own process, each server at every load
+ * level; the tables go to stdout and bench/results/latest.md. Exits 1 when a run had errors or
+ * a server misbehaved.
  */
 const BUYERS: BuyerBehaviour[] = [1, 2, 3, 4, 5].map((n) => ({ id: `buyer-${n}`, bid: { min: 5, max: 15 }, latencyMs: 5, jitterMs: 1 }));
 const BUYERS_TEXT = '5 HTTP buyers (node:http, keep-alive) in one process of their own, each answering every ping with a bid after 5 ± 1 ms; no caps';
@@ -91,18 +93,13 @@ async function measure(scenario: Scenario, ctx: ScenarioContext, load: LoadSetti
   return results;
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const { load, margins, out } = benchSettings(args);
-  const scenarios = [bareRelay, ping5Buyers, ...margins.map(deadlineBound)];
-  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
-  await assertRedis(redisUrl);
-  const perServerMs = (load.warmupS + load.levels.reduce((s, l) => s + l.durationS, 0)) * 1000 + 20_000;
-  setTimeout(() => {
-    console.error('bench: stuck; giving up');
-    process.exit(2);
-  }, scenarios.length * perServerMs).unref();
+interface ServerRuns {
+  results: ScenarioResult[];
+  buyers: string;
+  leads: number;
+}
 
+async function runServers(scenarios: readonly Scenario[], load: LoadSettings, redisUrl: string): Promise<ServerRuns> {
   const behaviours = fleetOf(scenarios);
   const fleet = await startRemoteFleet(behaviours, { seed: 1 });
   const shared = new Set(BUYERS.map((b) => b.id));
@@ -122,21 +119,55 @@ async function main(): Promise<void> {
   } finally {
     await fleet.close();
   }
-
   const extras = behaviours.filter((b) => !shared.has(b.id));
+  const buyers = BUYERS_TEXT + (extras.length ? `; only for the scenarios that declare them: ${extras.map(describeExtra).join(', ')}` : '');
+  return { results, buyers, leads: lead };
+}
+
+/** How long the whole run may take before it is taken for stuck. */
+function runLimitMs(settings: BenchSettings, servers: number): number {
+  const perServerMs = (settings.load.warmupS + settings.load.levels.reduce((s, l) => s + l.durationS, 0)) * 1000 + 20_000;
+  const holdsMs = settings.parts.has('holds') ? settings.holds.durationS * 1000 * HOLD_OPS.length * settings.holds.inFlight.length + 20_000 : 0;
+  return servers * perServerMs + holdsMs;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const settings = benchSettings(args);
+  const { load, margins, out, parts } = settings;
+  const scenarios = parts.has('servers') ? [bareRelay, ping5Buyers, ...margins.map(deadlineBound)] : [];
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  await assertRedis(redisUrl);
+  setTimeout(() => {
+    console.error('bench: stuck; giving up');
+    process.exit(2);
+  }, runLimitMs(settings, scenarios.length)).unref();
+
+  let holds: HoldRateFigures | undefined;
+  if (parts.has('holds')) {
+    // first, while no other process of the bench is running on this machine
+    console.error(`bench: hold rate: ${HOLD_OPS.join(', ')} for ${settings.holds.durationS} s each at ${settings.holds.inFlight.join(', ')} in flight`);
+    holds = await measureHoldRate(redisUrl, settings.holds);
+  }
+  const servers = scenarios.length > 0 ? await runServers(scenarios, load, redisUrl) : { results: [], buyers: '', leads: 0 };
+
   const text = renderReport({
     date: new Date(),
     command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
     load,
-    buyers: BUYERS_TEXT + (extras.length ? `; only for the scenarios that declare them: ${extras.map(describeExtra).join(', ')}` : ''),
+    buyers: servers.buyers,
     baseline: bareRelay.name,
-    results,
-    notes: [`${lead} distinct leads sent in all`],
+    results: servers.results,
+    notes: servers.results.length > 0 ? [`${servers.leads} distinct leads sent in all`] : [],
+    ...(holds !== undefined ? { holds } : {}),
   });
   writeReport(out, text);
   console.log(text);
   console.error(`bench: written to ${out}`);
-  const problems = results.flatMap((r) => r.problems.map((p) => `${r.name}, ${r.level.label}: ${p}`));
+  const problems = [
+    ...(holds?.problems.map((p) => `hold rate: ${p}`) ?? []),
+    ...servers.results.flatMap((r) => r.problems.map((p) => `${r.name}, ${r.level.label}: ${p}`)),
+  ];
   if (problems.length > 0) {
     console.error(`bench: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
     process.exitCode = 1;

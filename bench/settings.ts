@@ -2,26 +2,61 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Config } from '../src/config/schema.js';
 import { ROOT } from '../src/paths.js';
+import type { HoldRateSettings } from './scenarios/hold-rate.js';
 import type { LoadSettings } from './scenarios/scenario.js';
 
 /** The server.response_margin_ms Gavel runs with when its config does not set one. */
 const DEFAULT_MARGIN_MS = Config.shape.server.parse(undefined).response_margin_ms;
 const DEFAULT_MARGINS = [...new Set([Math.max(1, Math.floor(DEFAULT_MARGIN_MS / 2)), DEFAULT_MARGIN_MS])];
+const DEFAULT_HOLD_IN_FLIGHT = [1, 16, 128];
 
-export const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--latency-duration S] [--warmup S] [--margins LIST] [--out FILE]
+/** The parts of the suite: the HTTP servers under autocannon, and the cap scripts' rate on Redis. */
+export const PARTS = ['servers', 'holds'] as const;
+export type Part = (typeof PARTS)[number];
+
+export const USAGE = `usage: npm run bench -- [--only PARTS] [--duration S] [--connections N] [--latency-duration S] [--warmup S] [--margins LIST]
+                           [--hold-duration S] [--hold-in-flight LIST] [--out FILE]
+  --only PARTS          ${PARTS.join(' and/or ')}, comma-separated: servers is Gavel and the bare relay over HTTP,
+                        holds the cap scripts' rate on Redis (default both; env BENCH_ONLY)
   --duration S          throughput run, seconds (default 10; env BENCH_DURATION)
   --connections N       pings in flight during it (default 32; env BENCH_CONNECTIONS)
   --latency-duration S  then a run with one ping in flight, seconds; 0 skips it (default 5; env BENCH_LATENCY_DURATION)
   --warmup S            unmeasured load before, per server (default 2; env BENCH_WARMUP)
   --margins LIST        response_margin_ms values the deadline scenario runs Gavel with, one server each, e.g. 2,4,8,16;
                         "none" skips the scenario (default ${DEFAULT_MARGINS.join(',')}; env BENCH_MARGINS)
+  --hold-duration S     each hold-rate run, seconds: 3 operations at each depth (default 1.5; env BENCH_HOLD_DURATION)
+  --hold-in-flight LIST callers in flight, one set of hold-rate runs each (default ${DEFAULT_HOLD_IN_FLIGHT.join(',')}; env BENCH_HOLD_IN_FLIGHT)
   --out FILE            the markdown report (default bench/results/latest.md)`;
 
 export interface BenchSettings {
+  parts: ReadonlySet<Part>;
   load: LoadSettings;
   /** ascending, distinct */
   margins: number[];
+  holds: HoldRateSettings;
   out: string;
+}
+
+function partSet(text: string | undefined): Set<Part> {
+  if (text === undefined || text === '') return new Set(PARTS);
+  const parts = new Set<Part>();
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const known = PARTS.find((p) => p === part);
+    if (known === undefined) throw new Error(`--only (BENCH_ONLY): "${part}" is not one of ${PARTS.join(', ')}\n${USAGE}`);
+    parts.add(known);
+  }
+  return parts;
+}
+
+/** "1,16,128" -> [1, 16, 128], in the order given. */
+function inFlightList(text: string | undefined): number[] {
+  if (text === undefined || text === '') return DEFAULT_HOLD_IN_FLIGHT;
+  const levels = text.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Error(`--hold-in-flight (BENCH_HOLD_IN_FLIGHT): "${part}" is not an integer from 1 to 10000\n${USAGE}`);
+    return n;
+  });
+  return [...new Set(levels)];
 }
 
 /** "2,4,8,16" -> [2, 4, 8, 16]; each a margin the config schema accepts. */
@@ -41,11 +76,14 @@ export function benchSettings(argv: string[]): BenchSettings {
   const { values } = parseArgs({
     args: argv,
     options: {
+      only: { type: 'string' },
       duration: { type: 'string' },
       connections: { type: 'string' },
       'latency-duration': { type: 'string' },
       warmup: { type: 'string' },
       margins: { type: 'string' },
+      'hold-duration': { type: 'string' },
+      'hold-in-flight': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -68,8 +106,10 @@ export function benchSettings(argv: string[]): BenchSettings {
   const levels = [{ label: `${connections} in flight`, connections, durationS: num('duration', values.duration, 10, 1) }];
   if (latencyS > 0) levels.push({ label: '1 in flight', connections: 1, durationS: latencyS });
   return {
+    parts: partSet(values.only ?? process.env.BENCH_ONLY),
     load: { warmupS: num('warmup', values.warmup, 2, 0), levels },
     margins: marginList(values.margins ?? process.env.BENCH_MARGINS),
+    holds: { durationS: num('hold-duration', values['hold-duration'], 1.5, 0.1), inFlight: inFlightList(values['hold-in-flight'] ?? process.env.BENCH_HOLD_IN_FLIGHT) },
     out: values.out ?? join(ROOT, 'bench', 'results', 'latest.md'),
   };
 }
