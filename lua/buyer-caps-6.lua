@@ -41,7 +41,38 @@ local op = ARGV[1]
 local now = tonumber(ARGV[2])
 local PURGE = 64
 
-local function num(v) return tonumber(v) or 0 end
+-- The counters hash is read with one HMGET and written with one HSET per call: a call costs
+-- per command, so counters are cached here (false: absent) and written back once, at the end.
+local cache, dirty, order = {}, {}, {}
+local function fetch(fields)
+  local missing = {}
+  for i = 1, #fields do
+    if cache[fields[i]] == nil then missing[#missing + 1] = fields[i] end
+  end
+  if #missing == 0 then return end
+  local v = rcall('HMGET', caps, unpack(missing))
+  for i = 1, #missing do cache[missing[i]] = tonumber(v[i]) or false end
+end
+local function val(f)
+  if cache[f] == nil then fetch({f}) end
+  return cache[f] or 0
+end
+local function put(f, x)
+  cache[f] = x
+  if not dirty[f] then dirty[f] = true; order[#order + 1] = f end
+end
+local function add(f, d) put(f, val(f) + d) end
+local function flush()
+  if #order == 0 then return end
+  local args = {}
+  for i = 1, #order do
+    local x = cache[order[i]]
+    args[#args + 1] = order[i]
+    -- integers exactly (micros up to 2^53), the rate limiter's fractional times as they are
+    args[#args + 1] = (x == math.floor(x)) and string.format('%d', x) or string.format('%.17g', x)
+  end
+  rcall('HSET', caps, unpack(args))
+end
 
 -- a rolling event counts in spec s while it is after s's cursor
 local function unroll(id, price, ts, specs)
@@ -49,9 +80,11 @@ local function unroll(id, price, ts, specs)
   rcall('ZREM', roll, id .. '|' .. price)
   local t = tonumber(ts)
   for s in string.gmatch(specs, '[^,]+') do
-    if t > num(rcall("HGET", caps, "r:" .. s .. ":c")) then
-      rcall('HINCRBY', caps, 'r:' .. s .. ':n', -1)
-      rcall('HINCRBY', caps, 'r:' .. s .. ':s', -price)
+    local p = 'r:' .. s
+    fetch({p .. ':n', p .. ':s', p .. ':c'})
+    if t > val(p .. ':c') then
+      add(p .. ':n', -1)
+      add(p .. ':s', -price)
     end
   end
 end
@@ -62,11 +95,16 @@ local function unhold(id, keepRolling)
   if not d then return nil end
   local price, list, ts, specs = string.match(d, '^(%d+);([^;]*);([^;]*);(.*)$')
   price = tonumber(price)
-  local windows = {}
+  local windows, fields = {}, {}
   for w in string.gmatch(list, '[^,]+') do
-    rcall('HINCRBY', caps, w .. ':hn', -1)
-    rcall('HINCRBY', caps, w .. ':hs', -price)
     windows[#windows + 1] = w
+    fields[#fields + 1] = w .. ':n'; fields[#fields + 1] = w .. ':s'
+    fields[#fields + 1] = w .. ':hn'; fields[#fields + 1] = w .. ':hs'
+  end
+  fetch(fields)
+  for i = 1, #windows do
+    add(windows[i] .. ':hn', -1)
+    add(windows[i] .. ':hs', -price)
   end
   if not keepRolling then unroll(id, price, ts, specs) end
   rcall('HDEL', details, id)
@@ -74,30 +112,30 @@ local function unhold(id, keepRolling)
   return price, windows
 end
 
--- expired holds stop counting; a calendar window's counters go once it is over; old sales are forgotten
-local expired = rcall('ZRANGEBYSCORE', holds, '-inf', now, 'LIMIT', 0, PURGE)
-for i = 1, #expired do unhold(expired[i], false) end
+-- a calendar window's counters go once it is over (before anything reads them);
+-- expired holds stop counting
 local over = rcall('ZRANGEBYSCORE', wins, '-inf', now, 'LIMIT', 0, 8)
 for i = 1, #over do
   local w = over[i]
   rcall('HDEL', caps, w .. ':n', w .. ':s', w .. ':hn', w .. ':hs')
   rcall('ZREM', wins, w)
 end
-rcall('ZREMRANGEBYSCORE', sold, '-inf', now)
+local expired = rcall('ZRANGEBYSCORE', holds, '-inf', now, 'LIMIT', 0, PURGE)
+for i = 1, #expired do unhold(expired[i], false) end
 
--- move spec s's cursor up to now - len, taking out the events that left the window (bounded)
+-- move spec s's cursor up to now - len, taking out the events that left the window (bounded);
+-- returns the cursor and whether it moved
 local function advance(s, len)
-  local ck = 'r:' .. s .. ':c'
-  local cursor = rcall('HGET', caps, ck)
-  if not cursor then
+  local p = 'r:' .. s
+  if not cache[p .. ':c'] then
     -- a new spec starts empty: events from before it existed were never added to it, and
     -- events from now on (ts >= now) come after its cursor
-    rcall('HSET', caps, ck, now - 1)
-    return now - 1
+    put(p .. ':c', now - 1)
+    return now - 1, false
   end
+  local cursor = cache[p .. ':c']
   local cutoff = now - len
-  cursor = tonumber(cursor)
-  if cutoff <= cursor then return cursor end
+  if cutoff <= cursor then return cursor, false end
   local events = rcall('ZRANGEBYSCORE', roll, '(' .. cursor, cutoff, 'WITHSCORES', 'LIMIT', 0, PURGE)
   local last = cutoff
   if #events == 2 * PURGE then
@@ -111,122 +149,151 @@ local function advance(s, len)
     end
   end
   for i = 1, #events, 2 do
-    local price = tonumber(string.match(events[i], '|(%d+)$'))
-    rcall('HINCRBY', caps, 'r:' .. s .. ':n', -1)
-    rcall('HINCRBY', caps, 'r:' .. s .. ':s', -price)
+    add(p .. ':n', -1)
+    add(p .. ':s', -tonumber(string.match(events[i], '|(%d+)$')))
   end
-  rcall('HSET', caps, ck, last)
-  return last
+  put(p .. ':c', last)
+  return last, true
 end
 
--- judge every limit for one more lead of `price`; returns nil when there is room
+local function bought(digest)
+  local until_ = rcall('ZSCORE', sold, digest)
+  return until_ and tonumber(until_) > now
+end
+
+-- judge every limit for one more lead of `price`; returns nil when there is room, then the
+-- positions of the rolling and purchase arguments and what comes after them
 local function judge(at, price)
   local nc = tonumber(ARGV[at])
+  local r = at + 1 + nc * 4
+  local nr = tonumber(ARGV[r])
+  local fields = {}
+  for i = 0, nc - 1 do
+    local w = ARGV[at + 1 + i * 4]
+    fields[#fields + 1] = w .. ':n'; fields[#fields + 1] = w .. ':hn'
+    fields[#fields + 1] = w .. ':s'; fields[#fields + 1] = w .. ':hs'
+  end
+  for i = 0, nr - 1 do
+    local p = 'r:' .. ARGV[r + 1 + i * 4]
+    fields[#fields + 1] = p .. ':n'; fields[#fields + 1] = p .. ':s'; fields[#fields + 1] = p .. ':c'
+  end
+  fetch(fields)
   for i = 0, nc - 1 do
     local b = at + 1 + i * 4
     local w, maxc, maxs = ARGV[b], tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2])
-    local v = rcall('HMGET', caps, w .. ':n', w .. ':hn', w .. ':s', w .. ':hs')
-    if maxc >= 0 and num(v[1]) + num(v[2]) + 1 > maxc then return {-1, w} end
-    if maxs >= 0 and num(v[3]) + num(v[4]) + price > maxs then return {-2, w} end
+    if maxc >= 0 and val(w .. ':n') + val(w .. ':hn') + 1 > maxc then return {-1, w} end
+    if maxs >= 0 and val(w .. ':s') + val(w .. ':hs') + price > maxs then return {-2, w} end
   end
-  local r = at + 1 + nc * 4
-  local nr = tonumber(ARGV[r])
-  local oldest = nil
+  local oldest, moved = nil, false
   for i = 0, nr - 1 do
     local b = r + 1 + i * 4
-    local s, len = ARGV[b], tonumber(ARGV[b + 1])
-    local c = advance(s, len)
+    local c, m = advance(ARGV[b], tonumber(ARGV[b + 1]))
     if not oldest or c < oldest then oldest = c end
+    moved = moved or m
   end
   -- events every window has left are kept no longer
-  if oldest then rcall('ZREMRANGEBYSCORE', roll, '-inf', oldest) end
+  if moved then rcall('ZREMRANGEBYSCORE', roll, '-inf', oldest) end
   for i = 0, nr - 1 do
     local b = r + 1 + i * 4
-    local s, maxc, maxs = ARGV[b], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
-    local v = rcall('HMGET', caps, 'r:' .. s .. ':n', 'r:' .. s .. ':s')
-    if maxc >= 0 and num(v[1]) + 1 > maxc then return {-1, 'r:' .. s} end
-    if maxs >= 0 and num(v[2]) + price > maxs then return {-2, 'r:' .. s} end
+    local p, maxc, maxs = 'r:' .. ARGV[b], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+    if maxc >= 0 and val(p .. ':n') + 1 > maxc then return {-1, p} end
+    if maxs >= 0 and val(p .. ':s') + price > maxs then return {-2, p} end
   end
   local sd = r + 1 + nr * 4
   local ns = tonumber(ARGV[sd])
   for i = 1, ns do
-    if rcall('ZSCORE', sold, ARGV[sd + i]) then return {-3} end
+    if bought(ARGV[sd + i]) then return {-3} end
   end
   return nil, nc, r, nr, sd + 1 + ns
 end
 
+local result
 if op == 'check' then
   -- "one more lead at no price": a spend limit is full when nothing more fits
   local refused, _, _, _, rate = judge(3, 1)
-  if refused then return refused end
-  local interval, tolerance = tonumber(ARGV[rate]), tonumber(ARGV[rate + 1])
-  if interval > 0 then
-    local tat = math.max(num(rcall('HGET', caps, 'rate:tat')), now)
-    if tat - now > tolerance then return {-4} end
-    rcall('HSET', caps, 'rate:tat', tat + interval)
-  end
-  return {1}
-end
-
-if op == 'hold' then
-  local id, expiry, price = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-  if rcall('ZSCORE', holds, id) then return {1} end
-  local refused, nc, r, nr = judge(6, price)
-  if refused then return refused end
-  local ids = {}
-  for i = 0, nc - 1 do
-    local b = 7 + i * 4
-    local w = ARGV[b]
-    rcall('HINCRBY', caps, w .. ':hn', 1)
-    rcall('HINCRBY', caps, w .. ':hs', price)
-    -- GT still adds a window not yet listed
-    rcall('ZADD', wins, 'GT', ARGV[b + 3], w)
-    ids[#ids + 1] = w
-  end
-  local specs = {}
-  for i = 0, nr - 1 do
-    local s = ARGV[r + 1 + i * 4]
-    rcall('HINCRBY', caps, 'r:' .. s .. ':n', 1)
-    rcall('HINCRBY', caps, 'r:' .. s .. ':s', price)
-    specs[#specs + 1] = s
-  end
-  local ts = ''
-  if nr > 0 then
-    ts = now
-    rcall('ZADD', roll, now, id .. '|' .. price)
-  end
-  rcall('HSET', details, id, price .. ';' .. table.concat(ids, ',') .. ';' .. ts .. ';' .. table.concat(specs, ','))
-  rcall('ZADD', holds, expiry, id)
-  return {1}
-end
-
-if op == 'usage' then
-  local w = ARGV[3]
-  local v = rcall('HMGET', caps, w .. ':n', w .. ':s', w .. ':hn', w .. ':hs')
-  return {num(v[1]), num(v[2]), num(v[3]), num(v[4])}
-end
-
-local id = ARGV[3]
-if op == 'extend' then
-  if not rcall('ZSCORE', holds, id) then return 0 end
-  for i = 5, #ARGV do
-    if rcall('ZSCORE', sold, ARGV[i]) then
-      unhold(id, false)
-      return -3
+  if refused then
+    result = refused
+  else
+    local interval, tolerance = tonumber(ARGV[rate]), tonumber(ARGV[rate + 1])
+    result = {1}
+    if interval > 0 then
+      local tat = math.max(val('rate:tat'), now)
+      if tat - now > tolerance then result = {-4} else put('rate:tat', tat + interval) end
     end
   end
-  rcall('ZADD', holds, 'XX', ARGV[4], id)
-  return 1
-end
-
--- a sale stays in its rolling windows; a release leaves them
-local price, windows = unhold(id, op == 'commit')
-if not price then return 0 end
-if op == 'commit' then
-  for i = 1, #windows do
-    rcall('HINCRBY', caps, windows[i] .. ':n', 1)
-    rcall('HINCRBY', caps, windows[i] .. ':s', price)
+elseif op == 'hold' then
+  local id, expiry, price = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+  if rcall('ZSCORE', holds, id) then
+    result = {1}
+  else
+    local refused, nc, r, nr = judge(6, price)
+    if refused then
+      result = refused
+    else
+      local ids, specs = {}, {}
+      for i = 0, nc - 1 do
+        local b = 7 + i * 4
+        local w = ARGV[b]
+        -- a window seen for the first time is listed for expiry; its expiry never changes
+        if not (cache[w .. ':n'] or cache[w .. ':hn'] or cache[w .. ':s'] or cache[w .. ':hs']) then
+          rcall('ZADD', wins, ARGV[b + 3], w)
+        end
+        add(w .. ':hn', 1)
+        add(w .. ':hs', price)
+        ids[#ids + 1] = w
+      end
+      for i = 0, nr - 1 do
+        local s = ARGV[r + 1 + i * 4]
+        add('r:' .. s .. ':n', 1)
+        add('r:' .. s .. ':s', price)
+        specs[#specs + 1] = s
+      end
+      local ts = ''
+      if nr > 0 then
+        ts = now
+        rcall('ZADD', roll, now, id .. '|' .. price)
+      end
+      rcall('HSET', details, id, price .. ';' .. table.concat(ids, ',') .. ';' .. ts .. ';' .. table.concat(specs, ','))
+      rcall('ZADD', holds, expiry, id)
+      result = {1}
+    end
   end
-  for i = 4, #ARGV - 1, 2 do rcall('ZADD', sold, 'GT', ARGV[i + 1], ARGV[i]) end
+elseif op == 'usage' then
+  local w = ARGV[3]
+  fetch({w .. ':n', w .. ':s', w .. ':hn', w .. ':hs'})
+  result = {val(w .. ':n'), val(w .. ':s'), val(w .. ':hn'), val(w .. ':hs')}
+elseif op == 'extend' then
+  local id = ARGV[3]
+  if not rcall('ZSCORE', holds, id) then
+    result = 0
+  else
+    result = 1
+    for i = 5, #ARGV do
+      if bought(ARGV[i]) then
+        unhold(id, false)
+        result = -3
+        break
+      end
+    end
+    if result == 1 then rcall('ZADD', holds, 'XX', ARGV[4], id) end
+  end
+else
+  -- commit or release: a sale stays in its rolling windows; a release leaves them
+  local price, windows = unhold(ARGV[3], op == 'commit')
+  if not price then
+    result = 0
+  else
+    if op == 'commit' then
+      for i = 1, #windows do
+        add(windows[i] .. ':n', 1)
+        add(windows[i] .. ':s', price)
+      end
+      -- purchases past their window are forgotten here, where new ones are written
+      rcall('ZREMRANGEBYSCORE', sold, '-inf', now)
+      for i = 4, #ARGV - 1, 2 do rcall('ZADD', sold, 'GT', ARGV[i + 1], ARGV[i]) end
+    end
+    result = 1
+  end
 end
-return 1
+flush()
+return result
