@@ -160,6 +160,8 @@ describe.each(Object.keys(stores))('store contract: %s', (kind) => {
     expect((await s.hold('e', 'h1', 1_000_000, l, [], now, now + 1_000)).ok).toBe(true);
     expect((await s.hold('e', 'h2', 1_000_000, l, [], now, now + 1_000)).ok).toBe(false);
     const later = now + 1_001;
+    // the counters still show the expired hold; the check must not be fooled by them
+    expect(await s.checkBuyer('e', l, [], null, later)).toEqual({ ok: true });
     expect(await s.commitHold('e', 'h1', later, [])).toBe(false);
     expect((await s.hold('e', 'h2', 1_000_000, l, [], later, later + 1_000)).ok).toBe(true);
     expect(await s.usage('e', 'd:1', later)).toEqual({ count: 0, spend: 0, heldCount: 1, heldSpend: 1_000_000 });
@@ -237,9 +239,12 @@ describe.each(Object.keys(stores))('store contract: %s', (kind) => {
     await Promise.all(Array.from({ length: 300 }, (_, i) => s.hold('rm', `e${i}`, 1, l, [], t + (i % 7), t + 3_600_000)));
     expect((await s.usage('rm', 'r:1m', t)).count).toBe(300);
     const later = t + 120_000;
-    // a bounded purge per call: several calls empty the window
-    for (let i = 0; i < 10; i++) await s.checkBuyer('rm', l, [], null, later);
+    // a bounded purge per call: several calls of the judge empty the window (these holds,
+    // refused by a zero budget, move the window without adding to it)
+    const judgeOnly = limits([], [roll('1m', 60_000, 1000, 0)]);
+    for (let i = 0; i < 10; i++) expect((await s.hold('rm', `probe${i}`, 1, judgeOnly, [], later, later + 1000)).ok).toBe(false);
     expect((await s.usage('rm', 'r:1m', later)).count).toBe(0);
+    expect((await s.checkBuyer('rm', l, [], null, later)).ok).toBe(true);
   });
 
   it('purchases: a buyer that bought a lead is refused it within the window, then not', async () => {
