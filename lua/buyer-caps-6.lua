@@ -16,7 +16,8 @@
   KEYS[6]  leads bought             {b:<buyer>}:sold    zset   dedup digest -> until when (ms)
 
   ARGV[1]  operation   ARGV[2]  now (ms)   then, by operation:
-  check    ARGV[3..]  LIMITS, then SOLD, then rate: emission interval (ms, 0 = none), tolerance (ms)
+  check    ARGV[3] least price that can win (micros: the floor), ARGV[4..] LIMITS, then SOLD,
+           then rate: emission interval (ms, 0 = none), tolerance (ms)
   hold     ARGV[3] hold id, ARGV[4] expiry (ms), ARGV[5] price (micros), ARGV[6..] LIMITS, then SOLD
   commit   ARGV[3] hold id, ARGV[4..] pairs of (dedup digest of the lead, until when the buyer's
            purchase of it is remembered (ms)); none: nothing to remember
@@ -209,8 +210,8 @@ end
 
 local result
 if op == 'check' then
-  -- "one more lead at no price": a spend limit is full when nothing more fits
-  local refused, _, _, _, rate = judge(3, 1)
+  -- one more lead at the least price that can win: a budget with less left is full
+  local refused, _, _, _, rate = judge(4, tonumber(ARGV[3]))
   if refused then
     result = refused
   else
@@ -250,8 +251,15 @@ elseif op == 'hold' then
       end
       local ts = ''
       if nr > 0 then
+        -- another process's clock (or its round trip) may put `now` at or before a cursor
+        -- this buyer already has: an event there would never be taken out again, so it is
+        -- recorded just after every cursor of its windows
         ts = now
-        rcall('ZADD', roll, now, id .. '|' .. price)
+        for i = 0, nr - 1 do
+          local c = val('r:' .. ARGV[r + 1 + i * 4] .. ':c')
+          if ts <= c then ts = c + 1 end
+        end
+        rcall('ZADD', roll, ts, id .. '|' .. price)
       end
       rcall('HSET', details, id, price .. ';' .. table.concat(ids, ',') .. ';' .. ts .. ';' .. table.concat(specs, ','))
       rcall('ZADD', holds, expiry, id)

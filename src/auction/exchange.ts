@@ -116,7 +116,7 @@ export class Exchange {
     const checks: (Verdict | Promise<Verdict>)[] = [];
     for (const b of c.buyers) {
       const rules = b.caps.get(c.id)!;
-      checks.push(judges(rules) || bought.length > 0 ? this.store.checkBuyer(b.id, limitsAt(rules, now), bought, rules.pingRate, now) : ROOM);
+      checks.push(judges(rules) || bought.length > 0 ? this.store.checkBuyer(b.id, limitsAt(rules, now), bought, rules.pingRate, c.floorMicros, now) : ROOM);
     }
     const verdicts = await within(Promise.all(checks), budgetMs, this.storeFailed('check_buyer'));
     const out: BuyerRuntime[] = [];
@@ -208,15 +208,25 @@ export class Exchange {
         (late) => late.ok && void this.release(buyer.id, pingId),
       );
     };
-    let [held] = await Promise.all([hold(ranked[0]!), save(ranked)]);
     let winner = 0;
-    while (!held.ok && ++winner < ranked.length) {
-      this.leftOut(ranked[winner - 1]!.buyer, held);
-      held = await hold(ranked[winner]!);
-      if (held.ok) await save(ranked.slice(winner));
+    let held: Verdict;
+    try {
+      const [first, saved] = await Promise.allSettled([hold(ranked[0]!), save(ranked)]);
+      if (first.status === 'rejected') throw first.reason;
+      held = first.value;
+      if (saved.status === 'rejected') throw saved.reason;
+      while (!held.ok && ++winner < ranked.length) {
+        this.leftOut(ranked[winner - 1]!.buyer, held);
+        held = await hold(ranked[winner]!);
+        if (held.ok) await save(ranked.slice(winner));
+      }
+    } catch (e) {
+      // a hold taken for an answer that is now an error must not pin the buyer's room until it expires
+      if (winner < ranked.length) void this.release(ranked[winner]!.buyer, pingId);
+      throw e;
     }
-    if (!held.ok) this.leftOut(ranked[winner - 1]!.buyer, held);
     if (!held.ok) {
+      this.leftOut(ranked[winner - 1]!.buyer, held);
       // no hold, no bid: the saved auction is emptied so a post of this ping id cannot sell
       await save([]);
       return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' });

@@ -182,11 +182,10 @@ export class MemoryStore implements Store {
     return 'ok';
   }
 
-  async checkBuyer(buyer: string, limits: Limits, sold: readonly string[], rate: RateRuntime | null, now: number): Promise<Verdict> {
+  async checkBuyer(buyer: string, limits: Limits, sold: readonly string[], rate: RateRuntime | null, leastPrice: number, now: number): Promise<Verdict> {
     this.live();
     const b = this.buyer(buyer, now);
-    // "one more lead at no price": a spend limit is full when nothing more fits
-    const v = this.judge(b, limits, sold, 1, now);
+    const v = this.judge(b, limits, sold, Math.max(1, leastPrice), now);
     if (!v.ok) return v;
     return admit(b, rate, now) ? v : { ok: false, reason: 'PING_RATE' };
   }
@@ -208,8 +207,11 @@ export class MemoryStore implements Store {
       r.spend += priceMicros;
     }
     const rolls = limits.rolling.length > 0;
-    if (rolls) b.events.push({ id: holdId, price: priceMicros, ts: now });
-    b.holds.set(holdId, { price: priceMicros, windows: limits.calendar.map((w) => w.id), ts: rolls ? now : null, specs: limits.rolling.map((l) => l.spec), expiresAt });
+    // as in the script: never at or before a cursor, or the event could never be taken out
+    let ts = now;
+    for (const l of limits.rolling) ts = Math.max(ts, b.rolling.get(l.spec)!.cursor + 1);
+    if (rolls) b.events.push({ id: holdId, price: priceMicros, ts });
+    b.holds.set(holdId, { price: priceMicros, windows: limits.calendar.map((w) => w.id), ts: rolls ? ts : null, specs: limits.rolling.map((l) => l.spec), expiresAt });
     return { ok: true };
   }
 

@@ -53,18 +53,18 @@ function counterFields(limits: Limits): string[] {
   return f;
 }
 
-/** Room for one more lead at the least price (as the script's check judges) in counters read as they are. */
-function hasRoom(limits: Limits, v: (string | null)[]): boolean {
+/** Room for one more lead at `price` (as the script's check judges) in counters read as they are. */
+function hasRoom(limits: Limits, v: (string | null)[], price: number): boolean {
   const n = (i: number) => Number(v[i] ?? 0);
   let i = 0;
   for (const w of limits.calendar) {
     if (w.maxCount >= 0 && n(i) + n(i + 1) + 1 > w.maxCount) return false;
-    if (w.maxSpend >= 0 && n(i + 2) + n(i + 3) + 1 > w.maxSpend) return false;
+    if (w.maxSpend >= 0 && n(i + 2) + n(i + 3) + price > w.maxSpend) return false;
     i += 4;
   }
   for (const r of limits.rolling) {
     if (r.maxCount >= 0 && n(i) + 1 > r.maxCount) return false;
-    if (r.maxSpend >= 0 && n(i + 1) + 1 > r.maxSpend) return false;
+    if (r.maxSpend >= 0 && n(i + 1) + price > r.maxSpend) return false;
     i += 2;
   }
   return true;
@@ -130,15 +130,16 @@ export class RedisStore implements Store {
     return r === 1 ? 'ok' : r === -1 ? 'RATE_LIMITED' : 'RESUBMITTED';
   }
 
-  async checkBuyer(buyer: string, limits: Limits, sold: readonly string[], rate: RateRuntime | null, now: number): Promise<Verdict> {
+  async checkBuyer(buyer: string, limits: Limits, sold: readonly string[], rate: RateRuntime | null, leastPrice: number, now: number): Promise<Verdict> {
+    const price = Math.max(1, leastPrice);
     if (rate === null && sold.length === 0) {
       // Counters only ever overstate the truth (expired holds and rolling events not yet purged
       // still count), so room in a plain read is room: most checks need no script. Only a
       // refusal is confirmed by the script, which purges before it judges.
       const v = await this.client.hmget(keys.buyer(buyer)[0], ...counterFields(limits));
-      if (hasRoom(limits, v)) return { ok: true };
+      if (hasRoom(limits, v, price)) return { ok: true };
     }
-    const argv: Arg[] = ['check', now];
+    const argv: Arg[] = ['check', now, price];
     limitArgs(argv, limits, sold, false);
     argv.push(rate?.intervalMs ?? 0, rate?.toleranceMs ?? 0);
     return verdict((await this.scripts.buyerCaps(...keys.buyer(buyer), ...argv)) as Reply[]);

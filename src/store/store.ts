@@ -39,8 +39,12 @@ export interface Store {
   claimDedup(scope: string, digests: readonly string[], owner: string, windowMs: number, now: number): Promise<boolean>;
   /** a seller's rate limit, then whether it sent this same payload within the window (nothing recorded when refused) */
   gateSeller(seller: string, rate: RateRuntime | null, payloadDigest: string | null, windowMs: number, now: number): Promise<GateVerdict>;
-  /** may this buyer be pinged: room in every window, not bought this lead, within its ping rate (a ping is counted) */
-  checkBuyer(buyer: string, limits: Limits, sold: readonly string[], rate: RateRuntime | null, now: number): Promise<Verdict>;
+  /**
+   * may this buyer be pinged: room in every window for one more lead at `leastPrice` (the
+   * floor: a budget with less left cannot buy anything), not bought this lead, within its
+   * ping rate (a ping is counted)
+   */
+  checkBuyer(buyer: string, limits: Limits, sold: readonly string[], rate: RateRuntime | null, leastPrice: number, now: number): Promise<Verdict>;
   /** atomically judge every window and hold one lead and its price in all of them */
   hold(buyer: string, holdId: string, priceMicros: number, limits: Limits, sold: readonly string[], now: number, expiresAt: number): Promise<Verdict>;
   /**
