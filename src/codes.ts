@@ -11,7 +11,7 @@ export const Codes = {
   DUPLICATE: { status: 200, message: 'A lead with these identifiers was seen within the dedup window' },
   CAP_REACHED: { status: 200, message: 'Every bidder had reached a cap when its hold was taken' },
   POST_REJECTED: { status: 200, message: 'Every bidder tried rejected the post (the last reason is given)' },
-  TIMEOUT: { status: 200, message: 'The post deadline passed before a buyer accepted' },
+  TIMEOUT: { status: 200, message: 'The post deadline passed, or the buyer did not answer the post in time (the lead then goes to no other buyer)' },
   RESUBMITTED: { status: 200, message: 'The same payload came from this seller within the resubmission window' },
   // why a buyer was left out of an auction (metrics and logs; NO_ELIGIBLE_BUYER when all were)
   ALREADY_SOLD_TO_BUYER: { status: 200, message: 'The buyer bought a lead with these identifiers within its dedup window' },

@@ -344,8 +344,9 @@ export class Exchange {
         reason = verdict.reason === 'CAP_REACHED' ? 'CAP_REACHED' : 'NO_ELIGIBLE_BUYER';
         continue;
       }
-      const body = JSON.stringify({ ping_id: leadId, bid_id: bid.bidId ?? null, price: fromMicros(bid.bidMicros), test, lead });
-      const outcome = await transport.post(body, Math.min(buyer.config.post_timeout_ms, Math.floor(deadline - performance.now())));
+      const budget = Math.min(buyer.config.post_timeout_ms, Math.floor(deadline - performance.now()));
+      const body = JSON.stringify({ ping_id: leadId, bid_id: bid.bidId ?? null, price: fromMicros(bid.bidMicros), test, tmax_ms: budget, lead });
+      const outcome = await transport.post(body, budget);
       if (outcome.accepted) {
         this.metrics.posts.inc({ buyer: buyer.id, result: 'accepted' });
         const now = Date.now();
@@ -361,9 +362,17 @@ export class Exchange {
         if (outcome.redirectUrl !== undefined) answer.redirect_url = outcome.redirectUrl;
         return answer;
       }
-      this.metrics.posts.inc({ buyer: buyer.id, result: 'rejected' });
+      this.metrics.posts.inc({ buyer: buyer.id, result: outcome.reason === 'TIMEOUT' ? 'timeout' : 'rejected' });
+      // no accept reached Gavel, so no sale is counted against the buyer's caps
       await this.release(buyer.id, leadId);
-      reason = outcome.reason === 'TIMEOUT' ? 'TIMEOUT' : 'POST_REJECTED';
+      if (outcome.reason === 'TIMEOUT') {
+        // The buyer has the full lead and may have taken it: posting it to the next bidder could
+        // sell it twice. An unanswered post ends the lead's way through the exchange.
+        reason = 'TIMEOUT';
+        message = `no answer from the buyer within ${budget} ms; the lead was not offered to another`;
+        break;
+      }
+      reason = 'POST_REJECTED';
       message = outcome.reason ?? 'REJECTED';
     }
     this.metrics.sales.inc({ campaign: c.id, outcome: reason.toLowerCase() });

@@ -154,6 +154,21 @@ describe('ping and post over HTTP, on the real Redis', () => {
     expect(b.posts).toHaveLength(1);
   });
 
+  it('a post that times out goes to no other buyer: the lead is never sold twice', async () => {
+    const slow = await buyer(() => ({ body: { bid: 20 } }), () => ({ body: { accepted: true }, delayMs: 800 }));
+    const next = await buyer(() => ({ body: { bid: 15 } }));
+    const config = testConfig([{ id: 'slow', url: slow.url, caps: { daily: 10 } }, { id: 'next', url: next.url }]);
+    (config.buyers[0] as { post_timeout_ms?: number }).post_timeout_ms = 200;
+    const g = await exchange(config);
+    const post = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
+    expect(post.body).toMatchObject({ status: 'rejected', reason: 'TIMEOUT' });
+    expect(slow.posts[0]!.body.tmax_ms).toBe(200);
+    expect(next.posts).toHaveLength(0);
+    // no accept reached Gavel: nothing is counted against the slow buyer
+    const today = `d:${new Date().toISOString().slice(0, 10)}`;
+    expect(await g.store.usage('slow', today, Date.now())).toEqual({ count: 0, spend: 0, heldCount: 0, heldSpend: 0 });
+  });
+
   it('a direct post pings, posts to the best bidder and falls through on reject', async () => {
     const top = await buyer(() => ({ body: { bid: 20 } }), () => ({ body: { accepted: false } }));
     const next = await buyer(() => ({ body: { bid: 15 } }), () => ({ body: { accepted: true, redirect_url: 'https://n.example/r' } }));
