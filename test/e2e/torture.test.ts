@@ -32,7 +32,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromMicros, sellerPrice, toMicros } from '../../src/money.js';
 import { calendarWindow, weekdayOf } from '../../src/store/calendar.js';
 import { RedisStore } from '../../src/store/redis-store.js';
-import { cleanPrefix, REDIS_URL, SECRET, SELLER_KEY, testPrefix } from '../support/exchange.js';
+import { cleanPrefix, REDIS_URL, SECRET, SELLER_KEY, TEST_FIELDS, testPrefix } from '../support/exchange.js';
 import { spawnGavel, writeConfig, type GavelProcess } from '../support/process.js';
 import { startCluster } from '../support/redis-cluster.js';
 
@@ -443,14 +443,7 @@ function gavelConfig(redis: Record<string, unknown>, sims: BuyerSim[]): unknown 
         ping_ttl: PING_TTL,
         post_tmax_ms: POST_TMAX_MS,
         ...(id === 'auto' ? { dedup: { fields: ['phone'], match: 'all', window: '30d', scope: 'campaign' } } : {}),
-        fields: {
-          zip: { type: 'string', pattern: '^[0-9]{5}$', required: true, ping: true },
-          state: { type: 'string', required: true, ping: true },
-          age: { type: 'integer', min: 18, max: 120, ping: true },
-          name: { type: 'string', pii: true },
-          phone: { type: 'phone', required: true, pii: true },
-          email: { type: 'email', pii: true },
-        },
+        fields: TEST_FIELDS,
       })),
     sellers: [
       { id: 'pub1', api_key: SELLER_KEY },

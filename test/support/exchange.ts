@@ -20,6 +20,16 @@ export interface BuyerSpec {
   campaign_caps?: Record<string, Record<string, unknown>>;
 }
 
+/** The lead of the e2e tests: ping fields zip/state/age; PII name/phone/email. */
+export const TEST_FIELDS = {
+  zip: { type: 'string', pattern: '^[0-9]{5}$', required: true, ping: true },
+  state: { type: 'string', required: true, ping: true },
+  age: { type: 'integer', min: 18, max: 120, ping: true },
+  name: { type: 'string', pii: true },
+  phone: { type: 'phone', required: true, pii: true },
+  email: { type: 'email', pii: true },
+} as const;
+
 /** The campaign of the e2e tests: ping fields zip/state/age, PII phone/email/name, dedup on phone. */
 export function testConfig(buyers: BuyerSpec[], campaign: Record<string, unknown> = {}, prefix = testPrefix()): ConfigInput {
   return {
@@ -32,14 +42,7 @@ export function testConfig(buyers: BuyerSpec[], campaign: Record<string, unknown
         margin: 0.2,
         floor: 1.0,
         dedup: { fields: ['phone'], window: '30d' },
-        fields: {
-          zip: { type: 'string', pattern: '^[0-9]{5}$', required: true, ping: true },
-          state: { type: 'string', required: true, ping: true },
-          age: { type: 'integer', min: 18, max: 120, ping: true },
-          name: { type: 'string', pii: true },
-          phone: { type: 'phone', required: true, pii: true },
-          email: { type: 'email', pii: true },
-        },
+        fields: TEST_FIELDS,
         ...campaign,
       },
     ],
