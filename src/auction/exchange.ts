@@ -14,7 +14,7 @@ import { decodeState, encodeState } from './auction-state.js';
 import { leadDigests, payloadDigest, type LeadDigests } from './dedup-key.js';
 import { fanOut, MIN_BUYER_BUDGET_MS, type FanOutResult } from './fan-out.js';
 import { rankHighest, type RankedBid } from './rank.js';
-import { within } from './within.js';
+import { within, type StoreFailure } from './within.js';
 
 /** A hold outlives the bid it backs by this much, so a post that starts just before expiry still finds it. */
 const HOLD_SLACK_MS = 5_000;
@@ -66,8 +66,8 @@ export class Exchange {
     return c;
   }
 
-  private storeFailed(op: string): () => void {
-    return () => this.metrics.storeErrors.inc({ op });
+  private storeFailed(op: string): (kind: StoreFailure) => void {
+    return (kind) => this.metrics.storeErrors.inc({ op, kind });
   }
 
   /**
@@ -303,7 +303,7 @@ export class Exchange {
 
   private async release(buyer: string, holdId: string): Promise<void> {
     // a release that fails is harmless: the hold expires by itself
-    await this.store.releaseHold(buyer, holdId, Date.now()).catch(() => this.metrics.storeErrors.inc({ op: 'release' }));
+    await this.store.releaseHold(buyer, holdId, Date.now()).catch(() => this.metrics.storeErrors.inc({ op: 'release', kind: 'error' }));
   }
 
   /**
@@ -354,7 +354,7 @@ export class Exchange {
         const committed = await this.store.commitHold(buyer.id, leadId, now, purchases).catch(() => false);
         // the buyer accepted, so it is a sale; a commit that failed is an operator alarm, not a lie to the seller
         if (!committed) {
-          this.metrics.storeErrors.inc({ op: 'commit' });
+          this.metrics.storeErrors.inc({ op: 'commit', kind: 'error' });
           this.log.error({ lead_id: leadId, buyer: buyer.id }, 'sale accepted but its cap hold could not be committed');
         }
         this.metrics.sales.inc({ campaign: c.id, outcome: 'sold' });

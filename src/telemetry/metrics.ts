@@ -16,7 +16,12 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
     sales: new Counter({ name: 'gavel_leads_total', help: 'Seller posts by outcome', labelNames: ['campaign', 'outcome'], registers: [registry] }),
     leftOut: new Counter({ name: 'gavel_buyers_left_out_total', help: 'Buyers left out of an auction or a post, by reason (CAP_REACHED, ALREADY_SOLD_TO_BUYER, PING_RATE)', labelNames: ['buyer', 'reason'], registers: [registry] }),
     duplicates: new Counter({ name: 'gavel_duplicates_total', help: 'Leads caught by dedup', labelNames: ['campaign'], registers: [registry] }),
-    storeErrors: new Counter({ name: 'gavel_store_errors_total', help: 'Store calls that failed or passed their deadline', labelNames: ['op'], registers: [registry] }),
+    storeErrors: new Counter({
+      name: 'gavel_store_errors_total',
+      help: 'Store calls that failed (kind=error) or whose caller ran out of time first (kind=timeout: a slow store, or a process too busy to read the answer)',
+      labelNames: ['op', 'kind'],
+      registers: [registry],
+    }),
     auctionMs: new Histogram({ name: 'gavel_auction_duration_ms', help: 'Ping received to answer written, ms', labelNames: ['campaign'], buckets: MS_BUCKETS, registers: [registry] }),
     buyerMs: new Histogram({ name: 'gavel_buyer_ping_duration_ms', help: 'Buyer ping reply time, ms', labelNames: ['buyer'], buckets: MS_BUCKETS, registers: [registry] }),
     /** the response margin, measured: from the end of the fan-out to the answer written */
