@@ -1,17 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { unpack } from 'msgpackr';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import type { z } from 'zod';
 import type { Exchange } from '../auction/exchange.js';
 import { within } from '../auction/within.js';
-import { GavelError, type Detail } from '../codes.js';
+import { GavelError } from '../codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
-import { errorBody, send, sendError, sendText, type Format, type RequestState } from './respond.js';
-import { LeadsEnvelope, PingEnvelope, PostEnvelope } from './seller-api.js';
+import { send, sendError, sendText, type Format, type RequestState } from './respond.js';
+import { SellerCalls, type SellerRoute } from './seller-calls.js';
 import { UWS_NATIVE, uws } from './uws.js';
 
 export interface FrontParts {
@@ -22,7 +21,6 @@ export interface FrontParts {
   log: Logger;
 }
 
-type Route = 'ping' | 'post' | 'leads';
 
 function formatOf(contentType: string): Format | null {
   const semi = contentType.indexOf(';');
@@ -30,13 +28,6 @@ function formatOf(contentType: string): Format | null {
   if (media === 'application/json' || media === '') return media === '' ? null : 'json';
   if (media === 'application/msgpack' || media === 'application/x-msgpack' || media === 'application/vnd.msgpack') return 'msgpack';
   return null;
-}
-
-function envelopeDetails(error: z.ZodError): Detail[] {
-  return error.issues.map((i) => ({
-    path: i.path.length ? i.path.map(String).join('.') : '(body)',
-    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
-  }));
 }
 
 /**
@@ -51,9 +42,11 @@ export class HttpFront {
   private draining = false;
   private drained: (() => void) | null = null;
   private readonly maxBody: number;
+  private readonly calls: SellerCalls;
 
   constructor(private readonly parts: FrontParts) {
     this.maxBody = parts.runtime.data.server.max_body_bytes;
+    this.calls = new SellerCalls(parts);
     const app = uws.App();
     app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
@@ -88,7 +81,7 @@ export class HttpFront {
     return state;
   }
 
-  private seller(res: HttpResponse, req: HttpRequest, route: Route): void {
+  private seller(res: HttpResponse, req: HttpRequest, route: SellerRoute): void {
     // uWS invalidates req when this function returns: read everything now
     const auth = req.getHeader('authorization');
     const contentType = req.getHeader('content-type');
@@ -108,57 +101,16 @@ export class HttpFront {
     });
   }
 
-  private async handle(res: HttpResponse, state: RequestState, seller: SellerRuntime, route: Route, body: Buffer): Promise<void> {
-    const { exchange, log } = this.parts;
-    let ping: PingEnvelope | undefined;
-    let outcome = 'error';
+  private async handle(res: HttpResponse, state: RequestState, seller: SellerRuntime, route: SellerRoute, body: Buffer): Promise<void> {
+    let raw: unknown;
     try {
-      let raw: unknown;
-      try {
-        raw = state.format === 'json' ? JSON.parse(body.toString('utf8')) : unpack(body);
-      } catch (e) {
-        throw new GavelError('MALFORMED_BODY', `The body is not valid ${state.format === 'json' ? 'JSON' : 'msgpack'}: ${(e as Error).message}`);
-      }
-      let answer: unknown;
-      if (route === 'ping') {
-        const env = PingEnvelope.safeParse(raw);
-        if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
-        ping = env.data;
-        const a = await exchange.ping(seller, ping, state.receivedAt);
-        outcome = a.status === 'no_bid' ? a.reason.toLowerCase() : a.status;
-        answer = a;
-      } else if (route === 'post') {
-        const env = PostEnvelope.safeParse(raw);
-        if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
-        answer = await exchange.post(seller, env.data, state.receivedAt);
-      } else {
-        const env = LeadsEnvelope.safeParse(raw);
-        if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
-        answer = await exchange.directPost(seller, env.data, state.receivedAt);
-      }
-      send(res, state, 200, answer);
+      raw = state.format === 'json' ? JSON.parse(body.toString('utf8')) : unpack(body);
     } catch (e) {
-      if (e instanceof GavelError) {
-        outcome = e.code.toLowerCase();
-        sendError(res, state, e);
-      } else {
-        log.error({ err: e, route, seller: seller.id }, 'unexpected error');
-        send(res, state, 500, errorBody('INTERNAL'));
-      }
+      return sendError(res, state, new GavelError('MALFORMED_BODY', `The body is not valid ${state.format === 'json' ? 'JSON' : 'msgpack'}: ${(e as Error).message}`));
     }
-    if (ping !== undefined) this.pingWritten(ping, state.receivedAt, outcome);
-  }
-
-  /** Every ping answer, errors included, measured against its deadline once written. */
-  private pingWritten(ping: PingEnvelope, receivedAt: number, outcome: string): void {
-    const { exchange, metrics } = this.parts;
-    const answerBy = exchange.pingDeadline(ping, receivedAt);
-    if (answerBy === null) return; // unknown campaign: an error with no auction and no deadline
-    const now = performance.now();
-    metrics.pings.inc({ campaign: ping.campaign, outcome });
-    metrics.auctionMs.observe({ campaign: ping.campaign }, now - receivedAt);
-    metrics.slackMs.observe(answerBy - now);
-    if (now > answerBy) metrics.lateAnswers.inc({ campaign: ping.campaign });
+    const result = await this.calls.run(seller, route, raw, state.receivedAt);
+    send(res, state, result.status, result.body);
+    this.calls.written(result, state.receivedAt);
   }
 
   private async ready(res: HttpResponse): Promise<void> {
