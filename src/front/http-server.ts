@@ -11,6 +11,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
 import { send, sendError, sendText, type Format, type RequestState } from './respond.js';
 import { SellerCalls, type SellerRoute } from './seller-calls.js';
+import { attachSellerSocket } from './seller-socket.js';
 import { UWS_NATIVE, uws } from './uws.js';
 
 export interface FrontParts {
@@ -48,6 +49,7 @@ export class HttpFront {
     this.maxBody = parts.runtime.data.server.max_body_bytes;
     this.calls = new SellerCalls(parts);
     const app = uws.App();
+    attachSellerSocket(app, parts.runtime, this.calls);
     app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
@@ -57,7 +59,7 @@ export class HttpFront {
     app.any('/*', (res, req) => {
       const state = this.state(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url === '/health' || url === '/ready' || url === '/metrics';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;

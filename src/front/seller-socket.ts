@@ -1,0 +1,103 @@
+import { performance } from 'node:perf_hooks';
+import { pack, unpack } from 'msgpackr';
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import { GavelError } from '../codes.js';
+import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import { errorBody } from './respond.js';
+import type { SellerCalls, SellerRoute } from './seller-calls.js';
+
+interface SocketData {
+  seller: SellerRuntime;
+  /** uWS forbids touching a socket after its close event */
+  closed: boolean;
+}
+
+/** Answers waiting to be read past this (bytes) mean the seller stopped reading: it is cut off. */
+const MAX_BUFFERED = 1024 * 1024;
+const ROUTES: Record<string, SellerRoute> = { ping: 'ping', post: 'post', lead: 'leads' };
+
+function keyOf(authorization: string, query: string): string | undefined {
+  if (authorization.startsWith('Bearer ')) return authorization.slice(7).trim();
+  return new URLSearchParams(query).get('key') ?? undefined;
+}
+
+/**
+ * The seller socket, `/v1/ws`: the seller API's calls as messages on one WebSocket, any number
+ * at once, each answer carrying its call's `id`, in the frame type it was asked in (JSON text
+ * or msgpack binary). Authenticated at the upgrade; a bad frame gets a coded error and the
+ * socket lives on; a seller that stops reading is cut off rather than growing Gavel's memory.
+ */
+export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: SellerCalls): void {
+  app.ws<SocketData>('/v1/ws', {
+    // uWS closes the connection on a larger frame (close code 1009)
+    maxPayloadLength: runtime.data.server.max_body_bytes,
+    maxBackpressure: MAX_BUFFERED,
+    closeOnBackpressureLimit: 1,
+    idleTimeout: 120,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const key = keyOf(req.getHeader('authorization'), req.getQuery() ?? '');
+      const seller = key === undefined ? undefined : runtime.sellersByKey.get(key);
+      if (seller === undefined) {
+        const body = JSON.stringify(errorBody('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key> (or ?key=)' : 'Unknown API key'));
+        res.cork(() => res.writeStatus('401 Unauthorized').writeHeader('content-type', 'application/json').end(body));
+        return;
+      }
+      res.upgrade<SocketData>(
+        { seller, closed: false },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    message: (ws, message, isBinary) => {
+      // the message's memory is uWS's until this returns: copy it now
+      const frame = Buffer.from(message.slice(0));
+      void answer(ws, frame, isBinary, calls);
+    },
+    close: (ws) => {
+      ws.getUserData().closed = true;
+    },
+  });
+}
+
+function reply(ws: WebSocket<SocketData>, isBinary: boolean, body: unknown): void {
+  const data = ws.getUserData();
+  if (data.closed) return;
+  if (ws.getBufferedAmount() > MAX_BUFFERED) {
+    ws.end(1008, 'not reading its answers');
+    return;
+  }
+  ws.send(isBinary ? pack(body) : JSON.stringify(body), isBinary);
+}
+
+function errorReply(ws: WebSocket<SocketData>, isBinary: boolean, id: unknown, err: GavelError): void {
+  reply(ws, isBinary, { type: 'error', id: id ?? null, status: err.status, ...errorBody(err.code, err.message, err.details) });
+}
+
+async function answer(ws: WebSocket<SocketData>, frame: Buffer, isBinary: boolean, calls: SellerCalls): Promise<void> {
+  const receivedAt = performance.now();
+  let raw: unknown;
+  try {
+    raw = isBinary ? unpack(frame) : JSON.parse(frame.toString('utf8'));
+  } catch (e) {
+    return errorReply(ws, isBinary, null, new GavelError('MALFORMED_BODY', `The frame is not valid ${isBinary ? 'msgpack' : 'JSON'}: ${(e as Error).message}`));
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return errorReply(ws, isBinary, null, new GavelError('INVALID_REQUEST', 'A message is an object with type and id', [{ path: '(body)', message: 'must be an object' }]));
+  }
+  const { type, id, ...call } = raw as Record<string, unknown>;
+  const validId = (typeof id === 'string' && id.length > 0 && id.length <= 128) || (typeof id === 'number' && Number.isFinite(id));
+  const route = typeof type === 'string' ? ROUTES[type] : undefined;
+  if (!validId || route === undefined) {
+    const details = [];
+    if (!validId) details.push({ path: 'id', message: 'a string (1 to 128 characters) or a number, echoed in the answer' });
+    if (route === undefined) details.push({ path: 'type', message: 'one of ping, post, lead' });
+    return errorReply(ws, isBinary, validId ? id : null, new GavelError('INVALID_REQUEST', undefined, details));
+  }
+  const seller = ws.getUserData().seller;
+  const result = await calls.run(seller, route, call, receivedAt);
+  reply(ws, isBinary, result.status === 200 ? { type, id, ...(result.body as object) } : { type: 'error', id, status: result.status, ...(result.body as object) });
+  calls.written(result, receivedAt);
+}
