@@ -49,7 +49,7 @@ export class HttpFront {
     this.maxBody = parts.runtime.data.server.max_body_bytes;
     this.calls = new SellerCalls(parts);
     const app = uws.App();
-    attachSellerSocket(app, parts.runtime, this.calls);
+    attachSellerSocket(app, parts.runtime, this.calls, { begin: () => this.begin(), end: () => this.end(), draining: () => this.draining });
     app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));

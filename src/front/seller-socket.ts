@@ -27,7 +27,15 @@ function keyOf(authorization: string, query: string): string | undefined {
  * or msgpack binary). Authenticated at the upgrade; a bad frame gets a coded error and the
  * socket lives on; a seller that stops reading is cut off rather than growing Gavel's memory.
  */
-export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: SellerCalls): void {
+export interface SocketHooks {
+  /** a call started / was answered: a drain waits for calls in flight, as it does for HTTP */
+  begin(): void;
+  end(): void;
+  /** true once the process drains: new calls are refused with SHUTTING_DOWN */
+  draining(): boolean;
+}
+
+export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: SellerCalls, hooks: SocketHooks): void {
   app.ws<SocketData>('/v1/ws', {
     // uWS closes the connection on a larger frame (close code 1009)
     maxPayloadLength: runtime.data.server.max_body_bytes,
@@ -54,7 +62,9 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
     message: (ws, message, isBinary) => {
       // the message's memory is uWS's until this returns: copy it now
       const frame = Buffer.from(message.slice(0));
-      void answer(ws, frame, isBinary, calls);
+      if (hooks.draining()) return errorReply(ws, isBinary, null, new GavelError('SHUTTING_DOWN'));
+      hooks.begin();
+      answer(ws, frame, isBinary, calls).finally(() => hooks.end());
     },
     close: (ws) => {
       ws.getUserData().closed = true;
