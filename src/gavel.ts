@@ -1,5 +1,6 @@
 import { Exchange } from './auction/exchange.js';
 import { HttpBuyerTransport } from './buyers/http-transport.js';
+import { SocketBuyerTransport } from './buyers/socket-transport.js';
 import type { BuyerTransport } from './buyers/transport.js';
 import { compileRuntime, type Runtime } from './config/runtime.js';
 import type { ConfigData } from './config/schema.js';
@@ -74,14 +75,21 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   );
 
   const transports = new Map<string, BuyerTransport>();
+  const socketBuyers = new Map<string, SocketBuyerTransport>();
   const metrics = createMetrics(function* () {
     for (const [id, t] of transports) yield [id, t.queued()];
   });
   for (const b of runtime.buyers) {
-    transports.set(b.id, new HttpBuyerTransport({ pingUrl: b.config.ping_url, postUrl: b.config.post_url, connections: b.config.connections, headers: b.config.headers }));
+    if (b.config.transport === 'websocket') {
+      const t = new SocketBuyerTransport();
+      transports.set(b.id, t);
+      socketBuyers.set(b.config.key!, t);
+    } else {
+      transports.set(b.id, new HttpBuyerTransport({ pingUrl: b.config.ping_url!, postUrl: b.config.post_url!, connections: b.config.connections, headers: b.config.headers }));
+    }
   }
   const exchange = new Exchange({ runtime, store, transports, metrics, log });
-  const front = new HttpFront({ runtime, exchange, store, metrics, log });
+  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers });
   const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
   log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 

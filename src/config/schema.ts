@@ -142,12 +142,16 @@ export const Caps = z
     if (!validTimeZone(c.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `unknown time zone "${c.timezone}"` });
   });
 
-export const Buyer = z.strictObject({
+export const Buyer = z
+  .strictObject({
   id,
   active: z.boolean().default(true),
   campaigns: z.array(id).min(1),
-  ping_url: httpUrl,
-  post_url: httpUrl,
+  /** http: Gavel calls ping_url and post_url; websocket: the buyer connects to /v1/bidders/ws with `key` */
+  transport: z.enum(['http', 'websocket']).default('http'),
+  ping_url: httpUrl.optional(),
+  post_url: httpUrl.optional(),
+  key: z.string().min(16, 'at least 16 characters').optional(),
   /** the most this buyer is given to answer a ping; less when the auction has less left */
   timeout_ms: z.int().min(1).max(30_000).default(100),
   post_timeout_ms: z.int().min(10).max(60_000).default(3000),
@@ -158,7 +162,13 @@ export const Buyer = z.strictObject({
   caps: Caps.default({ timezone: 'UTC', week_start: 'monday', rolling: [] }),
   /** caps of this buyer for one campaign, on top of its own: { auto: { daily: 50 } } */
   campaign_caps: z.record(id, CampaignCaps).default({}),
-});
+  })
+  .superRefine((b, ctx) => {
+    if (b.transport === 'http') {
+      if (b.ping_url === undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'required for an http buyer' });
+      if (b.post_url === undefined) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer' });
+    } else if (b.key === undefined) ctx.addIssue({ code: 'custom', path: ['key'], message: 'required for a websocket buyer' });
+  });
 
 export const Config = z
   .strictObject({
@@ -209,6 +219,10 @@ export const Config = z
       });
     });
     c.buyers.forEach((b, i) => {
+      if (b.key !== undefined) {
+        if (keys.has(b.key)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'key'], message: 'key used by another seller or buyer' });
+        keys.add(b.key);
+      }
       b.campaigns.forEach((cid, j) => {
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });
       });

@@ -12,9 +12,13 @@ import { readBody } from './read-body.js';
 import { send, sendError, sendText, type Format, type RequestState } from './respond.js';
 import { SellerCalls, type SellerRoute } from './seller-calls.js';
 import { attachSellerSocket } from './seller-socket.js';
+import { attachBuyerSocket } from './buyer-socket.js';
+import type { SocketBuyerTransport } from '../buyers/socket-transport.js';
 import { UWS_NATIVE, uws } from './uws.js';
 
 export interface FrontParts {
+  /** transports of the buyers that connect over /v1/bidders/ws, by buyer key */
+  socketBuyers: ReadonlyMap<string, SocketBuyerTransport>;
   runtime: Runtime;
   exchange: Exchange;
   store: Store;
@@ -49,6 +53,7 @@ export class HttpFront {
     this.maxBody = parts.runtime.data.server.max_body_bytes;
     this.calls = new SellerCalls(parts);
     const app = uws.App();
+    attachBuyerSocket(app, parts.socketBuyers, parts.runtime.data.server.max_body_bytes);
     attachSellerSocket(app, parts.runtime, this.calls, { begin: () => this.begin(), end: () => this.end(), draining: () => this.draining });
     app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));

@@ -1,0 +1,127 @@
+import { performance } from 'node:perf_hooks';
+import { toMicros } from '../money.js';
+import { PingReply, PostReply } from './buyer-replies.js';
+import type { Bid, BuyerTransport, Pass, PassKind, PostOutcome } from './transport.js';
+
+/** One open buyer socket, as the front hands it over. */
+export interface SocketLink {
+  send(frame: string): void;
+}
+
+type Reply = Record<string, unknown> | null;
+interface Pending {
+  link: SocketLink;
+  settle(reply: Reply): void;
+}
+
+function pass(kind: PassKind, ms: number, reason?: string): Pass {
+  return { kind: 'pass', pass: kind, reason, ms };
+}
+
+/**
+ * The native buyer protocol over the buyer's own WebSockets (`/v1/bidders/ws`): Gavel sends
+ * `ping` and `post` messages with an id, the buyer answers `bid`/`pass` and `accept`/`reject`
+ * with that id. Pings are spread across the buyer's sockets in turn. A socket that drops settles
+ * what it held at once (a pass, or a reject); an answer after its time is dropped and counted.
+ */
+export class SocketBuyerTransport implements BuyerTransport {
+  private links: SocketLink[] = [];
+  private turn = 0;
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+  /** answers that came after their call was settled */
+  late = 0;
+
+  attach(link: SocketLink): void {
+    this.links.push(link);
+  }
+
+  detach(link: SocketLink): void {
+    this.links = this.links.filter((l) => l !== link);
+    for (const [id, p] of this.pending) {
+      if (p.link !== link) continue;
+      this.pending.delete(id);
+      p.settle(null);
+    }
+  }
+
+  /** a message from one of the buyer's sockets */
+  receive(msg: Record<string, unknown>): void {
+    const p = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
+    if (p === undefined) {
+      this.late++;
+      return;
+    }
+    this.pending.delete(msg.id as number);
+    p.settle(msg);
+  }
+
+  get connected(): number {
+    return this.links.length;
+  }
+
+  private call(type: 'ping' | 'post', body: string, onSettle: (reply: Reply) => void): ((reply: Reply) => void) | null {
+    if (this.links.length === 0) return null;
+    const link = this.links[this.turn++ % this.links.length]!;
+    const id = ++this.seq;
+    // the body is a JSON object already serialised: the message is it with type and id in front
+    const frame = `{"type":"${type}","id":${id},${body.slice(1)}`;
+    let done = false;
+    const settle = (reply: Reply) => {
+      if (done) return;
+      done = true;
+      this.pending.delete(id);
+      onSettle(reply);
+    };
+    this.pending.set(id, { link, settle });
+    link.send(frame);
+    return settle;
+  }
+
+  ping(bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass> {
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      const onAbort = () => settle?.(null);
+      const settle = this.call('ping', bodyPrefix + budgetMs + '}', (reply) => {
+        signal.removeEventListener('abort', onAbort);
+        const ms = performance.now() - t0;
+        if (reply === null) return resolve(pass(signal.aborted ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
+        if (ms > budgetMs) return resolve(pass('TIMEOUT', ms));
+        const r = PingReply.safeParse(reply.type === 'pass' ? { pass: true, reason: reply.reason } : reply);
+        if (!r.success || (reply.type !== 'bid' && reply.type !== 'pass')) return resolve(pass('BAD_REPLY', ms));
+        if ('pass' in r.data) return resolve(pass('NO_BID', ms, r.data.reason));
+        const bidMicros = toMicros(r.data.bid);
+        resolve(bidMicros > 0 ? { kind: 'bid', bidMicros, bidId: r.data.bid_id, ms } : pass('NO_BID', ms));
+      });
+      if (settle === null) return resolve(pass('CONNECT_ERROR', 0, 'no socket open'));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  post(body: string, budgetMs: number): Promise<PostOutcome> {
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = this.call('post', body, (reply) => {
+        clearTimeout(timer);
+        const ms = performance.now() - t0;
+        const reject = (reason: string) => resolve({ accepted: false, redirectUrl: undefined, reason, ms });
+        if (reply === null) return reject(ms >= budgetMs ? 'TIMEOUT' : 'CONNECT_ERROR');
+        const r = PostReply.safeParse({ ...reply, accepted: reply.type === 'accept' });
+        if (!r.success || (reply.type !== 'accept' && reply.type !== 'reject')) return reject('BAD_REPLY');
+        if (!r.data.accepted) return reject(r.data.reason ?? 'REJECTED');
+        resolve({ accepted: true, redirectUrl: r.data.redirect_url, reason: undefined, ms });
+      });
+      if (settle === null) return resolve({ accepted: false, redirectUrl: undefined, reason: 'CONNECT_ERROR', ms: 0 });
+      timer = setTimeout(() => settle(null), Math.max(1, budgetMs));
+    });
+  }
+
+  queued(): number {
+    return 0;
+  }
+
+  async close(): Promise<void> {
+    for (const l of [...this.links]) this.detach(l);
+  }
+}
