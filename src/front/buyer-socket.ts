@@ -1,7 +1,7 @@
 import { unpack } from 'msgpackr';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { SocketBuyerTransport, SocketLink } from '../buyers/socket-transport.js';
-import { errorBody } from './respond.js';
+import { refuseUpgrade, socketKey } from './api-key.js';
 
 interface BuyerSocketData {
   transport: SocketBuyerTransport;
@@ -22,14 +22,9 @@ export function attachBuyerSocket(app: TemplatedApp, byKey: ReadonlyMap<string, 
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
-      const auth = req.getHeader('authorization');
-      const key = auth.startsWith('Bearer ') ? auth.slice(7).trim() : (new URLSearchParams(req.getQuery() ?? '').get('key') ?? '');
-      const transport = byKey.get(key);
-      if (transport === undefined) {
-        const body = JSON.stringify(errorBody('UNAUTHORIZED', 'Unknown buyer key'));
-        res.cork(() => res.writeStatus('401 Unauthorized').writeHeader('content-type', 'application/json').end(body));
-        return;
-      }
+      const key = socketKey(req.getHeader('authorization'), req.getQuery() ?? '');
+      const transport = key === undefined ? undefined : byKey.get(key);
+      if (transport === undefined) return refuseUpgrade(res, key === undefined ? 'Missing Authorization: Bearer <buyer key> (or ?key=)' : 'Unknown buyer key');
       res.upgrade<BuyerSocketData>(
         { transport, link: null, closed: false },
         req.getHeader('sec-websocket-key'),

@@ -13,6 +13,7 @@ import { send, sendError, sendText, type Format, type RequestState } from './res
 import { SellerCalls, type SellerRoute } from './seller-calls.js';
 import { attachSellerSocket } from './seller-socket.js';
 import { attachBuyerSocket } from './buyer-socket.js';
+import { bearerKey } from './api-key.js';
 import type { SocketBuyerTransport } from '../buyers/socket-transport.js';
 import { UWS_NATIVE, uws } from './uws.js';
 
@@ -96,7 +97,8 @@ export class HttpFront {
     const format = formatOf(contentType);
     const state = this.state(res, format ?? 'json');
     if (this.draining) return sendError(res, state, new GavelError('SHUTTING_DOWN'), true);
-    const seller = auth.startsWith('Bearer ') ? this.parts.runtime.sellersByKey.get(auth.slice(7).trim()) : undefined;
+    const key = bearerKey(auth);
+    const seller = key === undefined ? undefined : this.parts.runtime.sellersByKey.get(key);
     if (seller === undefined) return sendError(res, state, new GavelError('UNAUTHORIZED', auth === '' ? 'Missing Authorization: Bearer <api key>' : 'Unknown API key'));
     if (format === null) return sendError(res, state, new GavelError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not application/json or application/msgpack`));
     if (length !== '' && Number(length) > this.maxBody) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);

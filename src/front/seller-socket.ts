@@ -3,6 +3,7 @@ import { pack, unpack } from 'msgpackr';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { GavelError } from '../codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import { refuseUpgrade, socketKey } from './api-key.js';
 import { errorBody } from './respond.js';
 import type { SellerCalls, SellerRoute } from './seller-calls.js';
 
@@ -15,11 +16,6 @@ interface SocketData {
 /** Answers waiting to be read past this (bytes) mean the seller stopped reading: it is cut off. */
 const MAX_BUFFERED = 1024 * 1024;
 const ROUTES: Record<string, SellerRoute> = { ping: 'ping', post: 'post', lead: 'leads' };
-
-function keyOf(authorization: string, query: string): string | undefined {
-  if (authorization.startsWith('Bearer ')) return authorization.slice(7).trim();
-  return new URLSearchParams(query).get('key') ?? undefined;
-}
 
 /**
  * The seller socket, `/v1/ws`: the seller API's calls as messages on one WebSocket, any number
@@ -44,13 +40,9 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
-      const key = keyOf(req.getHeader('authorization'), req.getQuery() ?? '');
+      const key = socketKey(req.getHeader('authorization'), req.getQuery() ?? '');
       const seller = key === undefined ? undefined : runtime.sellersByKey.get(key);
-      if (seller === undefined) {
-        const body = JSON.stringify(errorBody('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key> (or ?key=)' : 'Unknown API key'));
-        res.cork(() => res.writeStatus('401 Unauthorized').writeHeader('content-type', 'application/json').end(body));
-        return;
-      }
+      if (seller === undefined) return refuseUpgrade(res, key === undefined ? 'Missing Authorization: Bearer <api key> (or ?key=)' : 'Unknown API key');
       res.upgrade<SocketData>(
         { seller, closed: false },
         req.getHeader('sec-websocket-key'),
