@@ -34,6 +34,9 @@ export const Codes = {
   INTERNAL: { status: 500, message: 'An unexpected error; the server logged it' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store did not answer in time' },
   SHUTTING_DOWN: { status: 503, message: 'This process is draining before exit; retry on another' },
+  // raised by the SDK's socket clients (src/sdk), never sent by the server
+  SOCKET_CLOSED: { status: 503, message: 'SDK: the socket closed before the answer came; the call may or may not have been handled' },
+  CALL_TIMEOUT: { status: 504, message: 'SDK: no answer within callTimeoutMs' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type Code = keyof typeof Codes;

@@ -81,7 +81,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   });
   for (const b of runtime.buyers) {
     if (b.config.transport === 'websocket') {
-      const t = new SocketBuyerTransport();
+      const t = new SocketBuyerTransport(b.id, new Set(b.config.campaigns), () => metrics.lateBuyerAnswers.inc({ buyer: b.id }));
       transports.set(b.id, t);
       socketBuyers.set(b.config.key!, t);
     } else {

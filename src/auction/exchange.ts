@@ -155,7 +155,7 @@ export class Exchange {
   private async auction(c: CampaignRuntime, pingId: string, lead: Lead, test: boolean, bought: readonly string[], collectBy: number): Promise<{ eligible: number; ranked: RankedBid[] }> {
     const buyers = await this.eligible(c, bought, collectBy - performance.now());
     if (buyers.length === 0) return { eligible: 0, ranked: [] };
-    const results = await fanOut(buyers, this.transports, this.pingBody(pingId, c, lead, test), collectBy);
+    const results = await fanOut(c.id, buyers, this.transports, this.pingBody(pingId, c, lead, test), collectBy);
     this.count(results, c.floorMicros);
     return { eligible: buyers.length, ranked: rankHighest(results, c.floorMicros, this.order, this.maxBids) };
   }
@@ -346,7 +346,7 @@ export class Exchange {
       }
       const budget = Math.min(buyer.config.post_timeout_ms, Math.floor(deadline - performance.now()));
       const body = JSON.stringify({ ping_id: leadId, bid_id: bid.bidId ?? null, price: fromMicros(bid.bidMicros), test, tmax_ms: budget, lead });
-      const outcome = await transport.post(body, budget);
+      const outcome = await transport.post(c.id, body, budget);
       if (outcome.accepted) {
         this.metrics.posts.inc({ buyer: buyer.id, result: 'accepted' });
         const now = Date.now();

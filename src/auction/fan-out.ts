@@ -21,6 +21,7 @@ const DEADLINE_PASSED = new Error('auction deadline passed');
  * What is still out when the auction settles is aborted. `collectBy` is a performance.now() time.
  */
 export function fanOut(
+  campaign: string,
   buyers: readonly BuyerRuntime[],
   transports: ReadonlyMap<string, BuyerTransport>,
   bodyPrefix: string,
@@ -72,7 +73,7 @@ export function fanOut(
       deadlines[i] = start + budget;
       transports
         .get(buyer.id)!
-        .ping(bodyPrefix, budget, controller.signal)
+        .ping(campaign, bodyPrefix, budget, controller.signal)
         .then((result) => {
           if (!settled[i]) settle(i, result);
         });

@@ -44,7 +44,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     this.headers = { 'content-type': 'application/json', ...opts.headers };
   }
 
-  async ping(bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass> {
+  async ping(_campaign: string, bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass> {
     const t0 = performance.now();
     let status: number;
     let text: string;
@@ -80,7 +80,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     return { kind: 'bid', bidMicros, bidId: r.data.bid_id, ms };
   }
 
-  async post(body: string, budgetMs: number): Promise<PostOutcome> {
+  async post(_campaign: string, body: string, budgetMs: number): Promise<PostOutcome> {
     const t0 = performance.now();
     const reject = (reason: string): PostOutcome => ({ accepted: false, redirectUrl: undefined, reason, ms: performance.now() - t0 });
     let status: number;

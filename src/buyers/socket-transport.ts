@@ -5,7 +5,10 @@ import type { Bid, BuyerTransport, Pass, PassKind, PostOutcome } from './transpo
 
 /** One open buyer socket, as the front hands it over. */
 export interface SocketLink {
+  /** a JSON message; the link sends it in the socket's own format (JSON text or msgpack) */
   send(frame: string): void;
+  /** the campaigns this socket bids for; null: all of the buyer's */
+  campaigns: ReadonlySet<string> | null;
 }
 
 type Reply = Record<string, unknown> | null;
@@ -29,8 +32,13 @@ export class SocketBuyerTransport implements BuyerTransport {
   private turn = 0;
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
-  /** answers that came after their call was settled */
-  late = 0;
+
+  /** `buyer`: its id; `campaigns`: the buyer's own, which a socket may narrow; `onLate`: an answer came after its call was settled */
+  constructor(
+    readonly buyer: string,
+    readonly campaigns: ReadonlySet<string>,
+    private readonly onLate: () => void,
+  ) {}
 
   attach(link: SocketLink): void {
     this.links.push(link);
@@ -49,7 +57,7 @@ export class SocketBuyerTransport implements BuyerTransport {
   receive(msg: Record<string, unknown>): void {
     const p = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
     if (p === undefined) {
-      this.late++;
+      this.onLate();
       return;
     }
     this.pending.delete(msg.id as number);
@@ -60,9 +68,19 @@ export class SocketBuyerTransport implements BuyerTransport {
     return this.links.length;
   }
 
-  private call(type: 'ping' | 'post', body: string, onSettle: (reply: Reply) => void): ((reply: Reply) => void) | null {
-    if (this.links.length === 0) return null;
-    const link = this.links[this.turn++ % this.links.length]!;
+  /** the next of the buyer's sockets that bids for `campaign`, in turn */
+  private linkFor(campaign: string): SocketLink | undefined {
+    const n = this.links.length;
+    for (let k = 0; k < n; k++) {
+      const link = this.links[this.turn++ % n]!;
+      if (link.campaigns === null || link.campaigns.has(campaign)) return link;
+    }
+    return undefined;
+  }
+
+  private call(campaign: string, type: 'ping' | 'post', body: string, onSettle: (reply: Reply) => void): ((reply: Reply) => void) | null {
+    const link = this.linkFor(campaign);
+    if (link === undefined) return null;
     const id = ++this.seq;
     // the body is a JSON object already serialised: the message is it with type and id in front
     const frame = `{"type":"${type}","id":${id},${body.slice(1)}`;
@@ -78,11 +96,11 @@ export class SocketBuyerTransport implements BuyerTransport {
     return settle;
   }
 
-  ping(bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass> {
+  ping(campaign: string, bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass> {
     const t0 = performance.now();
     return new Promise((resolve) => {
       const onAbort = () => settle?.(null);
-      const settle = this.call('ping', bodyPrefix + budgetMs + '}', (reply) => {
+      const settle = this.call(campaign, 'ping', bodyPrefix + budgetMs + '}', (reply) => {
         signal.removeEventListener('abort', onAbort);
         const ms = performance.now() - t0;
         if (reply === null) return resolve(pass(signal.aborted ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
@@ -93,16 +111,16 @@ export class SocketBuyerTransport implements BuyerTransport {
         const bidMicros = toMicros(r.data.bid);
         resolve(bidMicros > 0 ? { kind: 'bid', bidMicros, bidId: r.data.bid_id, ms } : pass('NO_BID', ms));
       });
-      if (settle === null) return resolve(pass('CONNECT_ERROR', 0, 'no socket open'));
+      if (settle === null) return resolve(pass('CONNECT_ERROR', 0, 'no socket open for this campaign'));
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
-  post(body: string, budgetMs: number): Promise<PostOutcome> {
+  post(campaign: string, body: string, budgetMs: number): Promise<PostOutcome> {
     const t0 = performance.now();
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const settle = this.call('post', body, (reply) => {
+      const settle = this.call(campaign, 'post', body, (reply) => {
         clearTimeout(timer);
         const ms = performance.now() - t0;
         const reject = (reason: string) => resolve({ accepted: false, redirectUrl: undefined, reason, ms });

@@ -30,9 +30,12 @@ export interface PostOutcome {
  * buyer's own `tmax_ms`; `post` only for a winner, with the full lead.
  */
 export interface BuyerTransport {
-  /** `budgetMs`: the buyer's time, sent to it; a reply after it is a TIMEOUT pass. `signal` aborts the call. */
-  ping(bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass>;
-  post(body: string, budgetMs: number): Promise<PostOutcome>;
+  /**
+   * `budgetMs`: the buyer's time, sent to it; a reply after it is a TIMEOUT pass. `signal` aborts
+   * the call. `campaign` is the lead's: a socket buyer may have subscribed only some sockets to it.
+   */
+  ping(campaign: string, bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass>;
+  post(campaign: string, body: string, budgetMs: number): Promise<PostOutcome>;
   /** requests waiting for a connection right now */
   queued(): number;
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import { errorBody } from './respond.js';
+import type { GavelError } from '../codes.js';
+import { sendError } from './respond.js';
 
 /** The key of `Authorization: Bearer <key>`, or undefined. */
 export function bearerKey(authorization: string): string | undefined {
@@ -7,12 +8,11 @@ export function bearerKey(authorization: string): string | undefined {
 }
 
 /** A socket's key: the Bearer header, or `?key=` for clients that cannot set headers on an upgrade. */
-export function socketKey(authorization: string, query: string): string | undefined {
-  return bearerKey(authorization) ?? new URLSearchParams(query).get('key') ?? undefined;
+export function socketKey(authorization: string, query: URLSearchParams): string | undefined {
+  return bearerKey(authorization) ?? query.get('key') ?? undefined;
 }
 
-/** Refuse an upgrade before it happens: 401 with the coded error body. */
-export function refuseUpgrade(res: HttpResponse, message: string): void {
-  const body = JSON.stringify(errorBody('UNAUTHORIZED', message));
-  res.cork(() => res.writeStatus('401 Unauthorized').writeHeader('content-type', 'application/json').end(body));
+/** Refuse an upgrade before it happens: the error's status with its coded body. */
+export function refuseUpgrade(res: HttpResponse, err: GavelError): void {
+  sendError(res, { aborted: false, format: 'json', receivedAt: 0 }, err);
 }

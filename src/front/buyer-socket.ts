@@ -1,32 +1,61 @@
-import { unpack } from 'msgpackr';
+import { pack, unpack } from 'msgpackr';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { SocketBuyerTransport, SocketLink } from '../buyers/socket-transport.js';
+import { GavelError } from '../codes.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
 
 interface BuyerSocketData {
   transport: SocketBuyerTransport;
+  campaigns: ReadonlySet<string> | null;
+  binary: boolean;
   link: SocketLink | null;
   closed: boolean;
 }
 
+/** What a buyer may ask for at the upgrade besides its key, or the coded error that refuses it. */
+function socketOptions(transport: SocketBuyerTransport, query: URLSearchParams): GavelError | { campaigns: ReadonlySet<string> | null; binary: boolean } {
+  const format = query.get('format') ?? 'json';
+  if (format !== 'json' && format !== 'msgpack') {
+    return new GavelError('INVALID_REQUEST', undefined, [{ path: 'format', message: 'json or msgpack' }]);
+  }
+  const listed = query.get('campaigns');
+  if (listed === null || listed === '') return { campaigns: null, binary: format === 'msgpack' };
+  const campaigns = new Set(listed.split(','));
+  const foreign = [...campaigns].filter((c) => !transport.campaigns.has(c));
+  if (foreign.length > 0) return new GavelError('UNKNOWN_CAMPAIGN', `Not a campaign of this buyer: ${foreign.join(', ')}`);
+  return { campaigns, binary: format === 'msgpack' };
+}
+
 /**
  * The buyer socket, `/v1/bidders/ws`: a buyer connects with its key and bids for its campaigns
- * for as long as the socket lives; it may hold several. Messages are handed to the buyer's
- * transport, which matches them to the calls waiting on them by id.
+ * (or those listed in `?campaigns=`) for as long as the socket lives; it may hold several.
+ * `?format=msgpack` makes Gavel's frames msgpack; the buyer may answer in either. Messages are
+ * handed to the buyer's transport, which matches them to the calls waiting on them by id.
  */
-export function attachBuyerSocket(app: TemplatedApp, byKey: ReadonlyMap<string, SocketBuyerTransport>, maxPayload: number): void {
+export function attachBuyerSocket(
+  app: TemplatedApp,
+  byKey: ReadonlyMap<string, SocketBuyerTransport>,
+  limits: { maxPayload: number; maxBuffered: number },
+  cutOff: (buyer: string) => void,
+): void {
   app.ws<BuyerSocketData>('/v1/bidders/ws', {
-    maxPayloadLength: maxPayload,
-    maxBackpressure: 1024 * 1024,
+    maxPayloadLength: limits.maxPayload,
+    // a buyer that stops reading is cut off at maxBuffered, with a reason; uWS's own limit is the backstop
+    maxBackpressure: 2 * limits.maxBuffered,
     closeOnBackpressureLimit: 1,
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
-      const key = socketKey(req.getHeader('authorization'), req.getQuery() ?? '');
+      const query = new URLSearchParams(req.getQuery() ?? '');
+      const key = socketKey(req.getHeader('authorization'), query);
       const transport = key === undefined ? undefined : byKey.get(key);
-      if (transport === undefined) return refuseUpgrade(res, key === undefined ? 'Missing Authorization: Bearer <buyer key> (or ?key=)' : 'Unknown buyer key');
+      if (transport === undefined) {
+        return refuseUpgrade(res, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <buyer key> (or ?key=)' : 'Unknown buyer key'));
+      }
+      const options = socketOptions(transport, query);
+      if (options instanceof GavelError) return refuseUpgrade(res, options);
       res.upgrade<BuyerSocketData>(
-        { transport, link: null, closed: false },
+        { transport, ...options, link: null, closed: false },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -36,8 +65,17 @@ export function attachBuyerSocket(app: TemplatedApp, byKey: ReadonlyMap<string, 
     open: (ws) => {
       const data = ws.getUserData();
       data.link = {
+        campaigns: data.campaigns,
+        // the transport serialises a ping once for all its buyers, as JSON: a msgpack socket re-encodes it
         send: (frame) => {
-          if (!data.closed) ws.send(frame, false);
+          if (data.closed) return;
+          if (ws.getBufferedAmount() > limits.maxBuffered) {
+            data.closed = true;
+            cutOff(data.transport.buyer);
+            ws.end(1008, 'not reading its pings');
+            return;
+          }
+          ws.send(data.binary ? pack(JSON.parse(frame)) : frame, data.binary);
         },
       };
       data.transport.attach(data.link);

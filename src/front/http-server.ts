@@ -54,8 +54,21 @@ export class HttpFront {
     this.maxBody = parts.runtime.data.server.max_body_bytes;
     this.calls = new SellerCalls(parts);
     const app = uws.App();
-    attachBuyerSocket(app, parts.socketBuyers, parts.runtime.data.server.max_body_bytes);
-    attachSellerSocket(app, parts.runtime, this.calls, { begin: () => this.begin(), end: () => this.end(), draining: () => this.draining });
+    const server = parts.runtime.data.server;
+    const cutOffs = parts.metrics.socketCutOffs;
+    attachBuyerSocket(app, parts.socketBuyers, { maxPayload: server.max_body_bytes, maxBuffered: server.socket_max_buffered_bytes }, (id) => {
+      cutOffs.inc({ side: 'buyer', id });
+      parts.log.warn({ buyer: id }, 'buyer socket cut off: it stopped reading its pings');
+    });
+    attachSellerSocket(app, parts.runtime, this.calls, {
+      begin: () => this.begin(),
+      end: () => this.end(),
+      draining: () => this.draining,
+      cutOff: (id) => {
+        cutOffs.inc({ side: 'seller', id });
+        parts.log.warn({ seller: id }, 'seller socket cut off: it stopped reading its answers');
+      },
+    });
     app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));

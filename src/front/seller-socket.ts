@@ -9,12 +9,12 @@ import type { SellerCalls, SellerRoute } from './seller-calls.js';
 
 interface SocketData {
   seller: SellerRuntime;
+  /** server.socket_max_buffered_bytes */
+  maxBuffered: number;
   /** uWS forbids touching a socket after its close event */
   closed: boolean;
 }
 
-/** Answers waiting to be read past this (bytes) mean the seller stopped reading: it is cut off. */
-const MAX_BUFFERED = 1024 * 1024;
 const ROUTES: Record<string, SellerRoute> = { ping: 'ping', post: 'post', lead: 'leads' };
 
 /**
@@ -29,22 +29,28 @@ export interface SocketHooks {
   end(): void;
   /** true once the process drains: new calls are refused with SHUTTING_DOWN */
   draining(): boolean;
+  /** a seller that stopped reading its answers was cut off */
+  cutOff(seller: string): void;
 }
 
 export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: SellerCalls, hooks: SocketHooks): void {
+  const maxBuffered = runtime.data.server.socket_max_buffered_bytes;
   app.ws<SocketData>('/v1/ws', {
     // uWS closes the connection on a larger frame (close code 1009)
     maxPayloadLength: runtime.data.server.max_body_bytes,
-    maxBackpressure: MAX_BUFFERED,
+    // reply() cuts a seller off at maxBuffered, with a reason; uWS's own limit is the backstop
+    maxBackpressure: 2 * maxBuffered,
     closeOnBackpressureLimit: 1,
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
-      const key = socketKey(req.getHeader('authorization'), req.getQuery() ?? '');
+      const key = socketKey(req.getHeader('authorization'), new URLSearchParams(req.getQuery() ?? ''));
       const seller = key === undefined ? undefined : runtime.sellersByKey.get(key);
-      if (seller === undefined) return refuseUpgrade(res, key === undefined ? 'Missing Authorization: Bearer <api key> (or ?key=)' : 'Unknown API key');
+      if (seller === undefined) {
+        return refuseUpgrade(res, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key> (or ?key=)' : 'Unknown API key'));
+      }
       res.upgrade<SocketData>(
-        { seller, closed: false },
+        { seller, maxBuffered, closed: false },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -54,9 +60,9 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
     message: (ws, message, isBinary) => {
       // the message's memory is uWS's until this returns: copy it now
       const frame = Buffer.from(message.slice(0));
-      if (hooks.draining()) return errorReply(ws, isBinary, null, new GavelError('SHUTTING_DOWN'));
+      if (hooks.draining()) return errorReply(ws, hooks, isBinary, null, new GavelError('SHUTTING_DOWN'));
       hooks.begin();
-      answer(ws, frame, isBinary, calls).finally(() => hooks.end());
+      answer(ws, hooks, frame, isBinary, calls).finally(() => hooks.end());
     },
     close: (ws) => {
       ws.getUserData().closed = true;
@@ -64,30 +70,32 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
   });
 }
 
-function reply(ws: WebSocket<SocketData>, isBinary: boolean, body: unknown): void {
+function reply(ws: WebSocket<SocketData>, hooks: SocketHooks, isBinary: boolean, body: unknown): void {
   const data = ws.getUserData();
   if (data.closed) return;
-  if (ws.getBufferedAmount() > MAX_BUFFERED) {
+  if (ws.getBufferedAmount() > data.maxBuffered) {
+    data.closed = true;
+    hooks.cutOff(data.seller.id);
     ws.end(1008, 'not reading its answers');
     return;
   }
   ws.send(isBinary ? pack(body) : JSON.stringify(body), isBinary);
 }
 
-function errorReply(ws: WebSocket<SocketData>, isBinary: boolean, id: unknown, err: GavelError): void {
-  reply(ws, isBinary, { type: 'error', id: id ?? null, status: err.status, ...errorBody(err.code, err.message, err.details) });
+function errorReply(ws: WebSocket<SocketData>, hooks: SocketHooks, isBinary: boolean, id: unknown, err: GavelError): void {
+  reply(ws, hooks, isBinary, { type: 'error', id: id ?? null, status: err.status, ...errorBody(err.code, err.message, err.details) });
 }
 
-async function answer(ws: WebSocket<SocketData>, frame: Buffer, isBinary: boolean, calls: SellerCalls): Promise<void> {
+async function answer(ws: WebSocket<SocketData>, hooks: SocketHooks, frame: Buffer, isBinary: boolean, calls: SellerCalls): Promise<void> {
   const receivedAt = performance.now();
   let raw: unknown;
   try {
     raw = isBinary ? unpack(frame) : JSON.parse(frame.toString('utf8'));
   } catch (e) {
-    return errorReply(ws, isBinary, null, new GavelError('MALFORMED_BODY', `The frame is not valid ${isBinary ? 'msgpack' : 'JSON'}: ${(e as Error).message}`));
+    return errorReply(ws, hooks, isBinary, null, new GavelError('MALFORMED_BODY', `The frame is not valid ${isBinary ? 'msgpack' : 'JSON'}: ${(e as Error).message}`));
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return errorReply(ws, isBinary, null, new GavelError('INVALID_REQUEST', 'A message is an object with type and id', [{ path: '(body)', message: 'must be an object' }]));
+    return errorReply(ws, hooks, isBinary, null, new GavelError('INVALID_REQUEST', 'A message is an object with type and id', [{ path: '(body)', message: 'must be an object' }]));
   }
   const { type, id, ...call } = raw as Record<string, unknown>;
   const validId = (typeof id === 'string' && id.length > 0 && id.length <= 128) || (typeof id === 'number' && Number.isFinite(id));
@@ -96,10 +104,10 @@ async function answer(ws: WebSocket<SocketData>, frame: Buffer, isBinary: boolea
     const details = [];
     if (!validId) details.push({ path: 'id', message: 'a string (1 to 128 characters) or a number, echoed in the answer' });
     if (route === undefined) details.push({ path: 'type', message: 'one of ping, post, lead' });
-    return errorReply(ws, isBinary, validId ? id : null, new GavelError('INVALID_REQUEST', undefined, details));
+    return errorReply(ws, hooks, isBinary, validId ? id : null, new GavelError('INVALID_REQUEST', undefined, details));
   }
   const seller = ws.getUserData().seller;
   const result = await calls.run(seller, route, call, receivedAt);
-  reply(ws, isBinary, result.status === 200 ? { type, id, ...(result.body as object) } : { type: 'error', id, status: result.status, ...(result.body as object) });
+  reply(ws, hooks, isBinary, result.status === 200 ? { type, id, ...(result.body as object) } : { type: 'error', id, status: result.status, ...(result.body as object) });
   calls.written(result, receivedAt);
 }

@@ -40,6 +40,13 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
         for (const [buyer, queued] of poolQueues()) this.set({ buyer }, queued);
       },
     }),
+    lateBuyerAnswers: new Counter({
+      name: 'gavel_buyer_late_answers_total',
+      help: 'Socket buyer answers that came after their call was settled, dropped (an HTTP ping past its time is aborted instead)',
+      labelNames: ['buyer'],
+      registers: [registry],
+    }),
+    socketCutOffs: new Counter({ name: 'gavel_socket_cutoffs_total', help: 'Sockets closed (1008) because their peer stopped reading, by side (seller, buyer) and id', labelNames: ['side', 'id'], registers: [registry] }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
   };
   return m;

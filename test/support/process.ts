@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,11 +22,28 @@ export function writeConfig(config: unknown): string {
 }
 
 /**
- * A real, separate Gavel process (the built `dist/src/main.js`, as `npm start` runs it),
- * resolved once it logs that it listens.
+ * A free port below the kernel's ephemeral range. A test that restarts Gavel on its port needs
+ * one: Linux refuses to bind an ephemeral port again while the old process's closed connections
+ * sit in TIME_WAIT, SO_REUSEADDR or not (a fixed production port is not affected).
  */
-export function spawnGavel(configPath: string, env: Record<string, string> = {}): Promise<GavelProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js'), '--config', configPath, '--port', '0', '--host', '127.0.0.1'], {
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+/**
+ * A real, separate Gavel process (the built `dist/src/main.js`, as `npm start` runs it),
+ * resolved once it logs that it listens; `port` 0 is any free one (a restart passes the old one).
+ */
+export function spawnGavel(configPath: string, env: Record<string, string> = {}, port = 0): Promise<GavelProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js'), '--config', configPath, '--port', String(port), '--host', '127.0.0.1'], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
