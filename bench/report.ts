@@ -1,32 +1,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release, type } from 'node:os';
 import { dirname } from 'node:path';
 import { holdRateSection } from './hold-rate-report.js';
+import { loadPlan, loadTable, ms, runNotes, type PartFigures } from './load-table.js';
 import type { HoldRateFigures } from './scenarios/hold-rate.js';
-import type { LoadSettings, ScenarioResult } from './scenarios/scenario.js';
+import type { LoadSettings } from './scenarios/scenario.js';
+import { socketsSection } from './sockets-report.js';
+import { machine } from './support/machine.js';
 
 export interface Report {
   date: Date;
   command: string;
   load: LoadSettings;
-  buyers: string;
-  /** the scenario every other is compared with, at the same load level */
-  baseline: string;
-  /** none when the servers were not run (--only holds) */
-  results: ScenarioResult[];
-  /** of the servers' runs */
-  notes: string[];
-  /** absent when the cap scripts' rate was not measured (--only servers) */
+  /** the bare relay and Gavel over HTTP; absent when not run (--only without servers) */
+  servers?: PartFigures;
+  /** Gavel with and without its sockets; absent when not run */
+  sockets?: PartFigures;
+  /** absent when the cap scripts' rate was not measured */
   holds?: HoldRateFigures;
 }
 
-function machine(): string {
-  const cores = cpus();
-  return `${cores[0]?.model.trim() ?? 'unknown CPU'}, ${cores.length} cores, ${type()} ${release()}, Node ${process.version}`;
-}
-
-const ms = (x: number) => x.toFixed(2);
-const ratio = (x: number, base: number | undefined) => (base === undefined || base === 0 ? '-' : (x / base).toFixed(2));
 const signed = (x: number) => (x > 0 ? '+' : '') + x.toFixed(2);
 
 /** "12 / 4860 (0.25%)": the count with what it is out of, so a short run's few answers show */
@@ -40,8 +32,8 @@ function share(part: number, whole: number): string {
  * when its handler runs and stops when the answer is ready, so the client's view, which adds
  * the socket queues and the write, is the stricter one.
  */
-function deadlineTable(r: Report): string[] {
-  const rows = r.results.filter((x) => x.deadline !== undefined);
+function deadlineTable(p: PartFigures, load: LoadSettings): string[] {
+  const rows = p.results.filter((x) => x.deadline !== undefined);
   if (rows.length === 0) return [];
   const tmax = [...new Set(rows.map((x) => x.deadline!.tmaxMs))].join(', ');
   const lines = [
@@ -58,7 +50,7 @@ function deadlineTable(r: Report): string[] {
     '| response_margin_ms | load | 2xx/s | p50 ms | p99 ms | p99 − tmax ms | max ms | late (Gavel) | over tmax (client) | settle p99 ms | non-2xx / errors | server CPU µs/answer | deadline held |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
-  for (const level of r.load.levels) {
+  for (const level of load.levels) {
     for (const row of rows.filter((x) => x.level === level)) {
       const d = row.deadline!;
       const x = row.result;
@@ -73,42 +65,23 @@ function deadlineTable(r: Report): string[] {
 }
 
 /** The servers' table, their deadline table and their notes. */
-function serverSection(r: Report): string[] {
-  const lines = [
-    `- load: autocannon, a distinct lead per ping, latency measured at the client; per server ${r.load.warmupS} s of warm-up, then ` +
-      r.load.levels.map((l) => `${l.durationS} s with ${l.label}`).join(', then '),
-    `- buyers: ${r.buyers}`,
+function serverSection(p: PartFigures, load: LoadSettings): string[] {
+  return [
+    `- load: autocannon, a distinct lead per ping, latency measured at the client; ${loadPlan(load)}`,
+    `- buyers: ${p.buyers}`,
     `- server CPU: user + system time of the server process over the run, per answered ping (the load generator, buyers and Redis share the machine)`,
     '',
-    '| scenario | load | pings/s | p50 ms | p99 ms | non-2xx / errors | pings/s vs baseline | server CPU µs/ping | CPU vs baseline |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...loadTable(p, load, { baseline: 'baseline', cpu: 'server' }),
+    ...deadlineTable(p, load),
+    ...runNotes(p),
   ];
-  for (const level of r.load.levels) {
-    const base = r.results.find((x) => x.name === r.baseline && x.level === level);
-    // a deadline scenario asks another tmax of other buyers: its row would not compare with the baseline
-    for (const row of r.results.filter((x) => x.level === level && x.deadline === undefined)) {
-      const x = row.result;
-      lines.push(
-        `| ${row.name} | ${level.label} | ${Math.round(x.perSecond)} | ${ms(x.p50)} | ${ms(x.p99)} | ${x.non2xx} / ${x.errors} | ` +
-          `${ratio(x.perSecond, base?.result.perSecond)} | ${Math.round(row.cpuMicrosPerPing)} | ${ratio(row.cpuMicrosPerPing, base?.cpuMicrosPerPing)} |`,
-      );
-    }
-  }
-  lines.push(...deadlineTable(r));
-  for (const row of r.results) {
-    if (row.notes.length === 0 && row.problems.length === 0) continue;
-    lines.push('', `**${row.name}, ${row.level.label}**`, '');
-    for (const n of row.notes) lines.push(`- ${n}`);
-    for (const p of row.problems) lines.push(`- PROBLEM: ${p}`);
-  }
-  if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `- ${n}`));
-  return lines;
 }
 
 /** The README's Benchmarks tables, as markdown. */
 export function renderReport(r: Report): string {
   const lines = [`# Gavel bench, ${r.date.toISOString()}`, '', `- machine: ${machine()}`, `- command: \`${r.command}\``];
-  if (r.results.length > 0) lines.push(...serverSection(r));
+  if (r.servers !== undefined) lines.push(...serverSection(r.servers, r.load));
+  if (r.sockets !== undefined) lines.push(...socketsSection(r.sockets, r));
   if (r.holds !== undefined) lines.push(...holdRateSection(r.holds));
   return lines.join('\n') + '\n';
 }

@@ -1,26 +1,29 @@
-import type { BuyerBehaviour, BuyerCounters } from './buyer-fleet.js';
+import type { BuyerBehaviour } from './buyer-behaviour.js';
 import { renderReport, writeReport } from './report.js';
 import { bareRelay } from './scenarios/bare-relay.js';
 import { deadlineBound } from './scenarios/deadline-bound.js';
 import { HOLD_OPS, measureHoldRate, type HoldRateFigures } from './scenarios/hold-rate.js';
 import { ping5Buyers } from './scenarios/ping-5-buyers.js';
-import type { LoadSettings, Scenario, ScenarioContext, ScenarioResult } from './scenarios/scenario.js';
+import type { LoadSettings, Scenario, ScenarioResult } from './scenarios/scenario.js';
+import { socketPaths } from './scenarios/socket-paths.js';
 import { benchSettings, type BenchSettings } from './settings.js';
-import { pingLead } from './support/leads.js';
-import { runLoad } from './support/load.js';
+import { pingLead, type PingLead } from './support/leads.js';
+import { measure } from './support/measure.js';
 import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
-import { startRemoteFleet, type RemoteFleet } from './support/remote-fleet.js';
+import { startRemoteFleet } from './support/remote-fleet.js';
 
 /**
  * `npm run bench [-- flags]` (bench/settings.ts): the cap scripts' rate on Redis, then the bare
- * relay and each scenario against one buyer fleet in its own process, each server at every load
- * level; the tables go to stdout and bench/results/latest.md. Exits 1 when a run had errors or
- * a server misbehaved.
+ * relay and each scenario against one buyer fleet in its own process, then Gavel's four paths
+ * with and without its sockets, each server at every load level; the tables go to stdout and
+ * bench/results/latest.md. Exits 1 when a run had errors or a server misbehaved.
  */
 const BUYERS: BuyerBehaviour[] = [1, 2, 3, 4, 5].map((n) => ({ id: `buyer-${n}`, bid: { min: 5, max: 15 }, latencyMs: 5, jitterMs: 1 }));
 const BUYERS_TEXT = '5 HTTP buyers (node:http, keep-alive) in one process of their own, each answering every ping with a bid after 5 ± 1 ms; no caps';
-/** what a ping asks for when its scenario does not say */
-const DEFAULT_TMAX_MS = 150;
+const SOCKET_BUYERS_TEXT =
+  'the same 5 behaviours twice over: as HTTP buyers (node:http, keep-alive, in a process of their own), and as socket buyers ' +
+  "(the SDK's connectBuyer, one socket each, in a process of their own started once Gavel listens, since they dial it); " +
+  'each answers every ping with a bid of 5 to 15 after 5 ± 1 ms; no caps';
 
 /** The shared buyers, then every scenario's extra buyers once each. */
 function fleetOf(scenarios: readonly Scenario[]): BuyerBehaviour[] {
@@ -41,65 +44,18 @@ function describeExtra(b: BuyerBehaviour): string {
   return `"${b.id}" (bids ${price}, ${when})`;
 }
 
-function totals(counters: Record<string, BuyerCounters>): { pings: number; pii: number; bad: number; connections: number } {
-  const all = Object.values(counters);
-  const sum = (pick: (c: BuyerCounters) => number) => all.reduce((s, c) => s + pick(c), 0);
-  return { pings: sum((c) => c.pings), pii: sum((c) => c.piiInPings), bad: sum((c) => c.badRequests), connections: sum((c) => c.connections) };
-}
-
-/** Start the scenario's server, warm it up, measure it at each level, stop it; the fleet checks what reached the buyers. */
-async function measure(scenario: Scenario, ctx: ScenarioContext, load: LoadSettings, nextBody: () => string, fleet: RemoteFleet): Promise<ScenarioResult[]> {
-  const target = await scenario.start(ctx);
-  const results: ScenarioResult[] = [];
-  try {
-    const base = { url: target.url, path: target.path, headers: target.headers, nextBody, overMs: scenario.tmaxMs };
-    // a cold server's first seconds are what a restart under traffic looks like: not measured, but shown
-    const warmNotes: string[] = [];
-    if (load.warmupS > 0) {
-      await target.mark();
-      const warm = await runLoad({ ...base, connections: load.levels[0]!.connections, durationS: load.warmupS });
-      await target.quiesce?.();
-      warmNotes.push(`warm-up from cold (not measured): ${Math.round(warm.perSecond)} pings/s, p99 ${warm.p99.toFixed(2)} ms, ${warm.non2xx} non-2xx, ${warm.errors} errors`);
-      warmNotes.push(...(await target.notes()).map((n) => `warm-up ${n}`));
-    }
-    for (const level of load.levels) {
-      await target.mark();
-      const before = totals(await fleet.counters());
-      const cpuBefore = await target.cpuSeconds();
-      const result = await runLoad({ ...base, connections: level.connections, durationS: level.durationS });
-      await target.quiesce?.();
-      const cpuMicrosPerPing = (((await target.cpuSeconds()) - cpuBefore) * 1e6) / Math.max(1, result.ok);
-      const after = totals(await fleet.counters());
-      const notes = await target.notes();
-      notes.push(
-        `buyer pings per 2xx seller ping: ${((after.pings - before.pings) / Math.max(1, result.ok)).toFixed(2)}; ` +
-          `connections the buyers accepted: ${after.connections - before.connections}; ` +
-          `the load generator's own event loop lag p99: ${result.clientLagP99.toFixed(2)} ms`,
-      );
-      const answered = result.ok + result.non2xx;
-      const deadline = scenario.tmaxMs !== undefined && target.deadline ? { ...(await target.deadline()), tmaxMs: scenario.tmaxMs, overTmax: result.over, answered } : undefined;
-      const problems: string[] = [];
-      if (after.pii > before.pii) problems.push(`${after.pii - before.pii} buyer pings carried PII`);
-      if (after.bad > before.bad) problems.push(`${after.bad - before.bad} malformed requests reached the buyers`);
-      // a deadline scenario drives Gavel past what it can answer in time: its 503s are the measurement, in its table
-      if ((result.non2xx > 0 && deadline === undefined) || result.errors > 0) problems.push(`${result.non2xx} non-2xx answers, ${result.errors} connection errors (${result.timeouts} timeouts)`);
-      if (results.length === 0) notes.push(...warmNotes);
-      results.push({ name: scenario.name, level, result, cpuMicrosPerPing, ...(deadline ? { deadline } : {}), notes, problems });
-    }
-  } finally {
-    const problems = await target.stop();
-    results.at(-1)?.problems.push(...problems);
-  }
-  return results;
-}
-
-interface ServerRuns {
+/** The runs of one part against one HTTP fleet, and what its buyers were. */
+interface PartRuns {
   results: ScenarioResult[];
   buyers: string;
-  leads: number;
 }
 
-async function runServers(scenarios: readonly Scenario[], load: LoadSettings, redisUrl: string): Promise<ServerRuns> {
+/**
+ * Each scenario against one HTTP buyer fleet in its own process (scenarios may bring buyers
+ * of their own besides), each server at every load level. `nextLead` is the run's: no two
+ * pings of the whole bench carry the same lead.
+ */
+async function runScenarios(scenarios: readonly Scenario[], load: LoadSettings, redisUrl: string, nextLead: () => PingLead): Promise<PartRuns> {
   const behaviours = fleetOf(scenarios);
   const fleet = await startRemoteFleet(behaviours, { seed: 1 });
   const shared = new Set(BUYERS.map((b) => b.id));
@@ -107,21 +63,19 @@ async function runServers(scenarios: readonly Scenario[], load: LoadSettings, re
     const own = new Set((s.extraBuyers ?? []).map((b) => b.id));
     return fleet.buyers.filter((b) => shared.has(b.id) || own.has(b.id));
   };
-  let lead = 0;
-  const bodyOf = (tmaxMs: number) => () => `{"campaign":"auto","lead":${JSON.stringify(pingLead(lead++))},"tmax_ms":${tmaxMs}}`;
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of scenarios) {
       console.error(`bench: ${scenario.name}: ${load.warmupS} s warm-up, then ${load.levels.map((l) => `${l.durationS} s at ${l.label}`).join(', ')}`);
       const ctx = { buyers: buyersOf(scenario), redisUrl };
-      results.push(...(await measure(scenario, ctx, load, bodyOf(scenario.tmaxMs ?? DEFAULT_TMAX_MS), fleet)));
+      results.push(...(await measure(scenario, ctx, load, nextLead, () => fleet.read())));
     }
   } finally {
     await fleet.close();
   }
   const extras = behaviours.filter((b) => !shared.has(b.id));
   const buyers = BUYERS_TEXT + (extras.length ? `; only for the scenarios that declare them: ${extras.map(describeExtra).join(', ')}` : '');
-  return { results, buyers, leads: lead };
+  return { results, buyers };
 }
 
 /** How long the whole run may take before it is taken for stuck. */
@@ -135,13 +89,14 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const settings = benchSettings(args);
   const { load, margins, out, parts } = settings;
-  const scenarios = parts.has('servers') ? [bareRelay, ping5Buyers, ...margins.map(deadlineBound)] : [];
+  const servers = parts.has('servers') ? [bareRelay, ping5Buyers, ...margins.map(deadlineBound)] : [];
+  const sockets = parts.has('sockets') ? socketPaths(BUYERS) : [];
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
   await assertRedis(redisUrl);
   setTimeout(() => {
     console.error('bench: stuck; giving up');
     process.exit(2);
-  }, runLimitMs(settings, scenarios.length)).unref();
+  }, runLimitMs(settings, servers.length + sockets.length)).unref();
 
   let holds: HoldRateFigures | undefined;
   if (parts.has('holds')) {
@@ -149,16 +104,23 @@ async function main(): Promise<void> {
     console.error(`bench: hold rate: ${HOLD_OPS.join(', ')} for ${settings.holds.durationS} s each at ${settings.holds.inFlight.join(', ')} in flight`);
     holds = await measureHoldRate(redisUrl, settings.holds);
   }
-  const servers = scenarios.length > 0 ? await runServers(scenarios, load, redisUrl) : { results: [], buyers: '', leads: 0 };
+  let leads = 0;
+  const nextLead = () => pingLead(leads++);
+  const part = async (scenarios: readonly Scenario[], baseline: string | undefined) => {
+    if (scenarios.length === 0 || baseline === undefined) return undefined;
+    const first = leads;
+    const runs = await runScenarios(scenarios, load, redisUrl, nextLead);
+    return { ...runs, baseline, notes: [`${leads - first} distinct leads sent in all`] };
+  };
+  const serverPart = await part(servers, bareRelay.name);
+  const socketPart = await part(sockets, sockets[0]?.name);
 
   const text = renderReport({
     date: new Date(),
     command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
     load,
-    buyers: servers.buyers,
-    baseline: bareRelay.name,
-    results: servers.results,
-    notes: servers.results.length > 0 ? [`${servers.leads} distinct leads sent in all`] : [],
+    ...(serverPart !== undefined ? { servers: serverPart } : {}),
+    ...(socketPart !== undefined ? { sockets: { ...socketPart, buyers: SOCKET_BUYERS_TEXT } } : {}),
     ...(holds !== undefined ? { holds } : {}),
   });
   writeReport(out, text);
@@ -166,7 +128,7 @@ async function main(): Promise<void> {
   console.error(`bench: written to ${out}`);
   const problems = [
     ...(holds?.problems.map((p) => `hold rate: ${p}`) ?? []),
-    ...servers.results.flatMap((r) => r.problems.map((p) => `${r.name}, ${r.level.label}: ${p}`)),
+    ...[serverPart, socketPart].flatMap((p) => p?.results ?? []).flatMap((r) => r.problems.map((p) => `${r.name}, ${r.level.label}: ${p}`)),
   ];
   if (problems.length > 0) {
     console.error(`bench: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);

@@ -10,16 +10,17 @@ const DEFAULT_MARGIN_MS = Config.shape.server.parse(undefined).response_margin_m
 const DEFAULT_MARGINS = [...new Set([Math.max(1, Math.floor(DEFAULT_MARGIN_MS / 2)), DEFAULT_MARGIN_MS])];
 const DEFAULT_HOLD_IN_FLIGHT = [1, 16, 128];
 
-/** The parts of the suite: the HTTP servers under autocannon, and the cap scripts' rate on Redis. */
-export const PARTS = ['servers', 'holds'] as const;
+/** The parts of the suite: the HTTP servers under autocannon, Gavel with and without its sockets, and the cap scripts' rate on Redis. */
+export const PARTS = ['servers', 'sockets', 'holds'] as const;
 export type Part = (typeof PARTS)[number];
 
 export const USAGE = `usage: npm run bench -- [--only PARTS] [--duration S] [--connections N] [--latency-duration S] [--warmup S] [--margins LIST]
                            [--hold-duration S] [--hold-in-flight LIST] [--out FILE]
-  --only PARTS          ${PARTS.join(' and/or ')}, comma-separated: servers is Gavel and the bare relay over HTTP,
-                        holds the cap scripts' rate on Redis (default both; env BENCH_ONLY)
+  --only PARTS          any of ${PARTS.join(', ')}, comma-separated: servers is Gavel and the bare relay over HTTP,
+                        sockets Gavel with the seller socket and/or socket buyers (SDK) against HTTP on both sides,
+                        holds the cap scripts' rate on Redis (default all; env BENCH_ONLY)
   --duration S          throughput run, seconds (default 10; env BENCH_DURATION)
-  --connections N       pings in flight during it (default 32; env BENCH_CONNECTIONS)
+  --connections N       pings in flight during it: autocannon connections, or calls on seller sockets (default 32; env BENCH_CONNECTIONS)
   --latency-duration S  then a run with one ping in flight, seconds; 0 skips it (default 5; env BENCH_LATENCY_DURATION)
   --warmup S            unmeasured load before, per server (default 2; env BENCH_WARMUP)
   --margins LIST        response_margin_ms values the deadline scenario runs Gavel with, one server each, e.g. 2,4,8,16;

@@ -1,5 +1,6 @@
 import type { ConfigInput } from '../../src/config/schema.js';
-import type { BuyerBehaviour, MockBuyer } from '../buyer-fleet.js';
+import type { BuyerBehaviour } from '../buyer-behaviour.js';
+import type { MockBuyer } from '../buyer-fleet.js';
 import { readDemoConfig } from '../support/demo-config.js';
 
 /**
@@ -16,7 +17,20 @@ export const DEMO_BUYERS: BuyerBehaviour[] = [
   { id: 'fern', bid: { min: 16, max: 21 }, latencyMs: 6, jitterMs: 2 },
 ];
 
-/** demo.yaml with each buyer's URLs pointed at the fleet; a Redis block when one is given. */
+/**
+ * A seventh buyer, on the buyer socket through the SDK rather than called over HTTP: a quick,
+ * steady bidder a little above acme, so it wins where echo is outbid or rejects its post, and
+ * often once fern's cap is full. Not in demo.yaml, which `npm start` runs without a fleet.
+ */
+export const DEMO_SOCKET_BUYERS: BuyerBehaviour[] = [{ id: 'gale', bid: { min: 9, max: 15 }, latencyMs: 4, jitterMs: 2, redirectUrl: 'https://gale.example/welcome' }];
+
+/** The socket buyers' keys: Gavel's config and the socket fleet must agree on them. */
+export const DEMO_SOCKET_BUYER_KEYS: Record<string, string> = { gale: 'demo-gale-buyer-key-0123456789' };
+
+/**
+ * demo.yaml with each buyer's URLs pointed at the fleet, the socket buyers added as websocket
+ * buyers with their keys; a Redis block when one is given.
+ */
 export function demoConfig(buyers: readonly MockBuyer[], redis?: { url: string; prefix: string }): ConfigInput {
   const config = readDemoConfig();
   const byId = new Map(buyers.map((b) => [b.id, b]));
@@ -25,6 +39,9 @@ export function demoConfig(buyers: readonly MockBuyer[], redis?: { url: string; 
     if (mock === undefined) throw new Error(`demo.yaml buyer "${b.id}" has no mock in the fleet`);
     return { ...b, ping_url: mock.pingUrl, post_url: mock.postUrl };
   });
+  for (const b of DEMO_SOCKET_BUYERS) {
+    config.buyers.push({ id: b.id, campaigns: ['auto'], transport: 'websocket', key: DEMO_SOCKET_BUYER_KEYS[b.id]!, timeout_ms: 100 });
+  }
   if (redis !== undefined) config.redis = redis;
   return config;
 }

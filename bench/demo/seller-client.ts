@@ -8,8 +8,16 @@ export interface Answer {
   ms: number;
 }
 
-/** A seller calling Gavel's API over keep-alive connections. */
-export class SellerClient {
+/** What the demo's traffic needs of a seller, whichever way it reaches Gavel: answers as HTTP would give them. */
+export interface Seller {
+  ping(lead: object, tmaxMs: number): Promise<Answer>;
+  post(pingId: string, lead: object): Promise<Answer>;
+  directPost(lead: object): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+/** A seller calling Gavel's HTTP API over keep-alive connections. */
+export class SellerClient implements Seller {
   private readonly pool: Pool;
   private readonly headers: Record<string, string>;
 

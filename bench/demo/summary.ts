@@ -1,9 +1,9 @@
 import type { ConfigData } from '../../src/config/schema.js';
-import type { BuyerCounters } from '../buyer-fleet.js';
+import type { BuyerCounters } from '../buyer-behaviour.js';
 import { percentile } from '../support/percentiles.js';
 import { sumOf, type Sample } from '../support/prom-text.js';
 import { textTable } from '../support/text-table.js';
-import type { Traffic } from './traffic.js';
+import type { LeadResult, Traffic } from './traffic.js';
 
 export interface DemoFacts {
   config: ConfigData;
@@ -24,6 +24,16 @@ export interface Check {
 const money = (x: number) => `$${x.toFixed(2)}`;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
+/** The buyers Gavel reaches over their own sockets, and the sales each of them accepted (Gavel's count). */
+function socketBuyerWins(f: DemoFacts): [string, number][] {
+  return f.config.buyers.filter((b) => b.transport === 'websocket').map((b) => [b.id, sumOf(f.metrics, 'gavel_posts_total', { buyer: b.id, result: 'accepted' })]);
+}
+
+/** "133 (61 sold)": leads that went one way, and how many of them sold */
+function soldOf(leads: readonly LeadResult[]): string {
+  return `${leads.length} (${leads.filter((l) => l.outcome === 'sold').length} sold)`;
+}
+
 /** What must hold after any demo run, whatever the timing: a failed one means Gavel is broken. */
 export function checks(f: DemoFacts): Check[] {
   const sold = f.traffic.leads.filter((l) => l.outcome === 'sold').length;
@@ -38,6 +48,8 @@ export function checks(f: DemoFacts): Check[] {
   const mismatched = buyers.filter((b) => sumOf(f.metrics, 'gavel_posts_total', { buyer: b.id, result: 'accepted' }) !== (f.fleet[b.id]?.postsAccepted ?? 0));
   const capped = buyers.filter((b) => b.caps.daily !== undefined);
   const overrun = capped.filter((b) => (f.fleet[b.id]?.postsAccepted ?? 0) > b.caps.daily!);
+  const overSocket = f.traffic.leads.filter((l) => l.seller === 'socket').length;
+  const socketWins = socketBuyerWins(f);
   return [
     { ok: sold > 0, text: `leads were sold (${sold})` },
     { ok: pii === 0, text: `no ping reached a buyer with PII in it (${pii} did)` },
@@ -45,6 +57,11 @@ export function checks(f: DemoFacts): Check[] {
     { ok: mismatched.length === 0, text: `Gavel's accepted posts match each buyer's own count${mismatched.length ? ` (not for ${mismatched.map((b) => b.id).join(', ')})` : ''}` },
     { ok: overrun.length === 0, text: `no daily cap overrun (${capped.map((b) => `${b.id} ${f.fleet[b.id]?.postsAccepted ?? 0}/${b.caps.daily}`).join(', ')})` },
     { ok: caught === tested.length && !dups.some((l) => l.outcome === 'sold'), text: `every duplicate that showed its phone was caught (${caught}/${tested.length}), none sold` },
+    { ok: overSocket > 0 && overSocket < f.traffic.leads.length, text: `leads came both ways (${f.traffic.leads.length - overSocket} over HTTP, ${overSocket} over the seller socket)` },
+    {
+      ok: socketWins.length > 0 && socketWins.every(([, n]) => n > 0),
+      text: `every socket buyer won auctions over its socket (${socketWins.map(([id, n]) => `${id} ${n}`).join(', ') || 'none configured'})`,
+    },
     { ok: errors.length === 0, text: `no seller call failed (${errors.length} did${errors.length ? `: ${[...new Set(errors.map((e) => e.reason))].join(', ')}` : ''})` },
   ];
 }
@@ -62,11 +79,12 @@ function outcomesTable(f: DemoFacts): string {
 
 function buyersTable(f: DemoFacts): string {
   const m = (name: string, match: Record<string, string>) => String(sumOf(f.metrics, name, match));
-  const rows = [['buyer', 'pings', 'bids', 'passes', 'timeouts', 'wins', 'post rejects', 'cap/day', 'PII seen']];
+  const rows = [['buyer', 'via', 'pings', 'bids', 'passes', 'timeouts', 'wins', 'post rejects', 'cap/day', 'PII seen']];
   for (const b of f.config.buyers) {
     const c = f.fleet[b.id];
     rows.push([
       b.id,
+      b.transport === 'websocket' ? 'socket' : 'HTTP',
       String(c?.pings ?? 0),
       m('gavel_bids_total', { buyer: b.id }),
       m('gavel_buyer_passes_total', { buyer: b.id, kind: 'NO_BID' }),
@@ -85,10 +103,9 @@ export function renderSummary(f: DemoFacts, results: readonly Check[]): string {
   const leads = f.traffic.leads;
   const sold = leads.filter((l) => l.outcome === 'sold');
   const revenue = sold.reduce((s, l) => s + l.price, 0);
-  const byRoute = (route: string) => {
-    const of = leads.filter((l) => l.route === route && !l.duplicate);
-    return `${of.length} (${of.filter((l) => l.outcome === 'sold').length} sold)`;
-  };
+  const byRoute = (route: string) => soldOf(leads.filter((l) => l.route === route && !l.duplicate));
+  const bySeller = (way: string) => soldOf(leads.filter((l) => l.seller === way));
+  const socketWins = socketBuyerWins(f);
   const dups = leads.filter((l) => l.duplicate).length;
   const late = f.traffic.pingMs.filter((x) => x > f.tmaxMs).length;
   const tight = f.traffic.tightMs;
@@ -98,12 +115,14 @@ export function renderSummary(f: DemoFacts, results: readonly Check[]): string {
     `Gavel demo: ${leads.length} leads in ${(f.traffic.elapsedMs / 1000).toFixed(1)} s, ${f.concurrency} at a time, ${f.config.buyers.length} buyers, ${f.store} store`,
     '',
     `  sent        ping then post ${byRoute('ping/post')}, direct post ${byRoute('direct post')}, duplicates ${dups}`,
+    `  sellers     over HTTP ${bySeller('http')}, over the seller socket (SDK connectSeller) ${bySeller('socket')}`,
+    `  via socket  ${socketWins.map(([id, n]) => `${id} won ${n} of the ${sold.length} sales bidding over the buyer socket (SDK connectBuyer)`).join('; ') || 'no socket buyer'}`,
     `  sold        ${sold.length} of ${leads.length}; ${sold.filter((l) => l.redirect).length} with a redirect url`,
     `  paid out    ${money(revenue)} to the seller, ${money(sold.length ? revenue / sold.length : 0)} a sale on average (bid less the ${campaign.margin * 100}% margin)`,
     `  unsold      ${leads.length - sold.length}, by reason:`,
     outcomesTable(f),
     '',
-    `  auction time at the seller (/v1/ping, ${f.traffic.pingMs.length} auctions, tmax ${f.tmaxMs} ms): ` +
+    `  auction time at the seller (/v1/ping and socket pings, ${f.traffic.pingMs.length} auctions, tmax ${f.tmaxMs} ms): ` +
       `p50 ${ms(percentile(f.traffic.pingMs, 0.5))}, p99 ${ms(percentile(f.traffic.pingMs, 0.99))}, max ${ms(percentile(f.traffic.pingMs, 1))}; ${late} later than tmax at the seller`,
     `  tight deadline (${tight.length} pings with tmax ${f.tightTmaxMs} ms): p50 ${ms(percentile(tight, 0.5))}, p99 ${ms(percentile(tight, 0.99))}, ` +
       `max ${ms(percentile(tight, 1))}; ${tight.filter((x) => x > f.tightTmaxMs).length} later than tmax at the seller (which shares this process)`,

@@ -1,19 +1,23 @@
 import { performance } from 'node:perf_hooks';
 import { formattedPhone, fullLead, pingFieldsOf, type FullLead } from '../support/leads.js';
 import { createRng } from '../support/rng.js';
-import type { Answer, SellerClient } from './seller-client.js';
+import type { Answer, Seller } from './seller-client.js';
 
 export type Stage = 'ping' | 'post' | 'direct post';
+/** How the seller reached Gavel: its HTTP API, or the seller socket (SDK) */
+export type SellerWay = 'http' | 'socket';
 
 /** How one lead ended, as its seller saw it. */
 export interface LeadResult {
   route: 'ping/post' | 'direct post';
+  /** every call of a lead goes the same way: its post follows its ping */
+  seller: SellerWay;
   /** re-sent with the phone of an earlier lead: Gavel must answer DUPLICATE once it sees the phone */
   duplicate: boolean;
   /** where Gavel first sees the phone, so where dedup happens */
   phoneAt: Stage;
   outcome: 'sold' | 'unsold' | 'error';
-  /** unsold: the reason code; error: the HTTP status and error code */
+  /** unsold: the reason code; error: the way, status and error code */
   reason: string;
   stage: Stage;
   price: number;
@@ -42,13 +46,20 @@ export interface TrafficOptions {
   duplicateShare: number;
   /** share of the other leads sent as one direct post rather than ping then post */
   directShare: number;
+  /** share of the leads sent over the seller socket rather than HTTP, spread evenly */
+  socketShare: number;
 }
 
-type Base = Pick<LeadResult, 'route' | 'duplicate' | 'phoneAt'>;
+type Base = Pick<LeadResult, 'route' | 'seller' | 'duplicate' | 'phoneAt'>;
+
+/** Lead i goes over the socket when it crosses the next whole multiple of the share: exactly `share` of any run, evenly spread. */
+function wayOf(i: number, share: number): SellerWay {
+  return Math.floor((i + 1) * share) > Math.floor(i * share) ? 'socket' : 'http';
+}
 
 function errorOf(stage: Stage, a: Answer, base: Base): LeadResult {
   const code = (a.body.error as { code?: string } | undefined)?.code ?? '?';
-  return { ...base, outcome: 'error', reason: `HTTP ${a.status} ${code}`, stage, price: 0, redirect: false };
+  return { ...base, outcome: 'error', reason: `${base.seller === 'socket' ? 'socket' : 'HTTP'} ${a.status} ${code}`, stage, price: 0, redirect: false };
 }
 
 /** A sold or rejected answer of /v1/post or /v1/leads. */
@@ -62,9 +73,10 @@ function settled(stage: Stage, a: Answer, base: Base): LeadResult {
  * A seller's mix of traffic: ping then post (half of those pings carry the PII too, which
  * Gavel must strip before buyers see it; a few with a deadline too tight for most buyers),
  * direct posts, and duplicates of leads already seen (the phone typed differently, which
- * Gavel must normalise). `concurrency` leads in flight.
+ * Gavel must normalise). `concurrency` leads in flight; `socketShare` of them by the seller
+ * socket, the rest by HTTP, the same mix either way.
  */
-export async function sendTraffic(client: SellerClient, opts: TrafficOptions): Promise<Traffic> {
+export async function sendTraffic(sellers: Record<SellerWay, Seller>, opts: TrafficOptions): Promise<Traffic> {
   const rng = createRng(opts.seed);
   const leads: LeadResult[] = [];
   const pingMs: number[] = [];
@@ -74,17 +86,18 @@ export async function sendTraffic(client: SellerClient, opts: TrafficOptions): P
   const claimed: string[] = [];
   let next = 0;
 
-  async function direct(lead: FullLead, duplicate: boolean): Promise<LeadResult> {
-    const a = await client.directPost(lead);
+  async function direct(way: SellerWay, lead: FullLead, duplicate: boolean): Promise<LeadResult> {
+    const a = await sellers[way].directPost(lead);
     if (a.status === 200 && !duplicate) {
       claimed.push(lead.phone);
       directMs.push(a.ms);
     }
-    return settled('direct post', a, { route: 'direct post', duplicate, phoneAt: 'direct post' });
+    return settled('direct post', a, { route: 'direct post', seller: way, duplicate, phoneAt: 'direct post' });
   }
 
-  async function pingPost(lead: FullLead, duplicate: boolean, piiInPing: boolean, tight: boolean): Promise<LeadResult> {
-    const base: Base = { route: 'ping/post', duplicate, phoneAt: piiInPing ? 'ping' : 'post' };
+  async function pingPost(way: SellerWay, lead: FullLead, duplicate: boolean, piiInPing: boolean, tight: boolean): Promise<LeadResult> {
+    const base: Base = { route: 'ping/post', seller: way, duplicate, phoneAt: piiInPing ? 'ping' : 'post' };
+    const client = sellers[way];
     const p = await client.ping(piiInPing ? lead : pingFieldsOf(lead), tight ? opts.tightTmaxMs : opts.tmaxMs);
     if (p.status !== 200) return errorOf('ping', p, base);
     if (p.body.status === 'duplicate') return { ...base, outcome: 'unsold', reason: 'DUPLICATE', stage: 'ping', price: 0, redirect: false };
@@ -102,7 +115,8 @@ export async function sendTraffic(client: SellerClient, opts: TrafficOptions): P
       const lead = fullLead(i);
       const twin = rng() < opts.duplicateShare && claimed.length > 0;
       if (twin) lead.phone = formattedPhone(claimed[Math.floor(rng() * claimed.length)]!);
-      const result = rng() < opts.directShare ? await direct(lead, twin) : await pingPost(lead, twin, rng() < 0.5, rng() < opts.tightShare);
+      const way = wayOf(i, opts.socketShare);
+      const result = rng() < opts.directShare ? await direct(way, lead, twin) : await pingPost(way, lead, twin, rng() < 0.5, rng() < opts.tightShare);
       leads.push(result);
     }
   }

@@ -1,5 +1,5 @@
-import type { BuyerBehaviour } from '../buyer-fleet.js';
-import { readDemoConfig } from '../support/demo-config.js';
+import type { BuyerBehaviour } from '../buyer-behaviour.js';
+import { demoExchange } from '../support/demo-config.js';
 import { startGavelTarget } from '../support/gavel-target.js';
 import type { Scenario } from './scenario.js';
 
@@ -26,15 +26,12 @@ export function deadlineBound(marginMs: number): Scenario {
     extraBuyers: [LATE_BUYER],
     tmaxMs: DEADLINE_TMAX_MS,
     start: (ctx) =>
-      startGavelTarget(ctx, (prefix) => {
-        const demo = readDemoConfig();
-        return {
-          server: { response_margin_ms: marginMs },
-          redis: { url: ctx.redisUrl, prefix },
-          campaigns: demo.campaigns,
-          sellers: demo.sellers,
-          buyers: ctx.buyers.map((b) => ({ id: b.id, campaigns: ['auto'], ping_url: b.pingUrl, post_url: b.postUrl, timeout_ms: BUYER_TIMEOUT_MS })),
-        };
-      }),
+      startGavelTarget(ctx, (prefix) =>
+        demoExchange(
+          { url: ctx.redisUrl, prefix },
+          ctx.buyers.map((b) => ({ id: b.id, campaigns: ['auto'], ping_url: b.pingUrl, post_url: b.postUrl, timeout_ms: BUYER_TIMEOUT_MS })),
+          { response_margin_ms: marginMs },
+        ),
+      ),
   };
 }

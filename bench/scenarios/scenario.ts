@@ -1,4 +1,6 @@
-import type { BuyerBehaviour, MockBuyer } from '../buyer-fleet.js';
+import type { BuyerBehaviour } from '../buyer-behaviour.js';
+import type { MockBuyer } from '../buyer-fleet.js';
+import type { FleetReading } from '../support/fleet-messages.js';
 import type { LoadResult } from '../support/load.js';
 
 /** One measured run: `connections` pings in flight at all times, for `durationS`. */
@@ -38,6 +40,13 @@ export interface Target {
   url: string;
   path: string;
   headers: Record<string, string>;
+  /** the seller's API key, for a seller on the seller socket; absent when the server has no such socket */
+  sellerKey?: string;
+  /**
+   * What the buyers this target brought along have seen (socket buyers dial the server, so they
+   * start after it, with it); absent when the shared fleet's buyers are its buyers.
+   */
+  readBuyers?(): Promise<FleetReading>;
   /** a measured run starts now: take what `notes` and `deadline` compare against */
   mark(): Promise<void>;
   /** after a run: wait until the server has nothing in flight, so what the run started is counted in it */
@@ -61,6 +70,8 @@ export interface Scenario {
   extraBuyers?: readonly BuyerBehaviour[];
   /** the tmax_ms of every ping this scenario sends; the runner's default when absent */
   tmaxMs?: number;
+  /** how the seller's pings arrive: autocannon over HTTP (the default), or connectSeller on the seller socket */
+  seller?: 'http' | 'socket';
   start(ctx: ScenarioContext): Promise<Target>;
 }
 

@@ -5,9 +5,10 @@ export type Timed = <T>(call: () => Promise<T>) => Promise<T>;
 
 /**
  * One operation of a run, made of one or more timed calls; resolves false when the store
- * answered but refused (a hold that did not hold, a commit of no hold).
+ * answered but refused (a hold that did not hold, a commit of no hold). `caller` is the
+ * index of the caller running it, from 0, so an operation can keep a caller on one connection.
  */
-export type Operation = (timed: Timed) => Promise<boolean>;
+export type Operation = (timed: Timed, caller: number) => Promise<boolean>;
 
 export interface CallersResult {
   /** operations finished inside the run, refused ones included */
@@ -44,10 +45,10 @@ export async function runCallers(inFlight: number, durationS: number, op: Operat
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + durationS * 1000;
-  const caller = async () => {
+  const caller = async (_: unknown, index: number) => {
     while (performance.now() < end) {
       try {
-        if (!(await op(timed))) r.refused++;
+        if (!(await op(timed, index))) r.refused++;
       } catch (e) {
         r.errors++;
         r.firstError ??= e instanceof Error ? e.message : String(e);

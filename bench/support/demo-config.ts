@@ -10,3 +10,9 @@ export const DEMO_SELLER_KEY = 'demo-seller-key-0123456789';
 export function readDemoConfig(): ConfigInput {
   return parseYaml(readFileSync(join(ROOT, 'src', 'config', 'demo.yaml'), 'utf8')) as ConfigInput;
 }
+
+/** demo.yaml's campaigns and seller with other buyers, on a Redis under a prefix of the bench's; `server` settings when given. */
+export function demoExchange(redis: { url: string; prefix: string }, buyers: ConfigInput['buyers'], server?: ConfigInput['server']): ConfigInput {
+  const demo = readDemoConfig();
+  return { ...(server !== undefined ? { server } : {}), redis, campaigns: demo.campaigns, sellers: demo.sellers, buyers };
+}

@@ -39,6 +39,7 @@ export async function startGavelTarget(ctx: ScenarioContext, config: (prefix: st
     url: gavel.baseUrl,
     path: '/v1/ping',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_SELLER_KEY}` },
+    sellerKey: DEMO_SELLER_KEY,
     async mark() {
       before = await scrapeMetrics(gavel.baseUrl);
       lastScrapeAt = performance.now();

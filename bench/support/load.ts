@@ -1,5 +1,5 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { watchLoopLag } from './loop-lag.js';
 import { percentile } from './percentiles.js';
 
 export interface LoadOptions {
@@ -31,11 +31,10 @@ export interface LoadResult {
   over: number;
   /** the load generator's own event loop lag p99 over the run, ms: every latency above includes it */
   clientLagP99: number;
+  /** the load generator's CPU time (user + system) over the run, µs: on a shared machine, taken from the server */
+  clientCpuMicros: number;
   durationS: number;
 }
-
-/** The loop delay monitor's period, taken off its readings (each includes it). */
-const LAG_SAMPLING_MS = 10;
 
 /** One autocannon run against a single POST route, latencies recorded from its response events. */
 export function runLoad(opts: LoadOptions): Promise<LoadResult> {
@@ -43,8 +42,8 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const overMs = opts.overMs ?? Infinity;
   let ok = 0;
   let over = 0;
-  const lag = monitorEventLoopDelay({ resolution: LAG_SAMPLING_MS });
-  lag.enable();
+  const stopLag = watchLoopLag();
+  const cpu0 = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -65,7 +64,8 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
         ],
       },
       (err, result) => {
-        lag.disable();
+        const clientLagP99 = stopLag();
+        const cpu = process.cpuUsage(cpu0);
         if (err) return reject(err);
         const durationS = (result.finish.getTime() - result.start.getTime()) / 1000;
         resolve({
@@ -78,7 +78,8 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
           p99: percentile(latencies, 0.99),
           max: percentile(latencies, 1),
           over,
-          clientLagP99: Math.max(0, lag.percentile(99) / 1e6 - LAG_SAMPLING_MS),
+          clientLagP99,
+          clientCpuMicros: cpu.user + cpu.system,
           durationS,
         });
       },

@@ -17,6 +17,8 @@ interface Pending {
   settle(reply: Reply): void;
 }
 
+const ANSWERS = new Set<unknown>(['bid', 'pass', 'accept', 'reject']);
+
 function pass(kind: PassKind, ms: number, reason?: string): Pass {
   return { kind: 'pass', pass: kind, reason, ms };
 }
@@ -55,7 +57,9 @@ export class SocketBuyerTransport implements BuyerTransport {
 
   /** a message from one of the buyer's sockets */
   receive(msg: Record<string, unknown>): void {
-    const p = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
+    // only an answer can be late; a frame that is none is not the protocol, and is dropped
+    if (typeof msg.id !== 'number' || !ANSWERS.has(msg.type)) return;
+    const p = this.pending.get(msg.id);
     if (p === undefined) {
       this.onLate();
       return;

@@ -41,7 +41,7 @@ export interface BuyerOptions {
 }
 
 export interface BuyerConnection {
-  /** resolves at the first open: from then the buyer is in Gavel's auctions */
+  /** resolves at the first open: from then the buyer is in Gavel's auctions; rejects if it closes for good first */
   readonly ready: Promise<void>;
   readonly connected: boolean;
   /** leave the auctions: pings held by this socket become passes at once */

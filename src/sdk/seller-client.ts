@@ -37,7 +37,7 @@ export class GavelCallError extends Error {
 }
 
 export interface SellerConnection {
-  /** resolves at the first open */
+  /** resolves at the first open; rejects if it closes for good first (a refused key with reconnect off, close()) */
   readonly ready: Promise<void>;
   readonly connected: boolean;
   /** calls sent and not yet answered */
@@ -109,6 +109,7 @@ export function connectSeller(opts: SellerOptions): SellerConnection {
     },
   });
   const call = <T>(msg: Record<string, unknown>): Promise<T> => {
+    if (conn.ended) return Promise.reject(new GavelCallError('SOCKET_CLOSED', Codes.SOCKET_CLOSED.message, Codes.SOCKET_CLOSED.status));
     const id = ++seq;
     const framed = { ...msg, id };
     return new Promise<T>((resolve, reject) => {

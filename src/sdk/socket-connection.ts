@@ -47,10 +47,19 @@ export class SocketConnection {
   private retry: NodeJS.Timeout | null = null;
   private closing = false;
   private opened!: () => void;
-  /** resolves at the first open */
-  readonly ready: Promise<void> = new Promise((resolve) => (this.opened = resolve));
+  private failed!: (e: Error) => void;
+  private everOpen = false;
+  /** true once closed with no reconnect to come */
+  ended = false;
+  /** resolves at the first open; rejects if the socket closes for good first (a refused key with reconnect off, close()) */
+  readonly ready: Promise<void> = new Promise((resolve, reject) => {
+    this.opened = resolve;
+    this.failed = reject;
+  });
 
   constructor(private readonly opts: ConnectionOptions) {
+    // a client that never awaits ready must not die of an unhandled rejection
+    this.ready.catch(() => undefined);
     this.connect();
   }
 
@@ -77,6 +86,7 @@ export class SocketConnection {
     this.ws = ws;
     ws.addEventListener('open', () => {
       this.attempt = 0;
+      this.everOpen = true;
       this.opts.onStatus?.({ state: 'open' });
       this.opened();
     });
@@ -96,6 +106,7 @@ export class SocketConnection {
       this.ws = null;
       this.opts.onClose();
       const retryInMs = this.closing || this.opts.reconnect === false ? null : this.backoff(this.opts.reconnect);
+      if (retryInMs === null) this.end(`the socket closed (${ev.code})`);
       this.opts.onStatus?.({ state: 'closed', code: ev.code, reason: ev.reason, retryInMs });
       if (retryInMs !== null) this.retry = setTimeout(() => ((this.retry = null), this.connect()), retryInMs);
     });
@@ -110,10 +121,16 @@ export class SocketConnection {
   }
 
   /** Close for good: no reconnect; resolves once the socket is closed. */
+  private end(why: string): void {
+    this.ended = true;
+    if (!this.everOpen) this.failed(new Error(`${why} before it ever opened`));
+  }
+
   close(): Promise<void> {
     this.closing = true;
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = null;
+    if (this.ws === null) this.end('closed');
     const ws = this.ws;
     if (ws === null || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {

@@ -195,6 +195,14 @@ describe('the SDK', () => {
     await seller.close();
     expect(await cut).toMatchObject({ code: 'SOCKET_CLOSED', status: 503 });
     expect(seller.inFlight).toBe(0);
+    // closed for good: a call fails at once, it does not wait out callTimeoutMs
+    const t0 = Date.now();
+    expect(await seller.ping('auto', pingLead(fullLead())).catch((e: unknown) => e)).toMatchObject({ code: 'SOCKET_CLOSED' });
+    expect(Date.now() - t0).toBeLessThan(50);
+    // a refused key with no reconnect: ready rejects rather than hanging
+    const refused = connectSeller({ url: `ws://127.0.0.1:${gv.port}`, key: 'not-a-key-0123456789', reconnect: false });
+    await expect(refused.ready).rejects.toThrow(/before it ever opened/);
+    expect(await refused.ping('auto', pingLead(fullLead())).catch((e: unknown) => e)).toMatchObject({ code: 'SOCKET_CLOSED' });
   });
 
   it('a seller that stops reading its answers is cut off (1008) rather than growing Gavel memory; others are served', async () => {
