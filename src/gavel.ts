@@ -3,6 +3,8 @@ import { HttpBuyerTransport } from './buyers/http-transport.js';
 import { SocketBuyerTransport } from './buyers/socket-transport.js';
 import type { BuyerTransport } from './buyers/transport.js';
 import { compileRuntime, type Runtime } from './config/runtime.js';
+import { AcceptRates } from './scoring/accept-rates.js';
+import { ScorePool } from './scoring/score-pool.js';
 import type { ConfigData } from './config/schema.js';
 import { HttpFront } from './front/http-server.js';
 import { UWS_BINARY, UWS_NATIVE } from './front/uws.js';
@@ -88,7 +90,13 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       transports.set(b.id, new HttpBuyerTransport({ pingUrl: b.config.ping_url!, postUrl: b.config.post_url!, connections: b.config.connections, headers: b.config.headers }));
     }
   }
-  const exchange = new Exchange({ runtime, store, transports, metrics, log });
+  const scoring = Object.fromEntries([...runtime.campaigns.values()].flatMap((c) => (c.scoring === null ? [] : [[c.id, c.scoring]])));
+  const scores = Object.keys(scoring).length === 0 ? null : new ScorePool(scoring, runtime.data.scoring_pool, (n) => metrics.scoreBatch.observe(n));
+  const ranked = new Set([...runtime.campaigns.values()].filter((c) => c.rankBy === 'expected_value').flatMap((c) => c.buyers.map((b) => b.id)));
+  const acceptRates = new AcceptRates(runtime, store, [...ranked], (op) => metrics.storeErrors.inc({ op, kind: 'error' }));
+  acceptRates.start();
+  if (scores !== null) log.info({ campaigns: Object.keys(scoring), threads: runtime.data.scoring_pool.threads }, 'scoring pool started');
+  const exchange = new Exchange({ runtime, store, transports, metrics, log, scores, acceptRates });
   const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers });
   const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
   log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
@@ -100,6 +108,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       if (!drained) log.warn('drain timeout: closing with requests still in flight');
       front.close();
       await Promise.all([...transports.values()].map((t) => t.close()));
+      acceptRates.close();
+      await scores?.close();
       await store.close();
       log.info('gavel stopped');
     })());

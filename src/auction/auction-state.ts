@@ -1,3 +1,5 @@
+import type { LeadScore } from '../scoring/lead-scorer.js';
+import type { Grade } from '../scoring/scoring-schema.js';
 import type { RankedBid } from './rank.js';
 
 /**
@@ -12,14 +14,23 @@ export interface AuctionState {
   test: boolean;
   /** bids from the held winner down, as [buyer, bid micros, bid id] */
   b: [string, number, string | null][];
+  /** the lead's score and grade, when it was scored in time */
+  s?: [number, Grade];
 }
 
-export function encodeState(campaign: string, fingerprint: string, test: boolean, bids: readonly RankedBid[]): string {
+export function encodeState(campaign: string, fingerprint: string, test: boolean, bids: readonly RankedBid[], score: LeadScore | null): string {
   const state: AuctionState = { c: campaign, f: fingerprint, test, b: bids.map((x) => [x.buyer, x.bidMicros, x.bidId ?? null]) };
+  if (score !== null) state.s = [score.score, score.grade];
   return JSON.stringify(state);
 }
 
-export function decodeState(data: string): { campaign: string; fingerprint: string; test: boolean; bids: RankedBid[] } {
+export function decodeState(data: string): { campaign: string; fingerprint: string; test: boolean; bids: RankedBid[]; score: LeadScore | null } {
   const s = JSON.parse(data) as AuctionState;
-  return { campaign: s.c, fingerprint: s.f, test: s.test, bids: s.b.map(([buyer, bidMicros, bidId]) => ({ buyer, bidMicros, bidId: bidId ?? undefined })) };
+  return {
+    campaign: s.c,
+    fingerprint: s.f,
+    test: s.test,
+    bids: s.b.map(([buyer, bidMicros, bidId]) => ({ buyer, bidMicros, bidId: bidId ?? undefined })),
+    score: s.s === undefined ? null : { score: s.s[0], grade: s.s[1] },
+  };
 }

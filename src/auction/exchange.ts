@@ -13,7 +13,10 @@ import type { LeadsEnvelope, PingAnswer, PingEnvelope, PostAnswer, PostEnvelope 
 import { decodeState, encodeState } from './auction-state.js';
 import { leadDigests, payloadDigest, type LeadDigests } from './dedup-key.js';
 import { fanOut, MIN_BUYER_BUDGET_MS, type FanOutResult } from './fan-out.js';
-import { rankHighest, type RankedBid } from './rank.js';
+import { rankBids, type RankedBid } from './rank.js';
+import type { AcceptRates } from '../scoring/accept-rates.js';
+import type { LeadScore } from '../scoring/lead-scorer.js';
+import type { ScoreOutcome, ScorePool } from '../scoring/score-pool.js';
 import { within, type StoreFailure } from './within.js';
 
 /** A hold outlives the bid it backs by this much, so a post that starts just before expiry still finds it. */
@@ -28,6 +31,16 @@ export interface ExchangeParts {
   transports: ReadonlyMap<string, BuyerTransport>;
   metrics: Metrics;
   log: Logger;
+  /** null when no campaign scores its leads */
+  scores: ScorePool | null;
+  acceptRates: AcceptRates;
+}
+
+/** What an auction leaves for its answer and its post. */
+interface AuctionResult {
+  eligible: number;
+  ranked: RankedBid[];
+  score: LeadScore | null;
 }
 
 /**
@@ -45,6 +58,8 @@ export class Exchange {
   private readonly order: ReadonlyMap<string, number>;
   private readonly marginMs: number;
   private readonly maxBids: number;
+  private readonly scores: ScorePool | null;
+  private readonly acceptRates: AcceptRates;
 
   constructor(parts: ExchangeParts) {
     this.runtime = parts.runtime;
@@ -56,6 +71,8 @@ export class Exchange {
     this.order = new Map(parts.runtime.buyers.map((b, i) => [b.id, i]));
     this.marginMs = parts.runtime.data.server.response_margin_ms;
     this.maxBids = parts.runtime.data.server.max_bids;
+    this.scores = parts.scores;
+    this.acceptRates = parts.acceptRates;
   }
 
   private campaignFor(seller: SellerRuntime, id: string): CampaignRuntime {
@@ -151,13 +168,30 @@ export class Exchange {
     }
   }
 
-  /** ping every eligible buyer and rank the bids; `collectBy` bounds the whole of it */
-  private async auction(c: CampaignRuntime, pingId: string, lead: Lead, test: boolean, bought: readonly string[], collectBy: number): Promise<{ eligible: number; ranked: RankedBid[] }> {
+  /**
+   * Score the lead on the pool while every eligible buyer is pinged, then rank the bids; the
+   * score is joined only if it is back by `collectBy`, which bounds the whole of it.
+   */
+  private async auction(c: CampaignRuntime, pingId: string, lead: Lead, test: boolean, bought: readonly string[], collectBy: number): Promise<AuctionResult> {
+    const ticket = c.scoring !== null && this.scores !== null ? this.scores.score(c.id, lead) : null;
     const buyers = await this.eligible(c, bought, collectBy - performance.now());
-    if (buyers.length === 0) return { eligible: 0, ranked: [] };
+    if (buyers.length === 0) return { eligible: 0, ranked: [], score: null };
     const results = await fanOut(c.id, buyers, this.transports, this.pingBody(pingId, c, lead, test), collectBy);
     this.count(results, c.floorMicros);
-    return { eligible: buyers.length, ranked: rankHighest(results, c.floorMicros, this.order, this.maxBids) };
+    const score = ticket === null ? null : this.scored(c, await ticket.by(collectBy));
+    const now = Date.now();
+    const grade = score?.grade ?? null;
+    const ranked = rankBids(results, c.floorMicros, this.order, this.maxBids, {
+      grade,
+      chance: c.rankBy === 'expected_value' ? (buyer) => this.acceptRates.chance(buyer, grade, now) : null,
+      belowGrade: (buyer) => this.metrics.passes.inc({ buyer, kind: 'BELOW_GRADE' }),
+    });
+    return { eligible: buyers.length, ranked, score };
+  }
+
+  private scored(c: CampaignRuntime, outcome: ScoreOutcome): LeadScore | null {
+    this.metrics.scores.inc({ campaign: c.id, outcome: outcome.kind === 'scored' ? outcome.grade : outcome.reason });
+    return outcome.kind === 'scored' ? { score: outcome.score, grade: outcome.grade } : null;
   }
 
   /** When the answer to this ping must have left (performance.now() ms); null for an unknown campaign. */
@@ -188,7 +222,7 @@ export class Exchange {
       return this.answered(c, seller, env, receivedAt, 0, { status: 'duplicate', reason: admitted });
     }
     const bought = digests.bought.map((b) => b.digest);
-    const { eligible, ranked } = await this.auction(c, pingId, lead, env.test, bought, collectBy);
+    const { eligible, ranked, score } = await this.auction(c, pingId, lead, env.test, bought, collectBy);
     const settleFrom = performance.now();
     if (eligible === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_ELIGIBLE_BUYER' });
     if (ranked.length === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
@@ -198,7 +232,7 @@ export class Exchange {
     const expiresAt = Date.now() + c.pingTtlMs;
     const fingerprint = c.schema.pingFingerprint(lead);
     const save = (bids: RankedBid[]) =>
-      within(this.store.saveAuction(pingId, seller.id, encodeState(c.id, fingerprint, env.test, bids), c.pingTtlMs), answerBy - performance.now() - 1, this.storeFailed('save_auction'));
+      within(this.store.saveAuction(pingId, seller.id, encodeState(c.id, fingerprint, env.test, bids, score), c.pingTtlMs), answerBy - performance.now() - 1, this.storeFailed('save_auction'));
     const hold = (bid: RankedBid) => {
       const buyer = this.buyers.get(bid.buyer)!;
       return within(
@@ -272,7 +306,7 @@ export class Exchange {
       this.metrics.sales.inc({ campaign: c.id, outcome: 'duplicate' });
       return { status: 'rejected', lead_id: leadId, reason: 'DUPLICATE' };
     }
-    return this.sell(c, leadId, parsed.lead, state.test, state.bids, true, deadline, digests);
+    return this.sell(c, leadId, parsed.lead, state.test, state.bids, state.score, true, deadline, digests);
   }
 
   /** POST /v1/leads: the whole ping tree inside one call */
@@ -295,10 +329,10 @@ export class Exchange {
       if (admitted === 'DUPLICATE') this.metrics.duplicates.inc({ campaign: c.id });
       return rejected(admitted);
     }
-    const { eligible, ranked } = await this.auction(c, leadId, lead, env.test, digests.bought.map((b) => b.digest), collectBy);
+    const { eligible, ranked, score } = await this.auction(c, leadId, lead, env.test, digests.bought.map((b) => b.digest), collectBy);
     if (eligible === 0) return rejected('NO_ELIGIBLE_BUYER');
     if (ranked.length === 0) return rejected('NO_BID');
-    return this.sell(c, leadId, lead, env.test, ranked, false, deadline, digests);
+    return this.sell(c, leadId, lead, env.test, ranked, score, false, deadline, digests);
   }
 
   private async release(buyer: string, holdId: string): Promise<void> {
@@ -317,6 +351,7 @@ export class Exchange {
     lead: Lead,
     test: boolean,
     bids: readonly RankedBid[],
+    score: LeadScore | null,
     firstHeld: boolean,
     deadline: number,
     digests: LeadDigests,
@@ -345,8 +380,10 @@ export class Exchange {
         continue;
       }
       const budget = Math.min(buyer.config.post_timeout_ms, Math.floor(deadline - performance.now()));
-      const body = JSON.stringify({ ping_id: leadId, bid_id: bid.bidId ?? null, price: fromMicros(bid.bidMicros), test, tmax_ms: budget, lead });
+      const body = JSON.stringify({ ping_id: leadId, bid_id: bid.bidId ?? null, price: fromMicros(bid.bidMicros), test, tmax_ms: budget, score: score?.score ?? null, grade: score?.grade ?? null, lead });
       const outcome = await transport.post(c.id, body, budget);
+      // what ranking by expected value learns from; a post left unanswered counts as not accepted
+      void this.acceptRates.record(buyer.id, score?.grade ?? null, outcome.accepted ? 'accepted' : 'rejected', Date.now());
       if (outcome.accepted) {
         this.metrics.posts.inc({ buyer: buyer.id, result: 'accepted' });
         const now = Date.now();

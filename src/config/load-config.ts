@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Config, type ConfigData } from './schema.js';
 
@@ -33,5 +34,16 @@ export function loadConfigFile(path: string): ConfigData {
   } catch (e) {
     throw new ConfigError(path, [`cannot read: ${(e as Error).message}`]);
   }
-  return parseConfig(raw, path);
+  return parseConfig(relativeTo(dirname(resolve(path)), raw), path);
+}
+
+/** A model file named relative to its config file is read from there, wherever Gavel was started. */
+function relativeTo(dir: string, raw: unknown): unknown {
+  const campaigns = (raw as { campaigns?: unknown } | null)?.campaigns;
+  if (!Array.isArray(campaigns)) return raw;
+  for (const c of campaigns) {
+    const model = (c as { scoring?: { model?: { file?: unknown } } } | null)?.scoring?.model;
+    if (model && typeof model.file === 'string' && !isAbsolute(model.file)) model.file = join(dir, model.file);
+  }
+  return raw;
 }

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { compileLeadSchema, type LeadSchema } from '../lead/lead-schema.js';
+import { compileLeadScorer } from '../scoring/lead-scorer.js';
+import type { Scoring } from '../scoring/scoring-schema.js';
+import { ConfigError } from './load-config.js';
 import { marginPpm, toMicros } from '../money.js';
 import { weekdayOf } from '../store/calendar.js';
 import type { CalendarLimit, CapRules, RollingLimit } from '../store/cap-limits.js';
@@ -40,6 +43,9 @@ export interface CampaignRuntime {
   readonly schema: LeadSchema;
   /** active buyers of this campaign, in config order (the tie-break order) */
   readonly buyers: readonly BuyerRuntime[];
+  /** null: leads of this campaign are not scored */
+  readonly scoring: Scoring | null;
+  readonly rankBy: 'bid' | 'expected_value';
 }
 
 export interface SellerRuntime {
@@ -59,6 +65,7 @@ export interface Runtime {
   readonly secretGenerated: boolean;
   readonly piiFields: readonly string[];
   readonly resubmitWindowMs: number;
+  readonly acceptRate: { readonly halfLifeMs: number; readonly prior: number; readonly priorWeight: number; readonly refreshMs: number };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -138,8 +145,21 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
       })),
       schema,
       buyers: buyers.filter((b) => b.config.active && b.config.campaigns.includes(c.id)),
+      scoring: c.scoring ?? null,
+      rankBy: c.rank_by,
     });
   }
+  // a model that cannot be compiled is a config error now, not a worker crash later
+  const problems: string[] = [];
+  data.campaigns.forEach((c, i) => {
+    if (c.scoring === undefined) return;
+    try {
+      compileLeadScorer(c.scoring);
+    } catch (e) {
+      problems.push(`campaigns[${i}].scoring.model: ${(e as Error).message}`);
+    }
+  });
+  if (problems.length > 0) throw new ConfigError('config', problems);
   const sellersByKey = new Map<string, SellerRuntime>();
   for (const s of data.sellers) sellersByKey.set(s.api_key, { id: s.id, campaigns: s.campaigns ? new Set(s.campaigns) : null, rate: rateRuntime(s.rate_limit) });
   const key = secret ?? data.secret;
@@ -152,6 +172,12 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     secretGenerated: key === undefined,
     piiFields: [...pii],
     resubmitWindowMs: durationMs(data.server.resubmit_window),
+    acceptRate: {
+      halfLifeMs: durationMs(data.accept_rate.half_life),
+      prior: data.accept_rate.prior,
+      priorWeight: data.accept_rate.prior_weight,
+      refreshMs: durationMs(data.accept_rate.refresh),
+    },
   };
   return Object.freeze(runtime);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GRADES, Scoring, ScoringPool } from '../scoring/scoring-schema.js';
 
 /** `30d`, `12h`, `15m`, `90s`, `500ms` -> milliseconds. */
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -68,8 +69,21 @@ export const Campaign = z
     /** one rule or a list; read as a list, so a problem's path names the rule: dedup[0].scope */
     dedup: z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(DedupRule).min(1).max(8)).optional(),
     fields: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), FieldSpec),
+    /** rules and an optional model that score each lead on the worker pool, while buyers are pinged */
+    scoring: Scoring.optional(),
+    /** bid: highest bid first; expected_value: highest bid × the buyer's learned chance of accepting the post */
+    rank_by: z.enum(['bid', 'expected_value']).default('bid'),
   })
   .superRefine((c, ctx) => {
+    const known = (name: string) => name === 'rules' || name.split('=')[0]! in c.fields;
+    c.scoring?.rules.forEach((r, i) => {
+      if (!(r.field in c.fields)) ctx.addIssue({ code: 'custom', path: ['scoring', 'rules', i, 'field'], message: `unknown field "${r.field}"` });
+    });
+    const model = c.scoring?.model;
+    const named = model === undefined ? [] : model.type === 'logistic' ? Object.keys(model.weights) : (model.features ?? []);
+    for (const name of named) {
+      if (!known(name)) ctx.addIssue({ code: 'custom', path: ['scoring', 'model', model!.type === 'logistic' ? 'weights' : 'features'], message: `"${name}" names no field of the campaign (a field, field=value, or rules)` });
+    }
     if (c.tmax_ms > c.max_tmax_ms) ctx.addIssue({ code: 'custom', path: ['tmax_ms'], message: `above max_tmax_ms (${c.max_tmax_ms})` });
     for (const [name, f] of Object.entries(c.fields)) {
       if (f.ping && f.pii) ctx.addIssue({ code: 'custom', path: ['fields', name], message: 'a pii field cannot go in pings' });
@@ -162,6 +176,8 @@ export const Buyer = z
   caps: Caps.default({ timezone: 'UTC', week_start: 'monday', rolling: [] }),
   /** caps of this buyer for one campaign, on top of its own: { auto: { daily: 50 } } */
   campaign_caps: z.record(id, CampaignCaps).default({}),
+  /** take a bid only for leads graded this or better (a lead that could not be scored in time fails it) */
+  min_grade: z.enum(GRADES).optional(),
   })
   .superRefine((b, ctx) => {
     if (b.transport === 'http') {
@@ -196,6 +212,19 @@ export const Config = z
       })
       .refine((r) => (r.url === undefined) !== (r.cluster === undefined), 'give url or cluster, not both')
       .optional(),
+    scoring_pool: ScoringPool.default({ threads: 1, max_queue: 64, batch_size: 64, batch_window_ms: 0 }),
+    /** how buyers' chances of accepting a post are learned (for rank_by: expected_value) */
+    accept_rate: z
+      .strictObject({
+        /** outcomes this old count half */
+        half_life: z.string().regex(DURATION).default('7d'),
+        /** the chance assumed before any outcome, and how many posts' worth of weight it has */
+        prior: z.number().gt(0).max(1).default(0.8),
+        prior_weight: z.number().positive().max(10_000).default(5),
+        /** how often each process reads what every process learned */
+        refresh: z.string().regex(DURATION).default('1s'),
+      })
+      .default({ half_life: '7d', prior: 0.8, prior_weight: 5, refresh: '1s' }),
     campaigns: z.array(Campaign).min(1),
     sellers: z.array(Seller).min(1),
     buyers: z.array(Buyer),

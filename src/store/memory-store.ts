@@ -1,4 +1,5 @@
 import type { RateRuntime } from '../config/runtime.js';
+import { recorded, type AcceptRecord, type PostOutcome } from '../scoring/accept-record.js';
 import type { Limits } from './cap-limits.js';
 import type { AuctionLookup, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
 
@@ -52,6 +53,8 @@ export class MemoryStore implements Store {
   private readonly sellers = new Map<string, { tat: number; recent: Map<string, number> }>();
   private readonly auctions = new Map<string, Expiring<{ data: string; seller: string; posted: boolean }>>();
   private readonly buyers = new Map<string, BuyerState>();
+  /** bounded by the configured buyers and the four grades */
+  private readonly accepts = new Map<string, Map<string, AcceptRecord>>();
   private closed = false;
 
   private sweep<T>(map: Map<string, Expiring<T>>, now: number): void {
@@ -257,6 +260,18 @@ export class MemoryStore implements Store {
     }
     const u = this.window(b, windowId);
     return { count: u.count, spend: u.spend, heldCount: u.heldCount, heldSpend: u.heldSpend };
+  }
+
+  async recordPostOutcome(buyer: string, grades: readonly string[], outcome: PostOutcome, now: number, halfLifeMs: number): Promise<void> {
+    this.live();
+    let records = this.accepts.get(buyer);
+    if (records === undefined) this.accepts.set(buyer, (records = new Map()));
+    for (const g of grades) records.set(g, recorded(records.get(g), outcome, now, halfLifeMs));
+  }
+
+  async acceptRecords(buyer: string): Promise<Map<string, AcceptRecord>> {
+    this.live();
+    return new Map(this.accepts.get(buyer) ?? []);
   }
 
   async saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RateRuntime } from '../config/runtime.js';
+import { OUTCOME_ARG, parseRecord, type AcceptRecord, type PostOutcome } from '../scoring/accept-record.js';
 import type { Limits } from './cap-limits.js';
 import { keys } from './keys.js';
 import { loadLuaScripts } from './lua-scripts.js';
@@ -13,6 +14,7 @@ interface Scripts {
   sellerGate(k1: string, k2: string, ...argv: Arg[]): Promise<number>;
   auctionClaim(key: string, retentionMs: number, seller: string): Promise<Reply[]>;
   buyerCaps(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Reply>;
+  acceptRate(key: string, ...argv: Arg[]): Promise<number>;
 }
 
 export interface RedisStoreOptions {
@@ -169,6 +171,19 @@ export class RedisStore implements Store {
   async usage(buyer: string, windowId: string, now: number): Promise<WindowUsage> {
     const r = (await this.scripts.buyerCaps(...keys.buyer(buyer), 'usage', now, windowId)) as number[];
     return { count: r[0]!, spend: r[1]!, heldCount: r[2]!, heldSpend: r[3]! };
+  }
+
+  async recordPostOutcome(buyer: string, grades: readonly string[], outcome: PostOutcome, now: number, halfLifeMs: number): Promise<void> {
+    await this.scripts.acceptRate(keys.accept(buyer), now, halfLifeMs, OUTCOME_ARG[outcome], ...grades);
+  }
+
+  async acceptRecords(buyer: string): Promise<Map<string, AcceptRecord>> {
+    const out = new Map<string, AcceptRecord>();
+    for (const [grade, text] of Object.entries(await this.client.hgetall(keys.accept(buyer)))) {
+      const r = parseRecord(text);
+      if (r !== undefined) out.set(grade, r);
+    }
+    return out;
   }
 
   async saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void> {

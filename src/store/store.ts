@@ -1,4 +1,5 @@
 import type { RateRuntime } from '../config/runtime.js';
+import type { AcceptRecord, PostOutcome } from '../scoring/accept-record.js';
 import type { Limits } from './cap-limits.js';
 
 /** Why a buyer may not take a lead (or a ping) now. */
@@ -64,6 +65,10 @@ export interface Store {
   /** a calendar window id (`d:2026-11-22`) or a rolling spec (`r:60m`) */
   usage(buyer: string, windowId: string, now: number): Promise<WindowUsage>;
   /** rejects when the store cannot be reached */
+  /** a post's outcome (or a return) in the buyer's decayed accept counts, under each of `grades` */
+  recordPostOutcome(buyer: string, grades: readonly string[], outcome: PostOutcome, now: number, halfLifeMs: number): Promise<void>;
+  /** the buyer's accept records by grade ("*": all), as last written (decay them to now to read them) */
+  acceptRecords(buyer: string): Promise<Map<string, AcceptRecord>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -47,6 +47,13 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
       registers: [registry],
     }),
     socketCutOffs: new Counter({ name: 'gavel_socket_cutoffs_total', help: 'Sockets closed (1008) because their peer stopped reading, by side (seller, buyer) and id', labelNames: ['side', 'id'], registers: [registry] }),
+    scores: new Counter({
+      name: 'gavel_scores_total',
+      help: 'Leads scored, by grade (A-D), or not scored in time, by why (saturated: the pool queue was full; late: not back when the auction went on; error)',
+      labelNames: ['campaign', 'outcome'],
+      registers: [registry],
+    }),
+    scoreBatch: new Histogram({ name: 'gavel_score_batch_size', help: 'Leads per batch sent to the scoring pool', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers: [registry] }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
   };
   return m;

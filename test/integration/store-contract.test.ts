@@ -299,6 +299,24 @@ describe.each(Object.keys(stores))('store contract: %s', (kind) => {
     expect(await s.claimAuction('p2', 'pub1', 60_000)).toEqual({ kind: 'expired' });
   });
 
+  it('accept records: outcomes add up under each grade, decay by half every half-life, a return takes an accept back', async () => {
+    const s = await store();
+    const t0 = Date.now();
+    const HALF = 3_600_000;
+    await s.recordPostOutcome('acme', ['A', '*'], 'accepted', t0, HALF);
+    await s.recordPostOutcome('acme', ['A', '*'], 'accepted', t0, HALF);
+    await s.recordPostOutcome('acme', ['*'], 'rejected', t0, HALF);
+    expect(Object.fromEntries(await s.acceptRecords('acme'))).toEqual({ A: { accepts: 2, posts: 2, at: t0 }, '*': { accepts: 2, posts: 3, at: t0 } });
+    // one half-life later: what was seen weighs half, then the new outcome lands in full
+    await s.recordPostOutcome('acme', ['B', '*'], 'rejected', t0 + HALF, HALF);
+    await s.recordPostOutcome('acme', ['A', '*'], 'returned', t0 + HALF, HALF);
+    const later = await s.acceptRecords('acme');
+    expect(later.get('*')).toEqual({ accepts: 0, posts: 2.5, at: t0 + HALF });
+    expect(later.get('A')).toEqual({ accepts: 0, posts: 1, at: t0 + HALF });
+    expect(later.get('B')).toEqual({ accepts: 0, posts: 1, at: t0 + HALF });
+    expect((await s.acceptRecords('bolt')).size).toBe(0);
+  });
+
   it('ping answers while the store is up', async () => {
     const s = await store();
     await expect(s.ping()).resolves.toBeUndefined();

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load-config.js';
 import { compileRuntime } from '../../src/config/runtime.js';
 import { ROOT } from '../../src/paths.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const base = () => ({
@@ -98,6 +100,43 @@ describe('config', () => {
     expect(rules.pingRate).toEqual({ intervalMs: 5, toleranceMs: 995 });
     expect(rules.weekStart).toBe(1);
     expect([...rt.sellersByKey.values()][0]!.rate).toEqual({ intervalMs: 2000, toleranceMs: 58_000 });
+  });
+
+  it('checks scoring: rules and model features name the campaign\'s fields; a model file is read relative to its config file', () => {
+    const raw = base();
+    Object.assign(raw.campaigns[0]!, {
+      scoring: {
+        rules: [{ field: 'zipp', equals: '90210', points: 1 }],
+        model: { type: 'logistic', weights: { zip: 1, 'colour=red': 2, rules: 1 } },
+        grades: { A: 0.2, B: 0.5, C: 0.1 },
+      },
+    });
+    (raw.buyers[0] as Record<string, unknown>).min_grade = 'E';
+    expect(problems(raw)).toEqual([
+      'campaigns[0].scoring.grades: thresholds must go down from A to C',
+      'campaigns[0].scoring.rules[0].field: unknown field "zipp"',
+      'campaigns[0].scoring.model.weights: "colour=red" names no field of the campaign (a field, field=value, or rules)',
+      expect.stringMatching(/^buyers\[0\]\.min_grade: Invalid option/),
+    ]);
+    (raw.campaigns[0] as { scoring?: { grades?: unknown } }).scoring!.grades = undefined;
+    (raw.buyers[0] as Record<string, unknown>).min_grade = 'B';
+    expect(problems(raw)).toEqual(['campaigns[0].scoring.rules[0].field: unknown field "zipp"', 'campaigns[0].scoring.model.weights: "colour=red" names no field of the campaign (a field, field=value, or rules)']);
+
+    // a config file in test/fixtures naming its model "xgboost-dump.json" reads test/fixtures/xgboost-dump.json
+    const dir = join(ROOT, 'test', 'fixtures');
+    const file = join(tmpdir(), `gavel-config-${process.pid}.json`);
+    const ok = base();
+    Object.assign(ok.campaigns[0]!, { scoring: { model: { type: 'trees', file: 'xgboost-dump.json', features: ['zip', 'zip', 'zip', 'zip'] } } });
+    writeFileSync(join(dir, 'scoring-config.test.json'), JSON.stringify(ok));
+    try {
+      const data = loadConfigFile(join(dir, 'scoring-config.test.json'));
+      expect(data.campaigns[0]!.scoring!.model).toMatchObject({ type: 'trees', file: join(dir, 'xgboost-dump.json'), dump: { format: 'xgboost' } });
+      writeFileSync(file, JSON.stringify(ok));
+      expect(() => loadConfigFile(file)).toThrow(/campaigns\[0\]\.scoring\.model\.file: cannot read/);
+    } finally {
+      rmSync(join(dir, 'scoring-config.test.json'), { force: true });
+      rmSync(file, { force: true });
+    }
   });
 
   it('rejects unknown keys instead of ignoring a typo', () => {
