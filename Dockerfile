@@ -7,6 +7,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY bench ./bench
 COPY test ./test
+COPY workers ./workers
 COPY lua ./lua
 RUN npx tsc -p tsconfig.json
 
