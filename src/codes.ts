@@ -16,6 +16,14 @@ export const Codes = {
   // why a buyer was left out of an auction (metrics and logs; NO_ELIGIBLE_BUYER when all were)
   ALREADY_SOLD_TO_BUYER: { status: 200, message: 'The buyer bought a lead with these identifiers within its dedup window' },
   PING_RATE: { status: 200, message: 'The buyer was at its ping rate limit' },
+  TEST_LEAD: { status: 200, message: 'A test lead, and the buyer does not accept test traffic' },
+  SELLER_BLOCKED: { status: 200, message: 'The buyer does not take leads from this seller' },
+  SUB_ID_BLOCKED: { status: 200, message: 'The buyer does not take leads from this sub id' },
+  BUYER_BLOCKED: { status: 200, message: 'The seller does not sell to this buyer' },
+  CLOSED: { status: 200, message: 'Outside the buyer\'s schedule (hours or closed dates, in its time zone)' },
+  FILTERED: { status: 200, message: 'The lead does not meet the buyer\'s filters' },
+  BREAKER_OPEN: { status: 200, message: 'The buyer\'s circuit breaker is open after failing calls' },
+  MAX_IN_FLIGHT: { status: 200, message: 'The buyer had its maximum of pings in flight' },
   // seller errors
   MALFORMED_BODY: { status: 400, message: 'The body is not valid JSON or msgpack' },
   INVALID_REQUEST: { status: 400, message: 'The request envelope is missing or has ill-typed fields' },

@@ -4,6 +4,8 @@ import { SocketBuyerTransport } from './buyers/socket-transport.js';
 import type { BuyerTransport } from './buyers/transport.js';
 import { compileRuntime, type Runtime } from './config/runtime.js';
 import { AcceptRates } from './scoring/accept-rates.js';
+import { BuyerGuards } from './buyers/buyer-guards.js';
+import type { BreakerState } from './buyers/circuit-breaker.js';
 import { ScorePool } from './scoring/score-pool.js';
 import type { ConfigData } from './config/schema.js';
 import { HttpFront } from './front/http-server.js';
@@ -78,9 +80,14 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
 
   const transports = new Map<string, BuyerTransport>();
   const socketBuyers = new Map<string, SocketBuyerTransport>();
-  const metrics = createMetrics(function* () {
-    for (const [id, t] of transports) yield [id, t.queued()];
-  });
+  // the breakers are made once the exchange's parts are: the gauge reads them through this
+  let breakerStates: () => Iterable<[string, BreakerState]> = () => [];
+  const metrics = createMetrics(
+    function* () {
+      for (const [id, t] of transports) yield [id, t.queued()];
+    },
+    () => breakerStates(),
+  );
   for (const b of runtime.buyers) {
     if (b.config.transport === 'websocket') {
       const t = new SocketBuyerTransport(b.id, new Set(b.config.campaigns), () => metrics.lateBuyerAnswers.inc({ buyer: b.id }));
@@ -96,7 +103,12 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const acceptRates = new AcceptRates(runtime, store, [...ranked], (op) => metrics.storeErrors.inc({ op, kind: 'error' }));
   acceptRates.start();
   if (scores !== null) log.info({ campaigns: Object.keys(scoring), threads: runtime.data.scoring_pool.threads }, 'scoring pool started');
-  const exchange = new Exchange({ runtime, store, transports, metrics, log, scores, acceptRates });
+  const guards = new BuyerGuards(runtime.buyers, (buyer, from, to, why) => {
+    metrics.breakerTransitions.inc({ buyer, to });
+    (to === 'open' ? log.warn : log.info).call(log, { buyer, from, to, why }, `circuit breaker ${to}`);
+  });
+  breakerStates = () => guards.states();
+  const exchange = new Exchange({ runtime, store, transports, metrics, log, scores, acceptRates, guards });
   const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers });
   const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
   log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');

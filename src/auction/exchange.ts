@@ -15,6 +15,8 @@ import { leadDigests, payloadDigest, type LeadDigests } from './dedup-key.js';
 import { fanOut, MIN_BUYER_BUDGET_MS, type FanOutResult } from './fan-out.js';
 import { rankBids, type RankedBid } from './rank.js';
 import type { AcceptRates } from '../scoring/accept-rates.js';
+import type { BuyerGuards, GuardRefusal } from '../buyers/buyer-guards.js';
+import type { LeadContext, RuleRefusal } from '../rules/buyer-rules.js';
 import type { LeadScore } from '../scoring/lead-scorer.js';
 import type { ScoreOutcome, ScorePool } from '../scoring/score-pool.js';
 import { within, type StoreFailure } from './within.js';
@@ -33,6 +35,7 @@ export interface ExchangeParts {
   log: Logger;
   /** null when no campaign scores its leads */
   scores: ScorePool | null;
+  guards: BuyerGuards;
   acceptRates: AcceptRates;
 }
 
@@ -60,6 +63,7 @@ export class Exchange {
   private readonly maxBids: number;
   private readonly scores: ScorePool | null;
   private readonly acceptRates: AcceptRates;
+  private readonly guards: BuyerGuards;
 
   constructor(parts: ExchangeParts) {
     this.runtime = parts.runtime;
@@ -73,6 +77,7 @@ export class Exchange {
     this.maxBids = parts.runtime.data.server.max_bids;
     this.scores = parts.scores;
     this.acceptRates = parts.acceptRates;
+    this.guards = parts.guards;
   }
 
   private campaignFor(seller: SellerRuntime, id: string): CampaignRuntime {
@@ -118,7 +123,7 @@ export class Exchange {
     return true;
   }
 
-  private leftOut(buyer: string, refusal: Refusal): void {
+  private leftOut(buyer: string, refusal: Refusal | { reason: RuleRefusal | GuardRefusal }): void {
     this.metrics.leftOut.inc({ buyer, reason: refusal.reason });
     if (this.log.isLevelEnabled('debug')) this.log.debug({ buyer, ...refusal }, 'buyer left out');
   }
@@ -128,19 +133,35 @@ export class Exchange {
    * already say so, no purchase of this lead, within their ping rate (one script call each,
    * pipelined). The hold stays the judge when two auctions race for the last room.
    */
-  private async eligible(c: CampaignRuntime, bought: readonly string[], budgetMs: number): Promise<BuyerRuntime[]> {
-    const now = Date.now();
+  private async eligible(c: CampaignRuntime, who: LeadContext, bought: readonly string[], budgetMs: number): Promise<BuyerRuntime[]> {
+    const now = who.now;
+    const candidates: BuyerRuntime[] = [];
     const checks: (Verdict | Promise<Verdict>)[] = [];
     for (const b of c.buyers) {
+      // the buyer's own rules first: in-process, no store call for a buyer that would not take the lead
+      const refusal = b.rules(who);
+      if (refusal !== null) {
+        this.leftOut(b.id, { reason: refusal });
+        continue;
+      }
+      candidates.push(b);
       const rules = b.caps.get(c.id)!;
-      checks.push(judges(rules) || bought.length > 0 ? this.store.checkBuyer(b.id, limitsAt(rules, now), bought, rules.pingRate, c.floorMicros, now) : ROOM);
+      // a test lead counts against no cap, so no cap can refuse it
+      checks.push(!who.test && (judges(rules) || bought.length > 0) ? this.store.checkBuyer(b.id, limitsAt(rules, now), bought, rules.pingRate, c.floorMicros, now) : ROOM);
     }
     const verdicts = await within(Promise.all(checks), budgetMs, this.storeFailed('check_buyer'));
     const out: BuyerRuntime[] = [];
     for (let i = 0; i < verdicts.length; i++) {
       const v = verdicts[i]!;
-      if (v.ok) out.push(c.buyers[i]!);
-      else this.leftOut(c.buyers[i]!.id, v);
+      const b = candidates[i]!;
+      if (!v.ok) {
+        this.leftOut(b.id, v);
+        continue;
+      }
+      // last, since a slot taken must be given back: pings in flight and the breaker
+      const guard = this.guards.take(b.id, now);
+      if (guard === null) out.push(b);
+      else this.leftOut(b.id, { reason: guard });
     }
     return out;
   }
@@ -172,11 +193,15 @@ export class Exchange {
    * Score the lead on the pool while every eligible buyer is pinged, then rank the bids; the
    * score is joined only if it is back by `collectBy`, which bounds the whole of it.
    */
-  private async auction(c: CampaignRuntime, pingId: string, lead: Lead, test: boolean, bought: readonly string[], collectBy: number): Promise<AuctionResult> {
+  private async auction(c: CampaignRuntime, who: LeadContext, pingId: string, lead: Lead, bought: readonly string[], collectBy: number): Promise<AuctionResult> {
+    const test = who.test;
     const ticket = c.scoring !== null && this.scores !== null ? this.scores.score(c.id, lead) : null;
-    const buyers = await this.eligible(c, bought, collectBy - performance.now());
+    const buyers = await this.eligible(c, who, bought, collectBy - performance.now());
     if (buyers.length === 0) return { eligible: 0, ranked: [], score: null };
+    const sentAt = Date.now();
     const results = await fanOut(c.id, buyers, this.transports, this.pingBody(pingId, c, lead, test), collectBy);
+    const settledAt = Date.now();
+    for (const r of results) this.guards.settle(r.buyer.id, r.result, settledAt, sentAt);
     this.count(results, c.floorMicros);
     const score = ticket === null ? null : this.scored(c, await ticket.by(collectBy));
     const now = Date.now();
@@ -192,6 +217,20 @@ export class Exchange {
   private scored(c: CampaignRuntime, outcome: ScoreOutcome): LeadScore | null {
     this.metrics.scores.inc({ campaign: c.id, outcome: outcome.kind === 'scored' ? outcome.grade : outcome.reason });
     return outcome.kind === 'scored' ? { score: outcome.score, grade: outcome.grade } : null;
+  }
+
+  /** What the buyers' rules judge a lead by; `pingFields` null: a full lead, every field known. */
+  private context(seller: SellerRuntime, env: PingEnvelope, lead: Lead, pingFields: ReadonlySet<string> | null): LeadContext {
+    return {
+      seller: seller.id,
+      sellerBuyers: seller.buyers,
+      subId: env.sub_id,
+      test: env.test,
+      lead,
+      // at a ping, a field that is not a ping field may yet come with the post: unknown until then
+      known: pingFields === null ? () => true : (f) => pingFields.has(f) || lead[f] !== undefined,
+      now: Date.now(),
+    };
   }
 
   /** When the answer to this ping must have left (performance.now() ms); null for an unknown campaign. */
@@ -222,7 +261,7 @@ export class Exchange {
       return this.answered(c, seller, env, receivedAt, 0, { status: 'duplicate', reason: admitted });
     }
     const bought = digests.bought.map((b) => b.digest);
-    const { eligible, ranked, score } = await this.auction(c, pingId, lead, env.test, bought, collectBy);
+    const { eligible, ranked, score } = await this.auction(c, this.context(seller, env, lead, c.schema.pingFields), pingId, lead, bought, collectBy);
     const settleFrom = performance.now();
     if (eligible === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_ELIGIBLE_BUYER' });
     if (ranked.length === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
@@ -234,6 +273,7 @@ export class Exchange {
     const save = (bids: RankedBid[]) =>
       within(this.store.saveAuction(pingId, seller.id, encodeState(c.id, fingerprint, env.test, bids, score), c.pingTtlMs), answerBy - performance.now() - 1, this.storeFailed('save_auction'));
     const hold = (bid: RankedBid) => {
+      if (env.test) return Promise.resolve(ROOM); // a test lead counts against no cap
       const buyer = this.buyers.get(bid.buyer)!;
       return within(
         this.holdFor(buyer, c.id, pingId, bid.bidMicros, bought, expiresAt + HOLD_SLACK_MS),
@@ -329,7 +369,7 @@ export class Exchange {
       if (admitted === 'DUPLICATE') this.metrics.duplicates.inc({ campaign: c.id });
       return rejected(admitted);
     }
-    const { eligible, ranked, score } = await this.auction(c, leadId, lead, env.test, digests.bought.map((b) => b.digest), collectBy);
+    const { eligible, ranked, score } = await this.auction(c, this.context(seller, env, lead, null), leadId, lead, digests.bought.map((b) => b.digest), collectBy);
     if (eligible === 0) return rejected('NO_ELIGIBLE_BUYER');
     if (ranked.length === 0) return rejected('NO_BID');
     return this.sell(c, leadId, lead, env.test, ranked, score, false, deadline, digests);
@@ -369,9 +409,16 @@ export class Exchange {
         reason = 'TIMEOUT';
         break;
       }
+      // the full lead answers what the ping could not: a filter on a field that was not in it
+      if (buyer.filter !== null && !buyer.filter(lead)) {
+        this.leftOut(buyer.id, { reason: 'FILTERED' });
+        if (i === 0 && firstHeld && !test) void this.release(buyer.id, leadId);
+        reason = 'NO_ELIGIBLE_BUYER';
+        continue;
+      }
       const holdUntil = Date.now() + left + HOLD_SLACK_MS;
       let verdict: Verdict = { ok: false, reason: 'ALREADY_SOLD_TO_BUYER' };
-      const extended = i === 0 && firstHeld ? await within(this.store.extendHold(buyer.id, leadId, holdUntil, Date.now(), bought), left, this.storeFailed('extend')) : 'gone';
+      const extended = test ? 'held' : i === 0 && firstHeld ? await within(this.store.extendHold(buyer.id, leadId, holdUntil, Date.now(), bought), left, this.storeFailed('extend')) : 'gone';
       if (extended === 'held') verdict = ROOM;
       else if (extended === 'gone') verdict = await within(this.holdFor(buyer, c.id, leadId, bid.bidMicros, bought, holdUntil), left, this.storeFailed('hold'));
       if (!verdict.ok) {
@@ -388,7 +435,7 @@ export class Exchange {
         this.metrics.posts.inc({ buyer: buyer.id, result: 'accepted' });
         const now = Date.now();
         const purchases = digests.bought.map((b) => ({ digest: b.digest, until: now + b.windowMs }));
-        const committed = await this.store.commitHold(buyer.id, leadId, now, purchases).catch(() => false);
+        const committed = test || (await this.store.commitHold(buyer.id, leadId, now, purchases).catch(() => false));
         // the buyer accepted, so it is a sale; a commit that failed is an operator alarm, not a lie to the seller
         if (!committed) {
           this.metrics.storeErrors.inc({ op: 'commit', kind: 'error' });
@@ -401,7 +448,7 @@ export class Exchange {
       }
       this.metrics.posts.inc({ buyer: buyer.id, result: outcome.reason === 'TIMEOUT' ? 'timeout' : 'rejected' });
       // no accept reached Gavel, so no sale is counted against the buyer's caps
-      await this.release(buyer.id, leadId);
+      if (!test) await this.release(buyer.id, leadId);
       if (outcome.reason === 'TIMEOUT') {
         // The buyer has the full lead and may have taken it: posting it to the next bidder could
         // sell it twice. An unanswered post ends the lead's way through the exchange.

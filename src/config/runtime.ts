@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { compileLeadSchema, type LeadSchema } from '../lead/lead-schema.js';
+import { compileBuyerRules, type AllowBlock, type LeadContext, type RuleRefusal } from '../rules/buyer-rules.js';
+import { compileFilter } from '../rules/filter.js';
 import { compileLeadScorer } from '../scoring/lead-scorer.js';
 import type { Scoring } from '../scoring/scoring-schema.js';
 import { ConfigError } from './load-config.js';
@@ -13,6 +15,10 @@ export interface BuyerRuntime {
   readonly config: BuyerConfig;
   /** the buyer's own caps with its caps in that campaign, by campaign id */
   readonly caps: ReadonlyMap<string, CapRules>;
+  /** its filters, schedule, lists and test-lead rule: null when it may take the lead */
+  readonly rules: (ctx: LeadContext) => RuleRefusal | null;
+  /** its filters alone, judged again on the full lead at the post; null: none */
+  readonly filter: ((lead: Readonly<Record<string, unknown>>) => boolean) | null;
 }
 
 export interface DedupRuleRuntime {
@@ -50,6 +56,8 @@ export interface CampaignRuntime {
 
 export interface SellerRuntime {
   readonly id: string;
+  /** the buyers this seller's leads may (allow) or may never (block) go to */
+  readonly buyers: AllowBlock | undefined;
   readonly campaigns: ReadonlySet<string> | null;
   readonly rate: RateRuntime | null;
 }
@@ -66,6 +74,12 @@ export interface Runtime {
   readonly piiFields: readonly string[];
   readonly resubmitWindowMs: number;
   readonly acceptRate: { readonly halfLifeMs: number; readonly prior: number; readonly priorWeight: number; readonly refreshMs: number };
+}
+
+/** On a full lead every field is known: a filter either passes or fails. */
+function fullLeadFilter(judge: ReturnType<typeof compileFilter>): (lead: Readonly<Record<string, unknown>>) => boolean {
+  const all = () => true;
+  return (lead) => judge(lead, all) !== 'fail';
 }
 
 function deepFreeze<T>(value: T): T {
@@ -122,6 +136,8 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     id: b.id,
     config: b,
     caps: new Map(b.campaigns.map((c) => [c, capRules(b, c)])),
+    rules: compileBuyerRules(b.id, b, b.caps.timezone),
+    filter: b.filters === undefined ? null : fullLeadFilter(compileFilter(b.filters)),
   }));
   const campaigns = new Map<string, CampaignRuntime>();
   const pii = new Set<string>();
@@ -161,7 +177,7 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
   });
   if (problems.length > 0) throw new ConfigError('config', problems);
   const sellersByKey = new Map<string, SellerRuntime>();
-  for (const s of data.sellers) sellersByKey.set(s.api_key, { id: s.id, campaigns: s.campaigns ? new Set(s.campaigns) : null, rate: rateRuntime(s.rate_limit) });
+  for (const s of data.sellers) sellersByKey.set(s.api_key, { id: s.id, buyers: s.buyers, campaigns: s.campaigns ? new Set(s.campaigns) : null, rate: rateRuntime(s.rate_limit) });
   const key = secret ?? data.secret;
   const runtime: Runtime = {
     data: deepFreeze(data),

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { BreakerSchema } from '../buyers/circuit-breaker.js';
+import { AllowBlock, buyerRuleShape } from '../rules/buyer-rules.js';
+import { filterFields } from '../rules/filter.js';
 import { GRADES, Scoring, ScoringPool } from '../scoring/scoring-schema.js';
 
 /** `30d`, `12h`, `15m`, `90s`, `500ms` -> milliseconds. */
@@ -119,6 +122,8 @@ export const Seller = z.strictObject({
   campaigns: z.array(id).optional(),
   /** pings (and direct posts) this seller may send into Gavel; over it: 429 RATE_LIMITED */
   rate_limit: rate.optional(),
+  /** buyers this seller's leads may go to (allow) or never go to (block) */
+  buyers: AllowBlock.optional(),
 });
 
 const count = z.int().nonnegative();
@@ -178,12 +183,19 @@ export const Buyer = z
   campaign_caps: z.record(id, CampaignCaps).default({}),
   /** take a bid only for leads graded this or better (a lead that could not be scored in time fails it) */
   min_grade: z.enum(GRADES).optional(),
+  ...buyerRuleShape,
+  /** pings in flight to this buyer at once, per Gavel process; beyond: MAX_IN_FLIGHT */
+  max_in_flight: z.int().min(1).max(100_000).optional(),
+  /** a circuit breaker on this buyer's pings; `breaker: {}` for the defaults */
+  breaker: BreakerSchema.optional(),
   })
   .superRefine((b, ctx) => {
     if (b.transport === 'http') {
       if (b.ping_url === undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'required for an http buyer' });
       if (b.post_url === undefined) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer' });
     } else if (b.key === undefined) ctx.addIssue({ code: 'custom', path: ['key'], message: 'required for a websocket buyer' });
+    const zone = b.schedule?.timezone;
+    if (zone !== undefined && !validTimeZone(zone)) ctx.addIssue({ code: 'custom', path: ['schedule', 'timezone'], message: `unknown time zone "${zone}"` });
   });
 
 export const Config = z
@@ -257,6 +269,12 @@ export const Config = z
       b.campaigns.forEach((cid, j) => {
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });
       });
+      if (b.filters !== undefined) {
+        for (const field of new Set(filterFields(b.filters))) {
+          const missing = b.campaigns.filter((cid) => !(c.campaigns.find((x) => x.id === cid)?.fields[field] ?? false));
+          if (missing.length > 0) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'filters'], message: `field "${field}" is not in campaign(s) ${missing.join(', ')}` });
+        }
+      }
       for (const cid of Object.keys(b.campaign_caps)) {
         if (!b.campaigns.includes(cid)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'campaign_caps', cid], message: `"${cid}" is not one of this buyer's campaigns` });
       }

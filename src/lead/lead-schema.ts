@@ -58,6 +58,7 @@ export interface LeadSchema {
   /** a stable text of the ping fields, to tell whether a post matches its ping */
   pingFingerprint(lead: Lead): string;
   readonly piiFields: readonly string[];
+  readonly pingFields: ReadonlySet<string>;
 }
 
 function toDetails(error: z.ZodError): Detail[] {
@@ -100,5 +101,6 @@ export function compileLeadSchema(fields: Record<string, FieldSpec>): LeadSchema
       return JSON.stringify(pingFields.map((name) => lead[name] ?? null));
     },
     piiFields,
+    pingFields: new Set(pingFields),
   };
 }

@@ -1,38 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { checkCondition, conditionShape } from '../rules/condition.js';
 
 /** `field=value` names the one-hot feature of a categorical field; `rules` the rules' share. */
 const featureName = z.string().min(1).max(128);
-const scalar = z.union([z.string().max(256), z.number(), z.boolean()]);
-
-/**
- * One rule: a condition on one field, worth `points` (negative points lower a score). Exactly
- * one condition: equals, in, not_in, a numeric range (min and/or max, inclusive), matches (a
- * regular expression) or present. A field the lead lacks meets no condition but `present: false`.
- */
-export const ScoringRule = z
-  .strictObject({
-    field: z.string().min(1).max(64),
-    equals: scalar.optional(),
-    in: z.array(scalar).min(1).max(1000).optional(),
-    not_in: z.array(scalar).min(1).max(1000).optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    matches: z.string().max(512).optional(),
-    present: z.boolean().optional(),
-    points: z.number().min(-1000).max(1000),
-  })
-  .superRefine((r, ctx) => {
-    const kinds = [r.equals, r.in, r.not_in, r.min ?? r.max, r.matches, r.present].filter((k) => k !== undefined).length;
-    if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one condition: equals, in, not_in, min/max, matches or present' });
-    if (r.matches !== undefined) {
-      try {
-        new RegExp(r.matches);
-      } catch {
-        ctx.addIssue({ code: 'custom', path: ['matches'], message: 'not a valid regular expression' });
-      }
-    }
-  });
+/** A condition (src/rules/condition.ts) worth `points`; negative points lower a score. */
+export const ScoringRule = z.strictObject({ ...conditionShape, points: z.number().min(-1000).max(1000) }).superRefine(checkCondition);
 export type ScoringRule = z.infer<typeof ScoringRule>;
 
 /** score = sigmoid(intercept + Σ weight × feature); a missing feature counts 0. */

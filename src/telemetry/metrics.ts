@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BREAKER_GAUGE, type BreakerState } from '../buyers/circuit-breaker.js';
 
 const MS_BUCKETS = [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000, 2500, 5000];
 
 /** One registry per exchange (tests run several in one process). Labels are bounded: buyer ids come from config. */
-export function createMetrics(poolQueues: () => Iterable<[string, number]> = () => []) {
+export function createMetrics(poolQueues: () => Iterable<[string, number]> = () => [], breakers: () => Iterable<[string, BreakerState]> = () => []) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gavel_' });
   const m = {
@@ -54,6 +55,16 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
       registers: [registry],
     }),
     scoreBatch: new Histogram({ name: 'gavel_score_batch_size', help: 'Leads per batch sent to the scoring pool', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers: [registry] }),
+    breakerState: new Gauge({
+      name: 'gavel_breaker_state',
+      help: 'Circuit breaker of each buyer that has one: 0 closed, 1 half-open (one probe), 2 open',
+      labelNames: ['buyer'],
+      registers: [registry],
+      collect() {
+        for (const [buyer, state] of breakers()) this.set({ buyer }, BREAKER_GAUGE[state]);
+      },
+    }),
+    breakerTransitions: new Counter({ name: 'gavel_breaker_transitions_total', help: 'Circuit breaker changes, by the state entered', labelNames: ['buyer', 'to'], registers: [registry] }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
   };
   return m;

@@ -1,0 +1,55 @@
+import { durationMs } from '../config/schema.js';
+import type { BuyerRuntime } from '../config/runtime.js';
+import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
+import type { Bid, Pass } from './transport.js';
+
+export type GuardRefusal = 'BREAKER_OPEN' | 'MAX_IN_FLIGHT';
+
+interface Guard {
+  max: number;
+  inFlight: number;
+  breaker: CircuitBreaker | null;
+}
+
+/** A ping that failed the endpoint, for its breaker: no answer in time, an error, or not the protocol. */
+export function failed(result: Bid | Pass): boolean {
+  return result.kind === 'pass' && (result.pass === 'TIMEOUT' || result.pass === 'HTTP_ERROR' || result.pass === 'CONNECT_ERROR' || result.pass === 'BAD_REPLY');
+}
+
+/**
+ * What this process keeps per buyer to protect it and itself: pings in flight (max_in_flight)
+ * and the circuit breaker. Per process by design (DESIGN: breaker state lives in memory): each
+ * process sees its own calls fail, and opens its own breaker the moment it does.
+ */
+export class BuyerGuards {
+  private readonly guards = new Map<string, Guard>();
+
+  constructor(buyers: readonly BuyerRuntime[], onBreaker: (buyer: string, from: BreakerState, to: BreakerState, why: string) => void) {
+    for (const b of buyers) {
+      const c = b.config.breaker;
+      const breaker =
+        c === undefined ? null : new CircuitBreaker(c, { windowMs: durationMs(c.window), openForMs: durationMs(c.open_for) }, (from, to, why) => onBreaker(b.id, from, to, why));
+      this.guards.set(b.id, { max: b.config.max_in_flight ?? Infinity, inFlight: 0, breaker });
+    }
+  }
+
+  /** Take a ping slot for the buyer, or say why not. Call `settle` for every slot taken. */
+  take(buyer: string, now: number): GuardRefusal | null {
+    const g = this.guards.get(buyer)!;
+    if (g.inFlight >= g.max) return 'MAX_IN_FLIGHT';
+    if (g.breaker !== null && !g.breaker.allow(now)) return 'BREAKER_OPEN';
+    g.inFlight++;
+    return null;
+  }
+
+  settle(buyer: string, result: Bid | Pass, now: number, sentAt: number): void {
+    const g = this.guards.get(buyer)!;
+    g.inFlight--;
+    g.breaker?.record(!failed(result), now, sentAt);
+  }
+
+  /** for the gavel_breaker_state gauge */
+  *states(): Iterable<[string, BreakerState]> {
+    for (const [id, g] of this.guards) if (g.breaker !== null) yield [id, g.breaker.state];
+  }
+}
