@@ -29,31 +29,23 @@ export function filterFields(f: Filter): string[] {
   return [f.field];
 }
 
+/** all: the first fail decides; any: the first pass decides; an unknown part leaves the rest unknown. */
+function combine(parts: Judge[], decisive: 'pass' | 'fail'): Judge {
+  const otherwise = decisive === 'fail' ? 'pass' : 'fail';
+  return (lead, known) => {
+    let unknown = false;
+    for (const p of parts) {
+      const r = p(lead, known);
+      if (r === decisive) return decisive;
+      if (r === 'unknown') unknown = true;
+    }
+    return unknown ? 'unknown' : otherwise;
+  };
+}
+
 export function compileFilter(f: Filter): Judge {
-  if ('all' in f) {
-    const parts = f.all.map(compileFilter);
-    return (lead, known) => {
-      let unknown = false;
-      for (const p of parts) {
-        const r = p(lead, known);
-        if (r === 'fail') return 'fail';
-        if (r === 'unknown') unknown = true;
-      }
-      return unknown ? 'unknown' : 'pass';
-    };
-  }
-  if ('any' in f) {
-    const parts = f.any.map(compileFilter);
-    return (lead, known) => {
-      let unknown = false;
-      for (const p of parts) {
-        const r = p(lead, known);
-        if (r === 'pass') return 'pass';
-        if (r === 'unknown') unknown = true;
-      }
-      return unknown ? 'unknown' : 'fail';
-    };
-  }
+  if ('all' in f) return combine(f.all.map(compileFilter), 'fail');
+  if ('any' in f) return combine(f.any.map(compileFilter), 'pass');
   if ('not' in f) {
     const inner = compileFilter(f.not);
     return (lead, known) => {
