@@ -94,7 +94,9 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       transports.set(b.id, t);
       socketBuyers.set(b.config.key!, t);
     } else {
-      transports.set(b.id, new HttpBuyerTransport({ pingUrl: b.config.ping_url!, postUrl: b.config.post_url!, connections: b.config.connections, headers: b.config.headers }));
+      transports.set(b.id, new HttpBuyerTransport({
+          // a fixed-price buyer has no ping_url and is never pinged: its pool is its post origin's
+          pingUrl: b.config.ping_url ?? b.config.post_url!, postUrl: b.config.post_url!, connections: b.config.connections, headers: b.config.headers }));
     }
   }
   const scoring = Object.fromEntries([...runtime.campaigns.values()].flatMap((c) => (c.scoring === null ? [] : [[c.id, c.scoring]])));

@@ -21,3 +21,15 @@ export function marginPpm(margin: number): number {
 export function sellerPrice(bidMicros: number, ppm: number): number {
   return Number((BigInt(bidMicros) * BigInt(MICROS - ppm)) / BigInt(MICROS));
 }
+
+/** A margin as the hot path applies it: parts per million of the price, or a fixed amount off it. */
+export type MarginRuntime = { ppm: number } | { fixedMicros: number };
+
+export function marginRuntime(m: number | { fixed: number }): MarginRuntime {
+  return typeof m === 'number' ? { ppm: marginPpm(m) } : { fixedMicros: toMicros(m.fixed) };
+}
+
+/** What the seller is paid for a price, under a margin; never below 0. */
+export function payout(priceMicros: number, m: MarginRuntime): number {
+  return 'ppm' in m ? sellerPrice(priceMicros, m.ppm) : Math.max(0, priceMicros - m.fixedMicros);
+}

@@ -118,7 +118,7 @@ export function renderSummary(f: DemoFacts, results: readonly Check[]): string {
     `  sellers     over HTTP ${bySeller('http')}, over the seller socket (SDK connectSeller) ${bySeller('socket')}`,
     `  via socket  ${socketWins.map(([id, n]) => `${id} won ${n} of the ${sold.length} sales bidding over the buyer socket (SDK connectBuyer)`).join('; ') || 'no socket buyer'}`,
     `  sold        ${sold.length} of ${leads.length}; ${sold.filter((l) => l.redirect).length} with a redirect url`,
-    `  paid out    ${money(revenue)} to the seller, ${money(sold.length ? revenue / sold.length : 0)} a sale on average (bid less the ${campaign.margin * 100}% margin)`,
+    `  paid out    ${money(revenue)} to the seller, ${money(sold.length ? revenue / sold.length : 0)} a sale on average (bid less the ${typeof campaign.margin === 'number' ? `${campaign.margin * 100}%` : `${campaign.margin.fixed} fixed`} margin)`,
     `  unsold      ${leads.length - sold.length}, by reason:`,
     outcomesTable(f),
     '',

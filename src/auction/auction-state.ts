@@ -12,14 +12,14 @@ export interface AuctionState {
   /** fingerprint of the ping fields */
   f: string;
   test: boolean;
-  /** bids from the held winner down, as [buyer, bid micros, bid id] */
-  b: [string, number, string | null][];
+  /** bids from the held winner down, as [buyer, bid micros, bid id, price micros, tier] */
+  b: [string, number, string | null, number, number][];
   /** the lead's score and grade, when it was scored in time */
   s?: [number, Grade];
 }
 
 export function encodeState(campaign: string, fingerprint: string, test: boolean, bids: readonly RankedBid[], score: LeadScore | null): string {
-  const state: AuctionState = { c: campaign, f: fingerprint, test, b: bids.map((x) => [x.buyer, x.bidMicros, x.bidId ?? null]) };
+  const state: AuctionState = { c: campaign, f: fingerprint, test, b: bids.map((x) => [x.buyer, x.bidMicros, x.bidId ?? null, x.priceMicros, x.tier]) };
   if (score !== null) state.s = [score.score, score.grade];
   return JSON.stringify(state);
 }
@@ -30,7 +30,7 @@ export function decodeState(data: string): { campaign: string; fingerprint: stri
     campaign: s.c,
     fingerprint: s.f,
     test: s.test,
-    bids: s.b.map(([buyer, bidMicros, bidId]) => ({ buyer, bidMicros, bidId: bidId ?? undefined })),
+    bids: s.b.map(([buyer, bidMicros, bidId, priceMicros, tier]) => ({ buyer, bidMicros, bidId: bidId ?? undefined, priceMicros, tier })),
     score: s.s === undefined ? null : { score: s.s[0], grade: s.s[1] },
   };
 }

@@ -4,7 +4,7 @@ import type { BuyerTransport } from '../buyers/transport.js';
 import { GavelError } from '../codes.js';
 import type { BuyerRuntime, CampaignRuntime, Runtime, SellerRuntime } from '../config/runtime.js';
 import type { Lead } from '../lead/lead-schema.js';
-import { fromMicros, sellerPrice } from '../money.js';
+import { fromMicros, payout, type MarginRuntime } from '../money.js';
 import { judges, limitsAt } from '../store/cap-limits.js';
 import type { Refusal, Store, Verdict } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -13,7 +13,7 @@ import type { LeadsEnvelope, PingAnswer, PingEnvelope, PostAnswer, PostEnvelope 
 import { decodeState, encodeState } from './auction-state.js';
 import { leadDigests, payloadDigest, type LeadDigests } from './dedup-key.js';
 import { fanOut, MIN_BUYER_BUDGET_MS, type FanOutResult } from './fan-out.js';
-import { rankBids, type RankedBid } from './rank.js';
+import { pinged, rankPlan, type RankedBid } from './rank.js';
 import type { AcceptRates } from '../scoring/accept-rates.js';
 import type { BuyerGuards, GuardRefusal } from '../buyers/buyer-guards.js';
 import type { LeadContext, RuleRefusal } from '../rules/buyer-rules.js';
@@ -58,7 +58,6 @@ export class Exchange {
   private readonly metrics: Metrics;
   private readonly log: Logger;
   private readonly buyers: ReadonlyMap<string, BuyerRuntime>;
-  private readonly order: ReadonlyMap<string, number>;
   private readonly marginMs: number;
   private readonly maxBids: number;
   private readonly scores: ScorePool | null;
@@ -72,7 +71,6 @@ export class Exchange {
     this.metrics = parts.metrics;
     this.log = parts.log;
     this.buyers = new Map(parts.runtime.buyers.map((b) => [b.id, b]));
-    this.order = new Map(parts.runtime.buyers.map((b, i) => [b.id, i]));
     this.marginMs = parts.runtime.data.server.response_margin_ms;
     this.maxBids = parts.runtime.data.server.max_bids;
     this.scores = parts.scores;
@@ -133,7 +131,7 @@ export class Exchange {
    * already say so, no purchase of this lead, within their ping rate (one script call each,
    * pipelined). The hold stays the judge when two auctions race for the last room.
    */
-  private async eligible(c: CampaignRuntime, who: LeadContext, bought: readonly string[], budgetMs: number): Promise<BuyerRuntime[]> {
+  private async eligible(c: CampaignRuntime, who: LeadContext & { floorMicros: number }, bought: readonly string[], budgetMs: number): Promise<BuyerRuntime[]> {
     const now = who.now;
     const candidates: BuyerRuntime[] = [];
     const checks: (Verdict | Promise<Verdict>)[] = [];
@@ -147,7 +145,7 @@ export class Exchange {
       candidates.push(b);
       const rules = b.caps.get(c.id)!;
       // a test lead counts against no cap, so no cap can refuse it
-      checks.push(!who.test && (judges(rules) || bought.length > 0) ? this.store.checkBuyer(b.id, limitsAt(rules, now), bought, rules.pingRate, c.floorMicros, now) : ROOM);
+      checks.push(!who.test && (judges(rules) || bought.length > 0) ? this.store.checkBuyer(b.id, limitsAt(rules, now), bought, rules.pingRate, who.floorMicros, now) : ROOM);
     }
     const verdicts = await within(Promise.all(checks), budgetMs, this.storeFailed('check_buyer'));
     const out: BuyerRuntime[] = [];
@@ -158,8 +156,8 @@ export class Exchange {
         this.leftOut(b.id, v);
         continue;
       }
-      // last, since a slot taken must be given back: pings in flight and the breaker
-      const guard = this.guards.take(b.id, now);
+      // last, since a slot taken must be given back: pings in flight and the breaker (a fixed-price buyer is not pinged)
+      const guard = pinged(b) ? this.guards.take(b.id, now) : null;
       if (guard === null) out.push(b);
       else this.leftOut(b.id, { reason: guard });
     }
@@ -193,23 +191,27 @@ export class Exchange {
    * Score the lead on the pool while every eligible buyer is pinged, then rank the bids; the
    * score is joined only if it is back by `collectBy`, which bounds the whole of it.
    */
-  private async auction(c: CampaignRuntime, who: LeadContext, pingId: string, lead: Lead, bought: readonly string[], collectBy: number): Promise<AuctionResult> {
+  private async auction(c: CampaignRuntime, who: LeadContext & { floorMicros: number }, pingId: string, lead: Lead, bought: readonly string[], collectBy: number): Promise<AuctionResult> {
     const test = who.test;
     const ticket = c.scoring !== null && this.scores !== null ? this.scores.score(c.id, lead) : null;
     const buyers = await this.eligible(c, who, bought, collectBy - performance.now());
     if (buyers.length === 0) return { eligible: 0, ranked: [], score: null };
+    const toPing = buyers.filter(pinged);
     const sentAt = Date.now();
-    const results = await fanOut(c.id, buyers, this.transports, this.pingBody(pingId, c, lead, test), collectBy);
+    const results = toPing.length === 0 ? [] : await fanOut(c.id, toPing, this.transports, this.pingBody(pingId, c, lead, test), collectBy);
     const settledAt = Date.now();
     for (const r of results) this.guards.settle(r.buyer.id, r.result, settledAt, sentAt);
-    this.count(results, c.floorMicros);
+    this.count(results, who.floorMicros);
     const score = ticket === null ? null : this.scored(c, await ticket.by(collectBy));
     const now = Date.now();
     const grade = score?.grade ?? null;
-    const ranked = rankBids(results, c.floorMicros, this.order, this.maxBids, {
+    const ranked = await rankPlan(c, results, this.maxBids, {
+      floorMicros: who.floorMicros,
       grade,
       chance: c.rankBy === 'expected_value' ? (buyer) => this.acceptRates.chance(buyer, grade, now) : null,
       belowGrade: (buyer) => this.metrics.passes.inc({ buyer, kind: 'BELOW_GRADE' }),
+      fixed: new Set(buyers.filter((b) => !pinged(b)).map((b) => b.id)),
+      turn: (tier, candidates) => within(this.store.takeTurn(tier.turnKey, candidates), collectBy + this.marginMs - performance.now() - 1, this.storeFailed('turn')),
     });
     return { eligible: buyers.length, ranked, score };
   }
@@ -220,8 +222,9 @@ export class Exchange {
   }
 
   /** What the buyers' rules judge a lead by; `pingFields` null: a full lead, every field known. */
-  private context(seller: SellerRuntime, env: PingEnvelope, lead: Lead, pingFields: ReadonlySet<string> | null): LeadContext {
+  private context(c: CampaignRuntime, seller: SellerRuntime, env: PingEnvelope, lead: Lead, pingFields: ReadonlySet<string> | null): LeadContext & { floorMicros: number } {
     return {
+      floorMicros: seller.floorMicros ?? c.floorMicros,
       seller: seller.id,
       sellerBuyers: seller.buyers,
       subId: env.sub_id,
@@ -261,7 +264,7 @@ export class Exchange {
       return this.answered(c, seller, env, receivedAt, 0, { status: 'duplicate', reason: admitted });
     }
     const bought = digests.bought.map((b) => b.digest);
-    const { eligible, ranked, score } = await this.auction(c, this.context(seller, env, lead, c.schema.pingFields), pingId, lead, bought, collectBy);
+    const { eligible, ranked, score } = await this.auction(c, this.context(c, seller, env, lead, c.schema.pingFields), pingId, lead, bought, collectBy);
     const settleFrom = performance.now();
     if (eligible === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_ELIGIBLE_BUYER' });
     if (ranked.length === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
@@ -276,7 +279,7 @@ export class Exchange {
       if (env.test) return Promise.resolve(ROOM); // a test lead counts against no cap
       const buyer = this.buyers.get(bid.buyer)!;
       return within(
-        this.holdFor(buyer, c.id, pingId, bid.bidMicros, bought, expiresAt + HOLD_SLACK_MS),
+        this.holdFor(buyer, c.id, pingId, bid.priceMicros, bought, expiresAt + HOLD_SLACK_MS),
         answerBy - performance.now() - 1,
         this.storeFailed('hold'),
         (late) => late.ok && void this.release(buyer.id, pingId),
@@ -305,8 +308,13 @@ export class Exchange {
       await save([]);
       return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' });
     }
-    const price = fromMicros(sellerPrice(ranked[winner]!.bidMicros, c.marginPpm));
+    const price = fromMicros(payout(ranked[winner]!.priceMicros, this.marginFor(ranked[winner]!.buyer, seller, c)));
     return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'bid', ping_id: pingId, price, expires_at: new Date(expiresAt).toISOString(), bids: ranked.length });
+  }
+
+  /** The margin on a sale: the buyer's own, else the seller's, else the campaign's. */
+  private marginFor(buyer: string, seller: SellerRuntime, c: CampaignRuntime): MarginRuntime {
+    return this.buyers.get(buyer)?.margin ?? seller.margin ?? c.margin;
   }
 
   /** Every ping answer passes here: the settle time measured (part of what response_margin_ms must cover). */
@@ -346,7 +354,7 @@ export class Exchange {
       this.metrics.sales.inc({ campaign: c.id, outcome: 'duplicate' });
       return { status: 'rejected', lead_id: leadId, reason: 'DUPLICATE' };
     }
-    return this.sell(c, leadId, parsed.lead, state.test, state.bids, state.score, true, deadline, digests);
+    return this.sell(c, seller, leadId, parsed.lead, state.test, state.bids, state.score, true, deadline, digests);
   }
 
   /** POST /v1/leads: the whole ping tree inside one call */
@@ -369,10 +377,10 @@ export class Exchange {
       if (admitted === 'DUPLICATE') this.metrics.duplicates.inc({ campaign: c.id });
       return rejected(admitted);
     }
-    const { eligible, ranked, score } = await this.auction(c, this.context(seller, env, lead, null), leadId, lead, digests.bought.map((b) => b.digest), collectBy);
+    const { eligible, ranked, score } = await this.auction(c, this.context(c, seller, env, lead, null), leadId, lead, digests.bought.map((b) => b.digest), collectBy);
     if (eligible === 0) return rejected('NO_ELIGIBLE_BUYER');
     if (ranked.length === 0) return rejected('NO_BID');
-    return this.sell(c, leadId, lead, env.test, ranked, score, false, deadline, digests);
+    return this.sell(c, seller, leadId, lead, env.test, ranked, score, false, deadline, digests);
   }
 
   private async release(buyer: string, holdId: string): Promise<void> {
@@ -387,6 +395,7 @@ export class Exchange {
    */
   private async sell(
     c: CampaignRuntime,
+    seller: SellerRuntime,
     leadId: string,
     lead: Lead,
     test: boolean,
@@ -420,14 +429,14 @@ export class Exchange {
       let verdict: Verdict = { ok: false, reason: 'ALREADY_SOLD_TO_BUYER' };
       const extended = test ? 'held' : i === 0 && firstHeld ? await within(this.store.extendHold(buyer.id, leadId, holdUntil, Date.now(), bought), left, this.storeFailed('extend')) : 'gone';
       if (extended === 'held') verdict = ROOM;
-      else if (extended === 'gone') verdict = await within(this.holdFor(buyer, c.id, leadId, bid.bidMicros, bought, holdUntil), left, this.storeFailed('hold'));
+      else if (extended === 'gone') verdict = await within(this.holdFor(buyer, c.id, leadId, bid.priceMicros, bought, holdUntil), left, this.storeFailed('hold'));
       if (!verdict.ok) {
         this.leftOut(buyer.id, verdict);
         reason = verdict.reason === 'CAP_REACHED' ? 'CAP_REACHED' : 'NO_ELIGIBLE_BUYER';
         continue;
       }
       const budget = Math.min(buyer.config.post_timeout_ms, Math.floor(deadline - performance.now()));
-      const body = JSON.stringify({ ping_id: leadId, bid_id: bid.bidId ?? null, price: fromMicros(bid.bidMicros), test, tmax_ms: budget, score: score?.score ?? null, grade: score?.grade ?? null, lead });
+      const body = JSON.stringify({ ping_id: leadId, bid_id: bid.bidId ?? null, price: fromMicros(bid.priceMicros), test, tmax_ms: budget, score: score?.score ?? null, grade: score?.grade ?? null, lead });
       const outcome = await transport.post(c.id, body, budget);
       // what ranking by expected value learns from; a post left unanswered counts as not accepted
       void this.acceptRates.record(buyer.id, score?.grade ?? null, outcome.accepted ? 'accepted' : 'rejected', Date.now());
@@ -442,7 +451,7 @@ export class Exchange {
           this.log.error({ lead_id: leadId, buyer: buyer.id }, 'sale accepted but its cap hold could not be committed');
         }
         this.metrics.sales.inc({ campaign: c.id, outcome: 'sold' });
-        const answer: PostAnswer = { status: 'sold', lead_id: leadId, price: fromMicros(sellerPrice(bid.bidMicros, c.marginPpm)) };
+        const answer: PostAnswer = { status: 'sold', lead_id: leadId, price: fromMicros(payout(bid.priceMicros, this.marginFor(buyer.id, seller, c))) };
         if (outcome.redirectUrl !== undefined) answer.redirect_url = outcome.redirectUrl;
         return answer;
       }

@@ -5,7 +5,8 @@ import { compileFilter } from '../rules/filter.js';
 import { compileLeadScorer } from '../scoring/lead-scorer.js';
 import type { Scoring } from '../scoring/scoring-schema.js';
 import { ConfigError } from './load-config.js';
-import { marginPpm, toMicros } from '../money.js';
+import { marginRuntime, toMicros, type MarginRuntime } from '../money.js';
+import type { Method, Tier } from '../auction/plan-schema.js';
 import { weekdayOf } from '../store/calendar.js';
 import type { CalendarLimit, CapRules, RollingLimit } from '../store/cap-limits.js';
 import { durationMs, rateOf, type BuyerConfig, type CampaignCaps, type ConfigData, type DedupRule } from './schema.js';
@@ -19,6 +20,22 @@ export interface BuyerRuntime {
   readonly rules: (ctx: LeadContext) => RuleRefusal | null;
   /** its filters alone, judged again on the full lead at the post; null: none */
   readonly filter: ((lead: Readonly<Record<string, unknown>>) => boolean) | null;
+  readonly margin: MarginRuntime | null;
+  /** a fixed-price buyer's price; null: it bids on pings */
+  readonly priceMicros: number | null;
+}
+
+/** A tier of a campaign's plan, compiled: its buyers in the tier's order. */
+export interface TierRuntime {
+  readonly name: string;
+  readonly method: Method;
+  readonly buyers: readonly BuyerRuntime[];
+  /** round_robin: 1 each; weighted: as configured; others: empty */
+  readonly weights: ReadonlyMap<string, number>;
+  /** 1 for an exclusive tier */
+  readonly maxBuyers: number;
+  /** where its turn lives in the store (round_robin, weighted) */
+  readonly turnKey: string;
 }
 
 export interface DedupRuleRuntime {
@@ -40,14 +57,18 @@ export interface CampaignRuntime {
   readonly id: string;
   readonly tmaxMs: number;
   readonly maxTmaxMs: number;
-  readonly marginPpm: number;
+  readonly margin: MarginRuntime;
+  /** tiers tried in order */
+  readonly plan: readonly TierRuntime[];
+  readonly secondPriceIncrementMicros: number | null;
+  readonly maxPriceMicros: number | null;
   readonly floorMicros: number;
   readonly pingTtlMs: number;
   readonly postTmaxMs: number;
   /** in config order; buyer-scope rules leave buyers out instead of refusing the lead */
   readonly dedup: readonly DedupRuleRuntime[];
   readonly schema: LeadSchema;
-  /** active buyers of this campaign, in config order (the tie-break order) */
+  /** the active buyers of this campaign's plan, tier after tier */
   readonly buyers: readonly BuyerRuntime[];
   /** null: leads of this campaign are not scored */
   readonly scoring: Scoring | null;
@@ -56,6 +77,8 @@ export interface CampaignRuntime {
 
 export interface SellerRuntime {
   readonly id: string;
+  readonly floorMicros: number | null;
+  readonly margin: MarginRuntime | null;
   /** the buyers this seller's leads may (allow) or may never (block) go to */
   readonly buyers: AllowBlock | undefined;
   readonly campaigns: ReadonlySet<string> | null;
@@ -74,6 +97,21 @@ export interface Runtime {
   readonly piiFields: readonly string[];
   readonly resubmitWindowMs: number;
   readonly acceptRate: { readonly halfLifeMs: number; readonly prior: number; readonly priorWeight: number; readonly refreshMs: number };
+}
+
+/**
+ * A campaign's plan over its active buyers: the configured tiers (a tier without a buyers list
+ * takes every buyer no other tier names), or one highest_bid tier of them all.
+ */
+function planOf(campaign: string, tiers: readonly Tier[] | undefined, buyers: readonly BuyerRuntime[]): TierRuntime[] {
+  const byId = new Map(buyers.map((b) => [b.id, b]));
+  const named = new Set((tiers ?? []).flatMap((t) => t.buyers ?? []));
+  return (tiers ?? [{ name: 'main', method: 'highest_bid', sell: 'exclusive', max_buyers: 3 } as Tier]).map((t) => {
+    // an inactive buyer stays in the config but out of the plan
+    const members = t.buyers === undefined ? buyers.filter((b) => !named.has(b.id)) : t.buyers.flatMap((id) => byId.get(id) ?? []);
+    const weights = new Map(t.method === 'round_robin' ? members.map((b) => [b.id, 1]) : t.method === 'weighted' ? members.map((b) => [b.id, t.weights![b.id]!]) : []);
+    return { name: t.name, method: t.method, buyers: members, weights, maxBuyers: t.sell === 'shared' ? t.max_buyers : 1, turnKey: `${campaign}:${t.name}` };
+  });
 }
 
 /** On a full lead every field is known: a filter either passes or fails. */
@@ -138,17 +176,23 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     caps: new Map(b.campaigns.map((c) => [c, capRules(b, c)])),
     rules: compileBuyerRules(b.id, b, b.caps.timezone),
     filter: b.filters === undefined ? null : fullLeadFilter(compileFilter(b.filters)),
+    margin: b.margin === undefined ? null : marginRuntime(b.margin),
+    priceMicros: b.price === undefined ? null : toMicros(b.price),
   }));
   const campaigns = new Map<string, CampaignRuntime>();
   const pii = new Set<string>();
   for (const c of data.campaigns) {
     const schema = compileLeadSchema(c.fields);
+    const plan = planOf(c.id, c.distribution, buyers.filter((b) => b.config.active && b.config.campaigns.includes(c.id)));
     schema.piiFields.forEach((f) => pii.add(f));
     campaigns.set(c.id, {
       id: c.id,
       tmaxMs: c.tmax_ms,
       maxTmaxMs: c.max_tmax_ms,
-      marginPpm: marginPpm(c.margin),
+      margin: marginRuntime(c.margin),
+      plan,
+      secondPriceIncrementMicros: c.pricing.second_price === undefined ? null : toMicros(c.pricing.second_price.increment),
+      maxPriceMicros: c.pricing.max_price === undefined ? null : toMicros(c.pricing.max_price),
       floorMicros: toMicros(c.floor),
       pingTtlMs: durationMs(c.ping_ttl),
       postTmaxMs: c.post_tmax_ms,
@@ -160,7 +204,7 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
         scopeKey: r.scope === 'global' ? 'g' : `c:${c.id}`,
       })),
       schema,
-      buyers: buyers.filter((b) => b.config.active && b.config.campaigns.includes(c.id)),
+      buyers: plan.flatMap((t) => t.buyers),
       scoring: c.scoring ?? null,
       rankBy: c.rank_by,
     });
@@ -177,7 +221,12 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
   });
   if (problems.length > 0) throw new ConfigError('config', problems);
   const sellersByKey = new Map<string, SellerRuntime>();
-  for (const s of data.sellers) sellersByKey.set(s.api_key, { id: s.id, buyers: s.buyers, campaigns: s.campaigns ? new Set(s.campaigns) : null, rate: rateRuntime(s.rate_limit) });
+  for (const s of data.sellers) sellersByKey.set(s.api_key, {
+      id: s.id,
+      floorMicros: s.floor === undefined ? null : toMicros(s.floor),
+      margin: s.margin === undefined ? null : marginRuntime(s.margin),
+      buyers: s.buyers,
+      campaigns: s.campaigns ? new Set(s.campaigns) : null, rate: rateRuntime(s.rate_limit) });
   const key = secret ?? data.secret;
   const runtime: Runtime = {
     data: deepFreeze(data),

@@ -3,6 +3,7 @@ import { BreakerSchema } from '../buyers/circuit-breaker.js';
 import { AllowBlock, buyerRuleShape } from '../rules/buyer-rules.js';
 import { filterFields } from '../rules/filter.js';
 import { GRADES, Scoring, ScoringPool } from '../scoring/scoring-schema.js';
+import { Margin, Pricing, Tier } from '../auction/plan-schema.js';
 
 /** `30d`, `12h`, `15m`, `90s`, `500ms` -> milliseconds. */
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -61,8 +62,11 @@ export const Campaign = z
     /** default deadline of a ping; sellers may ask for less or more, up to max_tmax_ms */
     tmax_ms: z.int().min(10).max(30_000).default(150),
     max_tmax_ms: z.int().min(10).max(30_000).default(1000),
-    /** the seller is paid bid * (1 - margin) */
-    margin: z.number().min(0).max(1).default(0),
+    /** the seller is paid price × (1 - margin), or price - fixed; sellers and buyers may have their own */
+    margin: Margin.default(0),
+    /** the plan: tiers tried in order, each with its method; absent: one highest_bid tier of every buyer */
+    distribution: z.array(Tier).min(1).max(20).optional(),
+    pricing: Pricing.default({}),
     /** bids below this are ignored */
     floor: money.default(0),
     /** how long a bid stands for the seller to post (the winner's cap hold lives as long) */
@@ -124,6 +128,9 @@ export const Seller = z.strictObject({
   rate_limit: rate.optional(),
   /** buyers this seller's leads may go to (allow) or never go to (block) */
   buyers: AllowBlock.optional(),
+  /** this seller's own floor and margin, over the campaign's */
+  floor: money.optional(),
+  margin: Margin.optional(),
 });
 
 const count = z.int().nonnegative();
@@ -188,10 +195,14 @@ export const Buyer = z
   max_in_flight: z.int().min(1).max(100_000).optional(),
   /** a circuit breaker on this buyer's pings; `breaker: {}` for the defaults */
   breaker: BreakerSchema.optional(),
+  /** a fixed-price buyer: takes leads at this price without a ping (post_url only), in a fixed_price tier */
+  price: money.optional(),
+  /** this buyer's own margin, over the seller's and the campaign's */
+  margin: Margin.optional(),
   })
   .superRefine((b, ctx) => {
     if (b.transport === 'http') {
-      if (b.ping_url === undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'required for an http buyer' });
+      if (b.ping_url === undefined && b.price === undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'required for an http buyer (but a fixed-price one)' });
       if (b.post_url === undefined) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer' });
     } else if (b.key === undefined) ctx.addIssue({ code: 'custom', path: ['key'], message: 'required for a websocket buyer' });
     const zone = b.schedule?.timezone;
@@ -260,6 +271,32 @@ export const Config = z
       s.campaigns?.forEach((cid, j) => {
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['sellers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });
       });
+    });
+    c.campaigns.forEach((camp, ci) => {
+      const own = new Set(c.buyers.filter((b) => b.campaigns.includes(camp.id)).map((b) => b.id));
+      const placed = new Map<string, string>();
+      camp.distribution?.forEach((t, ti) => {
+        const at = ['campaigns', ci, 'distribution', ti];
+        t.buyers?.forEach((bid, j) => {
+          if (!own.has(bid)) ctx.addIssue({ code: 'custom', path: [...at, 'buyers', j], message: `"${bid}" is not a buyer of campaign ${camp.id}` });
+          else if (placed.has(bid)) ctx.addIssue({ code: 'custom', path: [...at, 'buyers', j], message: `"${bid}" is already in tier ${placed.get(bid)}` });
+          placed.set(bid, t.name);
+        });
+        if (t.method === 'weighted') {
+          for (const bid of t.buyers ?? []) if (t.weights?.[bid] === undefined) ctx.addIssue({ code: 'custom', path: [...at, 'weights'], message: `no weight for "${bid}"` });
+          if (t.buyers === undefined) ctx.addIssue({ code: 'custom', path: [...at, 'buyers'], message: 'a weighted tier lists its buyers' });
+        }
+        if (t.method === 'fixed_price') {
+          for (const bid of t.buyers ?? []) {
+            if (c.buyers.find((b) => b.id === bid)?.price === undefined) ctx.addIssue({ code: 'custom', path: [...at, 'buyers'], message: `"${bid}" has no price` });
+          }
+          if (t.buyers === undefined) ctx.addIssue({ code: 'custom', path: [...at, 'buyers'], message: 'a fixed_price tier lists its buyers' });
+          if (t.sell === 'shared') ctx.addIssue({ code: 'custom', path: [...at, 'sell'], message: 'a fixed_price tier sells exclusively' });
+        }
+      });
+      if ((camp.distribution?.filter((t) => t.buyers === undefined).length ?? 0) > 1) {
+        ctx.addIssue({ code: 'custom', path: ['campaigns', ci, 'distribution'], message: 'at most one tier without a buyers list (it takes the rest)' });
+      }
     });
     c.buyers.forEach((b, i) => {
       if (b.key !== undefined) {

@@ -1,5 +1,6 @@
 import type { RateRuntime } from '../config/runtime.js';
 import { recorded, type AcceptRecord, type PostOutcome } from '../scoring/accept-record.js';
+import { takeTurn } from '../auction/turn-order.js';
 import type { Limits } from './cap-limits.js';
 import type { AuctionLookup, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
 
@@ -53,6 +54,8 @@ export class MemoryStore implements Store {
   private readonly sellers = new Map<string, { tat: number; recent: Map<string, number> }>();
   private readonly auctions = new Map<string, Expiring<{ data: string; seller: string; posted: boolean }>>();
   private readonly buyers = new Map<string, BuyerState>();
+  /** bounded by the configured tiers and their buyers */
+  private readonly turns = new Map<string, Map<string, number>>();
   /** bounded by the configured buyers and the four grades */
   private readonly accepts = new Map<string, Map<string, AcceptRecord>>();
   private closed = false;
@@ -260,6 +263,13 @@ export class MemoryStore implements Store {
     }
     const u = this.window(b, windowId);
     return { count: u.count, spend: u.spend, heldCount: u.heldCount, heldSpend: u.heldSpend };
+  }
+
+  async takeTurn(tier: string, candidates: readonly (readonly [string, number])[]): Promise<string[]> {
+    this.live();
+    let current = this.turns.get(tier);
+    if (current === undefined) this.turns.set(tier, (current = new Map()));
+    return takeTurn(current, candidates);
   }
 
   async recordPostOutcome(buyer: string, grades: readonly string[], outcome: PostOutcome, now: number, halfLifeMs: number): Promise<void> {

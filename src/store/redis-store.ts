@@ -15,6 +15,7 @@ interface Scripts {
   auctionClaim(key: string, retentionMs: number, seller: string): Promise<Reply[]>;
   buyerCaps(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Reply>;
   acceptRate(key: string, ...argv: Arg[]): Promise<number>;
+  turnPick(key: string, ...argv: Arg[]): Promise<string[]>;
 }
 
 export interface RedisStoreOptions {
@@ -171,6 +172,10 @@ export class RedisStore implements Store {
   async usage(buyer: string, windowId: string, now: number): Promise<WindowUsage> {
     const r = (await this.scripts.buyerCaps(...keys.buyer(buyer), 'usage', now, windowId)) as number[];
     return { count: r[0]!, spend: r[1]!, heldCount: r[2]!, heldSpend: r[3]! };
+  }
+
+  async takeTurn(tier: string, candidates: readonly (readonly [string, number])[]): Promise<string[]> {
+    return this.scripts.turnPick(keys.turn(tier), ...candidates.flat());
   }
 
   async recordPostOutcome(buyer: string, grades: readonly string[], outcome: PostOutcome, now: number, halfLifeMs: number): Promise<void> {

@@ -65,6 +65,8 @@ export interface Store {
   /** a calendar window id (`d:2026-11-22`) or a rolling spec (`r:60m`) */
   usage(buyer: string, windowId: string, now: number): Promise<WindowUsage>;
   /** rejects when the store cannot be reached */
+  /** whose turn it is among `candidates` ([buyer, weight], in the tier's order) in a round_robin or weighted tier: the turn order */
+  takeTurn(tier: string, candidates: readonly (readonly [string, number])[]): Promise<string[]>;
   /** a post's outcome (or a return) in the buyer's decayed accept counts, under each of `grades` */
   recordPostOutcome(buyer: string, grades: readonly string[], outcome: PostOutcome, now: number, halfLifeMs: number): Promise<void>;
   /** the buyer's accept records by grade ("*": all), as last written (decay them to now to read them) */
