@@ -308,7 +308,10 @@ export class Exchange {
       await save([]);
       return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' });
     }
-    const price = fromMicros(payout(ranked[winner]!.priceMicros, this.marginFor(ranked[winner]!.buyer, seller, c)));
+    // a shared tier offers what its top max_buyers bidders would pay out together
+    const top = ranked[winner]!;
+    const sharing = ranked.slice(winner).filter((x) => x.tier === top.tier).slice(0, c.plan[top.tier]?.maxBuyers ?? 1);
+    const price = fromMicros(sharing.reduce((sum, x) => sum + payout(x.priceMicros, this.marginFor(x.buyer, seller, c)), 0));
     return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'bid', ping_id: pingId, price, expires_at: new Date(expiresAt).toISOString(), bids: ranked.length });
   }
 
@@ -408,8 +411,18 @@ export class Exchange {
     let reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'NO_ELIGIBLE_BUYER' = 'POST_REJECTED';
     let message: string | undefined;
     const bought = digests.bought.map((b) => b.digest);
+    // a shared tier sells to up to its max_buyers; once a tier has sold, no later tier is tried
+    const sales: { payoutMicros: number; redirectUrl: string | undefined }[] = [];
+    let tierAt = -1;
+    let slots = 0;
     for (let i = 0; i < bids.length; i++) {
       const bid = bids[i]!;
+      if (bid.tier !== tierAt) {
+        if (sales.length > 0 || slots > 0) break;
+        tierAt = bid.tier;
+      }
+      const maxBuyers = c.plan[bid.tier]?.maxBuyers ?? 1;
+      if (slots >= maxBuyers) break;
       const buyer = this.buyers.get(bid.buyer);
       const transport = this.transports.get(bid.buyer);
       if (buyer === undefined || transport === undefined) continue; // removed from this process's config since the ping
@@ -450,23 +463,33 @@ export class Exchange {
           this.metrics.storeErrors.inc({ op: 'commit', kind: 'error' });
           this.log.error({ lead_id: leadId, buyer: buyer.id }, 'sale accepted but its cap hold could not be committed');
         }
-        this.metrics.sales.inc({ campaign: c.id, outcome: 'sold' });
-        const answer: PostAnswer = { status: 'sold', lead_id: leadId, price: fromMicros(payout(bid.priceMicros, this.marginFor(buyer.id, seller, c))) };
-        if (outcome.redirectUrl !== undefined) answer.redirect_url = outcome.redirectUrl;
-        return answer;
+        sales.push({ payoutMicros: payout(bid.priceMicros, this.marginFor(buyer.id, seller, c)), redirectUrl: outcome.redirectUrl });
+        slots++;
+        continue;
       }
       this.metrics.posts.inc({ buyer: buyer.id, result: outcome.reason === 'TIMEOUT' ? 'timeout' : 'rejected' });
       // no accept reached Gavel, so no sale is counted against the buyer's caps
       if (!test) await this.release(buyer.id, leadId);
       if (outcome.reason === 'TIMEOUT') {
         // The buyer has the full lead and may have taken it: posting it to the next bidder could
-        // sell it twice. An unanswered post ends the lead's way through the exchange.
+        // sell it twice. An unanswered post ends the lead's way through the exchange, but for
+        // the other buyers of a shared tier, which may share it anyway: its slot counts as used.
         reason = 'TIMEOUT';
         message = `no answer from the buyer within ${budget} ms; the lead was not offered to another`;
-        break;
+        if (maxBuyers === 1) break;
+        slots++;
+        continue;
       }
       reason = 'POST_REJECTED';
       message = outcome.reason ?? 'REJECTED';
+    }
+    if (sales.length > 0) {
+      this.metrics.sales.inc({ campaign: c.id, outcome: 'sold' });
+      const answer: PostAnswer = { status: 'sold', lead_id: leadId, price: fromMicros(sales.reduce((sum, x) => sum + x.payoutMicros, 0)) };
+      if (sales.length > 1 || (c.plan[tierAt]?.maxBuyers ?? 1) > 1) answer.buyers = sales.length;
+      const redirect = sales.find((x) => x.redirectUrl !== undefined)?.redirectUrl;
+      if (redirect !== undefined) answer.redirect_url = redirect;
+      return answer;
     }
     this.metrics.sales.inc({ campaign: c.id, outcome: reason.toLowerCase() });
     const answer: PostAnswer = { status: 'rejected', lead_id: leadId, reason };

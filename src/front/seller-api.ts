@@ -32,5 +32,6 @@ export type PingAnswer =
   | { status: 'duplicate'; reason: 'DUPLICATE' | 'RESUBMITTED' };
 
 export type PostAnswer =
-  | { status: 'sold'; lead_id: string; price: number; redirect_url?: string }
+  /** `buyers`: how many bought it, for a lead sold in a shared tier; `price` is then the sum paid out */
+  | { status: 'sold'; lead_id: string; price: number; redirect_url?: string; buyers?: number }
   | { status: 'rejected'; lead_id: string; reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'DUPLICATE' | 'RESUBMITTED' | 'NO_BID' | 'NO_ELIGIBLE_BUYER'; message?: string };

@@ -48,6 +48,10 @@ interface Step {
     price?: number;
     /** the buyer that accepted the post */
     winner?: string | null;
+    /** the buyers that accepted it (a shared sale) */
+    winners?: string[];
+    /** how many bought it, as the answer says (a shared tier) */
+    buyers?: number;
     pinged?: string[];
     posted?: string[];
     left_out?: Record<string, string>;
@@ -141,10 +145,10 @@ async function run(c: Case): Promise<void> {
     const grew = (what: 'pings' | 'posts') => [...byId].filter(([id, s]) => s[what].length > counts.get(id)![what]).map(([id]) => id).sort();
     if (e.pinged !== undefined) expect(grew('pings'), `${where}: pinged`).toEqual([...e.pinged].sort());
     if (e.posted !== undefined) expect(grew('posts'), `${where}: posted`).toEqual([...e.posted].sort());
-    if (e.winner !== undefined) {
-      const accepted = grew('posts').filter((id) => now.get(id)!.post !== 'reject');
-      expect(accepted, `${where}: winner`).toEqual(e.winner === null ? [] : [e.winner]);
-    }
+    const accepted = () => grew('posts').filter((id) => now.get(id)!.post !== 'reject');
+    if (e.winner !== undefined) expect(accepted(), `${where}: winner`).toEqual(e.winner === null ? [] : [e.winner]);
+    if (e.winners !== undefined) expect(accepted(), `${where}: winners`).toEqual([...e.winners].sort());
+    if (e.buyers !== undefined) expect(answer.buyers, `${where}: buyers`).toBe(e.buyers);
     if (e.left_out !== undefined) {
       const after = leftOutCounts(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
       const left: Record<string, string> = {};
