@@ -46,8 +46,9 @@ function tierBids(tier: TierRuntime, ti: number, byBuyer: ReadonlyMap<string, Fa
       bidMicros = b.priceMicros!;
     } else {
       const r = byBuyer.get(b.id);
-      if (r === undefined || r.kind !== 'bid' || r.bidMicros < by.floorMicros) continue;
-      bidMicros = r.bidMicros;
+      if (r === undefined || r.kind !== 'bid') continue;
+      bidMicros = tier.maxBuyers > 1 && r.sharedBidMicros !== undefined ? r.sharedBidMicros : r.bidMicros;
+      if (bidMicros < by.floorMicros || bidMicros === 0) continue;
       bidId = r.bidId;
     }
     if (!meetsGrade(by.grade, b.config.min_grade)) {

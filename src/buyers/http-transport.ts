@@ -77,7 +77,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     if ('pass' in r.data) return pass('NO_BID', ms, r.data.reason);
     const bidMicros = toMicros(r.data.bid);
     if (bidMicros <= 0) return pass('NO_BID', ms);
-    return { kind: 'bid', bidMicros, bidId: r.data.bid_id, ms };
+    return { kind: 'bid', bidMicros, bidId: r.data.bid_id, ...(r.data.shared_bid !== undefined ? { sharedBidMicros: toMicros(r.data.shared_bid) } : {}), ms };
   }
 
   async post(_campaign: string, body: string, budgetMs: number): Promise<PostOutcome> {

@@ -113,7 +113,7 @@ export class SocketBuyerTransport implements BuyerTransport {
         if (!r.success || (reply.type !== 'bid' && reply.type !== 'pass')) return resolve(pass('BAD_REPLY', ms));
         if ('pass' in r.data) return resolve(pass('NO_BID', ms, r.data.reason));
         const bidMicros = toMicros(r.data.bid);
-        resolve(bidMicros > 0 ? { kind: 'bid', bidMicros, bidId: r.data.bid_id, ms } : pass('NO_BID', ms));
+        resolve(bidMicros > 0 ? { kind: 'bid', bidMicros, bidId: r.data.bid_id, ...(r.data.shared_bid !== undefined ? { sharedBidMicros: toMicros(r.data.shared_bid) } : {}), ms } : pass('NO_BID', ms));
       });
       if (settle === null) return resolve(pass('CONNECT_ERROR', 0, 'no socket open for this campaign'));
       signal.addEventListener('abort', onAbort, { once: true });

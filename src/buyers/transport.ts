@@ -5,6 +5,8 @@ export interface Bid {
   kind: 'bid';
   bidMicros: number;
   bidId: string | undefined;
+  /** its bid for a shared sale, when it gave one */
+  sharedBidMicros?: number;
   /** reply time, ms */
   ms: number;
 }

@@ -17,6 +17,8 @@ interface BuyerCase {
   id: string;
   /** the ping reply: a bid, or "pass", or an HTTP status to fail with, optionally after a delay */
   bid?: number;
+  /** its bid for a shared sale */
+  shared_bid?: number;
   pass?: boolean;
   status?: number;
   delay_ms?: number;
@@ -68,7 +70,7 @@ interface Case {
 
 const DIR = join(ROOT, 'test', 'distribution-cases');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-const REPLY_KEYS = new Set(['id', 'bid', 'pass', 'status', 'delay_ms', 'post']);
+const REPLY_KEYS = new Set(['id', 'bid', 'shared_bid', 'pass', 'status', 'delay_ms', 'post']);
 const SECOND_SELLER_KEY = 'seller-two-key-0123456789';
 
 let g: Gavel | undefined;
@@ -82,7 +84,7 @@ afterEach(async () => {
 
 function pingReply(b: BuyerCase): Reply {
   if (b.status !== undefined) return { status: b.status, body: { error: 'down' }, delayMs: b.delay_ms };
-  return { body: b.pass ? { pass: true } : { bid: b.bid ?? 0 }, delayMs: b.delay_ms };
+  return { body: b.pass ? { pass: true } : { bid: b.bid ?? 0, ...(b.shared_bid !== undefined ? { shared_bid: b.shared_bid } : {}) }, delayMs: b.delay_ms };
 }
 
 function leftOutCounts(text: string): Map<string, number> {
