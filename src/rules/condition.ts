@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { knownZip, zipsWithin } from './zip-radius.js';
 
 const scalar = z.union([z.string().max(256), z.number(), z.boolean()]);
 
 /**
  * A condition on one lead field, shared by scoring rules and buyer filters: exactly one of
  * equals, in, not_in, a numeric range (min and/or max, inclusive), matches (a regular
- * expression) or present. A field the lead lacks meets none but `present: false`.
+ * expression), present, or within (a ZIP radius). A field the lead lacks meets none but
+ * `present: false`.
  */
 export const conditionShape = {
   field: z.string().min(1).max(64),
@@ -16,13 +18,16 @@ export const conditionShape = {
   max: z.number().optional(),
   matches: z.string().max(512).optional(),
   present: z.boolean().optional(),
+  /** a ZIP field within `miles` of a ZIP's centroid: { miles: 25, of: "60601" } */
+  within: z.strictObject({ miles: z.number().positive().max(3000), of: z.string().regex(/^\d{5}$/, 'a 5-digit ZIP') }).optional(),
 };
 export type FieldCondition = z.infer<z.ZodObject<typeof conditionShape>>;
 
 /** The refinement every condition schema runs: one condition, a regex that compiles. */
 export function checkCondition(c: FieldCondition, ctx: z.RefinementCtx): void {
-  const kinds = [c.equals, c.in, c.not_in, c.min ?? c.max, c.matches, c.present].filter((k) => k !== undefined).length;
-  if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one condition: equals, in, not_in, min/max, matches or present' });
+  const kinds = [c.equals, c.in, c.not_in, c.min ?? c.max, c.matches, c.present, c.within].filter((k) => k !== undefined).length;
+  if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one condition: equals, in, not_in, min/max, matches, present or within' });
+  if (c.within !== undefined && !knownZip(c.within.of)) ctx.addIssue({ code: 'custom', path: ['within', 'of'], message: `unknown ZIP code "${c.within.of}"` });
   if (c.matches !== undefined) {
     try {
       new RegExp(c.matches);
@@ -60,6 +65,14 @@ export function compileCondition(c: FieldCondition): (value: unknown) => boolean
     return (v) => {
       const t = textOf(v);
       return t !== undefined && !set.has(t);
+    };
+  }
+  if (c.within !== undefined) {
+    const near = zipsWithin(c.within.miles, c.within.of);
+    return (v) => {
+      // ZIP+4 and a ZIP typed as a number both name the same 5-digit ZIP
+      const t = textOf(v);
+      return t !== undefined && near.has(t.slice(0, 5).padStart(5, '0'));
     };
   }
   if (c.matches !== undefined) {
