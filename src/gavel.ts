@@ -5,6 +5,7 @@ import type { BuyerTransport } from './buyers/transport.js';
 import { compileRuntime, type Runtime } from './config/runtime.js';
 import { AcceptRates } from './scoring/accept-rates.js';
 import { BuyerGuards } from './buyers/buyer-guards.js';
+import { templateCodec } from './buyers/templates/template-codec.js';
 import type { BreakerState } from './buyers/circuit-breaker.js';
 import { ScorePool } from './scoring/score-pool.js';
 import type { ConfigData } from './config/schema.js';
@@ -94,9 +95,15 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       transports.set(b.id, t);
       socketBuyers.set(b.config.key!, t);
     } else {
-      transports.set(b.id, new HttpBuyerTransport({
-          // a fixed-price buyer has no ping_url and is never pinged: its pool is its post origin's
-          pingUrl: b.config.ping_url ?? b.config.post_url!, postUrl: b.config.post_url!, connections: b.config.connections, headers: b.config.headers }));
+      const transport = new HttpBuyerTransport({
+        // a fixed-price buyer has no ping_url and is never pinged: its pool is its post origin's
+        pingUrl: b.config.ping_url ?? b.config.post_url!,
+        postUrl: b.config.post_url!,
+        connections: b.config.connections,
+        headers: b.config.headers,
+        ...(b.config.format !== undefined ? { codec: templateCodec(b.config.format) } : {}),
+      });
+      transports.set(b.id, transport);
     }
   }
   const scoring = Object.fromEntries([...runtime.campaigns.values()].flatMap((c) => (c.scoring === null ? [] : [[c.id, c.scoring]])));

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { toMicros } from '../money.js';
 import { PingReply, PostReply } from './buyer-replies.js';
+import { NATIVE_CODEC, type BuyerCodec, type WireRequest } from './buyer-codec.js';
 import type { Bid, BuyerTransport, Pass, PassKind, PostOutcome } from './transport.js';
 
 export interface HttpBuyerOptions {
@@ -9,6 +10,8 @@ export interface HttpBuyerOptions {
   postUrl: string;
   connections: number;
   headers: Record<string, string>;
+  /** the native protocol unless the buyer has a format of its own */
+  codec?: BuyerCodec;
 }
 
 /** A reply is at most this big; a buyer cannot grow Gavel's memory (DESIGN invariant 6). */
@@ -31,7 +34,10 @@ export class HttpBuyerTransport implements BuyerTransport {
   private readonly postPool: Pool;
   private readonly pingPath: string;
   private readonly postPath: string;
-  private readonly headers: Record<string, string>;
+  private readonly baseHeaders: Record<string, string>;
+  /** headers by content type, made once: a call allocates none */
+  private readonly headers = new Map<string | null, Record<string, string>>();
+  private readonly codec: BuyerCodec;
 
   constructor(opts: HttpBuyerOptions) {
     const ping = new URL(opts.pingUrl);
@@ -41,7 +47,18 @@ export class HttpBuyerTransport implements BuyerTransport {
     this.postPool = originOf(post) === originOf(ping) ? this.pingPool : new Pool(originOf(post), poolOpts);
     this.pingPath = ping.pathname + ping.search;
     this.postPath = post.pathname + post.search;
-    this.headers = { 'content-type': 'application/json', ...opts.headers };
+    this.baseHeaders = opts.headers;
+    this.codec = opts.codec ?? NATIVE_CODEC;
+  }
+
+  private headersFor(contentType: string | null): Record<string, string> {
+    let h = this.headers.get(contentType);
+    if (h === undefined) this.headers.set(contentType, (h = contentType === null ? { ...this.baseHeaders } : { 'content-type': contentType, ...this.baseHeaders }));
+    return h;
+  }
+
+  private static pathOf(path: string, wire: WireRequest): string {
+    return wire.query === '' ? path : path + (path.includes('?') ? '&' : '?') + wire.query;
   }
 
   async ping(_campaign: string, bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass> {
@@ -49,11 +66,12 @@ export class HttpBuyerTransport implements BuyerTransport {
     let status: number;
     let text: string;
     try {
+      const wire = this.codec.pingRequest(bodyPrefix + budgetMs + '}');
       const res = await this.pingPool.request({
-        path: this.pingPath,
-        method: 'POST',
-        headers: this.headers,
-        body: bodyPrefix + budgetMs + '}',
+        path: HttpBuyerTransport.pathOf(this.pingPath, wire),
+        method: wire.method,
+        headers: this.headersFor(wire.contentType),
+        body: wire.body,
         signal,
       });
       status = res.statusCode;
@@ -68,7 +86,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     if (status < 200 || status >= 300) return pass('HTTP_ERROR', ms, `HTTP ${status}`);
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = this.codec.readPing(text);
     } catch {
       return pass('BAD_REPLY', ms);
     }
@@ -87,7 +105,8 @@ export class HttpBuyerTransport implements BuyerTransport {
     let text: string;
     const signal = AbortSignal.timeout(Math.max(1, budgetMs));
     try {
-      const res = await this.postPool.request({ path: this.postPath, method: 'POST', headers: this.headers, body, signal });
+      const wire = this.codec.postRequest(body);
+      const res = await this.postPool.request({ path: HttpBuyerTransport.pathOf(this.postPath, wire), method: wire.method, headers: this.headersFor(wire.contentType), body: wire.body, signal });
       status = res.statusCode;
       text = await res.body.text();
     } catch {
@@ -96,7 +115,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     if (status < 200 || status >= 300) return reject(`HTTP_ERROR ${status}`);
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = this.codec.readPost(text);
     } catch {
       return reject('BAD_REPLY');
     }

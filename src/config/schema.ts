@@ -4,6 +4,7 @@ import { AllowBlock, buyerRuleShape } from '../rules/buyer-rules.js';
 import { filterFields } from '../rules/filter.js';
 import { GRADES, Scoring, ScoringPool } from '../scoring/scoring-schema.js';
 import { Margin, Pricing, Tier } from '../auction/plan-schema.js';
+import { BuyerFormat } from '../buyers/templates/template-schema.js';
 
 /** `30d`, `12h`, `15m`, `90s`, `500ms` -> milliseconds. */
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -199,12 +200,18 @@ export const Buyer = z
   price: money.optional(),
   /** this buyer's own margin, over the seller's and the campaign's */
   margin: Margin.optional(),
+  /** a buyer that speaks its own format: request templates and reply rules (src/buyers/templates) */
+  format: BuyerFormat.optional(),
   })
   .superRefine((b, ctx) => {
     if (b.transport === 'http') {
       if (b.ping_url === undefined && b.price === undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'required for an http buyer (but a fixed-price one)' });
       if (b.post_url === undefined) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer' });
     } else if (b.key === undefined) ctx.addIssue({ code: 'custom', path: ['key'], message: 'required for a websocket buyer' });
+    if (b.format !== undefined && b.transport !== 'http') ctx.addIssue({ code: 'custom', path: ['format'], message: 'only an http buyer has a format of its own' });
+    if (b.format !== undefined && b.price === undefined && (b.format.ping === undefined) !== (b.format.ping_reply === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['format'], message: 'ping and ping_reply go together (neither: pings use the native protocol)' });
+    }
     const zone = b.schedule?.timezone;
     if (zone !== undefined && !validTimeZone(zone)) ctx.addIssue({ code: 'custom', path: ['schedule', 'timezone'], message: `unknown time zone "${zone}"` });
   });

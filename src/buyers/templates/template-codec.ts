@@ -1,0 +1,166 @@
+import type { BuyerCodec, WireRequest } from '../buyer-codec.js';
+import { NATIVE_CODEC } from '../buyer-codec.js';
+import type { BuyerFormat, Reader, RequestTemplate, Source } from './template-schema.js';
+import { parseXml, xpathValue, type XmlElement } from './xml-read.js';
+
+type Value = string | number | boolean | null | undefined;
+
+function at(obj: unknown, path: string): unknown {
+  let v: unknown = obj;
+  for (const key of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+function truthy(v: Value): boolean {
+  return v === true || v === 1 || (typeof v === 'string' && /^(true|yes|y|1)$/i.test(v));
+}
+
+function resolve(source: Source, native: unknown): Value {
+  const s: Exclude<Source, string> = typeof source === 'string' ? { from: source, transform: [] } : source;
+  let v: Value = s.value !== undefined ? s.value : (at(native, s.from!) as Value);
+  if (v === undefined || v === null) v = s.default;
+  if (v === undefined || v === null) return undefined;
+  for (const t of s.transform) {
+    switch (t) {
+      case 'upper':
+        v = String(v).toUpperCase();
+        break;
+      case 'lower':
+        v = String(v).toLowerCase();
+        break;
+      case 'trim':
+        v = String(v).trim();
+        break;
+      case 'digits':
+        v = String(v).replace(/\D/g, '');
+        break;
+      case 'yes_no':
+        v = truthy(v) ? 'Yes' : 'No';
+        break;
+      case 'one_zero':
+        v = truthy(v) ? 1 : 0;
+        break;
+      case 'true_false':
+        v = truthy(v) ? 'true' : 'false';
+        break;
+      case 'number':
+        v = Number(v);
+        break;
+      case 'string':
+        v = String(v);
+        break;
+    }
+  }
+  if (s.map !== undefined) v = s.map[String(v)] ?? v;
+  return v;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as Record<string, string>)[c]};`);
+}
+
+function nest(values: [string, Value][]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of values) {
+    const keys = name.split('.');
+    let o = out;
+    for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+    o[keys.at(-1)!] = v;
+  }
+  return out;
+}
+
+function toXml(name: string, v: unknown): string {
+  if (v !== null && typeof v === 'object') return `<${name}>${Object.entries(v).map(([k, x]) => toXml(k, x)).join('')}</${name}>`;
+  return `<${name}>${escapeXml(String(v))}</${name}>`;
+}
+
+/** The buyer's request, built from Gavel's native message; a field whose source is missing is left out. */
+export function renderRequest(t: RequestTemplate, nativeJson: string): WireRequest {
+  const native: unknown = JSON.parse(nativeJson);
+  const values = Object.entries(t.fields)
+    .map(([name, source]) => [name, resolve(source, native)] as [string, Value])
+    .filter(([, v]) => v !== undefined);
+  const form = () => new URLSearchParams(values.map(([k, v]) => [k, String(v)])).toString();
+  switch (t.body) {
+    case 'json':
+      return { method: t.method, query: '', contentType: 'application/json', body: JSON.stringify(nest(values)) };
+    case 'form':
+      return { method: t.method, query: '', contentType: 'application/x-www-form-urlencoded', body: form() };
+    case 'xml':
+      return { method: t.method, query: '', contentType: 'application/xml', body: `<?xml version="1.0" encoding="UTF-8"?>${toXml(t.root, nest(values))}` };
+    case 'none':
+      return { method: t.method, query: form(), contentType: null, body: null };
+  }
+}
+
+/** A reply as each reader needs it, parsed at most once per format. */
+class ReplyText {
+  private json: unknown;
+  private xml: XmlElement | undefined;
+  constructor(readonly text: string) {}
+  asJson(): unknown {
+    return (this.json ??= JSON.parse(this.text));
+  }
+  asXml(): XmlElement {
+    return (this.xml ??= parseXml(this.text));
+  }
+}
+
+function compileReader(r: Reader): (reply: ReplyText) => Value {
+  const read: (reply: ReplyText) => Value =
+    r.json !== undefined
+      ? (reply) => at(reply.asJson(), r.json!.replace(/\[(\d+)\]/g, '.$1').replace(/^\$\.?/, '')) as Value
+      : r.xpath !== undefined
+        ? (reply) => xpathValue(reply.asXml(), r.xpath!)
+        : (() => {
+            const re = new RegExp(r.regex!);
+            return (reply: ReplyText) => {
+              const m = re.exec(reply.text);
+              return m === null ? undefined : (m[1] ?? m[0]);
+            };
+          })();
+  if (r.equals === undefined) return read;
+  const want = String(r.equals).toLowerCase();
+  return (reply) => {
+    const v = read(reply);
+    return v !== undefined && v !== null && String(v).toLowerCase() === want;
+  };
+}
+
+/** A buyer's own format as a codec: its templates for requests, its rules for replies. */
+export function templateCodec(f: BuyerFormat): BuyerCodec {
+  const bid = f.ping_reply ? compileReader(f.ping_reply.bid) : null;
+  const bidId = f.ping_reply?.bid_id ? compileReader(f.ping_reply.bid_id) : null;
+  const passReason = f.ping_reply?.reason ? compileReader(f.ping_reply.reason) : null;
+  const accepted = compileReader(f.post_reply.accepted);
+  const reason = f.post_reply.reason ? compileReader(f.post_reply.reason) : null;
+  const redirect = f.post_reply.redirect_url ? compileReader(f.post_reply.redirect_url) : null;
+  const text = (v: Value) => (v === undefined || v === null || v === '' ? undefined : String(v));
+  return {
+    pingRequest: f.ping ? (native) => renderRequest(f.ping!, native) : NATIVE_CODEC.pingRequest,
+    readPing:
+      bid === null
+        ? NATIVE_CODEC.readPing
+        : (raw) => {
+            const reply = new ReplyText(raw);
+            const amount = Number(bid(reply));
+            // no price, or none above zero: the buyer passed
+            if (!Number.isFinite(amount) || amount <= 0) return { pass: true, reason: passReason ? text(passReason(reply)) : undefined };
+            return { bid: amount, bid_id: bidId ? text(bidId(reply)) : undefined };
+          },
+    postRequest: (native) => renderRequest(f.post, native),
+    readPost: (raw) => {
+      const reply = new ReplyText(raw);
+      const ok = accepted(reply);
+      return {
+        accepted: ok === true || (typeof ok !== 'boolean' && truthy(ok)),
+        reason: reason ? text(reason(reply)) : undefined,
+        redirect_url: redirect ? text(redirect(reply)) : undefined,
+      };
+    },
+  };
+}
