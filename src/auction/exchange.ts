@@ -173,9 +173,10 @@ export class Exchange {
    * score is joined only if it is back by `collectBy`, which bounds the whole of it.
    */
   private async auction(c: CampaignRuntime, pingId: string, lead: Lead, test: boolean, bought: readonly string[], collectBy: number): Promise<AuctionResult> {
-    const ticket = c.scoring !== null && this.scores !== null ? this.scores.score(c.id, lead) : null;
     const buyers = await this.eligible(c, bought, collectBy - performance.now());
     if (buyers.length === 0) return { eligible: 0, ranked: [], score: null };
+    // scored only when some buyer may take it: a lead no one is pinged for is not worth a worker's time
+    const ticket = c.scoring !== null && this.scores !== null ? this.scores.score(c.id, lead) : null;
     const results = await fanOut(c.id, buyers, this.transports, this.pingBody(pingId, c, lead, test), collectBy);
     this.count(results, c.floorMicros);
     const score = ticket === null ? null : this.scored(c, await ticket.by(collectBy));
