@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { holdRateSection } from './hold-rate-report.js';
-import { loadPlan, loadTable, ms, runNotes, type PartFigures } from './load-table.js';
+import { loadPlan, loadTable, ms, runNotes, share, type PartFigures } from './load-table.js';
 import type { HoldRateFigures } from './scenarios/hold-rate.js';
 import type { LoadSettings } from './scenarios/scenario.js';
+import { scoringSection, type ScoringFigures } from './scoring-report.js';
 import { socketsSection } from './sockets-report.js';
 import { machine } from './support/machine.js';
 
@@ -17,14 +18,11 @@ export interface Report {
   sockets?: PartFigures;
   /** absent when the cap scripts' rate was not measured */
   holds?: HoldRateFigures;
+  /** the cost of scoring a lead, and Gavel with scoring off and on; absent when not run */
+  scoring?: ScoringFigures;
 }
 
 const signed = (x: number) => (x > 0 ? '+' : '') + x.toFixed(2);
-
-/** "12 / 4860 (0.25%)": the count with what it is out of, so a short run's few answers show */
-function share(part: number, whole: number): string {
-  return part === 0 ? `0 / ${whole}` : `${part} / ${whole} (${((100 * part) / Math.max(1, whole)).toFixed(2)}%)`;
-}
 
 /**
  * The deadline scenarios, one row per margin and level: whether the answer left before
@@ -83,6 +81,7 @@ export function renderReport(r: Report): string {
   if (r.servers !== undefined) lines.push(...serverSection(r.servers, r.load));
   if (r.sockets !== undefined) lines.push(...socketsSection(r.sockets, r));
   if (r.holds !== undefined) lines.push(...holdRateSection(r.holds));
+  if (r.scoring !== undefined) lines.push(...scoringSection(r.scoring, r));
   return lines.join('\n') + '\n';
 }
 

@@ -4,21 +4,29 @@ import { Config } from '../src/config/schema.js';
 import { ROOT } from '../src/paths.js';
 import type { HoldRateSettings } from './scenarios/hold-rate.js';
 import type { LoadSettings } from './scenarios/scenario.js';
+import type { ScoringCostSettings } from './scenarios/scoring-cost.js';
 
 /** The server.response_margin_ms Gavel runs with when its config does not set one. */
 const DEFAULT_MARGIN_MS = Config.shape.server.parse(undefined).response_margin_ms;
 const DEFAULT_MARGINS = [...new Set([Math.max(1, Math.floor(DEFAULT_MARGIN_MS / 2)), DEFAULT_MARGIN_MS])];
 const DEFAULT_HOLD_IN_FLIGHT = [1, 16, 128];
+const DEFAULT_SCORE_BATCHES = [1, 8, 32, 128];
+/** The model the scoring part scores with: trees and depth of a mid-sized production ensemble. */
+const SCORING_TREES = 100;
+const SCORING_DEPTH = 6;
+/** Batches kept in flight to the pool while its cost is measured: enough to keep its thread busy. */
+const SCORE_IN_FLIGHT = 4;
 
-/** The parts of the suite: the HTTP servers under autocannon, Gavel with and without its sockets, and the cap scripts' rate on Redis. */
-export const PARTS = ['servers', 'sockets', 'holds'] as const;
+/** The parts of the suite: the HTTP servers under autocannon, Gavel with and without its sockets, the cap scripts' rate on Redis, lead scoring. */
+export const PARTS = ['servers', 'sockets', 'holds', 'scoring'] as const;
 export type Part = (typeof PARTS)[number];
 
 export const USAGE = `usage: npm run bench -- [--only PARTS] [--duration S] [--connections N] [--latency-duration S] [--warmup S] [--margins LIST]
-                           [--hold-duration S] [--hold-in-flight LIST] [--out FILE]
+                           [--hold-duration S] [--hold-in-flight LIST] [--score-leads N] [--score-batches LIST] [--out FILE]
   --only PARTS          any of ${PARTS.join(', ')}, comma-separated: servers is Gavel and the bare relay over HTTP,
                         sockets Gavel with the seller socket and/or socket buyers (SDK) against HTTP on both sides,
-                        holds the cap scripts' rate on Redis (default all; env BENCH_ONLY)
+                        holds the cap scripts' rate on Redis, scoring the cost of scoring a lead and Gavel's auctions
+                        with scoring off and on (default all; env BENCH_ONLY)
   --duration S          throughput run, seconds (default 10; env BENCH_DURATION)
   --connections N       pings in flight during it: autocannon connections, or calls on seller sockets (default 32; env BENCH_CONNECTIONS)
   --latency-duration S  then a run with one ping in flight, seconds; 0 skips it (default 5; env BENCH_LATENCY_DURATION)
@@ -27,6 +35,9 @@ export const USAGE = `usage: npm run bench -- [--only PARTS] [--duration S] [--c
                         "none" skips the scenario (default ${DEFAULT_MARGINS.join(',')}; env BENCH_MARGINS)
   --hold-duration S     each hold-rate run, seconds: 3 operations at each depth (default 1.5; env BENCH_HOLD_DURATION)
   --hold-in-flight LIST callers in flight, one set of hold-rate runs each (default ${DEFAULT_HOLD_IN_FLIGHT.join(',')}; env BENCH_HOLD_IN_FLIGHT)
+  --score-leads N       leads scored per row of the scoring cost table (default 20000; env BENCH_SCORE_LEADS)
+  --score-batches LIST  batch sizes the scoring pool is measured at, one row each, from 1 to 4096
+                        (default ${DEFAULT_SCORE_BATCHES.join(',')}; env BENCH_SCORE_BATCHES)
   --out FILE            the markdown report (default bench/results/latest.md)`;
 
 export interface BenchSettings {
@@ -35,6 +46,7 @@ export interface BenchSettings {
   /** ascending, distinct */
   margins: number[];
   holds: HoldRateSettings;
+  scoring: ScoringCostSettings;
   out: string;
 }
 
@@ -49,27 +61,23 @@ function partSet(text: string | undefined): Set<Part> {
   return parts;
 }
 
-/** "1,16,128" -> [1, 16, 128], in the order given. */
-function inFlightList(text: string | undefined): number[] {
-  if (text === undefined || text === '') return DEFAULT_HOLD_IN_FLIGHT;
-  const levels = text.split(',').map((part) => {
+const envOf = (flag: string) => `BENCH_${flag.toUpperCase().replaceAll('-', '_')}`;
+
+/** "1,16,128" -> [1, 16, 128]: distinct integers from `min` to `max`, in the order given; `fallback` when unset. */
+function intList(flag: string, text: string | undefined, fallback: number[], min: number, max: number): number[] {
+  if (text === undefined || text === '') return [...fallback];
+  const list = text.split(',').map((part) => {
     const n = Number(part.trim());
-    if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Error(`--hold-in-flight (BENCH_HOLD_IN_FLIGHT): "${part}" is not an integer from 1 to 10000\n${USAGE}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} (${envOf(flag)}): "${part}" is not an integer from ${min} to ${max}\n${USAGE}`);
     return n;
   });
-  return [...new Set(levels)];
+  return [...new Set(list)];
 }
 
 /** "2,4,8,16" -> [2, 4, 8, 16]; each a margin the config schema accepts. */
 function marginList(text: string | undefined): number[] {
-  if (text === undefined || text === '') return DEFAULT_MARGINS;
   if (text === 'none') return [];
-  const margins = text.split(',').map((part) => {
-    const n = Number(part.trim());
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`--margins (BENCH_MARGINS): "${part}" is not an integer from 1 to 1000\n${USAGE}`);
-    return n;
-  });
-  return [...new Set(margins)].sort((a, b) => a - b);
+  return intList('margins', text, DEFAULT_MARGINS, 1, 1000).sort((a, b) => a - b);
 }
 
 /** The bench's flags, each with an env fallback, checked before anything starts. */
@@ -85,6 +93,8 @@ export function benchSettings(argv: string[]): BenchSettings {
       margins: { type: 'string' },
       'hold-duration': { type: 'string' },
       'hold-in-flight': { type: 'string' },
+      'score-leads': { type: 'string' },
+      'score-batches': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -95,7 +105,7 @@ export function benchSettings(argv: string[]): BenchSettings {
     process.exit(0);
   }
   const num = (name: string, flag: string | undefined, fallback: number, min: number): number => {
-    const env = `BENCH_${name.toUpperCase().replace('-', '_')}`;
+    const env = envOf(name);
     const text = flag ?? process.env[env];
     if (text === undefined || text === '') return fallback;
     const n = Number(text);
@@ -110,7 +120,18 @@ export function benchSettings(argv: string[]): BenchSettings {
     parts: partSet(values.only ?? process.env.BENCH_ONLY),
     load: { warmupS: num('warmup', values.warmup, 2, 0), levels },
     margins: marginList(values.margins ?? process.env.BENCH_MARGINS),
-    holds: { durationS: num('hold-duration', values['hold-duration'], 1.5, 0.1), inFlight: inFlightList(values['hold-in-flight'] ?? process.env.BENCH_HOLD_IN_FLIGHT) },
+    holds: {
+      durationS: num('hold-duration', values['hold-duration'], 1.5, 0.1),
+      inFlight: intList('hold-in-flight', values['hold-in-flight'] ?? process.env.BENCH_HOLD_IN_FLIGHT, DEFAULT_HOLD_IN_FLIGHT, 1, 10_000),
+    },
+    scoring: {
+      leads: Math.round(num('score-leads', values['score-leads'], 20_000, 100)),
+      // the config schema's bounds of scoring_pool.batch_size
+      batchSizes: intList('score-batches', values['score-batches'] ?? process.env.BENCH_SCORE_BATCHES, DEFAULT_SCORE_BATCHES, 1, 4096),
+      inFlight: SCORE_IN_FLIGHT,
+      trees: SCORING_TREES,
+      depth: SCORING_DEPTH,
+    },
     out: values.out ?? join(ROOT, 'bench', 'results', 'latest.md'),
   };
 }

@@ -1,6 +1,5 @@
-import { loadPlan, loadTable, runNotes, type PartFigures } from './load-table.js';
+import { loadPlan, loadTable, runNotes, sectionHead, type PartFigures, type RunInfo } from './load-table.js';
 import type { LoadSettings } from './scenarios/scenario.js';
-import { machine } from './support/machine.js';
 import { IN_FLIGHT_PER_SOCKET, socketsFor } from './support/socket-load.js';
 
 /** How many seller sockets carried each level, e.g. "4 sockets at 32 in flight, 1 at 1 in flight". */
@@ -13,13 +12,9 @@ function sellerSockets(load: LoadSettings): string {
  * buyers on HTTP or on the buyer socket, each row against the all-HTTP row of the same run.
  * Carries its own machine, command and date so it can be lifted into the README as it is.
  */
-export function socketsSection(p: PartFigures, run: { date: Date; command: string; load: LoadSettings }): string[] {
+export function socketsSection(p: PartFigures, run: RunInfo): string[] {
   return [
-    '',
-    '### Gavel\'s sockets: the seller socket and the buyer socket against HTTP',
-    '',
-    `Machine: ${machine()}. Command: \`${run.command}\`. Date: ${run.date.toISOString().slice(0, 10)}.`,
-    '',
+    ...sectionHead("Gavel's sockets: the seller socket and the buyer socket against HTTP", run),
     '- server: Gavel (`node dist/src/main.js`) in its own process on the real Redis, a key prefix of its own per row, dropped after; ' +
       'the demo campaign, a distinct lead per ping, tmax_ms 150',
     `- seller over HTTP: autocannon, one connection per ping in flight; seller socket: the SDK's connectSeller, ` +

@@ -6,7 +6,8 @@ import { readDemoConfig } from '../support/demo-config.js';
 /**
  * The six buyers of src/config/demo.yaml, each with a character: two steady bidders (caps of
  * 1000 and 500 a day), one that mostly passes, one that always answers after its deadline,
- * one that bids high and rejects half its posts, one that bids highest until its cap of 20.
+ * one that bids high and rejects half its posts, one that bids highest until its cap of 20
+ * (its min_grade in demo.yaml keeps it to the better leads).
  */
 export const DEMO_BUYERS: BuyerBehaviour[] = [
   { id: 'acme', bid: { min: 8, max: 14 }, latencyMs: 8, jitterMs: 4, redirectUrl: 'https://acme.example/thanks' },

@@ -1,4 +1,5 @@
 import type { ConfigData } from '../../src/config/schema.js';
+import { GRADES } from '../../src/scoring/scoring-schema.js';
 import type { BuyerCounters } from '../buyer-behaviour.js';
 import { percentile } from '../support/percentiles.js';
 import { sumOf, type Sample } from '../support/prom-text.js';
@@ -27,6 +28,19 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 /** The buyers Gavel reaches over their own sockets, and the sales each of them accepted (Gavel's count). */
 function socketBuyerWins(f: DemoFacts): [string, number][] {
   return f.config.buyers.filter((b) => b.transport === 'websocket').map((b) => [b.id, sumOf(f.metrics, 'gavel_posts_total', { buyer: b.id, result: 'accepted' })]);
+}
+
+/**
+ * "A 38, B 103, C 35, D 214 (unscored: late 0, saturated 0, error 0); bids not taken for grade
+ * (BELOW_GRADE): fern 71": Gavel's grades of the auctions' leads and who passed up a lead for one.
+ */
+function gradesLine(f: DemoFacts): string {
+  const count = (outcome: string) => sumOf(f.metrics, 'gavel_scores_total', { outcome });
+  const grades = GRADES.map((g) => `${g} ${count(g)}`).join(', ');
+  const unscored = ['late', 'saturated', 'error'].map((o) => `${o} ${count(o)}`).join(', ');
+  const graded = f.config.buyers.filter((b) => b.min_grade !== undefined);
+  const below = graded.map((b) => `${b.id} (min_grade ${b.min_grade}) ${sumOf(f.metrics, 'gavel_buyer_passes_total', { buyer: b.id, kind: 'BELOW_GRADE' })}`);
+  return `${grades} (unscored: ${unscored}); bids not taken for grade (BELOW_GRADE): ${below.join(', ') || 'no buyer has a min_grade'}`;
 }
 
 /** "133 (61 sold)": leads that went one way, and how many of them sold */
@@ -119,6 +133,7 @@ export function renderSummary(f: DemoFacts, results: readonly Check[]): string {
     `  via socket  ${socketWins.map(([id, n]) => `${id} won ${n} of the ${sold.length} sales bidding over the buyer socket (SDK connectBuyer)`).join('; ') || 'no socket buyer'}`,
     `  sold        ${sold.length} of ${leads.length}; ${sold.filter((l) => l.redirect).length} with a redirect url`,
     `  paid out    ${money(revenue)} to the seller, ${money(sold.length ? revenue / sold.length : 0)} a sale on average (bid less the ${typeof campaign.margin === 'number' ? `${campaign.margin * 100}%` : `${campaign.margin.fixed} fixed`} margin)`,
+    `  graded      ${gradesLine(f)}`,
     `  unsold      ${leads.length - sold.length}, by reason:`,
     outcomesTable(f),
     '',

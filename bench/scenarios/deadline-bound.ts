@@ -30,7 +30,7 @@ export function deadlineBound(marginMs: number): Scenario {
         demoExchange(
           { url: ctx.redisUrl, prefix },
           ctx.buyers.map((b) => ({ id: b.id, campaigns: ['auto'], ping_url: b.pingUrl, post_url: b.postUrl, timeout_ms: BUYER_TIMEOUT_MS })),
-          { response_margin_ms: marginMs },
+          { server: { response_margin_ms: marginMs } },
         ),
       ),
   };

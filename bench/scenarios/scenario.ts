@@ -35,6 +35,18 @@ export interface DeadlineCount {
   settleP99: string;
 }
 
+/** Gavel's count of its lead scoring over a run, from its metrics. */
+export interface ScoreCount {
+  /** ping answers Gavel wrote (gavel_pings_total), and of those, later than their tmax (gavel_late_answers_total) */
+  answers: number;
+  lateAnswers: number;
+  /** auctions' scores by outcome (gavel_scores_total): a grade A to D, or late, saturated, error */
+  outcomes: Record<string, number>;
+  /** batches sent to the scoring pool, and the leads in them (gavel_score_batch_size) */
+  batches: number;
+  batchedLeads: number;
+}
+
 /** A server under test, started by its scenario; the runner drives the load. */
 export interface Target {
   url: string;
@@ -57,6 +69,8 @@ export interface Target {
   notes(): Promise<string[]>;
   /** Gavel's count of answers and late answers since `mark`; servers without a deadline have none */
   deadline?(): Promise<DeadlineCount>;
+  /** Gavel's count of its scoring since `mark`; servers that do not score have none */
+  scores?(): Promise<ScoreCount>;
   /** stop the server; returns problems that make the figures suspect (a crash, errors it logged) */
   stop(): Promise<string[]>;
 }
@@ -91,6 +105,8 @@ export interface ScenarioResult {
   cpuMicrosPerPing: number;
   /** present for scenarios that set tmaxMs and whose server counts late answers */
   deadline?: DeadlineFigures;
+  /** present when the server counts its scoring (Gavel does, all zero when no campaign scores) */
+  scores?: ScoreCount;
   notes: string[];
   problems: string[];
 }

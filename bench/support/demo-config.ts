@@ -11,8 +11,22 @@ export function readDemoConfig(): ConfigInput {
   return parseYaml(readFileSync(join(ROOT, 'src', 'config', 'demo.yaml'), 'utf8')) as ConfigInput;
 }
 
-/** demo.yaml's campaigns and seller with other buyers, on a Redis under a prefix of the bench's; `server` settings when given. */
-export function demoExchange(redis: { url: string; prefix: string }, buyers: ConfigInput['buyers'], server?: ConfigInput['server']): ConfigInput {
+export type CampaignInput = ConfigInput['campaigns'][number];
+
+export interface ExchangeOptions {
+  server?: ConfigInput['server'];
+  /** set on every campaign: a scoring config, a rank_by */
+  campaign?: Partial<CampaignInput>;
+}
+
+/**
+ * demo.yaml's campaigns and seller with other buyers, on a Redis under a prefix of the bench's;
+ * `server` settings when given. The campaigns leave demo.yaml's scoring behind: a run scores
+ * leads only when `campaign` says how, so the parts that do not measure scoring measure Gavel
+ * as they did before it, and the scoring part says what it measured.
+ */
+export function demoExchange(redis: { url: string; prefix: string }, buyers: ConfigInput['buyers'], options: ExchangeOptions = {}): ConfigInput {
   const demo = readDemoConfig();
-  return { ...(server !== undefined ? { server } : {}), redis, campaigns: demo.campaigns, sellers: demo.sellers, buyers };
+  const campaigns = demo.campaigns.map(({ scoring: _demo, ...c }) => ({ ...c, ...options.campaign }));
+  return { ...(options.server !== undefined ? { server: options.server } : {}), redis, campaigns, sellers: demo.sellers, buyers };
 }

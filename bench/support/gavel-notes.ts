@@ -1,4 +1,4 @@
-import type { DeadlineCount } from '../scenarios/scenario.js';
+import type { DeadlineCount, ScoreCount } from '../scenarios/scenario.js';
 import { bucketQuantile, sumOf, type Sample } from './prom-text.js';
 
 /**
@@ -31,16 +31,37 @@ export function deadlineCount(before: readonly Sample[], after: readonly Sample[
   };
 }
 
+/** Each value of `label` on `name` with its count between two scrapes; values seen only before (in a warm-up) are left out. */
+function countedBy(before: readonly Sample[], after: readonly Sample[], name: string, label: string): [string, number][] {
+  const values = [...new Set(after.filter((s) => s.name === name).map((s) => s.labels[label]!))];
+  return values.map((v): [string, number] => [v, delta(before, after, name, { [label]: v })]).filter(([, n]) => n > 0);
+}
+
+/** Gavel's count of its scoring between two scrapes: outcomes, batches, and the answers' deadline. */
+export function scoreCount(before: readonly Sample[], after: readonly Sample[]): ScoreCount {
+  return {
+    answers: delta(before, after, 'gavel_pings_total'),
+    lateAnswers: delta(before, after, 'gavel_late_answers_total'),
+    outcomes: Object.fromEntries(countedBy(before, after, 'gavel_scores_total', 'outcome')),
+    batches: delta(before, after, 'gavel_score_batch_size_count'),
+    batchedLeads: delta(before, after, 'gavel_score_batch_size_sum'),
+  };
+}
+
 /** What Gavel's own metrics say of the run between two scrapes. */
 export function gavelNotes(before: readonly Sample[], after: readonly Sample[], lagP99Ms: number): string[] {
   const d = (name: string, match: Record<string, string> = {}) => delta(before, after, name, match);
-  const labels = (name: string, label: string) => [...new Set(after.filter((s) => s.name === name).map((s) => s.labels[label]!))];
   const pings = d('gavel_pings_total');
-  // labels seen only during the warm-up have no count in the measured run
-  const counted = (name: string, label: string) => labels(name, label).map((v) => [v, d(name, { [label]: v })] as const).filter(([, n]) => n > 0);
+  const counted = (name: string, label: string) => countedBy(before, after, name, label);
   const mix = counted('gavel_pings_total', 'outcome').map(([o, n]) => `${o} ${pct(n, pings)}`);
   const passes = counted('gavel_buyer_passes_total', 'kind').map(([k, n]) => `${k} ${n}`);
   const meanOf = (histogram: string) => (d(`${histogram}_sum`) / Math.max(1, d(`${histogram}_count`))).toFixed(2);
+  // grades A to D first, then the reasons a lead went unscored
+  const scores = counted('gavel_scores_total', 'outcome')
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([o, n]) => `${o} ${n}`);
+  // only where a campaign scores its leads: the other runs have nothing to say of it
+  const scoring = scores.length === 0 ? [] : [`scores by outcome (gavel_scores_total): ${scores.join(', ')}; leads per batch to the pool (gavel_score_batch_size): mean ${meanOf('gavel_score_batch_size')}`];
   return [
     `answers Gavel wrote (gavel_pings_total, errors included): ${pings}, ${mix.join(', ') || 'none'}`,
     `buyer passes by kind: ${passes.join(', ') || 'none'} (of ${d('gavel_buyer_ping_duration_ms_count')} buyer pings); buyer timeouts: ${d('gavel_buyer_timeouts_total')}`,
@@ -50,5 +71,6 @@ export function gavelNotes(before: readonly Sample[], after: readonly Sample[], 
     // what server.response_margin_ms must cover: the settle time plus the event loop's lag behind the auction timer
     `response margin check: settle p99 ${bucketQuantile(before, after, 'gavel_settle_duration_ms', 0.99)} ms, ` +
       `event loop lag p99 ${lagP99Ms.toFixed(2)} ms, auction p99 ${bucketQuantile(before, after, 'gavel_auction_duration_ms', 0.99)} ms`,
+    ...scoring,
   ];
 }

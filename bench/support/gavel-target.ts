@@ -5,7 +5,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { ScenarioContext, Target } from '../scenarios/scenario.js';
 import { DEMO_SELLER_KEY } from './demo-config.js';
-import { deadlineCount, eventLoopLagP99Ms, gavelNotes } from './gavel-notes.js';
+import { deadlineCount, eventLoopLagP99Ms, gavelNotes, scoreCount } from './gavel-notes.js';
 import { startGavelProcess } from './gavel-process.js';
 import { scrapeMetrics, sumOf, type Sample } from './prom-text.js';
 import { dropPrefix, uniquePrefix } from './redis-prefix.js';
@@ -53,6 +53,7 @@ export async function startGavelTarget(ctx: ScenarioContext, config: (prefix: st
     cpuSeconds: async () => sumOf(await scrape(), 'gavel_process_cpu_seconds_total'),
     notes: async () => gavelNotes(before, await scrape(), longest.lagMs),
     deadline: async () => deadlineCount(before, await scrape(), effective.server.response_margin_ms),
+    scores: async () => scoreCount(before, await scrape()),
     async stop() {
       const problems: string[] = [];
       const code = await gavel.stop();

@@ -97,6 +97,7 @@ export async function measure(
       );
       const answered = result.ok + result.non2xx;
       const deadline = scenario.tmaxMs !== undefined && target.deadline ? { ...(await target.deadline()), tmaxMs: scenario.tmaxMs, overTmax: result.over, answered } : undefined;
+      const scores = target.scores ? await target.scores() : undefined;
       const problems: string[] = [];
       if (after.pii > before.pii) problems.push(`${after.pii - before.pii} buyer pings carried PII`);
       if (after.bad > before.bad) problems.push(`${after.bad - before.bad} malformed requests reached the buyers`);
@@ -105,7 +106,7 @@ export async function measure(
       const fanOut = fanOutProblem(after.pings - before.pings, result, level, buyers);
       if (fanOut !== undefined) problems.push(fanOut);
       if (results.length === 0) notes.push(...warmNotes);
-      results.push({ name: scenario.name, level, result, cpuMicrosPerPing, ...(deadline ? { deadline } : {}), notes, problems });
+      results.push({ name: scenario.name, level, result, cpuMicrosPerPing, ...(deadline ? { deadline } : {}), ...(scores ? { scores } : {}), notes, problems });
     }
   } finally {
     const problems = await target.stop();

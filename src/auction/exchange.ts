@@ -193,9 +193,10 @@ export class Exchange {
    */
   private async auction(c: CampaignRuntime, who: LeadContext & { floorMicros: number }, pingId: string, lead: Lead, bought: readonly string[], collectBy: number): Promise<AuctionResult> {
     const test = who.test;
-    const ticket = c.scoring !== null && this.scores !== null ? this.scores.score(c.id, lead) : null;
     const buyers = await this.eligible(c, who, bought, collectBy - performance.now());
     if (buyers.length === 0) return { eligible: 0, ranked: [], score: null };
+    // scored only when some buyer may take it: a lead no one is pinged for is not worth a worker's time
+    const ticket = c.scoring !== null && this.scores !== null ? this.scores.score(c.id, lead) : null;
     const toPing = buyers.filter(pinged);
     const sentAt = Date.now();
     const results = toPing.length === 0 ? [] : await fanOut(c.id, toPing, this.transports, this.pingBody(pingId, c, lead, test), collectBy);

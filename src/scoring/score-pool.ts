@@ -97,8 +97,8 @@ export class ScorePool {
     this.campaigns = [];
     this.leads = [];
     this.tickets = [];
-    this.onBatch(tickets.length);
     if (this.pool.queueSize >= this.settings.max_queue) return unscored(tickets, 'saturated');
+    this.onBatch(tickets.length);
     this.pool.run(task).then(
       (r) => {
         for (let i = 0; i < tickets.length; i++) {
