@@ -1,0 +1,145 @@
+import { performance } from 'node:perf_hooks';
+import * as hdr from 'hdr-histogram-js';
+
+/** One call of the load: resolves with a label for the outcome (an HTTP status, an error code). */
+export type Send = (i: number) => Promise<string>;
+
+export interface OpenLoopOptions {
+  /** calls started per second, on schedule whatever happened to the earlier ones */
+  rate: number;
+  durationS: number;
+  send: Send;
+  /** calls still out past this are counted as timeouts (their latency recorded as the timeout) */
+  timeoutMs?: number;
+  /** calls out at once past this are not started but counted as `skipped`: the client, not the server, gave out */
+  maxOutstanding?: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+export interface OpenLoopResult {
+  /** from the first call due to the last answer, seconds */
+  elapsedS: number;
+  started: number;
+  completed: number;
+  timeouts: number;
+  skipped: number;
+  /** answers by outcome label */
+  outcomes: Record<string, number>;
+  /** every answer's latency from the moment its call was due, ms */
+  latency: LatencySummary;
+  /** the same, second by second of the run (by due time), for a plot over time */
+  perSecond: LatencySummary[];
+  /** the histogram itself (µs), for plots and merging */
+  histogram: hdr.Histogram;
+}
+
+function newHistogram(): hdr.Histogram {
+  // microseconds from 1 µs to 10 minutes, 3 significant digits
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+export function summarise(h: hdr.Histogram): LatencySummary {
+  const ms = (us: number) => us / 1000;
+  return {
+    count: h.totalCount,
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    max: ms(h.maxValue),
+    mean: ms(h.mean),
+  };
+}
+
+/**
+ * Open-loop, fixed-rate load without coordinated omission: call i is due at start + i / rate
+ * and is started then (or as soon as the event loop can, several at once when it fell behind),
+ * never later because an earlier call is still out; its latency is measured from when it was
+ * due, so a server (or a client) that stalls is charged for every call that waited, not just
+ * the one in flight. Latencies go into an HDR histogram.
+ */
+export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+  const total = Math.round(o.rate * o.durationS);
+  const intervalMs = 1000 / o.rate;
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const maxOut = o.maxOutstanding ?? 50_000;
+  const all = newHistogram();
+  const seconds: hdr.Histogram[] = [];
+  const outcomes: Record<string, number> = {};
+  const r = { started: 0, completed: 0, timeouts: 0, skipped: 0 };
+  let outstanding = 0;
+  let next = 0;
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const finish = () => {
+      const result = { ...r, elapsedS: (performance.now() - t0) / 1000, outcomes, latency: summarise(all), perSecond: seconds.map(summarise), histogram: all };
+      resolve(result);
+    };
+    const record = (dueAt: number, ms: number) => {
+      const us = Math.max(1, Math.round(ms * 1000));
+      all.recordValue(us);
+      const s = Math.floor((dueAt - t0) / 1000);
+      (seconds[s] ??= newHistogram()).recordValue(us);
+    };
+    const settled = () => {
+      outstanding--;
+      if (next >= total && outstanding === 0) finish();
+    };
+    const fire = (i: number, dueAt: number) => {
+      if (outstanding >= maxOut) {
+        r.skipped++;
+        return;
+      }
+      outstanding++;
+      r.started++;
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        r.timeouts++;
+        record(dueAt, performance.now() - dueAt);
+        settled();
+      }, Math.max(0, dueAt + timeoutMs - performance.now()));
+      o.send(i).then(
+        (label) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          r.completed++;
+          outcomes[label] = (outcomes[label] ?? 0) + 1;
+          record(dueAt, performance.now() - dueAt);
+          settled();
+        },
+        (e: unknown) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          const label = `error: ${e instanceof Error ? e.message.slice(0, 60) : String(e)}`;
+          outcomes[label] = (outcomes[label] ?? 0) + 1;
+          record(dueAt, performance.now() - dueAt);
+          settled();
+        },
+      );
+    };
+    const tick = () => {
+      const now = performance.now();
+      // start every call that is due by now: behind schedule, several at once
+      while (next < total && t0 + next * intervalMs <= now) {
+        fire(next, t0 + next * intervalMs);
+        next++;
+      }
+      if (next < total) setTimeout(tick, Math.max(0, t0 + next * intervalMs - performance.now()));
+      else if (outstanding === 0) finish();
+    };
+    tick();
+  });
+}
