@@ -1,7 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { PingDecision, PostDecision } from '../src/sdk/index.js';
-import { countersOf, later, mindsOf, type BehaviourOptions, type BuyerBehaviour, type BuyerCounters, type Delayed, type MockBuyerMind } from './buyer-behaviour.js';
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { readBody } from '../src/front/read-body.js';
+import { uws } from '../src/front/uws.js';
+import type { PostDecision } from '../src/sdk/index.js';
+import type { BehaviourOptions, BuyerBehaviour } from './buyer-behaviour.js';
+import type { BuyerCounters } from './buyer-counters.js';
+import { countersOf, mindsOf, type MockBuyerMind, type PingAnswer } from './buyer-mind.js';
+import { protocolFields, type ProtocolFields } from './support/protocol-fields.js';
 
 export interface MockBuyer {
   id: string;
@@ -23,92 +27,108 @@ export interface FleetOptions extends BehaviourOptions {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * uWS closes an idle keep-alive socket after 10 to 12 s and, unlike node:http, says nothing of
+ * it; Gavel's pools keep idle sockets 30 s unless told, and a ping sent down a socket as the
+ * buyer closes it fails. This hint makes the client let go first, so no error is the fleet's
+ * doing that its behaviours did not ask for.
+ */
+const KEEP_ALIVE = 'timeout=5';
+/** the `garbage` error kind over HTTP: a 200 whose body is cut off mid-JSON, as a crashed backend sends */
+const GARBAGE_BODY = '{"bid": 12.';
 
-function readJson(req: IncomingMessage, done: (body: Record<string, unknown> | null) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  req.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-  });
-  req.on('end', () => {
-    if (size > MAX_BODY_BYTES) return done(null);
-    try {
-      const body: unknown = JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
-      done(typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null);
-    } catch {
-      done(null);
-    }
-  });
+type Reply = [status: string, body: string];
+
+/** The native HTTP protocol's ping reply: the SDK's decision is already its shape; an error is a 500 or garbage. */
+function pingReply(a: PingAnswer): Reply {
+  if (!('error' in a)) return ['200 OK', JSON.stringify(a)];
+  return a.error === 'serverError' ? ['500 Internal Server Error', '{"error":"mock buyer failure"}'] : ['200 OK', GARBAGE_BODY];
 }
-
-function reply(res: ServerResponse, status: number, text: string): void {
-  if (res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-/** The native HTTP protocol's ping reply: the SDK's decision is already its shape. */
-const pingText = (d: PingDecision) => JSON.stringify(d);
 
 /** The native HTTP protocol's post reply: `accepted` true or false, where the SDK has accept or reject. */
-const postText = (d: PostDecision) =>
-  'accept' in d ? JSON.stringify({ accepted: true, redirect_url: d.redirect_url }) : JSON.stringify({ accepted: false, reason: d.reason });
+function postReply(d: PostDecision): Reply {
+  return ['200 OK', 'accept' in d ? JSON.stringify({ accepted: true, redirect_url: d.redirect_url }) : JSON.stringify({ accepted: false, reason: d.reason })];
+}
 
-function send<T>(res: ServerResponse, answer: Delayed<T>, text: (reply: T) => string): void {
-  // serialised now, as the buyer decided, and written when its delay is up
-  const body = text(answer.reply);
-  later(answer.delayMs, () => reply(res, 200, body));
+/** Status, headers and body in one cork: the one syscall, and legal outside uWS's own callbacks. */
+function write(res: HttpResponse, [status, body]: Reply): void {
+  res.cork(() => res.writeStatus(status).writeHeader('content-type', 'application/json').writeHeader('keep-alive', KEEP_ALIVE).end(body));
+}
+
+function parse(body: Buffer | null): unknown {
+  if (body === null) return null;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One request of the protocol: its body read, checked, and handed to `handle` with a way to
+ * answer that is safe whenever it is called: uWS forbids touching a response after the client
+ * went away (Gavel aborts a ping at its deadline), and a hung ping is never answered at all.
+ */
+function serve(mind: MockBuyerMind, res: HttpResponse, handle: (fields: ProtocolFields, reply: (r: Reply) => void) => void): void {
+  let done = false;
+  res.onAborted(() => {
+    done = true;
+  });
+  const reply = (r: Reply) => {
+    if (done) return;
+    done = true;
+    write(res, r);
+  };
+  readBody(res, MAX_BODY_BYTES, (body) => {
+    const fields = protocolFields(parse(body));
+    if (fields !== null) return handle(fields, reply);
+    mind.malformed();
+    reply(['400 Bad Request', '{"error":"not a native-protocol request"}']);
+  });
 }
 
 /** Gavel's native buyer protocol over HTTP: POST /ping and /post with JSON bodies, decided by the buyer's mind. */
-function handle(mind: MockBuyerMind, req: IncomingMessage, res: ServerResponse): void {
-  const route = req.method === 'POST' ? req.url : undefined;
-  if (route !== '/ping' && route !== '/post') {
-    mind.counters.badRequests++;
-    req.resume();
-    return reply(res, 404, '{"error":"not found"}');
-  }
-  readJson(req, (body) => {
-    if (body === null) {
-      mind.counters.badRequests++;
-      return reply(res, 400, '{"error":"bad json"}');
-    }
-    if (route === '/ping') send(res, mind.ping(body.lead, typeof body.tmax_ms === 'number' ? body.tmax_ms : 0), pingText);
-    else send(res, mind.post(String(body.ping_id)), postText);
-  });
-}
-
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
+function buyerApp(mind: MockBuyerMind): TemplatedApp {
+  return uws
+    .App()
+    .post('/ping', (res) => serve(mind, res, (f, reply) => mind.ping(f.lead, f.tmaxMs, (a) => reply(pingReply(a)))))
+    .post('/post', (res) => serve(mind, res, (f, reply) => mind.post(f.pingId, f.tmaxMs, (d) => reply(postReply(d)))))
+    .any('/*', (res) => {
+      mind.malformed();
+      write(res, ['404 Not Found', '{"error":"not found"}']);
     });
+}
+
+function listen(app: TemplatedApp, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (socket) => (socket ? resolve(uws.us_socket_local_port(socket as never)) : reject(new Error(`buyer fleet: cannot listen on ${host}:${port}`))));
   });
 }
 
-/** Start one HTTP server per behaviour (keep-alive, port 0 unless given) on `host`. */
+/** Closes the listen socket and every connection, hung ones included (present in the native binding, missing from its types). */
+const closeApp = (app: TemplatedApp) => (app as TemplatedApp & { close(): void }).close();
+
+/**
+ * The HTTP buyers on uWebSockets.js, Gavel's own server: one uWS app per buyer, each on a port
+ * of its own (port 0 unless given), so each buyer is an origin of its own as real buyers are,
+ * and Gavel's pool for it, its connections and a hung buyer's held sockets stay that buyer's.
+ * uWS apps share the process's one event loop, so many cost little more than one.
+ */
 export async function startBuyerFleet(behaviours: readonly BuyerBehaviour[], opts: FleetOptions = {}): Promise<BuyerFleet> {
   const host = opts.host ?? '127.0.0.1';
   const minds = mindsOf(behaviours, opts);
-  const servers: Server[] = [];
+  const apps: TemplatedApp[] = [];
   const buyers: MockBuyer[] = [];
   try {
     for (const [i, mind] of minds.entries()) {
-      const server = createServer((req, res) => handle(mind, req, res));
-      server.on('connection', () => mind.counters.connections++);
-      // outlive the client's keep-alive (undici pools keep sockets 30 s) so no ping races a close
-      server.keepAliveTimeout = 65_000;
-      server.headersTimeout = 66_000;
-      servers.push(server);
-      const port = await listen(server, host, behaviours[i]!.port ?? 0);
+      const app = buyerApp(mind);
+      apps.push(app);
+      const port = await listen(app, host, behaviours[i]!.port ?? 0);
       const base = `http://${host}:${port}`;
       buyers.push({ id: mind.id, port, pingUrl: `${base}/ping`, postUrl: `${base}/post`, counters: mind.counters });
     }
   } catch (e) {
-    for (const s of servers) s.close();
+    apps.forEach(closeApp);
     throw e;
   }
   const byId = new Map(buyers.map((b) => [b.id, b]));
@@ -120,15 +140,6 @@ export async function startBuyerFleet(behaviours: readonly BuyerBehaviour[], opt
       return b;
     },
     counters: () => countersOf(minds),
-    close: () =>
-      Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              s.closeAllConnections();
-            }),
-        ),
-      ).then(() => undefined),
+    close: async () => apps.forEach(closeApp),
   };
 }

@@ -1,4 +1,4 @@
-import type { BuyerCounters } from './buyer-behaviour.js';
+import type { BuyerCounters } from './buyer-counters.js';
 import { startBuyerFleet } from './buyer-fleet.js';
 import { startSocketBuyerFleet, type SocketBuyer } from './socket-buyer-fleet.js';
 import type { FleetMessage, FleetRequest, FleetSpec, HttpBuyer } from './support/fleet-messages.js';

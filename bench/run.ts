@@ -1,4 +1,4 @@
-import type { BuyerBehaviour } from './buyer-behaviour.js';
+import { pingLatencyOf, type BuyerBehaviour } from './buyer-behaviour.js';
 import { renderReport, writeReport } from './report.js';
 import { bareRelay } from './scenarios/bare-relay.js';
 import { deadlineBound } from './scenarios/deadline-bound.js';
@@ -9,6 +9,7 @@ import { scoringAuctions, scoringProblems } from './scenarios/scoring-auctions.j
 import { benchScoringInput, describeBenchScoring, measureScoringCost, type ScoringCostRun } from './scenarios/scoring-cost.js';
 import { socketPaths } from './scenarios/socket-paths.js';
 import { benchSettings, type BenchSettings } from './settings.js';
+import { describeDistribution } from './support/distributions.js';
 import { pingLead, type PingLead } from './support/leads.js';
 import { measure } from './support/measure.js';
 import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
@@ -22,9 +23,9 @@ import { startRemoteFleet } from './support/remote-fleet.js';
  * Exits 1 when a run had errors or a server misbehaved.
  */
 const BUYERS: BuyerBehaviour[] = [1, 2, 3, 4, 5].map((n) => ({ id: `buyer-${n}`, bid: { min: 5, max: 15 }, latencyMs: 5, jitterMs: 1 }));
-const BUYERS_TEXT = '5 HTTP buyers (node:http, keep-alive) in one process of their own, each answering every ping with a bid after 5 ± 1 ms; no caps';
+const BUYERS_TEXT = '5 HTTP buyers (uWebSockets.js, one port each, keep-alive) in one process of their own, each answering every ping with a bid after 5 ± 1 ms; no caps';
 const SOCKET_BUYERS_TEXT =
-  'the same 5 behaviours twice over: as HTTP buyers (node:http, keep-alive, in a process of their own), and as socket buyers ' +
+  'the same 5 behaviours twice over: as HTTP buyers (uWebSockets.js, keep-alive, in a process of their own), and as socket buyers ' +
   "(the SDK's connectBuyer, one socket each, in a process of their own started once Gavel listens, since they dial it); " +
   'each answers every ping with a bid of 5 to 15 after 5 ± 1 ms; no caps';
 
@@ -42,9 +43,8 @@ function fleetOf(scenarios: readonly Scenario[]): BuyerBehaviour[] {
 }
 
 function describeExtra(b: BuyerBehaviour): string {
-  const price = typeof b.bid === 'number' ? `${b.bid}` : `${b.bid.min} to ${b.bid.max}`;
-  const when = b.lateByMs !== undefined ? `${b.lateByMs} ms after the tmax_ms it is given` : `after ${b.latencyMs ?? 5} ± ${b.jitterMs ?? 0} ms`;
-  return `"${b.id}" (bids ${price}, ${when})`;
+  const when = b.lateByMs !== undefined ? `${b.lateByMs} ms after the tmax_ms it is given` : `after ${describeDistribution(pingLatencyOf(b), ' ms')}`;
+  return `"${b.id}" (bids ${describeDistribution(b.bid)}, ${when})`;
 }
 
 /** The runs of one part against one HTTP fleet, and what its buyers were. */

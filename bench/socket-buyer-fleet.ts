@@ -1,5 +1,8 @@
-import { connectBuyer, type BuyerConnection, type FrameFormat, type SocketStatus } from '../src/sdk/index.js';
-import { countersOf, mindsOf, type BehaviourOptions, type BuyerBehaviour, type BuyerCounters, type Delayed } from './buyer-behaviour.js';
+import { connectBuyer, type BuyerConnection, type FrameFormat, type PingDecision, type SocketStatus } from '../src/sdk/index.js';
+import type { BehaviourOptions, BuyerBehaviour } from './buyer-behaviour.js';
+import type { BuyerCounters } from './buyer-counters.js';
+import { countersOf, mindsOf, type MockBuyerMind, type PingAnswer } from './buyer-mind.js';
+import { protocolFields } from './support/protocol-fields.js';
 import { allOpen } from './support/sockets-open.js';
 
 export interface SocketFleetOptions extends BehaviourOptions {
@@ -26,10 +29,27 @@ export interface SocketBuyerFleet {
   close(): Promise<void>;
 }
 
-/** The decision, sent when its delay is up: the SDK waits on the promise and answers with the ping's id. */
-function after<T>(answer: Delayed<T>): T | Promise<T> {
-  if (answer.delayMs <= 0) return answer.reply;
-  return new Promise((resolve) => setTimeout(resolve, answer.delayMs, answer.reply));
+/** The `garbage` error kind on the socket: the SDK frames whatever it is given, so a bid that is not a number reaches Gavel. */
+const GARBAGE_BID = { bid: 'twelve' } as unknown as PingDecision;
+
+/**
+ * A ping's answer as the SDK takes it: a promise that settles when the mind writes. A
+ * `serverError` rejects, so the SDK sends its own failure answer (a pass, reason "error"); a
+ * hung ping's promise never settles, so the SDK never answers it.
+ */
+function onPing(mind: MockBuyerMind, ping: unknown): PingDecision | Promise<PingDecision> {
+  const f = protocolFields(ping);
+  if (f === null) {
+    mind.malformed();
+    return { pass: true, reason: 'malformed ping' };
+  }
+  return new Promise((resolve, reject) =>
+    mind.ping(f.lead, f.tmaxMs, (a: PingAnswer) => {
+      if (!('error' in a)) resolve(a);
+      else if (a.error === 'garbage') resolve(GARBAGE_BID);
+      else reject(new Error('mock buyer failure'));
+    }),
+  );
 }
 
 /**
@@ -50,8 +70,13 @@ export async function startSocketBuyerFleet(behaviours: readonly BuyerBehaviour[
         url: opts.url,
         key,
         ...(opts.format !== undefined ? { format: opts.format } : {}),
-        onPing: (ping) => after(mind.ping(ping.lead, ping.tmax_ms)),
-        onPost: (post) => after(mind.post(post.ping_id)),
+        onPing: (ping) => onPing(mind, ping),
+        onPost: (post) => {
+          const f = protocolFields(post);
+          if (f !== null) return new Promise((resolve) => mind.post(f.pingId, f.tmaxMs, resolve));
+          mind.malformed();
+          return { reject: true, reason: 'malformed post' };
+        },
         // quick to come back, so a bench run loses little to a drop; the drop itself shows in `connections`
         reconnect: { minMs: 50, maxMs: 1000 },
         onStatus: (status) => {

@@ -1,6 +1,6 @@
 import type { ConfigData } from '../../src/config/schema.js';
 import { GRADES } from '../../src/scoring/scoring-schema.js';
-import type { BuyerCounters } from '../buyer-behaviour.js';
+import type { BuyerCounters } from '../buyer-counters.js';
 import { percentile } from '../support/percentiles.js';
 import { sumOf, type Sample } from '../support/prom-text.js';
 import { textTable } from '../support/text-table.js';

@@ -1,4 +1,5 @@
-import type { BuyerBehaviour, BuyerCounters } from '../buyer-behaviour.js';
+import type { BuyerBehaviour } from '../buyer-behaviour.js';
+import type { BuyerCounters } from '../buyer-counters.js';
 import type { FleetOptions, MockBuyer } from '../buyer-fleet.js';
 import type { SocketBuyer, SocketFleetOptions } from '../socket-buyer-fleet.js';
 

@@ -1,0 +1,57 @@
+import { Pool } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { startBuyerFleet } from '../../bench/buyer-fleet.js';
+import { wallMs } from '../../bench/support/stall.js';
+import { stopAfterAll } from './stop-after-all.js';
+
+const LATENCY_MS = 5;
+const STALL = { ms: 150, everyMs: 400, offsetMs: 100 };
+/** how far either side of a stall's edge a ping's due time may fall and still be judged: the body's read and timers take a little */
+const EDGE_MS = 4;
+/** how late past its release an answer may come on a busy, shared machine */
+const SLACK_MS = 50;
+
+const onStop = stopAfterAll();
+
+describe("a buyer's stall", () => {
+  it('answers due inside a stall arrive after it ends, all at once; the others on time', async () => {
+    const fleet = await startBuyerFleet([{ id: 'pauses', bid: 10, latency: LATENCY_MS, stall: STALL }], { seed: 3 });
+    onStop(() => fleet.close());
+    const pool = new Pool(`http://127.0.0.1:${fleet.get('pauses').port}`, { connections: 64 });
+    onStop(() => pool.destroy());
+    const body = JSON.stringify({ ping_id: 'p', campaign: 'auto', test: false, lead: { zip: '90210' }, tmax_ms: 1000 });
+    // a ping every 8 ms for 1.2 s: three stalls' worth, due times spread over every phase of the cycle
+    const calls: Promise<{ sent: number; arrived: number }>[] = [];
+    for (let i = 0; i < 150; i++) {
+      const sent = wallMs();
+      calls.push(
+        pool.request({ method: 'POST', path: '/ping', body, headers: { 'content-type': 'application/json' } }).then(async (res) => {
+          await res.body.json();
+          return { sent, arrived: wallMs() };
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 8));
+    }
+    const held: number[] = [];
+    const free: number[] = [];
+    for (const { sent, arrived } of await Promise.all(calls)) {
+      const due = sent + LATENCY_MS;
+      const into = (due - STALL.offsetMs) % STALL.everyMs;
+      if (into > EDGE_MS && into < STALL.ms - EDGE_MS) {
+        const stallEnd = due - into + STALL.ms;
+        // the answer waited for the end of the stall, and came soon after it
+        expect(arrived).toBeGreaterThanOrEqual(stallEnd);
+        expect(arrived).toBeLessThan(stallEnd + SLACK_MS);
+        held.push(arrived - due);
+      } else if (into > STALL.ms + EDGE_MS && into < STALL.everyMs - EDGE_MS) {
+        expect(arrived - sent).toBeLessThan(LATENCY_MS + SLACK_MS);
+        free.push(arrived - sent);
+      }
+    }
+    // about 150/400 of the pings fall in a stall
+    expect(held.length).toBeGreaterThan(30);
+    expect(free.length).toBeGreaterThan(60);
+    expect(Math.max(...held)).toBeGreaterThan(STALL.ms - 2 * EDGE_MS - 5);
+    expect(fleet.counters().pauses).toMatchObject({ pings: 150, bids: 150, late: 0 });
+  });
+});
