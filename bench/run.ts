@@ -1,5 +1,7 @@
 import type { BuyerBehaviour } from './buyer-behaviour.js';
+import { parseArgs } from 'node:util';
 import { renderReport, writeReport } from './report.js';
+import { renderScenarioReport, runScenarioFile, writeScenarioReport } from './run-scenario.js';
 import { bareRelay } from './scenarios/bare-relay.js';
 import { deadlineBound } from './scenarios/deadline-bound.js';
 import { HOLD_OPS, measureHoldRate, type HoldRateFigures } from './scenarios/hold-rate.js';
@@ -93,8 +95,27 @@ function runLimitMs(settings: BenchSettings, servers: number): number {
   return servers * perServerMs + holdsMs + scoringMs;
 }
 
+/** `npm run bench -- <scenario> [--rate N] [--duration S] [--warmup S] [--target URL]`: one scenario file, open loop. */
+async function scenarioMain(name: string, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { rate: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' } }, strict: true });
+  const num = (flag: string | undefined, what: string) => {
+    if (flag === undefined) return undefined;
+    const n = Number(flag);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${what}: not a number above 0: "${flag}"`);
+    return n;
+  };
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  if (values.target === undefined) await assertRedis(redisUrl);
+  const command = `npm run bench -- ${[name, ...args].join(' ')}`;
+  const report = await runScenarioFile(name, { rate: num(values.rate, 'rate'), durationS: num(values.duration, 'duration'), warmupS: num(values.warmup, 'warmup') ?? 2, target: values.target, redisUrl }, command);
+  const dir = writeScenarioReport(report);
+  console.log(renderScenarioReport(report));
+  console.error(`bench: report, JSON and plots in ${dir}`);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args[0] !== undefined && !args[0].startsWith('-')) return scenarioMain(args[0], args.slice(1));
   const settings = benchSettings(args);
   const { load, margins, out, parts } = settings;
   const servers = parts.has('servers') ? [bareRelay, ping5Buyers, ...margins.map(deadlineBound)] : [];

@@ -13,6 +13,8 @@ export interface OpenLoopOptions {
   timeoutMs?: number;
   /** calls out at once past this are not started but counted as `skipped`: the client, not the server, gave out */
   maxOutstanding?: number;
+  /** answers (of any outcome) later than this from when they were due are counted in `over` */
+  overMs?: number;
 }
 
 export interface LatencySummary {
@@ -30,6 +32,8 @@ export interface OpenLoopResult {
   elapsedS: number;
   started: number;
   completed: number;
+  /** answers later than overMs */
+  over: number;
   timeouts: number;
   skipped: number;
   /** answers by outcome label */
@@ -85,7 +89,8 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const seconds: hdr.Histogram[] = [];
   const outcomes: Record<string, number> = {};
   const buckets: number[] = [];
-  const r = { started: 0, completed: 0, timeouts: 0, skipped: 0 };
+  const r = { started: 0, completed: 0, timeouts: 0, skipped: 0, over: 0 };
+  const overMs = o.overMs ?? Infinity;
   let outstanding = 0;
   let next = 0;
   const t0 = performance.now();
@@ -95,6 +100,7 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       resolve(result);
     };
     const record = (dueAt: number, ms: number) => {
+      if (ms > overMs) r.over++;
       const us = Math.max(1, Math.round(ms * 1000));
       all.recordValue(us);
       const b = bucketOf(us);
