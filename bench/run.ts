@@ -1,6 +1,7 @@
 import type { BuyerBehaviour } from './buyer-behaviour.js';
 import { parseArgs } from 'node:util';
 import { renderReport, writeReport } from './report.js';
+import { compareFiles } from './compare.js';
 import { renderScenarioReport, runScenarioFile, writeScenarioReport } from './run-scenario.js';
 import { bareRelay } from './scenarios/bare-relay.js';
 import { deadlineBound } from './scenarios/deadline-bound.js';
@@ -115,6 +116,10 @@ async function scenarioMain(name: string, args: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args[0] === 'compare') {
+    if (args.length !== 3) throw new Error('usage: npm run bench -- compare a.json b.json');
+    return void console.log(compareFiles(args[1]!, args[2]!));
+  }
   if (args[0] !== undefined && !args[0].startsWith('-')) return scenarioMain(args[0], args.slice(1));
   const settings = benchSettings(args);
   const { load, margins, out, parts } = settings;
