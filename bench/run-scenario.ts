@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import type { ConfigInput } from '../src/config/schema.js';
@@ -25,6 +26,14 @@ export interface ScenarioFlags {
   target?: string;
   redisUrl: string;
   warmupS: number;
+  /** step the rate up (×1.25 a step, from the scenario's rate) until p99 or the share over tmax crosses its bound */
+  ramp?: { stepS: number; boundP99Ms: number; boundOverShare: number };
+}
+
+/** A ramp's steps, and the highest rate at which the bounds held. */
+export interface RampResult {
+  held: number;
+  steps: { rate: number; p99: number; overShare: number; ok: boolean }[];
 }
 
 /** What one server did under the scenario's load. */
@@ -33,6 +42,8 @@ export interface ServerRun {
   load: Omit<OpenLoopResult, 'histogram'>;
   /** the server's CPU per call started, µs (NaN when it cannot be read) */
   cpuMicrosPerCall: number;
+  /** when the run was a ramp: the highest rate that held; `load` is then the last step that held (or the first) */
+  ramp?: RampResult;
   /** Gavel's own counts over the run, when the server is Gavel */
   gavel?: { answers: number; lateAnswers: number; bidsPerAuction: number; peakRssMb: number };
 }
@@ -47,6 +58,7 @@ export interface ScenarioReport {
   runs: ServerRun[];
 }
 
+const WARMUP_IN_FLIGHT = 8;
 const CEILING = fileURLToPath(new URL('./scenarios/front-ceiling-server.js', import.meta.url));
 const keyOf = (id: string) => `bench-socket-buyer-${id}`;
 
@@ -110,7 +122,15 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, rate
   const load = await sender(gavel ? s : { ...s, seller: 'http' }, target.url, key);
   let lead = 0;
   try {
-    if (warmupS > 0) await runOpenLoop({ rate, durationS: warmupS, send: () => load.send(lead++) });
+    // warm up closed-loop (a few calls in flight): an open loop at full rate against a cold server
+    // builds a backlog the measured run would then inherit
+    if (warmupS > 0) {
+      const until = performance.now() + warmupS * 1000;
+      const lane = async () => {
+        while (performance.now() < until) await load.send(lead++).catch(() => undefined);
+      };
+      await Promise.all(Array.from({ length: WARMUP_IN_FLIGHT }, lane));
+    }
     await target.quiesce?.();
     const before = gavel ? await scrapeMetrics(target.url) : [];
     let peakRss = 0;
@@ -127,6 +147,28 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, rate
   }
 }
 
+const MAX_RAMP_STEPS = 24;
+
+/** The scenario's load at one fixed rate, or a ramp of rates until the bounds break. */
+async function measureOrRamp(name: string, target: Target, s: ScenarioFile, flags: ScenarioFlags, rate: number, durationS: number, gavel: boolean): Promise<ServerRun> {
+  if (flags.ramp === undefined) return measureServer(name, target, s, rate, durationS, flags.warmupS, gavel);
+  const { stepS, boundP99Ms, boundOverShare } = flags.ramp;
+  const steps: RampResult['steps'] = [];
+  let last: ServerRun | undefined;
+  let best: ServerRun | undefined;
+  for (let k = 0, r = rate; k < MAX_RAMP_STEPS; k++, r = Math.round(r * 1.25)) {
+    const run = await measureServer(name, target, s, r, stepS, k === 0 ? flags.warmupS : 0, gavel);
+    const overShare = (run.load.over + run.load.timeouts + run.load.skipped) / Math.max(1, run.load.started);
+    const ok = run.load.latency.p99 <= boundP99Ms && overShare <= boundOverShare && (run.gavel?.lateAnswers ?? 0) <= boundOverShare * run.load.started;
+    steps.push({ rate: r, p99: run.load.latency.p99, overShare, ok });
+    last = run;
+    if (!ok) break;
+    best = run;
+  }
+  const held = [...steps].reverse().find((x) => x.ok)?.rate ?? 0;
+  return { ...(best ?? last!), ramp: { held, steps } };
+}
+
 /** `npm run bench -- <scenario>`: the front ceiling, the bare relay (HTTP buyers, pings) and Gavel, one after the other, under one load. */
 export async function runScenarioFile(name: string, flags: ScenarioFlags, command: string): Promise<ScenarioReport> {
   const s = loadScenario(name);
@@ -135,7 +177,7 @@ export async function runScenarioFile(name: string, flags: ScenarioFlags, comman
   const runs: ServerRun[] = [];
   if (flags.target !== undefined) {
     const t: Target = { url: flags.target, path: '', headers: {}, mark: async () => undefined, cpuSeconds: async () => NaN, notes: async () => [], stop: async () => [] };
-    runs.push(await measureServer(`Gavel at ${flags.target}`, t, s, rate, durationS, flags.warmupS, true));
+    runs.push(await measureOrRamp(`Gavel at ${flags.target}`, t, s, flags, rate, durationS, true));
     return { scenario: s, date: new Date().toISOString(), machine: machine(), command, rate, durationS, runs };
   }
   const buyers = expandBuyers(s);
@@ -146,14 +188,14 @@ export async function runScenarioFile(name: string, flags: ScenarioFlags, comman
     const urls = new Map((fleet?.buyers ?? []).map((b) => [b.id, b]));
     const ceiling = await startForkedServer(CEILING, [], 'the front ceiling');
     try {
-      runs.push(await measureServer('front ceiling (uWS, a fixed bid)', ceiling, s, rate, durationS, flags.warmupS, false));
+      runs.push(await measureOrRamp('front ceiling (uWS, a fixed bid)', ceiling, s, flags, rate, durationS, false));
     } finally {
       await ceiling.stop();
     }
     if (socketBuyers.length === 0 && s.route === 'ping' && fleet !== null) {
       const relay = await bareRelay.start({ buyers: fleet.buyers, redisUrl: flags.redisUrl });
       try {
-        runs.push(await measureServer('bare relay (uWS + undici to the buyers)', relay, s, rate, durationS, flags.warmupS, false));
+        runs.push(await measureOrRamp('bare relay (uWS + undici to the buyers)', relay, s, flags, rate, durationS, false));
       } finally {
         await relay.stop();
       }
@@ -162,7 +204,7 @@ export async function runScenarioFile(name: string, flags: ScenarioFlags, comman
     const sockets =
       socketBuyers.length > 0 ? await startRemoteSocketFleet(socketBuyers, { url: gavel.url, keys: Object.fromEntries(socketBuyers.map((b) => [b.id, keyOf(b.id)])), seed: 1 }) : null;
     try {
-      runs.push(await measureServer('Gavel', gavel, s, rate, durationS, flags.warmupS, true));
+      runs.push(await measureOrRamp('Gavel', gavel, s, flags, rate, durationS, true));
     } finally {
       await sockets?.close();
       const problems = await gavel.stop();
@@ -203,7 +245,29 @@ export function renderScenarioReport(r: ScenarioReport): string {
     '| server | answers/s | p50 | p90 | p99 | p99.9 | max | over tmax (client) | late (Gavel) | bids/auction | fill | errors | CPU µs/call | peak RSS MB | p99 vs ceiling | p99 vs relay | CPU vs relay |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
+    ...rampSection(r),
   ].join('\n');
+}
+
+/** With --ramp: the highest rate each server held, as a ratio to both baselines, and its steps. */
+function rampSection(r: ScenarioReport): string[] {
+  if (!r.runs.some((x) => x.ramp !== undefined)) return [];
+  const heldOf = (prefix: string) => r.runs.find((x) => x.server.startsWith(prefix))?.ramp?.held;
+  const ceiling = heldOf('front ceiling');
+  const relay = heldOf('bare relay');
+  const ratio = (a: number, b: number | undefined) => (b === undefined || b === 0 ? '—' : f(a / b));
+  return [
+    '',
+    `Ramp: ×1.25 a step from ${r.rate}/s, each step held while p99 ≤ the bound and no more than the bound's share of calls came back after tmax; the rows above are each server's last step that held.`,
+    '',
+    '| server | highest rate held /s | vs ceiling | vs relay | steps (rate: p99 ms, share over tmax) |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...r.runs.map((x) => {
+      const held = x.ramp?.held ?? 0;
+      const steps = (x.ramp?.steps ?? []).map((st) => `${st.rate}: ${f(st.p99, 1)}, ${f(st.overShare * 100, 1)}%${st.ok ? '' : ' ✗'}`).join('; ');
+      return `| ${x.server} | ${held} | ${ratio(held, ceiling)} | ${ratio(held, relay)} | ${steps} |`;
+    }),
+  ];
 }
 
 /** JSON for machines, markdown for people, SVG plots for browsers, in bench/results/<scenario>/. */

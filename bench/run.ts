@@ -2,6 +2,7 @@ import type { BuyerBehaviour } from './buyer-behaviour.js';
 import { parseArgs } from 'node:util';
 import { renderReport, writeReport } from './report.js';
 import { compareFiles } from './compare.js';
+import { loadScenario } from './scenario-file.js';
 import { renderScenarioReport, runScenarioFile, writeScenarioReport } from './run-scenario.js';
 import { bareRelay } from './scenarios/bare-relay.js';
 import { deadlineBound } from './scenarios/deadline-bound.js';
@@ -98,7 +99,11 @@ function runLimitMs(settings: BenchSettings, servers: number): number {
 
 /** `npm run bench -- <scenario> [--rate N] [--duration S] [--warmup S] [--target URL]`: one scenario file, open loop. */
 async function scenarioMain(name: string, args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { rate: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { rate: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' } },
+    strict: true,
+  });
   const num = (flag: string | undefined, what: string) => {
     if (flag === undefined) return undefined;
     const n = Number(flag);
@@ -108,7 +113,13 @@ async function scenarioMain(name: string, args: string[]): Promise<void> {
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
   if (values.target === undefined) await assertRedis(redisUrl);
   const command = `npm run bench -- ${[name, ...args].join(' ')}`;
-  const report = await runScenarioFile(name, { rate: num(values.rate, 'rate'), durationS: num(values.duration, 'duration'), warmupS: num(values.warmup, 'warmup') ?? 2, target: values.target, redisUrl }, command);
+  const tmax = loadScenario(name).tmax_ms;
+  const ramp = values.ramp ? { stepS: num(values['step-duration'], 'step-duration') ?? 5, boundP99Ms: num(values['bound-p99'], 'bound-p99') ?? tmax, boundOverShare: num(values['bound-over'], 'bound-over') ?? 0.001 } : undefined;
+  const report = await runScenarioFile(
+    name,
+    { rate: num(values.rate, 'rate'), durationS: num(values.duration, 'duration'), warmupS: num(values.warmup, 'warmup') ?? 2, target: values.target, redisUrl, ...(ramp ? { ramp } : {}) },
+    command,
+  );
   const dir = writeScenarioReport(report);
   console.log(renderScenarioReport(report));
   console.error(`bench: report, JSON and plots in ${dir}`);
