@@ -59,6 +59,7 @@ export interface ScenarioReport {
 }
 
 const WARMUP_IN_FLIGHT = 8;
+const SOCKET_RELAY = fileURLToPath(new URL('./scenarios/bare-socket-relay-server.js', import.meta.url));
 const CEILING = fileURLToPath(new URL('./scenarios/front-ceiling-server.js', import.meta.url));
 const keyOf = (id: string) => `bench-socket-buyer-${id}`;
 
@@ -191,6 +192,17 @@ export async function runScenarioFile(name: string, flags: ScenarioFlags, comman
       runs.push(await measureOrRamp('front ceiling (uWS, a fixed bid)', ceiling, s, flags, rate, durationS, false));
     } finally {
       await ceiling.stop();
+    }
+    if (httpBuyers.length === 0 && s.route === 'ping') {
+      // the WebSocket buyers dial the relay, as they will dial Gavel
+      const relay = await startForkedServer(SOCKET_RELAY, [], 'the bare socket relay');
+      const dialers = await startRemoteSocketFleet(socketBuyers, { url: relay.url, keys: Object.fromEntries(socketBuyers.map((b) => [b.id, keyOf(b.id)])), seed: 1 });
+      try {
+        runs.push(await measureOrRamp('bare relay (uWS, a frame to each buyer socket)', relay, s, flags, rate, durationS, false));
+      } finally {
+        await dialers.close();
+        await relay.stop();
+      }
     }
     if (socketBuyers.length === 0 && s.route === 'ping' && fleet !== null) {
       const relay = await bareRelay.start({ buyers: fleet.buyers, redisUrl: flags.redisUrl });

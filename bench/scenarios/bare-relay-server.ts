@@ -1,7 +1,7 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import { Pool } from 'undici';
 import { uws } from '../../src/front/uws.js';
-import { serveForParent } from '../support/serve-for-parent.js';
+import { postWithBody, serveForParent } from '../support/serve-for-parent.js';
 
 /**
  * The baseline: what any exchange must at least do per ping, and nothing else. uWS in,
@@ -45,16 +45,5 @@ async function relay(res: HttpResponse, aborted: { is: boolean }, body: Buffer):
 }
 
 const app = uws.App();
-app.post('/v1/ping', (res) => {
-  const aborted = { is: false };
-  res.onAborted(() => {
-    aborted.is = true;
-  });
-  const chunks: Buffer[] = [];
-  res.onData((chunk, last) => {
-    // uWS reuses the chunk's memory once this returns
-    chunks.push(Buffer.from(chunk.slice(0)));
-    if (last) void relay(res, aborted, Buffer.concat(chunks));
-  });
-});
+postWithBody(app, '/v1/ping', (res, aborted, body) => void relay(res, aborted, body));
 serveForParent(app, 'bare relay', () => Promise.all(targets.map((t) => t.pool.close())));

@@ -1,4 +1,4 @@
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { UWS_NATIVE, uws } from '../../src/front/uws.js';
 import type { RelayMessage, RelayRequest } from '../scenarios/relay-messages.js';
 
@@ -22,4 +22,20 @@ export function serveForParent(app: TemplatedApp, name: string, cleanup: () => P
     }
   });
   process.on('disconnect', () => void cleanup().finally(() => process.exit(0)));
+}
+
+/** POST `path` with the whole body, and whether the client went away meanwhile (then `res` must not be touched). */
+export function postWithBody(app: TemplatedApp, path: string, handle: (res: HttpResponse, aborted: { is: boolean }, body: Buffer) => void): void {
+  app.post(path, (res) => {
+    const aborted = { is: false };
+    res.onAborted(() => {
+      aborted.is = true;
+    });
+    const chunks: Buffer[] = [];
+    res.onData((chunk, last) => {
+      // uWS reuses the chunk's memory once this returns
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (last) handle(res, aborted, Buffer.concat(chunks));
+    });
+  });
 }
