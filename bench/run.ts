@@ -1,5 +1,9 @@
+import { parseArgs } from 'node:util';
 import { pingLatencyOf, type BuyerBehaviour } from './buyer-behaviour.js';
 import { renderReport, writeReport } from './report.js';
+import { compareFiles } from './compare.js';
+import { loadScenario } from './scenario-file.js';
+import { renderScenarioReport, runScenarioFile, writeScenarioReport } from './run-scenario.js';
 import { bareRelay } from './scenarios/bare-relay.js';
 import { deadlineBound } from './scenarios/deadline-bound.js';
 import { HOLD_OPS, measureHoldRate, type HoldRateFigures } from './scenarios/hold-rate.js';
@@ -93,8 +97,41 @@ function runLimitMs(settings: BenchSettings, servers: number): number {
   return servers * perServerMs + holdsMs + scoringMs;
 }
 
+/** `npm run bench -- <scenario> [--rate N] [--duration S] [--warmup S] [--target URL]`: one scenario file, open loop. */
+async function scenarioMain(name: string, args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { rate: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' } },
+    strict: true,
+  });
+  const num = (flag: string | undefined, what: string) => {
+    if (flag === undefined) return undefined;
+    const n = Number(flag);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${what}: not a number above 0: "${flag}"`);
+    return n;
+  };
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  if (values.target === undefined) await assertRedis(redisUrl);
+  const command = `npm run bench -- ${[name, ...args].join(' ')}`;
+  const tmax = loadScenario(name).tmax_ms;
+  const ramp = values.ramp ? { stepS: num(values['step-duration'], 'step-duration') ?? 5, boundP99Ms: num(values['bound-p99'], 'bound-p99') ?? tmax, boundOverShare: num(values['bound-over'], 'bound-over') ?? 0.001 } : undefined;
+  const report = await runScenarioFile(
+    name,
+    { rate: num(values.rate, 'rate'), durationS: num(values.duration, 'duration'), warmupS: num(values.warmup, 'warmup') ?? 2, target: values.target, redisUrl, ...(ramp ? { ramp } : {}) },
+    command,
+  );
+  const dir = writeScenarioReport(report);
+  console.log(renderScenarioReport(report));
+  console.error(`bench: report, JSON and plots in ${dir}`);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args[0] === 'compare') {
+    if (args.length !== 3) throw new Error('usage: npm run bench -- compare a.json b.json');
+    return void console.log(compareFiles(args[1]!, args[2]!));
+  }
+  if (args[0] !== undefined && !args[0].startsWith('-')) return scenarioMain(args[0], args.slice(1));
   const settings = benchSettings(args);
   const { load, margins, out, parts } = settings;
   const servers = parts.has('servers') ? [bareRelay, ping5Buyers, ...margins.map(deadlineBound)] : [];

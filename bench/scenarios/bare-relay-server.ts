@@ -1,7 +1,7 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import { Pool } from 'undici';
-import { UWS_NATIVE, uws } from '../../src/front/uws.js';
-import type { RelayMessage, RelayRequest } from './relay-messages.js';
+import { uws } from '../../src/front/uws.js';
+import { postWithBody, serveForParent } from '../support/serve-for-parent.js';
 
 /**
  * The baseline: what any exchange must at least do per ping, and nothing else. uWS in,
@@ -16,7 +16,6 @@ const targets = pingUrls.map((u) => {
 });
 const HEADERS = { 'content-type': 'application/json' };
 let seq = 0;
-const send = (m: RelayMessage) => process.send!(m);
 
 async function bidOf(pool: Pool, path: string, body: string): Promise<number> {
   try {
@@ -46,31 +45,5 @@ async function relay(res: HttpResponse, aborted: { is: boolean }, body: Buffer):
 }
 
 const app = uws.App();
-app.post('/v1/ping', (res) => {
-  const aborted = { is: false };
-  res.onAborted(() => {
-    aborted.is = true;
-  });
-  const chunks: Buffer[] = [];
-  res.onData((chunk, last) => {
-    // uWS reuses the chunk's memory once this returns
-    chunks.push(Buffer.from(chunk.slice(0)));
-    if (last) void relay(res, aborted, Buffer.concat(chunks));
-  });
-});
-app.listen('127.0.0.1', 0, (socket) => {
-  if (!socket) {
-    console.error('bare relay: cannot listen');
-    process.exit(1);
-  }
-  send({ type: 'ready', port: uws.us_socket_local_port(socket as never), native: UWS_NATIVE });
-});
-process.on('message', (m: RelayRequest) => {
-  if (m.type === 'cpu') {
-    const { user, system } = process.cpuUsage();
-    send({ type: 'cpu', seconds: (user + system) / 1e6 });
-  }
-});
-process.on('disconnect', () => {
-  void Promise.all(targets.map((t) => t.pool.close())).finally(() => process.exit(0));
-});
+postWithBody(app, '/v1/ping', (res, aborted, body) => void relay(res, aborted, body));
+serveForParent(app, 'bare relay', () => Promise.all(targets.map((t) => t.pool.close())));

@@ -13,6 +13,8 @@ export interface OpenLoopOptions {
   timeoutMs?: number;
   /** calls out at once past this are not started but counted as `skipped`: the client, not the server, gave out */
   maxOutstanding?: number;
+  /** answers (of any outcome) later than this from when they were due are counted in `over` */
+  overMs?: number;
 }
 
 export interface LatencySummary {
@@ -30,6 +32,8 @@ export interface OpenLoopResult {
   elapsedS: number;
   started: number;
   completed: number;
+  /** answers later than overMs */
+  over: number;
   timeouts: number;
   skipped: number;
   /** answers by outcome label */
@@ -38,8 +42,17 @@ export interface OpenLoopResult {
   latency: LatencySummary;
   /** the same, second by second of the run (by due time), for a plot over time */
   perSecond: LatencySummary[];
-  /** the histogram itself (µs), for plots and merging */
+  /** the histogram itself (µs), for merging */
   histogram: hdr.Histogram;
+  /** calls per latency bucket, bucket k holding (BUCKET_US × 2^(k-1), BUCKET_US × 2^k] µs (bucket 0: up to BUCKET_US): the histogram plot's bars */
+  buckets: number[];
+}
+
+/** the upper bound of the first latency bucket, µs; each next bucket doubles it */
+export const BUCKET_US = 100;
+
+export function bucketOf(us: number): number {
+  return us <= BUCKET_US ? 0 : Math.ceil(Math.log2(us / BUCKET_US));
 }
 
 function newHistogram(): hdr.Histogram {
@@ -75,18 +88,23 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const all = newHistogram();
   const seconds: hdr.Histogram[] = [];
   const outcomes: Record<string, number> = {};
-  const r = { started: 0, completed: 0, timeouts: 0, skipped: 0 };
+  const buckets: number[] = [];
+  const r = { started: 0, completed: 0, timeouts: 0, skipped: 0, over: 0 };
+  const overMs = o.overMs ?? Infinity;
   let outstanding = 0;
   let next = 0;
   const t0 = performance.now();
   return new Promise((resolve) => {
     const finish = () => {
-      const result = { ...r, elapsedS: (performance.now() - t0) / 1000, outcomes, latency: summarise(all), perSecond: seconds.map(summarise), histogram: all };
+      const result = { ...r, elapsedS: (performance.now() - t0) / 1000, outcomes, latency: summarise(all), perSecond: seconds.map(summarise), histogram: all, buckets: Array.from(buckets, (n) => n ?? 0) };
       resolve(result);
     };
     const record = (dueAt: number, ms: number) => {
+      if (ms > overMs) r.over++;
       const us = Math.max(1, Math.round(ms * 1000));
       all.recordValue(us);
+      const b = bucketOf(us);
+      buckets[b] = (buckets[b] ?? 0) + 1;
       const s = Math.floor((dueAt - t0) / 1000);
       (seconds[s] ??= newHistogram()).recordValue(us);
     };

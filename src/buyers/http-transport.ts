@@ -14,6 +14,13 @@ export interface HttpBuyerOptions {
   codec?: BuyerCodec;
 }
 
+/**
+ * An idle connection to a buyer is kept this long when the buyer gives no keep-alive hint:
+ * undici's own default. Longer risks a ping on a socket the buyer is closing (uWS closes idle
+ * ones after ~10 s without saying so), which undici does not retry for a POST.
+ */
+const KEEP_ALIVE_MS = 4_000;
+
 /** A reply is at most this big; a buyer cannot grow Gavel's memory (DESIGN invariant 6). */
 const MAX_REPLY_BYTES = 64 * 1024;
 
@@ -42,7 +49,7 @@ export class HttpBuyerTransport implements BuyerTransport {
   constructor(opts: HttpBuyerOptions) {
     const ping = new URL(opts.pingUrl);
     const post = new URL(opts.postUrl);
-    const poolOpts = { connections: opts.connections, pipelining: 1, maxResponseSize: MAX_REPLY_BYTES, keepAliveTimeout: 30_000 };
+    const poolOpts = { connections: opts.connections, pipelining: 1, maxResponseSize: MAX_REPLY_BYTES, keepAliveTimeout: KEEP_ALIVE_MS };
     this.pingPool = new Pool(originOf(ping), poolOpts);
     this.postPool = originOf(post) === originOf(ping) ? this.pingPool : new Pool(originOf(post), poolOpts);
     this.pingPath = ping.pathname + ping.search;

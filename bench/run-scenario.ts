@@ -1,0 +1,297 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import type { ConfigInput } from '../src/config/schema.js';
+import { ROOT } from '../src/paths.js';
+import { connectSeller, GavelCallError } from '../src/sdk/index.js';
+import { latencyHistogramSvg, latencyOverTimeSvg } from './report/svg-plots.js';
+import { expandBuyers, loadScenario, type ScenarioFile } from './scenario-file.js';
+import { bareRelay } from './scenarios/bare-relay.js';
+import type { Target } from './scenarios/scenario.js';
+import { DEMO_SELLER_KEY, demoExchange } from './support/demo-config.js';
+import { startForkedServer } from './support/forked-server.js';
+import { startGavelTarget } from './support/gavel-target.js';
+import { fullLead, pingLead } from './support/leads.js';
+import { machine } from './support/machine.js';
+import { runOpenLoop, type OpenLoopResult, type Send } from './support/open-loop.js';
+import { scrapeMetrics, sumOf, type Sample } from './support/prom-text.js';
+import { startRemoteFleet, startRemoteSocketFleet, type RemoteFleet } from './support/remote-fleet.js';
+
+export interface ScenarioFlags {
+  rate?: number;
+  durationS?: number;
+  /** a Gavel already running (its buyers configured there): only it is measured */
+  target?: string;
+  redisUrl: string;
+  warmupS: number;
+  /** step the rate up (×1.25 a step, from the scenario's rate) until p99 or the share over tmax crosses its bound */
+  ramp?: { stepS: number; boundP99Ms: number; boundOverShare: number };
+}
+
+/** A ramp's steps, and the highest rate at which the bounds held. */
+export interface RampResult {
+  held: number;
+  steps: { rate: number; p99: number; overShare: number; ok: boolean }[];
+}
+
+/** What one server did under the scenario's load. */
+export interface ServerRun {
+  server: string;
+  load: Omit<OpenLoopResult, 'histogram'>;
+  /** the server's CPU per call started, µs (NaN when it cannot be read) */
+  cpuMicrosPerCall: number;
+  /** when the run was a ramp: the highest rate that held; `load` is then the last step that held (or the first) */
+  ramp?: RampResult;
+  /** Gavel's own counts over the run, when the server is Gavel */
+  gavel?: { answers: number; lateAnswers: number; bidsPerAuction: number; peakRssMb: number };
+}
+
+export interface ScenarioReport {
+  scenario: ScenarioFile;
+  date: string;
+  machine: string;
+  command: string;
+  rate: number;
+  durationS: number;
+  runs: ServerRun[];
+}
+
+const WARMUP_IN_FLIGHT = 8;
+const SOCKET_RELAY = fileURLToPath(new URL('./scenarios/bare-socket-relay-server.js', import.meta.url));
+const CEILING = fileURLToPath(new URL('./scenarios/front-ceiling-server.js', import.meta.url));
+const keyOf = (id: string) => `bench-socket-buyer-${id}`;
+
+/** Gavel's config for the scenario: the demo campaign with the scenario's plan and buyers. */
+function gavelConfig(s: ScenarioFile, redis: { url: string; prefix: string }, urls: ReadonlyMap<string, { pingUrl: string; postUrl: string }>): ConfigInput {
+  const buyers = expandBuyers(s);
+  const buyerConfigs = buyers.map(({ behaviour: b, transport }) => {
+    const price = (b as { price?: number }).price;
+    const base = { id: b.id, campaigns: ['auto'], timeout_ms: Math.min(1000, s.tmax_ms), ...(price !== undefined ? { price } : {}) };
+    if (transport === 'websocket') return { ...base, transport: 'websocket' as const, key: keyOf(b.id) };
+    const u = urls.get(b.id)!;
+    return { ...base, ...(price === undefined ? { ping_url: u.pingUrl } : {}), post_url: u.postUrl };
+  });
+  const distribution = s.tiers?.map((t) => ({ ...t, buyers: buyers.filter((b) => b.tier === t.name).map((b) => b.behaviour.id) }));
+  return demoExchange(redis, buyerConfigs as ConfigInput['buyers'], { campaign: { tmax_ms: s.tmax_ms, max_tmax_ms: Math.max(1000, s.tmax_ms), ...(distribution ? { distribution } : {}) } });
+}
+
+/** The calls of the load: the i-th lead to `route`, over HTTP or the seller socket; the label says how it ended. */
+async function sender(s: ScenarioFile, baseUrl: string, key: string | undefined): Promise<{ send: Send; close(): Promise<void> }> {
+  const path = s.route === 'ping' ? '/v1/ping' : '/v1/leads';
+  const bodyOf = (i: number) => ({ campaign: 'auto', lead: s.route === 'ping' ? pingLead(i) : fullLead(i), tmax_ms: s.tmax_ms });
+  if (s.seller === 'socket' && key !== undefined) {
+    const seller = connectSeller({ url: baseUrl, key, callTimeoutMs: 10_000 });
+    await seller.ready;
+    const call = s.route === 'ping' ? seller.ping : seller.lead;
+    return {
+      send: (i) =>
+        call('auto', bodyOf(i).lead as unknown as Record<string, unknown>, { tmax_ms: s.tmax_ms }).then(
+          (a) => a.status,
+          (e: unknown) => (e instanceof GavelCallError ? e.code : 'error'),
+        ),
+      close: () => seller.close(),
+    };
+  }
+  const pool = new Pool(baseUrl, { connections: 512, pipelining: 1 });
+  const headers = { 'content-type': 'application/json', ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}) };
+  return {
+    async send(i) {
+      const res = await pool.request({ method: 'POST', path, headers, body: JSON.stringify(bodyOf(i)) });
+      const body = (await res.body.json()) as { status?: string; error?: { code?: string } };
+      return res.statusCode === 200 ? (body.status ?? '200') : (body.error?.code ?? String(res.statusCode));
+    },
+    close: () => pool.close(),
+  };
+}
+
+function gavelCounts(before: Sample[], after: Sample[], peakRss: number): ServerRun['gavel'] {
+  const d = (name: string, match: Record<string, string> = {}) => sumOf(after, name, match) - sumOf(before, name, match);
+  const answers = d('gavel_pings_total') + d('gavel_leads_total');
+  return {
+    answers,
+    lateAnswers: d('gavel_late_answers_total'),
+    bidsPerAuction: answers === 0 ? 0 : d('gavel_bids_total') / answers,
+    peakRssMb: peakRss / 1e6,
+  };
+}
+
+/** Warm up, then the measured open-loop run against one server. */
+async function measureServer(name: string, target: Target, s: ScenarioFile, rate: number, durationS: number, warmupS: number, gavel: boolean): Promise<ServerRun> {
+  const key = gavel || target.sellerKey !== undefined ? DEMO_SELLER_KEY : undefined;
+  const load = await sender(gavel ? s : { ...s, seller: 'http' }, target.url, key);
+  let lead = 0;
+  try {
+    // warm up closed-loop (a few calls in flight): an open loop at full rate against a cold server
+    // builds a backlog the measured run would then inherit
+    if (warmupS > 0) {
+      const until = performance.now() + warmupS * 1000;
+      const lane = async () => {
+        while (performance.now() < until) await load.send(lead++).catch(() => undefined);
+      };
+      await Promise.all(Array.from({ length: WARMUP_IN_FLIGHT }, lane));
+    }
+    await target.quiesce?.();
+    const before = gavel ? await scrapeMetrics(target.url) : [];
+    let peakRss = 0;
+    const sampler = gavel ? setInterval(() => void scrapeMetrics(target.url).then((m) => (peakRss = Math.max(peakRss, sumOf(m, 'gavel_process_resident_memory_bytes'))), () => undefined), 500) : undefined;
+    const cpu0 = await target.cpuSeconds();
+    const result = await runOpenLoop({ rate, durationS, send: () => load.send(lead++), overMs: s.tmax_ms });
+    clearInterval(sampler);
+    await target.quiesce?.();
+    const cpuMicrosPerCall = (((await target.cpuSeconds()) - cpu0) * 1e6) / Math.max(1, result.started);
+    const { histogram: _h, ...rest } = result;
+    return { server: name, load: rest, cpuMicrosPerCall, ...(gavel ? { gavel: gavelCounts(before, await scrapeMetrics(target.url), peakRss) } : {}) };
+  } finally {
+    await load.close();
+  }
+}
+
+const MAX_RAMP_STEPS = 24;
+
+/** The scenario's load at one fixed rate, or a ramp of rates until the bounds break. */
+async function measureOrRamp(name: string, target: Target, s: ScenarioFile, flags: ScenarioFlags, rate: number, durationS: number, gavel: boolean): Promise<ServerRun> {
+  if (flags.ramp === undefined) return measureServer(name, target, s, rate, durationS, flags.warmupS, gavel);
+  const { stepS, boundP99Ms, boundOverShare } = flags.ramp;
+  const steps: RampResult['steps'] = [];
+  let last: ServerRun | undefined;
+  let best: ServerRun | undefined;
+  for (let k = 0, r = rate; k < MAX_RAMP_STEPS; k++, r = Math.round(r * 1.25)) {
+    const run = await measureServer(name, target, s, r, stepS, k === 0 ? flags.warmupS : 0, gavel);
+    const overShare = (run.load.over + run.load.timeouts + run.load.skipped) / Math.max(1, run.load.started);
+    const ok = run.load.latency.p99 <= boundP99Ms && overShare <= boundOverShare && (run.gavel?.lateAnswers ?? 0) <= boundOverShare * run.load.started;
+    steps.push({ rate: r, p99: run.load.latency.p99, overShare, ok });
+    last = run;
+    if (!ok) break;
+    best = run;
+  }
+  const held = [...steps].reverse().find((x) => x.ok)?.rate ?? 0;
+  return { ...(best ?? last!), ramp: { held, steps } };
+}
+
+/** `npm run bench -- <scenario>`: the front ceiling, the bare relay (HTTP buyers, pings) and Gavel, one after the other, under one load. */
+export async function runScenarioFile(name: string, flags: ScenarioFlags, command: string): Promise<ScenarioReport> {
+  const s = loadScenario(name);
+  const rate = flags.rate ?? s.rate;
+  const durationS = flags.durationS ?? s.duration_s;
+  const runs: ServerRun[] = [];
+  if (flags.target !== undefined) {
+    const t: Target = { url: flags.target, path: '', headers: {}, mark: async () => undefined, cpuSeconds: async () => NaN, notes: async () => [], stop: async () => [] };
+    runs.push(await measureOrRamp(`Gavel at ${flags.target}`, t, s, flags, rate, durationS, true));
+    return { scenario: s, date: new Date().toISOString(), machine: machine(), command, rate, durationS, runs };
+  }
+  const buyers = expandBuyers(s);
+  const httpBuyers = buyers.filter((b) => b.transport === 'http').map((b) => b.behaviour);
+  const socketBuyers = buyers.filter((b) => b.transport === 'websocket').map((b) => b.behaviour);
+  const fleet: RemoteFleet | null = httpBuyers.length > 0 ? await startRemoteFleet(httpBuyers, { seed: 1 }) : null;
+  try {
+    const urls = new Map((fleet?.buyers ?? []).map((b) => [b.id, b]));
+    const ceiling = await startForkedServer(CEILING, [], 'the front ceiling');
+    try {
+      runs.push(await measureOrRamp('front ceiling (uWS, a fixed bid)', ceiling, s, flags, rate, durationS, false));
+    } finally {
+      await ceiling.stop();
+    }
+    if (httpBuyers.length === 0 && s.route === 'ping') {
+      // the WebSocket buyers dial the relay, as they will dial Gavel
+      const relay = await startForkedServer(SOCKET_RELAY, [], 'the bare socket relay');
+      const dialers = await startRemoteSocketFleet(socketBuyers, { url: relay.url, keys: Object.fromEntries(socketBuyers.map((b) => [b.id, keyOf(b.id)])), seed: 1 });
+      try {
+        runs.push(await measureOrRamp('bare relay (uWS, a frame to each buyer socket)', relay, s, flags, rate, durationS, false));
+      } finally {
+        await dialers.close();
+        await relay.stop();
+      }
+    }
+    if (socketBuyers.length === 0 && s.route === 'ping' && fleet !== null) {
+      const relay = await bareRelay.start({ buyers: fleet.buyers, redisUrl: flags.redisUrl });
+      try {
+        runs.push(await measureOrRamp('bare relay (uWS + undici to the buyers)', relay, s, flags, rate, durationS, false));
+      } finally {
+        await relay.stop();
+      }
+    }
+    const gavel = await startGavelTarget({ buyers: fleet?.buyers ?? [], redisUrl: flags.redisUrl }, (prefix) => gavelConfig(s, { url: flags.redisUrl, prefix }, urls));
+    const sockets =
+      socketBuyers.length > 0 ? await startRemoteSocketFleet(socketBuyers, { url: gavel.url, keys: Object.fromEntries(socketBuyers.map((b) => [b.id, keyOf(b.id)])), seed: 1 }) : null;
+    try {
+      runs.push(await measureOrRamp('Gavel', gavel, s, flags, rate, durationS, true));
+    } finally {
+      await sockets?.close();
+      const problems = await gavel.stop();
+      if (problems.length > 0) console.error(`bench: ${problems.join('; ')}`);
+    }
+  } finally {
+    await fleet?.close();
+  }
+  return { scenario: s, date: new Date().toISOString(), machine: machine(), command, rate, durationS, runs };
+}
+
+const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+
+/** The markdown table: every figure, and each server's pings/s and p99 as a ratio to both baselines. */
+export function renderScenarioReport(r: ScenarioReport): string {
+  const ceiling = r.runs.find((x) => x.server.startsWith('front ceiling'));
+  const relay = r.runs.find((x) => x.server.startsWith('bare relay'));
+  // at a fixed offered rate every server answers the same number: what differs is the time and the CPU each answer took
+  const ratio = (a: number, b: number | undefined) => (b === undefined || !(b > 0) || !Number.isFinite(a) ? '—' : f(a / b));
+  const fill = (x: ServerRun) => {
+    const won = x.load.outcomes[r.scenario.route === 'ping' ? 'bid' : 'sold'] ?? 0;
+    return `${f((won / Math.max(1, x.load.completed)) * 100, 1)}%`;
+  };
+  const rows = r.runs.map((x) => {
+    const l = x.load;
+    const errors = Object.entries(l.outcomes)
+      .filter(([k]) => !['bid', 'sold', 'no_bid', 'rejected', 'duplicate'].includes(k))
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    const g = x.gavel;
+    return `| ${x.server} | ${f(l.completed / r.durationS, 0)} | ${f(l.latency.p50)} | ${f(l.latency.p90)} | ${f(l.latency.p99)} | ${f(l.latency.p999)} | ${f(l.latency.max)} | ${l.over} | ${g ? g.lateAnswers : '—'} | ${g ? f(g.bidsPerAuction) : '—'} | ${fill(x)} | ${errors || 'none'} | ${f(x.cpuMicrosPerCall, 0)} | ${g ? f(g.peakRssMb, 0) : '—'} | ${ratio(l.latency.p99, ceiling?.load.latency.p99)} | ${ratio(l.latency.p99, relay?.load.latency.p99)} | ${ratio(x.cpuMicrosPerCall, relay?.cpuMicrosPerCall)} |`;
+  });
+  return [
+    `### ${r.scenario.name}: ${r.scenario.description}`,
+    '',
+    `Machine: ${r.machine}. Command: \`${r.command}\`. Date: ${r.date.slice(0, 10)}. Open-loop load at ${r.rate}/s for ${r.durationS} s (${r.scenario.route === 'ping' ? '/v1/ping' : '/v1/leads'} over ${r.scenario.seller === 'socket' ? 'the seller socket' : 'HTTP'}, tmax ${r.scenario.tmax_ms} ms); latency from the moment each call was due (no coordinated omission), ms.`,
+    '',
+    '| server | answers/s | p50 | p90 | p99 | p99.9 | max | over tmax (client) | late (Gavel) | bids/auction | fill | errors | CPU µs/call | peak RSS MB | p99 vs ceiling | p99 vs relay | CPU vs relay |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    ...rampSection(r),
+  ].join('\n');
+}
+
+/** With --ramp: the highest rate each server held, as a ratio to both baselines, and its steps. */
+function rampSection(r: ScenarioReport): string[] {
+  if (!r.runs.some((x) => x.ramp !== undefined)) return [];
+  const heldOf = (prefix: string) => r.runs.find((x) => x.server.startsWith(prefix))?.ramp?.held;
+  const ceiling = heldOf('front ceiling');
+  const relay = heldOf('bare relay');
+  const ratio = (a: number, b: number | undefined) => (b === undefined || b === 0 ? '—' : f(a / b));
+  return [
+    '',
+    `Ramp: ×1.25 a step from ${r.rate}/s, each step held while p99 ≤ the bound and no more than the bound's share of calls came back after tmax; the rows above are each server's last step that held.`,
+    '',
+    '| server | highest rate held /s | vs ceiling | vs relay | steps (rate: p99 ms, share over tmax) |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...r.runs.map((x) => {
+      const held = x.ramp?.held ?? 0;
+      const steps = (x.ramp?.steps ?? []).map((st) => `${st.rate}: ${f(st.p99, 1)}, ${f(st.overShare * 100, 1)}%${st.ok ? '' : ' ✗'}`).join('; ');
+      return `| ${x.server} | ${held} | ${ratio(held, ceiling)} | ${ratio(held, relay)} | ${steps} |`;
+    }),
+  ];
+}
+
+/** JSON for machines, markdown for people, SVG plots for browsers, in bench/results/<scenario>/. */
+export function writeScenarioReport(r: ScenarioReport): string {
+  const dir = join(ROOT, 'bench', 'results', r.scenario.name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'report.json'), JSON.stringify(r, null, 2));
+  writeFileSync(join(dir, 'report.md'), renderScenarioReport(r) + '\n');
+  for (const run of r.runs) {
+    const slug = run.server.split(' ')[0]!.toLowerCase().replace(/[^a-z]/g, '');
+    writeFileSync(join(dir, `${slug}-latency-over-time.svg`), latencyOverTimeSvg(`${r.scenario.name}: ${run.server}, latency per second`, run.load.perSecond));
+    writeFileSync(join(dir, `${slug}-latency-histogram.svg`), latencyHistogramSvg(`${r.scenario.name}: ${run.server}, latency histogram`, run.load.buckets));
+  }
+  return dir;
+}
