@@ -19,7 +19,8 @@ let seq = 0;
 
 async function bidOf(pool: Pool, path: string, body: string): Promise<number> {
   try {
-    const res = await pool.request({ method: 'POST', path, headers: HEADERS, body });
+    // the buyers are told 100 ms and given no longer: a relay that waited for late buyers would queue without end
+    const res = await pool.request({ method: 'POST', path, headers: HEADERS, body, signal: AbortSignal.timeout(100) });
     const reply = (await res.body.json()) as { bid?: unknown };
     return typeof reply.bid === 'number' ? reply.bid : 0;
   } catch {
