@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import { toMicros } from '../money.js';
 import { PingReply, PostReply } from './buyer-replies.js';
 import { NATIVE_CODEC, type BuyerCodec, type WireRequest } from './buyer-codec.js';
+import { lateTolerantCall } from './late-tolerant-call.js';
 import type { Bid, BuyerTransport, Pass, PassKind, PostOutcome } from './transport.js';
 
 export interface HttpBuyerOptions {
@@ -20,6 +21,9 @@ export interface HttpBuyerOptions {
  * ones after ~10 s without saying so), which undici does not retry for a POST.
  */
 const KEEP_ALIVE_MS = 4_000;
+
+/** A buyer that has not answered a request in this long is taken for hung: its socket is closed. */
+const HUNG_MS = 10_000;
 
 /** A reply is at most this big; a buyer cannot grow Gavel's memory (DESIGN invariant 6). */
 const MAX_REPLY_BYTES = 64 * 1024;
@@ -49,7 +53,8 @@ export class HttpBuyerTransport implements BuyerTransport {
   constructor(opts: HttpBuyerOptions) {
     const ping = new URL(opts.pingUrl);
     const post = new URL(opts.postUrl);
-    const poolOpts = { connections: opts.connections, pipelining: 1, maxResponseSize: MAX_REPLY_BYTES, keepAliveTimeout: KEEP_ALIVE_MS };
+    // headersTimeout frees a socket whose buyer never answers a ping left to finish (late-tolerant-call.ts)
+    const poolOpts = { connections: opts.connections, pipelining: 1, maxResponseSize: MAX_REPLY_BYTES, keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: HUNG_MS, bodyTimeout: HUNG_MS };
     this.pingPool = new Pool(originOf(ping), poolOpts);
     this.postPool = originOf(post) === originOf(ping) ? this.pingPool : new Pool(originOf(post), poolOpts);
     this.pingPath = ping.pathname + ping.search;
@@ -74,15 +79,14 @@ export class HttpBuyerTransport implements BuyerTransport {
     let text: string;
     try {
       const wire = this.codec.pingRequest(bodyPrefix + budgetMs + '}');
-      const res = await this.pingPool.request({
-        path: HttpBuyerTransport.pathOf(this.pingPath, wire),
-        method: wire.method,
-        headers: this.headersFor(wire.contentType),
-        body: wire.body,
+      const reply = await lateTolerantCall(
+        this.pingPool,
+        { path: HttpBuyerTransport.pathOf(this.pingPath, wire), method: wire.method, headers: this.headersFor(wire.contentType), body: wire.body },
         signal,
-      });
-      status = res.statusCode;
-      text = await res.body.text();
+      );
+      if (reply === null) return pass('TIMEOUT', performance.now() - t0);
+      status = reply.status;
+      text = reply.text;
     } catch {
       const ms = performance.now() - t0;
       return pass(signal.aborted || ms >= budgetMs ? 'TIMEOUT' : 'CONNECT_ERROR', ms);
@@ -136,8 +140,9 @@ export class HttpBuyerTransport implements BuyerTransport {
     return this.pingPool.stats.queued + (this.postPool === this.pingPool ? 0 : this.postPool.stats.queued);
   }
 
+  /** After the drain no call waits on these pools, but pings left to finish late may: they are dropped. */
   async close(): Promise<void> {
-    await this.pingPool.close();
-    if (this.postPool !== this.pingPool) await this.postPool.close();
+    await this.pingPool.destroy();
+    if (this.postPool !== this.pingPool) await this.postPool.destroy();
   }
 }
