@@ -65,6 +65,15 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
       },
     }),
     breakerTransitions: new Counter({ name: 'gavel_breaker_transitions_total', help: 'Circuit breaker changes, by the state entered', labelNames: ['buyer', 'to'], registers: [registry] }),
+    /** the most memory the process has held, for capacity planning (the current RSS is Node's default gauge) */
+    peakRss: new Gauge({
+      name: 'gavel_process_peak_resident_memory_bytes',
+      help: 'Peak resident set size of this process since it started, bytes',
+      registers: [registry],
+      collect() {
+        this.set(process.resourceUsage().maxRSS * 1024);
+      },
+    }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
   };
   return m;
