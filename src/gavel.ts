@@ -111,7 +111,10 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const ranked = new Set([...runtime.campaigns.values()].filter((c) => c.rankBy === 'expected_value').flatMap((c) => c.buyers.map((b) => b.id)));
   const acceptRates = new AcceptRates(runtime, store, [...ranked], (op) => metrics.storeErrors.inc({ op, kind: 'error' }));
   acceptRates.start();
-  if (scores !== null) log.info({ campaigns: Object.keys(scoring), threads: runtime.data.scoring_pool.threads }, 'scoring pool started');
+  if (scores !== null) {
+    await scores.warm();
+    log.info({ campaigns: Object.keys(scoring), threads: runtime.data.scoring_pool.threads }, 'scoring pool started');
+  }
   const guards = new BuyerGuards(runtime.buyers, (buyer, from, to, why) => {
     metrics.breakerTransitions.inc({ buyer, to });
     (to === 'open' ? log.warn : log.info).call(log, { buyer, from, to, why }, `circuit breaker ${to}`);

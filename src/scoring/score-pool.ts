@@ -110,6 +110,15 @@ export class ScorePool {
     );
   }
 
+  /**
+   * Start every thread and have it compile its scorers before traffic: a cold thread takes
+   * hundreds of milliseconds to load, and every lead of that time would go unscored (late).
+   */
+  async warm(): Promise<void> {
+    const empty: ScoreTask = { campaigns: [], leads: [] };
+    await Promise.all(Array.from({ length: this.settings.threads }, () => this.pool.run(empty)));
+  }
+
   /** batches waiting for a thread */
   get queued(): number {
     return this.pool.queueSize;
