@@ -77,6 +77,26 @@ function secondPrices(ranked: RankedBid[], floorMicros: number, incrementMicros:
   }
 }
 
+/** One tier's bids in the order of its method. */
+function orderTier(c: CampaignRuntime, tier: TierRuntime, bids: RankedBid[], by: RankBy): RankedBid[] | Promise<RankedBid[]> {
+  if (bids.length === 0 || tier.method === 'priority') return bids;
+  switch (tier.method) {
+    case 'round_robin':
+    case 'weighted': {
+      if (bids.length === 1) return bids;
+      const at = new Map(bids.map((x) => [x.buyer, x]));
+      return by.turn(tier, bids.map((x) => [x.buyer, tier.weights.get(x.buyer)!] as const)).then((order) => order.map((id) => at.get(id)!));
+    }
+    case 'fixed_price':
+      return byValue(bids, null);
+    case 'highest_bid': {
+      const ranked = byValue(bids, by.chance);
+      if (c.secondPriceIncrementMicros !== null) secondPrices(ranked, by.floorMicros, c.secondPriceIncrementMicros);
+      return ranked;
+    }
+  }
+}
+
 /**
  * The plan's ranking: each tier's bids in the order of its method, tier after tier, so a
  * lead that no buyer of a tier takes falls to the next. highest_bid: best bid (or expected
@@ -85,30 +105,9 @@ function secondPrices(ranked: RankedBid[], floorMicros: number, incrementMicros:
  */
 export async function rankPlan(c: CampaignRuntime, results: readonly FanOutResult[], maxBids: number, by: RankBy): Promise<RankedBid[]> {
   const byBuyer = new Map(results.map((r) => [r.buyer.id, r.result]));
-  const tiers = await Promise.all(
-    c.plan.map(async (tier, ti) => {
-      const bids = tierBids(tier, ti, byBuyer, by);
-      if (bids.length === 0) return bids;
-      switch (tier.method) {
-        case 'priority':
-          return bids;
-        case 'round_robin':
-        case 'weighted': {
-          if (bids.length === 1) return bids;
-          const order = await by.turn(tier, bids.map((x) => [x.buyer, tier.weights.get(x.buyer)!] as const));
-          const at = new Map(bids.map((x) => [x.buyer, x]));
-          return order.map((id) => at.get(id)!);
-        }
-        case 'fixed_price':
-          return byValue(bids, null);
-        case 'highest_bid': {
-          const ranked = byValue(bids, by.chance);
-          if (c.secondPriceIncrementMicros !== null) secondPrices(ranked, by.floorMicros, c.secondPriceIncrementMicros);
-          return ranked;
-        }
-      }
-    }),
-  );
+  // only a round_robin or weighted tier with a choice to make waits on the store; the rest rank in place
+  const ordered = c.plan.map((tier, ti) => orderTier(c, tier, tierBids(tier, ti, byBuyer, by), by));
+  const tiers = ordered.some((x) => x instanceof Promise) ? await Promise.all(ordered) : (ordered as RankedBid[][]);
   const all = tiers.flat();
   if (c.maxPriceMicros !== null) for (const x of all) x.priceMicros = Math.min(x.priceMicros, c.maxPriceMicros);
   return all.length > maxBids ? all.slice(0, maxBids) : all;

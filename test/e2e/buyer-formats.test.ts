@@ -1,41 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
+import { startBuyer } from '../support/buyer-server.js';
 import { call, fullLead, pingLead, startExchange, stopExchange, testConfig } from '../support/exchange.js';
-
-interface Seen {
-  path: string;
-  contentType: string;
-  body: string;
-}
-
-/** A buyer server of its own shape: `answer` gets each request and returns [content type, text]. */
-async function buyerServer(answer: (s: Seen) => [string, string]): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
-  const seen: Seen[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const s = { path: req.url ?? '', contentType: req.headers['content-type'] ?? '', body };
-      seen.push(s);
-      const [type, text] = answer(s);
-      res.writeHead(200, { 'content-type': type });
-      res.end(text);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    seen,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
 
 /**
  * "Summit Legal": a form post answering XML, as many lead buyers publish it — ping with a few
@@ -113,15 +79,16 @@ describe('buyers that speak their own formats', () => {
   it('a form-post buyer answering XML and a JSON API with its own field names both buy leads', async () => {
     let summitPrice = '14.50';
     let summitResult = 'Success';
-    const summit = await buyerServer((s) =>
-      s.path === '/ping'
-        ? ['text/xml', `<?xml version="1.0"?><response token="sum-${new URLSearchParams(s.body).get('lead_token')}"><status>ok</status><price>${summitPrice}</price></response>`]
-        : ['text/xml', `<PostResponse><Result>${summitResult}</Result>${summitResult === 'Success' ? '<RedirectURL>https://summit.example/thanks?a=1&amp;b=2</RedirectURL>' : '<Reason>Duplicate &amp; already contacted</Reason>'}</PostResponse>`],
+    const summit = await startBuyer(
+      (c) => ({ contentType: 'text/xml', raw: `<?xml version="1.0"?><response token="sum-${new URLSearchParams(c.text).get('lead_token')}"><status>ok</status><price>${summitPrice}</price></response>` }),
+      () => ({
+        contentType: 'text/xml',
+        raw: `<PostResponse><Result>${summitResult}</Result>${summitResult === 'Success' ? '<RedirectURL>https://summit.example/thanks?a=1&amp;b=2</RedirectURL>' : '<Reason>Duplicate &amp; already contacted</Reason>'}</PostResponse>`,
+      }),
     );
-    const beacon = await buyerServer((s) =>
-      s.path === '/ping'
-        ? ['application/json', JSON.stringify({ result: { bid_amount: 11, bid_token: `bcn-${JSON.parse(s.body).Meta.Reference}` } })]
-        : ['application/json', JSON.stringify({ success: true, next_url: 'https://beacon.example/go' })],
+    const beacon = await startBuyer(
+      (c) => ({ body: { result: { bid_amount: 11, bid_token: `bcn-${(c.body.Meta as { Reference: string }).Reference}` } } }),
+      () => ({ body: { success: true, next_url: 'https://beacon.example/go' } }),
     );
     closers.push(summit.close, beacon.close);
     const config = testConfig([
@@ -136,17 +103,17 @@ describe('buyers that speak their own formats', () => {
     const lead = fullLead({ phone: '(555) 010-4477' });
     const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
     expect(ping.body).toMatchObject({ status: 'bid', price: 11.6, bids: 2 });
-    const pingForm = new URLSearchParams(summit.seen[0]!.body);
-    expect(summit.seen[0]!.contentType).toBe('application/x-www-form-urlencoded');
+    const pingForm = new URLSearchParams(summit.pings[0]!.text);
+    expect(summit.pings[0]!.contentType).toBe('application/x-www-form-urlencoded');
     expect(Object.fromEntries(pingForm)).toEqual({ api_key: 'summit-test-key', lead_token: ping.body.ping_id, zip_code: '90210', state_code: 'CA', applicant_age: '40' });
-    expect(JSON.parse(beacon.seen[0]!.body)).toEqual({
+    expect(JSON.parse(beacon.pings[0]!.text)).toEqual({
       Auth: { Key: 'beacon-key' },
       Lead: { PostalCode: '90210', Region: 'California', Age: '40' },
       Meta: { Reference: ping.body.ping_id },
     });
     const sold = await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead });
     expect(sold.body).toMatchObject({ status: 'sold', price: 11.6, redirect_url: 'https://summit.example/thanks?a=1&b=2' });
-    expect(Object.fromEntries(new URLSearchParams(summit.seen[1]!.body))).toEqual({
+    expect(Object.fromEntries(new URLSearchParams(summit.posts[0]!.text))).toEqual({
       api_key: 'summit-test-key',
       token: `sum-${ping.body.ping_id}`,
       agreed_price: '14.5',
@@ -161,7 +128,7 @@ describe('buyers that speak their own formats', () => {
     summitResult = 'Rejected';
     const direct = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
     expect(direct.body).toMatchObject({ status: 'sold', price: 8.8, redirect_url: 'https://beacon.example/go' });
-    const beaconPost = JSON.parse(beacon.seen.at(-1)!.body);
+    const beaconPost = JSON.parse(beacon.posts.at(-1)!.text);
     expect(beaconPost).toMatchObject({ Auth: { Key: 'beacon-key' }, Price: 11, Contact: { Zip: '90210', Email: 'ada@example.com' } });
     expect(beaconPost.Token).toMatch(/^bcn-/);
 
