@@ -24,6 +24,15 @@ export const Codes = {
   FILTERED: { status: 200, message: 'The lead does not meet the buyer\'s filters' },
   BREAKER_OPEN: { status: 200, message: 'The buyer\'s circuit breaker is open after failing calls' },
   MAX_IN_FLIGHT: { status: 200, message: 'The buyer had its maximum of pings in flight' },
+  // why a buyer lost a lead it took part in, in its view of the trace (GET /v1/leads/{id})
+  OUTBID: { status: 200, message: 'Another buyer ranked ahead (a higher bid or expected value, an earlier tier, or its turn) and was offered the lead' },
+  LATE: { status: 200, message: 'The buyer\'s bid came after its time, or never came' },
+  PASSED: { status: 200, message: 'The buyer answered with no bid' },
+  BID_FAILED: { status: 200, message: 'The buyer\'s answer could not be used: an HTTP error, a reply that could not be read, or no connection' },
+  BELOW_FLOOR: { status: 200, message: 'The buyer\'s bid was under the seller\'s floor' },
+  BELOW_GRADE: { status: 200, message: 'The lead\'s grade was under the buyer\'s min_grade, or the lead was not scored in time' },
+  NOT_POSTED: { status: 200, message: 'The buyer won the ping, but the seller did not post the lead (yet, or before the ping expired)' },
+  NOT_SOLD: { status: 200, message: 'The seller\'s post sold the lead to no one (refused at the post, or its deadline passed first)' },
   // seller errors
   MALFORMED_BODY: { status: 400, message: 'The body is not valid JSON or msgpack' },
   INVALID_REQUEST: { status: 400, message: 'The request envelope is missing or has ill-typed fields' },
@@ -33,6 +42,7 @@ export const Codes = {
   UNAUTHORIZED: { status: 401, message: 'Missing or unknown API key' },
   NOT_FOUND: { status: 404, message: 'No such route' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'The route exists but not for this method' },
+  LEAD_NOT_FOUND: { status: 404, message: 'No trace of this lead for this key: unknown, past its retention, or not the key\'s to see' },
   PING_EXPIRED: { status: 404, message: 'Unknown or expired ping id' },
   ALREADY_POSTED: { status: 409, message: 'This ping id was already posted' },
   BODY_TOO_LARGE: { status: 413, message: 'The body is over the size limit' },

@@ -16,6 +16,8 @@ import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
+import { TraceRecorder } from './trace/trace-recorder.js';
+import { durationMs } from './config/schema.js';
 
 export interface GavelOptions {
   config: ConfigData;
@@ -70,7 +72,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     if (!ok) log.error(where, 'Redis not reachable yet: answering 503 STORE_UNAVAILABLE until it is');
     store = redis;
   } else {
-    store = new MemoryStore();
+    store = new MemoryStore(opts.config.trace.memory_max_leads);
   }
   log.info(
     { store: store.kind, ...where },
@@ -121,7 +123,15 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   });
   breakerStates = () => guards.states();
   const exchange = new Exchange({ runtime, store, transports, metrics, log, scores, acceptRates, guards });
-  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers });
+  const tracing = runtime.data.trace;
+  const traces = new TraceRecorder(
+    store,
+    { enabled: tracing.enabled, retentionMs: durationMs(tracing.retention), maxBuffered: tracing.max_buffered, flushMs: tracing.flush_ms, batchSize: 256, maxSegments: 8 },
+    metrics,
+    log,
+  );
+  if (!tracing.enabled) log.warn('lead traces are OFF (trace.enabled: false): GET /v1/leads/{id} finds nothing');
+  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces });
   const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
   log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
@@ -133,6 +143,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       front.close();
       await Promise.all([...transports.values()].map((t) => t.close()));
       acceptRates.close();
+      await traces.close();
       await scores?.close();
       await store.close();
       log.info('gavel stopped');

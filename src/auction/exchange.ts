@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { BuyerTransport } from '../buyers/transport.js';
 import { GavelError } from '../codes.js';
@@ -20,6 +19,7 @@ import type { LeadContext, RuleRefusal } from '../rules/buyer-rules.js';
 import type { LeadScore } from '../scoring/lead-scorer.js';
 import type { ScoreOutcome, ScorePool } from '../scoring/score-pool.js';
 import { within, type StoreFailure } from './within.js';
+import type { LeadTrace, TraceStage } from '../trace/lead-trace.js';
 
 /** A hold outlives the bid it backs by this much, so a post that starts just before expiry still finds it. */
 const HOLD_SLACK_MS = 5_000;
@@ -97,7 +97,14 @@ export class Exchange {
    * with personal data can be a resubmission: two pings of partial leads alike (same zip,
    * same age) are usually two consumers.
    */
-  private async admit(route: string, seller: SellerRuntime, c: CampaignRuntime, env: PingEnvelope, lead: Lead, digests: LeadDigests, owner: string, by: number): Promise<'ok' | 'DUPLICATE' | 'RESUBMITTED'> {
+  private async admit(route: string, seller: SellerRuntime, c: CampaignRuntime, env: PingEnvelope, lead: Lead, digests: LeadDigests, owner: string, by: number, trace: LeadTrace): Promise<'ok' | 'DUPLICATE' | 'RESUBMITTED'> {
+    const outcome = await this.gate(route, seller, c, env, lead, digests, owner, by);
+    trace.dedup(outcome);
+    if (outcome === 'RATE_LIMITED') throw new GavelError('RATE_LIMITED', `Seller ${seller.id} is over its rate limit`);
+    return outcome;
+  }
+
+  private async gate(route: string, seller: SellerRuntime, c: CampaignRuntime, env: PingEnvelope, lead: Lead, digests: LeadDigests, owner: string, by: number): Promise<'ok' | 'DUPLICATE' | 'RESUBMITTED' | 'RATE_LIMITED'> {
     const identified = c.schema.piiFields.some((f) => lead[f] !== undefined);
     if (identified || seller.rate !== null) {
       const digest = identified ? payloadDigest(this.runtime.secret, route, env) : null;
@@ -106,8 +113,7 @@ export class Exchange {
         by - performance.now(),
         this.storeFailed('seller_gate'),
       );
-      if (gate === 'RATE_LIMITED') throw new GavelError('RATE_LIMITED', `Seller ${seller.id} is over its rate limit`);
-      if (gate === 'RESUBMITTED') return 'RESUBMITTED';
+      if (gate !== 'ok') return gate;
     }
     return (await this.claim(digests, owner, by)) ? 'ok' : 'DUPLICATE';
   }
@@ -121,9 +127,11 @@ export class Exchange {
     return true;
   }
 
-  private leftOut(buyer: string, refusal: Refusal | { reason: RuleRefusal | GuardRefusal }): void {
+  /** A buyer left out of a lead, at any stage: counted, traced with its reason, logged at debug. */
+  private leftOut(trace: LeadTrace, stage: TraceStage, buyer: string, refusal: Refusal | { reason: RuleRefusal | GuardRefusal }): void {
     this.metrics.leftOut.inc({ buyer, reason: refusal.reason });
-    if (this.log.isLevelEnabled('debug')) this.log.debug({ buyer, ...refusal }, 'buyer left out');
+    trace.buyer(buyer, stage, refusal.reason, refusal.reason === 'CAP_REACHED' ? `${refusal.limit} ${refusal.window}` : undefined);
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ buyer, lead_id: trace.id, stage, ...refusal }, 'buyer left out');
   }
 
   /**
@@ -131,7 +139,7 @@ export class Exchange {
    * already say so, no purchase of this lead, within their ping rate (one script call each,
    * pipelined). The hold stays the judge when two auctions race for the last room.
    */
-  private async eligible(c: CampaignRuntime, who: LeadContext & { floorMicros: number }, bought: readonly string[], budgetMs: number): Promise<BuyerRuntime[]> {
+  private async eligible(c: CampaignRuntime, who: LeadContext & { floorMicros: number }, bought: readonly string[], budgetMs: number, trace: LeadTrace): Promise<BuyerRuntime[]> {
     const now = who.now;
     const candidates: BuyerRuntime[] = [];
     const checks: (Verdict | Promise<Verdict>)[] = [];
@@ -139,7 +147,7 @@ export class Exchange {
       // the buyer's own rules first: in-process, no store call for a buyer that would not take the lead
       const refusal = b.rules(who);
       if (refusal !== null) {
-        this.leftOut(b.id, { reason: refusal });
+        this.leftOut(trace, 'eligibility', b.id, { reason: refusal });
         continue;
       }
       candidates.push(b);
@@ -153,13 +161,15 @@ export class Exchange {
       const v = verdicts[i]!;
       const b = candidates[i]!;
       if (!v.ok) {
-        this.leftOut(b.id, v);
+        this.leftOut(trace, 'eligibility', b.id, v);
         continue;
       }
       // last, since a slot taken must be given back: pings in flight and the breaker (a fixed-price buyer is not pinged)
       const guard = pinged(b) ? this.guards.take(b.id, now) : null;
-      if (guard === null) out.push(b);
-      else this.leftOut(b.id, { reason: guard });
+      if (guard === null) {
+        out.push(b);
+        trace.buyer(b.id, 'eligibility', 'ELIGIBLE');
+      } else this.leftOut(trace, 'eligibility', b.id, { reason: guard });
     }
     return out;
   }
@@ -174,12 +184,16 @@ export class Exchange {
     return `{"ping_id":"${pingId}","campaign":${JSON.stringify(c.id)},"test":${test},"lead":${JSON.stringify(c.schema.pingView(lead))},"tmax_ms":`;
   }
 
-  private count(results: readonly FanOutResult[], floorMicros: number): void {
+  private count(results: readonly FanOutResult[], floorMicros: number, trace: LeadTrace, sentAt: number): void {
     for (const { buyer, result } of results) {
       this.metrics.buyerMs.observe({ buyer: buyer.id }, result.ms);
+      trace.ping(buyer.id, sentAt, result);
       if (result.kind === 'bid') {
         this.metrics.bids.inc({ buyer: buyer.id });
-        if (result.bidMicros < floorMicros) this.metrics.passes.inc({ buyer: buyer.id, kind: 'BELOW_FLOOR' });
+        if (result.bidMicros < floorMicros) {
+          this.metrics.passes.inc({ buyer: buyer.id, kind: 'BELOW_FLOOR' });
+          trace.buyer(buyer.id, 'rank', 'BELOW_FLOOR');
+        }
       } else {
         this.metrics.passes.inc({ buyer: buyer.id, kind: result.pass });
         if (result.pass === 'TIMEOUT') this.metrics.timeouts.inc({ buyer: buyer.id });
@@ -191,34 +205,40 @@ export class Exchange {
    * Score the lead on the pool while every eligible buyer is pinged, then rank the bids; the
    * score is joined only if it is back by `collectBy`, which bounds the whole of it.
    */
-  private async auction(c: CampaignRuntime, who: LeadContext & { floorMicros: number }, pingId: string, lead: Lead, bought: readonly string[], collectBy: number): Promise<AuctionResult> {
+  private async auction(c: CampaignRuntime, who: LeadContext & { floorMicros: number }, trace: LeadTrace, lead: Lead, bought: readonly string[], collectBy: number): Promise<AuctionResult> {
     const test = who.test;
-    const buyers = await this.eligible(c, who, bought, collectBy - performance.now());
+    const buyers = await this.eligible(c, who, bought, collectBy - performance.now(), trace);
     if (buyers.length === 0) return { eligible: 0, ranked: [], score: null };
     // scored only when some buyer may take it: a lead no one is pinged for is not worth a worker's time
     const ticket = c.scoring !== null && this.scores !== null ? this.scores.score(c.id, lead) : null;
     const toPing = buyers.filter(pinged);
     const sentAt = Date.now();
-    const results = toPing.length === 0 ? [] : await fanOut(c.id, toPing, this.transports, this.pingBody(pingId, c, lead, test), collectBy);
+    const pingedAt = performance.now();
+    const results = toPing.length === 0 ? [] : await fanOut(c.id, toPing, this.transports, this.pingBody(trace.id, c, lead, test), collectBy);
     const settledAt = Date.now();
     for (const r of results) this.guards.settle(r.buyer.id, r.result, settledAt, sentAt);
-    this.count(results, who.floorMicros);
-    const score = ticket === null ? null : this.scored(c, await ticket.by(collectBy));
+    this.count(results, who.floorMicros, trace, pingedAt);
+    const score = ticket === null ? null : this.scored(c, await ticket.by(collectBy), trace);
     const now = Date.now();
     const grade = score?.grade ?? null;
     const ranked = await rankPlan(c, results, this.maxBids, {
       floorMicros: who.floorMicros,
       grade,
       chance: c.rankBy === 'expected_value' ? (buyer) => this.acceptRates.chance(buyer, grade, now) : null,
-      belowGrade: (buyer) => this.metrics.passes.inc({ buyer, kind: 'BELOW_GRADE' }),
+      belowGrade: (buyer) => {
+        this.metrics.passes.inc({ buyer, kind: 'BELOW_GRADE' });
+        trace.buyer(buyer, 'rank', 'BELOW_GRADE');
+      },
       fixed: new Set(buyers.filter((b) => !pinged(b)).map((b) => b.id)),
       turn: (tier, candidates) => within(this.store.takeTurn(tier.turnKey, candidates), collectBy + this.marginMs - performance.now() - 1, this.storeFailed('turn')),
     });
+    trace.ranking(ranked);
     return { eligible: buyers.length, ranked, score };
   }
 
-  private scored(c: CampaignRuntime, outcome: ScoreOutcome): LeadScore | null {
+  private scored(c: CampaignRuntime, outcome: ScoreOutcome, trace: LeadTrace): LeadScore | null {
     this.metrics.scores.inc({ campaign: c.id, outcome: outcome.kind === 'scored' ? outcome.grade : outcome.reason });
+    trace.score(outcome);
     return outcome.kind === 'scored' ? { score: outcome.score, grade: outcome.grade } : null;
   }
 
@@ -244,28 +264,32 @@ export class Exchange {
   }
 
   /** POST /v1/ping */
-  async ping(seller: SellerRuntime, env: PingEnvelope, receivedAt: number): Promise<PingAnswer> {
+  async ping(seller: SellerRuntime, env: PingEnvelope, receivedAt: number, trace: LeadTrace): Promise<PingAnswer> {
     const c = this.campaignFor(seller, env.campaign);
+    trace.lead(c.id, env.sub_id, env.test);
     const parsed = c.schema.parsePing(env.lead);
-    if (!parsed.ok) throw new GavelError('INVALID_LEAD', undefined, parsed.details);
+    if (!parsed.ok) {
+      trace.invalid(parsed.details);
+      throw new GavelError('INVALID_LEAD', undefined, parsed.details);
+    }
     const lead = parsed.lead;
     const tmax = Math.min(env.tmax_ms ?? c.tmaxMs, c.maxTmaxMs);
     const answerBy = receivedAt + tmax;
     const collectBy = answerBy - this.marginMs;
-    const pingId = randomUUID();
+    const pingId = trace.id;
 
     // a deadline that leaves no buyer time to answer is a NO_BID at once: nothing claimed, nothing held
     if (collectBy - performance.now() < MIN_BUYER_BUDGET_MS) {
       return this.answered(c, seller, env, receivedAt, 0, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
     }
     const digests = leadDigests(this.runtime.secret, c.dedup, lead, env.test);
-    const admitted = await this.admit('ping', seller, c, env, lead, digests, pingId, collectBy);
+    const admitted = await this.admit('ping', seller, c, env, lead, digests, pingId, collectBy, trace);
     if (admitted !== 'ok') {
       if (admitted === 'DUPLICATE') this.metrics.duplicates.inc({ campaign: c.id });
       return this.answered(c, seller, env, receivedAt, 0, { status: 'duplicate', reason: admitted });
     }
     const bought = digests.bought.map((b) => b.digest);
-    const { eligible, ranked, score } = await this.auction(c, this.context(c, seller, env, lead, c.schema.pingFields), pingId, lead, bought, collectBy);
+    const { eligible, ranked, score } = await this.auction(c, this.context(c, seller, env, lead, c.schema.pingFields), trace, lead, bought, collectBy);
     const settleFrom = performance.now();
     if (eligible === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_ELIGIBLE_BUYER' });
     if (ranked.length === 0) return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'NO_BID' });
@@ -294,7 +318,7 @@ export class Exchange {
       held = first.value;
       if (saved.status === 'rejected') throw saved.reason;
       while (!held.ok && ++winner < ranked.length) {
-        this.leftOut(ranked[winner - 1]!.buyer, held);
+        this.leftOut(trace, 'hold', ranked[winner - 1]!.buyer, held);
         held = await hold(ranked[winner]!);
         if (held.ok) await save(ranked.slice(winner));
       }
@@ -304,13 +328,14 @@ export class Exchange {
       throw e;
     }
     if (!held.ok) {
-      this.leftOut(ranked[winner - 1]!.buyer, held);
+      this.leftOut(trace, 'hold', ranked[winner - 1]!.buyer, held);
       // no hold, no bid: the saved auction is emptied so a post of this ping id cannot sell
       await save([]);
       return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' });
     }
     // a shared tier offers what its top max_buyers bidders would pay out together
     const top = ranked[winner]!;
+    trace.buyer(top.buyer, 'hold', 'HELD');
     const sharing = ranked.slice(winner).filter((x) => x.tier === top.tier).slice(0, c.plan[top.tier]?.maxBuyers ?? 1);
     const price = fromMicros(sharing.reduce((sum, x) => sum + payout(x.priceMicros, this.marginFor(x.buyer, seller, c)), 0));
     return this.answered(c, seller, env, receivedAt, settleFrom, { status: 'bid', ping_id: pingId, price, expires_at: new Date(expiresAt).toISOString(), bids: ranked.length });
@@ -332,7 +357,7 @@ export class Exchange {
   }
 
   /** POST /v1/post */
-  async post(seller: SellerRuntime, env: PostEnvelope, receivedAt: number): Promise<PostAnswer> {
+  async post(seller: SellerRuntime, env: PostEnvelope, receivedAt: number, trace: LeadTrace): Promise<PostAnswer> {
     // look first, claim last: a post with a bad lead must not burn the seller's ping
     const found = await within(this.store.readAuction(env.ping_id, seller.id), 1000, this.storeFailed('read_auction'));
     if (found.kind === 'expired') throw new GavelError('PING_EXPIRED');
@@ -341,8 +366,13 @@ export class Exchange {
     if (state.bids.length === 0) throw new GavelError('PING_EXPIRED', 'This ping had no bid');
     const c = this.runtime.campaigns.get(state.campaign);
     if (c === undefined) throw new GavelError('PING_EXPIRED', 'The campaign of this ping is no longer configured');
+    // the seller's own live ping: from here the post is part of the lead's trace
+    trace.lead(c.id, undefined, state.test);
     const parsed = c.schema.parseFull(env.lead);
-    if (!parsed.ok) throw new GavelError('INVALID_LEAD', undefined, parsed.details);
+    if (!parsed.ok) {
+      trace.invalid(parsed.details);
+      throw new GavelError('INVALID_LEAD', undefined, parsed.details);
+    }
     if (c.schema.pingFingerprint(parsed.lead) !== state.fingerprint) throw new GavelError('PING_MISMATCH');
     const deadline = receivedAt + c.postTmaxMs;
     const claim = await within(this.store.claimAuction(env.ping_id, seller.id, POSTED_RETENTION_MS), deadline - performance.now(), this.storeFailed('claim_auction'));
@@ -352,22 +382,28 @@ export class Exchange {
     const leadId = env.ping_id;
     // the post carries every identifier: the rules the ping could not judge are judged now
     const digests = leadDigests(this.runtime.secret, c.dedup, parsed.lead, state.test);
-    if (!(await this.claim(digests, env.ping_id, deadline))) {
+    const unique = await this.claim(digests, env.ping_id, deadline);
+    trace.dedup(unique ? 'ok' : 'DUPLICATE');
+    if (!unique) {
       await this.release(state.bids[0]!.buyer, env.ping_id);
       this.metrics.duplicates.inc({ campaign: c.id });
       this.metrics.sales.inc({ campaign: c.id, outcome: 'duplicate' });
       return { status: 'rejected', lead_id: leadId, reason: 'DUPLICATE' };
     }
-    return this.sell(c, seller, leadId, parsed.lead, state.test, state.bids, state.score, true, deadline, digests);
+    return this.sell(c, seller, trace, parsed.lead, state.test, state.bids, state.score, true, deadline, digests);
   }
 
   /** POST /v1/leads: the whole ping tree inside one call */
-  async directPost(seller: SellerRuntime, env: LeadsEnvelope, receivedAt: number): Promise<PostAnswer> {
+  async directPost(seller: SellerRuntime, env: LeadsEnvelope, receivedAt: number, trace: LeadTrace): Promise<PostAnswer> {
     const c = this.campaignFor(seller, env.campaign);
+    trace.lead(c.id, env.sub_id, env.test);
     const parsed = c.schema.parseFull(env.lead);
-    if (!parsed.ok) throw new GavelError('INVALID_LEAD', undefined, parsed.details);
+    if (!parsed.ok) {
+      trace.invalid(parsed.details);
+      throw new GavelError('INVALID_LEAD', undefined, parsed.details);
+    }
     const lead = parsed.lead;
-    const leadId = randomUUID();
+    const leadId = trace.id;
     const deadline = receivedAt + c.postTmaxMs;
     const collectBy = receivedAt + Math.min(env.tmax_ms ?? c.tmaxMs, c.maxTmaxMs) - this.marginMs;
     const rejected = (reason: 'DUPLICATE' | 'RESUBMITTED' | 'NO_ELIGIBLE_BUYER' | 'NO_BID'): PostAnswer => {
@@ -376,15 +412,15 @@ export class Exchange {
     };
     if (collectBy - performance.now() < MIN_BUYER_BUDGET_MS) return rejected('NO_BID');
     const digests = leadDigests(this.runtime.secret, c.dedup, lead, env.test);
-    const admitted = await this.admit('leads', seller, c, env, lead, digests, leadId, collectBy);
+    const admitted = await this.admit('leads', seller, c, env, lead, digests, leadId, collectBy, trace);
     if (admitted !== 'ok') {
       if (admitted === 'DUPLICATE') this.metrics.duplicates.inc({ campaign: c.id });
       return rejected(admitted);
     }
-    const { eligible, ranked, score } = await this.auction(c, this.context(c, seller, env, lead, null), leadId, lead, digests.bought.map((b) => b.digest), collectBy);
+    const { eligible, ranked, score } = await this.auction(c, this.context(c, seller, env, lead, null), trace, lead, digests.bought.map((b) => b.digest), collectBy);
     if (eligible === 0) return rejected('NO_ELIGIBLE_BUYER');
     if (ranked.length === 0) return rejected('NO_BID');
-    return this.sell(c, seller, leadId, lead, env.test, ranked, score, false, deadline, digests);
+    return this.sell(c, seller, trace, lead, env.test, ranked, score, false, deadline, digests);
   }
 
   private async release(buyer: string, holdId: string): Promise<void> {
@@ -400,7 +436,7 @@ export class Exchange {
   private async sell(
     c: CampaignRuntime,
     seller: SellerRuntime,
-    leadId: string,
+    trace: LeadTrace,
     lead: Lead,
     test: boolean,
     bids: readonly RankedBid[],
@@ -409,6 +445,7 @@ export class Exchange {
     deadline: number,
     digests: LeadDigests,
   ): Promise<PostAnswer> {
+    const leadId = trace.id;
     let reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'NO_ELIGIBLE_BUYER' = 'POST_REJECTED';
     let message: string | undefined;
     const bought = digests.bought.map((b) => b.digest);
@@ -434,7 +471,7 @@ export class Exchange {
       }
       // the full lead answers what the ping could not: a filter on a field that was not in it
       if (buyer.filter !== null && !buyer.filter(lead)) {
-        this.leftOut(buyer.id, { reason: 'FILTERED' });
+        this.leftOut(trace, 'post', buyer.id, { reason: 'FILTERED' });
         if (i === 0 && firstHeld && !test) void this.release(buyer.id, leadId);
         reason = 'NO_ELIGIBLE_BUYER';
         continue;
@@ -445,13 +482,15 @@ export class Exchange {
       if (extended === 'held') verdict = ROOM;
       else if (extended === 'gone') verdict = await within(this.holdFor(buyer, c.id, leadId, bid.priceMicros, bought, holdUntil), left, this.storeFailed('hold'));
       if (!verdict.ok) {
-        this.leftOut(buyer.id, verdict);
+        this.leftOut(trace, 'hold', buyer.id, verdict);
         reason = verdict.reason === 'CAP_REACHED' ? 'CAP_REACHED' : 'NO_ELIGIBLE_BUYER';
         continue;
       }
       const budget = Math.min(buyer.config.post_timeout_ms, Math.floor(deadline - performance.now()));
       const body = JSON.stringify({ ping_id: leadId, bid_id: bid.bidId ?? null, price: fromMicros(bid.priceMicros), test, tmax_ms: budget, score: score?.score ?? null, grade: score?.grade ?? null, lead });
+      const postedAt = performance.now();
       const outcome = await transport.post(c.id, body, budget);
+      trace.post(buyer.id, bid.priceMicros, postedAt, outcome);
       // what ranking by expected value learns from; a post left unanswered counts as not accepted
       void this.acceptRates.record(buyer.id, score?.grade ?? null, outcome.accepted ? 'accepted' : 'rejected', Date.now());
       if (outcome.accepted) {
@@ -464,7 +503,9 @@ export class Exchange {
           this.metrics.storeErrors.inc({ op: 'commit', kind: 'error' });
           this.log.error({ lead_id: leadId, buyer: buyer.id }, 'sale accepted but its cap hold could not be committed');
         }
-        sales.push({ payoutMicros: payout(bid.priceMicros, this.marginFor(buyer.id, seller, c)), redirectUrl: outcome.redirectUrl });
+        const payoutMicros = payout(bid.priceMicros, this.marginFor(buyer.id, seller, c));
+        trace.sold(buyer.id, bid.priceMicros, payoutMicros);
+        sales.push({ payoutMicros, redirectUrl: outcome.redirectUrl });
         slots++;
         continue;
       }

@@ -90,6 +90,8 @@ export interface Runtime {
   readonly data: ConfigData;
   readonly campaigns: ReadonlyMap<string, CampaignRuntime>;
   readonly sellersByKey: ReadonlyMap<string, SellerRuntime>;
+  /** buyers that have a key (every websocket buyer; an http buyer to read its traces) */
+  readonly buyersByKey: ReadonlyMap<string, BuyerRuntime>;
   readonly buyers: readonly BuyerRuntime[];
   readonly secret: string;
   /** true when no secret was configured and one was made up for this process */
@@ -232,6 +234,7 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     data: deepFreeze(data),
     campaigns,
     sellersByKey,
+    buyersByKey: new Map(buyers.flatMap((b) => (b.config.key === undefined ? [] : [[b.config.key, b] as const]))),
     buyers,
     secret: key ?? randomBytes(32).toString('hex'),
     secretGenerated: key === undefined,

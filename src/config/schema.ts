@@ -255,6 +255,22 @@ export const Config = z
         refresh: z.string().regex(DURATION).default('1s'),
       })
       .default({ half_life: '7d', prior: 0.8, prior_weight: 5, refresh: '1s' }),
+    /** the per-lead trace (GET /v1/leads/{id}) */
+    trace: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** how long a lead's trace is kept after its latest call */
+        retention: z.string().regex(DURATION).default('7d'),
+        /** a batch is written this long after its first trace */
+        flush_ms: z.int().min(1).max(10_000).default(50),
+        /** traces waiting to be written; past it new ones are dropped (and counted) */
+        max_buffered: z.int().min(1).max(1_000_000).default(20_000),
+        /** the memory store keeps the traces of at most this many leads (the oldest go first) */
+        memory_max_leads: z.int().min(1).max(10_000_000).default(100_000),
+      })
+      .default({ enabled: true, retention: '7d', flush_ms: 50, max_buffered: 20_000, memory_max_leads: 100_000 }),
+    /** the operator's key: GET /v1/leads/{id} shows it a lead's whole trace */
+    admin_key: z.string().min(16, 'at least 16 characters').optional(),
     campaigns: z.array(Campaign).min(1),
     sellers: z.array(Seller).min(1),
     buyers: z.array(Buyer),
@@ -271,9 +287,9 @@ export const Config = z
     unique(c.campaigns, 'campaigns');
     unique(c.sellers, 'sellers');
     unique(c.buyers, 'buyers');
-    const keys = new Set<string>();
+    const keys = new Set<string>(c.admin_key === undefined ? [] : [c.admin_key]);
     c.sellers.forEach((s, i) => {
-      if (keys.has(s.api_key)) ctx.addIssue({ code: 'custom', path: ['sellers', i, 'api_key'], message: 'api_key used by another seller' });
+      if (keys.has(s.api_key)) ctx.addIssue({ code: 'custom', path: ['sellers', i, 'api_key'], message: 'api_key used by another seller or the admin' });
       keys.add(s.api_key);
       s.campaigns?.forEach((cid, j) => {
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['sellers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });
@@ -307,7 +323,7 @@ export const Config = z
     });
     c.buyers.forEach((b, i) => {
       if (b.key !== undefined) {
-        if (keys.has(b.key)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'key'], message: 'key used by another seller or buyer' });
+        if (keys.has(b.key)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'key'], message: 'key used by another seller, buyer or the admin' });
         keys.add(b.key);
       }
       b.campaigns.forEach((cid, j) => {

@@ -16,6 +16,8 @@ import { attachBuyerSocket } from './buyer-socket.js';
 import { bearerKey } from './api-key.js';
 import type { SocketBuyerTransport } from '../buyers/socket-transport.js';
 import { UWS_NATIVE, uws } from './uws.js';
+import type { TraceRecorder } from '../trace/trace-recorder.js';
+import { buyerView, operatorView, sellerView } from '../trace/trace-views.js';
 
 export interface FrontParts {
   /** transports of the buyers that connect over /v1/bidders/ws, by buyer key */
@@ -25,7 +27,11 @@ export interface FrontParts {
   store: Store;
   metrics: Metrics;
   log: Logger;
+  traces: TraceRecorder;
 }
+
+/** Lead ids are UUIDs Gavel made, or a seller's ping id: anything longer is not one. */
+const MAX_LEAD_ID = 128;
 
 
 function formatOf(contentType: string): Format | null {
@@ -72,13 +78,14 @@ export class HttpFront {
     app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
+    app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req));
     app.get('/health', (res) => sendText(res, this.state(res, 'json'), 200, 'application/json', '{"status":"ok"}'));
     app.get('/ready', (res) => void this.ready(res));
     app.get('/metrics', (res) => void this.metrics(res));
     app.any('/*', (res, req) => {
       const state = this.state(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
@@ -130,9 +137,34 @@ export class HttpFront {
     } catch (e) {
       return sendError(res, state, new GavelError('MALFORMED_BODY', `The body is not valid ${state.format === 'json' ? 'JSON' : 'msgpack'}: ${(e as Error).message}`));
     }
-    const result = await this.calls.run(seller, route, raw, state.receivedAt);
+    const result = await this.calls.run(seller, route, raw, state.receivedAt, body.length);
     send(res, state, result.status, result.body);
     this.calls.written(result, state.receivedAt);
+  }
+
+  /**
+   * GET /v1/leads/{id}: the operator's key sees the whole trace, a seller's its own lead's
+   * outcome, a buyer's its part in the auction (src/trace/trace-views.ts). A lead that is not
+   * the key's is LEAD_NOT_FOUND, like an unknown one.
+   */
+  private leadTrace(res: HttpResponse, req: HttpRequest): void {
+    const key = bearerKey(req.getHeader('authorization'));
+    const id = decodeURIComponent(req.getParameter(0) ?? '');
+    const state = this.state(res, 'json');
+    const { runtime, traces } = this.parts;
+    const admin = key !== undefined && key === runtime.data.admin_key;
+    const seller = key === undefined ? undefined : runtime.sellersByKey.get(key);
+    const buyer = key === undefined ? undefined : runtime.buyersByKey.get(key);
+    if (!admin && seller === undefined && buyer === undefined) return sendError(res, state, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key>' : 'Unknown API key'));
+    if (id.length === 0 || id.length > MAX_LEAD_ID) return sendError(res, state, new GavelError('LEAD_NOT_FOUND'));
+    traces.read(id).then(
+      (segs) => {
+        const view = admin ? (segs.length === 0 ? null : operatorView(id, segs)) : seller !== undefined ? sellerView(seller.id, id, segs) : buyerView(buyer!.id, id, segs);
+        if (view === null) sendError(res, state, new GavelError('LEAD_NOT_FOUND'));
+        else send(res, state, 200, view);
+      },
+      () => sendError(res, state, new GavelError('STORE_UNAVAILABLE')),
+    );
   }
 
   private async ready(res: HttpResponse): Promise<void> {

@@ -6,7 +6,10 @@ import type { SellerRuntime } from '../config/runtime.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { errorBody } from './respond.js';
-import { LeadsEnvelope, PingEnvelope, PostEnvelope } from './seller-api.js';
+import { LeadsEnvelope, PingEnvelope, PostEnvelope, type PingAnswer, type PostAnswer } from './seller-api.js';
+import { randomUUID } from 'node:crypto';
+import { LeadTrace } from '../trace/lead-trace.js';
+import type { TraceRecorder } from '../trace/trace-recorder.js';
 
 export type SellerRoute = 'ping' | 'post' | 'leads';
 
@@ -25,37 +28,65 @@ function envelopeDetails(error: z.ZodError): Detail[] {
   }));
 }
 
+/** The seller's answer, as its trace keeps it. */
+function traced(trace: LeadTrace, a: PingAnswer | PostAnswer): void {
+  const r: NonNullable<LeadTrace['seg']['result']> = { status: a.status };
+  if ('reason' in a && a.reason !== undefined) r.reason = a.reason;
+  if ('price' in a && a.price !== undefined) r.price = a.price;
+  if ('message' in a && a.message !== undefined) r.message = a.message;
+  trace.result(r);
+}
+
 /**
  * One seller call from its decoded message to its answer, the same over HTTP and over the
  * seller socket. Never throws: every failure is an answer with its code.
  */
 export class SellerCalls {
-  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger }) {}
+  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder }) {}
 
-  async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number): Promise<CallResult> {
+  /** `bytes`: the size of the seller's message, for its trace */
+  async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number): Promise<CallResult> {
     const { exchange, log } = this.parts;
     let ping: PingEnvelope | undefined;
+    // a post is traced under its ping's id; a ping or a direct post gets its lead id here
+    const postOf = route === 'post' && typeof raw === 'object' && raw !== null ? (raw as { ping_id?: unknown }).ping_id : undefined;
+    const trace = new LeadTrace(typeof postOf === 'string' ? postOf : randomUUID(), route, seller.id, receivedAt, bytes);
+    let result: CallResult;
     try {
       if (route === 'ping') {
         const env = PingEnvelope.safeParse(raw);
         if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
         ping = env.data;
-        const a = await exchange.ping(seller, ping, receivedAt);
-        return { status: 200, body: a, ping, outcome: a.status === 'no_bid' ? a.reason.toLowerCase() : a.status };
-      }
-      if (route === 'post') {
+        const a = await exchange.ping(seller, ping, receivedAt, trace);
+        result = { status: 200, body: a, ping, outcome: a.status === 'no_bid' ? a.reason.toLowerCase() : a.status };
+        traced(trace, a);
+      } else if (route === 'post') {
         const env = PostEnvelope.safeParse(raw);
         if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
-        return { status: 200, body: await exchange.post(seller, env.data, receivedAt), ping, outcome: 'answered' };
+        const a = await exchange.post(seller, env.data, receivedAt, trace);
+        result = { status: 200, body: a, ping, outcome: 'answered' };
+        traced(trace, a);
+      } else {
+        const env = LeadsEnvelope.safeParse(raw);
+        if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
+        const a = await exchange.directPost(seller, env.data, receivedAt, trace);
+        result = { status: 200, body: a, ping, outcome: 'answered' };
+        traced(trace, a);
       }
-      const env = LeadsEnvelope.safeParse(raw);
-      if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
-      return { status: 200, body: await exchange.directPost(seller, env.data, receivedAt), ping, outcome: 'answered' };
     } catch (e) {
-      if (e instanceof GavelError) return { status: e.status, body: errorBody(e.code, e.message, e.details), ping, outcome: e.code.toLowerCase() };
-      log.error({ err: e, route, seller: seller.id }, 'unexpected error');
-      return { status: 500, body: errorBody('INTERNAL'), ping, outcome: 'internal' };
+      if (e instanceof GavelError) {
+        // a refused lead keeps its trace, and the seller gets the id to look it up by
+        const body = trace.keep && route !== 'post' ? { ...errorBody(e.code, e.message, e.details), lead_id: trace.id } : errorBody(e.code, e.message, e.details);
+        result = { status: e.status, body, ping, outcome: e.code.toLowerCase() };
+        trace.result({ status: 'error', reason: e.code, message: e.message });
+      } else {
+        log.error({ err: e, route, seller: seller.id }, 'unexpected error');
+        result = { status: 500, body: errorBody('INTERNAL'), ping, outcome: 'internal' };
+        trace.result({ status: 'error', reason: 'INTERNAL' });
+      }
     }
+    this.parts.traces.record(trace);
+    return result;
   }
 
   /** Every ping answer, errors included, measured against its deadline once written. */

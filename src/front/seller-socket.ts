@@ -107,7 +107,7 @@ async function answer(ws: WebSocket<SocketData>, hooks: SocketHooks, frame: Buff
     return errorReply(ws, hooks, isBinary, validId ? id : null, new GavelError('INVALID_REQUEST', undefined, details));
   }
   const seller = ws.getUserData().seller;
-  const result = await calls.run(seller, route, call, receivedAt);
+  const result = await calls.run(seller, route, call, receivedAt, frame.length);
   reply(ws, hooks, isBinary, result.status === 200 ? { type, id, ...(result.body as object) } : { type: 'error', id, status: result.status, ...(result.body as object) });
   calls.written(result, receivedAt);
 }

@@ -58,7 +58,12 @@ export class MemoryStore implements Store {
   private readonly turns = new Map<string, Map<string, number>>();
   /** bounded by the configured buyers and the four grades */
   private readonly accepts = new Map<string, Map<string, AcceptRecord>>();
+  /** lead id -> its trace segments; bounded by retention and by `maxTraces` (the oldest go first) */
+  private readonly traces = new Map<string, Expiring<string[]>>();
   private closed = false;
+
+  /** `maxTraces`: the most leads whose traces one process keeps in memory */
+  constructor(private readonly maxTraces = 100_000) {}
 
   private sweep<T>(map: Map<string, Expiring<T>>, now: number): void {
     // insertion order is close to expiry order; stop at the first live entry
@@ -282,6 +287,27 @@ export class MemoryStore implements Store {
   async acceptRecords(buyer: string): Promise<Map<string, AcceptRecord>> {
     this.live();
     return new Map(this.accepts.get(buyer) ?? []);
+  }
+
+  async appendTraces(entries: readonly (readonly [string, string])[], retentionMs: number, maxSegments: number): Promise<void> {
+    this.live();
+    const now = Date.now();
+    this.sweep(this.traces, now);
+    for (const [id, seg] of entries) {
+      const t = this.traces.get(id);
+      const segs = t?.value ?? [];
+      if (segs.length < maxSegments) segs.push(seg);
+      // re-inserted, so the Map's order stays the order of expiry
+      this.traces.delete(id);
+      this.traces.set(id, { value: segs, expiresAt: now + retentionMs });
+    }
+    while (this.traces.size > this.maxTraces) this.traces.delete(this.traces.keys().next().value!);
+  }
+
+  async readTrace(leadId: string): Promise<string[]> {
+    this.live();
+    const t = this.traces.get(leadId);
+    return t === undefined || t.expiresAt <= Date.now() ? [] : [...t.value];
   }
 
   async saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void> {

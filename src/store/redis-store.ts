@@ -16,6 +16,7 @@ interface Scripts {
   buyerCaps(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Reply>;
   acceptRate(key: string, ...argv: Arg[]): Promise<number>;
   turnPick(key: string, ...argv: Arg[]): Promise<string[]>;
+  traceAppend(key: string, segment: string, retentionMs: number, max: number): Promise<number>;
 }
 
 export interface RedisStoreOptions {
@@ -189,6 +190,15 @@ export class RedisStore implements Store {
       if (r !== undefined) out.set(grade, r);
     }
     return out;
+  }
+
+  async appendTraces(entries: readonly (readonly [string, string])[], retentionMs: number, maxSegments: number): Promise<void> {
+    // one script call per lead, sent together by auto-pipelining; each key is its own slot on a Cluster
+    await Promise.all(entries.map(([id, seg]) => this.scripts.traceAppend(keys.trace(id), seg, retentionMs, maxSegments)));
+  }
+
+  async readTrace(leadId: string): Promise<string[]> {
+    return this.client.lrange(keys.trace(leadId), 0, -1);
   }
 
   async saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void> {

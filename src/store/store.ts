@@ -71,6 +71,10 @@ export interface Store {
   recordPostOutcome(buyer: string, grades: readonly string[], outcome: PostOutcome, now: number, halfLifeMs: number): Promise<void>;
   /** the buyer's accept records by grade ("*": all), as last written (decay them to now to read them) */
   acceptRecords(buyer: string): Promise<Map<string, AcceptRecord>>;
+  /** append trace segments ([lead id, JSON]), each lead kept `retentionMs` from its latest and to its first `maxSegments` */
+  appendTraces(entries: readonly (readonly [string, string])[], retentionMs: number, maxSegments: number): Promise<void>;
+  /** a lead's trace segments, oldest first; empty when unknown or expired */
+  readTrace(leadId: string): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -74,6 +74,8 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
         this.set(process.resourceUsage().maxRSS * 1024);
       },
     }),
+    tracesWritten: new Counter({ name: 'gavel_traces_written_total', help: 'Lead trace segments written to the store', registers: [registry] }),
+    tracesDropped: new Counter({ name: 'gavel_traces_dropped_total', help: 'Lead trace segments not written, by why (buffer_full, store_error)', labelNames: ['why'], registers: [registry] }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
   };
   return m;

@@ -49,7 +49,7 @@ describe('config', () => {
         'campaigns[0].dedup[0].fields[0]: unknown field "ssn"',
         'campaigns[0].fields.phone: a pii field cannot go in pings',
         'sellers[1].id: duplicate id "pub1"',
-        'sellers[1].api_key: api_key used by another seller',
+        'sellers[1].api_key: api_key used by another seller or the admin',
       ]),
     );
   });

@@ -1,0 +1,95 @@
+import type { Store } from '../store/store.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { LeadTrace, TraceSegment } from './lead-trace.js';
+
+export interface TraceSettings {
+  enabled: boolean;
+  retentionMs: number;
+  /** segments waiting to be written; past it new ones are dropped and counted */
+  maxBuffered: number;
+  /** a batch is written this long after its first segment, or at once when it is full */
+  flushMs: number;
+  batchSize: number;
+  /** segments kept per lead (a ping, its post: two; the rest is a bound, not a use) */
+  maxSegments: number;
+}
+
+/**
+ * Writes lead traces off the hot path: a call hands its finished trace over and goes on; the
+ * traces are serialised and written in batches, one write in flight at a time. What cannot be
+ * buffered (the store is down or slow and the buffer is full) is dropped and counted in
+ * gavel_traces_dropped_total, never waited for: a trace must not slow an auction.
+ */
+export class TraceRecorder {
+  private buffer: LeadTrace[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    readonly settings: TraceSettings,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
+
+  record(trace: LeadTrace): void {
+    if (!this.settings.enabled || !trace.keep) return;
+    if (this.buffer.length >= this.settings.maxBuffered) {
+      this.metrics.tracesDropped.inc({ why: 'buffer_full' });
+      return;
+    }
+    this.buffer.push(trace);
+    if (this.buffer.length >= this.settings.batchSize) this.flushSoon(0);
+    else if (this.timer === null) this.flushSoon(this.settings.flushMs);
+  }
+
+  private flushSoon(ms: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Write what is buffered; resolves once it is written (or dropped). */
+  async flush(): Promise<void> {
+    while (this.writing !== null) await this.writing;
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer.splice(0, this.settings.batchSize);
+    this.writing = this.write(batch).finally(() => {
+      this.writing = null;
+      // what came in during the write goes next
+      if (this.buffer.length > 0 && this.timer === null) this.flushSoon(0);
+    });
+    await this.writing;
+  }
+
+  private async write(batch: readonly LeadTrace[]): Promise<void> {
+    const entries = batch.map((t) => [t.id, JSON.stringify(t.seg)] as const);
+    try {
+      await this.store.appendTraces(entries, this.settings.retentionMs, this.settings.maxSegments);
+      this.metrics.tracesWritten.inc(entries.length);
+    } catch (e) {
+      this.metrics.tracesDropped.inc({ why: 'store_error' }, entries.length);
+      this.log.warn({ err: (e as Error).message, traces: entries.length }, 'trace batch not written');
+    }
+  }
+
+  /** A lead's segments, written or still buffered here, oldest first. */
+  async read(leadId: string): Promise<TraceSegment[]> {
+    // a batch on its way is neither buffered nor readable yet: wait for it
+    if (this.writing !== null) await this.writing;
+    const written = (await this.store.readTrace(leadId)).map((s) => JSON.parse(s) as TraceSegment);
+    for (const t of this.buffer) if (t.id === leadId) written.push(t.seg);
+    return written;
+  }
+
+  /** At shutdown: everything buffered is written. */
+  async close(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.buffer.length > 0 || this.writing !== null) await this.flush();
+  }
+}
