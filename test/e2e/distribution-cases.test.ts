@@ -4,14 +4,16 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
 import { ROOT } from '../../src/paths.js';
 import { startBuyer, type Reply, type TestBuyer } from '../support/buyer-server.js';
-import { call, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { call, fullLead, pingLead, readTrace, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import type { TraceSegment } from '../../src/trace/lead-trace.js';
 
 /**
  * The distribution logic, driven by JSON cases (test/distribution-cases/*.json, each file an
  * array). A case: the campaign and buyers (each a real HTTP buyer server answering as the case
  * says, plus its Gavel config), then steps, each a call and what must come of it: the answer,
  * who was pinged and posted, and why each buyer left out was left out (Gavel's own count,
- * gavel_buyers_left_out_total, between the step's start and end).
+ * gavel_buyers_left_out_total, between the step's start and end, and the lead's trace: both
+ * must say the same).
  */
 interface BuyerCase {
   id: string;
@@ -134,18 +136,27 @@ async function run(c: Case): Promise<void> {
     const headers: Record<string, string> = step.seller === 'pub2' ? { authorization: `Bearer ${SECOND_SELLER_KEY}` } : {};
     const extra = { ...(step.sub_id !== undefined ? { sub_id: step.sub_id } : {}), ...(step.test !== undefined ? { test: step.test } : {}) };
     let answer: Record<string, unknown>;
+    let leadId: string;
     if (step.call === 'ping' || step.call === 'ping+post') {
       const ping = await call(port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead), ...extra }, headers);
       answer = ping.body;
+      leadId = ping.body.ping_id;
       if (step.call === 'ping+post' && ping.body.status === 'bid') answer = (await call(port, '/v1/post', { ping_id: ping.body.ping_id, lead }, headers)).body;
-    } else answer = (await call(port, '/v1/leads', { campaign: 'auto', lead, ...extra }, headers)).body;
+    } else {
+      answer = (await call(port, '/v1/leads', { campaign: 'auto', lead, ...extra }, headers)).body;
+      leadId = answer.lead_id as string;
+    }
+    const trace = (await readTrace(port, leadId)).body.segments as TraceSegment[];
 
     const e = step.expect;
     if (e.status !== undefined) expect(answer.status, where).toBe(e.status);
     if (e.reason !== undefined) expect(answer.reason, where).toBe(e.reason);
     if (e.price !== undefined) expect(answer.price, where).toBe(e.price);
     const grew = (what: 'pings' | 'posts') => [...byId].filter(([id, s]) => s[what].length > counts.get(id)![what]).map(([id]) => id).sort();
-    if (e.pinged !== undefined) expect(grew('pings'), `${where}: pinged`).toEqual([...e.pinged].sort());
+    if (e.pinged !== undefined) {
+      expect(grew('pings'), `${where}: pinged`).toEqual([...e.pinged].sort());
+      expect(trace.flatMap((t) => t.pings.map((p) => p.buyer)).sort(), `${where}: pinged, in the trace`).toEqual([...e.pinged].sort());
+    }
     if (e.posted !== undefined) expect(grew('posts'), `${where}: posted`).toEqual([...e.posted].sort());
     const accepted = () => grew('posts').filter((id) => now.get(id)!.post !== 'reject');
     if (e.winner !== undefined) expect(accepted(), `${where}: winner`).toEqual(e.winner === null ? [] : [e.winner]);
@@ -156,6 +167,10 @@ async function run(c: Case): Promise<void> {
       const left: Record<string, string> = {};
       for (const [key, n] of after) if (n > (before.get(key) ?? 0)) left[key.split(' ')[0]!] = key.split(' ')[1]!;
       expect(left, `${where}: left out`).toEqual(e.left_out);
+      // each exclusion is in the lead's trace with its reason (the last, where a buyer was left out twice)
+      const traced: Record<string, string> = {};
+      for (const t of trace) for (const x of t.buyers) if (x.outcome !== 'ELIGIBLE' && x.outcome !== 'HELD' && x.stage !== 'rank') traced[x.buyer] = x.outcome;
+      expect(traced, `${where}: left out, in the trace`).toEqual(e.left_out);
     }
   }
 }

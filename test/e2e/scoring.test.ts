@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
-import { call, fullLead, pingLead, startExchange, stopExchange, testConfig, TEST_FIELDS } from '../support/exchange.js';
+import { call, fullLead, pingLead, readTrace, startExchange, stopExchange, testConfig, TEST_FIELDS } from '../support/exchange.js';
 
 const open: TestBuyer[] = [];
 let g: Gavel | undefined;
@@ -41,6 +41,11 @@ describe('lead scoring', () => {
     expect(poor.body).toMatchObject({ status: 'sold', price: 4 });
     expect(plain.posts[0]!.body).toMatchObject({ score: 0, grade: 'D' });
     expect(picky.pings).toHaveLength(2); // pinged both times: the grade is not known before the fan-out
+    // the score and the grade are in each lead's trace, and so is the buyer the grade left out
+    expect((await readTrace(g.port, good.body.lead_id)).body.segments[0]).toMatchObject({ score: { score: 1, grade: 'A' } });
+    const poorTrace = (await readTrace(g.port, poor.body.lead_id)).body.segments[0];
+    expect(poorTrace).toMatchObject({ score: { score: 0, grade: 'D' } });
+    expect(poorTrace.buyers).toContainEqual({ buyer: 'picky', stage: 'rank', outcome: 'BELOW_GRADE' });
 
     // ping then post: the grade travels with the auction to the post
     const lead = fullLead({ age: 45, state: 'CA' });
@@ -105,5 +110,9 @@ describe('lead scoring', () => {
     expect(count('saturated') + count('late')).toBe(24);
     const slow = answers.filter((a) => a.ms > 150 + 50);
     expect(slow).toEqual([]);
+    // each unscored lead is traced with why, and the traces count what the metric counts
+    const why = await Promise.all(answers.map(async (a) => (await readTrace(gv.port, a.body.ping_id)).body.segments[0].score.unscored as string));
+    expect(why.filter((w) => w === 'SATURATED')).toHaveLength(count('saturated'));
+    expect(why.filter((w) => w === 'LATE')).toHaveLength(count('late'));
   });
 });

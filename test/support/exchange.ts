@@ -6,6 +6,8 @@ import { startGavel, type Gavel } from '../../src/gavel.js';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const SECRET = 'test-secret-0123456789abcdef';
 export const SELLER_KEY = 'seller-key-0123456789';
+/** the operator's key in testConfig: GET /v1/leads/{id} shows it whole traces */
+export const ADMIN_KEY = 'admin-key-0123456789abcdef';
 
 /** A unique key prefix per test, so tests never see each other's keys in the one Redis. */
 export function testPrefix(): string {
@@ -35,6 +37,7 @@ export function testConfig(buyers: BuyerSpec[], campaign: Record<string, unknown
   return {
     redis: { url: REDIS_URL, prefix },
     secret: SECRET,
+    admin_key: ADMIN_KEY,
     campaigns: [
       {
         id: 'auto',
@@ -86,6 +89,13 @@ export async function call(port: number, path: string, body: unknown, headers: R
     /* left as text: the test says what it expected */
   }
   return { status: res.status, body: parsed, ms: performance.now() - t0 };
+}
+
+/** GET /v1/leads/{id} with a key (the operator's by default). */
+export async function readTrace(port: number, leadId: string, key = ADMIN_KEY): Promise<Answer> {
+  const t0 = performance.now();
+  const res = await fetch(`http://127.0.0.1:${port}/v1/leads/${encodeURIComponent(leadId)}`, { headers: { authorization: `Bearer ${key}` } });
+  return { status: res.status, body: await res.json(), ms: performance.now() - t0 };
 }
 
 let phoneSeq = randomInt(0, 100_000_000);
