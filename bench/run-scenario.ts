@@ -18,6 +18,12 @@ import { machine } from './support/machine.js';
 import { runOpenLoop, type OpenLoopResult, type Send } from './support/open-loop.js';
 import { scrapeMetrics, sumOf, type Sample } from './support/prom-text.js';
 import { startRemoteFleet, startRemoteSocketFleet, type RemoteFleet } from './support/remote-fleet.js';
+import { runLoad, type LoadResult } from './support/load.js';
+import { runSocketLoad } from './support/socket-load.js';
+
+/** What `--without` can turn off in an extra run of Gavel, measured in the same run as the rest. */
+export const GAVEL_FEATURES = ['trace'] as const;
+export type GavelFeature = (typeof GAVEL_FEATURES)[number];
 
 export interface ScenarioFlags {
   rate?: number;
@@ -28,6 +34,10 @@ export interface ScenarioFlags {
   warmupS: number;
   /** step the rate up (×1.25 a step, from the scenario's rate) until p99 or the share over tmax crosses its bound */
   ramp?: { stepS: number; boundP99Ms: number; boundOverShare: number };
+  /** closed loop instead: this many calls in flight at all times (autocannon for an HTTP seller), for the most a server answers */
+  connections?: number;
+  /** Gavel is measured once more with each of these off, after its run with everything on */
+  without?: readonly GavelFeature[];
 }
 
 /** A ramp's steps, and the highest rate at which the bounds held. */
@@ -50,6 +60,8 @@ export interface ServerRun {
 
 export interface ScenarioReport {
   scenario: ScenarioFile;
+  /** set for a closed-loop run (--connections): calls in flight; the rate is then what each server reached */
+  connections?: number;
   date: string;
   machine: string;
   command: string;
@@ -64,7 +76,7 @@ const CEILING = fileURLToPath(new URL('./scenarios/front-ceiling-server.js', imp
 const keyOf = (id: string) => `bench-socket-buyer-${id}`;
 
 /** Gavel's config for the scenario: the demo campaign with the scenario's plan and buyers. */
-function gavelConfig(s: ScenarioFile, redis: { url: string; prefix: string }, urls: ReadonlyMap<string, { pingUrl: string; postUrl: string }>): ConfigInput {
+function gavelConfig(s: ScenarioFile, redis: { url: string; prefix: string }, urls: ReadonlyMap<string, { pingUrl: string; postUrl: string }>, without: readonly GavelFeature[] = []): ConfigInput {
   const buyers = expandBuyers(s);
   const buyerConfigs = buyers.map(({ behaviour: b, transport }) => {
     const price = (b as { price?: number }).price;
@@ -74,20 +86,23 @@ function gavelConfig(s: ScenarioFile, redis: { url: string; prefix: string }, ur
     return { ...base, ...(price === undefined ? { ping_url: u.pingUrl } : {}), post_url: u.postUrl };
   });
   const distribution = s.tiers?.map((t) => ({ ...t, buyers: buyers.filter((b) => b.tier === t.name).map((b) => b.behaviour.id) }));
-  return demoExchange(redis, buyerConfigs as ConfigInput['buyers'], { campaign: { tmax_ms: s.tmax_ms, max_tmax_ms: Math.max(1000, s.tmax_ms), ...(distribution ? { distribution } : {}) } });
+  const config = demoExchange(redis, buyerConfigs as ConfigInput['buyers'], { campaign: { tmax_ms: s.tmax_ms, max_tmax_ms: Math.max(1000, s.tmax_ms), ...(distribution ? { distribution } : {}) } });
+  return without.includes('trace') ? { ...config, trace: { enabled: false } } : config;
 }
+
+const pathOf = (s: ScenarioFile) => (s.route === 'ping' ? '/v1/ping' : '/v1/leads');
+const bodyOf = (s: ScenarioFile, i: number) => ({ campaign: 'auto', lead: s.route === 'ping' ? pingLead(i) : fullLead(i), tmax_ms: s.tmax_ms });
 
 /** The calls of the load: the i-th lead to `route`, over HTTP or the seller socket; the label says how it ended. */
 async function sender(s: ScenarioFile, baseUrl: string, key: string | undefined): Promise<{ send: Send; close(): Promise<void> }> {
-  const path = s.route === 'ping' ? '/v1/ping' : '/v1/leads';
-  const bodyOf = (i: number) => ({ campaign: 'auto', lead: s.route === 'ping' ? pingLead(i) : fullLead(i), tmax_ms: s.tmax_ms });
+  const path = pathOf(s);
   if (s.seller === 'socket' && key !== undefined) {
     const seller = connectSeller({ url: baseUrl, key, callTimeoutMs: 10_000 });
     await seller.ready;
     const call = s.route === 'ping' ? seller.ping : seller.lead;
     return {
       send: (i) =>
-        call('auto', bodyOf(i).lead as unknown as Record<string, unknown>, { tmax_ms: s.tmax_ms }).then(
+        call('auto', bodyOf(s, i).lead as unknown as Record<string, unknown>, { tmax_ms: s.tmax_ms }).then(
           (a) => a.status,
           (e: unknown) => (e instanceof GavelCallError ? e.code : 'error'),
         ),
@@ -98,7 +113,7 @@ async function sender(s: ScenarioFile, baseUrl: string, key: string | undefined)
   const headers = { 'content-type': 'application/json', ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}) };
   return {
     async send(i) {
-      const res = await pool.request({ method: 'POST', path, headers, body: JSON.stringify(bodyOf(i)) });
+      const res = await pool.request({ method: 'POST', path, headers, body: JSON.stringify(bodyOf(s, i)) });
       const body = (await res.body.json()) as { status?: string; error?: { code?: string } };
       return res.statusCode === 200 ? (body.status ?? '200') : (body.error?.code ?? String(res.statusCode));
     },
@@ -117,8 +132,43 @@ function gavelCounts(before: Sample[], after: Sample[]): ServerRun['gavel'] {
   };
 }
 
-/** Warm up, then the measured open-loop run against one server. */
-async function measureServer(name: string, target: Target, s: ScenarioFile, rate: number, durationS: number, warmupS: number, gavel: boolean): Promise<ServerRun> {
+/**
+ * The closed loop of --connections: autocannon with N connections for an HTTP seller, N calls in
+ * flight over seller sockets for a socket seller; its figures in the open loop's shape, so the
+ * report, the plots and compare read both alike (no per-second series: a closed loop has no schedule).
+ */
+async function closedLoop(target: Target, s: ScenarioFile, key: string | undefined, connections: number, durationS: number, next: () => number): Promise<OpenLoopResult & { closed: LoadResult }> {
+  const r =
+    s.seller === 'socket' && key !== undefined
+      ? await runSocketLoad({ url: target.url, key, campaign: 'auto', nextLead: () => bodyOf(s, next()).lead as unknown as Record<string, unknown>, tmaxMs: s.tmax_ms, connections, durationS, overMs: s.tmax_ms })
+      : await runLoad({
+          url: target.url,
+          path: pathOf(s),
+          headers: { 'content-type': 'application/json', ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}) },
+          nextBody: () => JSON.stringify(bodyOf(s, next())),
+          connections,
+          durationS,
+          overMs: s.tmax_ms,
+        });
+  const completed = r.ok + r.non2xx;
+  return {
+    closed: r,
+    elapsedS: r.durationS,
+    started: completed + r.errors,
+    completed,
+    over: r.over,
+    timeouts: r.timeouts,
+    skipped: 0,
+    outcomes: { answered: r.ok, ...(r.non2xx > 0 ? { error_answer: r.non2xx } : {}), ...(r.errors > 0 ? { client_error: r.errors } : {}) },
+    latency: { count: r.ok, p50: r.p50, p90: r.p90, p99: r.p99, p999: r.p999, max: r.max, mean: r.mean },
+    perSecond: [],
+    histogram: undefined as never,
+    buckets: [],
+  };
+}
+
+/** Warm up, then the measured run (open loop at `rate`, or closed with flags.connections) against one server. */
+async function measureServer(name: string, target: Target, s: ScenarioFile, flags: ScenarioFlags, rate: number, durationS: number, warmupS: number, gavel: boolean): Promise<ServerRun> {
   const key = gavel || target.sellerKey !== undefined ? DEMO_SELLER_KEY : undefined;
   const load = await sender(gavel ? s : { ...s, seller: 'http' }, target.url, key);
   let lead = 0;
@@ -135,10 +185,13 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, rate
     await target.quiesce?.();
     const before = gavel ? await scrapeMetrics(target.url) : [];
     const cpu0 = await target.cpuSeconds();
-    const result = await runOpenLoop({ rate, durationS, send: () => load.send(lead++), overMs: s.tmax_ms });
+    const result =
+      flags.connections !== undefined
+        ? await closedLoop(target, gavel ? s : { ...s, seller: 'http' }, key, flags.connections, durationS, () => lead++)
+        : await runOpenLoop({ rate, durationS, send: () => load.send(lead++), overMs: s.tmax_ms });
     await target.quiesce?.();
     const cpuMicrosPerCall = (((await target.cpuSeconds()) - cpu0) * 1e6) / Math.max(1, result.started);
-    const { histogram: _h, ...rest } = result;
+    const { histogram: _h, closed: _c, ...rest } = result as OpenLoopResult & { closed?: LoadResult };
     // nothing scrapes Gavel during the run: rendering /metrics takes its event loop, which would show in the tail
     return { server: name, load: rest, cpuMicrosPerCall, ...(gavel ? { gavel: gavelCounts(before, await scrapeMetrics(target.url)) } : {}) };
   } finally {
@@ -150,13 +203,13 @@ const MAX_RAMP_STEPS = 24;
 
 /** The scenario's load at one fixed rate, or a ramp of rates until the bounds break. */
 async function measureOrRamp(name: string, target: Target, s: ScenarioFile, flags: ScenarioFlags, rate: number, durationS: number, gavel: boolean): Promise<ServerRun> {
-  if (flags.ramp === undefined) return measureServer(name, target, s, rate, durationS, flags.warmupS, gavel);
+  if (flags.ramp === undefined) return measureServer(name, target, s, flags, rate, durationS, flags.warmupS, gavel);
   const { stepS, boundP99Ms, boundOverShare } = flags.ramp;
   const steps: RampResult['steps'] = [];
   let last: ServerRun | undefined;
   let best: ServerRun | undefined;
   for (let k = 0, r = rate; k < MAX_RAMP_STEPS; k++, r = Math.round(r * 1.25)) {
-    const run = await measureServer(name, target, s, r, stepS, k === 0 ? flags.warmupS : 0, gavel);
+    const run = await measureServer(name, target, s, flags, r, stepS, k === 0 ? flags.warmupS : 0, gavel);
     const overShare = (run.load.over + run.load.timeouts + run.load.skipped) / Math.max(1, run.load.started);
     const ok = run.load.latency.p99 <= boundP99Ms && overShare <= boundOverShare && (run.gavel?.lateAnswers ?? 0) <= boundOverShare * run.load.started;
     steps.push({ rate: r, p99: run.load.latency.p99, overShare, ok });
@@ -177,7 +230,7 @@ export async function runScenarioFile(name: string, flags: ScenarioFlags, comman
   if (flags.target !== undefined) {
     const t: Target = { url: flags.target, path: '', headers: {}, mark: async () => undefined, cpuSeconds: async () => NaN, notes: async () => [], stop: async () => [] };
     runs.push(await measureOrRamp(`Gavel at ${flags.target}`, t, s, flags, rate, durationS, true));
-    return { scenario: s, date: new Date().toISOString(), machine: machine(), command, rate, durationS, runs };
+    return { scenario: s, ...mode(flags), date: new Date().toISOString(), machine: machine(), command, rate, durationS, runs };
   }
   const buyers = expandBuyers(s);
   const httpBuyers = buyers.filter((b) => b.transport === 'http').map((b) => b.behaviour);
@@ -210,20 +263,27 @@ export async function runScenarioFile(name: string, flags: ScenarioFlags, comman
         await relay.stop();
       }
     }
-    const gavel = await startGavelTarget({ buyers: fleet?.buyers ?? [], redisUrl: flags.redisUrl }, (prefix) => gavelConfig(s, { url: flags.redisUrl, prefix }, urls));
-    const sockets =
-      socketBuyers.length > 0 ? await startRemoteSocketFleet(socketBuyers, { url: gavel.url, keys: Object.fromEntries(socketBuyers.map((b) => [b.id, keyOf(b.id)])), seed: 1 }) : null;
-    try {
-      runs.push(await measureOrRamp('Gavel', gavel, s, flags, rate, durationS, true));
-    } finally {
-      await sockets?.close();
-      const problems = await gavel.stop();
-      if (problems.length > 0) console.error(`bench: ${problems.join('; ')}`);
+    // everything on, then once more without each feature asked for, on the same buyers under the same load
+    for (const without of [[], ...(flags.without ?? []).map((f) => [f])] as GavelFeature[][]) {
+      const gavel = await startGavelTarget({ buyers: fleet?.buyers ?? [], redisUrl: flags.redisUrl }, (prefix) => gavelConfig(s, { url: flags.redisUrl, prefix }, urls, without));
+      const sockets =
+        socketBuyers.length > 0 ? await startRemoteSocketFleet(socketBuyers, { url: gavel.url, keys: Object.fromEntries(socketBuyers.map((b) => [b.id, keyOf(b.id)])), seed: 1 }) : null;
+      try {
+        runs.push(await measureOrRamp(without.length === 0 ? 'Gavel' : `Gavel without ${without.join(', ')}`, gavel, s, flags, rate, durationS, true));
+      } finally {
+        await sockets?.close();
+        const problems = await gavel.stop();
+        if (problems.length > 0) console.error(`bench: ${problems.join('; ')}`);
+      }
     }
   } finally {
     await fleet?.close();
   }
-  return { scenario: s, date: new Date().toISOString(), machine: machine(), command, rate, durationS, runs };
+  return { scenario: s, ...mode(flags), date: new Date().toISOString(), machine: machine(), command, rate, durationS, runs };
+}
+
+function mode(flags: ScenarioFlags): Pick<ScenarioReport, 'connections'> {
+  return flags.connections !== undefined ? { connections: flags.connections } : {};
 }
 
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
@@ -234,26 +294,33 @@ export function renderScenarioReport(r: ScenarioReport): string {
   const relay = r.runs.find((x) => x.server.startsWith('bare relay'));
   // at a fixed offered rate every server answers the same number: what differs is the time and the CPU each answer took
   const ratio = (a: number, b: number | undefined) => (b === undefined || !(b > 0) || !Number.isFinite(a) ? '—' : f(a / b));
+  const closed = r.connections !== undefined;
   const fill = (x: ServerRun) => {
+    if (closed) return '—'; // autocannon counts statuses, not what the answers said
     const won = x.load.outcomes[r.scenario.route === 'ping' ? 'bid' : 'sold'] ?? 0;
     return `${f((won / Math.max(1, x.load.completed)) * 100, 1)}%`;
   };
+  const perS = (x: ServerRun | undefined) => (x === undefined ? undefined : x.load.completed / x.load.elapsedS);
   const rows = r.runs.map((x) => {
     const l = x.load;
     const errors = Object.entries(l.outcomes)
-      .filter(([k]) => !['bid', 'sold', 'no_bid', 'rejected', 'duplicate'].includes(k))
+      .filter(([k]) => !['bid', 'sold', 'no_bid', 'rejected', 'duplicate', 'answered'].includes(k))
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
     const g = x.gavel;
-    return `| ${x.server} | ${f(l.completed / r.durationS, 0)} | ${f(l.latency.p50)} | ${f(l.latency.p90)} | ${f(l.latency.p99)} | ${f(l.latency.p999)} | ${f(l.latency.max)} | ${l.over} | ${g ? g.lateAnswers : '—'} | ${g ? f(g.bidsPerAuction) : '—'} | ${fill(x)} | ${errors || 'none'} | ${f(x.cpuMicrosPerCall, 0)} | ${g ? f(g.peakRssMb, 0) : '—'} | ${ratio(l.latency.p99, ceiling?.load.latency.p99)} | ${ratio(l.latency.p99, relay?.load.latency.p99)} | ${ratio(x.cpuMicrosPerCall, relay?.cpuMicrosPerCall)} |`;
+    const throughput = closed ? ` ${ratio(perS(x)!, perS(ceiling))} | ${ratio(perS(x)!, perS(relay))} |` : '';
+    return `| ${x.server} | ${f(closed ? perS(x)! : l.completed / r.durationS, 0)} | ${f(l.latency.p50)} | ${f(l.latency.p90)} | ${f(l.latency.p99)} | ${f(l.latency.p999)} | ${f(l.latency.max)} | ${l.over} | ${g ? g.lateAnswers : '—'} | ${g ? f(g.bidsPerAuction) : '—'} | ${fill(x)} | ${errors || 'none'} | ${f(x.cpuMicrosPerCall, 0)} | ${g ? f(g.peakRssMb, 0) : '—'} | ${ratio(l.latency.p99, ceiling?.load.latency.p99)} | ${ratio(l.latency.p99, relay?.load.latency.p99)} | ${ratio(x.cpuMicrosPerCall, relay?.cpuMicrosPerCall)} |${throughput}`;
   });
+  const load = closed
+    ? `Closed loop: ${r.connections} calls in flight at all times (autocannon, ${r.connections} connections${r.scenario.seller === 'socket' ? '; seller sockets for Gavel' : ''}) for ${r.durationS} s; answers/s is the most each server answered, latency from each call's send, ms.`
+    : `Open-loop load at ${r.rate}/s for ${r.durationS} s; latency from the moment each call was due (no coordinated omission), ms.`;
   return [
     `### ${r.scenario.name}: ${r.scenario.description}`,
     '',
-    `Machine: ${r.machine}. Command: \`${r.command}\`. Date: ${r.date.slice(0, 10)}. Open-loop load at ${r.rate}/s for ${r.durationS} s (${r.scenario.route === 'ping' ? '/v1/ping' : '/v1/leads'} over ${r.scenario.seller === 'socket' ? 'the seller socket' : 'HTTP'}, tmax ${r.scenario.tmax_ms} ms); latency from the moment each call was due (no coordinated omission), ms.`,
+    `Machine: ${r.machine}. Command: \`${r.command}\`. Date: ${r.date.slice(0, 10)}. ${r.scenario.route === 'ping' ? '/v1/ping' : '/v1/leads'} over ${r.scenario.seller === 'socket' ? 'the seller socket' : 'HTTP'}, tmax ${r.scenario.tmax_ms} ms. ${load}`,
     '',
-    '| server | answers/s | p50 | p90 | p99 | p99.9 | max | over tmax (client) | late (Gavel) | bids/auction | fill | errors | CPU µs/call | peak RSS MB | p99 vs ceiling | p99 vs relay | CPU vs relay |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    `| server | answers/s | p50 | p90 | p99 | p99.9 | max | over tmax (client) | late (Gavel) | bids/auction | fill | errors | CPU µs/call | peak RSS MB | p99 vs ceiling | p99 vs relay | CPU vs relay |${closed ? ' answers/s vs ceiling | answers/s vs relay |' : ''}`,
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |${closed ? ' ---: | ---: |' : ''}`,
     ...rows,
     ...rampSection(r),
   ].join('\n');
@@ -287,8 +354,9 @@ export function writeScenarioReport(r: ScenarioReport): string {
   writeFileSync(join(dir, 'report.json'), JSON.stringify(r, null, 2));
   writeFileSync(join(dir, 'report.md'), renderScenarioReport(r) + '\n');
   for (const run of r.runs) {
-    const slug = run.server.split(' ')[0]!.toLowerCase().replace(/[^a-z]/g, '');
-    writeFileSync(join(dir, `${slug}-latency-over-time.svg`), latencyOverTimeSvg(`${r.scenario.name}: ${run.server}, latency per second`, run.load.perSecond));
+    // the server's name up to its parenthesis: "gavel", "gavel-without-trace", "bare-relay"
+    const slug = run.server.replace(/\s*\(.*$/, '').toLowerCase().replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '');
+    if (run.load.perSecond.length > 0) writeFileSync(join(dir, `${slug}-latency-over-time.svg`), latencyOverTimeSvg(`${r.scenario.name}: ${run.server}, latency per second`, run.load.perSecond));
     writeFileSync(join(dir, `${slug}-latency-histogram.svg`), latencyHistogramSvg(`${r.scenario.name}: ${run.server}, latency histogram`, run.load.buckets));
   }
   return dir;

@@ -3,7 +3,7 @@ import { pingLatencyOf, type BuyerBehaviour } from './buyer-behaviour.js';
 import { renderReport, writeReport } from './report.js';
 import { compareFiles } from './compare.js';
 import { loadScenario } from './scenario-file.js';
-import { renderScenarioReport, runScenarioFile, writeScenarioReport } from './run-scenario.js';
+import { GAVEL_FEATURES, renderScenarioReport, runScenarioFile, writeScenarioReport, type GavelFeature } from './run-scenario.js';
 import { bareRelay } from './scenarios/bare-relay.js';
 import { deadlineBound } from './scenarios/deadline-bound.js';
 import { HOLD_OPS, measureHoldRate, type HoldRateFigures } from './scenarios/hold-rate.js';
@@ -97,11 +97,14 @@ function runLimitMs(settings: BenchSettings, servers: number): number {
   return servers * perServerMs + holdsMs + scoringMs;
 }
 
-/** `npm run bench -- <scenario> [--rate N] [--duration S] [--warmup S] [--target URL]`: one scenario file, open loop. */
+/**
+ * `npm run bench -- <scenario> [--rate N | --connections N] [--duration S] [--warmup S] [--target URL] [--without trace]`:
+ * one scenario file, open loop at a rate, or closed loop with N calls in flight.
+ */
 async function scenarioMain(name: string, args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { rate: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' } },
+    options: { rate: { type: 'string' }, connections: { type: 'string' }, without: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' } },
     strict: true,
   });
   const num = (flag: string | undefined, what: string) => {
@@ -110,6 +113,10 @@ async function scenarioMain(name: string, args: string[]): Promise<void> {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${what}: not a number above 0: "${flag}"`);
     return n;
   };
+  if (values.rate !== undefined && values.connections !== undefined) throw new Error('--rate (open loop) or --connections (closed loop), not both');
+  if (values.ramp && values.connections !== undefined) throw new Error('--ramp steps an open-loop rate: it does not go with --connections');
+  const without = (values.without ?? '').split(',').filter((x) => x !== '');
+  for (const w of without) if (!(GAVEL_FEATURES as readonly string[]).includes(w)) throw new Error(`--without: "${w}" is not one of ${GAVEL_FEATURES.join(', ')}`);
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
   if (values.target === undefined) await assertRedis(redisUrl);
   const command = `npm run bench -- ${[name, ...args].join(' ')}`;
@@ -117,7 +124,7 @@ async function scenarioMain(name: string, args: string[]): Promise<void> {
   const ramp = values.ramp ? { stepS: num(values['step-duration'], 'step-duration') ?? 5, boundP99Ms: num(values['bound-p99'], 'bound-p99') ?? tmax, boundOverShare: num(values['bound-over'], 'bound-over') ?? 0.001 } : undefined;
   const report = await runScenarioFile(
     name,
-    { rate: num(values.rate, 'rate'), durationS: num(values.duration, 'duration'), warmupS: num(values.warmup, 'warmup') ?? 2, target: values.target, redisUrl, ...(ramp ? { ramp } : {}) },
+    { rate: num(values.rate, 'rate'), ...(values.connections !== undefined ? { connections: Math.round(num(values.connections, 'connections')!) } : {}), without: without as GavelFeature[], durationS: num(values.duration, 'duration'), warmupS: num(values.warmup, 'warmup') ?? 2, target: values.target, redisUrl, ...(ramp ? { ramp } : {}) },
     command,
   );
   const dir = writeScenarioReport(report);

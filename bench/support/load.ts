@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { watchLoopLag } from './loop-lag.js';
-import { percentile } from './percentiles.js';
+import { mean, percentile } from './percentiles.js';
 
 export interface LoadOptions {
   url: string;
@@ -25,8 +25,11 @@ export interface LoadResult {
   timeouts: number;
   /** answer times of 2xx replies, ms (sub-millisecond; autocannon's own histogram keeps whole ms) */
   p50: number;
+  p90: number;
   p99: number;
+  p999: number;
   max: number;
+  mean: number;
   /** answers of any status slower than `overMs` (0 when it was not set): a late error is late too */
   over: number;
   /** the load generator's own event loop lag p99 over the run, ms: every latency above includes it */
@@ -75,7 +78,10 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
           errors: result.errors,
           timeouts: result.timeouts,
           p50: percentile(latencies, 0.5),
-          p99: percentile(latencies, 0.99),
+          p90: percentile(latencies, 0.9),
+      p99: percentile(latencies, 0.99),
+      p999: percentile(latencies, 0.999),
+      mean: mean(latencies),
           max: percentile(latencies, 1),
           over,
           clientLagP99,

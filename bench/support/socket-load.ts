@@ -3,7 +3,7 @@ import { connectSeller, GavelCallError, type SellerConnection } from '../../src/
 import { runCallers } from './callers.js';
 import type { LoadResult } from './load.js';
 import { watchLoopLag } from './loop-lag.js';
-import { percentile } from './percentiles.js';
+import { mean, percentile } from './percentiles.js';
 import { allOpen } from './sockets-open.js';
 
 /**
@@ -85,7 +85,10 @@ export async function runSocketLoad(opts: SocketLoadOptions): Promise<LoadResult
       errors: run.errors,
       timeouts,
       p50: percentile(latencies, 0.5),
+      p90: percentile(latencies, 0.9),
       p99: percentile(latencies, 0.99),
+      p999: percentile(latencies, 0.999),
+      mean: mean(latencies),
       max: percentile(latencies, 1),
       over,
       clientLagP99,

@@ -8,8 +8,8 @@ export const keys = {
   dedup: (scope: string) => [`{d:${scope}}:owner`, `{d:${scope}}:until`] as const,
   seller: (seller: string) => [`{s:${seller}}:gate`, `{s:${seller}}:recent`] as const,
   auction: (pingId: string) => `a:${pingId}`,
-  /** a lead's trace segments (lua/trace-append-1.lua) */
-  trace: (leadId: string) => `tr:${leadId}`,
+  /** a shard's trace segments written in one span of time (lua/trace-append-1.lua) */
+  traces: (shard: number, bucket: number) => `{tr:${shard}}:${bucket}`,
   /** a round_robin or weighted tier's current weights (lua/turn-pick-1.lua) */
   turn: (tier: string) => `{t:${tier}}:turn`,
   /** a buyer's decayed post outcomes by grade (lua/accept-rate-1.lua) */

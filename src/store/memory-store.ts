@@ -304,10 +304,10 @@ export class MemoryStore implements Store {
     while (this.traces.size > this.maxTraces) this.traces.delete(this.traces.keys().next().value!);
   }
 
-  async readTrace(leadId: string): Promise<string[]> {
+  async readTrace(leadId: string, _retentionMs: number, maxSegments: number): Promise<string[]> {
     this.live();
     const t = this.traces.get(leadId);
-    return t === undefined || t.expiresAt <= Date.now() ? [] : [...t.value];
+    return t === undefined || t.expiresAt <= Date.now() ? [] : t.value.slice(0, maxSegments);
   }
 
   async saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void> {

@@ -16,7 +16,7 @@ interface Scripts {
   buyerCaps(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Reply>;
   acceptRate(key: string, ...argv: Arg[]): Promise<number>;
   turnPick(key: string, ...argv: Arg[]): Promise<string[]>;
-  traceAppend(key: string, segment: string, retentionMs: number, max: number): Promise<number>;
+  traceAppend(key: string, expiresAt: number, max: number, ...pairs: string[]): Promise<number>;
 }
 
 export interface RedisStoreOptions {
@@ -25,6 +25,21 @@ export interface RedisStoreOptions {
   /** or the seed nodes of a Redis Cluster */
   cluster?: { host: string; port: number }[];
   prefix: string;
+}
+
+/** Trace buckets per shard: a batch's traces go in at most this many script calls. */
+const TRACE_SHARDS = 16;
+
+/** A lead's trace shard: a small hash of its id, so any id (not only a UUID) spreads. */
+function traceShard(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+  return (h >>> 0) % TRACE_SHARDS;
+}
+
+/** The span of one trace bucket: an eighth of the retention (so a trace is kept for its retention and at most an eighth more), at least 100 ms, at most an hour. */
+function traceSpanMs(retentionMs: number): number {
+  return Math.min(3_600_000, Math.max(100, Math.floor(retentionMs / 8)));
 }
 
 const DEFAULTS: RedisOptions = {
@@ -193,12 +208,29 @@ export class RedisStore implements Store {
   }
 
   async appendTraces(entries: readonly (readonly [string, string])[], retentionMs: number, maxSegments: number): Promise<void> {
-    // one script call per lead, sent together by auto-pipelining; each key is its own slot on a Cluster
-    await Promise.all(entries.map(([id, seg]) => this.scripts.traceAppend(keys.trace(id), seg, retentionMs, maxSegments)));
+    // one script call per shard (not per lead): a command costs Gavel more than its bytes do
+    const span = traceSpanMs(retentionMs);
+    const bucket = Math.floor(Date.now() / span);
+    const byShard = new Map<number, string[]>();
+    for (const [id, seg] of entries) {
+      const shard = traceShard(id);
+      const pairs = byShard.get(shard);
+      if (pairs === undefined) byShard.set(shard, [id, seg]);
+      else pairs.push(id, seg);
+    }
+    const expiresAt = (bucket + 1) * span + retentionMs;
+    await Promise.all([...byShard].map(([shard, pairs]) => this.scripts.traceAppend(keys.traces(shard, bucket), expiresAt, maxSegments, ...pairs)));
   }
 
-  async readTrace(leadId: string): Promise<string[]> {
-    return this.client.lrange(keys.trace(leadId), 0, -1);
+  async readTrace(leadId: string, retentionMs: number, maxSegments: number): Promise<string[]> {
+    const span = traceSpanMs(retentionMs);
+    const now = Date.now();
+    const shard = traceShard(leadId);
+    // every bucket that may still be kept, oldest first
+    const buckets: number[] = [];
+    for (let b = Math.floor((now - retentionMs) / span); b <= Math.floor(now / span); b++) buckets.push(b);
+    const found = await Promise.all(buckets.map((b) => this.client.hget(keys.traces(shard, b), leadId)));
+    return found.flatMap((v) => (v === null ? [] : v.split('\n'))).slice(0, maxSegments);
   }
 
   async saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void> {

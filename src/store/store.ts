@@ -71,10 +71,13 @@ export interface Store {
   recordPostOutcome(buyer: string, grades: readonly string[], outcome: PostOutcome, now: number, halfLifeMs: number): Promise<void>;
   /** the buyer's accept records by grade ("*": all), as last written (decay them to now to read them) */
   acceptRecords(buyer: string): Promise<Map<string, AcceptRecord>>;
-  /** append trace segments ([lead id, JSON]), each lead kept `retentionMs` from its latest and to its first `maxSegments` */
+  /**
+   * append trace segments ([lead id, JSON]); each is kept at least `retentionMs` (Redis: at most
+   * an eighth more, or 100 ms), a lead's segments past `maxSegments` are dropped (Redis: per span, and at reading)
+   */
   appendTraces(entries: readonly (readonly [string, string])[], retentionMs: number, maxSegments: number): Promise<void>;
-  /** a lead's trace segments, oldest first; empty when unknown or expired */
-  readTrace(leadId: string): Promise<string[]>;
+  /** a lead's first `maxSegments` trace segments, oldest first; empty when unknown or expired (`retentionMs` as written) */
+  readTrace(leadId: string, retentionMs: number, maxSegments: number): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

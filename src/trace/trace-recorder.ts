@@ -25,6 +25,8 @@ export class TraceRecorder {
   private buffer: LeadTrace[] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
+  /** the batch being written: neither buffered nor surely in the store */
+  private inFlight: readonly LeadTrace[] = [];
 
   constructor(
     private readonly store: Store,
@@ -58,8 +60,10 @@ export class TraceRecorder {
     while (this.writing !== null) await this.writing;
     if (this.buffer.length === 0) return;
     const batch = this.buffer.splice(0, this.settings.batchSize);
+    this.inFlight = batch;
     this.writing = this.write(batch).finally(() => {
       this.writing = null;
+      this.inFlight = [];
       // what came in during the write goes next
       if (this.buffer.length > 0 && this.timer === null) this.flushSoon(0);
     });
@@ -77,13 +81,14 @@ export class TraceRecorder {
     }
   }
 
-  /** A lead's segments, written or still buffered here, oldest first. */
+  /** A lead's segments, written, being written or still buffered here, oldest first. */
   async read(leadId: string): Promise<TraceSegment[]> {
-    // a batch on its way is neither buffered nor readable yet: wait for it
-    if (this.writing !== null) await this.writing;
-    const written = (await this.store.readTrace(leadId)).map((s) => JSON.parse(s) as TraceSegment);
-    for (const t of this.buffer) if (t.id === leadId) written.push(t.seg);
-    return written;
+    // what this process holds is taken before the store is read: a batch written meanwhile is
+    // then found in one or the other (or both: the store's copy counts)
+    const held = [...this.inFlight, ...this.buffer].filter((t) => t.id === leadId).map((t) => JSON.stringify(t.seg));
+    const stored = await this.store.readTrace(leadId, this.settings.retentionMs, this.settings.maxSegments);
+    const seen = new Set(stored);
+    return [...stored, ...held.filter((x) => !seen.has(x))].slice(0, this.settings.maxSegments).map((x) => JSON.parse(x) as TraceSegment);
   }
 
   /** At shutdown: everything buffered is written. */

@@ -175,17 +175,22 @@ describe('per-lead trace', () => {
     await new Promise((r) => setTimeout(r, 100));
     const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
     expect(metrics).toMatch(/^gavel_traces_written_total 30$/m);
-    // in Redis, under the exchange's prefix, each with its expiry
+    // in Redis, under the exchange's prefix: a few shard buckets (not a key per lead), each to expire
     const { Redis } = await import('ioredis');
     const r = new Redis(config.redis!.url!);
     try {
-      const ttl = await r.pttl(`${config.redis!.prefix}tr:${ids[0]}`);
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(1000);
+      const buckets = await r.keys(`${config.redis!.prefix}{tr:*`);
+      expect(buckets.length).toBeGreaterThan(0);
+      expect(buckets.length).toBeLessThanOrEqual(16 * 3);
+      for (const k of buckets) {
+        const ttl = await r.pttl(k);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(1000 + 125);
+      }
     } finally {
       r.disconnect();
     }
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 1250));
     expect((await readTrace(g.port, ids[0]!)).status).toBe(404);
     await stopExchange(g);
 

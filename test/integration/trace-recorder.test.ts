@@ -34,10 +34,10 @@ describe('trace recorder', () => {
     for (let i = 0; i < 10; i++) r.record(trace(`t${i}`));
     // buffered traces are readable before they are written
     expect(await r.read('t2')).toHaveLength(1);
-    expect(await store.readTrace('t2')).toEqual([]);
+    expect(await store.readTrace('t2', 60_000, 8)).toEqual([]);
     await r.close();
-    expect(await store.readTrace('t2')).toHaveLength(1);
-    expect(await store.readTrace('t3')).toEqual([]);
+    expect(await store.readTrace('t2', 60_000, 8)).toHaveLength(1);
+    expect(await store.readTrace('t3', 60_000, 8)).toEqual([]);
     expect(await counter(metrics, 'gavel_traces_dropped_total')).toBe('gavel_traces_dropped_total{why="buffer_full"} 7');
     expect(await counter(metrics, 'gavel_traces_written_total')).toBe('gavel_traces_written_total 3');
   });
@@ -61,6 +61,6 @@ describe('trace recorder', () => {
     const r = new TraceRecorder(store, SETTINGS, createMetrics(), createLogger([], 'silent'));
     r.record(new LeadTrace('x', 'post', 'pub1', performance.now(), 10));
     await r.close();
-    expect(await store.readTrace('x')).toEqual([]);
+    expect(await store.readTrace('x', 60_000, 8)).toEqual([]);
   });
 });
