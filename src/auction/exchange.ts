@@ -4,7 +4,7 @@ import { GavelError } from '../codes.js';
 import type { BuyerRuntime, CampaignRuntime, Runtime, SellerRuntime } from '../config/runtime.js';
 import type { Lead } from '../lead/lead-schema.js';
 import { fromMicros, payout, type MarginRuntime } from '../money.js';
-import { judges, limitsAt } from '../store/cap-limits.js';
+import { counts, judges, limitsAt } from '../store/cap-limits.js';
 import type { Refusal, Store, Verdict } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -174,6 +174,15 @@ export class Exchange {
     return out;
   }
 
+  /**
+   * Whether selling this lead to this buyer touches the store: a cap window to hold room in, or
+   * the lead's identifiers to check against (and add to) what the buyer bought. A buyer with
+   * neither takes no hold: there is nothing a hold would keep, and a store call per auction saved.
+   */
+  private holds(buyer: BuyerRuntime, campaign: string, bought: readonly string[]): boolean {
+    return bought.length > 0 || counts(buyer.caps.get(campaign)!);
+  }
+
   private holdFor(buyer: BuyerRuntime, campaign: string, holdId: string, priceMicros: number, bought: readonly string[], expiresAt: number): Promise<Verdict> {
     const now = Date.now();
     return this.store.hold(buyer.id, holdId, priceMicros, limitsAt(buyer.caps.get(campaign)!, now), bought, now, expiresAt);
@@ -301,8 +310,9 @@ export class Exchange {
     const save = (bids: RankedBid[]) =>
       within(this.store.saveAuction(pingId, seller.id, encodeState(c.id, fingerprint, env.test, bids, score), c.pingTtlMs), answerBy - performance.now() - 1, this.storeFailed('save_auction'));
     const hold = (bid: RankedBid) => {
-      if (env.test) return Promise.resolve(ROOM); // a test lead counts against no cap
       const buyer = this.buyers.get(bid.buyer)!;
+      // a test lead counts against no cap; a buyer with no cap and nothing bought has nothing to hold
+      if (env.test || !this.holds(buyer, c.id, bought)) return Promise.resolve(ROOM);
       return within(
         this.holdFor(buyer, c.id, pingId, bid.priceMicros, bought, expiresAt + HOLD_SLACK_MS),
         answerBy - performance.now() - 1,
@@ -472,13 +482,15 @@ export class Exchange {
       // the full lead answers what the ping could not: a filter on a field that was not in it
       if (buyer.filter !== null && !buyer.filter(lead)) {
         this.leftOut(trace, 'post', buyer.id, { reason: 'FILTERED' });
-        if (i === 0 && firstHeld && !test) void this.release(buyer.id, leadId);
+        if (i === 0 && firstHeld && !test && this.holds(buyer, c.id, bought)) void this.release(buyer.id, leadId);
         reason = 'NO_ELIGIBLE_BUYER';
         continue;
       }
       const holdUntil = Date.now() + left + HOLD_SLACK_MS;
       let verdict: Verdict = { ok: false, reason: 'ALREADY_SOLD_TO_BUYER' };
-      const extended = test ? 'held' : i === 0 && firstHeld ? await within(this.store.extendHold(buyer.id, leadId, holdUntil, Date.now(), bought), left, this.storeFailed('extend')) : 'gone';
+      // a test lead, or a buyer with no cap and no identifiers of the lead to check: no hold (see holds())
+      const held = !test && this.holds(buyer, c.id, bought);
+      const extended = !held ? 'held' : i === 0 && firstHeld ? await within(this.store.extendHold(buyer.id, leadId, holdUntil, Date.now(), bought), left, this.storeFailed('extend')) : 'gone';
       if (extended === 'held') verdict = ROOM;
       else if (extended === 'gone') verdict = await within(this.holdFor(buyer, c.id, leadId, bid.priceMicros, bought, holdUntil), left, this.storeFailed('hold'));
       if (!verdict.ok) {
@@ -497,7 +509,7 @@ export class Exchange {
         this.metrics.posts.inc({ buyer: buyer.id, result: 'accepted' });
         const now = Date.now();
         const purchases = digests.bought.map((b) => ({ digest: b.digest, until: now + b.windowMs }));
-        const committed = test || (await this.store.commitHold(buyer.id, leadId, now, purchases).catch(() => false));
+        const committed = !held || (await this.store.commitHold(buyer.id, leadId, now, purchases).catch(() => false));
         // the buyer accepted, so it is a sale; a commit that failed is an operator alarm, not a lie to the seller
         if (!committed) {
           this.metrics.storeErrors.inc({ op: 'commit', kind: 'error' });
@@ -511,7 +523,7 @@ export class Exchange {
       }
       this.metrics.posts.inc({ buyer: buyer.id, result: outcome.reason === 'TIMEOUT' ? 'timeout' : 'rejected' });
       // no accept reached Gavel, so no sale is counted against the buyer's caps
-      if (!test) await this.release(buyer.id, leadId);
+      if (held) await this.release(buyer.id, leadId);
       if (outcome.reason === 'TIMEOUT') {
         // The buyer has the full lead and may have taken it: posting it to the next bidder could
         // sell it twice. An unanswered post ends the lead's way through the exchange, but for

@@ -80,6 +80,11 @@ export function limitsAt(rules: CapRules, now: number): Limits {
   return limits;
 }
 
+/** true when a sale counts against the rules (a cap window), so its room must be held between ping and post */
+export function counts(rules: CapRules): boolean {
+  return rules.calendar.length > 0 || rules.rolling.length > 0;
+}
+
 /** true when the rules can refuse a lead or a ping (else the store need not be asked) */
 export function judges(rules: CapRules): boolean {
   return rules.calendar.length > 0 || rules.rolling.length > 0 || rules.pingRate !== null;

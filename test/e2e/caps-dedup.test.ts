@@ -61,6 +61,35 @@ describe('caps of every window, on the real Redis', () => {
     expect((await g.store.usage('a', 'r:24h', Date.now())).spend).toBe(6_000_000);
   });
 
+  it('a hold is taken only where there is something to hold: a buyer with no cap and nothing bought costs no store call', async () => {
+    const capped = await buyer(bid(5));
+    const free = await buyer(bid(9));
+    const config = testConfig([{ id: 'capped', url: capped.url, caps: { daily: 10 } }, { id: 'free', url: free.url }]);
+    const g = await exchange(config);
+    const { Redis } = await import('ioredis');
+    const r = new Redis(config.redis!.url!);
+    try {
+      const holdKeys = async () => (await r.keys(`${config.redis!.prefix}{b:*}:hold*`)).sort();
+      // free wins the ping: nothing of its own in the store; capped bid too, but was not held
+      const lead = fullLead();
+      const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
+      expect(ping.body).toMatchObject({ status: 'bid', price: 7.2 });
+      expect(await holdKeys()).toEqual([]);
+      // and its post sells all the same
+      expect((await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead })).body).toMatchObject({ status: 'sold', price: 7.2 });
+      // where capped is the only bidder, its room is held at the ping, and the sale counts at the post
+      const g2 = await exchange({ ...config, buyers: config.buyers.filter((b) => b.id === 'capped') });
+      const lead2 = fullLead();
+      const ping2 = await call(g2.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead2) });
+      expect(ping2.body).toMatchObject({ status: 'bid', price: 4 });
+      expect(await holdKeys()).toEqual([`${config.redis!.prefix}{b:capped}:hold`, `${config.redis!.prefix}{b:capped}:holds`]);
+      expect((await call(g2.port, '/v1/post', { ping_id: ping2.body.ping_id, lead: lead2 })).body).toMatchObject({ status: 'sold' });
+      expect((await g2.store.usage('capped', calendarWindow('day', Date.now(), 'UTC', 1).id, Date.now())).count).toBe(1);
+    } finally {
+      r.disconnect();
+    }
+  });
+
   it('a buyer at its cap is left out before it is pinged', async () => {
     const a = await buyer(bid(2));
     const b = await buyer(bid(1.5));
