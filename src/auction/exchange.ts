@@ -63,6 +63,7 @@ export class Exchange {
   private readonly scores: ScorePool | null;
   private readonly acceptRates: AcceptRates;
   private readonly guards: BuyerGuards;
+  private readonly perBuyer = new Map<string, { ms: { observe(v: number): void }; bids: { inc(): void } }>();
 
   constructor(parts: ExchangeParts) {
     this.runtime = parts.runtime;
@@ -193,12 +194,23 @@ export class Exchange {
     return `{"ping_id":"${pingId}","campaign":${JSON.stringify(c.id)},"test":${test},"lead":${JSON.stringify(c.schema.pingView(lead))},"tmax_ms":`;
   }
 
+  /** a buyer's per-ping metrics, their label sets looked up once: every ping of every buyer passes here */
+  private buyerMetrics(buyer: string): { ms: { observe(v: number): void }; bids: { inc(): void } } {
+    let m = this.perBuyer.get(buyer);
+    if (m === undefined) {
+      m = { ms: this.metrics.buyerMs.labels(buyer), bids: this.metrics.bids.labels(buyer) };
+      this.perBuyer.set(buyer, m);
+    }
+    return m;
+  }
+
   private count(results: readonly FanOutResult[], floorMicros: number, trace: LeadTrace, sentAt: number): void {
     for (const { buyer, result } of results) {
-      this.metrics.buyerMs.observe({ buyer: buyer.id }, result.ms);
+      const m = this.buyerMetrics(buyer.id);
+      m.ms.observe(result.ms);
       trace.ping(buyer.id, sentAt, result);
       if (result.kind === 'bid') {
-        this.metrics.bids.inc({ buyer: buyer.id });
+        m.bids.inc();
         if (result.bidMicros < floorMicros) {
           this.metrics.passes.inc({ buyer: buyer.id, kind: 'BELOW_FLOOR' });
           trace.buyer(buyer.id, 'rank', 'BELOW_FLOOR');
