@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { BuyerRuntime } from '../config/runtime.js';
 import type { Bid, BuyerTransport, Pass } from '../buyers/transport.js';
@@ -35,6 +36,8 @@ export function fanOut(
   const deadlines = new Array<number>(n);
   const settled = new Array<boolean>(n).fill(false);
   const controller = new AbortController();
+  // each buyer's call listens on the one signal: past 10, Node would print a leak warning per auction
+  if (n >= 10) setMaxListeners(n + 1, controller.signal);
   return new Promise((resolve) => {
     let pending = n;
     let timedOut = 0;
