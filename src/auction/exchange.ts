@@ -239,6 +239,8 @@ export class Exchange {
     const settledAt = Date.now();
     for (const r of results) this.guards.settle(r.buyer.id, r.result, settledAt, sentAt);
     this.count(results, who.floorMicros, trace, pingedAt);
+    // a fixed-price buyer is not pinged: its price is its bid, and under the floor it cannot rank
+    for (const b of buyers) if (!pinged(b) && b.priceMicros! < who.floorMicros) trace.buyer(b.id, 'rank', 'BELOW_FLOOR');
     const score = ticket === null ? null : this.scored(c, await ticket.by(collectBy), trace);
     const now = Date.now();
     const grade = score?.grade ?? null;

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { renderScenarioReport, type ScenarioReport, type ServerRun } from '../../bench/run-scenario.js';
+
+function run(server: string, completed: number, elapsedS: number, p99: number, cpu: number): ServerRun {
+  const latency = { count: completed, p50: p99 / 2, p90: p99 * 0.8, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 2 };
+  return { server, cpuMicrosPerCall: cpu, load: { elapsedS, started: completed, completed, over: 0, timeouts: 0, skipped: 0, outcomes: { answered: completed }, latency, perSecond: [], buckets: [] } };
+}
+
+function report(connections: number | undefined): ScenarioReport {
+  const scenario = { name: 'http-5', description: 'five buyers', route: 'ping', seller: 'http', tmax_ms: 150, rate: 1000, duration_s: 10, buyers: [] } as unknown as ScenarioReport['scenario'];
+  return {
+    scenario,
+    ...(connections !== undefined ? { connections } : {}),
+    date: '2026-11-22T15:00:00.000Z',
+    machine: 'm',
+    command: 'c',
+    rate: 1000,
+    durationS: 10,
+    runs: [run('front ceiling (uWS, a fixed bid)', 80_000, 10, 4, 40), run('bare relay (uWS + undici to the buyers)', 20_000, 10, 20, 500), run('Gavel', 18_000, 9, 30, 600)],
+  };
+}
+
+describe('scenario report', () => {
+  it('closed loop (--connections): answers/s is what each server reached, with its ratio to both baselines', () => {
+    const text = renderScenarioReport(report(32));
+    expect(text).toContain('Closed loop: 32 calls in flight');
+    // Gavel answered 18,000 in 9 s: 2000/s, 0.25 of the ceiling's 8000/s and 1.00 of the relay's 2000/s
+    expect(text).toMatch(/^\| Gavel \| 2000 \| 15\.00 \| 24\.00 \| 30\.00 \| 45\.00 \| 60\.00 \|.* \| 600 \| — \| 7\.50 \| 1\.50 \| 1\.20 \| 0\.25 \| 1\.00 \|$/m);
+    expect(text).toContain('| answers/s vs ceiling | answers/s vs relay |');
+  });
+
+  it('open loop: no throughput ratios (every server answers the offered rate)', () => {
+    const text = renderScenarioReport(report(undefined));
+    expect(text).toContain('Open-loop load at 1000/s');
+    expect(text).not.toContain('answers/s vs relay');
+  });
+});
