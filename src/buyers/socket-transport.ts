@@ -1,12 +1,46 @@
 import { performance } from 'node:perf_hooks';
+import { pack } from 'msgpackr';
 import { toMicros } from '../money.js';
 import { PingReply, PostReply } from './buyer-replies.js';
 import type { Bid, BuyerTransport, Pass, PassKind, PostOutcome } from './transport.js';
 
+/**
+ * A message to buyer sockets, serialised once however many sockets it goes to, and encoded at
+ * most once per format: an auction's ping is one frame for all its socket buyers.
+ */
+export class OutFrame {
+  private utf8: Buffer | undefined;
+  private packed: Buffer | undefined;
+  constructor(readonly text: string) {}
+  json(): Buffer {
+    return (this.utf8 ??= Buffer.from(this.text));
+  }
+  msgpack(): Buffer {
+    return (this.packed ??= pack(JSON.parse(this.text)));
+  }
+}
+
+/** Message ids, shared by every buyer's transport: one auction's ping has one id, whichever buyer answers it. */
+let seq = 0;
+/**
+ * The latest auction's ping frame. The fan-out pings its buyers in one synchronous loop with one
+ * body, so each socket buyer after the first given the same time reuses the first one's frame.
+ */
+let shared: { prefix: string; budget: number; id: number; frame: OutFrame } | null = null;
+
+function pingFrame(bodyPrefix: string, budgetMs: number): { id: number; frame: OutFrame } {
+  const s = shared;
+  if (s !== null && s.budget === budgetMs && s.prefix === bodyPrefix) return s;
+  const id = ++seq;
+  const made = { prefix: bodyPrefix, budget: budgetMs, id, frame: new OutFrame(`{"type":"ping","id":${id},${bodyPrefix.slice(1)}${budgetMs}}`) };
+  shared = made;
+  return made;
+}
+
 /** One open buyer socket, as the front hands it over. */
 export interface SocketLink {
-  /** a JSON message; the link sends it in the socket's own format (JSON text or msgpack) */
-  send(frame: string): void;
+  /** a message; the link sends it in the socket's own format (JSON text or msgpack) */
+  send(frame: OutFrame): void;
   /** the campaigns this socket bids for; null: all of the buyer's */
   campaigns: ReadonlySet<string> | null;
 }
@@ -32,7 +66,6 @@ function pass(kind: PassKind, ms: number, reason?: string): Pass {
 export class SocketBuyerTransport implements BuyerTransport {
   private links: SocketLink[] = [];
   private turn = 0;
-  private seq = 0;
   private readonly pending = new Map<number, Pending>();
 
   /** `buyer`: its id; `campaigns`: the buyer's own, which a socket may narrow; `onLate`: an answer came after its call was settled */
@@ -82,12 +115,10 @@ export class SocketBuyerTransport implements BuyerTransport {
     return undefined;
   }
 
-  private call(campaign: string, type: 'ping' | 'post', body: string, onSettle: (reply: Reply) => void): ((reply: Reply) => void) | null {
+  /** send `frame` (message `id`) on the next socket for `campaign`; null when none is open */
+  private call(campaign: string, id: number, frame: OutFrame, onSettle: (reply: Reply) => void): ((reply: Reply) => void) | null {
     const link = this.linkFor(campaign);
     if (link === undefined) return null;
-    const id = ++this.seq;
-    // the body is a JSON object already serialised: the message is it with type and id in front
-    const frame = `{"type":"${type}","id":${id},${body.slice(1)}`;
     let done = false;
     const settle = (reply: Reply) => {
       if (done) return;
@@ -104,7 +135,8 @@ export class SocketBuyerTransport implements BuyerTransport {
     const t0 = performance.now();
     return new Promise((resolve) => {
       const onAbort = () => settle?.(null);
-      const settle = this.call(campaign, 'ping', bodyPrefix + budgetMs + '}', (reply) => {
+      const { id, frame } = pingFrame(bodyPrefix, budgetMs);
+      const settle = this.call(campaign, id, frame, (reply) => {
         signal.removeEventListener('abort', onAbort);
         const ms = performance.now() - t0;
         if (reply === null) return resolve(pass(signal.aborted ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
@@ -124,7 +156,9 @@ export class SocketBuyerTransport implements BuyerTransport {
     const t0 = performance.now();
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const settle = this.call(campaign, 'post', body, (reply) => {
+      const id = ++seq;
+      // the body is a JSON object already serialised: the message is it with type and id in front
+      const settle = this.call(campaign, id, new OutFrame(`{"type":"post","id":${id},${body.slice(1)}`), (reply) => {
         clearTimeout(timer);
         const ms = performance.now() - t0;
         const reject = (reason: string) => resolve({ accepted: false, redirectUrl: undefined, reason, ms });

@@ -1,4 +1,4 @@
-import { pack, unpack } from 'msgpackr';
+import { unpack } from 'msgpackr';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { SocketBuyerTransport, SocketLink } from '../buyers/socket-transport.js';
 import { GavelError } from '../codes.js';
@@ -66,7 +66,7 @@ export function attachBuyerSocket(
       const data = ws.getUserData();
       data.link = {
         campaigns: data.campaigns,
-        // the transport serialises a ping once for all its buyers, as JSON: a msgpack socket re-encodes it
+        // a ping is serialised once for all its buyers, and encoded once per format
         send: (frame) => {
           if (data.closed) return;
           if (ws.getBufferedAmount() > limits.maxBuffered) {
@@ -75,7 +75,7 @@ export function attachBuyerSocket(
             ws.end(1008, 'not reading its pings');
             return;
           }
-          ws.send(data.binary ? pack(JSON.parse(frame)) : frame, data.binary);
+          ws.send(data.binary ? frame.msgpack() : frame.json(), data.binary);
         },
       };
       data.transport.attach(data.link);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { unpack } from 'msgpackr';
 import WebSocket from 'ws';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
@@ -55,6 +56,38 @@ describe('the buyer socket /v1/bidders/ws', () => {
     expect(post.body).toMatchObject({ status: 'sold', price: 7.2, redirect_url: 'https://sock.example/r' });
     expect(sock.seen.find((m) => m.type === 'post')).toMatchObject({ bid_id: 's-1', price: 9, lead: { phone: lead.phone } });
     expect(http.posts).toHaveLength(0);
+  });
+
+  it('one auction is one ping message for all its socket buyers: the same id and bytes, JSON or msgpack alike', async () => {
+    const config = testConfig([]);
+    const keys = ['ws-one-key-0123456789', 'ws-two-key-0123456789', 'ws-three-key-0123456789'];
+    keys.forEach((key, i) => config.buyers.push({ id: `s${i}`, campaigns: ['auto'], transport: 'websocket', key, timeout_ms: 100 }));
+    g = await startExchange(config);
+    const raw: string[][] = keys.map(() => []);
+    const sockets = await Promise.all(
+      keys.map(async (key, i) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${g!.port}/v1/bidders/ws${i === 2 ? '?format=msgpack' : ''}`, { headers: { authorization: `Bearer ${key}` } });
+        await new Promise((resolve, reject) => {
+          ws.once('open', resolve);
+          ws.once('error', reject);
+        });
+        ws.on('message', (data, isBinary) => {
+          const m = isBinary ? (unpack(data as Buffer) as Msg) : (JSON.parse(data.toString()) as Msg);
+          raw[i]!.push(isBinary ? JSON.stringify(m) : data.toString());
+          ws.send(JSON.stringify({ id: m.id, type: 'bid', bid: 3 + i }));
+        });
+        open.push({ close: () => ws.close() });
+        return ws;
+      }),
+    );
+    expect(sockets).toHaveLength(3);
+    for (let k = 0; k < 2; k++) expect((await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) })).body).toMatchObject({ status: 'bid', bids: 3 });
+    // each auction: one id, one text for the JSON sockets, the same message decoded from msgpack
+    for (let k = 0; k < 2; k++) {
+      expect(raw[0]![k]).toBe(raw[1]![k]);
+      expect(JSON.parse(raw[2]![k]!)).toEqual(JSON.parse(raw[0]![k]!));
+    }
+    expect(JSON.parse(raw[0]![0]!).id).not.toBe(JSON.parse(raw[0]![1]!).id);
   });
 
   it('a late socket answer is a pass, and a reject falls through to the HTTP buyer', async () => {
