@@ -20,6 +20,7 @@ import { scrapeMetrics, sumOf, type Sample } from './support/prom-text.js';
 import { startRemoteFleet, startRemoteSocketFleet, type RemoteFleet } from './support/remote-fleet.js';
 import { runLoad, type LoadResult } from './support/load.js';
 import { runSocketLoad } from './support/socket-load.js';
+import { emptyCounters, type BuyerCounters } from './buyer-counters.js';
 
 /** What `--without` can turn off in an extra run of Gavel, measured in the same run as the rest. */
 export const GAVEL_FEATURES = ['trace'] as const;
@@ -56,6 +57,28 @@ export interface ServerRun {
   ramp?: RampResult;
   /** Gavel's own counts over the run, when the server is Gavel */
   gavel?: { answers: number; lateAnswers: number; bidsPerAuction: number; peakRssMb: number };
+  /** what the buyers said they received and answered over the run, against what Gavel counted (a Gavel run on the bench's own fleet) */
+  accounts?: Accounts;
+}
+
+/** The fleet's account of a run beside Gavel's: each pair must agree (see accountsHold). */
+export interface Accounts {
+  /** pings the buyers received; pings Gavel counted as answered or passed (its own floor and grade refusals aside) */
+  pings: { buyers: number; gavel: number };
+  /** bids the buyers sent, those of their answers that came after their time, and the bids Gavel took */
+  bids: { buyers: number; late: number; gavel: number };
+  /** posts the buyers accepted, those accepts that came after the post's time, and the accepts Gavel took */
+  accepted: { buyers: number; late: number; gavel: number };
+  /** must be 0: a ping never carries personal data */
+  piiInPings: number;
+  /** must be 0: everything Gavel sent the buyers was the protocol */
+  badRequests: number;
+}
+
+/** The accounts agree: every ping counted on both sides, every bid and accept Gavel took was sent, and only late ones were lost. */
+export function accountsHold(a: Accounts): boolean {
+  const within = (x: { buyers: number; late: number; gavel: number }) => x.gavel <= x.buyers && x.gavel >= x.buyers - x.late;
+  return a.pings.buyers === a.pings.gavel && within(a.bids) && within(a.accepted) && a.piiInPings === 0 && a.badRequests === 0;
 }
 
 export interface ScenarioReport {
@@ -121,6 +144,28 @@ async function sender(s: ScenarioFile, baseUrl: string, key: string | undefined)
   };
 }
 
+async function fleetTotals(fleets: readonly RemoteFleet<unknown>[]): Promise<BuyerCounters> {
+  const total = emptyCounters();
+  for (const f of fleets) {
+    for (const c of Object.values((await f.read()).counters)) for (const k of Object.keys(total) as (keyof BuyerCounters)[]) total[k] += c[k];
+  }
+  return total;
+}
+
+function accountsOf(fleetBefore: BuyerCounters, fleetAfter: BuyerCounters, before: Sample[], after: Sample[]): Accounts {
+  const f = (k: keyof BuyerCounters) => fleetAfter[k] - fleetBefore[k];
+  const d = (name: string, match: Record<string, string> = {}) => sumOf(after, name, match) - sumOf(before, name, match);
+  // a bid under the floor or the grade is counted as a bid and again as a pass of that kind
+  const gavelPings = d('gavel_bids_total') + d('gavel_buyer_passes_total') - d('gavel_buyer_passes_total', { kind: 'BELOW_FLOOR' }) - d('gavel_buyer_passes_total', { kind: 'BELOW_GRADE' });
+  return {
+    pings: { buyers: f('pings'), gavel: gavelPings },
+    bids: { buyers: f('bids'), late: f('late'), gavel: d('gavel_bids_total') },
+    accepted: { buyers: f('postsAccepted'), late: f('postsLate'), gavel: d('gavel_posts_total', { result: 'accepted' }) },
+    piiInPings: f('piiInPings'),
+    badRequests: f('badRequests'),
+  };
+}
+
 function gavelCounts(before: Sample[], after: Sample[]): ServerRun['gavel'] {
   const d = (name: string, match: Record<string, string> = {}) => sumOf(after, name, match) - sumOf(before, name, match);
   const answers = d('gavel_pings_total') + d('gavel_leads_total');
@@ -168,7 +213,7 @@ async function closedLoop(target: Target, s: ScenarioFile, key: string | undefin
 }
 
 /** Warm up, then the measured run (open loop at `rate`, or closed with flags.connections) against one server. */
-async function measureServer(name: string, target: Target, s: ScenarioFile, flags: ScenarioFlags, rate: number, durationS: number, warmupS: number, gavel: boolean): Promise<ServerRun> {
+async function measureServer(name: string, target: Target, s: ScenarioFile, flags: ScenarioFlags, rate: number, durationS: number, warmupS: number, gavel: boolean, fleets: readonly RemoteFleet<unknown>[]): Promise<ServerRun> {
   const key = gavel || target.sellerKey !== undefined ? DEMO_SELLER_KEY : undefined;
   const load = await sender(gavel ? s : { ...s, seller: 'http' }, target.url, key);
   let lead = 0;
@@ -184,6 +229,7 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, flag
     }
     await target.quiesce?.();
     const before = gavel ? await scrapeMetrics(target.url) : [];
+    const fleetBefore = gavel && fleets.length > 0 ? await fleetTotals(fleets) : null;
     const cpu0 = await target.cpuSeconds();
     const result =
       flags.connections !== undefined
@@ -193,7 +239,10 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, flag
     const cpuMicrosPerCall = (((await target.cpuSeconds()) - cpu0) * 1e6) / Math.max(1, result.started);
     const { histogram: _h, closed: _c, ...rest } = result as OpenLoopResult & { closed?: LoadResult };
     // nothing scrapes Gavel during the run: rendering /metrics takes its event loop, which would show in the tail
-    return { server: name, load: rest, cpuMicrosPerCall, ...(gavel ? { gavel: gavelCounts(before, await scrapeMetrics(target.url)) } : {}) };
+    if (!gavel) return { server: name, load: rest, cpuMicrosPerCall };
+    const after = await scrapeMetrics(target.url);
+    const accounts = fleetBefore !== null ? accountsOf(fleetBefore, await fleetTotals(fleets), before, after) : undefined;
+    return { server: name, load: rest, cpuMicrosPerCall, gavel: gavelCounts(before, after), ...(accounts ? { accounts } : {}) };
   } finally {
     await load.close();
   }
@@ -202,14 +251,14 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, flag
 const MAX_RAMP_STEPS = 24;
 
 /** The scenario's load at one fixed rate, or a ramp of rates until the bounds break. */
-async function measureOrRamp(name: string, target: Target, s: ScenarioFile, flags: ScenarioFlags, rate: number, durationS: number, gavel: boolean): Promise<ServerRun> {
-  if (flags.ramp === undefined) return measureServer(name, target, s, flags, rate, durationS, flags.warmupS, gavel);
+async function measureOrRamp(name: string, target: Target, s: ScenarioFile, flags: ScenarioFlags, rate: number, durationS: number, gavel: boolean, fleets: readonly RemoteFleet<unknown>[] = []): Promise<ServerRun> {
+  if (flags.ramp === undefined) return measureServer(name, target, s, flags, rate, durationS, flags.warmupS, gavel, fleets);
   const { stepS, boundP99Ms, boundOverShare } = flags.ramp;
   const steps: RampResult['steps'] = [];
   let last: ServerRun | undefined;
   let best: ServerRun | undefined;
   for (let k = 0, r = rate; k < MAX_RAMP_STEPS; k++, r = Math.round(r * 1.25)) {
-    const run = await measureServer(name, target, s, flags, r, stepS, k === 0 ? flags.warmupS : 0, gavel);
+    const run = await measureServer(name, target, s, flags, r, stepS, k === 0 ? flags.warmupS : 0, gavel, fleets);
     const overShare = (run.load.over + run.load.timeouts + run.load.skipped) / Math.max(1, run.load.started);
     const ok = run.load.latency.p99 <= boundP99Ms && overShare <= boundOverShare && (run.gavel?.lateAnswers ?? 0) <= boundOverShare * run.load.started;
     steps.push({ rate: r, p99: run.load.latency.p99, overShare, ok });
@@ -269,7 +318,10 @@ export async function runScenarioFile(name: string, flags: ScenarioFlags, comman
       const sockets =
         socketBuyers.length > 0 ? await startRemoteSocketFleet(socketBuyers, { url: gavel.url, keys: Object.fromEntries(socketBuyers.map((b) => [b.id, keyOf(b.id)])), seed: 1 }) : null;
       try {
-        runs.push(await measureOrRamp(without.length === 0 ? 'Gavel' : `Gavel without ${without.join(', ')}`, gavel, s, flags, rate, durationS, true));
+        const fleets: RemoteFleet<unknown>[] = [];
+        if (fleet !== null) fleets.push(fleet);
+        if (sockets !== null) fleets.push(sockets);
+        runs.push(await measureOrRamp(without.length === 0 ? 'Gavel' : `Gavel without ${without.join(', ')}`, gavel, s, flags, rate, durationS, true, fleets));
       } finally {
         await sockets?.close();
         const problems = await gavel.stop();
@@ -322,8 +374,26 @@ export function renderScenarioReport(r: ScenarioReport): string {
     `| server | answers/s | p50 | p90 | p99 | p99.9 | max | over tmax (client) | late (Gavel) | bids/auction | fill | errors | CPU µs/call | peak RSS MB | p99 vs ceiling | p99 vs relay | CPU vs relay |${closed ? ' answers/s vs ceiling | answers/s vs relay |' : ''}`,
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |${closed ? ' ---: | ---: |' : ''}`,
     ...rows,
+    ...accountsSection(r),
     ...rampSection(r),
   ].join('\n');
+}
+
+/** Each Gavel run's account against the buyers' own: what they said they received and answered. */
+function accountsSection(r: ScenarioReport): string[] {
+  const runs = r.runs.filter((x) => x.accounts !== undefined);
+  if (runs.length === 0) return [];
+  return [
+    '',
+    "The buyers' account against Gavel's, over the measured run: pings they received and Gavel counted; bids and accepted posts they sent (those after their time in brackets) and Gavel took; personal data in pings and requests off the protocol, which must be 0.",
+    '',
+    '| server | pings: buyers / Gavel | bids: buyers (late) / Gavel | accepted posts: buyers (late) / Gavel | PII in pings | bad requests | agree |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...runs.map((x) => {
+      const a = x.accounts!;
+      return `| ${x.server} | ${a.pings.buyers} / ${a.pings.gavel} | ${a.bids.buyers} (${a.bids.late}) / ${a.bids.gavel} | ${a.accepted.buyers} (${a.accepted.late}) / ${a.accepted.gavel} | ${a.piiInPings} | ${a.badRequests} | ${accountsHold(a) ? 'yes' : 'NO'} |`;
+    }),
+  ];
 }
 
 /** With --ramp: the highest rate each server held, as a ratio to both baselines, and its steps. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderScenarioReport, type ScenarioReport, type ServerRun } from '../../bench/run-scenario.js';
+import { accountsHold, renderScenarioReport, type Accounts, type ScenarioReport, type ServerRun } from '../../bench/run-scenario.js';
 
 function run(server: string, completed: number, elapsedS: number, p99: number, cpu: number): ServerRun {
   const latency = { count: completed, p50: p99 / 2, p90: p99 * 0.8, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 2 };
@@ -33,5 +33,20 @@ describe('scenario report', () => {
     const text = renderScenarioReport(report(undefined));
     expect(text).toContain('Open-loop load at 1000/s');
     expect(text).not.toContain('answers/s vs relay');
+  });
+
+  it("the buyers' account against Gavel's: pings equal, bids and accepts lost only to lateness, no PII, no bad request", () => {
+    const ok: Accounts = { pings: { buyers: 6000, gavel: 6000 }, bids: { buyers: 6000, late: 1200, gavel: 4800 }, accepted: { buyers: 600, late: 0, gavel: 600 }, piiInPings: 0, badRequests: 0 };
+    expect(accountsHold(ok)).toBe(true);
+    expect(accountsHold({ ...ok, pings: { buyers: 6000, gavel: 5999 } })).toBe(false);
+    // a bid Gavel took that no buyer sent, or more lost than came late
+    expect(accountsHold({ ...ok, bids: { buyers: 6000, late: 1200, gavel: 6001 } })).toBe(false);
+    expect(accountsHold({ ...ok, bids: { buyers: 6000, late: 1200, gavel: 4799 } })).toBe(false);
+    expect(accountsHold({ ...ok, accepted: { buyers: 600, late: 0, gavel: 599 } })).toBe(false);
+    expect(accountsHold({ ...ok, piiInPings: 1 })).toBe(false);
+    expect(accountsHold({ ...ok, badRequests: 1 })).toBe(false);
+    const r = report(undefined);
+    r.runs[2] = { ...r.runs[2]!, accounts: ok };
+    expect(renderScenarioReport(r)).toContain('| Gavel | 6000 / 6000 | 6000 (1200) / 4800 | 600 (0) / 600 | 0 | 0 | yes |');
   });
 });
