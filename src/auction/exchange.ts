@@ -169,7 +169,8 @@ export class Exchange {
       const guard = pinged(b) ? this.guards.take(b.id, now) : null;
       if (guard === null) {
         out.push(b);
-        trace.buyer(b.id, 'eligibility', 'ELIGIBLE');
+        // a pinged buyer's ping says it was eligible (the operator's view puts the entry back)
+        if (!pinged(b)) trace.buyer(b.id, 'eligibility', 'ELIGIBLE');
       } else this.leftOut(trace, 'eligibility', b.id, { reason: guard });
     }
     return out;

@@ -9,8 +9,19 @@ import type { TraceSegment } from './lead-trace.js';
  * lead is not the party's, so a stranger cannot tell it from an unknown lead.
  */
 
+/** A segment as stored, with what was left out of it for size put back: pinged buyers' ELIGIBLE, each ping's answered_ms. */
+function whole(seg: TraceSegment): TraceSegment {
+  const judged = new Set(seg.buyers.filter((x) => x.stage === 'eligibility').map((x) => x.buyer));
+  const eligible = seg.pings.filter((p) => !judged.has(p.buyer)).map((p) => ({ buyer: p.buyer, stage: 'eligibility' as const, outcome: 'ELIGIBLE' }));
+  return {
+    ...seg,
+    buyers: [...eligible, ...seg.buyers],
+    pings: seg.pings.map((p) => ({ ...p, answered_ms: p.answered_ms ?? Math.round((p.sent_ms + p.ms) * 100) / 100 })),
+  };
+}
+
 export function operatorView(leadId: string, segs: readonly TraceSegment[]) {
-  return { lead_id: leadId, segments: segs };
+  return { lead_id: leadId, segments: segs.map(whole) };
 }
 
 export function sellerView(seller: string, leadId: string, segs: readonly TraceSegment[]) {
