@@ -48,8 +48,13 @@ export interface SocketLink {
 type Reply = Record<string, unknown> | null;
 interface Pending {
   link: SocketLink;
+  /** performance.now() past which no answer is waited for: the sweep settles it (Infinity: the call has a timer of its own) */
+  until: number;
   settle(reply: Reply): void;
 }
+
+/** How often unanswered pings are swept out; an answer that comes first is taken as late. */
+const SWEEP_MS = 1000;
 
 const ANSWERS = new Set<unknown>(['bid', 'pass', 'accept', 'reject']);
 
@@ -67,13 +72,25 @@ export class SocketBuyerTransport implements BuyerTransport {
   private links: SocketLink[] = [];
   private turn = 0;
   private readonly pending = new Map<number, Pending>();
+  private readonly sweeper: NodeJS.Timeout;
 
   /** `buyer`: its id; `campaigns`: the buyer's own, which a socket may narrow; `onLate`: an answer came after its call was settled */
   constructor(
     readonly buyer: string,
     readonly campaigns: ReadonlySet<string>,
     private readonly onLate: () => void,
-  ) {}
+  ) {
+    // pings wait on no abort signal (a listener per buyer per auction cost more than the ping's
+    // own bookkeeping): the fan-out stops waiting at the deadline, and what was never answered
+    // is swept here, so the map holds at most a second of unanswered pings past their time
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const p of [...this.pending.values()]) if (p.until < now) p.settle(null);
+  }
 
   attach(link: SocketLink): void {
     this.links.push(link);
@@ -101,6 +118,11 @@ export class SocketBuyerTransport implements BuyerTransport {
     p.settle(msg);
   }
 
+  /** calls waiting for an answer (pings past their time stay at most a sweep longer) */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
   get connected(): number {
     return this.links.length;
   }
@@ -116,7 +138,7 @@ export class SocketBuyerTransport implements BuyerTransport {
   }
 
   /** send `frame` (message `id`) on the next socket for `campaign`; null when none is open */
-  private call(campaign: string, id: number, frame: OutFrame, onSettle: (reply: Reply) => void): ((reply: Reply) => void) | null {
+  private call(campaign: string, id: number, frame: OutFrame, until: number, onSettle: (reply: Reply) => void): ((reply: Reply) => void) | null {
     const link = this.linkFor(campaign);
     if (link === undefined) return null;
     let done = false;
@@ -126,29 +148,31 @@ export class SocketBuyerTransport implements BuyerTransport {
       this.pending.delete(id);
       onSettle(reply);
     };
-    this.pending.set(id, { link, settle });
+    this.pending.set(id, { link, until, settle });
     link.send(frame);
     return settle;
   }
 
-  ping(campaign: string, bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass> {
+  ping(campaign: string, bodyPrefix: string, budgetMs: number, _signal: AbortSignal): Promise<Bid | Pass> {
     const t0 = performance.now();
     return new Promise((resolve) => {
-      const onAbort = () => settle?.(null);
       const { id, frame } = pingFrame(bodyPrefix, budgetMs);
-      const settle = this.call(campaign, id, frame, (reply) => {
-        signal.removeEventListener('abort', onAbort);
+      const settle = this.call(campaign, id, frame, t0 + budgetMs, (reply) => {
         const ms = performance.now() - t0;
-        if (reply === null) return resolve(pass(signal.aborted ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
-        if (ms > budgetMs) return resolve(pass('TIMEOUT', ms));
+        // no answer: swept past its time, or its socket dropped before it
+        if (reply === null) return resolve(pass(ms >= budgetMs ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
+        if (ms > budgetMs) {
+          // the fan-out settled this buyer as a TIMEOUT already; the answer is counted and dropped
+          this.onLate();
+          return resolve(pass('TIMEOUT', ms));
+        }
         const r = PingReply.safeParse(reply.type === 'pass' ? { pass: true, reason: reply.reason } : reply);
         if (!r.success || (reply.type !== 'bid' && reply.type !== 'pass')) return resolve(pass('BAD_REPLY', ms));
         if ('pass' in r.data) return resolve(pass('NO_BID', ms, r.data.reason));
         const bidMicros = toMicros(r.data.bid);
         resolve(bidMicros > 0 ? { kind: 'bid', bidMicros, bidId: r.data.bid_id, ...(r.data.shared_bid !== undefined ? { sharedBidMicros: toMicros(r.data.shared_bid) } : {}), ms } : pass('NO_BID', ms));
       });
-      if (settle === null) return resolve(pass('CONNECT_ERROR', 0, 'no socket open for this campaign'));
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (settle === null) resolve(pass('CONNECT_ERROR', 0, 'no socket open for this campaign'));
     });
   }
 
@@ -158,7 +182,7 @@ export class SocketBuyerTransport implements BuyerTransport {
       let timer: NodeJS.Timeout | undefined;
       const id = ++seq;
       // the body is a JSON object already serialised: the message is it with type and id in front
-      const settle = this.call(campaign, id, new OutFrame(`{"type":"post","id":${id},${body.slice(1)}`), (reply) => {
+      const settle = this.call(campaign, id, new OutFrame(`{"type":"post","id":${id},${body.slice(1)}`), Infinity, (reply) => {
         clearTimeout(timer);
         const ms = performance.now() - t0;
         const reject = (reason: string) => resolve({ accepted: false, redirectUrl: undefined, reason, ms });
@@ -178,6 +202,7 @@ export class SocketBuyerTransport implements BuyerTransport {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const l of [...this.links]) this.detach(l);
   }
 }

@@ -35,4 +35,28 @@ describe('socket buyers: one frame per auction', () => {
     expect(sent[0]![1]).not.toBe(sent[0]![0]);
     expect(JSON.parse(sent[0]![1]!.text).id).not.toBe(JSON.parse(sent[0]![0]!.text).id);
   });
+
+  it('a ping waits on no abort listener: an answer after its time is counted late once, whether it comes before or after the sweep', async () => {
+    let late = 0;
+    const t = new SocketBuyerTransport('slow', new Set(['auto']), () => late++);
+    const ids: number[] = [];
+    t.attach({ campaigns: null, send: (frame) => void ids.push((JSON.parse(frame.text) as { id: number }).id) });
+    const transports = new Map([['slow', t]]);
+    const buyers = [{ id: 'slow', config: { timeout_ms: 20 } } as unknown as BuyerRuntime];
+    const body = '{"ping_id":"p-3","campaign":"auto","test":false,"lead":{},"tmax_ms":';
+    const [first] = await fanOut('auto', buyers, transports, body, performance.now() + 100);
+    expect(first!.result).toMatchObject({ kind: 'pass', pass: 'TIMEOUT' });
+    // past its time, before the sweep: taken as late, once
+    t.receive({ type: 'bid', id: ids[0], bid: 4 });
+    t.receive({ type: 'bid', id: ids[0], bid: 4 });
+    expect(late).toBe(2); // the second is an answer to no call: late too
+    // a second ping never answered is swept within a second of its time; an answer after that is late
+    await fanOut('auto', buyers, transports, body.replace('p-3', 'p-4'), performance.now() + 100);
+    expect(t.waiting).toBe(1);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(t.waiting).toBe(0);
+    t.receive({ type: 'bid', id: ids[1], bid: 4 });
+    expect(late).toBe(3);
+    await t.close();
+  });
 });
