@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { toMicros } from '../money.js';
-import { PingReply, PostReply } from './buyer-replies.js';
+import { pass, PostReply, readPingReply } from './buyer-replies.js';
 import { NATIVE_CODEC, type BuyerCodec, type WireRequest } from './buyer-codec.js';
 import { lateTolerantCall } from './late-tolerant-call.js';
-import type { Bid, BuyerTransport, Pass, PassKind, PostOutcome } from './transport.js';
+import type { Bid, BuyerTransport, Pass, PostOutcome } from './transport.js';
 
 export interface HttpBuyerOptions {
   pingUrl: string;
@@ -28,9 +27,6 @@ const HUNG_MS = 10_000;
 /** A reply is at most this big; a buyer cannot grow Gavel's memory (DESIGN invariant 6). */
 const MAX_REPLY_BYTES = 64 * 1024;
 
-function pass(kind: PassKind, ms: number, reason?: string): Pass {
-  return { kind: 'pass', pass: kind, reason, ms };
-}
 
 function originOf(url: URL): string {
   return `${url.protocol}//${url.host}`;
@@ -101,12 +97,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     } catch {
       return pass('BAD_REPLY', ms);
     }
-    const r = PingReply.safeParse(json);
-    if (!r.success) return pass('BAD_REPLY', ms);
-    if ('pass' in r.data) return pass('NO_BID', ms, r.data.reason);
-    const bidMicros = toMicros(r.data.bid);
-    if (bidMicros <= 0) return pass('NO_BID', ms);
-    return { kind: 'bid', bidMicros, bidId: r.data.bid_id, ...(r.data.shared_bid !== undefined ? { sharedBidMicros: toMicros(r.data.shared_bid) } : {}), ms };
+    return readPingReply(json, ms);
   }
 
   async post(_campaign: string, body: string, budgetMs: number): Promise<PostOutcome> {

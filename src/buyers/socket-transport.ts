@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { pack } from 'msgpackr';
-import { toMicros } from '../money.js';
-import { PingReply, PostReply } from './buyer-replies.js';
-import type { Bid, BuyerTransport, Pass, PassKind, PostOutcome } from './transport.js';
+import { pass, PostReply, readPingReply } from './buyer-replies.js';
+import type { Bid, BuyerTransport, Pass, PostOutcome } from './transport.js';
 
 /**
  * A message to buyer sockets, serialised once however many sockets it goes to, and encoded at
@@ -58,9 +57,6 @@ const SWEEP_MS = 1000;
 
 const ANSWERS = new Set<unknown>(['bid', 'pass', 'accept', 'reject']);
 
-function pass(kind: PassKind, ms: number, reason?: string): Pass {
-  return { kind: 'pass', pass: kind, reason, ms };
-}
 
 /**
  * The native buyer protocol over the buyer's own WebSockets (`/v1/bidders/ws`): Gavel sends
@@ -166,11 +162,8 @@ export class SocketBuyerTransport implements BuyerTransport {
           this.onLate();
           return resolve(pass('TIMEOUT', ms));
         }
-        const r = PingReply.safeParse(reply.type === 'pass' ? { pass: true, reason: reply.reason } : reply);
-        if (!r.success || (reply.type !== 'bid' && reply.type !== 'pass')) return resolve(pass('BAD_REPLY', ms));
-        if ('pass' in r.data) return resolve(pass('NO_BID', ms, r.data.reason));
-        const bidMicros = toMicros(r.data.bid);
-        resolve(bidMicros > 0 ? { kind: 'bid', bidMicros, bidId: r.data.bid_id, ...(r.data.shared_bid !== undefined ? { sharedBidMicros: toMicros(r.data.shared_bid) } : {}), ms } : pass('NO_BID', ms));
+        if (reply.type === 'pass') return resolve(readPingReply({ pass: true, reason: reply.reason }, ms));
+        resolve(reply.type === 'bid' ? readPingReply(reply, ms) : pass('BAD_REPLY', ms));
       });
       if (settle === null) resolve(pass('CONNECT_ERROR', 0, 'no socket open for this campaign'));
     });

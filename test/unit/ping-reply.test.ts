@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { PingReply, readPingReply } from '../../src/buyers/buyer-replies.js';
+import { toMicros } from '../../src/money.js';
+
+/** What the schema alone makes of a reply: the reference the hand-read fast path must agree with. */
+function bySchema(reply: unknown): unknown {
+  const r = PingReply.safeParse(reply);
+  if (!r.success) return { pass: 'BAD_REPLY' };
+  if ('pass' in r.data) return { pass: 'NO_BID', reason: r.data.reason };
+  const bidMicros = toMicros(r.data.bid);
+  if (bidMicros <= 0) return { pass: 'NO_BID', reason: undefined };
+  return { bidMicros, bidId: r.data.bid_id, sharedBidMicros: r.data.shared_bid === undefined ? undefined : toMicros(r.data.shared_bid) };
+}
+
+function byReader(reply: unknown): unknown {
+  const r = readPingReply(reply, 1);
+  return r.kind === 'pass' ? { pass: r.pass, reason: r.reason } : { bidMicros: r.bidMicros, bidId: r.bidId, sharedBidMicros: r.sharedBidMicros };
+}
+
+describe('a ping reply read', () => {
+  const replies: unknown[] = [
+    { bid: 7.25 },
+    { bid: 0 },
+    { bid: 0.000001 },
+    { bid: 0.0000001 },
+    { bid: 1_000_000 },
+    { bid: 1_000_000.01 },
+    { bid: -1 },
+    { bid: Number.NaN },
+    { bid: Number.POSITIVE_INFINITY },
+    { bid: '7' },
+    { bid: 7, bid_id: 'b-1' },
+    { bid: 7, bid_id: 'x'.repeat(129) },
+    { bid: 7, shared_bid: 3 },
+    { bid: 7, shared_bid: -3 },
+    { bid: 7, pass: true },
+    { bid: 7, type: 'bid', id: 12, extra: [1, 2] },
+    { pass: true },
+    { pass: true, reason: 'no budget' },
+    { pass: false },
+    { pass: true, reason: 'r'.repeat(257) },
+    {},
+    null,
+    'bid',
+    7,
+    [7],
+  ];
+  it('agrees with the schema on every shape, the common plain bid included', () => {
+    for (const r of replies) expect(byReader(r), JSON.stringify(r)).toEqual(bySchema(r));
+  });
+});
