@@ -7,6 +7,19 @@ import { fromMicros } from '../money.js';
 
 export type TracePhase = 'ping' | 'post' | 'leads';
 
+/** A ping as stored: [buyer, sent ms, latency ms, bid or pass kind, the bid (null for a pass), the buyer's reason (or null)]. */
+export type StoredPing = [string, number, number, string, number | null, string | null];
+/** A ranked bid as stored: [buyer, tier, bid, price]. */
+export type StoredRank = [string, number, number, number];
+
+/**
+ * A segment as it is written, smaller than it is read: pings and the ranking as rows, not
+ * objects, and nothing a reader can derive (a pinged buyer's ELIGIBLE, when a ping was answered).
+ * Serialising a 20-buyer trace was a measurable share of an auction; src/trace/trace-views.ts
+ * makes the whole TraceSegment back for every reader.
+ */
+export type StoredSegment = Omit<TraceSegment, 'pings' | 'ranking'> & { pings: StoredPing[]; ranking: StoredRank[] };
+
 /** Where in a lead's way a buyer was left out. */
 export type TraceStage = 'eligibility' | 'rank' | 'hold' | 'post';
 
@@ -31,14 +44,9 @@ export interface TraceSegment {
   invalid: Detail[] | null;
   /** ok, DUPLICATE, RESUBMITTED, RATE_LIMITED; null: not reached */
   dedup: string | null;
-  /**
-   * every buyer considered and what became of it, in the order it happened. As stored, a pinged
-   * buyer's ELIGIBLE is left out (its ping says it) and put back by the operator's view: a
-   * 20-buyer trace is a third smaller, and so is the time spent serialising it
-   */
+  /** every buyer considered and what became of it, in the order it happened */
   buyers: { buyer: string; stage: TraceStage; outcome: string; detail?: string }[];
-  /** `answered_ms` (sent_ms + ms) is not stored; the operator's view adds it */
-  pings: { buyer: string; sent_ms: number; answered_ms?: number; ms: number; kind: string; bid?: number; reason?: string }[];
+  pings: { buyer: string; sent_ms: number; answered_ms: number; ms: number; kind: string; bid?: number; reason?: string }[];
   score: { score: number; grade: string } | { unscored: string } | null;
   ranking: { buyer: string; tier: number; bid: number; price: number }[];
   posts: { buyer: string; price: number; sent_ms: number; ms: number; accepted: boolean; reason?: string }[];
@@ -59,7 +67,7 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
  */
 export class LeadTrace {
   keep = false;
-  readonly seg: TraceSegment;
+  readonly seg: StoredSegment;
 
   constructor(
     readonly id: string,
@@ -115,11 +123,8 @@ export class LeadTrace {
   }
 
   ping(buyer: string, sentAt: number, result: Bid | Pass): void {
-    const sent = this.since(sentAt);
-    const entry: TraceSegment['pings'][number] = { buyer, sent_ms: sent, ms: round(result.ms), kind: result.kind === 'bid' ? 'bid' : result.pass };
-    if (result.kind === 'bid') entry.bid = fromMicros(result.bidMicros);
-    else if (result.reason !== undefined) entry.reason = result.reason;
-    this.seg.pings.push(entry);
+    const bid = result.kind === 'bid';
+    this.seg.pings.push([buyer, this.since(sentAt), round(result.ms), bid ? 'bid' : result.pass, bid ? fromMicros(result.bidMicros) : null, bid ? null : (result.reason ?? null)]);
   }
 
   score(outcome: ScoreOutcome | null): void {
@@ -128,7 +133,7 @@ export class LeadTrace {
   }
 
   ranking(ranked: readonly RankedBid[]): void {
-    this.seg.ranking = ranked.map((x) => ({ buyer: x.buyer, tier: x.tier, bid: fromMicros(x.bidMicros), price: fromMicros(x.priceMicros) }));
+    this.seg.ranking = ranked.map((x) => [x.buyer, x.tier, fromMicros(x.bidMicros), fromMicros(x.priceMicros)]);
   }
 
   post(buyer: string, priceMicros: number, sentAt: number, outcome: PostOutcome): void {

@@ -1,7 +1,8 @@
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { LeadTrace, TraceSegment } from './lead-trace.js';
+import type { LeadTrace, StoredSegment, TraceSegment } from './lead-trace.js';
+import { wholeSegment } from './trace-views.js';
 
 export interface TraceSettings {
   enabled: boolean;
@@ -81,14 +82,14 @@ export class TraceRecorder {
     }
   }
 
-  /** A lead's segments, written, being written or still buffered here, oldest first. */
+  /** A lead's segments (made whole), written, being written or still buffered here, oldest first. */
   async read(leadId: string): Promise<TraceSegment[]> {
     // what this process holds is taken before the store is read: a batch written meanwhile is
     // then found in one or the other (or both: the store's copy counts)
     const held = [...this.inFlight, ...this.buffer].filter((t) => t[0] === leadId).map((t) => t[1]);
     const stored = await this.store.readTrace(leadId, this.settings.retentionMs, this.settings.maxSegments);
     const seen = new Set(stored);
-    return [...stored, ...held.filter((x) => !seen.has(x))].slice(0, this.settings.maxSegments).map((x) => JSON.parse(x) as TraceSegment);
+    return [...stored, ...held.filter((x) => !seen.has(x))].slice(0, this.settings.maxSegments).map((x) => wholeSegment(JSON.parse(x) as StoredSegment));
   }
 
   /** At shutdown: everything buffered is written. */

@@ -1,5 +1,5 @@
 import type { Code } from '../codes.js';
-import type { TraceSegment } from './lead-trace.js';
+import type { StoredSegment, TraceSegment } from './lead-trace.js';
 
 /**
  * What each party sees of a lead's trace (GET /v1/leads/{id}). The operator sees every
@@ -9,19 +9,29 @@ import type { TraceSegment } from './lead-trace.js';
  * lead is not the party's, so a stranger cannot tell it from an unknown lead.
  */
 
-/** A segment as stored, with what was left out of it for size put back: pinged buyers' ELIGIBLE, each ping's answered_ms. */
-function whole(seg: TraceSegment): TraceSegment {
+/** A segment as written (lead-trace.ts StoredSegment) made whole: rows back to objects, and what was left out to be derived put back. */
+export function wholeSegment(seg: StoredSegment): TraceSegment {
   const judged = new Set(seg.buyers.filter((x) => x.stage === 'eligibility').map((x) => x.buyer));
-  const eligible = seg.pings.filter((p) => !judged.has(p.buyer)).map((p) => ({ buyer: p.buyer, stage: 'eligibility' as const, outcome: 'ELIGIBLE' }));
+  // a pinged buyer was eligible; only exclusions (and unpinged fixed-price buyers) are written
+  const eligible = seg.pings.filter(([buyer]) => !judged.has(buyer)).map(([buyer]) => ({ buyer, stage: 'eligibility' as const, outcome: 'ELIGIBLE' }));
   return {
     ...seg,
     buyers: [...eligible, ...seg.buyers],
-    pings: seg.pings.map((p) => ({ ...p, answered_ms: p.answered_ms ?? Math.round((p.sent_ms + p.ms) * 100) / 100 })),
+    pings: seg.pings.map(([buyer, sent, ms, kind, bid, reason]) => ({
+      buyer,
+      sent_ms: sent,
+      answered_ms: Math.round((sent + ms) * 100) / 100,
+      ms,
+      kind,
+      ...(bid !== null ? { bid } : {}),
+      ...(reason !== null ? { reason } : {}),
+    })),
+    ranking: seg.ranking.map(([buyer, tier, bid, price]) => ({ buyer, tier, bid, price })),
   };
 }
 
 export function operatorView(leadId: string, segs: readonly TraceSegment[]) {
-  return { lead_id: leadId, segments: segs.map(whole) };
+  return { lead_id: leadId, segments: segs };
 }
 
 export function sellerView(seller: string, leadId: string, segs: readonly TraceSegment[]) {
