@@ -8,7 +8,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { errorBody } from './respond.js';
 import { LeadsEnvelope, PingEnvelope, PostEnvelope, type PingAnswer, type PostAnswer } from './seller-api.js';
 import { randomUUID } from 'node:crypto';
-import { LeadTrace } from '../trace/lead-trace.js';
+import { LeadTrace, UntracedLead } from '../trace/lead-trace.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
 
 export type SellerRoute = 'ping' | 'post' | 'leads';
@@ -50,7 +50,8 @@ export class SellerCalls {
     let ping: PingEnvelope | undefined;
     // a post is traced under its ping's id; a ping or a direct post gets its lead id here
     const postOf = route === 'post' && typeof raw === 'object' && raw !== null ? (raw as { ping_id?: unknown }).ping_id : undefined;
-    const trace = new LeadTrace(typeof postOf === 'string' ? postOf : randomUUID(), route, seller.id, receivedAt, bytes);
+    const id = typeof postOf === 'string' ? postOf : randomUUID();
+    const trace = this.parts.traces.settings.enabled ? new LeadTrace(id, route, seller.id, receivedAt, bytes) : new UntracedLead(id, route, seller.id, receivedAt, bytes);
     let result: CallResult;
     try {
       if (route === 'ping') {

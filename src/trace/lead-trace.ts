@@ -152,3 +152,19 @@ export class LeadTrace {
     this.seg.total_ms = this.since(performance.now());
   }
 }
+
+/**
+ * A lead's trace with tracing off (`trace.enabled: false`): the exchange makes the same calls,
+ * and they keep nothing, so turning the trace off spares building it as well as writing it.
+ */
+export class UntracedLead extends LeadTrace {
+  override invalid(): void {}
+  override dedup(): void {}
+  override buyer(): void {}
+  override ping(): void {}
+  override score(): void {}
+  override ranking(): void {}
+  override post(): void {}
+  override sold(): void {}
+  override result(): void {}
+}
