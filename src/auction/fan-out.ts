@@ -11,6 +11,9 @@ export interface FanOutResult {
 /** A buyer whose share of the time falls below this is not pinged: it could not answer in time. */
 export const MIN_BUYER_BUDGET_MS = 2;
 
+/** Given to calls that do not listen: never aborted. */
+const NEVER_ABORTED = new AbortController().signal;
+
 /** Made once: aborting with a reason of our own spares a DOMException (and its stack) per auction. */
 const DEADLINE_PASSED = new Error('auction deadline passed');
 
@@ -35,9 +38,11 @@ export function fanOut(
   const n = buyers.length;
   const deadlines = new Array<number>(n);
   const settled = new Array<boolean>(n).fill(false);
-  const controller = new AbortController();
+  // a signal only where some call listens on it: an auction of socket buyers alone makes none
+  const controller = buyers.some((b) => transports.get(b.id)!.abortable) ? new AbortController() : null;
+  const signal = controller?.signal ?? NEVER_ABORTED;
   // each buyer's call listens on the one signal: past 10, Node would print a leak warning per auction
-  if (n >= 10) setMaxListeners(n + 1, controller.signal);
+  if (controller !== null && n >= 10) setMaxListeners(n + 1, controller.signal);
   return new Promise((resolve) => {
     let pending = n;
     let timedOut = 0;
@@ -48,7 +53,7 @@ export function fanOut(
       if (--pending > 0) return;
       clearTimeout(timer);
       // calls past their time are still out: free their connections (no abort, no cost, when all answered)
-      if (timedOut > 0) controller.abort(DEADLINE_PASSED);
+      if (timedOut > 0) controller?.abort(DEADLINE_PASSED);
       resolve(results);
     };
     const arm = () => {
@@ -76,7 +81,7 @@ export function fanOut(
       deadlines[i] = start + budget;
       transports
         .get(buyer.id)!
-        .ping(campaign, bodyPrefix, budget, controller.signal)
+        .ping(campaign, bodyPrefix, budget, signal)
         .then((result) => {
           if (!settled[i]) settle(i, result);
         });

@@ -37,6 +37,8 @@ function originOf(url: URL): string {
  * pipelining 1 (a slow reply must not hold the pings queued behind it).
  */
 export class HttpBuyerTransport implements BuyerTransport {
+  /** a ping still out when the auction settles is dropped through its signal */
+  readonly abortable = true;
   private readonly pingPool: Pool;
   private readonly postPool: Pool;
   private readonly pingPath: string;

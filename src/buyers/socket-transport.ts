@@ -69,6 +69,8 @@ export class SocketBuyerTransport implements BuyerTransport {
   private turn = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly sweeper: NodeJS.Timeout;
+  /** pings are swept past their time, not aborted */
+  readonly abortable = false;
 
   /** `buyer`: its id; `campaigns`: the buyer's own, which a socket may narrow; `onLate`: an answer came after its call was settled */
   constructor(

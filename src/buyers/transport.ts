@@ -32,6 +32,8 @@ export interface PostOutcome {
  * buyer's own `tmax_ms`; `post` only for a winner, with the full lead.
  */
 export interface BuyerTransport {
+  /** whether `ping` listens on its signal (an HTTP call does; a socket buyer's ping is swept instead) */
+  readonly abortable: boolean;
   /**
    * `budgetMs`: the buyer's time, sent to it; a reply after it is a TIMEOUT pass. `signal` aborts
    * the call. `campaign` is the lead's: a socket buyer may have subscribed only some sockets to it.
