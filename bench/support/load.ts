@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { watchLoopLag } from './loop-lag.js';
-import { mean, percentile } from './percentiles.js';
+import { summarize, type SampleSummary } from './percentiles.js';
 
 export interface LoadOptions {
   url: string;
@@ -15,7 +15,8 @@ export interface LoadOptions {
   overMs?: number;
 }
 
-export interface LoadResult {
+/** Latencies (p50 … max, mean) are those of 2xx replies, ms (sub-millisecond; autocannon's own histogram keeps whole ms). */
+export interface LoadResult extends SampleSummary {
   /** 2xx answers per second */
   perSecond: number;
   ok: number;
@@ -23,13 +24,6 @@ export interface LoadResult {
   /** connection errors, timeouts included */
   errors: number;
   timeouts: number;
-  /** answer times of 2xx replies, ms (sub-millisecond; autocannon's own histogram keeps whole ms) */
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
   /** answers of any status slower than `overMs` (0 when it was not set): a late error is late too */
   over: number;
   /** the load generator's own event loop lag p99 over the run, ms: every latency above includes it */
@@ -77,12 +71,7 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
           non2xx: result.non2xx,
           errors: result.errors,
           timeouts: result.timeouts,
-          p50: percentile(latencies, 0.5),
-          p90: percentile(latencies, 0.9),
-      p99: percentile(latencies, 0.99),
-      p999: percentile(latencies, 0.999),
-      mean: mean(latencies),
-          max: percentile(latencies, 1),
+          ...summarize(latencies),
           over,
           clientLagP99,
           clientCpuMicros: cpu.user + cpu.system,

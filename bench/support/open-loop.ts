@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
+import type { SampleSummary } from './percentiles.js';
 
 /** One call of the load: resolves with a label for the outcome (an HTTP status, an error code). */
 export type Send = (i: number) => Promise<string>;
@@ -17,14 +18,8 @@ export interface OpenLoopOptions {
   overMs?: number;
 }
 
-export interface LatencySummary {
+export interface LatencySummary extends SampleSummary {
   count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
 }
 
 export interface OpenLoopResult {

@@ -3,7 +3,7 @@ import { connectSeller, GavelCallError, type SellerConnection } from '../../src/
 import { runCallers } from './callers.js';
 import type { LoadResult } from './load.js';
 import { watchLoopLag } from './loop-lag.js';
-import { mean, percentile } from './percentiles.js';
+import { summarize } from './percentiles.js';
 import { allOpen } from './sockets-open.js';
 
 /**
@@ -84,12 +84,7 @@ export async function runSocketLoad(opts: SocketLoadOptions): Promise<LoadResult
       non2xx: run.refused,
       errors: run.errors,
       timeouts,
-      p50: percentile(latencies, 0.5),
-      p90: percentile(latencies, 0.9),
-      p99: percentile(latencies, 0.99),
-      p999: percentile(latencies, 0.999),
-      mean: mean(latencies),
-      max: percentile(latencies, 1),
+      ...summarize(latencies),
       over,
       clientLagP99,
       clientCpuMicros: run.clientCpuMicros,
