@@ -149,7 +149,9 @@ export class HttpFront {
    */
   private leadTrace(res: HttpResponse, req: HttpRequest): void {
     const key = bearerKey(req.getHeader('authorization'));
-    const id = decodeURIComponent(req.getParameter(0) ?? '');
+    // taken as sent, not URL-decoded: lead ids are Gavel's own UUIDs, and decoding a malformed
+    // escape would throw inside uWS's handler and take the process down
+    const id = req.getParameter(0) ?? '';
     const state = this.state(res, 'json');
     const { runtime, traces } = this.parts;
     const admin = key !== undefined && key === runtime.data.admin_key;

@@ -113,6 +113,10 @@ describe('per-lead trace', () => {
       expect(await readTrace(port, 'no-such-lead')).toMatchObject({ status: 404, body: { error: { code: 'LEAD_NOT_FOUND' } } });
       expect((await readTrace(port, id, 'not-a-key-0123456789')).status).toBe(401);
       expect((await fetch(`http://127.0.0.1:${port}/v1/leads/${id}`)).status).toBe(401);
+      // a malformed escape in the id is an unknown lead, and the server goes on
+      expect((await fetch(`http://127.0.0.1:${port}/v1/leads/%E0%A4%A`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/v1/leads/%E0%A4%A`)).status).toBe(401);
+      expect((await readTrace(port, id)).status).toBe(200);
     });
   }
 
