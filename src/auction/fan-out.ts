@@ -65,7 +65,9 @@ export function fanOut(
       const now = performance.now();
       let any = false;
       for (let i = 0; i < n; i++) {
-        if (settled[i] || deadlines[i]! > now + 0.5) continue;
+        // exactly at its deadline, the clock the transport judges late replies by (a timer that
+        // fires early re-arms for a millisecond rather than settle a buyer still in time)
+        if (settled[i] || deadlines[i]! > now) continue;
         any = true;
         timedOut++;
         settle(i, { kind: 'pass', pass: 'TIMEOUT', reason: undefined, ms: now - start });
@@ -81,7 +83,7 @@ export function fanOut(
       deadlines[i] = start + budget;
       transports
         .get(buyer.id)!
-        .ping(campaign, bodyPrefix, budget, signal)
+        .ping(campaign, bodyPrefix, budget, deadlines[i]!, signal)
         .then((result) => {
           if (!settled[i]) settle(i, result);
         });

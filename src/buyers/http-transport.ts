@@ -71,7 +71,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     return wire.query === '' ? path : path + (path.includes('?') ? '&' : '?') + wire.query;
   }
 
-  async ping(_campaign: string, bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass> {
+  async ping(_campaign: string, bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal): Promise<Bid | Pass> {
     const t0 = performance.now();
     let status: number;
     let text: string;
@@ -87,11 +87,12 @@ export class HttpBuyerTransport implements BuyerTransport {
       text = reply.text;
     } catch {
       const ms = performance.now() - t0;
-      return pass(signal.aborted || ms >= budgetMs ? 'TIMEOUT' : 'CONNECT_ERROR', ms);
+      return pass(signal.aborted || t0 + ms > until ? 'TIMEOUT' : 'CONNECT_ERROR', ms);
     }
-    const ms = performance.now() - t0;
+    const now = performance.now();
+    const ms = now - t0;
     // a reply after the buyer's own time is dropped, whatever it says
-    if (ms > budgetMs) return pass('TIMEOUT', ms);
+    if (now > until) return pass('TIMEOUT', ms);
     if (status < 200 || status >= 300) return pass('HTTP_ERROR', ms, `HTTP ${status}`);
     let json: unknown;
     try {

@@ -151,15 +151,16 @@ export class SocketBuyerTransport implements BuyerTransport {
     return settle;
   }
 
-  ping(campaign: string, bodyPrefix: string, budgetMs: number, _signal: AbortSignal): Promise<Bid | Pass> {
+  ping(campaign: string, bodyPrefix: string, budgetMs: number, until: number, _signal: AbortSignal): Promise<Bid | Pass> {
     const t0 = performance.now();
     return new Promise((resolve) => {
       const { id, frame } = pingFrame(bodyPrefix, budgetMs);
-      const settle = this.call(campaign, id, frame, t0 + budgetMs, (reply) => {
-        const ms = performance.now() - t0;
+      const settle = this.call(campaign, id, frame, until, (reply) => {
+        const now = performance.now();
+        const ms = now - t0;
         // no answer: swept past its time, or its socket dropped before it
-        if (reply === null) return resolve(pass(ms >= budgetMs ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
-        if (ms > budgetMs) {
+        if (reply === null) return resolve(pass(now >= until ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
+        if (now > until) {
           // the fan-out settled this buyer as a TIMEOUT already; the answer is counted and dropped
           this.onLate();
           return resolve(pass('TIMEOUT', ms));

@@ -35,10 +35,13 @@ export interface BuyerTransport {
   /** whether `ping` listens on its signal (an HTTP call does; a socket buyer's ping is swept instead) */
   readonly abortable: boolean;
   /**
-   * `budgetMs`: the buyer's time, sent to it; a reply after it is a TIMEOUT pass. `signal` aborts
-   * the call. `campaign` is the lead's: a socket buyer may have subscribed only some sockets to it.
+   * `budgetMs`: the buyer's time, sent to it. `until`: the performance.now() time the fan-out stops
+   * waiting for this buyer; a reply after it is a TIMEOUT pass. One clock for both sides, so a
+   * reply is never taken by the transport as in time once the fan-out has settled it as a TIMEOUT.
+   * `signal` aborts the call. `campaign` is the lead's: a socket buyer may have subscribed only
+   * some sockets to it.
    */
-  ping(campaign: string, bodyPrefix: string, budgetMs: number, signal: AbortSignal): Promise<Bid | Pass>;
+  ping(campaign: string, bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal): Promise<Bid | Pass>;
   post(campaign: string, body: string, budgetMs: number): Promise<PostOutcome>;
   /** requests waiting for a connection right now */
   queued(): number;
