@@ -24,6 +24,9 @@
   release  ARGV[3] hold id
   extend   ARGV[3] hold id, ARGV[4] new expiry (ms), ARGV[5..] the lead's dedup digests, now known
   usage    ARGV[3] window id (a calendar id, or r:<spec>)
+  restore  ARGV[3] hold id of a committed sale (its lead id), ARGV[4] its price (micros), ARGV[5] nc,
+           nc x calendar window id it counted in, then its rolling spec ids (a returned lead's
+           place is given back; a window that is over is left alone)
 
   LIMITS = nc, nc x (window id, max count, max spend, window expiry),
            nr, nr x (spec id, length (ms), max count, max spend)        (-1: no limit)
@@ -35,6 +38,9 @@
            commit, release, extend:  1 done, 0 no live hold with this id (expired or unknown)
            extend also: -3 the buyer bought this lead already (the hold is released)
            usage:   {count, spend, held count, held spend}  (rolling windows: held are inside count/spend)
+           restore: 1 given back in some window, 0 in none (all over, or given back before:
+                    the rolling event is gone, and a calendar window is only given back with it
+                    or, with no rolling spec, while its count is above 0)
 ]]
 local rcall = redis.call
 local caps, holds, details, wins, roll, sold = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -270,6 +276,28 @@ elseif op == 'usage' then
   local w = ARGV[3]
   fetch({w .. ':n', w .. ':s', w .. ':hn', w .. ':hs'})
   result = {val(w .. ':n'), val(w .. ':s'), val(w .. ':hn'), val(w .. ':hs')}
+elseif op == 'restore' then
+  local id, price, nc = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+  local member = id .. '|' .. ARGV[4]
+  local specs = {}
+  for i = 6 + nc, #ARGV do specs[#specs + 1] = ARGV[i] end
+  local ts = rcall('ZSCORE', roll, member)
+  result = 0
+  -- with rolling specs, the sale's rolling event is the proof it was not given back yet
+  if #specs == 0 or ts then
+    for i = 6, 5 + nc do
+      local w = ARGV[i]
+      if rcall('ZSCORE', wins, w) and val(w .. ':n') > 0 then
+        add(w .. ':n', -1)
+        add(w .. ':s', -math.min(price, val(w .. ':s')))
+        result = 1
+      end
+    end
+    if ts then
+      unroll(id, price, ts, table.concat(specs, ','))
+      result = 1
+    end
+  end
 elseif op == 'extend' then
   local id = ARGV[3]
   if not rcall('ZSCORE', holds, id) then

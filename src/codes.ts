@@ -48,9 +48,18 @@ export const Codes = {
   BODY_TOO_LARGE: { status: 413, message: 'The body is over the size limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json or application/msgpack' },
   RATE_LIMITED: { status: 429, message: 'The seller is over its rate limit; retry later' },
+  // returns (POST /v1/returns) and their decisions
+  SALE_NOT_FOUND: { status: 404, message: 'No sale of this lead to this buyer in the ledger' },
+  ALREADY_RETURNED: { status: 409, message: 'This buyer returned this lead already' },
+  RETURN_WINDOW_CLOSED: { status: 409, message: 'The campaign\'s return window for this sale has passed' },
+  RETURN_LIMIT_REACHED: { status: 409, message: 'The buyer has returned as many leads as its limit allows in this billing cycle' },
+  RETURN_NOT_FOUND: { status: 404, message: 'No such return' },
+  RETURN_DECIDED: { status: 409, message: 'This return was approved or denied already' },
+  FORBIDDEN: { status: 403, message: 'This key may not do that (only the operator\'s key may)' },
   // server side
   INTERNAL: { status: 500, message: 'An unexpected error; the server logged it' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store did not answer in time' },
+  LEDGER_UNAVAILABLE: { status: 503, message: 'The ledger (PostgreSQL) could not be reached; nothing was recorded' },
   SHUTTING_DOWN: { status: 503, message: 'This process is draining before exit; retry on another' },
   // raised by the SDK's socket clients (src/sdk), never sent by the server
   SOCKET_CLOSED: { status: 503, message: 'SDK: the socket closed before the answer came; the call may or may not have been handled' },

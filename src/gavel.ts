@@ -18,6 +18,13 @@ import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { TraceRecorder } from './trace/trace-recorder.js';
 import { durationMs } from './config/schema.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Ledger } from './ledger/ledger.js';
+import { LedgerWriter } from './ledger/ledger-writer.js';
+import { openLedger } from './ledger/open-ledger.js';
+import { SaleQueue } from './ledger/sales-queue.js';
+import { Returns } from './ledger/returns.js';
 
 export interface GavelOptions {
   config: ConfigData;
@@ -27,6 +34,8 @@ export interface GavelOptions {
   redisUrl?: string;
   /** REDIS_CLUSTER ("host:port,host:port"): seed nodes of a Redis Cluster; wins over the config */
   redisCluster?: string[];
+  /** DATABASE_URL: the ledger's PostgreSQL; wins over the config's ledger.postgres_url. Neither: a memory ledger. */
+  postgresUrl?: string;
   /** GAVEL_SECRET; wins over the config's secret */
   secret?: string;
   logLevel?: string;
@@ -36,6 +45,9 @@ export interface Gavel {
   port: number;
   runtime: Runtime;
   store: Store;
+  ledger: Ledger;
+  /** moves queued sales into the ledger (tests drain it) */
+  ledgerWriter: LedgerWriter;
   metrics: Metrics;
   log: Logger;
   /** SIGTERM's path: stop accepting, finish what is in flight, close pools and the store */
@@ -122,7 +134,17 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     (to === 'open' ? log.warn : log.info).call(log, { buyer, from, to, why }, `circuit breaker ${to}`);
   });
   breakerStates = () => guards.states();
-  const exchange = new Exchange({ runtime, store, transports, metrics, log, scores, acceptRates, guards });
+  const ledger = await openLedger(opts.postgresUrl ?? opts.config.ledger.postgres_url, opts.config.ledger.schema, log);
+  const sales = new SaleQueue(store, metrics, log);
+  const ledgerWriter = new LedgerWriter(
+    store,
+    ledger,
+    { consumer: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, batchSize: opts.config.ledger.batch_size, pollMs: opts.config.ledger.poll_ms, reclaimMs: durationMs(opts.config.ledger.reclaim_after) },
+    metrics,
+    log,
+  );
+  ledgerWriter.start();
+  const exchange = new Exchange({ runtime, store, transports, metrics, log, scores, acceptRates, guards, sales });
   const tracing = runtime.data.trace;
   const traces = new TraceRecorder(
     store,
@@ -131,7 +153,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     log,
   );
   if (!tracing.enabled) log.warn('lead traces are OFF (trace.enabled: false): GET /v1/leads/{id} finds nothing');
-  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces });
+  const returns = new Returns(runtime, ledger, store, acceptRates, log);
+  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces, returns });
   const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
   log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
@@ -144,10 +167,15 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       await Promise.all([...transports.values()].map((t) => t.close()));
       acceptRates.close();
       await traces.close();
+      // what this process sold is queued already; record what it can before it goes
+      await sales.close();
+      await ledgerWriter.close();
+      await ledgerWriter.drain(2000);
+      await ledger.close();
       await scores?.close();
       await store.close();
       log.info('gavel stopped');
     })());
 
-  return { port, runtime, store, metrics, log, shutdown };
+  return { port, runtime, store, ledger, ledgerWriter, metrics, log, shutdown };
 }

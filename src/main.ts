@@ -5,7 +5,7 @@ import { ConfigError, loadConfigFile } from './config/load-config.js';
 import { startGavel } from './gavel.js';
 import { ROOT } from './paths.js';
 
-/** The command line: `gavel [--config PATH] [--port N] [--host H]`; env GAVEL_CONFIG, PORT, HOST, REDIS_URL or REDIS_CLUSTER, GAVEL_SECRET. */
+/** The command line: `gavel [--config PATH] [--port N] [--host H]`; env GAVEL_CONFIG, PORT, HOST, REDIS_URL or REDIS_CLUSTER, GAVEL_SECRET, DATABASE_URL. */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
     ...(process.env.REDIS_CLUSTER ? { redisCluster: process.env.REDIS_CLUSTER.split(',').map((n) => n.trim()) } : {}),
     ...(process.env.GAVEL_SECRET ? { secret: process.env.GAVEL_SECRET } : {}),
+    ...(process.env.DATABASE_URL ? { postgresUrl: process.env.DATABASE_URL } : {}),
   });
   gavel.log.info({ config: configPath }, 'config loaded');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

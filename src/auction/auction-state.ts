@@ -16,15 +16,18 @@ export interface AuctionState {
   b: [string, number, string | null, number, number][];
   /** the lead's score and grade, when it was scored in time */
   s?: [number, Grade];
+  /** the seller's sub id of the ping, for the sale's record */
+  u?: string;
 }
 
-export function encodeState(campaign: string, fingerprint: string, test: boolean, bids: readonly RankedBid[], score: LeadScore | null): string {
+export function encodeState(campaign: string, fingerprint: string, test: boolean, bids: readonly RankedBid[], score: LeadScore | null, subId: string | undefined): string {
   const state: AuctionState = { c: campaign, f: fingerprint, test, b: bids.map((x) => [x.buyer, x.bidMicros, x.bidId ?? null, x.priceMicros, x.tier]) };
   if (score !== null) state.s = [score.score, score.grade];
+  if (subId !== undefined) state.u = subId;
   return JSON.stringify(state);
 }
 
-export function decodeState(data: string): { campaign: string; fingerprint: string; test: boolean; bids: RankedBid[]; score: LeadScore | null } {
+export function decodeState(data: string): { campaign: string; fingerprint: string; test: boolean; bids: RankedBid[]; score: LeadScore | null; subId: string | null } {
   const s = JSON.parse(data) as AuctionState;
   return {
     campaign: s.c,
@@ -32,5 +35,6 @@ export function decodeState(data: string): { campaign: string; fingerprint: stri
     test: s.test,
     bids: s.b.map(([buyer, bidMicros, bidId, priceMicros, tier]) => ({ buyer, bidMicros, bidId: bidId ?? undefined, priceMicros, tier })),
     score: s.s === undefined ? null : { score: s.s[0], grade: s.s[1] },
+    subId: s.u ?? null,
   };
 }

@@ -20,6 +20,8 @@ import type { LeadScore } from '../scoring/lead-scorer.js';
 import type { ScoreOutcome, ScorePool } from '../scoring/score-pool.js';
 import { within, type StoreFailure } from './within.js';
 import type { LeadTrace, TraceStage } from '../trace/lead-trace.js';
+import type { SaleEvent } from '../ledger/ledger.js';
+import { saleId, type SaleQueue } from '../ledger/sales-queue.js';
 
 /** A hold outlives the bid it backs by this much, so a post that starts just before expiry still finds it. */
 const HOLD_SLACK_MS = 5_000;
@@ -37,6 +39,8 @@ export interface ExchangeParts {
   scores: ScorePool | null;
   guards: BuyerGuards;
   acceptRates: AcceptRates;
+  /** where sales go on their way to the ledger */
+  sales: SaleQueue;
 }
 
 /** What an auction leaves for its answer and its post. */
@@ -63,6 +67,7 @@ export class Exchange {
   private readonly scores: ScorePool | null;
   private readonly acceptRates: AcceptRates;
   private readonly guards: BuyerGuards;
+  private readonly sales: SaleQueue;
   private readonly perBuyer = new Map<string, { ms: { observe(v: number): void }; bids: { inc(): void } }>();
 
   constructor(parts: ExchangeParts) {
@@ -77,6 +82,7 @@ export class Exchange {
     this.scores = parts.scores;
     this.acceptRates = parts.acceptRates;
     this.guards = parts.guards;
+    this.sales = parts.sales;
   }
 
   private campaignFor(seller: SellerRuntime, id: string): CampaignRuntime {
@@ -323,7 +329,7 @@ export class Exchange {
     const expiresAt = Date.now() + c.pingTtlMs;
     const fingerprint = c.schema.pingFingerprint(lead);
     const save = (bids: RankedBid[]) =>
-      within(this.store.saveAuction(pingId, seller.id, encodeState(c.id, fingerprint, env.test, bids, score), c.pingTtlMs), answerBy - performance.now() - 1, this.storeFailed('save_auction'));
+      within(this.store.saveAuction(pingId, seller.id, encodeState(c.id, fingerprint, env.test, bids, score, env.sub_id), c.pingTtlMs), answerBy - performance.now() - 1, this.storeFailed('save_auction'));
     const hold = (bid: RankedBid) => {
       const buyer = this.buyers.get(bid.buyer)!;
       // a test lead counts against no cap; a buyer with no cap and nothing bought has nothing to hold
@@ -415,7 +421,7 @@ export class Exchange {
       this.metrics.sales.inc({ campaign: c.id, outcome: 'duplicate' });
       return { status: 'rejected', lead_id: leadId, reason: 'DUPLICATE' };
     }
-    return this.sell(c, seller, trace, parsed.lead, state.test, state.bids, state.score, true, deadline, digests);
+    return this.sell(c, seller, state.subId, trace, parsed.lead, state.test, state.bids, state.score, true, deadline, digests);
   }
 
   /** POST /v1/leads: the whole ping tree inside one call */
@@ -445,7 +451,7 @@ export class Exchange {
     const { eligible, ranked, score } = await this.auction(c, this.context(c, seller, env, lead, null), trace, lead, digests.bought.map((b) => b.digest), collectBy);
     if (eligible === 0) return rejected('NO_ELIGIBLE_BUYER');
     if (ranked.length === 0) return rejected('NO_BID');
-    return this.sell(c, seller, trace, lead, env.test, ranked, score, false, deadline, digests);
+    return this.sell(c, seller, env.sub_id ?? null, trace, lead, env.test, ranked, score, false, deadline, digests);
   }
 
   private async release(buyer: string, holdId: string): Promise<void> {
@@ -461,6 +467,7 @@ export class Exchange {
   private async sell(
     c: CampaignRuntime,
     seller: SellerRuntime,
+    subId: string | null,
     trace: LeadTrace,
     lead: Lead,
     test: boolean,
@@ -524,13 +531,21 @@ export class Exchange {
         this.metrics.posts.inc({ buyer: buyer.id, result: 'accepted' });
         const now = Date.now();
         const purchases = digests.bought.map((b) => ({ digest: b.digest, until: now + b.windowMs }));
-        const committed = !held || (await this.store.commitHold(buyer.id, leadId, now, purchases).catch(() => false));
+        const payoutMicros = payout(bid.priceMicros, this.marginFor(buyer.id, seller, c));
+        // the sale goes into the durable queue before the seller hears of it (in the same
+        // pipelined write as the commit); a test lead is no money and is not queued
+        const sale: SaleEvent | null = test
+          ? null
+          : { id: saleId(leadId, buyer.id), lead_id: leadId, campaign: c.id, seller: seller.id, sub_id: subId, buyer: buyer.id, price_micros: bid.priceMicros, payout_micros: payoutMicros, grade: score?.grade ?? null, at: now };
+        const [committed] = await Promise.all([
+          !held || this.store.commitHold(buyer.id, leadId, now, purchases).catch(() => false),
+          sale === null ? undefined : this.sales.enqueue(sale, deadline - performance.now()),
+        ]);
         // the buyer accepted, so it is a sale; a commit that failed is an operator alarm, not a lie to the seller
         if (!committed) {
           this.metrics.storeErrors.inc({ op: 'commit', kind: 'error' });
           this.log.error({ lead_id: leadId, buyer: buyer.id }, 'sale accepted but its cap hold could not be committed');
         }
-        const payoutMicros = payout(bid.priceMicros, this.marginFor(buyer.id, seller, c));
         trace.sold(buyer.id, bid.priceMicros, payoutMicros);
         sales.push({ payoutMicros, redirectUrl: outcome.redirectUrl });
         slots++;

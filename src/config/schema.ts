@@ -57,6 +57,15 @@ export const DedupRule = z.strictObject({
 });
 export type DedupRule = z.infer<typeof DedupRule>;
 
+export const CampaignReturns = z.strictObject({
+  /** how long after its sale a lead may be returned */
+  window: z.string().regex(DURATION).default('30d'),
+  /** true: every return within the window and the buyer's limits is approved at once; { reasons }: those with one of these reasons; false: each waits for the operator */
+  auto_approve: z.union([z.boolean(), z.strictObject({ reasons: z.array(z.string().min(1).max(200)).min(1) })]).default(false),
+  /** an approved return gives the lead's place back in the buyer's caps (windows not yet over) */
+  restore_cap: z.boolean().default(false),
+});
+
 export const Campaign = z
   .strictObject({
     id,
@@ -81,6 +90,8 @@ export const Campaign = z
     scoring: Scoring.optional(),
     /** bid: highest bid first; expected_value: highest bid × the buyer's learned chance of accepting the post */
     rank_by: z.enum(['bid', 'expected_value']).default('bid'),
+    /** how buyers may return leads of this campaign (POST /v1/returns) */
+    returns: CampaignReturns.default({ window: '30d', auto_approve: false, restore_cap: false }),
   })
   .superRefine((c, ctx) => {
     const known = (name: string) => name === 'rules' || name.split('=')[0]! in c.fields;
@@ -202,6 +213,15 @@ export const Buyer = z
   margin: Margin.optional(),
   /** a buyer that speaks its own format: request templates and reply rules (src/buyers/templates) */
   format: BuyerFormat.optional(),
+  /** how many leads this buyer may return per billing cycle: a count, a share of the leads it bought in the cycle, or both */
+  returns: z
+    .strictObject({
+      max_count: count.optional(),
+      max_share: z.number().gt(0).max(1).optional(),
+      /** the billing cycle: a calendar week or month in the buyer's caps time zone */
+      cycle: z.enum(['week', 'month']).default('month'),
+    })
+    .default({ cycle: 'month' }),
   })
   .superRefine((b, ctx) => {
     if (b.transport === 'http') {
@@ -269,6 +289,19 @@ export const Config = z
         memory_max_leads: z.int().min(1).max(10_000_000).default(100_000),
       })
       .default({ enabled: true, retention: '7d', flush_ms: 50, max_buffered: 20_000, memory_max_leads: 100_000 }),
+    /** the ledger of money: PostgreSQL when a URL is given (DATABASE_URL wins), else memory (one process, lost on exit) */
+    ledger: z
+      .strictObject({
+        postgres_url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+        /** the PostgreSQL schema Gavel's tables live in (made at start) */
+        schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _').default('gavel'),
+        /** the pause between reads of the sales queue when it was found empty */
+        poll_ms: z.int().min(1).max(60_000).default(100),
+        batch_size: z.int().min(1).max(10_000).default(500),
+        /** a sale taken by a process that died is taken over after this long */
+        reclaim_after: z.string().regex(DURATION).default('30s'),
+      })
+      .default({ schema: 'gavel', poll_ms: 100, batch_size: 500, reclaim_after: '30s' }),
     /** the operator's key: GET /v1/leads/{id} shows it a lead's whole trace */
     admin_key: z.string().min(16, 'at least 16 characters').optional(),
     campaigns: z.array(Campaign).min(1),

@@ -18,6 +18,9 @@ import type { SocketBuyerTransport } from '../buyers/socket-transport.js';
 import { UWS_NATIVE, uws } from './uws.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
 import { buyerView, operatorView, sellerView } from '../trace/trace-views.js';
+import type { Returns } from '../ledger/returns.js';
+import { attachReturnsApi } from './returns-api.js';
+import { callerOf } from './admin-route.js';
 
 export interface FrontParts {
   /** transports of the buyers that connect over /v1/bidders/ws, by buyer key */
@@ -28,6 +31,7 @@ export interface FrontParts {
   metrics: Metrics;
   log: Logger;
   traces: TraceRecorder;
+  returns: Returns;
 }
 
 /** Lead ids are UUIDs Gavel made, or a seller's ping id: anything longer is not one. */
@@ -79,13 +83,14 @@ export class HttpFront {
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
     app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req));
+    attachReturnsApi(app, parts.runtime, parts.returns, parts.log);
     app.get('/health', (res) => sendText(res, this.state(res, 'json'), 200, 'application/json', '{"status":"ok"}'));
     app.get('/ready', (res) => void this.ready(res));
     app.get('/metrics', (res) => void this.metrics(res));
     app.any('/*', (res, req) => {
       const state = this.state(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
@@ -153,15 +158,13 @@ export class HttpFront {
     // escape would throw inside uWS's handler and take the process down
     const id = req.getParameter(0) ?? '';
     const state = this.state(res, 'json');
-    const { runtime, traces } = this.parts;
-    const admin = key !== undefined && key === runtime.data.admin_key;
-    const seller = key === undefined ? undefined : runtime.sellersByKey.get(key);
-    const buyer = key === undefined ? undefined : runtime.buyersByKey.get(key);
-    if (!admin && seller === undefined && buyer === undefined) return sendError(res, state, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key>' : 'Unknown API key'));
+    const caller = callerOf(this.parts.runtime, key);
+    if (caller === null) return sendError(res, state, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key>' : 'Unknown API key'));
     if (id.length === 0 || id.length > MAX_LEAD_ID) return sendError(res, state, new GavelError('LEAD_NOT_FOUND'));
-    traces.read(id).then(
+    this.parts.traces.read(id).then(
       (segs) => {
-        const view = admin ? (segs.length === 0 ? null : operatorView(id, segs)) : seller !== undefined ? sellerView(seller.id, id, segs) : buyerView(buyer!.id, id, segs);
+        const view =
+          caller.kind === 'admin' ? (segs.length === 0 ? null : operatorView(id, segs)) : caller.kind === 'seller' ? sellerView(caller.seller.id, id, segs) : buyerView(caller.buyer.id, id, segs);
         if (view === null) sendError(res, state, new GavelError('LEAD_NOT_FOUND'));
         else send(res, state, 200, view);
       },

@@ -10,6 +10,8 @@ export const keys = {
   auction: (pingId: string) => `a:${pingId}`,
   /** a shard's trace segments written in one span of time (lua/trace-append-1.lua) */
   traces: (shard: number, bucket: number) => `{tr:${shard}}:${bucket}`,
+  /** a durable queue: a stream with one consumer group (redis-store.ts dequeue) */
+  queue: (name: string) => `{q:${name}}`,
   /** a round_robin or weighted tier's current weights (lua/turn-pick-1.lua) */
   turn: (tier: string) => `{t:${tier}}:turn`,
   /** a buyer's decayed post outcomes by grade (lua/accept-rate-1.lua) */

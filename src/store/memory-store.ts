@@ -2,7 +2,7 @@ import type { RateRuntime } from '../config/runtime.js';
 import { recorded, type AcceptRecord, type PostOutcome } from '../scoring/accept-record.js';
 import { takeTurn } from '../auction/turn-order.js';
 import type { Limits } from './cap-limits.js';
-import type { AuctionLookup, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
+import type { QueuedEvent, AuctionLookup, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
 
 interface Hold {
   price: number;
@@ -60,6 +60,8 @@ export class MemoryStore implements Store {
   private readonly accepts = new Map<string, Map<string, AcceptRecord>>();
   /** lead id -> its trace segments; bounded by retention and by `maxTraces` (the oldest go first) */
   private readonly traces = new Map<string, Expiring<string[]>>();
+  /** durable queues, as far as one process can keep them: entry -> body, and who took it when */
+  private readonly queues = new Map<string, { seq: number; entries: Map<string, { body: string; consumer: string | null; takenAt: number }> }>();
   private closed = false;
 
   /** `maxTraces`: the most leads whose traces one process keeps in memory */
@@ -259,6 +261,35 @@ export class MemoryStore implements Store {
     return this.unhold(this.buyer(buyer, now), holdId, false) !== undefined;
   }
 
+  async restoreSale(buyer: string, leadId: string, priceMicros: number, limits: Limits, now: number): Promise<boolean> {
+    this.live();
+    const b = this.buyer(buyer, now);
+    const i = b.events.findIndex((e) => e.id === leadId && e.price === priceMicros);
+    // with rolling windows, the sale's rolling event is the proof it was not given back yet
+    if (limits.rolling.length > 0 && i < 0) return false;
+    let given = false;
+    for (const w of limits.calendar) {
+      const u = b.windows.get(w.id);
+      if (u === undefined || u.count <= 0) continue;
+      u.count -= 1;
+      u.spend -= Math.min(priceMicros, u.spend);
+      given = true;
+    }
+    if (i >= 0) {
+      const e = b.events[i]!;
+      b.events.splice(i, 1);
+      for (const r of limits.rolling) {
+        const state = b.rolling.get(r.spec);
+        if (state !== undefined && e.ts > state.cursor) {
+          state.count -= 1;
+          state.spend -= priceMicros;
+        }
+      }
+      given = true;
+    }
+    return given;
+  }
+
   async usage(buyer: string, windowId: string, now: number): Promise<WindowUsage> {
     this.live();
     const b = this.buyer(buyer, now);
@@ -308,6 +339,43 @@ export class MemoryStore implements Store {
     this.live();
     const t = this.traces.get(leadId);
     return t === undefined || t.expiresAt <= Date.now() ? [] : t.value.slice(0, maxSegments);
+  }
+
+  private queue(name: string): { seq: number; entries: Map<string, { body: string; consumer: string | null; takenAt: number }> } {
+    let q = this.queues.get(name);
+    if (q === undefined) this.queues.set(name, (q = { seq: 0, entries: new Map() }));
+    return q;
+  }
+
+  async enqueue(queue: string, body: string): Promise<void> {
+    this.live();
+    const q = this.queue(queue);
+    q.entries.set(String(++q.seq), { body, consumer: null, takenAt: 0 });
+  }
+
+  async dequeue(queue: string, consumer: string, count: number, reclaimMs: number): Promise<QueuedEvent[]> {
+    this.live();
+    const now = Date.now();
+    const out: QueuedEvent[] = [];
+    const q = this.queue(queue);
+    // like the Redis queue: first what was taken and left unacknowledged for reclaimMs, then new ones
+    for (const pass of ['reclaim', 'fresh'] as const) {
+      for (const [entry, e] of q.entries) {
+        if (out.length >= count) return out;
+        const take = pass === 'reclaim' ? e.consumer !== null && now - e.takenAt >= reclaimMs : e.consumer === null;
+        if (!take) continue;
+        e.consumer = consumer;
+        e.takenAt = now;
+        out.push({ entry, body: e.body });
+      }
+    }
+    return out;
+  }
+
+  async acknowledge(queue: string, entries: readonly string[]): Promise<void> {
+    this.live();
+    const q = this.queue(queue);
+    for (const entry of entries) q.entries.delete(entry);
   }
 
   async saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void> {

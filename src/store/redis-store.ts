@@ -4,7 +4,7 @@ import { OUTCOME_ARG, parseRecord, type AcceptRecord, type PostOutcome } from '.
 import type { Limits } from './cap-limits.js';
 import { keys } from './keys.js';
 import { loadLuaScripts } from './lua-scripts.js';
-import type { AuctionLookup, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
+import type { AuctionLookup, ClaimResult, GateVerdict, Purchase, QueuedEvent, Store, Verdict, WindowUsage } from './store.js';
 
 type Reply = number | string | null | Reply[];
 type Arg = string | number;
@@ -40,6 +40,19 @@ function traceShard(id: string): number {
 /** The span of one trace bucket: an eighth of the retention (so a trace is kept for its retention and at most an eighth more), at least 100 ms, at most an hour. */
 function traceSpanMs(retentionMs: number): number {
   return Math.min(3_600_000, Math.max(100, Math.floor(retentionMs / 8)));
+}
+
+/** The one consumer group of every queue: every Gavel process reads as a consumer of it. */
+const QUEUE_GROUP = 'gavel';
+
+type StreamEntry = [string, string[]];
+
+/** A stream entry's body: the queue writes one field, `b`. */
+function queued(entries: (StreamEntry | null)[]): QueuedEvent[] {
+  const out: QueuedEvent[] = [];
+  // an entry deleted while pending comes back as null (Redis 6) or is left out (Redis 7)
+  for (const e of entries) if (e !== null && e[1] !== null) out.push({ entry: e[0], body: e[1][1] ?? '' });
+  return out;
 }
 
 const DEFAULTS: RedisOptions = {
@@ -185,6 +198,11 @@ export class RedisStore implements Store {
     return (await this.scripts.buyerCaps(...keys.buyer(buyer), 'release', now, holdId)) === 1;
   }
 
+  async restoreSale(buyer: string, leadId: string, priceMicros: number, limits: Limits, now: number): Promise<boolean> {
+    const argv: Arg[] = ['restore', now, leadId, priceMicros, limits.calendar.length, ...limits.calendar.map((w) => w.id), ...limits.rolling.map((r) => r.spec)];
+    return (await this.scripts.buyerCaps(...keys.buyer(buyer), ...argv)) === 1;
+  }
+
   async usage(buyer: string, windowId: string, now: number): Promise<WindowUsage> {
     const r = (await this.scripts.buyerCaps(...keys.buyer(buyer), 'usage', now, windowId)) as number[];
     return { count: r[0]!, spend: r[1]!, heldCount: r[2]!, heldSpend: r[3]! };
@@ -231,6 +249,50 @@ export class RedisStore implements Store {
     for (let b = Math.floor((now - retentionMs) / span); b <= Math.floor(now / span); b++) buckets.push(b);
     const found = await Promise.all(buckets.map((b) => this.client.hget(keys.traces(shard, b), leadId)));
     return found.flatMap((v) => (v === null ? [] : v.split('\n'))).slice(0, maxSegments);
+  }
+
+  private readonly groups = new Set<string>();
+
+  /** the queue's stream and its group, made on first use (and again if the stream was deleted) */
+  private async group(key: string, again = false): Promise<void> {
+    if (this.groups.has(key) && !again) return;
+    try {
+      await this.client.xgroup('CREATE', key, QUEUE_GROUP, '0', 'MKSTREAM');
+    } catch (e) {
+      if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
+    }
+    this.groups.add(key);
+  }
+
+  async enqueue(queue: string, body: string): Promise<void> {
+    await this.client.xadd(keys.queue(queue), '*', 'b', body);
+  }
+
+  async dequeue(queue: string, consumer: string, count: number, reclaimMs: number): Promise<QueuedEvent[]> {
+    const key = keys.queue(queue);
+    await this.group(key);
+    const read = async (): Promise<QueuedEvent[]> => {
+      // what a consumer took and never acknowledged, once it has waited reclaimMs
+      const [, claimed] = (await this.client.xautoclaim(key, QUEUE_GROUP, consumer, reclaimMs, '0-0', 'COUNT', count)) as [string, (StreamEntry | null)[]];
+      const out = queued(claimed);
+      if (out.length >= count) return out;
+      const fresh = (await this.client.xreadgroup('GROUP', QUEUE_GROUP, consumer, 'COUNT', count - out.length, 'STREAMS', key, '>')) as [string, StreamEntry[]][] | null;
+      return fresh === null ? out : out.concat(queued(fresh[0]![1]));
+    };
+    try {
+      return await read();
+    } catch (e) {
+      if (!String((e as Error).message).includes('NOGROUP')) throw e;
+      await this.group(key, true);
+      return read();
+    }
+  }
+
+  async acknowledge(queue: string, entries: readonly string[]): Promise<void> {
+    if (entries.length === 0) return;
+    const key = keys.queue(queue);
+    // one group per queue: an acknowledged entry is needed by no one, so it leaves the stream
+    await Promise.all([this.client.xack(key, QUEUE_GROUP, ...entries), this.client.xdel(key, ...entries)]);
   }
 
   async saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void> {

@@ -62,6 +62,12 @@ export interface Store {
   readAuction(pingId: string, seller: string): Promise<AuctionLookup>;
   /** the one post of a ping claims its auction state; only the seller that pinged may */
   claimAuction(pingId: string, seller: string, retentionMs: number): Promise<ClaimResult>;
+  /**
+   * A returned lead's place given back in the buyer's caps: its sale leaves the calendar windows
+   * of `limits` (those of the sale's time) that are not over yet, and its rolling windows.
+   * True when it was given back in some window. With rolling windows it is given back once only.
+   */
+  restoreSale(buyer: string, leadId: string, priceMicros: number, limits: Limits, now: number): Promise<boolean>;
   /** a calendar window id (`d:2026-11-22`) or a rolling spec (`r:60m`) */
   usage(buyer: string, windowId: string, now: number): Promise<WindowUsage>;
   /** rejects when the store cannot be reached */
@@ -78,6 +84,23 @@ export interface Store {
   appendTraces(entries: readonly (readonly [string, string])[], retentionMs: number, maxSegments: number): Promise<void>;
   /** a lead's first `maxSegments` trace segments, oldest first; empty when unknown or expired (`retentionMs` as written) */
   readTrace(leadId: string, retentionMs: number, maxSegments: number): Promise<string[]>;
+  /**
+   * Durable queues (the ledger's sales): `enqueue` resolves once the store holds the event. Each
+   * event is handed to one consumer at a time; one that is not acknowledged within `reclaimMs`
+   * of its hand-over (its consumer died, say) is handed over again, to whichever consumer asks.
+   * So an event is delivered at least once, and its consumer must be idempotent.
+   */
+  enqueue(queue: string, body: string): Promise<void>;
+  /** up to `count` events for `consumer`: first those left unacknowledged for `reclaimMs`, then new ones, oldest first */
+  dequeue(queue: string, consumer: string, count: number, reclaimMs: number): Promise<QueuedEvent[]>;
+  /** done with these events (their `entry`): they leave the queue */
+  acknowledge(queue: string, entries: readonly string[]): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface QueuedEvent {
+  /** the queue's own id of the event, to acknowledge it */
+  entry: string;
+  body: string;
 }

@@ -76,6 +76,9 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
     }),
     tracesWritten: new Counter({ name: 'gavel_traces_written_total', help: 'Lead trace segments written to the store', registers: [registry] }),
     tracesDropped: new Counter({ name: 'gavel_traces_dropped_total', help: 'Lead trace segments not written, by why (buffer_full, store_error)', labelNames: ['why'], registers: [registry] }),
+    ledgerSales: new Counter({ name: 'gavel_ledger_sales_total', help: 'Sales taken off the queue by this process: recorded in the ledger, or replayed (already there)', labelNames: ['result'], registers: [registry] }),
+    ledgerErrors: new Counter({ name: 'gavel_ledger_errors_total', help: 'Ledger failures, by op: enqueue (a sale not yet in the durable queue, retried), dequeue, record, bad_event (an event that is not a sale, set aside in the log)', labelNames: ['op'], registers: [registry] }),
+    salesUnqueued: new Gauge({ name: 'gavel_sales_unqueued', help: 'Sales this process holds because the durable queue refused them; retried each second (lost if the process dies)', registers: [registry] }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
   };
   return m;

@@ -239,6 +239,26 @@ describe.each(Object.keys(stores))('store contract: %s', (kind) => {
     expect((await s.hold('r', 'z', 1_000_000, l, [], t + HOUR + 3, t + 2 * HOUR)).ok).toBe(true);
   });
 
+  it('restore: a returned sale gives its place back in its calendar and rolling windows, once', async () => {
+    const s = await store();
+    const t = Date.now();
+    const l = limits([cal('d:ret', 2, 10_000_000)], [roll('60m', 3_600_000, 2)]);
+    for (const id of ['s1', 's2']) {
+      expect((await s.hold('ret', id, 3_000_000, l, [], t, t + 60_000)).ok).toBe(true);
+      expect(await s.commitHold('ret', id, t, [])).toBe(true);
+    }
+    expect(await s.hold('ret', 'x', 1_000_000, l, [], t + 1, t + 60_000)).toMatchObject({ ok: false, reason: 'CAP_REACHED' });
+    expect(await s.restoreSale('ret', 's1', 3_000_000, l, t + 2)).toBe(true);
+    expect(await s.usage('ret', 'd:ret', t + 2)).toEqual({ count: 1, spend: 3_000_000, heldCount: 0, heldSpend: 0 });
+    expect((await s.usage('ret', 'r:60m', t + 2)).count).toBe(1);
+    // given back once: a second return of the same sale changes nothing
+    expect(await s.restoreSale('ret', 's1', 3_000_000, l, t + 3)).toBe(false);
+    expect((await s.usage('ret', 'd:ret', t + 3)).count).toBe(1);
+    // a sale never made gives nothing back
+    expect(await s.restoreSale('ret', 'nope', 3_000_000, l, t + 3)).toBe(false);
+    expect((await s.hold('ret', 'x', 1_000_000, l, [], t + 4, t + 60_000)).ok).toBe(true);
+  });
+
   it('rolling: a hold from a process whose clock is behind still leaves when released', async () => {
     const s = await store();
     const l = limits([], [roll('60m', 3_600_000, 20)]);
@@ -343,6 +363,31 @@ describe.each(Object.keys(stores))('store contract: %s', (kind) => {
     expect(await s.readTrace('lead-2', 300, 3)).toEqual(['{"phase":"leads"}', '{"n":0}', '{"n":1}']);
     await new Promise((r) => setTimeout(r, 450));
     expect(await s.readTrace('lead-1', 300, 3)).toEqual([]);
+  });
+
+  it('queues: each event goes to one consumer; one left unacknowledged is handed over again after reclaimMs; acknowledged ones are gone', async () => {
+    const s = await store();
+    for (let i = 0; i < 5; i++) await s.enqueue('sales', `{"n":${i}}`);
+    const a = await s.dequeue('sales', 'proc-a', 3, 60_000);
+    expect(a.map((e) => e.body)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
+    // another consumer gets the rest, not what proc-a holds
+    const b = await s.dequeue('sales', 'proc-b', 10, 60_000);
+    expect(b.map((e) => e.body)).toEqual(['{"n":3}', '{"n":4}']);
+    expect(await s.dequeue('sales', 'proc-b', 10, 60_000)).toEqual([]);
+    await s.acknowledge('sales', b.map((e) => e.entry));
+    await s.acknowledge('sales', [a[0]!.entry]);
+    // proc-a "dies" holding two: once they have waited reclaimMs, proc-b is handed them
+    expect(await s.dequeue('sales', 'proc-b', 10, 150)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200));
+    const again = await s.dequeue('sales', 'proc-b', 10, 150);
+    expect(again.map((e) => e.body)).toEqual(['{"n":1}', '{"n":2}']);
+    await s.acknowledge('sales', again.map((e) => e.entry));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await s.dequeue('sales', 'proc-a', 10, 150)).toEqual([]);
+    // queues are apart; a queue never used reads empty
+    await s.enqueue('other', 'x');
+    expect(await s.dequeue('never-used', 'proc-a', 10, 150)).toEqual([]);
+    expect((await s.dequeue('other', 'proc-a', 10, 150)).map((e) => e.body)).toEqual(['x']);
   });
 
   it('ping answers while the store is up', async () => {

@@ -4,6 +4,8 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { startGavel, type Gavel } from '../../src/gavel.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** the ledger's PostgreSQL (test/support/global-setup.ts fails the run when it does not answer) */
+export const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const SECRET = 'test-secret-0123456789abcdef';
 export const SELLER_KEY = 'seller-key-0123456789';
 /** the operator's key in testConfig: GET /v1/leads/{id} shows it whole traces */
@@ -122,6 +124,22 @@ export async function cleanPrefix(prefix: string): Promise<void> {
     } while (cursor !== '0');
   } finally {
     client.disconnect();
+  }
+}
+
+/** A PostgreSQL schema of a test's own, so tests never see each other's ledger. */
+export function testSchema(): string {
+  return `t_${randomBytes(6).toString('hex')}`;
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
   }
 }
 

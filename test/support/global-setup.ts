@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
+import pg from 'pg';
 
 /**
- * Tests talk to a real Redis. When none answers, the run fails at once with how to start one,
- * never skips: a skipped store test would prove nothing.
+ * Tests talk to a real Redis and a real PostgreSQL. When either does not answer, the run fails
+ * at once with how to start it, never skips: a skipped store test would prove nothing.
  */
 export default async function setup(): Promise<void> {
   const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -19,5 +20,19 @@ export default async function setup(): Promise<void> {
     );
   } finally {
     client.disconnect();
+  }
+  // the ledger's tests talk to a real PostgreSQL, as the store's talk to a real Redis
+  const pgUrl = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const db = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await db.connect();
+    await db.query('SELECT 1');
+  } catch (e) {
+    throw new Error(
+      `No PostgreSQL answers at ${pgUrl} (${(e as Error).message}). Start one (Debian: pg_ctlcluster 15 main start, ` +
+        `with trust auth on 127.0.0.1 and a database named test), or point TEST_PG_URL at one.`,
+    );
+  } finally {
+    await db.end().catch(() => undefined);
   }
 }

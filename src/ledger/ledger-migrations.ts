@@ -1,0 +1,83 @@
+/**
+ * The ledger's PostgreSQL schema, as ordered steps. A step once released is never edited: a
+ * database that already recorded its version would never see the edit. Change the schema by
+ * appending a step.
+ *
+ * The SQL names tables without a schema: the runner (PostgresLedger.start) sets the
+ * transaction's search_path to the ledger's schema before each step.
+ */
+export interface LedgerMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const LEDGER_MIGRATIONS: readonly LedgerMigration[] = [
+  {
+    version: 1,
+    name: 'events, entries and returns',
+    sql: `
+CREATE TABLE ledger_events (
+  event_id      text PRIMARY KEY,
+  kind          text NOT NULL CHECK (kind IN ('sale', 'credit')),
+  lead_id       text NOT NULL,
+  campaign      text NOT NULL,
+  seller        text NOT NULL,
+  sub_id        text,
+  buyer         text NOT NULL,
+  grade         text,
+  price_micros  bigint NOT NULL,
+  payout_micros bigint NOT NULL,
+  -- business time: the buyer's accept for a sale, the approval for a credit
+  at            timestamptz NOT NULL,
+  recorded_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ledger_events_at ON ledger_events (at);
+CREATE INDEX ledger_events_buyer_at ON ledger_events (buyer, at);
+CREATE INDEX ledger_events_sale_lead_buyer ON ledger_events (lead_id, buyer) WHERE kind = 'sale';
+
+CREATE TABLE ledger_entries (
+  id            bigserial PRIMARY KEY,
+  event_id      text NOT NULL REFERENCES ledger_events (event_id),
+  account       text NOT NULL,
+  amount_micros bigint NOT NULL,
+  at            timestamptz NOT NULL
+);
+CREATE INDEX ledger_entries_event ON ledger_entries (event_id);
+
+-- The books are evidence: a figure once written is corrected by a later event (a credit), never
+-- in place, so that any past balance can be recomputed and audited. The database refuses
+-- otherwise, whatever code or operator connects.
+CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'ledger: % is append-only, % refused', TG_TABLE_NAME, TG_OP;
+END
+$$;
+CREATE TRIGGER ledger_events_append_only BEFORE UPDATE OR DELETE ON ledger_events
+  FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER ledger_events_no_truncate BEFORE TRUNCATE ON ledger_events
+  FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
+  FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+
+CREATE TABLE returns (
+  id            text PRIMARY KEY,
+  lead_id       text NOT NULL,
+  buyer         text NOT NULL,
+  seller        text NOT NULL,
+  campaign      text NOT NULL,
+  reason        text NOT NULL,
+  status        text NOT NULL CHECK (status IN ('pending', 'approved', 'denied')),
+  price_micros  bigint NOT NULL,
+  payout_micros bigint NOT NULL,
+  requested_at  timestamptz NOT NULL,
+  decided_at    timestamptz,
+  CHECK ((status = 'pending') = (decided_at IS NULL))
+);
+CREATE INDEX returns_buyer_requested ON returns (buyer, requested_at);
+CREATE INDEX returns_status_requested ON returns (status, requested_at);
+`,
+  },
+];

@@ -1,0 +1,128 @@
+import type { Store } from '../store/store.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { Ledger, SaleEvent } from './ledger.js';
+import { readSale, SALES_QUEUE } from './sales-queue.js';
+
+export interface LedgerWriterOptions {
+  /** this process's name in the queue's consumer group */
+  consumer: string;
+  /** sales taken per read */
+  batchSize: number;
+  /** the pause after a read that found less than a batch */
+  pollMs: number;
+  /** a sale taken by a consumer and not acknowledged for this long is taken over (its consumer died) */
+  reclaimMs: number;
+}
+
+/** the longest pause after failures, so a ledger that is back is written to within seconds */
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * Moves sales from the durable queue into the ledger, off the hot path: every Gavel process runs
+ * one, as a consumer of the queue's one group, so each sale is taken by one process at a time.
+ * A sale is acknowledged only once the ledger holds it; one whose process died in between is
+ * taken over after `reclaimMs` and recorded again, which the ledger skips (idempotent by sale id).
+ */
+export class LedgerWriter {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly ledger: Ledger,
+    private readonly opts: LedgerWriterOptions,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let taken = 0;
+      try {
+        taken = await this.once();
+        this.failures = 0;
+      } catch (e) {
+        this.failures++;
+        this.log.warn({ err: (e as Error).message, failures: this.failures }, 'ledger writer: a batch failed; its sales stay queued and are retried');
+      }
+      if (!this.running) break;
+      // a full batch means more may be waiting: read again at once
+      if (taken >= this.opts.batchSize && this.failures === 0) continue;
+      const pause = this.failures === 0 ? this.opts.pollMs : Math.min(MAX_BACKOFF_MS, this.opts.pollMs * 2 ** this.failures);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pause);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  /** one batch: take, record, acknowledge. Returns how many were taken. */
+  async once(): Promise<number> {
+    let events;
+    try {
+      events = await this.store.dequeue(SALES_QUEUE, this.opts.consumer, this.opts.batchSize, this.opts.reclaimMs);
+    } catch (e) {
+      this.metrics.ledgerErrors.inc({ op: 'dequeue' });
+      throw e;
+    }
+    if (events.length === 0) return 0;
+    const sales: SaleEvent[] = [];
+    const seen = new Set<string>();
+    for (const e of events) {
+      const sale = readSale(e.body);
+      if (sale === null) {
+        // not a sale Gavel wrote: kept whole in the log (nothing is lost), and off the queue so it blocks nothing
+        this.metrics.ledgerErrors.inc({ op: 'bad_event' });
+        this.log.error({ entry: e.entry, body: e.body.slice(0, 4096) }, 'ledger writer: an event in the sales queue is not a sale; set aside');
+        continue;
+      }
+      // a sale queued twice (a retried enqueue that had landed) is one sale
+      if (seen.has(sale.id)) continue;
+      seen.add(sale.id);
+      sales.push(sale);
+    }
+    let recorded: number;
+    try {
+      recorded = sales.length === 0 ? 0 : await this.ledger.recordSales(sales);
+    } catch (e) {
+      this.metrics.ledgerErrors.inc({ op: 'record' });
+      throw e;
+    }
+    this.metrics.ledgerSales.inc({ result: 'recorded' }, recorded);
+    if (sales.length > recorded) this.metrics.ledgerSales.inc({ result: 'replayed' }, sales.length - recorded);
+    await this.store.acknowledge(
+      SALES_QUEUE,
+      events.map((e) => e.entry),
+    );
+    return events.length;
+  }
+
+  /** record what is queued now, until the queue reads empty or `ms` pass (shutdown, and tests) */
+  async drain(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      const taken = await this.once().catch(() => -1);
+      if (taken === 0) return;
+      if (taken < 0) await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The ledger: every sale and every credit as append-only double-entry records. Each event's
+ * entries sum to zero over three kinds of account: `buyer:<id>` (what the buyer owes is
+ * negative), `seller:<id>` (what the seller is owed) and `exchange:margin`.
+ *
+ * - a sale at price P with payout S: buyer -P, seller +S, exchange:margin +(P - S)
+ * - a credit (an approved return) reverses its sale: buyer +P, seller -S, exchange:margin -(P - S)
+ *
+ * Two implementations keep the same contract (test/integration/ledger-contract.test.ts):
+ * PostgreSQL (durable, shared by every Gavel process) and memory (one process, gone on exit).
+ * Money is integer micros throughout.
+ */
+
+/** The ids that make records idempotent: a lead is sold, returned and credited at most once per buyer. */
+export const recordIds = {
+  sale: (leadId: string, buyer: string): string => `sale:${leadId}:${buyer}`,
+  return: (leadId: string, buyer: string): string => `ret:${leadId}:${buyer}`,
+  credit: (leadId: string, buyer: string): string => `credit:${leadId}:${buyer}`,
+};
+
+/** A sale, as the exchange emits it when a buyer accepts a post. Its id makes it idempotent. */
+export interface SaleEvent {
+  /** `sale:<lead_id>:<buyer>`: a lead is sold at most once to a buyer */
+  id: string;
+  lead_id: string;
+  campaign: string;
+  seller: string;
+  sub_id: string | null;
+  buyer: string;
+  price_micros: number;
+  payout_micros: number;
+  /** the lead's grade when it was scored, else null */
+  grade: string | null;
+  /** epoch ms of the buyer's accept */
+  at: number;
+}
+
+export type ReturnStatus = 'pending' | 'approved' | 'denied';
+
+export interface ReturnRecord {
+  /** `ret:<lead_id>:<buyer>`: a buyer returns a lead at most once */
+  id: string;
+  lead_id: string;
+  buyer: string;
+  seller: string;
+  campaign: string;
+  reason: string;
+  status: ReturnStatus;
+  price_micros: number;
+  payout_micros: number;
+  /** epoch ms */
+  requested_at: number;
+  decided_at: number | null;
+}
+
+/** What a return policy sees, read inside the same transaction that records its verdict. */
+export interface ReturnContext {
+  sale: SaleEvent;
+  /** the buyer's returns requested in [cycleFrom, cycleTo) that are pending or approved */
+  returnsInCycle: number;
+  /** the buyer's sales in [cycleFrom, cycleTo) */
+  salesInCycle: number;
+}
+
+/** A policy's verdict: record the return with this status, or refuse it with a reason code. */
+export type ReturnVerdict = { status: 'approved' | 'pending' } | { refused: string };
+
+export interface ReturnRequest {
+  lead_id: string;
+  buyer: string;
+  reason: string;
+  /** epoch ms */
+  at: number;
+  /** the buyer's billing cycle that `at` falls in, epoch ms: limits count returns and sales inside it */
+  cycleFrom: number;
+  cycleTo: number;
+}
+
+/** Why a return cannot be recorded, decided by the ledger itself before any policy. */
+export type ReturnRefusal = 'SALE_NOT_FOUND' | 'ALREADY_RETURNED';
+
+/** Money per group over a time range, for reports. `key` is the group's value (a buyer id, a day "2026-11-22", an hour "2026-11-22T13"). */
+export interface MoneyRow {
+  key: string;
+  sold: number;
+  revenue_micros: number;
+  payout_micros: number;
+  margin_micros: number;
+  /** approved returns (credits), counted at the time they were approved */
+  returns: number;
+  credits_micros: number;
+}
+
+export type GroupBy = 'buyer' | 'seller' | 'campaign' | 'day' | 'hour';
+
+export interface Ledger {
+  readonly kind: 'postgres' | 'memory';
+  /** connect and run migrations (PostgreSQL); idempotent */
+  start(): Promise<void>;
+  /** record sales and their entries; an id seen before is skipped. Returns how many were new. */
+  recordSales(sales: readonly SaleEvent[]): Promise<number>;
+  sale(leadId: string, buyer: string): Promise<SaleEvent | null>;
+  /**
+   * Record a return, atomically with the policy's reading: the sale must exist and not have been
+   * returned by this buyer before; the policy then approves, leaves pending, or refuses. An
+   * approved return writes its credit. Two requests for one buyer never see the same counts.
+   */
+  requestReturn(req: ReturnRequest, policy: (ctx: ReturnContext) => ReturnVerdict): Promise<ReturnRecord | { refused: string }>;
+  /** the operator approves (writing the credit) or denies a pending return; `RETURN_NOT_FOUND` or `RETURN_DECIDED` otherwise */
+  decideReturn(id: string, decision: 'approved' | 'denied', at: number): Promise<ReturnRecord | { refused: 'RETURN_NOT_FOUND' | 'RETURN_DECIDED' }>;
+  returnsOf(filter: { status?: ReturnStatus; buyer?: string }): Promise<ReturnRecord[]>;
+  /** the sum of every entry per account */
+  balances(): Promise<Map<string, number>>;
+  /** sales counted at their time, credits at their approval, in [from, to) (epoch ms); hour and day in UTC */
+  money(from: number, to: number, groupBy: GroupBy): Promise<MoneyRow[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,369 @@
+import pg from 'pg';
+import type {
+  GroupBy,
+  Ledger,
+  MoneyRow,
+  ReturnContext,
+  ReturnRecord,
+  ReturnRequest,
+  ReturnStatus,
+  ReturnVerdict,
+  SaleEvent,
+} from './ledger.js';
+import { recordIds } from './ledger.js';
+import { LEDGER_MIGRATIONS } from './ledger-migrations.js';
+
+const { Pool } = pg;
+
+export interface PostgresLedgerOptions {
+  url: string;
+  /** default 'gavel' */
+  schema?: string;
+  /** default 4 */
+  poolSize?: number;
+}
+
+/** Names are spliced into SQL (quoted), so only plain lower-case identifiers are accepted. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** epoch ms (a bigint parameter) to timestamptz, exactly: to_timestamp() goes through a float of seconds */
+const fromMs = (param: string): string => `('epoch'::timestamptz + ${param}::bigint * interval '1 millisecond')`;
+/** timestamptz to epoch ms; the value is whole milliseconds, as it went in */
+const toMs = (column: string): string => `(extract(epoch FROM ${column}) * 1000)::bigint`;
+
+const EVENT_COLUMNS = `event_id, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, ${toMs('at')} AS at`;
+const RETURN_COLUMNS =
+  `id, lead_id, buyer, seller, campaign, reason, status, price_micros, payout_micros, ` +
+  `${toMs('requested_at')} AS requested_at, ${toMs('decided_at')} AS decided_at`;
+
+const GROUP_KEYS: Record<GroupBy, string> = {
+  buyer: 'buyer',
+  seller: 'seller',
+  campaign: 'campaign',
+  day: `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+  hour: `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')`,
+};
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+type Row = Record<string, unknown>;
+
+/** The ledger in PostgreSQL: durable, and shared by every Gavel process pointed at the same schema. */
+export class PostgresLedger implements Ledger {
+  readonly kind = 'postgres' as const;
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  /** quoted schema, and the tables qualified by it: no query depends on a connection's search_path */
+  private readonly q: string;
+  private readonly events: string;
+  private readonly entries: string;
+  private readonly returns: string;
+  private closed = false;
+
+  constructor(opts: PostgresLedgerOptions) {
+    const schema = opts.schema ?? 'gavel';
+    if (!SCHEMA_NAME.test(schema)) throw new Error(`PostgresLedger: schema ${JSON.stringify(schema)} must match ${SCHEMA_NAME}`);
+    const poolSize = opts.poolSize ?? 4;
+    if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`PostgresLedger: poolSize ${poolSize} must be a positive integer`);
+    this.schema = schema;
+    this.q = `"${schema}"`;
+    this.events = `${this.q}.ledger_events`;
+    this.entries = `${this.q}.ledger_entries`;
+    this.returns = `${this.q}.returns`;
+    this.pool = new Pool({ connectionString: opts.url, max: poolSize });
+    // an idle client whose server went away: the pool drops it and the next checkout reconnects,
+    // and callers see the failure as a rejected query; unheard, the 'error' event would crash the process
+    this.pool.on('error', () => undefined);
+  }
+
+  async start(): Promise<void> {
+    checkMigrationOrder();
+    const c = await this.pool.connect();
+    try {
+      // one lock for the whole schema: a second process starting at once waits, then finds the steps applied
+      const lock = (): Promise<unknown> => c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gavel-migrations:${this.schema}`]);
+      await inTransaction(c, async () => {
+        await lock();
+        // CREATE ... IF NOT EXISTS checks the privilege to create before existence: a schema made
+        // beforehand by an administrator must not need that privilege
+        const found = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+        if (found.rowCount === 0) await c.query(`CREATE SCHEMA ${this.q}`);
+        const table = await c.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [`${this.q}.schema_migrations`]);
+        if (table.rows[0]!.t === null) {
+          await c.query(
+            `CREATE TABLE ${this.q}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+          );
+        }
+      });
+      for (const m of LEDGER_MIGRATIONS) {
+        await inTransaction(c, async () => {
+          await lock();
+          const applied = await c.query<{ name: string }>(`SELECT name FROM ${this.q}.schema_migrations WHERE version = $1`, [m.version]);
+          if (applied.rows.length > 0) {
+            const name = applied.rows[0]!.name;
+            if (name !== m.name) throw new Error(`ledger schema ${this.schema}: migration ${m.version} was applied as "${name}", this build knows it as "${m.name}"`);
+            return;
+          }
+          await c.query(`SET LOCAL search_path TO ${this.q}`);
+          await c.query(m.sql);
+          await c.query(`INSERT INTO ${this.q}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+        });
+      }
+    } finally {
+      c.release();
+    }
+  }
+
+  async recordSales(sales: readonly SaleEvent[]): Promise<number> {
+    if (sales.length === 0) return 0;
+    return this.writeEvents(this.pool, 'sale', sales);
+  }
+
+  async sale(leadId: string, buyer: string): Promise<SaleEvent | null> {
+    return this.findSale(this.pool, leadId, buyer);
+  }
+
+  async requestReturn(req: ReturnRequest, policy: (ctx: ReturnContext) => ReturnVerdict): Promise<ReturnRecord | { refused: string }> {
+    return this.transaction(
+      async (c) => {
+        // every request of one buyer queues here, so no two read the same counts
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gavel-returns:${this.schema}:${req.buyer}`]);
+        const sale = await this.findSale(c, req.lead_id, req.buyer);
+        if (sale === null) return { refused: 'SALE_NOT_FOUND' };
+        const id = returnId(req.lead_id, req.buyer);
+        const seen = await c.query(`SELECT 1 FROM ${this.returns} WHERE id = $1`, [id]);
+        if (seen.rowCount !== 0) return { refused: 'ALREADY_RETURNED' };
+        const counts = await c.query(
+          `SELECT
+             (SELECT count(*) FROM ${this.returns}
+               WHERE buyer = $1 AND status IN ('pending', 'approved')
+                 AND requested_at >= ${fromMs('$2')} AND requested_at < ${fromMs('$3')}) AS returns,
+             (SELECT count(*) FROM ${this.events}
+               WHERE kind = 'sale' AND buyer = $1 AND at >= ${fromMs('$2')} AND at < ${fromMs('$3')}) AS sales`,
+          [req.buyer, req.cycleFrom, req.cycleTo],
+        );
+        const verdict = policy({ sale, returnsInCycle: Number(counts.rows[0].returns), salesInCycle: Number(counts.rows[0].sales) });
+        if ('refused' in verdict) return { refused: verdict.refused };
+        const decidedAt = verdict.status === 'approved' ? req.at : null;
+        const inserted = await c.query(
+          `INSERT INTO ${this.returns} (id, lead_id, buyer, seller, campaign, reason, status, price_micros, payout_micros, requested_at, decided_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ${fromMs('$10')}, ${fromMs('$11')})
+           RETURNING ${RETURN_COLUMNS}`,
+          [id, sale.lead_id, sale.buyer, sale.seller, sale.campaign, req.reason, verdict.status, sale.price_micros, sale.payout_micros, req.at, decidedAt],
+        );
+        if (verdict.status === 'approved') await this.writeCredit(c, sale, req.at);
+        return toReturn(inserted.rows[0]);
+      },
+      (r) => !('refused' in r),
+    );
+  }
+
+  async decideReturn(id: string, decision: 'approved' | 'denied', at: number): Promise<ReturnRecord | { refused: 'RETURN_NOT_FOUND' | 'RETURN_DECIDED' }> {
+    return this.transaction(
+      async (c): Promise<ReturnRecord | { refused: 'RETURN_NOT_FOUND' | 'RETURN_DECIDED' }> => {
+        const found = await c.query<{ status: ReturnStatus; lead_id: string; buyer: string }>(
+          `SELECT status, lead_id, buyer FROM ${this.returns} WHERE id = $1 FOR UPDATE`,
+          [id],
+        );
+        if (found.rows.length === 0) return { refused: 'RETURN_NOT_FOUND' };
+        const current = found.rows[0]!;
+        if (current.status !== 'pending') return { refused: 'RETURN_DECIDED' };
+        const updated = await c.query(`UPDATE ${this.returns} SET status = $2, decided_at = ${fromMs('$3')} WHERE id = $1 RETURNING ${RETURN_COLUMNS}`, [
+          id,
+          decision,
+          at,
+        ]);
+        if (decision === 'approved') {
+          const sale = await this.findSale(c, current.lead_id, current.buyer);
+          // events are append-only, so a return's sale cannot have gone
+          if (sale === null) throw new Error(`ledger: return ${id} has no sale`);
+          await this.writeCredit(c, sale, at);
+        }
+        return toReturn(updated.rows[0]);
+      },
+      (r) => !('refused' in r),
+    );
+  }
+
+  async returnsOf(filter: { status?: ReturnStatus; buyer?: string }): Promise<ReturnRecord[]> {
+    const r = await this.pool.query(
+      `SELECT ${RETURN_COLUMNS} FROM ${this.returns}
+        WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR buyer = $2)
+        ORDER BY requested_at, id COLLATE "C"`,
+      [filter.status ?? null, filter.buyer ?? null],
+    );
+    return r.rows.map(toReturn);
+  }
+
+  async balances(): Promise<Map<string, number>> {
+    const r = await this.pool.query<{ account: string; amount: string }>(
+      `SELECT account, sum(amount_micros) AS amount FROM ${this.entries} GROUP BY account ORDER BY account COLLATE "C"`,
+    );
+    return new Map(r.rows.map((row) => [row.account, Number(row.amount)]));
+  }
+
+  async money(from: number, to: number, groupBy: GroupBy): Promise<MoneyRow[]> {
+    const key = GROUP_KEYS[groupBy];
+    if (key === undefined) throw new Error(`ledger: cannot group by ${String(groupBy)}`);
+    const r = await this.pool.query(
+      `SELECT key,
+              count(*) FILTER (WHERE kind = 'sale') AS sold,
+              coalesce(sum(price_micros) FILTER (WHERE kind = 'sale'), 0) AS revenue,
+              coalesce(sum(payout_micros) FILTER (WHERE kind = 'sale'), 0) AS payout,
+              count(*) FILTER (WHERE kind = 'credit') AS returns,
+              coalesce(sum(price_micros) FILTER (WHERE kind = 'credit'), 0) AS credits
+         FROM (SELECT ${key} AS key, kind, price_micros, payout_micros FROM ${this.events}
+                WHERE at >= ${fromMs('$1')} AND at < ${fromMs('$2')}) e
+        GROUP BY key`,
+      [from, to],
+    );
+    const rows: MoneyRow[] = r.rows.map((row: Row) => {
+      const revenue = Number(row.revenue);
+      const payout = Number(row.payout);
+      return {
+        key: String(row.key),
+        sold: Number(row.sold),
+        revenue_micros: revenue,
+        payout_micros: payout,
+        margin_micros: revenue - payout,
+        returns: Number(row.returns),
+        credits_micros: Number(row.credits),
+      };
+    });
+    // sorted here, not by the database's collation, so both ledgers order keys alike
+    return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private async findSale(c: Queryable, leadId: string, buyer: string): Promise<SaleEvent | null> {
+    const r = await c.query(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.events}
+        WHERE kind = 'sale' AND lead_id = $1 AND buyer = $2
+        ORDER BY at, event_id COLLATE "C" LIMIT 1`,
+      [leadId, buyer],
+    );
+    return r.rows.length === 0 ? null : toSale(r.rows[0]);
+  }
+
+  private async writeCredit(c: Queryable, sale: SaleEvent, at: number): Promise<void> {
+    const written = await this.writeEvents(c, 'credit', [{ ...sale, id: creditId(sale.lead_id, sale.buyer), at }]);
+    // one return per lead and buyer, so its credit is new; anything else means the books disagree with the returns
+    if (written !== 1) throw new Error(`ledger: the credit for ${sale.lead_id} to ${sale.buyer} was already written`);
+  }
+
+  /**
+   * Insert events and, in the same statement, the entries of those that were new: an id seen
+   * before writes nothing. A sale moves money buyer -> seller and margin; a credit the reverse.
+   */
+  private async writeEvents(c: Queryable, kind: 'sale' | 'credit', events: readonly SaleEvent[]): Promise<number> {
+    const col = <K extends keyof SaleEvent>(k: K): SaleEvent[K][] => events.map((e) => e[k]);
+    const r = await c.query(
+      `WITH input AS (
+         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[])
+           AS i(event_id, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, at_ms)
+       ), inserted AS (
+         INSERT INTO ${this.events} (event_id, kind, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, at)
+         SELECT event_id, $1::text, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, ${fromMs('at_ms')} FROM input
+         ON CONFLICT (event_id) DO NOTHING
+         RETURNING event_id, buyer, seller, price_micros, payout_micros, at
+       ), written AS (
+         INSERT INTO ${this.entries} (event_id, account, amount_micros, at)
+         SELECT n.event_id, e.account, e.amount * (CASE WHEN $1::text = 'sale' THEN 1 ELSE -1 END), n.at
+           FROM inserted n
+          CROSS JOIN LATERAL (VALUES
+            ('buyer:' || n.buyer, -n.price_micros),
+            ('seller:' || n.seller, n.payout_micros),
+            ('exchange:margin', n.price_micros - n.payout_micros)
+          ) AS e(account, amount)
+       )
+       SELECT count(*) AS n FROM inserted`,
+      [
+        kind,
+        col('id'),
+        col('lead_id'),
+        col('campaign'),
+        col('seller'),
+        col('sub_id'),
+        col('buyer'),
+        col('grade'),
+        col('price_micros'),
+        col('payout_micros'),
+        col('at'),
+      ],
+    );
+    return Number(r.rows[0].n);
+  }
+
+  /** Runs `fn` in a transaction, committed when `keep` accepts its result and rolled back otherwise. */
+  private async transaction<T>(fn: (c: pg.PoolClient) => Promise<T>, keep: (result: T) => boolean): Promise<T> {
+    const c = await this.pool.connect();
+    let discard: Error | undefined;
+    try {
+      await c.query('BEGIN');
+      const result = await fn(c).catch(async (e: unknown) => {
+        // a client left inside a transaction must not go back to the pool
+        await c.query('ROLLBACK').catch((rollbackError: Error) => (discard = rollbackError));
+        throw e;
+      });
+      await c.query(keep(result) ? 'COMMIT' : 'ROLLBACK');
+      return result;
+    } finally {
+      c.release(discard);
+    }
+  }
+}
+
+async function inTransaction(c: pg.PoolClient, fn: () => Promise<void>): Promise<void> {
+  await c.query('BEGIN');
+  try {
+    await fn();
+    await c.query('COMMIT');
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
+function checkMigrationOrder(): void {
+  for (let i = 1; i < LEDGER_MIGRATIONS.length; i++) {
+    if (LEDGER_MIGRATIONS[i]!.version <= LEDGER_MIGRATIONS[i - 1]!.version) throw new Error('ledger migrations must be in strictly increasing version order');
+  }
+}
+
+const returnId = recordIds.return;
+const creditId = recordIds.credit;
+
+function toSale(row: Row): SaleEvent {
+  return {
+    id: String(row.event_id),
+    lead_id: String(row.lead_id),
+    campaign: String(row.campaign),
+    seller: String(row.seller),
+    sub_id: row.sub_id === null ? null : String(row.sub_id),
+    buyer: String(row.buyer),
+    price_micros: Number(row.price_micros),
+    payout_micros: Number(row.payout_micros),
+    grade: row.grade === null ? null : String(row.grade),
+    at: Number(row.at),
+  };
+}
+
+function toReturn(row: Row): ReturnRecord {
+  return {
+    id: String(row.id),
+    lead_id: String(row.lead_id),
+    buyer: String(row.buyer),
+    seller: String(row.seller),
+    campaign: String(row.campaign),
+    reason: String(row.reason),
+    status: row.status as ReturnStatus,
+    price_micros: Number(row.price_micros),
+    payout_micros: Number(row.payout_micros),
+    requested_at: Number(row.requested_at),
+    decided_at: row.decided_at === null ? null : Number(row.decided_at),
+  };
+}
