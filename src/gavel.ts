@@ -25,6 +25,8 @@ import { LedgerWriter } from './ledger/ledger-writer.js';
 import { openLedger } from './ledger/open-ledger.js';
 import { SaleQueue } from './ledger/sales-queue.js';
 import { Returns } from './ledger/returns.js';
+import { Postbacks, returnEventId } from './notify/postbacks.js';
+import { fromMicros } from './money.js';
 
 export interface GavelOptions {
   config: ConfigData;
@@ -136,10 +138,12 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   breakerStates = () => guards.states();
   const ledger = await openLedger(opts.postgresUrl ?? opts.config.ledger.postgres_url, opts.config.ledger.schema, log);
   const sales = new SaleQueue(store, metrics, log);
+  // this process's name in the durable queues' consumer groups
+  const consumer = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const ledgerWriter = new LedgerWriter(
     store,
     ledger,
-    { consumer: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, batchSize: opts.config.ledger.batch_size, pollMs: opts.config.ledger.poll_ms, reclaimMs: durationMs(opts.config.ledger.reclaim_after) },
+    { consumer, batchSize: opts.config.ledger.batch_size, pollMs: opts.config.ledger.poll_ms, reclaimMs: durationMs(opts.config.ledger.reclaim_after) },
     metrics,
     log,
   );
@@ -153,8 +157,12 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     log,
   );
   if (!tracing.enabled) log.warn('lead traces are OFF (trace.enabled: false): GET /v1/leads/{id} finds nothing');
+  const postbacks = new Postbacks(opts.config, store, { consumer, pollMs: opts.config.ledger.poll_ms, reclaimMs: durationMs(opts.config.ledger.reclaim_after) }, metrics, log);
+  postbacks.start();
   const returns = new Returns(runtime, ledger, store, acceptRates, log);
-  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces, returns });
+  // a return the operator or the campaign approved is the lead's last result: its seller is told what is clawed back
+  returns.onApproved((r) => postbacks.notify(r.seller, { event_id: returnEventId(r.id), type: 'lead.returned', lead_id: r.lead_id, price: fromMicros(r.payout_micros), reason: r.reason, at: new Date(r.decided_at ?? Date.now()).toISOString() }));
+  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces, returns, postbacks });
   const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
   log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
@@ -168,6 +176,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       acceptRates.close();
       await traces.close();
       // what this process sold is queued already; record what it can before it goes
+      postbacks.close();
       await sales.close();
       await ledgerWriter.close();
       await ledgerWriter.drain(2000);

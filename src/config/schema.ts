@@ -134,6 +134,16 @@ const rate = z.string().regex(RATE, 'a rate like 200/s or 1000/m').refine((r) =>
 export const Seller = z.strictObject({
   id,
   api_key: z.string().min(16, 'at least 16 characters'),
+  /** where the final result of each of this seller's leads is posted (sold, rejected, returned), signed with `secret` */
+  postback: z
+    .strictObject({
+      url: httpUrl,
+      /** the HMAC-SHA256 key of the x-gavel-signature header */
+      secret: z.string().min(16, 'at least 16 characters'),
+      /** tries before a postback is given up (logged whole); waits double from 1 s, at most 5 min */
+      max_attempts: z.int().min(1).max(50).default(12),
+    })
+    .optional(),
   /** campaigns this seller may send to; all when absent */
   campaigns: z.array(id).optional(),
   /** pings (and direct posts) this seller may send into Gavel; over it: 429 RATE_LIMITED */

@@ -19,6 +19,7 @@ import { UWS_NATIVE, uws } from './uws.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
 import { buyerView, operatorView, sellerView } from '../trace/trace-views.js';
 import type { Returns } from '../ledger/returns.js';
+import type { Postbacks } from '../notify/postbacks.js';
 import { attachReturnsApi } from './returns-api.js';
 import { callerOf } from './admin-route.js';
 
@@ -32,6 +33,7 @@ export interface FrontParts {
   log: Logger;
   traces: TraceRecorder;
   returns: Returns;
+  postbacks: Postbacks;
 }
 
 /** Lead ids are UUIDs Gavel made, or a seller's ping id: anything longer is not one. */

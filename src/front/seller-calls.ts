@@ -10,6 +10,7 @@ import { LeadsEnvelope, PingEnvelope, PostEnvelope, type PingAnswer, type PostAn
 import { randomUUID } from 'node:crypto';
 import { LeadTrace, UntracedLead } from '../trace/lead-trace.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
+import type { LeadResult, Postbacks } from '../notify/postbacks.js';
 
 export type SellerRoute = 'ping' | 'post' | 'leads';
 
@@ -42,7 +43,17 @@ function traced(trace: LeadTrace, a: PingAnswer | PostAnswer): void {
  * seller socket. Never throws: every failure is an answer with its code.
  */
 export class SellerCalls {
-  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder }) {}
+  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks }) {}
+
+  /** a post's or a direct post's answer is the lead's result: the seller's postback, if it asked */
+  private told(seller: SellerRuntime, a: PostAnswer): void {
+    const r: LeadResult = { event_id: `lead.${a.status}:${a.lead_id}`, type: a.status === 'sold' ? 'lead.sold' : 'lead.rejected', lead_id: a.lead_id, at: new Date().toISOString() };
+    if (a.status === 'sold') {
+      r.price = a.price;
+      if (a.buyers !== undefined) r.buyers = a.buyers;
+    } else r.reason = a.reason;
+    this.parts.postbacks.notify(seller.id, r);
+  }
 
   /** `bytes`: the size of the seller's message, for its trace */
   async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number): Promise<CallResult> {
@@ -67,12 +78,14 @@ export class SellerCalls {
         const a = await exchange.post(seller, env.data, receivedAt, trace);
         result = { status: 200, body: a, ping, outcome: 'answered' };
         traced(trace, a);
+        this.told(seller, a);
       } else {
         const env = LeadsEnvelope.safeParse(raw);
         if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
         const a = await exchange.directPost(seller, env.data, receivedAt, trace);
         result = { status: 200, body: a, ping, outcome: 'answered' };
         traced(trace, a);
+        this.told(seller, a);
       }
     } catch (e) {
       if (e instanceof GavelError) {

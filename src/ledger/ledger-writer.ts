@@ -69,8 +69,23 @@ export class LedgerWriter {
     }
   }
 
-  /** one batch: take, record, acknowledge. Returns how many were taken. */
-  async once(): Promise<number> {
+  /**
+   * One batch: take, record, acknowledge. Returns how many were taken. Batches run one at a time
+   * (the loop's and a drain's alike), so a drain that reads an empty queue knows that nothing this
+   * writer took is still on its way to the ledger.
+   */
+  once(): Promise<number> {
+    const next = this.last.then(
+      () => this.batch(),
+      () => this.batch(),
+    );
+    this.last = next.catch(() => 0);
+    return next;
+  }
+
+  private last: Promise<unknown> = Promise.resolve();
+
+  private async batch(): Promise<number> {
     let events;
     try {
       events = await this.store.dequeue(SALES_QUEUE, this.opts.consumer, this.opts.batchSize, this.opts.reclaimMs);

@@ -79,6 +79,7 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
     ledgerSales: new Counter({ name: 'gavel_ledger_sales_total', help: 'Sales taken off the queue by this process: recorded in the ledger, or replayed (already there)', labelNames: ['result'], registers: [registry] }),
     ledgerErrors: new Counter({ name: 'gavel_ledger_errors_total', help: 'Ledger failures, by op: enqueue (a sale not yet in the durable queue, retried), dequeue, record, bad_event (an event that is not a sale, set aside in the log)', labelNames: ['op'], registers: [registry] }),
     salesUnqueued: new Gauge({ name: 'gavel_sales_unqueued', help: 'Sales this process holds because the durable queue refused them; retried each second (lost if the process dies)', registers: [registry] }),
+    postbacks: new Counter({ name: 'gavel_postbacks_total', help: 'Seller postbacks by result: delivered, retried (a try failed; another follows), given_up, unqueued (the queue refused it)', labelNames: ['result'], registers: [registry] }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
   };
   return m;

@@ -1,0 +1,151 @@
+import { createHash, createHmac } from 'node:crypto';
+import { request } from 'undici';
+import { z } from 'zod';
+import type { ConfigData } from '../config/schema.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+
+/** The durable queue postbacks wait in: any Gavel process may deliver one another queued. */
+export const POSTBACK_QUEUE = 'postbacks';
+
+/** What a seller is told of one of its leads, as posted to its URL. */
+export interface LeadResult {
+  /** unique per result: a receiver that sees it twice (a retry after a lost answer) drops the second */
+  event_id: string;
+  type: 'lead.sold' | 'lead.rejected' | 'lead.returned';
+  lead_id: string;
+  /** sold: what the seller is paid; returned: what is clawed back */
+  price?: number;
+  reason?: string;
+  buyers?: number;
+  /** ISO time of the result */
+  at: string;
+}
+
+const Queued = z.strictObject({ seller: z.string(), body: z.string() });
+
+/** Each try waits twice the last, from 1 s, at most 5 minutes. */
+export function backoffMs(attempt: number): number {
+  return Math.min(300_000, 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** `x-gavel-signature: t=<ms>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`: the time is signed so a captured postback cannot be replayed later as new. */
+export function signature(secret: string, t: number, body: string): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/** an event id that names no buyer: a seller's view never does */
+export function returnEventId(returnId: string): string {
+  return `lead.returned:${createHash('sha256').update(returnId).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * Seller postbacks, never on the hot path. A result is queued (durably, like sales) and this
+ * process's sender delivers it: POST to the seller's URL, signed. A try that fails (no answer
+ * in 5 s, or not 2xx) is tried again after a backoff, up to the seller's `max_attempts`; the
+ * queued entry stays unacknowledged meanwhile, so if this process dies another takes it over.
+ * Delivery is at least once: the event id lets the receiver drop a repeat.
+ */
+export class Postbacks {
+  private readonly sellers: Map<string, NonNullable<ConfigData['sellers'][number]['postback']>>;
+  private readonly attempts = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private loop: NodeJS.Timeout | null = null;
+  private busy = false;
+
+  constructor(
+    config: ConfigData,
+    private readonly store: Store,
+    private readonly opts: { consumer: string; pollMs: number; reclaimMs: number },
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.sellers = new Map(config.sellers.flatMap((s) => (s.postback === undefined ? [] : [[s.id, s.postback] as const])));
+  }
+
+  /** queue a result for the seller, if it asked for postbacks; never waits on the caller's path */
+  notify(seller: string, result: LeadResult): void {
+    if (!this.sellers.has(seller)) return;
+    this.store.enqueue(POSTBACK_QUEUE, JSON.stringify({ seller, body: JSON.stringify(result) })).catch((e: Error) => {
+      this.metrics.postbacks.inc({ result: 'unqueued' });
+      this.log.error({ seller, postback: result, err: e.message }, 'postback could not be queued');
+    });
+  }
+
+  start(): void {
+    if (this.sellers.size === 0 || this.loop !== null) return;
+    this.loop = setInterval(() => void this.poll(), this.opts.pollMs);
+    this.loop.unref();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const events = await this.store.dequeue(POSTBACK_QUEUE, this.opts.consumer, 50, this.opts.reclaimMs);
+      // one of ours waiting for its next try comes back here once it has waited reclaimMs: taking
+      // it again keeps it ours (no other process takes it over while this one lives), and its
+      // own timer goes on
+      for (const e of events) if (!this.attempts.has(e.entry)) void this.deliver(e.entry, e.body);
+    } catch {
+      // the store is away: the next poll tries again, and nothing was taken
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async deliver(entry: string, raw: string): Promise<void> {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      json = null;
+    }
+    const parsed = Queued.safeParse(json);
+    const to = parsed.success ? this.sellers.get(parsed.data.seller) : undefined;
+    if (!parsed.success || to === undefined) {
+      // a seller no longer configured for postbacks, or not Gavel's: kept in the log, off the queue
+      this.log.error({ entry, body: raw.slice(0, 4096) }, 'postback for no configured seller: set aside');
+      return void this.store.acknowledge(POSTBACK_QUEUE, [entry]).catch(() => undefined);
+    }
+    const { seller, body } = parsed.data;
+    const attempt = (this.attempts.get(entry) ?? 0) + 1;
+    this.attempts.set(entry, attempt);
+    const t = Date.now();
+    let ok = false;
+    try {
+      const res = await request(to.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-gavel-signature': signature(to.secret, t, body), 'x-gavel-attempt': String(attempt) },
+        body,
+        headersTimeout: 5000,
+        bodyTimeout: 5000,
+      });
+      await res.body.dump();
+      ok = res.statusCode >= 200 && res.statusCode < 300;
+    } catch {
+      ok = false;
+    }
+    if (ok || attempt >= to.max_attempts) {
+      this.attempts.delete(entry);
+      this.metrics.postbacks.inc({ result: ok ? 'delivered' : 'given_up' });
+      if (!ok) this.log.error({ seller, postback: body, attempts: attempt }, 'postback given up: the seller never answered 2xx');
+      await this.store.acknowledge(POSTBACK_QUEUE, [entry]).catch(() => undefined);
+      return;
+    }
+    this.metrics.postbacks.inc({ result: 'retried' });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.deliver(entry, raw);
+    }, backoffMs(attempt));
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  close(): void {
+    if (this.loop !== null) clearInterval(this.loop);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,105 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load-config.js';
+import { startGavel } from '../../src/gavel.js';
+import { signature } from '../../src/notify/postbacks.js';
+import { startBuyer } from '../support/buyer-server.js';
+import { call, dropSchema, fullLead, PG_URL, stopExchange, testConfig, testPrefix, testSchema } from '../support/exchange.js';
+
+const SECRET = 'postback-secret-0123456789';
+const BUYER_KEY = 'buyer-a-key-0123456789';
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  answered: number;
+}
+
+/** The seller's own server: it answers 500 to the first two tries of a sold lead's postback, then 200. */
+async function sellerServer() {
+  const got: Received[] = [];
+  let soldTries = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const sold = (JSON.parse(body) as { type: string }).type === 'lead.sold';
+      const status = sold && ++soldTries <= 2 ? 500 : 200;
+      got.push({ headers: req.headers, body, answered: status });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/gavel`, got, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('seller postbacks', () => {
+  it('each lead\'s result is posted to the seller, signed, and retried with backoff until the seller answers 2xx', async () => {
+    const receiver = await sellerServer();
+    cleanups.push(receiver.close);
+    // the buyer takes every lead but those from New York
+    const buyer = await startBuyer(
+      () => ({ body: { bid: 10 } }),
+      (c) => ({ body: (c.body.lead as { state: string }).state === 'NY' ? { accepted: false, reason: 'NO_NY' } : { accepted: true } }),
+    );
+    cleanups.push(() => buyer.close());
+    const schema = testSchema();
+    cleanups.push(() => dropSchema(schema));
+    const input = testConfig([{ id: 'a', url: buyer.url }], { returns: { auto_approve: true } }, testPrefix());
+    input.sellers[0] = { ...input.sellers[0]!, postback: { url: receiver.url, secret: SECRET } };
+    (input.buyers[0] as Record<string, unknown>).key = BUYER_KEY;
+    const g = await startGavel({ config: parseConfig({ ...input, ledger: { postgres_url: PG_URL, schema, poll_ms: 20 } }), port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    cleanups.push(() => stopExchange(g));
+
+    const t0 = Date.now();
+    const sold = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
+    expect(sold.body.status).toBe('sold');
+    const rejected = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead({ state: 'NY' }) });
+    expect(rejected.body.status).toBe('rejected');
+    // the seller got its answer at once; its postbacks come after, off the answer's path
+    expect(sold.ms).toBeLessThan(1000);
+    await g.ledgerWriter.drain(5000);
+    const ret = await fetch(`http://127.0.0.1:${g.port}/v1/returns`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BUYER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ lead_id: sold.body.lead_id, reason: 'WRONG_NUMBER' }),
+    });
+    expect(ret.status).toBe(201);
+
+    // the sold lead's postback: two 500s, then delivered at its third try (after 1 s, then 2 s more)
+    const soldTries = () => receiver.got.filter((r) => JSON.parse(r.body).type === 'lead.sold');
+    for (let i = 0; i < 100 && soldTries().length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    const tries = soldTries();
+    expect(tries.map((r) => [r.headers['x-gavel-attempt'], r.answered])).toEqual([
+      ['1', 500],
+      ['2', 500],
+      ['3', 200],
+    ]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+    // every try is the same event, signed over its time and body with the seller's secret
+    for (const r of tries) {
+      const t = Number(/^t=(\d+),/.exec(r.headers['x-gavel-signature'] as string)![1]);
+      expect(r.headers['x-gavel-signature']).toBe(signature(SECRET, t, r.body));
+      expect(r.body).toBe(tries[0]!.body);
+    }
+    expect(JSON.parse(tries[0]!.body)).toMatchObject({ event_id: `lead.sold:${sold.body.lead_id}`, type: 'lead.sold', lead_id: sold.body.lead_id, price: 8 });
+    const others = receiver.got.filter((r) => JSON.parse(r.body).type !== 'lead.sold').map((r) => JSON.parse(r.body));
+    expect(others).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'lead.rejected', lead_id: rejected.body.lead_id, reason: 'POST_REJECTED' }),
+        expect.objectContaining({ type: 'lead.returned', lead_id: sold.body.lead_id, price: 8, reason: 'WRONG_NUMBER' }),
+      ]),
+    );
+    // a postback never names a buyer
+    for (const r of receiver.got) expect(r.body).not.toContain('"a"');
+    const metrics = await g.metrics.registry.getSingleMetricAsString('gavel_postbacks_total');
+    expect(metrics).toContain('result="delivered"} 3');
+    expect(metrics).toContain('result="retried"} 2');
+  }, 20_000);
+});
