@@ -25,8 +25,7 @@ import { LedgerWriter } from './ledger/ledger-writer.js';
 import { openLedger } from './ledger/open-ledger.js';
 import { SaleQueue } from './ledger/sales-queue.js';
 import { Returns } from './ledger/returns.js';
-import { Postbacks, returnEventId } from './notify/postbacks.js';
-import { fromMicros } from './money.js';
+import { Postbacks } from './notify/postbacks.js';
 
 export interface GavelOptions {
   config: ConfigData;
@@ -161,7 +160,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   postbacks.start();
   const returns = new Returns(runtime, ledger, store, acceptRates, log);
   // a return the operator or the campaign approved is the lead's last result: its seller is told what is clawed back
-  returns.onApproved((r) => postbacks.notify(r.seller, { event_id: returnEventId(r.id), type: 'lead.returned', lead_id: r.lead_id, price: fromMicros(r.payout_micros), reason: r.reason, at: new Date(r.decided_at ?? Date.now()).toISOString() }));
+  returns.onApproved((r) => postbacks.returned(r));
   const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces, returns, postbacks });
   const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
   log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');

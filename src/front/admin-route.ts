@@ -1,11 +1,10 @@
-import { performance } from 'node:perf_hooks';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { GavelError } from '../codes.js';
 import type { BuyerRuntime, Runtime, SellerRuntime } from '../config/runtime.js';
 import type { Logger } from '../telemetry/logger.js';
-import { bearerKey } from './api-key.js';
+import { bearerKey, unknownKey } from './api-key.js';
 import { readBody } from './read-body.js';
-import { send, sendError, type RequestState } from './respond.js';
+import { send, sendError, watch } from './respond.js';
 
 /** Who a key is: the operator, a seller or a buyer. */
 export type Caller = { kind: 'admin' } | { kind: 'seller'; seller: SellerRuntime } | { kind: 'buyer'; buyer: BuyerRuntime };
@@ -49,12 +48,9 @@ export function jsonRoute(
     const key = bearerKey(req.getHeader('authorization'));
     const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
     const query = new URLSearchParams(req.getQuery() ?? '');
-    const state: RequestState = { aborted: false, format: 'json', receivedAt: performance.now() };
-    res.onAborted(() => {
-      state.aborted = true;
-    });
+    const state = watch(res, 'json');
     const caller = callerOf(runtime, key);
-    if (caller === null) return sendError(res, state, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key>' : 'Unknown API key'));
+    if (caller === null) return sendError(res, state, unknownKey(key));
     const run = (body: unknown) =>
       handler({ caller, params, query, body }).then(
         (r) => send(res, state, r.status, r.body),

@@ -1,10 +1,15 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import type { GavelError } from '../codes.js';
+import { GavelError } from '../codes.js';
 import { sendError } from './respond.js';
 
 /** The key of `Authorization: Bearer <key>`, or undefined. */
 export function bearerKey(authorization: string): string | undefined {
   return authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+}
+
+/** The answer to a request whose Bearer key is missing or matches no one. */
+export function unknownKey(key: string | undefined): GavelError {
+  return new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key>' : 'Unknown API key');
 }
 
 /** A socket's key: the Bearer header, or `?key=` for clients that cannot set headers on an upgrade. */

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { unpack } from 'msgpackr';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Exchange } from '../auction/exchange.js';
@@ -9,11 +8,11 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
-import { send, sendError, sendText, type Format, type RequestState } from './respond.js';
+import { send, sendError, sendText, watch, type Format, type RequestState } from './respond.js';
 import { SellerCalls, type SellerRoute } from './seller-calls.js';
 import { attachSellerSocket } from './seller-socket.js';
 import { attachBuyerSocket } from './buyer-socket.js';
-import { bearerKey } from './api-key.js';
+import { bearerKey, unknownKey } from './api-key.js';
 import type { SocketBuyerTransport } from '../buyers/socket-transport.js';
 import { UWS_NATIVE, uws } from './uws.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
@@ -86,11 +85,11 @@ export class HttpFront {
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
     app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req));
     attachReturnsApi(app, parts.runtime, parts.returns, parts.log);
-    app.get('/health', (res) => sendText(res, this.state(res, 'json'), 200, 'application/json', '{"status":"ok"}'));
+    app.get('/health', (res) => sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}'));
     app.get('/ready', (res) => void this.ready(res));
     app.get('/metrics', (res) => void this.metrics(res));
     app.any('/*', (res, req) => {
-      const state = this.state(res, 'json');
+      const state = watch(res, 'json');
       const url = req.getUrl();
       const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
@@ -108,25 +107,17 @@ export class HttpFront {
     });
   }
 
-  private state(res: HttpResponse, format: Format): RequestState {
-    const state: RequestState = { aborted: false, format, receivedAt: performance.now() };
-    res.onAborted(() => {
-      state.aborted = true;
-    });
-    return state;
-  }
-
   private seller(res: HttpResponse, req: HttpRequest, route: SellerRoute): void {
     // uWS invalidates req when this function returns: read everything now
     const auth = req.getHeader('authorization');
     const contentType = req.getHeader('content-type');
     const length = req.getHeader('content-length');
     const format = formatOf(contentType);
-    const state = this.state(res, format ?? 'json');
+    const state = watch(res, format ?? 'json');
     if (this.draining) return sendError(res, state, new GavelError('SHUTTING_DOWN'), true);
     const key = bearerKey(auth);
     const seller = key === undefined ? undefined : this.parts.runtime.sellersByKey.get(key);
-    if (seller === undefined) return sendError(res, state, new GavelError('UNAUTHORIZED', auth === '' ? 'Missing Authorization: Bearer <api key>' : 'Unknown API key'));
+    if (seller === undefined) return sendError(res, state, unknownKey(key));
     if (format === null) return sendError(res, state, new GavelError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not application/json or application/msgpack`));
     if (length !== '' && Number(length) > this.maxBody) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
     readBody(res, this.maxBody, (body) => {
@@ -159,9 +150,9 @@ export class HttpFront {
     // taken as sent, not URL-decoded: lead ids are Gavel's own UUIDs, and decoding a malformed
     // escape would throw inside uWS's handler and take the process down
     const id = req.getParameter(0) ?? '';
-    const state = this.state(res, 'json');
+    const state = watch(res, 'json');
     const caller = callerOf(this.parts.runtime, key);
-    if (caller === null) return sendError(res, state, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key>' : 'Unknown API key'));
+    if (caller === null) return sendError(res, state, unknownKey(key));
     if (id.length === 0 || id.length > MAX_LEAD_ID) return sendError(res, state, new GavelError('LEAD_NOT_FOUND'));
     this.parts.traces.read(id).then(
       (segs) => {
@@ -175,7 +166,7 @@ export class HttpFront {
   }
 
   private async ready(res: HttpResponse): Promise<void> {
-    const state = this.state(res, 'json');
+    const state = watch(res, 'json');
     let storeOk = true;
     let storeError: string | undefined;
     try {
@@ -194,7 +185,7 @@ export class HttpFront {
   }
 
   private async metrics(res: HttpResponse): Promise<void> {
-    const state = this.state(res, 'json');
+    const state = watch(res, 'json');
     const text = await this.parts.metrics.registry.metrics();
     sendText(res, state, 200, this.parts.metrics.registry.contentType, text);
   }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { pack } from 'msgpackr';
 import type { HttpResponse } from 'uWebSockets.js';
 import { Codes, GavelError, type Code, type Detail } from '../codes.js';
@@ -15,6 +16,15 @@ export interface RequestState {
   aborted: boolean;
   format: Format;
   receivedAt: number;
+}
+
+/** A request's state, watching for the client going away: call it before any await (uWS rule). */
+export function watch(res: HttpResponse, format: Format): RequestState {
+  const state: RequestState = { aborted: false, format, receivedAt: performance.now() };
+  res.onAborted(() => {
+    state.aborted = true;
+  });
+  return state;
 }
 
 /** Status, headers and body in one cork, and never after the client went away. */

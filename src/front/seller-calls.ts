@@ -10,7 +10,7 @@ import { LeadsEnvelope, PingEnvelope, PostEnvelope, type PingAnswer, type PostAn
 import { randomUUID } from 'node:crypto';
 import { LeadTrace, UntracedLead } from '../trace/lead-trace.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
-import type { LeadResult, Postbacks } from '../notify/postbacks.js';
+import type { Postbacks } from '../notify/postbacks.js';
 
 export type SellerRoute = 'ping' | 'post' | 'leads';
 
@@ -29,6 +29,13 @@ function envelopeDetails(error: z.ZodError): Detail[] {
   }));
 }
 
+/** The envelope of a call, or INVALID_REQUEST with what is wrong in it. */
+function envelope<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const env = schema.safeParse(raw);
+  if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
+  return env.data;
+}
+
 /** The seller's answer, as its trace keeps it. */
 function traced(trace: LeadTrace, a: PingAnswer | PostAnswer): void {
   const r: NonNullable<LeadTrace['seg']['result']> = { status: a.status };
@@ -45,16 +52,6 @@ function traced(trace: LeadTrace, a: PingAnswer | PostAnswer): void {
 export class SellerCalls {
   constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks }) {}
 
-  /** a post's or a direct post's answer is the lead's result: the seller's postback, if it asked */
-  private told(seller: SellerRuntime, a: PostAnswer): void {
-    const r: LeadResult = { event_id: `lead.${a.status}:${a.lead_id}`, type: a.status === 'sold' ? 'lead.sold' : 'lead.rejected', lead_id: a.lead_id, at: new Date().toISOString() };
-    if (a.status === 'sold') {
-      r.price = a.price;
-      if (a.buyers !== undefined) r.buyers = a.buyers;
-    } else r.reason = a.reason;
-    this.parts.postbacks.notify(seller.id, r);
-  }
-
   /** `bytes`: the size of the seller's message, for its trace */
   async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number): Promise<CallResult> {
     const { exchange, log } = this.parts;
@@ -66,26 +63,16 @@ export class SellerCalls {
     let result: CallResult;
     try {
       if (route === 'ping') {
-        const env = PingEnvelope.safeParse(raw);
-        if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
-        ping = env.data;
+        ping = envelope(PingEnvelope, raw);
         const a = await exchange.ping(seller, ping, receivedAt, trace);
         result = { status: 200, body: a, ping, outcome: a.status === 'no_bid' ? a.reason.toLowerCase() : a.status };
         traced(trace, a);
-      } else if (route === 'post') {
-        const env = PostEnvelope.safeParse(raw);
-        if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
-        const a = await exchange.post(seller, env.data, receivedAt, trace);
-        result = { status: 200, body: a, ping, outcome: 'answered' };
-        traced(trace, a);
-        this.told(seller, a);
       } else {
-        const env = LeadsEnvelope.safeParse(raw);
-        if (!env.success) throw new GavelError('INVALID_REQUEST', undefined, envelopeDetails(env.error));
-        const a = await exchange.directPost(seller, env.data, receivedAt, trace);
+        const a = route === 'post' ? await exchange.post(seller, envelope(PostEnvelope, raw), receivedAt, trace) : await exchange.directPost(seller, envelope(LeadsEnvelope, raw), receivedAt, trace);
         result = { status: 200, body: a, ping, outcome: 'answered' };
         traced(trace, a);
-        this.told(seller, a);
+        // a post's or a direct post's answer is the lead's result: the seller's postback, if it asked
+        this.parts.postbacks.posted(seller.id, a);
       }
     } catch (e) {
       if (e instanceof GavelError) {

@@ -29,6 +29,8 @@ export class LedgerWriter {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private failures = 0;
+  /** the batch under way: the next waits for it */
+  private last: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: Store,
@@ -82,8 +84,6 @@ export class LedgerWriter {
     this.last = next.catch(() => 0);
     return next;
   }
-
-  private last: Promise<unknown> = Promise.resolve();
 
   private async batch(): Promise<number> {
     let events;

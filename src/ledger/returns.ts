@@ -1,12 +1,12 @@
 import { GavelError, type Code } from '../codes.js';
 import type { BuyerRuntime, Runtime } from '../config/runtime.js';
-import { durationMs } from '../config/schema.js';
+import { CampaignReturns, durationMs } from '../config/schema.js';
 import type { AcceptRates } from '../scoring/accept-rates.js';
 import { calendarWindow, weekdayOf } from '../store/calendar.js';
 import { limitsAt } from '../store/cap-limits.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { Ledger, ReturnContext, ReturnRecord, ReturnStatus, ReturnVerdict } from './ledger.js';
+import type { Ledger, ReturnContext, ReturnRecord, ReturnStatus, ReturnVerdict, SaleEvent } from './ledger.js';
 
 /** What happens once a return is approved, besides the credit the ledger writes with it (postbacks, say). */
 export type ApprovedListener = (r: ReturnRecord) => void;
@@ -46,9 +46,12 @@ export class Returns {
   async request(buyer: BuyerRuntime, leadId: string, reason: string, now: number): Promise<ReturnRecord> {
     const { from, to } = this.cycle(buyer, now);
     const limits = buyer.config.returns;
+    // the sale the ledger read for the policy: what follows an approval needs it too
+    let sale: SaleEvent | null = null;
     const policy = (ctx: ReturnContext): ReturnVerdict => {
-      const campaign = this.runtime.data.campaigns.find((c) => c.id === ctx.sale.campaign);
-      const rules = campaign?.returns ?? { window: '30d', auto_approve: false as const, restore_cap: false };
+      sale = ctx.sale;
+      // a sale of a campaign since removed from the config is judged by the defaults
+      const rules = this.runtime.data.campaigns.find((c) => c.id === ctx.sale.campaign)?.returns ?? CampaignReturns.parse({});
       if (now - ctx.sale.at > durationMs(rules.window)) return { refused: 'RETURN_WINDOW_CLOSED' };
       if (limits.max_count !== undefined && ctx.returnsInCycle + 1 > limits.max_count) return { refused: 'RETURN_LIMIT_REACHED' };
       // a share of the leads bought in the cycle; a lead bought in an earlier cycle counts toward none
@@ -60,7 +63,7 @@ export class Returns {
     const r = await this.ledgerCall(() => this.ledger.requestReturn({ lead_id: leadId, buyer: buyer.id, reason, at: now, cycleFrom: from, cycleTo: to }, policy));
     if ('refused' in r) throw new GavelError(r.refused as Code);
     this.log.info({ return_id: r.id, lead_id: leadId, buyer: buyer.id, status: r.status }, 'return recorded');
-    if (r.status === 'approved') await this.approved(r);
+    if (r.status === 'approved') await this.approved(r, sale);
     return r;
   }
 
@@ -69,7 +72,7 @@ export class Returns {
     const r = await this.ledgerCall(() => this.ledger.decideReturn(id, decision, now));
     if ('refused' in r) throw new GavelError(r.refused);
     this.log.info({ return_id: r.id, status: r.status }, 'return decided');
-    if (r.status === 'approved') await this.approved(r);
+    if (r.status === 'approved') await this.approved(r, await this.ledger.sale(r.lead_id, r.buyer).catch(() => null));
     return r;
   }
 
@@ -87,9 +90,8 @@ export class Returns {
   }
 
   /** what follows an approval, after the credit is recorded; none of it can undo the credit */
-  private async approved(r: ReturnRecord): Promise<void> {
+  private async approved(r: ReturnRecord, sale: SaleEvent | null): Promise<void> {
     const now = Date.now();
-    const sale = await this.ledger.sale(r.lead_id, r.buyer).catch(() => null);
     // the buyer's accept rate learns that this lead came back, under its grade
     void this.acceptRates.record(r.buyer, sale?.grade ?? null, 'returned', now);
     const campaign = this.runtime.data.campaigns.find((c) => c.id === r.campaign);

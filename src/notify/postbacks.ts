@@ -2,6 +2,9 @@ import { createHash, createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { z } from 'zod';
 import type { ConfigData } from '../config/schema.js';
+import type { PostAnswer } from '../front/seller-api.js';
+import type { ReturnRecord } from '../ledger/ledger.js';
+import { fromMicros } from '../money.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -35,11 +38,6 @@ export function signature(secret: string, t: number, body: string): string {
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
-/** an event id that names no buyer: a seller's view never does */
-export function returnEventId(returnId: string): string {
-  return `lead.returned:${createHash('sha256').update(returnId).digest('hex').slice(0, 24)}`;
-}
-
 /**
  * Seller postbacks, never on the hot path. A result is queued (durably, like sales) and this
  * process's sender delivers it: POST to the seller's URL, signed. A try that fails (no answer
@@ -64,8 +62,25 @@ export class Postbacks {
     this.sellers = new Map(config.sellers.flatMap((s) => (s.postback === undefined ? [] : [[s.id, s.postback] as const])));
   }
 
+  /** a post's or a direct post's answer: the lead's result, sold or rejected */
+  posted(seller: string, a: PostAnswer): void {
+    if (!this.sellers.has(seller)) return;
+    const r: LeadResult = { event_id: `lead.${a.status}:${a.lead_id}`, type: a.status === 'sold' ? 'lead.sold' : 'lead.rejected', lead_id: a.lead_id, at: new Date().toISOString() };
+    if (a.status === 'sold') {
+      r.price = a.price;
+      if (a.buyers !== undefined) r.buyers = a.buyers;
+    } else r.reason = a.reason;
+    this.notify(seller, r);
+  }
+
+  /** an approved return: the lead's last result; the seller is told what is clawed back, and never by whom */
+  returned(r: ReturnRecord): void {
+    const id = `lead.returned:${createHash('sha256').update(r.id).digest('hex').slice(0, 24)}`;
+    this.notify(r.seller, { event_id: id, type: 'lead.returned', lead_id: r.lead_id, price: fromMicros(r.payout_micros), reason: r.reason, at: new Date(r.decided_at ?? Date.now()).toISOString() });
+  }
+
   /** queue a result for the seller, if it asked for postbacks; never waits on the caller's path */
-  notify(seller: string, result: LeadResult): void {
+  private notify(seller: string, result: LeadResult): void {
     if (!this.sellers.has(seller)) return;
     this.store.enqueue(POSTBACK_QUEUE, JSON.stringify({ seller, body: JSON.stringify(result) })).catch((e: Error) => {
       this.metrics.postbacks.inc({ result: 'unqueued' });
