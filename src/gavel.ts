@@ -25,6 +25,7 @@ import { LedgerWriter } from './ledger/ledger-writer.js';
 import { openLedger } from './ledger/open-ledger.js';
 import { SaleQueue } from './ledger/sales-queue.js';
 import { Returns } from './ledger/returns.js';
+import { LeadStats } from './ledger/lead-stats.js';
 import { Postbacks } from './notify/postbacks.js';
 
 export interface GavelOptions {
@@ -49,6 +50,8 @@ export interface Gavel {
   ledger: Ledger;
   /** moves queued sales into the ledger (tests drain it) */
   ledgerWriter: LedgerWriter;
+  /** the reports' counts not yet sent to the ledger (tests flush them) */
+  stats: LeadStats;
   metrics: Metrics;
   log: Logger;
   /** SIGTERM's path: stop accepting, finish what is in flight, close pools and the store */
@@ -149,11 +152,15 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   ledgerWriter.start();
   const exchange = new Exchange({ runtime, store, transports, metrics, log, scores, acceptRates, guards, sales });
   const tracing = runtime.data.trace;
+  // reports' counts are rolled up from the traces as they are handed over
+  const stats = new LeadStats(store, { consumer, flushMs: durationMs(opts.config.ledger.stats_flush) }, log);
+  stats.start();
   const traces = new TraceRecorder(
     store,
     { enabled: tracing.enabled, retentionMs: durationMs(tracing.retention), maxBuffered: tracing.max_buffered, flushMs: tracing.flush_ms, batchSize: 256, maxSegments: 8 },
     metrics,
     log,
+    (seg) => stats.add(seg, Date.now()),
   );
   if (!tracing.enabled) log.warn('lead traces are OFF (trace.enabled: false): GET /v1/leads/{id} finds nothing');
   const postbacks = new Postbacks(opts.config, store, { consumer, pollMs: opts.config.ledger.poll_ms, reclaimMs: durationMs(opts.config.ledger.reclaim_after) }, metrics, log);
@@ -161,7 +168,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const returns = new Returns(runtime, ledger, store, acceptRates, log);
   // a return the operator or the campaign approved is the lead's last result: its seller is told what is clawed back
   returns.onApproved((r) => postbacks.returned(r));
-  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces, returns, postbacks });
+  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces, returns, postbacks, ledger });
   const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
   log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
@@ -176,6 +183,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       await traces.close();
       // what this process sold is queued already; record what it can before it goes
       postbacks.close();
+      await stats.close();
       await sales.close();
       await ledgerWriter.close();
       await ledgerWriter.drain(2000);
@@ -185,5 +193,5 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       log.info('gavel stopped');
     })());
 
-  return { port, runtime, store, ledger, ledgerWriter, metrics, log, shutdown };
+  return { port, runtime, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
 }

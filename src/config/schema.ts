@@ -310,8 +310,10 @@ export const Config = z
         batch_size: z.int().min(1).max(10_000).default(500),
         /** a sale taken by a process that died is taken over after this long */
         reclaim_after: z.string().regex(DURATION).default('30s'),
+        /** how often each process sends the counts it rolled up for reports */
+        stats_flush: z.string().regex(DURATION).default('10s'),
       })
-      .default({ schema: 'gavel', poll_ms: 100, batch_size: 500, reclaim_after: '30s' }),
+      .default({ schema: 'gavel', poll_ms: 100, batch_size: 500, reclaim_after: '30s', stats_flush: '10s' }),
     /** the operator's key: GET /v1/leads/{id} shows it a lead's whole trace */
     admin_key: z.string().min(16, 'at least 16 characters').optional(),
     campaigns: z.array(Campaign).min(1),

@@ -20,6 +20,8 @@ import { buyerView, operatorView, sellerView } from '../trace/trace-views.js';
 import type { Returns } from '../ledger/returns.js';
 import type { Postbacks } from '../notify/postbacks.js';
 import { attachReturnsApi } from './returns-api.js';
+import { attachReportsApi } from './reports-api.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { callerOf } from './admin-route.js';
 
 export interface FrontParts {
@@ -33,6 +35,7 @@ export interface FrontParts {
   traces: TraceRecorder;
   returns: Returns;
   postbacks: Postbacks;
+  ledger: Ledger;
 }
 
 /** Lead ids are UUIDs Gavel made, or a seller's ping id: anything longer is not one. */
@@ -85,13 +88,14 @@ export class HttpFront {
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
     app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req));
     attachReturnsApi(app, parts.runtime, parts.returns, parts.log);
+    attachReportsApi(app, parts.runtime, parts.ledger, parts.log);
     app.get('/health', (res) => sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}'));
     app.get('/ready', (res) => void this.ready(res));
     app.get('/metrics', (res) => void this.metrics(res));
     app.any('/*', (res, req) => {
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;

@@ -80,4 +80,42 @@ CREATE INDEX returns_buyer_requested ON returns (buyer, requested_at);
 CREATE INDEX returns_status_requested ON returns (status, requested_at);
 `,
   },
+  {
+    version: 2,
+    name: 'stats batches and rows',
+    sql: `
+-- a batch id recorded here is never recorded again: a process's flush read twice counts once
+CREATE TABLE stats_batches (
+  batch_id      text PRIMARY KEY,
+  recorded_at   timestamptz NOT NULL DEFAULT now()
+);
+
+-- buyer '' is the leads' own row; ms holds the counts per auction-time bucket (AUCTION_MS_BUCKETS)
+CREATE TABLE stats_rows (
+  batch_id       text NOT NULL REFERENCES stats_batches (batch_id),
+  hour           timestamptz NOT NULL,
+  campaign       text NOT NULL,
+  seller         text NOT NULL,
+  buyer          text NOT NULL,
+  leads          bigint NOT NULL,
+  pings          bigint NOT NULL,
+  bids           bigint NOT NULL,
+  wins           bigint NOT NULL,
+  posts_accepted bigint NOT NULL,
+  posts_rejected bigint NOT NULL,
+  ms             bigint[] NOT NULL
+);
+CREATE INDEX stats_rows_hour ON stats_rows (hour);
+
+-- counts once recorded are evidence too: the same refusal as the books
+CREATE TRIGGER stats_batches_append_only BEFORE UPDATE OR DELETE ON stats_batches
+  FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER stats_batches_no_truncate BEFORE TRUNCATE ON stats_batches
+  FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER stats_rows_append_only BEFORE UPDATE OR DELETE ON stats_rows
+  FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER stats_rows_no_truncate BEFORE TRUNCATE ON stats_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+`,
+  },
 ];

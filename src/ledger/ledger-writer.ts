@@ -1,7 +1,8 @@
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { Ledger, SaleEvent } from './ledger.js';
+import type { Ledger } from './ledger.js';
+import { readStats, STATS_QUEUE } from './lead-stats.js';
 import { readSale, SALES_QUEUE } from './sales-queue.js';
 
 export interface LedgerWriterOptions {
@@ -19,7 +20,7 @@ export interface LedgerWriterOptions {
 const MAX_BACKOFF_MS = 5000;
 
 /**
- * Moves sales from the durable queue into the ledger, off the hot path: every Gavel process runs
+ * Moves sales (and stats batches, the same way) from the durable queues into the ledger, off the hot path: every Gavel process runs
  * one, as a consumer of the queue's one group, so each sale is taken by one process at a time.
  * A sale is acknowledged only once the ledger holds it; one whose process died in between is
  * taken over after `reclaimMs` and recorded again, which the ledger skips (idempotent by sale id).
@@ -86,40 +87,48 @@ export class LedgerWriter {
   }
 
   private async batch(): Promise<number> {
+    const sales = await this.take(SALES_QUEUE, 'sale', readSale, async (list) => {
+      const recorded = await this.ledger.recordSales(list);
+      this.metrics.ledgerSales.inc({ result: 'recorded' }, recorded);
+      if (list.length > recorded) this.metrics.ledgerSales.inc({ result: 'replayed' }, list.length - recorded);
+    });
+    const stats = await this.take(STATS_QUEUE, 'stats batch', readStats, (list) => this.ledger.recordStats(list));
+    return sales + stats;
+  }
+
+  /** take a batch of one queue, record what it holds, acknowledge it; returns how many were taken */
+  private async take<T extends { id: string }>(queue: string, what: string, read: (body: string) => T | null, record: (items: T[]) => Promise<unknown>): Promise<number> {
     let events;
     try {
-      events = await this.store.dequeue(SALES_QUEUE, this.opts.consumer, this.opts.batchSize, this.opts.reclaimMs);
+      events = await this.store.dequeue(queue, this.opts.consumer, this.opts.batchSize, this.opts.reclaimMs);
     } catch (e) {
       this.metrics.ledgerErrors.inc({ op: 'dequeue' });
       throw e;
     }
     if (events.length === 0) return 0;
-    const sales: SaleEvent[] = [];
+    const items: T[] = [];
     const seen = new Set<string>();
     for (const e of events) {
-      const sale = readSale(e.body);
-      if (sale === null) {
-        // not a sale Gavel wrote: kept whole in the log (nothing is lost), and off the queue so it blocks nothing
+      const item = read(e.body);
+      if (item === null) {
+        // not what Gavel wrote: kept whole in the log (nothing is lost), and off the queue so it blocks nothing
         this.metrics.ledgerErrors.inc({ op: 'bad_event' });
-        this.log.error({ entry: e.entry, body: e.body.slice(0, 4096) }, 'ledger writer: an event in the sales queue is not a sale; set aside');
+        this.log.error({ queue, entry: e.entry, body: e.body.slice(0, 4096) }, `ledger writer: an event in the ${queue} queue is not a ${what}; set aside`);
         continue;
       }
-      // a sale queued twice (a retried enqueue that had landed) is one sale
-      if (seen.has(sale.id)) continue;
-      seen.add(sale.id);
-      sales.push(sale);
+      // one queued twice (a retried enqueue that had landed) is one
+      if (seen.has(item.id)) continue;
+      seen.add(item.id);
+      items.push(item);
     }
-    let recorded: number;
     try {
-      recorded = sales.length === 0 ? 0 : await this.ledger.recordSales(sales);
+      if (items.length > 0) await record(items);
     } catch (e) {
       this.metrics.ledgerErrors.inc({ op: 'record' });
       throw e;
     }
-    this.metrics.ledgerSales.inc({ result: 'recorded' }, recorded);
-    if (sales.length > recorded) this.metrics.ledgerSales.inc({ result: 'replayed' }, sales.length - recorded);
     await this.store.acknowledge(
-      SALES_QUEUE,
+      queue,
       events.map((e) => e.entry),
     );
     return events.length;

@@ -93,6 +93,69 @@ export interface MoneyRow {
 
 export type GroupBy = 'buyer' | 'seller' | 'campaign' | 'day' | 'hour';
 
+/**
+ * Upper bounds (ms) of the auction-time buckets of a stats row; a row's `ms` has one count per
+ * bound and one more for anything above the last.
+ */
+export const AUCTION_MS_BUCKETS = [1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10_000, 30_000] as const;
+
+/**
+ * What one process saw in one UTC hour for one (campaign, seller, buyer), rolled up from its lead
+ * traces. `buyer` '' is the leads' own row: `leads` received (pings and direct posts) and their
+ * auction times. A buyer's row: the leads it took part in (pinged or ranked), its pings, bids,
+ * wins (ranked first) and post outcomes, and the auction times of those leads.
+ */
+/** What is counted, per row and per group. */
+export interface StatsCounts {
+  leads: number;
+  pings: number;
+  bids: number;
+  wins: number;
+  posts_accepted: number;
+  posts_rejected: number;
+  /** counts per AUCTION_MS_BUCKETS bucket, AUCTION_MS_BUCKETS.length + 1 long */
+  ms: number[];
+}
+
+export interface StatsRow extends StatsCounts {
+  /** epoch ms of the hour's start (UTC) */
+  hour: number;
+  campaign: string;
+  seller: string;
+  buyer: string;
+}
+
+/** the length of a stats row's `ms` */
+export const STATS_MS_WIDTH = AUCTION_MS_BUCKETS.length + 1;
+
+/**
+ * Both ledgers refuse a whole call, before anything is written, when a row is not counts: an
+ * `ms` of another width would sum into the wrong buckets, and a fraction or a negative would be
+ * kept by memory but refused by PostgreSQL's bigint.
+ */
+export function checkStatsBatches(batches: readonly StatsBatch[]): void {
+  const isCount = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+  for (const b of batches) {
+    for (const r of b.rows) {
+      const counts = [r.hour, r.leads, r.pings, r.bids, r.wins, r.posts_accepted, r.posts_rejected];
+      if (!Array.isArray(r.ms) || r.ms.length !== STATS_MS_WIDTH || !r.ms.every(isCount) || !counts.every(isCount)) {
+        throw new Error(`ledger: stats batch ${b.id} has a malformed row (${r.campaign}/${r.seller}/${r.buyer} at ${r.hour}): every figure must be a count, and ms ${STATS_MS_WIDTH} of them`);
+      }
+    }
+  }
+}
+
+/** A process's rows since its last flush; the id (`stats:<process>:<seq>`) makes it idempotent. */
+export interface StatsBatch {
+  id: string;
+  rows: StatsRow[];
+}
+
+/** Stats summed per group, as reports read them (see Ledger.stats). */
+export interface StatsGroup extends StatsCounts {
+  key: string;
+}
+
 export interface Ledger {
   readonly kind: 'postgres' | 'memory';
   /** connect and run migrations (PostgreSQL); idempotent */
@@ -113,5 +176,13 @@ export interface Ledger {
   balances(): Promise<Map<string, number>>;
   /** sales counted at their time, credits at their approval, in [from, to) (epoch ms); hour and day in UTC */
   money(from: number, to: number, groupBy: GroupBy): Promise<MoneyRow[]>;
+  /** record stats batches; a batch id seen before is skipped. Returns how many batches were new. */
+  recordStats(batches: readonly StatsBatch[]): Promise<number>;
+  /**
+   * Stats rows with `hour` in [from, to), summed per group (keys as in money()). By buyer: the
+   * buyers' rows alone. By anything else: `leads` and `ms` from the leads' rows (buyer ''), and
+   * pings, bids, wins and posts summed over the buyers' rows. `ms` is summed bucket by bucket.
+   */
+  stats(from: number, to: number, groupBy: GroupBy): Promise<StatsGroup[]>;
   close(): Promise<void>;
 }

@@ -8,8 +8,11 @@ import type {
   ReturnStatus,
   ReturnVerdict,
   SaleEvent,
+  StatsBatch,
+  StatsGroup,
+  StatsRow,
 } from './ledger.js';
-import { recordIds } from './ledger.js';
+import { checkStatsBatches, recordIds, STATS_MS_WIDTH } from './ledger.js';
 
 interface LedgerEvent {
   kind: 'sale' | 'credit';
@@ -23,13 +26,15 @@ interface Entry {
   at: number;
 }
 
-const GROUP_KEYS: Record<GroupBy, (e: SaleEvent) => string> = {
+/** a group's key, given the record and its time: a sale's `at`, a stats row's `hour` */
+const GROUP_KEYS: Record<GroupBy, (e: Pick<SaleEvent, 'buyer' | 'seller' | 'campaign'>, at: number) => string> = {
   buyer: (e) => e.buyer,
   seller: (e) => e.seller,
   campaign: (e) => e.campaign,
-  day: (e) => new Date(e.at).toISOString().slice(0, 10),
-  hour: (e) => new Date(e.at).toISOString().slice(0, 13),
+  day: (_e, at) => new Date(at).toISOString().slice(0, 10),
+  hour: (_e, at) => new Date(at).toISOString().slice(0, 13),
 };
+
 
 /**
  * The ledger in this process's memory, gone on exit. Every method runs to completion without
@@ -45,6 +50,9 @@ export class MemoryLedger implements Ledger {
   /** by `lead_id \0 buyer` */
   private readonly sales = new Map<string, SaleEvent>();
   private readonly returns = new Map<string, ReturnRecord>();
+  private readonly statsBatchIds = new Set<string>();
+  /** in the order recorded */
+  private readonly statsRows: StatsRow[] = [];
 
   async start(): Promise<void> {}
 
@@ -138,7 +146,7 @@ export class MemoryLedger implements Ledger {
     const rows = new Map<string, MoneyRow>();
     for (const { kind, event } of this.events) {
       if (event.at < from || event.at >= to) continue;
-      const key = keyOf(event);
+      const key = keyOf(event, event.at);
       let row = rows.get(key);
       if (row === undefined) {
         row = { key, sold: 0, revenue_micros: 0, payout_micros: 0, margin_micros: 0, returns: 0, credits_micros: 0 };
@@ -155,6 +163,51 @@ export class MemoryLedger implements Ledger {
       }
     }
     return [...rows.values()].sort((a, b) => compare(a.key, b.key));
+  }
+
+  async recordStats(batches: readonly StatsBatch[]): Promise<number> {
+    checkStatsBatches(batches);
+    let added = 0;
+    for (const b of batches) {
+      if (this.statsBatchIds.has(b.id)) continue;
+      this.statsBatchIds.add(b.id);
+      added++;
+      // copies: the caller's rows may be reused for its next flush
+      for (const r of b.rows) this.statsRows.push({ ...r, ms: [...r.ms] });
+    }
+    return added;
+  }
+
+  async stats(from: number, to: number, groupBy: GroupBy): Promise<StatsGroup[]> {
+    const keyOf = GROUP_KEYS[groupBy];
+    if (keyOf === undefined) throw new Error(`ledger: cannot group by ${String(groupBy)}`);
+    const byBuyer = groupBy === 'buyer';
+    const groups = new Map<string, StatsGroup>();
+    for (const r of this.statsRows) {
+      if (r.hour < from || r.hour >= to) continue;
+      const leadRow = r.buyer === '';
+      if (byBuyer && leadRow) continue;
+      const key = keyOf(r, r.hour);
+      let g = groups.get(key);
+      if (g === undefined) {
+        g = { key, leads: 0, pings: 0, bids: 0, wins: 0, posts_accepted: 0, posts_rejected: 0, ms: new Array<number>(STATS_MS_WIDTH).fill(0) };
+        groups.set(key, g);
+      }
+      // by buyer every figure is the buyer's own; otherwise a lead is counted (and timed) once, by
+      // its leads' row, and each buyer's row adds that buyer's pings, bids, wins and posts
+      if (byBuyer || leadRow) {
+        g.leads += r.leads;
+        for (let i = 0; i < STATS_MS_WIDTH; i++) g.ms[i] += r.ms[i];
+      }
+      if (!leadRow) {
+        g.pings += r.pings;
+        g.bids += r.bids;
+        g.wins += r.wins;
+        g.posts_accepted += r.posts_accepted;
+        g.posts_rejected += r.posts_rejected;
+      }
+    }
+    return [...groups.values()].sort((a, b) => compare(a.key, b.key));
   }
 
   async close(): Promise<void> {}

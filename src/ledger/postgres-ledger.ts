@@ -9,8 +9,10 @@ import type {
   ReturnStatus,
   ReturnVerdict,
   SaleEvent,
+  StatsBatch,
+  StatsGroup,
 } from './ledger.js';
-import { recordIds } from './ledger.js';
+import { checkStatsBatches, recordIds, STATS_MS_WIDTH } from './ledger.js';
 import { LEDGER_MIGRATIONS } from './ledger-migrations.js';
 
 const { Pool } = pg;
@@ -36,13 +38,15 @@ const RETURN_COLUMNS =
   `id, lead_id, buyer, seller, campaign, reason, status, price_micros, payout_micros, ` +
   `${toMs('requested_at')} AS requested_at, ${toMs('decided_at')} AS decided_at`;
 
-const GROUP_KEYS: Record<GroupBy, string> = {
-  buyer: 'buyer',
-  seller: 'seller',
-  campaign: 'campaign',
-  day: `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
-  hour: `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')`,
+/** a group's key, given the table's time column: events group by `at`, stats rows by `hour` */
+const GROUP_KEYS: Record<GroupBy, (time: string) => string> = {
+  buyer: () => 'buyer',
+  seller: () => 'seller',
+  campaign: () => 'campaign',
+  day: (time) => `to_char(${time} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+  hour: (time) => `to_char(${time} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')`,
 };
+
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 type Row = Record<string, unknown>;
@@ -57,6 +61,8 @@ export class PostgresLedger implements Ledger {
   private readonly events: string;
   private readonly entries: string;
   private readonly returns: string;
+  private readonly statsBatches: string;
+  private readonly statsRows: string;
   private closed = false;
 
   constructor(opts: PostgresLedgerOptions) {
@@ -69,6 +75,8 @@ export class PostgresLedger implements Ledger {
     this.events = `${this.q}.ledger_events`;
     this.entries = `${this.q}.ledger_entries`;
     this.returns = `${this.q}.returns`;
+    this.statsBatches = `${this.q}.stats_batches`;
+    this.statsRows = `${this.q}.stats_rows`;
     this.pool = new Pool({ connectionString: opts.url, max: poolSize });
     // an idle client whose server went away: the pool drops it and the next checkout reconnects,
     // and callers see the failure as a rejected query; unheard, the 'error' event would crash the process
@@ -202,7 +210,7 @@ export class PostgresLedger implements Ledger {
   }
 
   async money(from: number, to: number, groupBy: GroupBy): Promise<MoneyRow[]> {
-    const key = GROUP_KEYS[groupBy];
+    const key = GROUP_KEYS[groupBy]?.('at');
     if (key === undefined) throw new Error(`ledger: cannot group by ${String(groupBy)}`);
     const r = await this.pool.query(
       `SELECT key,
@@ -231,6 +239,103 @@ export class PostgresLedger implements Ledger {
     });
     // sorted here, not by the database's collation, so both ledgers order keys alike
     return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async recordStats(batches: readonly StatsBatch[]): Promise<number> {
+    checkStatsBatches(batches);
+    // an id twice in one call is one batch, the first: ON CONFLICT would let both sets of rows in
+    const seen = new Set<string>();
+    const unique = batches.filter((b) => !seen.has(b.id) && seen.add(b.id));
+    if (unique.length === 0) return 0;
+    return this.transaction(
+      async (c) => {
+        // a batch another process is recording waits here for its commit, then counts as seen
+        const inserted = await c.query<{ batch_id: string }>(
+          `INSERT INTO ${this.statsBatches} (batch_id) SELECT unnest($1::text[]) ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
+          [unique.map((b) => b.id)],
+        );
+        const fresh = new Set(inserted.rows.map((r) => r.batch_id));
+        const rows = unique.filter((b) => fresh.has(b.id)).flatMap((b) => b.rows.map((row) => ({ batch: b.id, row })));
+        if (rows.length > 0) {
+          const col = <K extends keyof StatsBatch['rows'][number]>(k: K): unknown[] => rows.map((r) => r.row[k]);
+          // one statement for the whole call; each row's ms travels as an array literal, as unnest
+          // of a two-dimensional array would flatten it
+          await c.query(
+            `INSERT INTO ${this.statsRows} (batch_id, hour, campaign, seller, buyer, leads, pings, bids, wins, posts_accepted, posts_rejected, ms)
+             SELECT batch_id, ${fromMs('hour_ms')}, campaign, seller, buyer, leads, pings, bids, wins, posts_accepted, posts_rejected, ms::bigint[]
+               FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[])
+                 AS i(batch_id, hour_ms, campaign, seller, buyer, leads, pings, bids, wins, posts_accepted, posts_rejected, ms)`,
+            [
+              rows.map((r) => r.batch),
+              col('hour'),
+              col('campaign'),
+              col('seller'),
+              col('buyer'),
+              col('leads'),
+              col('pings'),
+              col('bids'),
+              col('wins'),
+              col('posts_accepted'),
+              col('posts_rejected'),
+              rows.map((r) => `{${r.row.ms.join(',')}}`),
+            ],
+          );
+        }
+        return fresh.size;
+      },
+      () => true,
+    );
+  }
+
+  async stats(from: number, to: number, groupBy: GroupBy): Promise<StatsGroup[]> {
+    const key = GROUP_KEYS[groupBy]?.('hour');
+    if (key === undefined) throw new Error(`ledger: cannot group by ${String(groupBy)}`);
+    const byBuyer = groupBy === 'buyer';
+    // by buyer every figure is the buyer's own; otherwise a lead is counted (and timed) once, by
+    // its leads' row, and each buyer's row adds that buyer's pings, bids, wins and posts
+    const r = await this.pool.query(
+      `WITH r AS MATERIALIZED (
+         SELECT ${key} AS key, ${byBuyer ? 'true' : `buyer = ''`} AS lead_row, buyer <> '' AS buyer_row,
+                leads, pings, bids, wins, posts_accepted, posts_rejected, ms
+           FROM ${this.statsRows}
+          WHERE hour >= ${fromMs('$1')} AND hour < ${fromMs('$2')}${byBuyer ? ` AND buyer <> ''` : ''}
+       ), sums AS (
+         SELECT key,
+                coalesce(sum(leads) FILTER (WHERE lead_row), 0) AS leads,
+                coalesce(sum(pings) FILTER (WHERE buyer_row), 0) AS pings,
+                coalesce(sum(bids) FILTER (WHERE buyer_row), 0) AS bids,
+                coalesce(sum(wins) FILTER (WHERE buyer_row), 0) AS wins,
+                coalesce(sum(posts_accepted) FILTER (WHERE buyer_row), 0) AS posts_accepted,
+                coalesce(sum(posts_rejected) FILTER (WHERE buyer_row), 0) AS posts_rejected
+           FROM r GROUP BY key
+       ), buckets AS (
+         SELECT key, u.i, sum(u.v) AS v
+           FROM r CROSS JOIN LATERAL unnest(r.ms) WITH ORDINALITY AS u(v, i)
+          WHERE lead_row
+          GROUP BY key, u.i
+       ), ms AS (
+         SELECT key, array_agg(v::bigint ORDER BY i) AS ms FROM buckets GROUP BY key
+       )
+       SELECT s.*, m.ms FROM sums s LEFT JOIN ms m USING (key)`,
+      [from, to],
+    );
+    const groups: StatsGroup[] = r.rows.map((row: Row) => {
+      // a group without leads' rows has no buckets: all zeros, as wide as any other
+      const ms = new Array<number>(STATS_MS_WIDTH).fill(0);
+      const summed = (row.ms ?? []) as unknown[];
+      for (let i = 0; i < STATS_MS_WIDTH && i < summed.length; i++) ms[i] = Number(summed[i]);
+      return {
+        key: String(row.key),
+        leads: Number(row.leads),
+        pings: Number(row.pings),
+        bids: Number(row.bids),
+        wins: Number(row.wins),
+        posts_accepted: Number(row.posts_accepted),
+        posts_rejected: Number(row.posts_rejected),
+        ms,
+      };
+    });
+    return groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readQueued } from './queued-json.js';
 import { within } from '../auction/within.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -28,12 +29,7 @@ export const SaleEventSchema = z.strictObject({
 export const saleId = recordIds.sale;
 
 export function readSale(body: string): SaleEvent | null {
-  try {
-    const r = SaleEventSchema.safeParse(JSON.parse(body));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
-  }
+  return readQueued(SaleEventSchema, body);
 }
 
 /**

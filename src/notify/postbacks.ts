@@ -5,6 +5,7 @@ import type { ConfigData } from '../config/schema.js';
 import type { PostAnswer } from '../front/seller-api.js';
 import type { ReturnRecord } from '../ledger/ledger.js';
 import { fromMicros } from '../money.js';
+import { readQueued } from '../ledger/queued-json.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -111,20 +112,14 @@ export class Postbacks {
   }
 
   private async deliver(entry: string, raw: string): Promise<void> {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      json = null;
-    }
-    const parsed = Queued.safeParse(json);
-    const to = parsed.success ? this.sellers.get(parsed.data.seller) : undefined;
-    if (!parsed.success || to === undefined) {
+    const parsed = readQueued(Queued, raw);
+    const to = parsed === null ? undefined : this.sellers.get(parsed.seller);
+    if (parsed === null || to === undefined) {
       // a seller no longer configured for postbacks, or not Gavel's: kept in the log, off the queue
       this.log.error({ entry, body: raw.slice(0, 4096) }, 'postback for no configured seller: set aside');
       return void this.store.acknowledge(POSTBACK_QUEUE, [entry]).catch(() => undefined);
     }
-    const { seller, body } = parsed.data;
+    const { seller, body } = parsed;
     const attempt = (this.attempts.get(entry) ?? 0) + 1;
     this.attempts.set(entry, attempt);
     const t = Date.now();

@@ -35,10 +35,13 @@ export class TraceRecorder {
     readonly settings: TraceSettings,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    /** told of every segment handed over, written or not (the reports' counts: src/ledger/lead-stats.ts) */
+    private readonly counted: (seg: StoredSegment) => void = () => undefined,
   ) {}
 
   record(trace: LeadTrace): void {
     if (!this.settings.enabled || !trace.keep) return;
+    this.counted(trace.seg);
     if (this.buffer.length >= this.settings.maxBuffered) {
       this.metrics.tracesDropped.inc({ why: 'buffer_full' });
       return;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Ledger, MoneyRow, ReturnContext, ReturnRecord, ReturnRequest, ReturnVerdict, SaleEvent } from '../../src/ledger/ledger.js';
+import type { Ledger, MoneyRow, ReturnContext, ReturnRecord, ReturnRequest, ReturnVerdict, SaleEvent, StatsBatch, StatsGroup, StatsRow } from '../../src/ledger/ledger.js';
+import { AUCTION_MS_BUCKETS } from '../../src/ledger/ledger.js';
 import { LEDGER_MIGRATIONS } from '../../src/ledger/ledger-migrations.js';
 import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
 import { PostgresLedger } from '../../src/ledger/postgres-ledger.js';
@@ -140,6 +141,29 @@ const balances = async (l: Ledger): Promise<Record<string, number>> => Object.fr
 function money(key: string, sold: number, revenue: number, payout: number, returns: number, credits: number): MoneyRow {
   return { key, sold, revenue_micros: revenue, payout_micros: payout, margin_micros: revenue - payout, returns, credits_micros: credits };
 }
+
+/** leads, pings, bids, wins, posts accepted, posts rejected: a stats row's or group's figures in order */
+type Figures = [number, number, number, number, number, number];
+
+/** an auction-time histogram: these counts at these bucket indexes, zero elsewhere */
+function ms(counts: Record<number, number> = {}): number[] {
+  const out = new Array<number>(AUCTION_MS_BUCKETS.length + 1).fill(0);
+  for (const [i, n] of Object.entries(counts)) out[Number(i)] = n;
+  return out;
+}
+
+/** buyer '' is the leads' row */
+function statsRow(hour: number, campaign: string, seller: string, buyer: string, f: Figures, buckets: Record<number, number> = {}): StatsRow {
+  const [leads, pings, bids, wins, posts_accepted, posts_rejected] = f;
+  return { hour, campaign, seller, buyer, leads, pings, bids, wins, posts_accepted, posts_rejected, ms: ms(buckets) };
+}
+
+function statsGroup(key: string, f: Figures, buckets: Record<number, number> = {}): StatsGroup {
+  const [leads, pings, bids, wins, posts_accepted, posts_rejected] = f;
+  return { key, leads, pings, bids, wins, posts_accepted, posts_rejected, ms: ms(buckets) };
+}
+
+const leadsOnly = (leads: number): Figures => [leads, 0, 0, 0, 0, 0];
 
 describe.each(Object.keys(ledgers) as (keyof typeof ledgers)[])('ledger contract: %s', (kind) => {
   const ledger = (o?: OpenOptions): Promise<Ledger> => ledgers[kind](o);
@@ -385,6 +409,114 @@ describe.each(Object.keys(ledgers) as (keyof typeof ledgers)[])('ledger contract
     expect(await l.money(from, from + 1, 'buyer')).toEqual([money('b1', 1, 10 * M, 8 * M, 0, 0)]);
     expect(await l.money(to, to, 'buyer')).toEqual([]);
   });
+
+  it('recordStats: a replayed batch, or an id twice in one call, is recorded once (the first), and the count says so', async () => {
+    const l = await ledger();
+    // leads as powers of two, so the total tells which batches were counted
+    const batch = (id: string, leads: number, bucket: number): StatsBatch => ({ id, rows: [statsRow(T0, 'auto', 's1', '', leadsOnly(leads), { [bucket]: leads })] });
+    const a = batch('stats:p1:1', 1, 0);
+    const b = batch('stats:p2:1', 2, 1);
+    const c = batch('stats:p1:2', 4, 2);
+    const d = batch('stats:p2:2', 8, 3);
+    const empty: StatsBatch = { id: 'stats:p3:1', rows: [] };
+    expect(await l.recordStats([a, b])).toBe(2);
+    expect(await l.recordStats([a])).toBe(0);
+    expect(await l.recordStats([b, c])).toBe(1);
+    expect(await l.recordStats([d, d])).toBe(1);
+    expect(await l.recordStats([batch('stats:p4:1', 16, 4), batch('stats:p4:1', 32, 5)])).toBe(1);
+    expect(await l.recordStats([empty, empty])).toBe(1);
+    expect(await l.recordStats([empty, a, d])).toBe(0);
+    expect(await l.recordStats([])).toBe(0);
+    expect(await l.stats(T0, T0 + HOUR, 'campaign')).toEqual([statsGroup('auto', leadsOnly(1 + 2 + 4 + 8 + 16), { 0: 1, 1: 2, 2: 4, 3: 8, 4: 16 })]);
+  });
+
+  it('recordStats: a malformed row refuses the whole call, which writes nothing', async () => {
+    const l = await ledger();
+    const good: StatsBatch = { id: 'stats:p1:1', rows: [statsRow(T0, 'auto', 's1', '', leadsOnly(1), { 0: 1 })] };
+    const narrow: StatsBatch = { id: 'stats:p1:2', rows: [{ ...statsRow(T0, 'auto', 's1', '', leadsOnly(1)), ms: [1, 0, 0] }] };
+    const fraction: StatsBatch = { id: 'stats:p1:3', rows: [statsRow(T0, 'auto', 's1', 'b1', [1, 1.5, 0, 0, 0, 0])] };
+    const negative: StatsBatch = { id: 'stats:p1:4', rows: [statsRow(T0, 'auto', 's1', 'b1', [1, 1, 0, 0, 0, 0], { 3: -1 })] };
+    for (const bad of [narrow, fraction, negative]) await expect(l.recordStats([good, bad])).rejects.toThrow(/malformed/);
+    expect(await l.stats(T0 - DAY, T0 + DAY, 'hour')).toEqual([]);
+    expect(await l.recordStats([good])).toBe(1);
+  });
+
+  it('stats: by buyer, seller, campaign, day and hour, ms summed bucket by bucket, groups with only buyer rows or only leads rows included', async () => {
+    const l = await ledger();
+    const h13 = T0;
+    const h14 = T0 + HOUR;
+    const a = statsRow(h13, 'auto', 's1', '', leadsOnly(3), { 0: 2, 4: 1 });
+    const b = statsRow(h13, 'auto', 's1', 'b1', [2, 2, 1, 1, 1, 0], { 0: 1, 4: 1 });
+    const c = statsRow(h13, 'auto', 's1', 'b2', [3, 3, 2, 1, 0, 1], { 0: 2, 4: 1 });
+    const d = statsRow(h13, 'home', 's2', '', leadsOnly(2), { 9: 2 });
+    const e = statsRow(h13, 'home', 's2', 'b2', [2, 2, 2, 2, 1, 1], { 9: 2 });
+    // another process, the same hour, campaign and seller as a, b
+    const f = statsRow(h13, 'auto', 's1', '', leadsOnly(1), { 0: 1 });
+    const g = statsRow(h13, 'auto', 's1', 'b1', [1, 1, 1, 1, 1, 0], { 0: 1 });
+    // solar: leads no buyer took part in; s3: a buyer's row whose leads' row is in no batch here
+    const h = statsRow(h14, 'solar', 's2', '', leadsOnly(2), { 3: 1, 22: 1 });
+    const i = statsRow(h14, 'home', 's3', 'b1', [1, 1, 1, 1, 0, 1], { 12: 1 });
+    const j = statsRow(h14, 'auto', 's2', '', leadsOnly(1), { 4: 1 });
+    const k = statsRow(h14, 'auto', 's2', 'b2', [1, 1, 1, 0, 0, 0], { 4: 1 });
+    // outside [h13, h15)
+    const before = [statsRow(h13 - HOUR, 'auto', 's1', '', leadsOnly(50), { 0: 50 }), statsRow(h13 - HOUR, 'auto', 's1', 'b1', [50, 50, 50, 50, 50, 0], { 0: 50 })];
+    const atTo = [statsRow(h14 + HOUR, 'home', 's2', '', leadsOnly(70), { 1: 70 }), statsRow(h14 + HOUR, 'home', 's2', 'b2', [70, 70, 70, 70, 0, 70], { 1: 70 })];
+    expect(
+      await l.recordStats([
+        { id: 'stats:p1:1', rows: [...before, a, b, c, d, e] },
+        { id: 'stats:p2:1', rows: [f, g, h, i, j, k, ...atTo] },
+      ]),
+    ).toBe(2);
+    const from = h13;
+    const to = h14 + HOUR;
+
+    // the buyers' rows alone, every figure theirs
+    expect(await l.stats(from, to, 'buyer')).toEqual([
+      statsGroup('b1', [2 + 1 + 1, 2 + 1 + 1, 1 + 1 + 1, 1 + 1 + 1, 1 + 1 + 0, 0 + 0 + 1], { 0: 1 + 1, 4: 1, 12: 1 }), // b g i
+      statsGroup('b2', [3 + 2 + 1, 3 + 2 + 1, 2 + 2 + 1, 1 + 2 + 0, 0 + 1 + 0, 1 + 1 + 0], { 0: 2, 4: 1 + 1, 9: 2 }), // c e k
+    ]);
+    // leads and ms from the leads' rows, the rest from the buyers' rows
+    expect(await l.stats(from, to, 'seller')).toEqual([
+      statsGroup('s1', [3 + 1, 2 + 3 + 1, 1 + 2 + 1, 1 + 1 + 1, 1 + 0 + 1, 0 + 1 + 0], { 0: 2 + 1, 4: 1 }), // leads a f; b c g
+      statsGroup('s2', [2 + 2 + 1, 2 + 1, 2 + 1, 2 + 0, 1 + 0, 1 + 0], { 3: 1, 4: 1, 9: 2, 22: 1 }), // leads d h j; e k
+      statsGroup('s3', [0, 1, 1, 1, 0, 1]), // i: buyer rows only
+    ]);
+    expect(await l.stats(from, to, 'campaign')).toEqual([
+      statsGroup('auto', [3 + 1 + 1, 2 + 3 + 1 + 1, 1 + 2 + 1 + 1, 1 + 1 + 1 + 0, 1 + 0 + 1 + 0, 0 + 1 + 0 + 0], { 0: 2 + 1, 4: 1 + 1 }), // leads a f j; b c g k
+      statsGroup('home', [2, 2 + 1, 2 + 1, 2 + 1, 1 + 0, 1 + 1], { 9: 2 }), // leads d; e i
+      statsGroup('solar', leadsOnly(2), { 3: 1, 22: 1 }), // h: a leads row only
+    ]);
+    expect(await l.stats(from, to, 'day')).toEqual([
+      // leads a d f h j; b c e g i k
+      statsGroup('2026-11-22', [3 + 2 + 1 + 2 + 1, 2 + 3 + 2 + 1 + 1 + 1, 1 + 2 + 2 + 1 + 1 + 1, 1 + 1 + 2 + 1 + 1 + 0, 1 + 0 + 1 + 1 + 0 + 0, 0 + 1 + 1 + 0 + 1 + 0], {
+        0: 2 + 1,
+        3: 1,
+        4: 1 + 1,
+        9: 2,
+        22: 1,
+      }),
+    ]);
+    expect(await l.stats(from, to, 'hour')).toEqual([
+      statsGroup('2026-11-22T13', [3 + 2 + 1, 2 + 3 + 2 + 1, 1 + 2 + 2 + 1, 1 + 1 + 2 + 1, 1 + 0 + 1 + 1, 0 + 1 + 1 + 0], { 0: 2 + 1, 4: 1, 9: 2 }), // leads a d f; b c e g
+      statsGroup('2026-11-22T14', [2 + 1, 1 + 1, 1 + 1, 1 + 0, 0 + 0, 1 + 0], { 3: 1, 4: 1, 22: 1 }), // leads h j; i k
+    ]);
+  });
+
+  it('stats: only rows with hour in [from, to)', async () => {
+    const l = await ledger();
+    const rows = [0, 1, 2, 3].map((n) => statsRow(T0 - HOUR + n * HOUR, 'auto', 's1', '', leadsOnly(2 ** n), { [n]: 2 ** n }));
+    const buyer = statsRow(T0, 'auto', 's1', 'b1', [1, 1, 1, 1, 1, 0], { 1: 1 });
+    await l.recordStats([{ id: 'stats:p1:1', rows: [...rows, buyer] }]);
+    const hours = async (from: number, to: number): Promise<string[]> => (await l.stats(from, to, 'hour')).map((g) => g.key);
+    expect(await hours(T0, T0 + 2 * HOUR)).toEqual(['2026-11-22T13', '2026-11-22T14']);
+    expect(await hours(T0 + 1, T0 + 2 * HOUR + 1)).toEqual(['2026-11-22T14', '2026-11-22T15']);
+    expect(await hours(T0, T0 + 1)).toEqual(['2026-11-22T13']);
+    expect(await hours(T0 - 1, T0)).toEqual([]);
+    expect(await hours(T0, T0)).toEqual([]);
+    expect(await l.stats(T0 - DAY, T0 + DAY, 'day')).toEqual([statsGroup('2026-11-22', [15, 1, 1, 1, 1, 0], { 0: 1, 1: 2, 2: 4, 3: 8 })]);
+    expect(await l.stats(T0 + 1, T0 + DAY, 'buyer')).toEqual([]);
+    expect(await l.stats(T0, T0 + 1, 'buyer')).toEqual([statsGroup('b1', [1, 1, 1, 1, 1, 0], { 1: 1 })]);
+  });
 });
 
 describe('ledger: PostgreSQL only', () => {
@@ -409,6 +541,65 @@ describe('ledger: PostgreSQL only', () => {
     await expect(pool.query(`TRUNCATE ${t('ledger_entries')}`)).rejects.toThrow(/append-only/);
     expect(await balances(l)).toEqual({ 'buyer:b1': -10 * M, 'seller:s1': 8 * M, 'exchange:margin': 2 * M });
     expect(await l.sale(s.lead_id, s.buyer)).toEqual(s);
+  });
+
+  it('stats_batches and stats_rows are append-only in the database itself', async () => {
+    const l = await started();
+    const row = statsRow(T0, 'auto', 's1', 'b1', [1, 1, 1, 1, 1, 0], { 0: 1 });
+    await l.recordStats([{ id: 'stats:p1:1', rows: [row] }]);
+    const pool = await pgAdmin();
+    const t = (name: string): string => `"${l.schema}".${name}`;
+    await expect(pool.query(`UPDATE ${t('stats_rows')} SET pings = 0`)).rejects.toThrow(/append-only/);
+    await expect(pool.query(`DELETE FROM ${t('stats_rows')}`)).rejects.toThrow(/append-only/);
+    await expect(pool.query(`TRUNCATE ${t('stats_rows')}`)).rejects.toThrow(/append-only/);
+    await expect(pool.query(`UPDATE ${t('stats_batches')} SET batch_id = 'stats:p1:2'`)).rejects.toThrow(/append-only/);
+    await expect(pool.query(`DELETE FROM ${t('stats_batches')}`)).rejects.toThrow(/append-only/);
+    await expect(pool.query(`TRUNCATE ${t('stats_batches')} CASCADE`)).rejects.toThrow(/append-only/);
+    expect(await l.stats(T0, T0 + HOUR, 'buyer')).toEqual([statsGroup('b1', [1, 1, 1, 1, 1, 0], { 0: 1 })]);
+    // the batch is still there: its replay is skipped
+    expect(await l.recordStats([{ id: 'stats:p1:1', rows: [row] }])).toBe(0);
+  });
+
+  it('migrations: a schema a build with step 1 alone migrated gets step 2, once, and its tables stay as they were', async () => {
+    const pool = await pgAdmin();
+    const schema = freshSchema();
+    const step1 = LEDGER_MIGRATIONS.find((m) => m.version === 1)!;
+    // what that build's start() left: its migrations table and step 1's tables, applied as the runner does
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`CREATE SCHEMA "${schema}"`);
+      await c.query(`CREATE TABLE "${schema}".schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await c.query(`SET LOCAL search_path TO "${schema}"`);
+      await c.query(step1.sql);
+      await c.query(`INSERT INTO "${schema}".schema_migrations (version, name) VALUES (1, $1)`, [step1.name]);
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+    const applied = async (): Promise<{ version: number; applied_at: Date }[]> =>
+      (await pool.query(`SELECT version, applied_at FROM "${schema}".schema_migrations ORDER BY version`)).rows;
+    const [before] = await applied();
+    const s = sale();
+    const old = new PostgresLedger({ url: PG_URL, schema });
+    open.push(old);
+    await old.start();
+    expect(await old.recordSales([s])).toBe(1);
+
+    const next = new PostgresLedger({ url: PG_URL, schema });
+    open.push(next);
+    await next.start();
+    const after = await applied();
+    expect(after.map((r) => r.version)).toEqual([1, 2]);
+    expect(after[0]).toEqual(before);
+    expect(await next.sale(s.lead_id, s.buyer)).toEqual(s);
+    const row = statsRow(T0, 'auto', 's1', '', leadsOnly(1), { 0: 1 });
+    expect(await next.recordStats([{ id: 'stats:p1:1', rows: [row] }])).toBe(1);
+    expect(await old.recordStats([{ id: 'stats:p1:1', rows: [row] }])).toBe(0);
+    expect(await old.stats(T0, T0 + HOUR, 'seller')).toEqual([statsGroup('s1', leadsOnly(1), { 0: 1 })]);
   });
 
   it('migrations: start() twice, and two ledgers starting at once on one schema, apply each step once', async () => {
