@@ -23,7 +23,7 @@ import { runSocketLoad } from './support/socket-load.js';
 import { emptyCounters, type BuyerCounters } from './buyer-counters.js';
 
 /** What `--without` can turn off in an extra run of Gavel, measured in the same run as the rest. */
-export const GAVEL_FEATURES = ['trace'] as const;
+export const GAVEL_FEATURES = ['trace', 'ledger'] as const;
 export type GavelFeature = (typeof GAVEL_FEATURES)[number];
 
 export interface ScenarioFlags {
@@ -110,7 +110,11 @@ function gavelConfig(s: ScenarioFile, redis: { url: string; prefix: string }, ur
   });
   const distribution = s.tiers?.map((t) => ({ ...t, buyers: buyers.filter((b) => b.tier === t.name).map((b) => b.behaviour.id) }));
   const config = demoExchange(redis, buyerConfigs as ConfigInput['buyers'], { campaign: { tmax_ms: s.tmax_ms, max_tmax_ms: Math.max(1000, s.tmax_ms), ...(distribution ? { distribution } : {}) } });
-  return without.includes('trace') ? { ...config, trace: { enabled: false } } : config;
+  return {
+    ...config,
+    ...(without.includes('trace') ? { trace: { enabled: false } } : {}),
+    ...(without.includes('ledger') ? { ledger: { enabled: false } } : {}),
+  };
 }
 
 const pathOf = (s: ScenarioFile) => (s.route === 'ping' ? '/v1/ping' : '/v1/leads');

@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import type { Ledger } from './ledger/ledger.js';
 import { LedgerWriter } from './ledger/ledger-writer.js';
 import { openLedger } from './ledger/open-ledger.js';
+import { MemoryLedger } from './ledger/memory-ledger.js';
 import { SaleQueue } from './ledger/sales-queue.js';
 import { Returns } from './ledger/returns.js';
 import { LeadStats } from './ledger/lead-stats.js';
@@ -138,7 +139,10 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     (to === 'open' ? log.warn : log.info).call(log, { buyer, from, to, why }, `circuit breaker ${to}`);
   });
   breakerStates = () => guards.states();
-  const ledger = await openLedger(opts.postgresUrl ?? opts.config.ledger.postgres_url, opts.config.ledger.schema, log);
+  const recording = opts.config.ledger.enabled;
+  // off: an empty memory ledger answers returns and reports, and nothing is fed to it
+  const ledger = recording ? await openLedger(opts.postgresUrl ?? opts.config.ledger.postgres_url, opts.config.ledger.schema, log) : new MemoryLedger();
+  if (!recording) log.warn('ledger OFF (ledger.enabled: false): no sale is recorded, no report counted');
   const sales = new SaleQueue(store, metrics, log);
   // this process's name in the durable queues' consumer groups
   const consumer = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -149,18 +153,18 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     metrics,
     log,
   );
-  ledgerWriter.start();
-  const exchange = new Exchange({ runtime, store, transports, metrics, log, scores, acceptRates, guards, sales });
+  if (recording) ledgerWriter.start();
+  const exchange = new Exchange({ runtime, store, transports, metrics, log, scores, acceptRates, guards, sales: recording ? sales : null });
   const tracing = runtime.data.trace;
   // reports' counts are rolled up from the traces as they are handed over
   const stats = new LeadStats(store, { consumer, flushMs: durationMs(opts.config.ledger.stats_flush) }, log);
-  stats.start();
+  if (recording) stats.start();
   const traces = new TraceRecorder(
     store,
     { enabled: tracing.enabled, retentionMs: durationMs(tracing.retention), maxBuffered: tracing.max_buffered, flushMs: tracing.flush_ms, batchSize: 256, maxSegments: 8 },
     metrics,
     log,
-    (seg) => stats.add(seg, Date.now()),
+    recording ? (seg) => stats.add(seg, Date.now()) : undefined,
   );
   if (!tracing.enabled) log.warn('lead traces are OFF (trace.enabled: false): GET /v1/leads/{id} finds nothing');
   const postbacks = new Postbacks(opts.config, store, { consumer, pollMs: opts.config.ledger.poll_ms, reclaimMs: durationMs(opts.config.ledger.reclaim_after) }, metrics, log);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { ROOT } from '../../src/paths.js';
+import { benchLedger } from './bench-ledger.js';
 
 export const DEMO_SELLER_KEY = 'demo-seller-key-0123456789';
 
@@ -20,7 +21,8 @@ export interface ExchangeOptions {
 }
 
 /**
- * demo.yaml's campaigns and seller with other buyers, on a Redis under a prefix of the bench's;
+ * demo.yaml's campaigns and seller with other buyers, on a Redis under a prefix of the bench's
+ * and a PostgreSQL ledger in a schema named after it (bench-ledger.ts);
  * `server` settings when given. The campaigns leave demo.yaml's scoring behind: a run scores
  * leads only when `campaign` says how, so the parts that do not measure scoring measure Gavel
  * as they did before it, and the scoring part says what it measured.
@@ -28,5 +30,5 @@ export interface ExchangeOptions {
 export function demoExchange(redis: { url: string; prefix: string }, buyers: ConfigInput['buyers'], options: ExchangeOptions = {}): ConfigInput {
   const demo = readDemoConfig();
   const campaigns = demo.campaigns.map(({ scoring: _demo, ...c }) => ({ ...c, ...options.campaign }));
-  return { ...(options.server !== undefined ? { server: options.server } : {}), redis, campaigns, sellers: demo.sellers, buyers };
+  return { ...(options.server !== undefined ? { server: options.server } : {}), redis, ledger: benchLedger(redis.prefix), campaigns, sellers: demo.sellers, buyers };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { dropBenchLedger } from './bench-ledger.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { ScenarioContext, Target } from '../scenarios/scenario.js';
@@ -60,6 +61,7 @@ export async function startGavelTarget(ctx: ScenarioContext, config: (prefix: st
       if (code !== 0) problems.push(`gavel exited with code ${code} on SIGTERM`);
       if (gavel.problems.length > 0) problems.push(`gavel logged ${gavel.problems.length} warn/error line(s), first: ${gavel.problems[0]!.slice(0, 300)}`);
       await dropPrefix(ctx.redisUrl, prefix);
+      await dropBenchLedger(prefix);
       return problems;
     },
   };

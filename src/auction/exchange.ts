@@ -20,7 +20,6 @@ import type { LeadScore } from '../scoring/lead-scorer.js';
 import type { ScoreOutcome, ScorePool } from '../scoring/score-pool.js';
 import { within, type StoreFailure } from './within.js';
 import type { LeadTrace, TraceStage } from '../trace/lead-trace.js';
-import type { SaleEvent } from '../ledger/ledger.js';
 import { saleId, type SaleQueue } from '../ledger/sales-queue.js';
 
 /** A hold outlives the bid it backs by this much, so a post that starts just before expiry still finds it. */
@@ -39,8 +38,8 @@ export interface ExchangeParts {
   scores: ScorePool | null;
   guards: BuyerGuards;
   acceptRates: AcceptRates;
-  /** where sales go on their way to the ledger */
-  sales: SaleQueue;
+  /** where sales go on their way to the ledger; null: the ledger is off */
+  sales: SaleQueue | null;
 }
 
 /** What an auction leaves for its answer and its post. */
@@ -67,7 +66,7 @@ export class Exchange {
   private readonly scores: ScorePool | null;
   private readonly acceptRates: AcceptRates;
   private readonly guards: BuyerGuards;
-  private readonly sales: SaleQueue;
+  private readonly sales: SaleQueue | null;
   private readonly perBuyer = new Map<string, { ms: { observe(v: number): void }; bids: { inc(): void } }>();
 
   constructor(parts: ExchangeParts) {
@@ -534,13 +533,14 @@ export class Exchange {
         const payoutMicros = payout(bid.priceMicros, this.marginFor(buyer.id, seller, c));
         // the sale goes into the durable queue before the seller hears of it (in the same
         // pipelined write as the commit); a test lead is no money and is not queued
-        const sale: SaleEvent | null = test
-          ? null
-          : { id: saleId(leadId, buyer.id), lead_id: leadId, campaign: c.id, seller: seller.id, sub_id: subId, buyer: buyer.id, price_micros: bid.priceMicros, payout_micros: payoutMicros, grade: score?.grade ?? null, at: now };
-        const [committed] = await Promise.all([
-          !held || this.store.commitHold(buyer.id, leadId, now, purchases).catch(() => false),
-          sale === null ? undefined : this.sales.enqueue(sale, deadline - performance.now()),
-        ]);
+        const queued =
+          test || this.sales === null
+            ? undefined
+            : this.sales.enqueue(
+                { id: saleId(leadId, buyer.id), lead_id: leadId, campaign: c.id, seller: seller.id, sub_id: subId, buyer: buyer.id, price_micros: bid.priceMicros, payout_micros: payoutMicros, grade: score?.grade ?? null, at: now },
+                deadline - performance.now(),
+              );
+        const [committed] = await Promise.all([!held || this.store.commitHold(buyer.id, leadId, now, purchases).catch(() => false), queued]);
         // the buyer accepted, so it is a sale; a commit that failed is an operator alarm, not a lie to the seller
         if (!committed) {
           this.metrics.storeErrors.inc({ op: 'commit', kind: 'error' });

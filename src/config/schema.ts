@@ -302,6 +302,8 @@ export const Config = z
     /** the ledger of money: PostgreSQL when a URL is given (DATABASE_URL wins), else memory (one process, lost on exit) */
     ledger: z
       .strictObject({
+        /** false: no sale is recorded and no report counted (a staging exchange, a benchmark's baseline); said loudly at start */
+        enabled: z.boolean().default(true),
         postgres_url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
         /** the PostgreSQL schema Gavel's tables live in (made at start) */
         schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _').default('gavel'),
@@ -313,7 +315,7 @@ export const Config = z
         /** how often each process sends the counts it rolled up for reports */
         stats_flush: z.string().regex(DURATION).default('10s'),
       })
-      .default({ schema: 'gavel', poll_ms: 100, batch_size: 500, reclaim_after: '30s', stats_flush: '10s' }),
+      .default({ enabled: true, schema: 'gavel', poll_ms: 100, batch_size: 500, reclaim_after: '30s', stats_flush: '10s' }),
     /** the operator's key: GET /v1/leads/{id} shows it a lead's whole trace */
     admin_key: z.string().min(16, 'at least 16 characters').optional(),
     campaigns: z.array(Campaign).min(1),

@@ -114,6 +114,18 @@ describe('the ledger in PostgreSQL, fed through the durable queue', () => {
     expect(await g.ledgerWriter.once()).toBe(0);
   });
 
+  it('with the ledger off, a sale is answered and neither recorded nor counted', async () => {
+    const b = await buyer();
+    const g = await start(config(b.url, schemaFor(), testPrefix(), { ledger: { enabled: false } }));
+    const id = await sell(g.port);
+    await g.stats.flush();
+    await g.ledgerWriter.drain(2000);
+    expect(g.ledger.kind).toBe('memory');
+    expect(await g.ledger.sale(id, 'a')).toBeNull();
+    expect(await g.ledger.stats(0, Date.now() + 3_600_000, 'campaign')).toEqual([]);
+    expect(await g.store.dequeue('sales', 'probe', 10, 60_000)).toEqual([]);
+  });
+
   it('with no PostgreSQL configured, the ledger is in memory and still balanced', async () => {
     const b = await buyer();
     const input = config(b.url, 'unused', testPrefix());
