@@ -154,7 +154,21 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     log,
   );
   if (recording) ledgerWriter.start();
-  const exchange = new Exchange({ runtime, store, transports, metrics, log, scores, acceptRates, guards, sales: recording ? sales : null });
+  const postbacks = new Postbacks(opts.config, store, { consumer, pollMs: opts.config.ledger.poll_ms, reclaimMs: durationMs(opts.config.ledger.reclaim_after) }, metrics, log);
+  postbacks.start();
+  const exchange = new Exchange({
+    runtime,
+    store,
+    transports,
+    metrics,
+    log,
+    scores,
+    acceptRates,
+    guards,
+    sales: recording ? sales : null,
+    // who lost a settled lead is only worked out when some buyer asked to be told
+    lossNotices: postbacks.buyersListen ? (leadId, test, lost, clearing) => postbacks.lost(leadId, test, lost, clearing) : null,
+  });
   const tracing = runtime.data.trace;
   // reports' counts are rolled up from the traces as they are handed over
   const stats = new LeadStats(store, { consumer, flushMs: durationMs(opts.config.ledger.stats_flush) }, log);
@@ -167,8 +181,6 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     recording ? (seg) => stats.add(seg, Date.now()) : undefined,
   );
   if (!tracing.enabled) log.warn('lead traces are OFF (trace.enabled: false): GET /v1/leads/{id} finds nothing');
-  const postbacks = new Postbacks(opts.config, store, { consumer, pollMs: opts.config.ledger.poll_ms, reclaimMs: durationMs(opts.config.ledger.reclaim_after) }, metrics, log);
-  postbacks.start();
   const returns = new Returns(runtime, ledger, store, acceptRates, log);
   // a return the operator or the campaign approved is the lead's last result: its seller is told what is clawed back
   returns.onApproved((r) => postbacks.returned(r));

@@ -40,6 +40,26 @@ export interface ExchangeParts {
   acceptRates: AcceptRates;
   /** where sales go on their way to the ledger; null: the ledger is off */
   sales: SaleQueue | null;
+  /** told, once a post or a direct post has settled a lead, of the bidders that did not get it; null: no buyer asked */
+  lossNotices: ((leadId: string, test: boolean, lost: readonly LostBid[], clearingMicros: number | null) => void) | null;
+}
+
+/** A bidder that did not get a lead, and why: its post was refused, another was sold it, or no one was. */
+export interface LostBid {
+  buyer: string;
+  bidMicros: number;
+  reason: 'POST_REJECTED' | 'OUTBID' | 'NOT_SOLD';
+}
+
+/** the bidders of a settled lead that did not get it, each once */
+function losers(bids: readonly RankedBid[], sales: readonly { buyer: string }[], refused: ReadonlySet<string>): LostBid[] {
+  const sold = new Set(sales.map((x) => x.buyer));
+  const lost: LostBid[] = [];
+  for (const b of bids) {
+    if (sold.has(b.buyer) || lost.some((l) => l.buyer === b.buyer)) continue;
+    lost.push({ buyer: b.buyer, bidMicros: b.bidMicros, reason: refused.has(b.buyer) ? 'POST_REJECTED' : sold.size > 0 ? 'OUTBID' : 'NOT_SOLD' });
+  }
+  return lost;
 }
 
 /** What an auction leaves for its answer and its post. */
@@ -67,6 +87,7 @@ export class Exchange {
   private readonly acceptRates: AcceptRates;
   private readonly guards: BuyerGuards;
   private readonly sales: SaleQueue | null;
+  private readonly lossNotices: ExchangeParts['lossNotices'];
   private readonly perBuyer = new Map<string, { ms: { observe(v: number): void }; bids: { inc(): void } }>();
 
   constructor(parts: ExchangeParts) {
@@ -82,6 +103,7 @@ export class Exchange {
     this.acceptRates = parts.acceptRates;
     this.guards = parts.guards;
     this.sales = parts.sales;
+    this.lossNotices = parts.lossNotices;
   }
 
   private campaignFor(seller: SellerRuntime, id: string): CampaignRuntime {
@@ -481,7 +503,8 @@ export class Exchange {
     let message: string | undefined;
     const bought = digests.bought.map((b) => b.digest);
     // a shared tier sells to up to its max_buyers; once a tier has sold, no later tier is tried
-    const sales: { payoutMicros: number; redirectUrl: string | undefined }[] = [];
+    const sales: { buyer: string; priceMicros: number; payoutMicros: number; redirectUrl: string | undefined }[] = [];
+    const refused = new Set<string>();
     let tierAt = -1;
     let slots = 0;
     for (let i = 0; i < bids.length; i++) {
@@ -547,11 +570,12 @@ export class Exchange {
           this.log.error({ lead_id: leadId, buyer: buyer.id }, 'sale accepted but its cap hold could not be committed');
         }
         trace.sold(buyer.id, bid.priceMicros, payoutMicros);
-        sales.push({ payoutMicros, redirectUrl: outcome.redirectUrl });
+        sales.push({ buyer: buyer.id, priceMicros: bid.priceMicros, payoutMicros, redirectUrl: outcome.redirectUrl });
         slots++;
         continue;
       }
       this.metrics.posts.inc({ buyer: buyer.id, result: outcome.reason === 'TIMEOUT' ? 'timeout' : 'rejected' });
+      refused.add(buyer.id);
       // no accept reached Gavel, so no sale is counted against the buyer's caps
       if (held) await this.release(buyer.id, leadId);
       if (outcome.reason === 'TIMEOUT') {
@@ -567,6 +591,11 @@ export class Exchange {
       reason = 'POST_REJECTED';
       message = outcome.reason ?? 'REJECTED';
     }
+    const notify = this.lossNotices;
+    if (notify !== null) {
+      const lost = losers(bids, sales, refused);
+      if (lost.length > 0) notify(leadId, test, lost, sales.length === 0 ? null : Math.min(...sales.map((x) => x.priceMicros)));
+    }
     if (sales.length > 0) {
       this.metrics.sales.inc({ campaign: c.id, outcome: 'sold' });
       const answer: PostAnswer = { status: 'sold', lead_id: leadId, price: fromMicros(sales.reduce((sum, x) => sum + x.payoutMicros, 0)) };
@@ -580,4 +609,5 @@ export class Exchange {
     if (message !== undefined && answer.status === 'rejected') answer.message = message;
     return answer;
   }
+
 }

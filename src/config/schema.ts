@@ -131,19 +131,21 @@ export function rateOf(text: string): { count: number; periodMs: number } {
 }
 const rate = z.string().regex(RATE, 'a rate like 200/s or 1000/m').refine((r) => !/^0+\//.test(r), 'must be more than 0');
 
+/** Where Gavel posts what a party asked to be told (src/notify/postbacks.ts), signed. */
+export const Notify = z.strictObject({
+  url: httpUrl,
+  /** the HMAC-SHA256 key of the x-gavel-signature header */
+  secret: z.string().min(16, 'at least 16 characters'),
+  /** tries before a notice is given up (logged whole); waits double from 1 s, at most 5 min */
+  max_attempts: z.int().min(1).max(50).default(12),
+});
+export type Notify = z.infer<typeof Notify>;
+
 export const Seller = z.strictObject({
   id,
   api_key: z.string().min(16, 'at least 16 characters'),
   /** where the final result of each of this seller's leads is posted (sold, rejected, returned), signed with `secret` */
-  postback: z
-    .strictObject({
-      url: httpUrl,
-      /** the HMAC-SHA256 key of the x-gavel-signature header */
-      secret: z.string().min(16, 'at least 16 characters'),
-      /** tries before a postback is given up (logged whole); waits double from 1 s, at most 5 min */
-      max_attempts: z.int().min(1).max(50).default(12),
-    })
-    .optional(),
+  postback: Notify.optional(),
   /** campaigns this seller may send to; all when absent */
   campaigns: z.array(id).optional(),
   /** pings (and direct posts) this seller may send into Gavel; over it: 429 RATE_LIMITED */
@@ -223,6 +225,8 @@ export const Buyer = z
   margin: Margin.optional(),
   /** a buyer that speaks its own format: request templates and reply rules (src/buyers/templates) */
   format: BuyerFormat.optional(),
+  /** where a lead this buyer bid on and did not get is told to it, once the lead is settled (signed, like seller postbacks) */
+  loss_notices: Notify.optional(),
   /** how many leads this buyer may return per billing cycle: a count, a share of the leads it bought in the cycle, or both */
   returns: z
     .strictObject({

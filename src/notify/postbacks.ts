@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { z } from 'zod';
-import type { ConfigData } from '../config/schema.js';
+import type { ConfigData, Notify } from '../config/schema.js';
 import type { PostAnswer } from '../front/seller-api.js';
 import type { ReturnRecord } from '../ledger/ledger.js';
 import { fromMicros } from '../money.js';
@@ -13,21 +13,27 @@ import type { Metrics } from '../telemetry/metrics.js';
 /** The durable queue postbacks wait in: any Gavel process may deliver one another queued. */
 export const POSTBACK_QUEUE = 'postbacks';
 
-/** What a seller is told of one of its leads, as posted to its URL. */
+/** What a seller is told of one of its leads, or a buyer of one it bid on and lost, as posted to its URL. */
 export interface LeadResult {
-  /** unique per result: a receiver that sees it twice (a retry after a lost answer) drops the second */
+  /** unique per result and receiver: a receiver that sees it twice (a retry after a lost answer) drops the second */
   event_id: string;
-  type: 'lead.sold' | 'lead.rejected' | 'lead.returned';
+  type: 'lead.sold' | 'lead.rejected' | 'lead.returned' | 'lead.lost';
   lead_id: string;
   /** sold: what the seller is paid; returned: what is clawed back */
   price?: number;
   reason?: string;
   buyers?: number;
+  /** lost: the buyer's own bid, and the least price paid for the lead (null: no one bought it) */
+  bid?: number;
+  clearing_price?: number | null;
+  test?: boolean;
   /** ISO time of the result */
   at: string;
 }
 
-const Queued = z.strictObject({ seller: z.string(), body: z.string() });
+/** who a queued notice is for: `seller:<id>` or `buyer:<id>` */
+const Queued = z.strictObject({ to: z.string(), body: z.string() });
+type Recipient = `seller:${string}` | `buyer:${string}`;
 
 /** Each try waits twice the last, from 1 s, at most 5 minutes. */
 export function backoffMs(attempt: number): number {
@@ -40,14 +46,14 @@ export function signature(secret: string, t: number, body: string): string {
 }
 
 /**
- * Seller postbacks, never on the hot path. A result is queued (durably, like sales) and this
- * process's sender delivers it: POST to the seller's URL, signed. A try that fails (no answer
+ * Seller postbacks and buyers' loss notices, never on the hot path. A notice is queued (durably,
+ * like sales) and this process's sender delivers it: POST to the party's URL, signed. A try that fails (no answer
  * in 5 s, or not 2xx) is tried again after a backoff, up to the seller's `max_attempts`; the
  * queued entry stays unacknowledged meanwhile, so if this process dies another takes it over.
  * Delivery is at least once: the event id lets the receiver drop a repeat.
  */
 export class Postbacks {
-  private readonly sellers: Map<string, NonNullable<ConfigData['sellers'][number]['postback']>>;
+  private readonly to: Map<string, Notify>;
   private readonly attempts = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private loop: NodeJS.Timeout | null = null;
@@ -60,37 +66,53 @@ export class Postbacks {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.sellers = new Map(config.sellers.flatMap((s) => (s.postback === undefined ? [] : [[s.id, s.postback] as const])));
+    this.to = new Map<string, Notify>([
+      ...config.sellers.flatMap((s) => (s.postback === undefined ? [] : [[`seller:${s.id}`, s.postback] as const])),
+      ...config.buyers.flatMap((b) => (b.loss_notices === undefined ? [] : [[`buyer:${b.id}`, b.loss_notices] as const])),
+    ]);
+  }
+
+  /** true when some buyer asked for loss notices: the exchange then works out who lost */
+  get buyersListen(): boolean {
+    return [...this.to.keys()].some((k) => k.startsWith('buyer:'));
+  }
+
+  /** the bidders of a settled lead that did not get it, those that asked */
+  lost(leadId: string, test: boolean, lost: readonly { buyer: string; bidMicros: number; reason: string }[], clearingMicros: number | null): void {
+    const at = new Date().toISOString();
+    for (const l of lost) {
+      this.notify(`buyer:${l.buyer}`, { event_id: `lead.lost:${leadId}`, type: 'lead.lost', lead_id: leadId, reason: l.reason, bid: fromMicros(l.bidMicros), clearing_price: clearingMicros === null ? null : fromMicros(clearingMicros), test, at });
+    }
   }
 
   /** a post's or a direct post's answer: the lead's result, sold or rejected */
   posted(seller: string, a: PostAnswer): void {
-    if (!this.sellers.has(seller)) return;
+    if (!this.to.has(`seller:${seller}`)) return;
     const r: LeadResult = { event_id: `lead.${a.status}:${a.lead_id}`, type: a.status === 'sold' ? 'lead.sold' : 'lead.rejected', lead_id: a.lead_id, at: new Date().toISOString() };
     if (a.status === 'sold') {
       r.price = a.price;
       if (a.buyers !== undefined) r.buyers = a.buyers;
     } else r.reason = a.reason;
-    this.notify(seller, r);
+    this.notify(`seller:${seller}`, r);
   }
 
   /** an approved return: the lead's last result; the seller is told what is clawed back, and never by whom */
   returned(r: ReturnRecord): void {
     const id = `lead.returned:${createHash('sha256').update(r.id).digest('hex').slice(0, 24)}`;
-    this.notify(r.seller, { event_id: id, type: 'lead.returned', lead_id: r.lead_id, price: fromMicros(r.payout_micros), reason: r.reason, at: new Date(r.decided_at ?? Date.now()).toISOString() });
+    this.notify(`seller:${r.seller}`, { event_id: id, type: 'lead.returned', lead_id: r.lead_id, price: fromMicros(r.payout_micros), reason: r.reason, at: new Date(r.decided_at ?? Date.now()).toISOString() });
   }
 
-  /** queue a result for the seller, if it asked for postbacks; never waits on the caller's path */
-  private notify(seller: string, result: LeadResult): void {
-    if (!this.sellers.has(seller)) return;
-    this.store.enqueue(POSTBACK_QUEUE, JSON.stringify({ seller, body: JSON.stringify(result) })).catch((e: Error) => {
+  /** queue a notice for a party, if it asked for them; never waits on the caller's path */
+  private notify(to: Recipient, result: LeadResult): void {
+    if (!this.to.has(to)) return;
+    this.store.enqueue(POSTBACK_QUEUE, JSON.stringify({ to, body: JSON.stringify(result) })).catch((e: Error) => {
       this.metrics.postbacks.inc({ result: 'unqueued' });
-      this.log.error({ seller, postback: result, err: e.message }, 'postback could not be queued');
+      this.log.error({ to, postback: result, err: e.message }, 'postback could not be queued');
     });
   }
 
   start(): void {
-    if (this.sellers.size === 0 || this.loop !== null) return;
+    if (this.to.size === 0 || this.loop !== null) return;
     this.loop = setInterval(() => void this.poll(), this.opts.pollMs);
     this.loop.unref();
   }
@@ -113,13 +135,13 @@ export class Postbacks {
 
   private async deliver(entry: string, raw: string): Promise<void> {
     const parsed = readQueued(Queued, raw);
-    const to = parsed === null ? undefined : this.sellers.get(parsed.seller);
+    const to = parsed === null ? undefined : this.to.get(parsed.to);
     if (parsed === null || to === undefined) {
-      // a seller no longer configured for postbacks, or not Gavel's: kept in the log, off the queue
-      this.log.error({ entry, body: raw.slice(0, 4096) }, 'postback for no configured seller: set aside');
+      // a party no longer configured for notices, or not Gavel's: kept in the log, off the queue
+      this.log.error({ entry, body: raw.slice(0, 4096) }, 'postback for no configured receiver: set aside');
       return void this.store.acknowledge(POSTBACK_QUEUE, [entry]).catch(() => undefined);
     }
-    const { seller, body } = parsed;
+    const { to: receiver, body } = parsed;
     const attempt = (this.attempts.get(entry) ?? 0) + 1;
     this.attempts.set(entry, attempt);
     const t = Date.now();
@@ -140,7 +162,7 @@ export class Postbacks {
     if (ok || attempt >= to.max_attempts) {
       this.attempts.delete(entry);
       this.metrics.postbacks.inc({ result: ok ? 'delivered' : 'given_up' });
-      if (!ok) this.log.error({ seller, postback: body, attempts: attempt }, 'postback given up: the seller never answered 2xx');
+      if (!ok) this.log.error({ to: receiver, postback: body, attempts: attempt }, 'postback given up: its receiver never answered 2xx');
       await this.store.acknowledge(POSTBACK_QUEUE, [entry]).catch(() => undefined);
       return;
     }

@@ -9,6 +9,7 @@ import { call, dropSchema, fullLead, PG_URL, stopExchange, testConfig, testPrefi
 
 const SECRET = 'postback-secret-0123456789';
 const BUYER_KEY = 'buyer-a-key-0123456789';
+const LOSER_SECRET = 'loss-notice-secret-0123456789';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -40,7 +41,7 @@ afterEach(async () => {
 });
 
 describe('seller postbacks', () => {
-  it('each lead\'s result is posted to the seller, signed, and retried with backoff until the seller answers 2xx', async () => {
+  it('each lead\'s result is posted to the seller, signed, and retried with backoff until the seller answers 2xx; a buyer that asked is told of a lead it lost', async () => {
     const receiver = await sellerServer();
     cleanups.push(receiver.close);
     // the buyer takes every lead but those from New York
@@ -49,10 +50,14 @@ describe('seller postbacks', () => {
       (c) => ({ body: (c.body.lead as { state: string }).state === 'NY' ? { accepted: false, reason: 'NO_NY' } : { accepted: true } }),
     );
     cleanups.push(() => buyer.close());
+    // b bids less, and passes on New York; it asked to be told of the leads it bid on and lost
+    const loser = await startBuyer((c) => ({ body: (c.body.lead as { state: string }).state === 'NY' ? { pass: true } : { bid: 6 } }));
+    cleanups.push(() => loser.close());
     const schema = testSchema();
     cleanups.push(() => dropSchema(schema));
-    const input = testConfig([{ id: 'a', url: buyer.url }], { returns: { auto_approve: true } }, testPrefix());
+    const input = testConfig([{ id: 'a', url: buyer.url }, { id: 'b', url: loser.url }], { returns: { auto_approve: true } }, testPrefix());
     input.sellers[0] = { ...input.sellers[0]!, postback: { url: receiver.url, secret: SECRET } };
+    (input.buyers[1] as Record<string, unknown>).loss_notices = { url: `${receiver.url}/lost`, secret: LOSER_SECRET };
     (input.buyers[0] as Record<string, unknown>).key = BUYER_KEY;
     const g = await startGavel({ config: parseConfig({ ...input, ledger: { postgres_url: PG_URL, schema, poll_ms: 20 } }), port: 0, host: '127.0.0.1', logLevel: 'silent' });
     cleanups.push(() => stopExchange(g));
@@ -89,7 +94,14 @@ describe('seller postbacks', () => {
       expect(r.body).toBe(tries[0]!.body);
     }
     expect(JSON.parse(tries[0]!.body)).toMatchObject({ event_id: `lead.sold:${sold.body.lead_id}`, type: 'lead.sold', lead_id: sold.body.lead_id, price: 8 });
-    const others = receiver.got.filter((r) => JSON.parse(r.body).type !== 'lead.sold').map((r) => JSON.parse(r.body));
+    // b bid on the sold lead and lost it to a's higher bid: told so, with what the lead went for, signed with its own secret
+    const lost = receiver.got.filter((r) => JSON.parse(r.body).type === 'lead.lost');
+    expect(lost.map((r) => JSON.parse(r.body))).toEqual([
+      { event_id: `lead.lost:${sold.body.lead_id}`, type: 'lead.lost', lead_id: sold.body.lead_id, reason: 'OUTBID', bid: 6, clearing_price: 10, test: false, at: expect.any(String) },
+    ]);
+    const t = Number(/^t=(\d+),/.exec(lost[0]!.headers['x-gavel-signature'] as string)![1]);
+    expect(lost[0]!.headers['x-gavel-signature']).toBe(signature(LOSER_SECRET, t, lost[0]!.body));
+    const others = receiver.got.filter((r) => !['lead.sold', 'lead.lost'].includes(JSON.parse(r.body).type)).map((r) => JSON.parse(r.body));
     expect(others).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ type: 'lead.rejected', lead_id: rejected.body.lead_id, reason: 'POST_REJECTED' }),
@@ -99,7 +111,7 @@ describe('seller postbacks', () => {
     // a postback never names a buyer
     for (const r of receiver.got) expect(r.body).not.toContain('"a"');
     const metrics = await g.metrics.registry.getSingleMetricAsString('gavel_postbacks_total');
-    expect(metrics).toContain('result="delivered"} 3');
+    expect(metrics).toContain('result="delivered"} 4');
     expect(metrics).toContain('result="retried"} 2');
   }, 20_000);
 });
