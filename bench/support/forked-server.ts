@@ -7,7 +7,9 @@ import type { Target } from '../scenarios/scenario.js';
  * it says `ready` with its port once it listens, and answers `cpu` with its CPU time.
  */
 export async function startForkedServer(entry: string, args: string[], name: string): Promise<Target> {
-  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_BASELINE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the baselines as BENCH_GAVEL_NODE_ARGS does Gavel
+  const execArgv = (process.env.BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   let exitCode: number | null = null;
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code) => {

@@ -171,6 +171,7 @@ export class Exchange {
     const now = who.now;
     const candidates: BuyerRuntime[] = [];
     const checks: (Verdict | Promise<Verdict>)[] = [];
+    let stored = false;
     for (const b of c.buyers) {
       // the buyer's own rules first: in-process, no store call for a buyer that would not take the lead
       const refusal = b.rules(who);
@@ -181,9 +182,12 @@ export class Exchange {
       candidates.push(b);
       const rules = b.caps.get(c.id)!;
       // a test lead counts against no cap, so no cap can refuse it
-      checks.push(!who.test && (judges(rules) || bought.length > 0) ? this.store.checkBuyer(b.id, limitsAt(rules, now), bought, rules.pingRate, who.floorMicros, now) : ROOM);
+      const asks = !who.test && (judges(rules) || bought.length > 0);
+      stored ||= asks;
+      checks.push(asks ? this.store.checkBuyer(b.id, limitsAt(rules, now), bought, rules.pingRate, who.floorMicros, now) : ROOM);
     }
-    const verdicts = await within(Promise.all(checks), budgetMs, this.storeFailed('check_buyer'));
+    // no buyer with a window to judge or a purchase to check: no store call to wait for
+    const verdicts = stored ? await within(Promise.all(checks), budgetMs, this.storeFailed('check_buyer')) : (checks as Verdict[]);
     const out: BuyerRuntime[] = [];
     for (let i = 0; i < verdicts.length; i++) {
       const v = verdicts[i]!;
@@ -226,7 +230,7 @@ export class Exchange {
   private buyerMetrics(buyer: string): { ms: { observe(v: number): void }; bids: { inc(): void } } {
     let m = this.perBuyer.get(buyer);
     if (m === undefined) {
-      m = { ms: this.metrics.buyerMs.labels(buyer), bids: this.metrics.bids.labels(buyer) };
+      m = { ms: this.metrics.buyerMs.labels(buyer), bids: this.metrics.hotBids.cell({ buyer }) };
       this.perBuyer.set(buyer, m);
     }
     return m;

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { BuyerRuntime } from '../config/runtime.js';
-import type { Bid, BuyerTransport, Pass } from '../buyers/transport.js';
+import type { Bid, BuyerTransport, Pass, PingSink } from '../buyers/transport.js';
 
 export interface FanOutResult {
   buyer: BuyerRuntime;
@@ -77,17 +77,19 @@ export function fanOut(
         else arm();
       }
     };
+    // one sink for every call: an answer after its buyer was settled as a TIMEOUT is dropped here
+    const sink: PingSink = {
+      answer: (i, result) => {
+        if (!settled[i]) settle(i, result);
+      },
+    };
     for (let i = 0; i < n; i++) {
       const buyer = buyers[i]!;
       const budget = Math.min(buyer.config.timeout_ms, left);
       deadlines[i] = start + budget;
-      transports
-        .get(buyer.id)!
-        .ping(campaign, bodyPrefix, budget, deadlines[i]!, signal)
-        .then((result) => {
-          if (!settled[i]) settle(i, result);
-        });
+      transports.get(buyer.id)!.ping(campaign, bodyPrefix, budget, deadlines[i]!, signal, sink, i);
     }
-    arm();
+    // a call may answer at once (no socket open): when all did, there is nothing to wait for
+    if (pending > 0) arm();
   });
 }

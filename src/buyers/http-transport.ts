@@ -3,7 +3,7 @@ import { Pool } from 'undici';
 import { pass, PostReply, readPingReply } from './buyer-replies.js';
 import { NATIVE_CODEC, type BuyerCodec, type WireRequest } from './buyer-codec.js';
 import { lateTolerantCall } from './late-tolerant-call.js';
-import type { Bid, BuyerTransport, Pass, PostOutcome } from './transport.js';
+import type { Bid, BuyerTransport, Pass, PingSink, PostOutcome } from './transport.js';
 
 export interface HttpBuyerOptions {
   pingUrl: string;
@@ -71,7 +71,11 @@ export class HttpBuyerTransport implements BuyerTransport {
     return wire.query === '' ? path : path + (path.includes('?') ? '&' : '?') + wire.query;
   }
 
-  async ping(_campaign: string, bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal): Promise<Bid | Pass> {
+  ping(_campaign: string, bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal, sink: PingSink, i: number): void {
+    void this.call(bodyPrefix, budgetMs, until, signal).then((result) => sink.answer(i, result));
+  }
+
+  private async call(bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal): Promise<Bid | Pass> {
     const t0 = performance.now();
     let status: number;
     let text: string;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { pack } from 'msgpackr';
 import { pass, PostReply, readPingReply } from './buyer-replies.js';
-import type { Bid, BuyerTransport, Pass, PostOutcome } from './transport.js';
+import type { BuyerTransport, PingSink, PostOutcome } from './transport.js';
 
 /**
  * A message to buyer sockets, serialised once however many sockets it goes to, and encoded at
@@ -45,11 +45,38 @@ export interface SocketLink {
 }
 
 type Reply = Record<string, unknown> | null;
+/** A call out on one socket, settled once: whoever takes it out of the pending map settles it. */
 interface Pending {
   link: SocketLink;
   /** performance.now() past which no answer is waited for: the sweep settles it (Infinity: the call has a timer of its own) */
   until: number;
   settle(reply: Reply): void;
+}
+
+/** A ping out to one socket buyer: one object, no promise or closure, per buyer per auction. */
+class PingCall implements Pending {
+  constructor(
+    readonly link: SocketLink,
+    readonly until: number,
+    private readonly t0: number,
+    private readonly sink: PingSink,
+    private readonly i: number,
+    private readonly onLate: () => void,
+  ) {}
+
+  settle(reply: Reply): void {
+    const now = performance.now();
+    const ms = now - this.t0;
+    // no answer: swept past its time, or its socket dropped before it
+    if (reply === null) return this.sink.answer(this.i, pass(now >= this.until ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
+    if (now > this.until) {
+      // the fan-out settled this buyer as a TIMEOUT already; the answer is counted and dropped
+      this.onLate();
+      return this.sink.answer(this.i, pass('TIMEOUT', ms));
+    }
+    if (reply.type === 'pass') return this.sink.answer(this.i, readPingReply({ pass: true, reason: reply.reason }, ms));
+    this.sink.answer(this.i, reply.type === 'bid' ? readPingReply(reply, ms) : pass('BAD_REPLY', ms));
+  }
 }
 
 /** How often unanswered pings are swept out; an answer that comes first is taken as late. */
@@ -87,7 +114,13 @@ export class SocketBuyerTransport implements BuyerTransport {
 
   private sweep(): void {
     const now = performance.now();
-    for (const p of [...this.pending.values()]) if (p.until < now) p.settle(null);
+    for (const [id, p] of this.pending) if (p.until < now) this.take(id, p, null);
+  }
+
+  /** the one way a call leaves the pending map: out, then settled, so it is settled once */
+  private take(id: number, p: Pending, reply: Reply): void {
+    this.pending.delete(id);
+    p.settle(reply);
   }
 
   attach(link: SocketLink): void {
@@ -96,11 +129,7 @@ export class SocketBuyerTransport implements BuyerTransport {
 
   detach(link: SocketLink): void {
     this.links = this.links.filter((l) => l !== link);
-    for (const [id, p] of this.pending) {
-      if (p.link !== link) continue;
-      this.pending.delete(id);
-      p.settle(null);
-    }
+    for (const [id, p] of this.pending) if (p.link === link) this.take(id, p, null);
   }
 
   /** a message from one of the buyer's sockets */
@@ -112,8 +141,7 @@ export class SocketBuyerTransport implements BuyerTransport {
       this.onLate();
       return;
     }
-    this.pending.delete(msg.id as number);
-    p.settle(msg);
+    this.take(msg.id, p, msg);
   }
 
   /** calls waiting for an answer (pings past their time stay at most a sweep longer) */
@@ -135,50 +163,25 @@ export class SocketBuyerTransport implements BuyerTransport {
     return undefined;
   }
 
-  /** send `frame` (message `id`) on the next socket for `campaign`; null when none is open */
-  private call(campaign: string, id: number, frame: OutFrame, until: number, onSettle: (reply: Reply) => void): ((reply: Reply) => void) | null {
+  ping(campaign: string, bodyPrefix: string, budgetMs: number, until: number, _signal: AbortSignal, sink: PingSink, i: number): void {
     const link = this.linkFor(campaign);
-    if (link === undefined) return null;
-    let done = false;
-    const settle = (reply: Reply) => {
-      if (done) return;
-      done = true;
-      this.pending.delete(id);
-      onSettle(reply);
-    };
-    this.pending.set(id, { link, until, settle });
+    if (link === undefined) return sink.answer(i, pass('CONNECT_ERROR', 0, 'no socket open for this campaign'));
+    const { id, frame } = pingFrame(bodyPrefix, budgetMs);
+    this.pending.set(id, new PingCall(link, until, performance.now(), sink, i, this.onLate));
     link.send(frame);
-    return settle;
-  }
-
-  ping(campaign: string, bodyPrefix: string, budgetMs: number, until: number, _signal: AbortSignal): Promise<Bid | Pass> {
-    const t0 = performance.now();
-    return new Promise((resolve) => {
-      const { id, frame } = pingFrame(bodyPrefix, budgetMs);
-      const settle = this.call(campaign, id, frame, until, (reply) => {
-        const now = performance.now();
-        const ms = now - t0;
-        // no answer: swept past its time, or its socket dropped before it
-        if (reply === null) return resolve(pass(now >= until ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
-        if (now > until) {
-          // the fan-out settled this buyer as a TIMEOUT already; the answer is counted and dropped
-          this.onLate();
-          return resolve(pass('TIMEOUT', ms));
-        }
-        if (reply.type === 'pass') return resolve(readPingReply({ pass: true, reason: reply.reason }, ms));
-        resolve(reply.type === 'bid' ? readPingReply(reply, ms) : pass('BAD_REPLY', ms));
-      });
-      if (settle === null) resolve(pass('CONNECT_ERROR', 0, 'no socket open for this campaign'));
-    });
   }
 
   post(campaign: string, body: string, budgetMs: number): Promise<PostOutcome> {
     const t0 = performance.now();
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      const link = this.linkFor(campaign);
+      if (link === undefined) return resolve({ accepted: false, redirectUrl: undefined, reason: 'CONNECT_ERROR', ms: 0 });
       const id = ++seq;
-      // the body is a JSON object already serialised: the message is it with type and id in front
-      const settle = this.call(campaign, id, new OutFrame(`{"type":"post","id":${id},${body.slice(1)}`), Infinity, (reply) => {
+      const timer = setTimeout(() => {
+        const p = this.pending.get(id);
+        if (p !== undefined) this.take(id, p, null);
+      }, Math.max(1, budgetMs));
+      const settle = (reply: Reply) => {
         clearTimeout(timer);
         const ms = performance.now() - t0;
         const reject = (reason: string) => resolve({ accepted: false, redirectUrl: undefined, reason, ms });
@@ -187,9 +190,10 @@ export class SocketBuyerTransport implements BuyerTransport {
         if (!r.success || (reply.type !== 'accept' && reply.type !== 'reject')) return reject('BAD_REPLY');
         if (!r.data.accepted) return reject(r.data.reason ?? 'REJECTED');
         resolve({ accepted: true, redirectUrl: r.data.redirect_url, reason: undefined, ms });
-      });
-      if (settle === null) return resolve({ accepted: false, redirectUrl: undefined, reason: 'CONNECT_ERROR', ms: 0 });
-      timer = setTimeout(() => settle(null), Math.max(1, budgetMs));
+      };
+      this.pending.set(id, { link, until: Infinity, settle });
+      // the body is a JSON object already serialised: the message is it with type and id in front
+      link.send(new OutFrame(`{"type":"post","id":${id},${body.slice(1)}`));
     });
   }
 

@@ -53,9 +53,12 @@ export function msBucket(ms: number): number {
  * map updates per lead, no I/O.
  */
 export class LeadStats {
-  private rows = new Map<string, StatsRow>();
+  /** rows by hour, campaign and seller, then by buyer ('' for the lead's own row): a lead finds its group once, then each buyer's row */
+  private groups = new Map<string, Map<string, StatsRow>>();
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** the buyers of the lead being added, each counted once as taking part */
+  private readonly took = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -63,12 +66,18 @@ export class LeadStats {
     private readonly log: Logger,
   ) {}
 
-  private row(hour: number, seg: StoredSegment, buyer: string): StatsRow {
-    const key = `${hour}\n${seg.campaign}\n${seg.seller}\n${buyer}`;
-    let r = this.rows.get(key);
+  private group(hour: number, campaign: string, seller: string): Map<string, StatsRow> {
+    const key = `${hour}\n${campaign}\n${seller}`;
+    let g = this.groups.get(key);
+    if (g === undefined) this.groups.set(key, (g = new Map()));
+    return g;
+  }
+
+  private static row(g: Map<string, StatsRow>, hour: number, seg: StoredSegment, buyer: string): StatsRow {
+    let r = g.get(buyer);
     if (r === undefined) {
       r = { hour, campaign: seg.campaign, seller: seg.seller, buyer, leads: 0, pings: 0, bids: 0, wins: 0, posts_accepted: 0, posts_rejected: 0, ms: new Array<number>(STATS_MS_WIDTH).fill(0) };
-      this.rows.set(key, r);
+      g.set(buyer, r);
     }
     return r;
   }
@@ -77,14 +86,16 @@ export class LeadStats {
   add(seg: StoredSegment, now: number): void {
     const hour = now - (now % HOUR);
     const bucket = msBucket(seg.total_ms);
+    const g = this.group(hour, seg.campaign, seg.seller);
     // a ping or a direct post is a lead received and auctioned; a post adds its posts alone
     if (seg.phase !== 'post') {
-      const lead = this.row(hour, seg, '');
+      const lead = LeadStats.row(g, hour, seg, '');
       lead.leads++;
       lead.ms[bucket]!++;
-      const took = new Set<string>();
+      const took = this.took;
+      took.clear();
       for (const p of seg.pings) {
-        const r = this.row(hour, seg, p[0]);
+        const r = LeadStats.row(g, hour, seg, p[0]);
         r.pings++;
         if (p[3] === 'bid') r.bids++;
         took.add(p[0]);
@@ -92,15 +103,15 @@ export class LeadStats {
       // a fixed-price buyer is ranked without a ping: it took part too
       for (const x of seg.ranking) took.add(x[0]);
       for (const b of took) {
-        const r = this.row(hour, seg, b);
+        const r = LeadStats.row(g, hour, seg, b);
         r.leads++;
         r.ms[bucket]!++;
       }
       const first = seg.ranking[0];
-      if (first !== undefined) this.row(hour, seg, first[0]).wins++;
+      if (first !== undefined) LeadStats.row(g, hour, seg, first[0]).wins++;
     }
     for (const p of seg.posts) {
-      const r = this.row(hour, seg, p.buyer);
+      const r = LeadStats.row(g, hour, seg, p.buyer);
       if (p.accepted) r.posts_accepted++;
       else r.posts_rejected++;
     }
@@ -113,23 +124,26 @@ export class LeadStats {
 
   /** send what was counted since the last flush; on failure the rows stay and go with the next */
   async flush(): Promise<void> {
-    if (this.rows.size === 0) return;
-    const rows = this.rows;
-    this.rows = new Map();
-    const batch: StatsBatch = { id: `stats:${this.opts.consumer}:${++this.seq}`, rows: [...rows.values()] };
+    if (this.groups.size === 0) return;
+    const groups = this.groups;
+    this.groups = new Map();
+    const rows: StatsRow[] = [];
+    for (const g of groups.values()) for (const r of g.values()) rows.push(r);
+    const batch: StatsBatch = { id: `stats:${this.opts.consumer}:${++this.seq}`, rows };
     try {
       await this.store.enqueue(STATS_QUEUE, JSON.stringify(batch));
     } catch (e) {
       // merged back, under a new batch id next time: nothing was queued under this one
-      for (const [key, r] of rows) {
-        const now = this.rows.get(key);
-        if (now === undefined) this.rows.set(key, r);
+      for (const r of rows) {
+        const g = this.group(r.hour, r.campaign, r.seller);
+        const now = g.get(r.buyer);
+        if (now === undefined) g.set(r.buyer, r);
         else {
           for (const f of ['leads', 'pings', 'bids', 'wins', 'posts_accepted', 'posts_rejected'] as const) now[f] += r[f];
           r.ms.forEach((n, i) => (now.ms[i]! += n));
         }
       }
-      this.log.warn({ err: (e as Error).message, rows: rows.size }, 'stats not queued; kept for the next flush');
+      this.log.warn({ err: (e as Error).message, rows: rows.length }, 'stats not queued; kept for the next flush');
     }
   }
 
