@@ -218,8 +218,9 @@ async function closedLoop(target: Target, s: ScenarioFile, key: string | undefin
 
 /** Warm up, then the measured run (open loop at `rate`, or closed with flags.connections) against one server. */
 async function measureServer(name: string, target: Target, s: ScenarioFile, flags: ScenarioFlags, rate: number, durationS: number, warmupS: number, gavel: boolean, fleets: readonly RemoteFleet<unknown>[]): Promise<ServerRun> {
-  const key = gavel || target.sellerKey !== undefined ? DEMO_SELLER_KEY : undefined;
-  const load = await sender(gavel ? s : { ...s, seller: 'http' }, target.url, key);
+  // the baselines take any key; a seller socket needs one to dial with
+  const key = gavel || target.sellerKey !== undefined || s.seller === 'socket' ? DEMO_SELLER_KEY : undefined;
+  const load = await sender(s, target.url, key);
   let lead = 0;
   try {
     // warm up closed-loop (a few calls in flight): an open loop at full rate against a cold server
@@ -237,7 +238,7 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, flag
     const cpu0 = await target.cpuSeconds();
     const result =
       flags.connections !== undefined
-        ? await closedLoop(target, gavel ? s : { ...s, seller: 'http' }, key, flags.connections, durationS, () => lead++)
+        ? await closedLoop(target, s, key, flags.connections, durationS, () => lead++)
         : await runOpenLoop({ rate, durationS, send: () => load.send(lead++), overMs: s.tmax_ms });
     await target.quiesce?.();
     const cpuMicrosPerCall = (((await target.cpuSeconds()) - cpu0) * 1e6) / Math.max(1, result.started);
@@ -368,7 +369,7 @@ export function renderScenarioReport(r: ScenarioReport): string {
     return `| ${x.server} | ${f(closed ? perS(x)! : l.completed / r.durationS, 0)} | ${f(l.latency.p50)} | ${f(l.latency.p90)} | ${f(l.latency.p99)} | ${f(l.latency.p999)} | ${f(l.latency.max)} | ${l.over} | ${g ? g.lateAnswers : '—'} | ${g ? f(g.bidsPerAuction) : '—'} | ${fill(x)} | ${errors || 'none'} | ${f(x.cpuMicrosPerCall, 0)} | ${g ? f(g.peakRssMb, 0) : '—'} | ${ratio(l.latency.p99, ceiling?.load.latency.p99)} | ${ratio(l.latency.p99, relay?.load.latency.p99)} | ${ratio(x.cpuMicrosPerCall, relay?.cpuMicrosPerCall)} |${throughput}`;
   });
   const load = closed
-    ? `Closed loop: ${r.connections} calls in flight at all times (autocannon, ${r.connections} connections${r.scenario.seller === 'socket' ? '; seller sockets for Gavel' : ''}) for ${r.durationS} s; answers/s is the most each server answered, latency from each call's send, ms.`
+    ? `Closed loop: ${r.connections} calls in flight at all times (${r.scenario.seller === 'socket' ? 'over seller sockets' : `autocannon, ${r.connections} connections`}) for ${r.durationS} s; answers/s is the most each server answered, latency from each call's send, ms.`
     : `Open-loop load at ${r.rate}/s for ${r.durationS} s; latency from the moment each call was due (no coordinated omission), ms.`;
   return [
     `### ${r.scenario.name}: ${r.scenario.description}`,

@@ -1,11 +1,11 @@
-import type { HttpResponse, WebSocket } from 'uWebSockets.js';
+import type { WebSocket } from 'uWebSockets.js';
 import { uws } from '../../src/front/uws.js';
-import { postWithBody, serveForParent } from '../support/serve-for-parent.js';
+import { sellerCalls, serveForParent, type SellerCall } from '../support/serve-for-parent.js';
 
 /**
  * The baseline for WebSocket buyers: uWS in; buyers connect to /v1/bidders/ws (any key) and
  * each ping goes out as one frame per buyer socket, answers matched by id, the best bid back
- * after every socket answered or 100 ms. No validation, dedup, caps, store or metrics.
+ * after every socket answered or 100 ms, to a seller over HTTP or the seller socket. No validation, dedup, caps, store or metrics.
  */
 const TIMEOUT_MS = 100;
 interface Pending {
@@ -17,22 +17,13 @@ const sockets = new Set<WebSocket<unknown>>();
 const pending = new Map<number, Pending>();
 let seq = 0;
 
-function relay(res: HttpResponse, aborted: { is: boolean }, body: Buffer): void {
+function relay(call: SellerCall, reply: (json: string) => void): void {
   const id = ++seq;
-  let text: string;
-  try {
-    const env = JSON.parse(body.toString('utf8')) as { campaign?: unknown; lead?: unknown };
-    text = `{"type":"ping","id":${id},"ping_id":"r${id}","campaign":${JSON.stringify(env.campaign)},"test":false,"lead":${JSON.stringify(env.lead)},"tmax_ms":${TIMEOUT_MS}}`;
-  } catch {
-    if (!aborted.is) res.cork(() => res.writeStatus('400 Bad Request').end('{"error":"bad request"}'));
-    return;
-  }
+  const text = `{"type":"ping","id":${id},"ping_id":"r${id}","campaign":${JSON.stringify(call.campaign)},"test":false,"lead":${JSON.stringify(call.lead)},"tmax_ms":${TIMEOUT_MS}}`;
   const answer = () => {
     pending.delete(id);
     clearTimeout(timer);
-    if (aborted.is) return;
-    const out = p.best > 0 ? `{"status":"bid","price":${p.best}}` : '{"status":"no_bid"}';
-    res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(out));
+    reply(p.best > 0 ? `{"status":"bid","price":${p.best}}` : '{"status":"no_bid"}');
   };
   const p: Pending = { best: 0, left: sockets.size, done: answer };
   const timer = setTimeout(answer, TIMEOUT_MS);
@@ -53,5 +44,5 @@ app.ws('/v1/bidders/ws', {
     if (--p.left === 0) p.done();
   },
 });
-postWithBody(app, '/v1/ping', relay);
+sellerCalls(app, { ping: { path: '/v1/ping', handle: relay } });
 serveForParent(app, 'bare socket relay');
