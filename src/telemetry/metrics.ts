@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HotCounter } from './hot-counter.js';
+import { HotHistogram } from './hot-histogram.js';
 import { BREAKER_GAUGE, type BreakerState } from '../buyers/circuit-breaker.js';
 
 const MS_BUCKETS = [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000, 2500, 5000];
@@ -36,7 +37,8 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
       registers: [registry],
     }),
     auctionMs: new Histogram({ name: 'gavel_auction_duration_ms', help: 'Ping received to answer written, ms', labelNames: ['campaign'], buckets: MS_BUCKETS, registers: [registry] }),
-    buyerMs: new Histogram({ name: 'gavel_buyer_ping_duration_ms', help: 'Buyer ping reply time, ms', labelNames: ['buyer'], buckets: MS_BUCKETS, registers: [registry] }),
+    /** observed per buyer per auction: cells its caller keeps (hot-histogram.ts) */
+    buyerMs: new HotHistogram('gavel_buyer_ping_duration_ms', 'Buyer ping reply time, ms', MS_BUCKETS, registry),
     /** the response margin, measured: from the end of the fan-out to the answer written */
     settleMs: new Histogram({ name: 'gavel_settle_duration_ms', help: 'End of fan-out to answer ready: rank, hold, save (what response_margin_ms must cover), ms', buckets: [0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34], registers: [registry] }),
     /** invariant 5's witness: must stay 0 */
