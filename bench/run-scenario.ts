@@ -53,6 +53,8 @@ export interface ServerRun {
   load: Omit<OpenLoopResult, 'histogram'>;
   /** the server's CPU per call started, µs (NaN when it cannot be read) */
   cpuMicrosPerCall: number;
+  /** a baseline's peak resident memory, MB (Gavel's is in `gavel`) */
+  peakRssMb?: number;
   /** when the run was a ramp: the highest rate that held; `load` is then the last step that held (or the first) */
   ramp?: RampResult;
   /** Gavel's own counts over the run, when the server is Gavel */
@@ -244,7 +246,10 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, flag
     const cpuMicrosPerCall = (((await target.cpuSeconds()) - cpu0) * 1e6) / Math.max(1, result.started);
     const { histogram: _h, closed: _c, ...rest } = result as OpenLoopResult & { closed?: LoadResult };
     // nothing scrapes Gavel during the run: rendering /metrics takes its event loop, which would show in the tail
-    if (!gavel) return { server: name, load: rest, cpuMicrosPerCall };
+    if (!gavel) {
+      const peak = await target.peakRssMb?.();
+      return { server: name, load: rest, cpuMicrosPerCall, ...(peak !== undefined ? { peakRssMb: peak } : {}) };
+    }
     const after = await scrapeMetrics(target.url);
     const accounts = fleetBefore !== null ? accountsOf(fleetBefore, await fleetTotals(fleets), before, after) : undefined;
     return { server: name, load: rest, cpuMicrosPerCall, gavel: gavelCounts(before, after), ...(accounts ? { accounts } : {}) };
@@ -366,7 +371,7 @@ export function renderScenarioReport(r: ScenarioReport): string {
       .join(', ');
     const g = x.gavel;
     const throughput = closed ? ` ${ratio(perS(x)!, perS(ceiling))} | ${ratio(perS(x)!, perS(relay))} |` : '';
-    return `| ${x.server} | ${f(closed ? perS(x)! : l.completed / r.durationS, 0)} | ${f(l.latency.p50)} | ${f(l.latency.p90)} | ${f(l.latency.p99)} | ${f(l.latency.p999)} | ${f(l.latency.max)} | ${l.over} | ${g ? g.lateAnswers : '—'} | ${g ? f(g.bidsPerAuction) : '—'} | ${fill(x)} | ${errors || 'none'} | ${f(x.cpuMicrosPerCall, 0)} | ${g ? f(g.peakRssMb, 0) : '—'} | ${ratio(l.latency.p99, ceiling?.load.latency.p99)} | ${ratio(l.latency.p99, relay?.load.latency.p99)} | ${ratio(x.cpuMicrosPerCall, relay?.cpuMicrosPerCall)} |${throughput}`;
+    return `| ${x.server} | ${f(closed ? perS(x)! : l.completed / r.durationS, 0)} | ${f(l.latency.p50)} | ${f(l.latency.p90)} | ${f(l.latency.p99)} | ${f(l.latency.p999)} | ${f(l.latency.max)} | ${l.over} | ${g ? g.lateAnswers : '—'} | ${g ? f(g.bidsPerAuction) : '—'} | ${fill(x)} | ${errors || 'none'} | ${f(x.cpuMicrosPerCall, 0)} | ${f(g?.peakRssMb ?? x.peakRssMb ?? Number.NaN, 0)} | ${ratio(l.latency.p99, ceiling?.load.latency.p99)} | ${ratio(l.latency.p99, relay?.load.latency.p99)} | ${ratio(x.cpuMicrosPerCall, relay?.cpuMicrosPerCall)} |${throughput}`;
   });
   const load = closed
     ? `Closed loop: ${r.connections} calls in flight at all times (${r.scenario.seller === 'socket' ? 'over seller sockets' : `autocannon, ${r.connections} connections`}) for ${r.durationS} s; answers/s is the most each server answered, latency from each call's send, ms.`

@@ -65,6 +65,8 @@ export interface Target {
   quiesce?(): Promise<void>;
   /** CPU time (user + system) the server process has used so far, seconds */
   cpuSeconds(): Promise<number>;
+  /** the server process's peak resident memory so far, MB (a baseline's; Gavel's comes from its metrics) */
+  peakRssMb?(): Promise<number>;
   /** what the reader of the table should know about the run since `mark` */
   notes(): Promise<string[]>;
   /** Gavel's count of answers and late answers since `mark`; servers without a deadline have none */

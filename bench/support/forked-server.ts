@@ -37,6 +37,10 @@ export async function startForkedServer(entry: string, args: string[], name: str
       const m = await next({ type: 'cpu' });
       return m.type === 'cpu' ? m.seconds : Number.NaN;
     },
+    async peakRssMb() {
+      const m = await next({ type: 'cpu' });
+      return m.type === 'cpu' ? m.peakRssMb : Number.NaN;
+    },
     notes: async () => [],
     async stop() {
       const problems = native ? [] : [`uWebSockets.js native binary not loaded: ${name} ran on the pure-JS fallback`];

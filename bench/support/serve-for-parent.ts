@@ -4,7 +4,7 @@ import type { RelayMessage, RelayRequest } from '../scenarios/relay-messages.js'
 
 /**
  * The child side of forked-server.ts: listen on any port, say `ready` with it, answer `cpu`
- * with this process's CPU time, and leave (after `cleanup`) when the parent goes.
+ * with this process's CPU time and peak RSS, and leave (after `cleanup`) when the parent goes.
  */
 export function serveForParent(app: TemplatedApp, name: string, cleanup: () => Promise<unknown> = async () => undefined): void {
   const send = (m: RelayMessage) => process.send!(m);
@@ -18,7 +18,8 @@ export function serveForParent(app: TemplatedApp, name: string, cleanup: () => P
   process.on('message', (m: RelayRequest) => {
     if (m.type === 'cpu') {
       const { user, system } = process.cpuUsage();
-      send({ type: 'cpu', seconds: (user + system) / 1e6 });
+      // maxRSS is in kB: the process's peak, as Gavel's gavel_process_peak_resident_memory_bytes is
+      send({ type: 'cpu', seconds: (user + system) / 1e6, peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6 });
     }
   });
   process.on('disconnect', () => void cleanup().finally(() => process.exit(0)));
