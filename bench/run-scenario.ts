@@ -16,7 +16,7 @@ import { startGavelTarget } from './support/gavel-target.js';
 import { fullLead, pingLead } from './support/leads.js';
 import { machine } from './support/machine.js';
 import { runOpenLoop, type OpenLoopResult, type Send } from './support/open-loop.js';
-import { scrapeMetrics, sumOf, type Sample } from './support/prom-text.js';
+import { bucketQuantile, scrapeMetrics, sumOf, type Sample } from './support/prom-text.js';
 import { startRemoteFleet, startRemoteSocketFleet, type RemoteFleet } from './support/remote-fleet.js';
 import { runLoad, type LoadResult } from './support/load.js';
 import { runSocketLoad } from './support/socket-load.js';
@@ -58,7 +58,15 @@ export interface ServerRun {
   /** when the run was a ramp: the highest rate that held; `load` is then the last step that held (or the first) */
   ramp?: RampResult;
   /** Gavel's own counts over the run, when the server is Gavel */
-  gavel?: { answers: number; lateAnswers: number; bidsPerAuction: number; peakRssMb: number };
+  gavel?: {
+    answers: number;
+    lateAnswers: number;
+    bidsPerAuction: number;
+    peakRssMb: number;
+    /** Gavel's own p99s by its histograms ("<= 20"): receipt to answer written, and fan-out end to answer ready (rank, hold, save) */
+    auctionP99?: string;
+    settleP99?: string;
+  };
   /** what the buyers said they received and answered over the run, against what Gavel counted (a Gavel run on the bench's own fleet) */
   accounts?: Accounts;
 }
@@ -180,6 +188,8 @@ function gavelCounts(before: Sample[], after: Sample[]): ServerRun['gavel'] {
     lateAnswers: d('gavel_late_answers_total'),
     bidsPerAuction: answers === 0 ? 0 : d('gavel_bids_total') / answers,
     peakRssMb: sumOf(after, 'gavel_process_peak_resident_memory_bytes') / 1e6,
+    auctionP99: bucketQuantile(before, after, 'gavel_auction_duration_ms', 0.99),
+    settleP99: bucketQuantile(before, after, 'gavel_settle_duration_ms', 0.99),
   };
 }
 
@@ -384,9 +394,27 @@ export function renderScenarioReport(r: ScenarioReport): string {
     `| server | answers/s | p50 | p90 | p99 | p99.9 | max | over tmax (client) | late (Gavel) | bids/auction | fill | errors | CPU µs/call | peak RSS MB | p99 vs ceiling | p99 vs relay | CPU vs relay |${closed ? ' answers/s vs ceiling | answers/s vs relay |' : ''}`,
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |${closed ? ' ---: | ---: |' : ''}`,
     ...rows,
+    ...ownViewSection(r),
     ...accountsSection(r),
     ...rampSection(r),
   ].join('\n');
+}
+
+/**
+ * Gavel's own p99s beside the client's: time a call spent before Gavel's handler saw it or after
+ * it wrote the answer (a queue on a busy box, a collection) shows as the difference.
+ */
+function ownViewSection(r: ScenarioReport): string[] {
+  const runs = r.runs.filter((x) => x.gavel?.auctionP99 !== undefined);
+  if (runs.length === 0) return [];
+  return [
+    '',
+    "Gavel's own view, from its histograms (bucket bounds, ms): its auction time from receipt to the answer written, and the settle (end of the fan-out to the answer ready: rank, hold, save), against the p99 the client saw.",
+    '',
+    '| server | p99 at the client | auction p99 (Gavel) | settle p99 (Gavel) |',
+    '| --- | ---: | ---: | ---: |',
+    ...runs.map((x) => `| ${x.server} | ${f(x.load.latency.p99)} | ${x.gavel!.auctionP99} | ${x.gavel!.settleP99} |`),
+  ];
 }
 
 /** Each Gavel run's account against the buyers' own: what they said they received and answered. */

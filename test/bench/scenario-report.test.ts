@@ -49,4 +49,15 @@ describe('scenario report', () => {
     r.runs[2] = { ...r.runs[2]!, accounts: ok };
     expect(renderScenarioReport(r)).toContain('| Gavel | 6000 / 6000 | 6000 (1200) / 4800 | 600 (0) / 600 | 0 | 0 | yes |');
   });
+
+  it("Gavel's own p99s beside the client's, and each baseline's peak RSS in its row", () => {
+    const r = report(undefined);
+    r.runs[1] = { ...r.runs[1]!, peakRssMb: 61.4 };
+    r.runs[2] = { ...r.runs[2]!, gavel: { answers: 10_000, lateAnswers: 0, bidsPerAuction: 5, peakRssMb: 150.2, auctionP99: '<= 35', settleP99: '<= 5' } };
+    const text = renderScenarioReport(r);
+    expect(text).toContain('| Gavel | 30.00 | <= 35 | <= 5 |');
+    expect(text).toMatch(/^\| bare relay \(uWS \+ undici to the buyers\) \|.* \| 500 \| 61 \|/m);
+    expect(text).toMatch(/^\| Gavel \|.* \| 600 \| 150 \|/m);
+    expect(renderScenarioReport(report(undefined))).not.toContain("Gavel's own view");
+  });
 });
