@@ -36,18 +36,21 @@ describe('scenario report', () => {
   });
 
   it("the buyers' account against Gavel's: pings equal, bids and accepts lost only to lateness, no PII, no bad request", () => {
-    const ok: Accounts = { pings: { buyers: 6000, gavel: 6000 }, bids: { buyers: 6000, late: 1200, gavel: 4800 }, accepted: { buyers: 600, late: 0, gavel: 600 }, piiInPings: 0, badRequests: 0 };
+    const ok: Accounts = { pings: { buyers: 6000, gavel: 6000 }, bids: { buyers: 6000, late: 1200, gavel: 4800, readLate: 0 }, accepted: { buyers: 600, late: 0, gavel: 600 }, piiInPings: 0, badRequests: 0 };
     expect(accountsHold(ok)).toBe(true);
     expect(accountsHold({ ...ok, pings: { buyers: 6000, gavel: 5999 } })).toBe(false);
     // a bid Gavel took that no buyer sent, or more lost than came late
-    expect(accountsHold({ ...ok, bids: { buyers: 6000, late: 1200, gavel: 6001 } })).toBe(false);
-    expect(accountsHold({ ...ok, bids: { buyers: 6000, late: 1200, gavel: 4799 } })).toBe(false);
+    expect(accountsHold({ ...ok, bids: { buyers: 6000, late: 1200, gavel: 6001, readLate: 0 } })).toBe(false);
+    expect(accountsHold({ ...ok, bids: { buyers: 6000, late: 1200, gavel: 4799, readLate: 0 } })).toBe(false);
+    // answers sent in time but read late by Gavel (a stall) are lost to lateness too, and no more than those
+    expect(accountsHold({ ...ok, bids: { buyers: 6000, late: 1200, gavel: 4681, readLate: 119 } })).toBe(true);
+    expect(accountsHold({ ...ok, bids: { buyers: 6000, late: 1200, gavel: 4680, readLate: 119 } })).toBe(false);
     expect(accountsHold({ ...ok, accepted: { buyers: 600, late: 0, gavel: 599 } })).toBe(false);
     expect(accountsHold({ ...ok, piiInPings: 1 })).toBe(false);
     expect(accountsHold({ ...ok, badRequests: 1 })).toBe(false);
     const r = report(undefined);
     r.runs[2] = { ...r.runs[2]!, accounts: ok };
-    expect(renderScenarioReport(r)).toContain('| Gavel | 6000 / 6000 | 6000 (1200) / 4800 | 600 (0) / 600 | 0 | 0 | yes |');
+    expect(renderScenarioReport(r)).toContain('| Gavel | 6000 / 6000 | 6000 (1200) / 4800 (0) | 600 (0) / 600 | 0 | 0 | yes |');
   });
 
   it("Gavel's own p99s beside the client's, and each baseline's peak RSS in its row", () => {
