@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { pinServer } from './pin-server.js';
 import type { RelayMessage, RelayRequest } from '../scenarios/relay-messages.js';
 import type { Target } from '../scenarios/scenario.js';
 
@@ -10,6 +11,7 @@ export async function startForkedServer(entry: string, args: string[], name: str
   // BENCH_BASELINE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the baselines as BENCH_GAVEL_NODE_ARGS does Gavel
   const execArgv = (process.env.BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  pinServer(child.pid);
   let exitCode: number | null = null;
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code) => {

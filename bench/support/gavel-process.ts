@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { ROOT } from '../../src/paths.js';
+import { pinServer } from './pin-server.js';
 
 export interface GavelProcess {
   port: number;
@@ -40,6 +41,7 @@ export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProce
   // BENCH_GAVEL_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under the bench's load
   const nodeArgs = (process.env.BENCH_GAVEL_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, MAIN, '--config', file, '--port', '0', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  pinServer(child.pid);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   void exited.then(() => rmSync(file, { force: true }));
   const problems: string[] = [];
