@@ -12,13 +12,18 @@ export function benchLedger(prefix: string): { postgres_url: string; schema: str
   return { postgres_url: BENCH_PG_URL, schema: benchSchema(prefix) };
 }
 
-/** drop what a run's Gavel recorded */
-export async function dropBenchLedger(prefix: string): Promise<void> {
-  const client = new pg.Client({ connectionString: BENCH_PG_URL });
+/** drop a ledger's schema and everything in it (the bench's runs, the tests' own schemas) */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS "${benchSchema(prefix)}" CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   } finally {
     await client.end();
   }
+}
+
+/** drop what a run's Gavel recorded */
+export function dropBenchLedger(prefix: string): Promise<void> {
+  return dropSchema(BENCH_PG_URL, benchSchema(prefix));
 }

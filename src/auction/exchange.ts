@@ -230,7 +230,7 @@ export class Exchange {
   private buyerMetrics(buyer: string): { ms: { observe(v: number): void }; bids: { inc(): void } } {
     let m = this.perBuyer.get(buyer);
     if (m === undefined) {
-      m = { ms: this.metrics.buyerMs.cell({ buyer }), bids: this.metrics.hotBids.cell({ buyer }) };
+      m = { ms: this.metrics.buyerMs.cell({ buyer }), bids: this.metrics.bids.cell({ buyer }) };
       this.perBuyer.set(buyer, m);
     }
     return m;

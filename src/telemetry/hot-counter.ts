@@ -1,4 +1,4 @@
-import type { Counter } from 'prom-client';
+import { Counter, type CounterConfiguration } from 'prom-client';
 
 /** One label set's count, kept by its caller: `inc` is a field's increment, nothing more. */
 export interface HotCell {
@@ -8,13 +8,16 @@ export interface HotCell {
 /**
  * A counter incremented per buyer per auction. prom-client hashes the label set on every `inc`,
  * even through `labels()`, which at 20 buyers an auction was 3% of Gavel's garbage. A cell counts
- * in a plain field instead, and the counts reach prom-client when the registry is read: the
- * counter's `collect` calls `flush`, so a scrape (or `get()`) always sees every increment.
+ * in a plain field instead, and the counts reach the prom-client counter this owns whenever the
+ * registry reads it (its `collect`), so a scrape (or `get()`) always sees every increment.
  */
 export class HotCounter<L extends string> {
   private readonly cells: { labels: Partial<Record<L, string>>; n: number }[] = [];
+  readonly counter: Counter<L>;
 
-  constructor(private readonly counter: () => Counter<L>) {}
+  constructor(config: Omit<CounterConfiguration<L>, 'collect'>) {
+    this.counter = new Counter<L>({ ...config, collect: () => this.flush() });
+  }
 
   /** the cell of one label set: look it up once and keep it */
   cell(labels: Partial<Record<L, string>>): HotCell {
@@ -28,11 +31,10 @@ export class HotCounter<L extends string> {
   }
 
   /** hand what was counted to prom-client */
-  flush(): void {
-    const counter = this.counter();
+  private flush(): void {
     for (const c of this.cells) {
       if (c.n === 0) continue;
-      counter.inc(c.labels, c.n);
+      this.counter.inc(c.labels, c.n);
       c.n = 0;
     }
   }

@@ -8,22 +8,12 @@ const MS_BUCKETS = [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000, 2500,
 /** One registry per exchange (tests run several in one process). Labels are bounded: buyer ids come from config. */
 export function createMetrics(poolQueues: () => Iterable<[string, number]> = () => [], breakers: () => Iterable<[string, BreakerState]> = () => []) {
   const registry = new Registry();
-  // counted in cells on the hot path, handed to the counter whenever the registry is read
-  const hotBids: HotCounter<'buyer'> = new HotCounter(() => m.bids);
   collectDefaultMetrics({ register: registry, prefix: 'gavel_' });
   const m = {
     registry,
     pings: new Counter({ name: 'gavel_pings_total', help: 'Pings by campaign and outcome', labelNames: ['campaign', 'outcome'], registers: [registry] }),
-    bids: new Counter({
-      name: 'gavel_bids_total',
-      help: 'Bids received, by buyer',
-      labelNames: ['buyer'],
-      registers: [registry],
-      collect() {
-        hotBids.flush();
-      },
-    }),
-    hotBids,
+    /** counted per buyer per auction in cells (hot-counter.ts), handed to the counter whenever the registry is read */
+    bids: new HotCounter({ name: 'gavel_bids_total', help: 'Bids received, by buyer', labelNames: ['buyer'], registers: [registry] }),
     passes: new Counter({ name: 'gavel_buyer_passes_total', help: 'Buyer pings that ended without a bid, by kind', labelNames: ['buyer', 'kind'], registers: [registry] }),
     timeouts: new Counter({ name: 'gavel_buyer_timeouts_total', help: 'Buyer pings dropped at or after their deadline', labelNames: ['buyer'], registers: [registry] }),
     posts: new Counter({ name: 'gavel_posts_total', help: 'Posts to buyers, by buyer and result', labelNames: ['buyer', 'result'], registers: [registry] }),

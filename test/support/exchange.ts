@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startGavel, type Gavel } from '../../src/gavel.js';
+import { dropSchema as dropLedgerSchema } from '../../bench/support/bench-ledger.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** the ledger's PostgreSQL (test/support/global-setup.ts fails the run when it does not answer) */
@@ -132,15 +133,8 @@ export function testSchema(): string {
   return `t_${randomBytes(6).toString('hex')}`;
 }
 
-export async function dropSchema(schema: string): Promise<void> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
+export function dropSchema(schema: string): Promise<void> {
+  return dropLedgerSchema(PG_URL, schema);
 }
 
 /** Shut an exchange down and remove what it left in Redis. */
