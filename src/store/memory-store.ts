@@ -353,7 +353,7 @@ export class MemoryStore implements Store {
     q.entries.set(String(++q.seq), { body, consumer: null, takenAt: 0 });
   }
 
-  async dequeue(queue: string, consumer: string, count: number, reclaimMs: number): Promise<QueuedEvent[]> {
+  async dequeue(queue: string, consumer: string, count: number, reclaimMs: number | null): Promise<QueuedEvent[]> {
     this.live();
     const now = Date.now();
     const out: QueuedEvent[] = [];
@@ -362,7 +362,7 @@ export class MemoryStore implements Store {
     for (const pass of ['reclaim', 'fresh'] as const) {
       for (const [entry, e] of q.entries) {
         if (out.length >= count) return out;
-        const take = pass === 'reclaim' ? e.consumer !== null && now - e.takenAt >= reclaimMs : e.consumer === null;
+        const take = pass === 'reclaim' ? reclaimMs !== null && e.consumer !== null && now - e.takenAt >= reclaimMs : e.consumer === null;
         if (!take) continue;
         e.consumer = consumer;
         e.takenAt = now;

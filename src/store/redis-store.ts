@@ -268,13 +268,13 @@ export class RedisStore implements Store {
     await this.client.xadd(keys.queue(queue), '*', 'b', body);
   }
 
-  async dequeue(queue: string, consumer: string, count: number, reclaimMs: number): Promise<QueuedEvent[]> {
+  async dequeue(queue: string, consumer: string, count: number, reclaimMs: number | null): Promise<QueuedEvent[]> {
     const key = keys.queue(queue);
     await this.group(key);
     const read = async (): Promise<QueuedEvent[]> => {
       // what a consumer took and never acknowledged, once it has waited reclaimMs
-      const [, claimed] = (await this.client.xautoclaim(key, QUEUE_GROUP, consumer, reclaimMs, '0-0', 'COUNT', count)) as [string, (StreamEntry | null)[]];
-      const out = queued(claimed);
+      const out =
+        reclaimMs === null ? [] : queued(((await this.client.xautoclaim(key, QUEUE_GROUP, consumer, reclaimMs, '0-0', 'COUNT', count)) as [string, (StreamEntry | null)[]])[1]);
       if (out.length >= count) return out;
       const fresh = (await this.client.xreadgroup('GROUP', QUEUE_GROUP, consumer, 'COUNT', count - out.length, 'STREAMS', key, '>')) as [string, StreamEntry[]][] | null;
       return fresh === null ? out : out.concat(queued(fresh[0]![1]));

@@ -91,8 +91,12 @@ export interface Store {
    * So an event is delivered at least once, and its consumer must be idempotent.
    */
   enqueue(queue: string, body: string): Promise<void>;
-  /** up to `count` events for `consumer`: first those left unacknowledged for `reclaimMs`, then new ones, oldest first */
-  dequeue(queue: string, consumer: string, count: number, reclaimMs: number): Promise<QueuedEvent[]>;
+  /**
+   * up to `count` events for `consumer`: first those left unacknowledged for `reclaimMs`, then new
+   * ones, oldest first; with `reclaimMs` null, new ones only (a reader that looks for the
+   * abandoned less often than it looks for the new)
+   */
+  dequeue(queue: string, consumer: string, count: number, reclaimMs: number | null): Promise<QueuedEvent[]>;
   /** done with these events (their `entry`): they leave the queue */
   acknowledge(queue: string, entries: readonly string[]): Promise<void>;
   ping(): Promise<void>;

@@ -136,6 +136,55 @@ describe('the ledger in PostgreSQL, fed through the durable queue', () => {
     await g.ledgerWriter.drain(5000);
     expect(await g.ledger.sale(id, 'a')).toMatchObject({ price_micros: 10 * M });
   });
+
+  it('an idle writer backs off to a read a second; under a stream it reads every poll_ms and looks for the abandoned only a few times per reclaim window', async () => {
+    const b = await buyer();
+    // Gavel's own writer reads once at its start and then waits a minute: the counting one below reads alone
+    const g = await start(config(b.url, schemaFor(), testPrefix(), { ledger: { poll_ms: 60_000 } }));
+    const reads: { at: number; reclaim: boolean; taken: number }[] = [];
+    const counting = {
+      ...g.store,
+      acknowledge: g.store.acknowledge.bind(g.store),
+      dequeue: async (queue: string, consumer: string, count: number, reclaimMs: number | null) => {
+        const events = await g.store.dequeue(queue, consumer, count, reclaimMs);
+        if (queue === SALES_QUEUE) reads.push({ at: performance.now(), reclaim: reclaimMs !== null, taken: events.length });
+        return events;
+      },
+    } as typeof g.store;
+    const w = new LedgerWriter(counting, g.ledger, { consumer: 'counting', batchSize: 10, pollMs: 20, reclaimMs: 2000 }, g.metrics, g.log);
+    cleanups.push(() => w.close());
+    const t0 = performance.now();
+    w.start();
+    await new Promise((r) => setTimeout(r, 3500));
+    // idle: 20, 40, 80 … ms apart, then a second apart (every 20 ms would be 175 reads)
+    const idle = reads.filter((r) => r.at - t0 < 3500);
+    expect(idle.every((r) => r.taken === 0)).toBe(true);
+    expect(idle.length).toBeGreaterThanOrEqual(4);
+    expect(idle.length).toBeLessThanOrEqual(10);
+    const gaps = idle.slice(1).map((r, i) => r.at - idle[i]!.at);
+    expect(Math.max(...gaps)).toBeGreaterThan(900);
+    expect(Math.max(...gaps)).toBeLessThan(1500);
+
+    // an event after the quiet spell is read within the idle pause; events that keep coming are read every poll_ms
+    const streamFrom = performance.now();
+    const streamed = 60;
+    for (let i = 0; i < streamed; i++) {
+      await g.store.enqueue(SALES_QUEUE, 'not a sale'); // set aside as a bad event, which still counts as taken
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await new Promise((r) => setTimeout(r, 1200));
+    const during = reads.filter((r) => r.at >= streamFrom);
+    const firstTaken = during.find((r) => r.taken > 0)!;
+    expect(firstTaken.at - streamFrom).toBeLessThan(1500);
+    expect(during.reduce((n, r) => n + r.taken, 0)).toBe(streamed);
+    const busy = during.filter((r) => r.at >= firstTaken.at && r.at <= streamFrom + streamed * 15);
+    expect(busy.length).toBeGreaterThanOrEqual(5);
+    // reclaimMs 2000: the abandoned are looked for at most every 500 ms, not on each read
+    const reclaims = busy.filter((r) => r.reclaim).length;
+    expect(reclaims).toBeLessThanOrEqual(Math.ceil((busy.at(-1)!.at - busy[0]!.at) / 500) + 1);
+    expect(reclaims).toBeLessThan(busy.length);
+    expect(Number(/gavel_ledger_errors_total\{op="bad_event"\} (\d+)/.exec(await g.metrics.registry.metrics())?.[1])).toBe(streamed);
+  });
 });
 
 describe('returns and credits', () => {
