@@ -163,7 +163,7 @@ describe('the ledger in PostgreSQL, fed through the durable queue', () => {
     expect(idle.length).toBeLessThanOrEqual(10);
     const gaps = idle.slice(1).map((r, i) => r.at - idle[i]!.at);
     expect(Math.max(...gaps)).toBeGreaterThan(900);
-    expect(Math.max(...gaps)).toBeLessThan(1500);
+    expect(Math.max(...gaps)).toBeLessThan(2000); // the pause's cap, plus room for a loaded machine
 
     // an event after the quiet spell is read within the idle pause; events that keep coming are read every poll_ms
     const streamFrom = performance.now();
@@ -175,7 +175,7 @@ describe('the ledger in PostgreSQL, fed through the durable queue', () => {
     await new Promise((r) => setTimeout(r, 1200));
     const during = reads.filter((r) => r.at >= streamFrom);
     const firstTaken = during.find((r) => r.taken > 0)!;
-    expect(firstTaken.at - streamFrom).toBeLessThan(1500);
+    expect(firstTaken.at - streamFrom).toBeLessThan(2000);
     expect(during.reduce((n, r) => n + r.taken, 0)).toBe(streamed);
     const busy = during.filter((r) => r.at >= firstTaken.at && r.at <= streamFrom + streamed * 15);
     expect(busy.length).toBeGreaterThanOrEqual(5);
