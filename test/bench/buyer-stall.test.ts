@@ -33,18 +33,19 @@ describe("a buyer's stall", () => {
       await new Promise((r) => setTimeout(r, 8));
     }
     const held: number[] = [];
+    /** how long after its stall's end each held answer came */
+    const afterEnd: number[] = [];
     const free: number[] = [];
     for (const { sent, arrived } of await Promise.all(calls)) {
       const due = sent + LATENCY_MS;
       const into = (due - STALL.offsetMs) % STALL.everyMs;
       if (into > EDGE_MS && into < STALL.ms - EDGE_MS) {
         const stallEnd = due - into + STALL.ms;
-        // the answer waited for the end of the stall, and came soon after it
+        // the answer waited for the end of the stall: no load on the machine can make it early
         expect(arrived).toBeGreaterThanOrEqual(stallEnd);
-        expect(arrived).toBeLessThan(stallEnd + SLACK_MS);
         held.push(arrived - due);
+        afterEnd.push(arrived - stallEnd);
       } else if (into > STALL.ms + EDGE_MS && into < STALL.everyMs - EDGE_MS) {
-        expect(arrived - sent).toBeLessThan(LATENCY_MS + SLACK_MS);
         free.push(arrived - sent);
       }
     }
@@ -52,6 +53,13 @@ describe("a buyer's stall", () => {
     expect(held.length).toBeGreaterThan(30);
     expect(free.length).toBeGreaterThan(60);
     expect(Math.max(...held)).toBeGreaterThan(STALL.ms - 2 * EDGE_MS - 5);
+    // held answers come soon after the stall ends (all at once), the others on time: judged on
+    // three in four, since a loaded machine (CI runs the files side by side on two cores) can
+    // hold this process itself for a moment; a fleet that missed its stall or answered late
+    // would miss on most
+    const within = (xs: number[], ms: number) => xs.filter((x) => x < ms).length / xs.length;
+    expect(within(afterEnd, SLACK_MS)).toBeGreaterThanOrEqual(0.75);
+    expect(within(free, LATENCY_MS + SLACK_MS)).toBeGreaterThanOrEqual(0.75);
     expect(fleet.counters().pauses).toMatchObject({ pings: 150, bids: 150, late: 0 });
   });
 });
