@@ -405,6 +405,11 @@ export function renderScenarioReport(r: ScenarioReport): string {
   ].join('\n');
 }
 
+/** A section below the main table: a paragraph, then a table whose first column is text and the rest numbers unless `textColumns` says otherwise. */
+function tableSection(intro: string, head: readonly string[], rows: readonly string[], textColumns: ReadonlySet<number> = new Set([0])): string[] {
+  return ['', intro, '', `| ${head.join(' | ')} |`, `| ${head.map((_, i) => (textColumns.has(i) ? '---' : '---:')).join(' | ')} |`, ...rows];
+}
+
 /**
  * Gavel's own p99s beside the client's: time a call spent before Gavel's handler saw it or after
  * it wrote the answer (a queue on a busy box, a collection) shows as the difference.
@@ -412,31 +417,26 @@ export function renderScenarioReport(r: ScenarioReport): string {
 function ownViewSection(r: ScenarioReport): string[] {
   const runs = r.runs.filter((x) => x.gavel?.auctionP99 !== undefined);
   if (runs.length === 0) return [];
-  return [
-    '',
+  return tableSection(
     "Gavel's own view, from its histograms (bucket bounds, ms): its auction time from receipt to the answer written, and the settle (end of the fan-out to the answer ready: rank, hold, save), against the p99 the client saw.",
-    '',
-    '| server | p99 at the client | auction p99 (Gavel) | settle p99 (Gavel) |',
-    '| --- | ---: | ---: | ---: |',
-    ...runs.map((x) => `| ${x.server} | ${f(x.load.latency.p99)} | ${x.gavel!.auctionP99} | ${x.gavel!.settleP99} |`),
-  ];
+    ['server', 'p99 at the client', 'auction p99 (Gavel)', 'settle p99 (Gavel)'],
+    runs.map((x) => `| ${x.server} | ${f(x.load.latency.p99)} | ${x.gavel!.auctionP99} | ${x.gavel!.settleP99} |`),
+  );
 }
 
 /** Each Gavel run's account against the buyers' own: what they said they received and answered. */
 function accountsSection(r: ScenarioReport): string[] {
   const runs = r.runs.filter((x) => x.accounts !== undefined);
   if (runs.length === 0) return [];
-  return [
-    '',
+  return tableSection(
     "The buyers' account against Gavel's, over the measured run: pings they received and Gavel counted; bids and accepted posts they sent (those after their time by their clock in brackets) and Gavel took (socket buyers' answers Gavel read after their time, by its clock, in brackets: a stalled box can make an answer sent in time arrive late); personal data in pings and requests off the protocol, which must be 0.",
-    '',
-    '| server | pings: buyers / Gavel | bids: buyers (late) / Gavel (read late) | accepted posts: buyers (late) / Gavel | PII in pings | bad requests | agree |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...runs.map((x) => {
+    ['server', 'pings: buyers / Gavel', 'bids: buyers (late) / Gavel (read late)', 'accepted posts: buyers (late) / Gavel', 'PII in pings', 'bad requests', 'agree'],
+    runs.map((x) => {
       const a = x.accounts!;
       return `| ${x.server} | ${a.pings.buyers} / ${a.pings.gavel} | ${a.bids.buyers} (${a.bids.late}) / ${a.bids.gavel} (${a.bids.readLate}) | ${a.accepted.buyers} (${a.accepted.late}) / ${a.accepted.gavel} | ${a.piiInPings} | ${a.badRequests} | ${accountsHold(a) ? 'yes' : 'NO'} |`;
     }),
-  ];
+    new Set([0, 6]),
+  );
 }
 
 /** With --ramp: the highest rate each server held, as a ratio to both baselines, and its steps. */
@@ -446,18 +446,16 @@ function rampSection(r: ScenarioReport): string[] {
   const ceiling = heldOf('front ceiling');
   const relay = heldOf('bare relay');
   const ratio = (a: number, b: number | undefined) => (b === undefined || b === 0 ? '—' : f(a / b));
-  return [
-    '',
+  return tableSection(
     `Ramp: ×1.25 a step from ${r.rate}/s, each step held while p99 ≤ the bound and no more than the bound's share of calls came back after tmax; the rows above are each server's last step that held.`,
-    '',
-    '| server | highest rate held /s | vs ceiling | vs relay | steps (rate: p99 ms, share over tmax) |',
-    '| --- | ---: | ---: | ---: | --- |',
-    ...r.runs.map((x) => {
+    ['server', 'highest rate held /s', 'vs ceiling', 'vs relay', 'steps (rate: p99 ms, share over tmax)'],
+    r.runs.map((x) => {
       const held = x.ramp?.held ?? 0;
       const steps = (x.ramp?.steps ?? []).map((st) => `${st.rate}: ${f(st.p99, 1)}, ${f(st.overShare * 100, 1)}%${st.ok ? '' : ' ✗'}`).join('; ');
       return `| ${x.server} | ${held} | ${ratio(held, ceiling)} | ${ratio(held, relay)} | ${steps} |`;
     }),
-  ];
+    new Set([0, 4]),
+  );
 }
 
 /** JSON for machines, markdown for people, SVG plots for browsers, in bench/results/<scenario>/. */

@@ -613,5 +613,4 @@ export class Exchange {
     if (message !== undefined && answer.status === 'rejected') answer.message = message;
     return answer;
   }
-
 }

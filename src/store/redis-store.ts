@@ -273,8 +273,11 @@ export class RedisStore implements Store {
     await this.group(key);
     const read = async (): Promise<QueuedEvent[]> => {
       // what a consumer took and never acknowledged, once it has waited reclaimMs
-      const out =
-        reclaimMs === null ? [] : queued(((await this.client.xautoclaim(key, QUEUE_GROUP, consumer, reclaimMs, '0-0', 'COUNT', count)) as [string, (StreamEntry | null)[]])[1]);
+      let out: QueuedEvent[] = [];
+      if (reclaimMs !== null) {
+        const [, claimed] = (await this.client.xautoclaim(key, QUEUE_GROUP, consumer, reclaimMs, '0-0', 'COUNT', count)) as [string, (StreamEntry | null)[]];
+        out = queued(claimed);
+      }
       if (out.length >= count) return out;
       const fresh = (await this.client.xreadgroup('GROUP', QUEUE_GROUP, consumer, 'COUNT', count - out.length, 'STREAMS', key, '>')) as [string, StreamEntry[]][] | null;
       return fresh === null ? out : out.concat(queued(fresh[0]![1]));
