@@ -12,6 +12,7 @@ export const Codes = {
   CAP_REACHED: { status: 200, message: 'Every bidder had reached a cap when its hold was taken' },
   POST_REJECTED: { status: 200, message: 'Every bidder tried rejected the post (the last reason is given)' },
   TIMEOUT: { status: 200, message: 'The post deadline passed, or the buyer did not answer the post in time (the lead then goes to no other buyer)' },
+  POST_UNCONFIRMED: { status: 200, message: 'The lead reached a buyer whose answer was lost (its connection dropped, or its reply could not be read); it may hold the lead, which then goes to no other buyer' },
   RESUBMITTED: { status: 200, message: 'The same payload came from this seller within the resubmission window' },
   // why a buyer was left out of an auction (metrics and logs; NO_ELIGIBLE_BUYER when all were)
   ALREADY_SOLD_TO_BUYER: { status: 200, message: 'The buyer bought a lead with these identifiers within its dedup window' },

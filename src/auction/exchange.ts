@@ -503,7 +503,7 @@ export class Exchange {
     digests: LeadDigests,
   ): Promise<PostAnswer> {
     const leadId = trace.id;
-    let reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'NO_ELIGIBLE_BUYER' = 'POST_REJECTED';
+    let reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'POST_UNCONFIRMED' | 'NO_ELIGIBLE_BUYER' = 'POST_REJECTED';
     let message: string | undefined;
     const bought = digests.bought.map((b) => b.digest);
     // a shared tier sells to up to its max_buyers; once a tier has sold, no later tier is tried
@@ -578,16 +578,21 @@ export class Exchange {
         slots++;
         continue;
       }
-      this.metrics.posts.inc({ buyer: buyer.id, result: outcome.reason === 'TIMEOUT' ? 'timeout' : 'rejected' });
+      this.metrics.posts.inc({ buyer: buyer.id, result: !outcome.unconfirmed ? 'rejected' : outcome.reason === 'TIMEOUT' ? 'timeout' : 'unconfirmed' });
       refused.add(buyer.id);
       // no accept reached Gavel, so no sale is counted against the buyer's caps
       if (held) await this.release(buyer.id, leadId);
-      if (outcome.reason === 'TIMEOUT') {
-        // The buyer has the full lead and may have taken it: posting it to the next bidder could
-        // sell it twice. An unanswered post ends the lead's way through the exchange, but for
-        // the other buyers of a shared tier, which may share it anyway: its slot counts as used.
-        reason = 'TIMEOUT';
-        message = `no answer from the buyer within ${budget} ms; the lead was not offered to another`;
+      if (outcome.unconfirmed) {
+        // The lead left Gavel for this buyer and no answer could be read: it may hold the full
+        // lead, and may have taken it. Posting it to the next bidder could sell it twice and put
+        // the consumer's data in a second buyer's hands, so an unconfirmed post ends the lead's way
+        // through the exchange, but for the other buyers of a shared tier, which may share it
+        // anyway: its slot counts as used.
+        reason = outcome.reason === 'TIMEOUT' ? 'TIMEOUT' : 'POST_UNCONFIRMED';
+        message =
+          outcome.reason === 'TIMEOUT'
+            ? `no answer from the buyer within ${budget} ms; the lead was not offered to another`
+            : `the buyer's answer was lost (${outcome.reason}); the lead was not offered to another`;
         if (maxBuyers === 1) break;
         slots++;
         continue;

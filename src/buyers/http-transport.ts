@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import { pass, PostReply, readPingReply } from './buyer-replies.js';
 import { NATIVE_CODEC, type BuyerCodec, type WireRequest } from './buyer-codec.js';
 import { lateTolerantCall } from './late-tolerant-call.js';
+import { postCall, type PostCallResult } from './post-call.js';
 import type { Bid, BuyerTransport, Pass, PingSink, PostOutcome } from './transport.js';
 
 export interface HttpBuyerOptions {
@@ -109,29 +110,36 @@ export class HttpBuyerTransport implements BuyerTransport {
 
   async post(_campaign: string, body: string, budgetMs: number): Promise<PostOutcome> {
     const t0 = performance.now();
-    const reject = (reason: string): PostOutcome => ({ accepted: false, redirectUrl: undefined, reason, ms: performance.now() - t0 });
-    let status: number;
-    let text: string;
-    const signal = AbortSignal.timeout(Math.max(1, budgetMs));
+    const outcome = (accepted: boolean, unconfirmed: boolean, reason: string | undefined, redirectUrl?: string): PostOutcome => ({
+      accepted,
+      unconfirmed,
+      redirectUrl,
+      reason,
+      ms: performance.now() - t0,
+    });
+    let result: PostCallResult;
     try {
       const wire = this.codec.postRequest(body);
-      const res = await this.postPool.request({ path: HttpBuyerTransport.pathOf(this.postPath, wire), method: wire.method, headers: this.headersFor(wire.contentType), body: wire.body, signal });
-      status = res.statusCode;
-      text = await res.body.text();
+      result = await postCall(this.postPool, { path: HttpBuyerTransport.pathOf(this.postPath, wire), method: wire.method, headers: this.headersFor(wire.contentType), body: wire.body }, budgetMs);
     } catch {
-      return reject(signal.aborted ? 'TIMEOUT' : 'CONNECT_ERROR');
+      // the buyer's format could not be written: nothing left
+      return outcome(false, false, 'CONNECT_ERROR');
     }
-    if (status < 200 || status >= 300) return reject(`HTTP_ERROR ${status}`);
+    if (result.kind === 'unsent') return outcome(false, false, result.reason);
+    if (result.kind === 'unconfirmed') return outcome(false, true, result.reason);
+    const { status, text } = result;
+    if (status < 200 || status >= 300) return outcome(false, false, `HTTP_ERROR ${status}`);
+    // a 2xx says the buyer took the request; one that is not the protocol leaves the lead possibly its
     let json: unknown;
     try {
       json = this.codec.readPost(text);
     } catch {
-      return reject('BAD_REPLY');
+      return outcome(false, true, 'BAD_REPLY');
     }
     const r = PostReply.safeParse(json);
-    if (!r.success) return reject('BAD_REPLY');
-    if (!r.data.accepted) return reject(r.data.reason ?? 'REJECTED');
-    return { accepted: true, redirectUrl: r.data.redirect_url, reason: undefined, ms: performance.now() - t0 };
+    if (!r.success) return outcome(false, true, 'BAD_REPLY');
+    if (!r.data.accepted) return outcome(false, false, r.data.reason ?? 'REJECTED');
+    return outcome(true, false, undefined, r.data.redirect_url);
   }
 
   queued(): number {

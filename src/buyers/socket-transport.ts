@@ -38,8 +38,11 @@ function pingFrame(bodyPrefix: string, budgetMs: number): { id: number; frame: O
 
 /** One open buyer socket, as the front hands it over. */
 export interface SocketLink {
-  /** a message; the link sends it in the socket's own format (JSON text or msgpack) */
-  send(frame: OutFrame): void;
+  /**
+   * a message; the link sends it in the socket's own format (JSON text or msgpack). False when it
+   * was not handed to the socket (closed, cut off, or dropped by it): then it never left.
+   */
+  send(frame: OutFrame): boolean;
   /** the campaigns this socket bids for; null: all of the buyer's */
   campaigns: ReadonlySet<string> | null;
 }
@@ -174,26 +177,39 @@ export class SocketBuyerTransport implements BuyerTransport {
   post(campaign: string, body: string, budgetMs: number): Promise<PostOutcome> {
     const t0 = performance.now();
     return new Promise((resolve) => {
+      const done = (accepted: boolean, unconfirmed: boolean, reason: string | undefined, redirectUrl?: string) =>
+        resolve({ accepted, unconfirmed, redirectUrl, reason, ms: performance.now() - t0 });
       const link = this.linkFor(campaign);
-      if (link === undefined) return resolve({ accepted: false, redirectUrl: undefined, reason: 'CONNECT_ERROR', ms: 0 });
+      if (link === undefined) return done(false, false, 'CONNECT_ERROR');
       const id = ++seq;
+      // how the call ended is said by whoever ends it: the timer, the socket's drop, or the answer
+      let timedOut = false;
       const timer = setTimeout(() => {
         const p = this.pending.get(id);
-        if (p !== undefined) this.take(id, p, null);
+        if (p === undefined) return;
+        timedOut = true;
+        this.take(id, p, null);
       }, Math.max(1, budgetMs));
       const settle = (reply: Reply) => {
         clearTimeout(timer);
-        const ms = performance.now() - t0;
-        const reject = (reason: string) => resolve({ accepted: false, redirectUrl: undefined, reason, ms });
-        if (reply === null) return reject(ms >= budgetMs ? 'TIMEOUT' : 'CONNECT_ERROR');
-        const r = PostReply.safeParse({ ...reply, accepted: reply.type === 'accept' });
-        if (!r.success || (reply.type !== 'accept' && reply.type !== 'reject')) return reject('BAD_REPLY');
-        if (!r.data.accepted) return reject(r.data.reason ?? 'REJECTED');
-        resolve({ accepted: true, redirectUrl: r.data.redirect_url, reason: undefined, ms });
+        // the frame was handed to the socket: from here on, no answer leaves the lead possibly the buyer's
+        if (reply === null) return done(false, true, timedOut ? 'TIMEOUT' : 'CONNECTION_LOST');
+        if (reply.type === 'reject') {
+          const reason = reply.reason;
+          return done(false, false, typeof reason === 'string' && reason.length > 0 ? reason.slice(0, 256) : 'REJECTED');
+        }
+        const r = reply.type === 'accept' ? PostReply.safeParse({ ...reply, accepted: true }) : null;
+        if (r === null || !r.success) return done(false, true, 'BAD_REPLY');
+        done(true, false, undefined, r.data.redirect_url);
       };
       this.pending.set(id, { link, until: Infinity, settle });
       // the body is a JSON object already serialised: the message is it with type and id in front
-      link.send(new OutFrame(`{"type":"post","id":${id},${body.slice(1)}`));
+      if (!link.send(new OutFrame(`{"type":"post","id":${id},${body.slice(1)}`))) {
+        // never handed to the socket (closed, or cut off for not reading): the lead did not leave
+        clearTimeout(timer);
+        this.pending.delete(id);
+        done(false, false, 'CONNECT_ERROR');
+      }
     });
   }
 

@@ -19,6 +19,15 @@ export interface Pass {
 }
 export interface PostOutcome {
   accepted: boolean;
+  /**
+   * No accept came, yet the buyer may hold the lead: the post left Gavel (an HTTP request began to be
+   * written on a connection, a socket frame was handed to the socket) and then no answer could be
+   * read, whether none came in time (`TIMEOUT`), the connection was lost (`CONNECTION_LOST`), or
+   * a 2xx or socket reply was not the protocol (`BAD_REPLY`). Judged by what happened to the call,
+   * never by comparing clocks. An exclusive lead is then offered to no other buyer (README: Posts
+   * whose outcome is unknown). False for a clear reject and for a post that never left.
+   */
+  unconfirmed: boolean;
   redirectUrl: string | undefined;
   /** a reject's reason: the buyer's own where it gave one, else what went wrong (TIMEOUT, HTTP_ERROR, ...) */
   reason: string | undefined;

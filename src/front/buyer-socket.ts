@@ -68,14 +68,15 @@ export function attachBuyerSocket(
         campaigns: data.campaigns,
         // a ping is serialised once for all its buyers, and encoded once per format
         send: (frame) => {
-          if (data.closed) return;
+          if (data.closed) return false;
           if (ws.getBufferedAmount() > limits.maxBuffered) {
             data.closed = true;
             cutOff(data.transport.buyer);
             ws.end(1008, 'not reading its pings');
-            return;
+            return false;
           }
-          ws.send(data.binary ? frame.msgpack() : frame.json(), data.binary);
+          // 2: dropped by uWS (over its backpressure limit); 0 and 1 are sent or queued to be
+          return ws.send(data.binary ? frame.msgpack() : frame.json(), data.binary) !== 2;
         },
       };
       data.transport.attach(data.link);

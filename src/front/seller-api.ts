@@ -34,4 +34,4 @@ export type PingAnswer =
 export type PostAnswer =
   /** `buyers`: how many bought it, for a lead sold in a shared tier; `price` is then the sum paid out */
   | { status: 'sold'; lead_id: string; price: number; redirect_url?: string; buyers?: number }
-  | { status: 'rejected'; lead_id: string; reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'DUPLICATE' | 'RESUBMITTED' | 'NO_BID' | 'NO_ELIGIBLE_BUYER'; message?: string };
+  | { status: 'rejected'; lead_id: string; reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'POST_UNCONFIRMED' | 'DUPLICATE' | 'RESUBMITTED' | 'NO_BID' | 'NO_ELIGIBLE_BUYER'; message?: string };

@@ -49,7 +49,7 @@ export interface TraceSegment {
   pings: { buyer: string; sent_ms: number; answered_ms: number; ms: number; kind: string; bid?: number; reason?: string }[];
   score: { score: number; grade: string } | { unscored: string } | null;
   ranking: { buyer: string; tier: number; bid: number; price: number }[];
-  posts: { buyer: string; price: number; sent_ms: number; ms: number; accepted: boolean; reason?: string }[];
+  posts: { buyer: string; price: number; sent_ms: number; ms: number; accepted: boolean; reason?: string; unconfirmed?: true }[];
   /** sold buyers with what each pays and what the seller gets for it */
   sold: { buyer: string; price: number; payout: number }[];
   /** the answer the seller got: status and reason (or the error code), and the price offered or paid */
@@ -139,6 +139,7 @@ export class LeadTrace {
   post(buyer: string, priceMicros: number, sentAt: number, outcome: PostOutcome): void {
     const entry: TraceSegment['posts'][number] = { buyer, price: fromMicros(priceMicros), sent_ms: this.since(sentAt), ms: round(outcome.ms), accepted: outcome.accepted };
     if (outcome.reason !== undefined) entry.reason = outcome.reason;
+    if (outcome.unconfirmed) entry.unconfirmed = true;
     this.seg.posts.push(entry);
   }
 

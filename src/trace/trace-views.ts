@@ -53,7 +53,7 @@ export function sellerView(seller: string, leadId: string, segs: readonly TraceS
 /** The reasons a buyer can be given for a lost lead (all in src/codes.ts). */
 export type LossReason = Extract<
   Code,
-  'LATE' | 'PASSED' | 'BID_FAILED' | 'BELOW_FLOOR' | 'BELOW_GRADE' | 'CAP_REACHED' | 'ALREADY_SOLD_TO_BUYER' | 'FILTERED' | 'POST_REJECTED' | 'TIMEOUT' | 'OUTBID' | 'NOT_POSTED' | 'NOT_SOLD'
+  'LATE' | 'PASSED' | 'BID_FAILED' | 'BELOW_FLOOR' | 'BELOW_GRADE' | 'CAP_REACHED' | 'ALREADY_SOLD_TO_BUYER' | 'FILTERED' | 'POST_REJECTED' | 'TIMEOUT' | 'POST_UNCONFIRMED' | 'OUTBID' | 'NOT_POSTED' | 'NOT_SOLD'
 >;
 
 const LEFT_OUT = new Set<string>(['BELOW_FLOOR', 'BELOW_GRADE', 'CAP_REACHED', 'ALREADY_SOLD_TO_BUYER', 'FILTERED']);
@@ -65,7 +65,7 @@ function lossReason(buyer: string, segs: readonly TraceSegment[], ping: TraceSeg
     const out = s.buyers.filter((x) => x.buyer === buyer && x.stage !== 'eligibility' && LEFT_OUT.has(x.outcome)).at(-1);
     if (out !== undefined) return out.outcome as LossReason;
     const post = s.posts.find((x) => x.buyer === buyer && !x.accepted);
-    if (post !== undefined) return post.reason === 'TIMEOUT' ? 'TIMEOUT' : 'POST_REJECTED';
+    if (post !== undefined) return post.reason === 'TIMEOUT' ? 'TIMEOUT' : post.unconfirmed === true ? 'POST_UNCONFIRMED' : 'POST_REJECTED';
   }
   if (soldToOthers) return 'OUTBID';
   const auction = segs.find((s) => s.phase !== 'post');

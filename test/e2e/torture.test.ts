@@ -497,7 +497,7 @@ const PING_ANSWERS: Record<string, Set<string>> = {
   no_bid: new Set(['NO_BID', 'NO_ELIGIBLE_BUYER', 'CAP_REACHED']),
   duplicate: new Set(['DUPLICATE', 'RESUBMITTED']),
 };
-const POST_REJECTS = new Set(['POST_REJECTED', 'CAP_REACHED', 'TIMEOUT', 'DUPLICATE', 'RESUBMITTED', 'NO_BID', 'NO_ELIGIBLE_BUYER']);
+const POST_REJECTS = new Set(['POST_REJECTED', 'CAP_REACHED', 'TIMEOUT', 'POST_UNCONFIRMED', 'DUPLICATE', 'RESUBMITTED', 'NO_BID', 'NO_ELIGIBLE_BUYER']);
 
 /** '' when the answer is one the test allows for this request, else what is wrong with it */
 function judgeAnswer(rec: Rec): string {

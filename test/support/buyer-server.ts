@@ -8,7 +8,11 @@ export interface BuyerCall {
   text: string;
   contentType: string;
 }
-export type Reply = ({ body: unknown } | { raw: string }) & { status?: number; delayMs?: number; contentType?: string };
+/**
+ * What the buyer answers: a JSON body, raw text, or a fault: `destroy` resets the connection
+ * after reading the request; `cut` sends a 200 that promises more body than it sends, then resets.
+ */
+export type Reply = ({ body: unknown } | { raw: string } | { destroy: true } | { cut: string }) & { status?: number; delayMs?: number; contentType?: string };
 export type Handler = (call: BuyerCall) => Reply;
 
 export interface TestBuyer {
@@ -43,6 +47,12 @@ export async function startBuyer(onPing: Handler, onPost: Handler = () => ({ bod
       const reply = (isPing ? onPing : onPost)(call);
       const write = () => {
         if (res.destroyed) return;
+        if ('destroy' in reply) return void req.socket.destroy();
+        if ('cut' in reply) {
+          res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', 'content-length': String(reply.cut.length + 100) });
+          res.write(reply.cut);
+          return void setTimeout(() => req.socket.destroy(), 10);
+        }
         res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/json' });
         res.end('raw' in reply ? reply.raw : JSON.stringify(reply.body));
       };

@@ -16,6 +16,7 @@ describe('socket buyers: one frame per auction', () => {
           sent[i]!.push(frame);
           const id = (JSON.parse(frame.text) as { id: number }).id;
           setImmediate(() => t.receive({ type: 'bid', id, bid: 2 + i }));
+          return true;
         },
       });
       transports.set(`b${i}`, t);
@@ -40,7 +41,7 @@ describe('socket buyers: one frame per auction', () => {
     let late = 0;
     const t = new SocketBuyerTransport('slow', new Set(['auto']), () => late++);
     const ids: number[] = [];
-    t.attach({ campaigns: null, send: (frame) => void ids.push((JSON.parse(frame.text) as { id: number }).id) });
+    t.attach({ campaigns: null, send: (frame) => ids.push((JSON.parse(frame.text) as { id: number }).id) > 0 });
     const transports = new Map([['slow', t]]);
     const buyers = [{ id: 'slow', config: { timeout_ms: 20 } } as unknown as BuyerRuntime];
     const body = '{"ping_id":"p-3","campaign":"auto","test":false,"lead":{},"tmax_ms":';
