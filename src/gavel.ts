@@ -25,6 +25,7 @@ import { LedgerWriter } from './ledger/ledger-writer.js';
 import { openLedger } from './ledger/open-ledger.js';
 import { MemoryLedger } from './ledger/memory-ledger.js';
 import { SaleQueue } from './ledger/sales-queue.js';
+import { SaleRecorder } from './ledger/sale-recorder.js';
 import { Returns } from './ledger/returns.js';
 import { LeadStats } from './ledger/lead-stats.js';
 import { Postbacks } from './notify/postbacks.js';
@@ -143,7 +144,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   // off: an empty memory ledger answers returns and reports, and nothing is fed to it
   const ledger = recording ? await openLedger(opts.postgresUrl ?? opts.config.ledger.postgres_url, opts.config.ledger.schema, log) : new MemoryLedger();
   if (!recording) log.warn('ledger OFF (ledger.enabled: false): no sale is recorded, no report counted');
-  const sales = new SaleQueue(store, metrics, log);
+  const salesQueue = new SaleQueue(store, metrics, log);
+  const sales = new SaleRecorder(ledger, salesQueue, { directMs: opts.config.ledger.direct_ms, maxKept: opts.config.ledger.max_kept_sales }, metrics, log);
   // this process's name in the durable queues' consumer groups
   const consumer = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const ledgerWriter = new LedgerWriter(
@@ -201,6 +203,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       postbacks.close();
       await stats.close();
       await sales.close();
+      await salesQueue.close();
       await ledgerWriter.close();
       await ledgerWriter.drain(2000);
       await ledger.close();

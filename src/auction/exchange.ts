@@ -20,7 +20,8 @@ import type { LeadScore } from '../scoring/lead-scorer.js';
 import type { ScoreOutcome, ScorePool } from '../scoring/score-pool.js';
 import { within, type StoreFailure } from './within.js';
 import type { LeadTrace, TraceStage } from '../trace/lead-trace.js';
-import { saleId, type SaleQueue } from '../ledger/sales-queue.js';
+import { saleId } from '../ledger/sales-queue.js';
+import type { SaleRecorder } from '../ledger/sale-recorder.js';
 
 /** A hold outlives the bid it backs by this much, so a post that starts just before expiry still finds it. */
 const HOLD_SLACK_MS = 5_000;
@@ -39,7 +40,7 @@ export interface ExchangeParts {
   guards: BuyerGuards;
   acceptRates: AcceptRates;
   /** where sales go on their way to the ledger; null: the ledger is off */
-  sales: SaleQueue | null;
+  sales: SaleRecorder | null;
   /** told, once a post or a direct post has settled a lead, of the bidders that did not get it; null: no buyer asked */
   lossNotices: ((leadId: string, test: boolean, lost: readonly LostBid[], clearingMicros: number | null) => void) | null;
 }
@@ -86,7 +87,7 @@ export class Exchange {
   private readonly scores: ScorePool | null;
   private readonly acceptRates: AcceptRates;
   private readonly guards: BuyerGuards;
-  private readonly sales: SaleQueue | null;
+  private readonly sales: SaleRecorder | null;
   private readonly lossNotices: ExchangeParts['lossNotices'];
   private readonly perBuyer = new Map<string, { ms: { observe(v: number): void }; bids: { inc(): void } }>();
 
@@ -558,12 +559,12 @@ export class Exchange {
         const now = Date.now();
         const purchases = digests.bought.map((b) => ({ digest: b.digest, until: now + b.windowMs }));
         const payoutMicros = payout(bid.priceMicros, this.marginFor(buyer.id, seller, c));
-        // the sale goes into the durable queue before the seller hears of it (in the same
-        // pipelined write as the commit); a test lead is no money and is not queued
+        // the sale is in the ledger (or the durable queue, and kept here) before the seller hears
+        // of it, alongside the commit; a test lead is no money and is not recorded
         const queued =
           test || this.sales === null
             ? undefined
-            : this.sales.enqueue(
+            : this.sales.record(
                 { id: saleId(leadId, buyer.id), lead_id: leadId, campaign: c.id, seller: seller.id, sub_id: subId, buyer: buyer.id, price_micros: bid.priceMicros, payout_micros: payoutMicros, grade: score?.grade ?? null, at: now },
                 deadline - performance.now(),
               );

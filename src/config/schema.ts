@@ -318,8 +318,12 @@ export const Config = z
         reclaim_after: z.string().regex(DURATION).default('30s'),
         /** how often each process sends the counts it rolled up for reports */
         stats_flush: z.string().regex(DURATION).default('10s'),
+        /** how long a post waits for the ledger to record its sale before the sale goes through the durable queue; 0: the queue alone */
+        direct_ms: z.int().min(0).max(10_000).default(250),
+        /** sales a process keeps, beside the queue, while the ledger is away (each a few hundred bytes) */
+        max_kept_sales: z.int().min(0).max(10_000_000).default(100_000),
       })
-      .default({ enabled: true, schema: 'gavel', poll_ms: 100, batch_size: 500, reclaim_after: '30s', stats_flush: '10s' }),
+      .default({ enabled: true, schema: 'gavel', poll_ms: 100, batch_size: 500, reclaim_after: '30s', stats_flush: '10s', direct_ms: 250, max_kept_sales: 100_000 }),
     /** the operator's key: GET /v1/leads/{id} shows it a lead's whole trace */
     admin_key: z.string().min(16, 'at least 16 characters').optional(),
     campaigns: z.array(Campaign).min(1),

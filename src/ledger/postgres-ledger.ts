@@ -77,7 +77,9 @@ export class PostgresLedger implements Ledger {
     this.returns = `${this.q}.returns`;
     this.statsBatches = `${this.q}.stats_batches`;
     this.statsRows = `${this.q}.stats_rows`;
-    this.pool = new Pool({ connectionString: opts.url, max: poolSize });
+    // bounded waits: a PostgreSQL that stops answering (not just refusing) must not hold a sale's
+    // writer, or a shutdown, forever; the post path has its own, shorter bound (SaleRecorder)
+    this.pool = new Pool({ connectionString: opts.url, max: poolSize, connectionTimeoutMillis: 5000, query_timeout: 60_000, keepAlive: true });
     // an idle client whose server went away: the pool drops it and the next checkout reconnects,
     // and callers see the failure as a rejected query; unheard, the 'error' event would crash the process
     this.pool.on('error', () => undefined);

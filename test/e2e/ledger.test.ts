@@ -60,7 +60,8 @@ function schemaFor(): string {
 describe('the ledger in PostgreSQL, fed through the durable queue', () => {
   it('every sale lands once, as balanced entries; test leads are no money', async () => {
     const b = await buyer();
-    const g = await start(config(b.url, schemaFor(), testPrefix(), { buyer: { accepts_test: true } }));
+    // the queue alone (direct_ms 0): the way every sale took before sales were written on the post path
+    const g = await start(config(b.url, schemaFor(), testPrefix(), { buyer: { accepts_test: true }, ledger: { direct_ms: 0 } }));
     expect(g.ledger.kind).toBe('postgres');
     const ids = [await sell(g.port), await sell(g.port), await sell(g.port)];
     const test = await call(g.port, '/v1/leads', { campaign: 'auto', test: true, lead: fullLead() });
@@ -85,7 +86,7 @@ describe('the ledger in PostgreSQL, fed through the durable queue', () => {
     const prefix = testPrefix();
     cleanups.push(() => cleanPrefix(prefix));
     // this process never gets to record: its writer waits a minute between reads
-    const doomed = await spawnGavel(writeConfig(config(b.url, schema, prefix, { ledger: { poll_ms: 60_000 } })));
+    const doomed = await spawnGavel(writeConfig(config(b.url, schema, prefix, { ledger: { poll_ms: 60_000, direct_ms: 0 } })));
     cleanups.push(async () => void doomed.child.kill('SIGKILL'));
     const ids = [await sell(doomed.port), await sell(doomed.port)];
     doomed.child.kill('SIGKILL');
@@ -102,7 +103,7 @@ describe('the ledger in PostgreSQL, fed through the durable queue', () => {
 
   it('a sale taken by a writer that died before acknowledging it is taken over and not recorded twice', async () => {
     const b = await buyer();
-    const g = await start(config(b.url, schemaFor(), testPrefix(), { ledger: { poll_ms: 60_000 } }));
+    const g = await start(config(b.url, schemaFor(), testPrefix(), { ledger: { poll_ms: 60_000, direct_ms: 0 } }));
     const id = await sell(g.port);
     // a writer that records, then "dies": its acknowledgement never reaches the queue
     const dying = new LedgerWriter({ ...g.store, acknowledge: async () => undefined, dequeue: g.store.dequeue.bind(g.store) } as typeof g.store, g.ledger, { consumer: 'dying', batchSize: 10, pollMs: 10, reclaimMs: 200 }, g.metrics, g.log);
