@@ -23,7 +23,8 @@ import { runSocketLoad } from './support/socket-load.js';
 import { emptyCounters, type BuyerCounters } from './buyer-counters.js';
 
 /** What `--without` can turn off in an extra run of Gavel, measured in the same run as the rest. */
-export const GAVEL_FEATURES = ['trace', 'ledger'] as const;
+/** direct-ledger: sales written into the ledger on the post's path (off: ledger.direct_ms 0, the durable queue alone) */
+export const GAVEL_FEATURES = ['trace', 'ledger', 'direct-ledger'] as const;
 export type GavelFeature = (typeof GAVEL_FEATURES)[number];
 
 export interface ScenarioFlags {
@@ -129,6 +130,7 @@ function gavelConfig(s: ScenarioFile, redis: { url: string; prefix: string }, ur
     ...config,
     ...(without.includes('trace') ? { trace: { enabled: false } } : {}),
     ...(without.includes('ledger') ? { ledger: { enabled: false } } : {}),
+    ...(without.includes('direct-ledger') ? { ledger: { ...config.ledger, direct_ms: 0 } } : {}),
   };
 }
 

@@ -98,7 +98,7 @@ function runLimitMs(settings: BenchSettings, servers: number): number {
 }
 
 /**
- * `npm run bench -- <scenario> [--rate N | --connections N] [--duration S] [--warmup S] [--target URL] [--without trace,ledger]`:
+ * `npm run bench -- <scenario> [--rate N | --connections N] [--duration S] [--warmup S] [--target URL] [--without trace,ledger,direct-ledger]`:
  * one scenario file, open loop at a rate, or closed loop with N calls in flight.
  */
 async function scenarioMain(name: string, args: string[]): Promise<void> {
