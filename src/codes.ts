@@ -45,6 +45,7 @@ export const Codes = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'The route exists but not for this method' },
   LEAD_NOT_FOUND: { status: 404, message: 'No trace of this lead for this key: unknown, past its retention, or not the key\'s to see' },
   PING_EXPIRED: { status: 404, message: 'Unknown or expired ping id' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was used for another request by this seller within the idempotency window' },
   ALREADY_POSTED: { status: 409, message: 'This ping id was already posted' },
   BODY_TOO_LARGE: { status: 413, message: 'The body is over the size limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json or application/msgpack' },

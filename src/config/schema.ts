@@ -262,10 +262,12 @@ export const Config = z
         max_bids: z.int().min(1).max(1000).default(100),
         /** the same payload from the same seller within this window is RESUBMITTED */
         resubmit_window: z.string().regex(DURATION).default('60s'),
+        /** a seller's retry under the same Idempotency-Key within it gets the first call's answer */
+        idempotency_window: z.string().regex(DURATION).default('24h'),
         /** answers waiting on a socket past this many bytes mean its peer stopped reading: it is cut off */
         socket_max_buffered_bytes: z.int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
       })
-      .default({ max_body_bytes: 64 * 1024, response_margin_ms: 16, drain_timeout_ms: 10_000, max_bids: 100, resubmit_window: '60s', socket_max_buffered_bytes: 1024 * 1024 }),
+      .default({ max_body_bytes: 64 * 1024, response_margin_ms: 16, drain_timeout_ms: 10_000, max_bids: 100, resubmit_window: '60s', idempotency_window: '24h', socket_max_buffered_bytes: 1024 * 1024 }),
     secret: z.string().min(16).optional(),
     /** one Redis (`url`) or a Redis Cluster (`cluster`: seed nodes "host:port") */
     redis: z

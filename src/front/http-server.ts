@@ -116,6 +116,7 @@ export class HttpFront {
     const auth = req.getHeader('authorization');
     const contentType = req.getHeader('content-type');
     const length = req.getHeader('content-length');
+    const idempotencyKey = req.getHeader('idempotency-key');
     const format = formatOf(contentType);
     const state = watch(res, format ?? 'json');
     if (this.draining) return sendError(res, state, new GavelError('SHUTTING_DOWN'), true);
@@ -128,18 +129,26 @@ export class HttpFront {
       if (body === null) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
       // counted from here: an upload the client abandons never reaches this point, so it cannot hold a drain open
       this.begin();
-      this.handle(res, state, seller, route, body).finally(() => this.end());
+      // uWS refuses HTTP pipelining behind an answer still to come: a request pipelined behind this
+      // one in the same read is parsed right after this returns, and uWS then closes the connection.
+      // Starting on the next turn lets that close be seen first, so no lead is sold to a seller that
+      // can no longer be told (a call already running when such a close comes runs to its end, and its
+      // answer is kept under the seller's Idempotency-Key; see README, Lost answers)
+      setImmediate(() => {
+        if (state.aborted) return this.end();
+        this.handle(res, state, seller, route, body, idempotencyKey === '' ? undefined : idempotencyKey).finally(() => this.end());
+      });
     });
   }
 
-  private async handle(res: HttpResponse, state: RequestState, seller: SellerRuntime, route: SellerRoute, body: Buffer): Promise<void> {
+  private async handle(res: HttpResponse, state: RequestState, seller: SellerRuntime, route: SellerRoute, body: Buffer, idempotencyKey: string | undefined): Promise<void> {
     let raw: unknown;
     try {
       raw = state.format === 'json' ? JSON.parse(body.toString('utf8')) : unpack(body);
     } catch (e) {
       return sendError(res, state, new GavelError('MALFORMED_BODY', `The body is not valid ${state.format === 'json' ? 'JSON' : 'msgpack'}: ${(e as Error).message}`));
     }
-    const result = await this.calls.run(seller, route, raw, state.receivedAt, body.length);
+    const result = await this.calls.run(seller, route, raw, state.receivedAt, body.length, idempotencyKey);
     send(res, state, result.status, result.body);
     this.calls.written(result, state.receivedAt);
   }

@@ -2,7 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import type { Exchange } from '../auction/exchange.js';
 import { GavelError, type Detail } from '../codes.js';
-import type { SellerRuntime } from '../config/runtime.js';
+import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import { durationMs } from '../config/schema.js';
+import type { CallStore } from '../store/store.js';
+import { IdempotentCalls } from './idempotent-calls.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { errorBody } from './respond.js';
@@ -50,10 +53,24 @@ function traced(trace: LeadTrace, a: PingAnswer | PostAnswer): void {
  * seller socket. Never throws: every failure is an answer with its code.
  */
 export class SellerCalls {
-  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks }) {}
+  private readonly idempotent: IdempotentCalls;
 
-  /** `bytes`: the size of the seller's message, for its trace */
-  async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number): Promise<CallResult> {
+  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks; store: CallStore; runtime: Runtime }) {
+    // a call runs at most its campaign's longest deadline; a claim twice that old (and 2 s) is a dead process's
+    const longest = Math.max(0, ...[...parts.runtime.campaigns.values()].map((c) => Math.max(c.postTmaxMs, c.maxTmaxMs)));
+    this.idempotent = new IdempotentCalls(parts.store, { windowMs: durationMs(parts.runtime.data.server.idempotency_window), leaseMs: 2 * longest + 2000 }, parts.metrics, parts.log);
+  }
+
+  /**
+   * `bytes`: the size of the seller's message, for its trace; `idempotencyKey`: the seller's key
+   * for the call, if it gave one (a retry under it gets the first call's answer)
+   */
+  async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey?: string): Promise<CallResult> {
+    if (idempotencyKey === undefined) return this.runOnce(seller, route, raw, receivedAt, bytes);
+    return this.idempotent.run(seller.id, idempotencyKey, route, raw, () => this.runOnce(seller, route, raw, receivedAt, bytes));
+  }
+
+  private async runOnce(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number): Promise<CallResult> {
     const { exchange, log } = this.parts;
     let ping: PingEnvelope | undefined;
     // a post is traced under its ping's id; a ping or a direct post gets its lead id here

@@ -97,17 +97,19 @@ async function answer(ws: WebSocket<SocketData>, hooks: SocketHooks, frame: Buff
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return errorReply(ws, hooks, isBinary, null, new GavelError('INVALID_REQUEST', 'A message is an object with type and id', [{ path: '(body)', message: 'must be an object' }]));
   }
-  const { type, id, ...call } = raw as Record<string, unknown>;
+  const { type, id, idempotency_key: idempotencyKey, ...call } = raw as Record<string, unknown>;
   const validId = (typeof id === 'string' && id.length > 0 && id.length <= 128) || (typeof id === 'number' && Number.isFinite(id));
   const route = typeof type === 'string' ? ROUTES[type] : undefined;
-  if (!validId || route === undefined) {
+  const validKey = idempotencyKey === undefined || typeof idempotencyKey === 'string';
+  if (!validId || route === undefined || !validKey) {
     const details = [];
     if (!validId) details.push({ path: 'id', message: 'a string (1 to 128 characters) or a number, echoed in the answer' });
     if (route === undefined) details.push({ path: 'type', message: 'one of ping, post, lead' });
+    if (!validKey) details.push({ path: 'idempotency_key', message: 'a string: 1 to 255 visible ASCII characters' });
     return errorReply(ws, hooks, isBinary, validId ? id : null, new GavelError('INVALID_REQUEST', undefined, details));
   }
   const seller = ws.getUserData().seller;
-  const result = await calls.run(seller, route, call, receivedAt, frame.length);
+  const result = await calls.run(seller, route, call, receivedAt, frame.length, idempotencyKey as string | undefined);
   reply(ws, hooks, isBinary, result.status === 200 ? { type, id, ...(result.body as object) } : { type: 'error', id, status: result.status, ...(result.body as object) });
   calls.written(result, receivedAt);
 }

@@ -8,6 +8,8 @@ export const keys = {
   dedup: (scope: string) => [`{d:${scope}}:owner`, `{d:${scope}}:until`] as const,
   seller: (seller: string) => [`{s:${seller}}:gate`, `{s:${seller}}:recent`] as const,
   auction: (pingId: string) => `a:${pingId}`,
+  /** a seller's call under an idempotency key (lua/call-claim-1.lua); the key is a digest, never the seller's own text */
+  call: (seller: string, keyDigest: string) => `c:${seller}:${keyDigest}`,
   /** a shard's trace segments written in one span of time (lua/trace-append-1.lua) */
   traces: (shard: number, bucket: number) => `{tr:${shard}}:${bucket}`,
   /** a durable queue: a stream with one consumer group (redis-store.ts dequeue) */

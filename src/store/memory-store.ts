@@ -2,7 +2,7 @@ import type { RateRuntime } from '../config/runtime.js';
 import { recorded, type AcceptRecord, type PostOutcome } from '../scoring/accept-record.js';
 import { takeTurn } from '../auction/turn-order.js';
 import type { Limits } from './cap-limits.js';
-import type { QueuedEvent, AuctionLookup, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
+import type { QueuedEvent, AuctionLookup, CallClaim, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
 
 interface Hold {
   price: number;
@@ -33,6 +33,8 @@ interface Expiring<T> {
 }
 
 const PURGE_LIMIT = 64;
+/** idempotency records the memory store keeps at most */
+const MAX_CALLS = 200_000;
 
 /** GCRA: true (and the arrival counted) when within the rate. */
 function admit(state: { tat: number }, rate: RateRuntime | null, now: number, dryRun = false): boolean {
@@ -53,6 +55,8 @@ export class MemoryStore implements Store {
   private readonly dedup = new Map<string, Map<string, Expiring<string>>>();
   private readonly sellers = new Map<string, { tat: number; recent: Map<string, number> }>();
   private readonly auctions = new Map<string, Expiring<{ data: string; seller: string; posted: boolean }>>();
+  /** sellers' calls under idempotency keys, as lua/call-claim-1.lua keeps them */
+  private readonly calls = new Map<string, Expiring<{ fingerprint: string; lease: number; answer: string | null }>>();
   private readonly buyers = new Map<string, BuyerState>();
   /** bounded by the configured tiers and their buyers */
   private readonly turns = new Map<string, Map<string, number>>();
@@ -403,6 +407,33 @@ export class MemoryStore implements Store {
     this.auctions.delete(pingId);
     this.auctions.set(pingId, { value: a.value, expiresAt: now + retentionMs });
     return { kind: 'claimed', data: a.value.data };
+  }
+
+  async claimCall(seller: string, key: string, fingerprint: string, now: number, leaseMs: number, windowMs: number): Promise<CallClaim> {
+    this.live();
+    this.sweep(this.calls, Date.now());
+    const id = `${seller}\n${key}`;
+    const c = this.calls.get(id);
+    if (c !== undefined && c.expiresAt > Date.now()) {
+      if (c.value.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (c.value.answer !== null) return { kind: 'done', answer: c.value.answer };
+      if (c.value.lease > now) return { kind: 'running' };
+    }
+    this.calls.delete(id);
+    // one process's memory is not a day of every seller's keys: past the bound the oldest go first
+    if (this.calls.size >= MAX_CALLS) this.calls.delete(this.calls.keys().next().value!);
+    this.calls.set(id, { value: { fingerprint, lease: now + leaseMs, answer: null }, expiresAt: Date.now() + windowMs });
+    return { kind: 'claimed' };
+  }
+
+  async finishCall(seller: string, key: string, fingerprint: string, answer: string | null, windowMs: number): Promise<boolean> {
+    this.live();
+    const id = `${seller}\n${key}`;
+    const c = this.calls.get(id);
+    if (c === undefined || c.expiresAt <= Date.now() || c.value.fingerprint !== fingerprint || c.value.answer !== null) return false;
+    this.calls.delete(id);
+    if (answer !== null) this.calls.set(id, { value: { fingerprint, lease: 0, answer }, expiresAt: Date.now() + windowMs });
+    return true;
   }
 
   async ping(): Promise<void> {

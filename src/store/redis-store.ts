@@ -4,7 +4,7 @@ import { OUTCOME_ARG, parseRecord, type AcceptRecord, type PostOutcome } from '.
 import type { Limits } from './cap-limits.js';
 import { keys } from './keys.js';
 import { loadLuaScripts } from './lua-scripts.js';
-import type { AuctionLookup, ClaimResult, GateVerdict, Purchase, QueuedEvent, Store, Verdict, WindowUsage } from './store.js';
+import type { AuctionLookup, CallClaim, ClaimResult, GateVerdict, Purchase, QueuedEvent, Store, Verdict, WindowUsage } from './store.js';
 
 type Reply = number | string | null | Reply[];
 type Arg = string | number;
@@ -17,6 +17,8 @@ interface Scripts {
   acceptRate(key: string, ...argv: Arg[]): Promise<number>;
   turnPick(key: string, ...argv: Arg[]): Promise<string[]>;
   traceAppend(key: string, expiresAt: number, max: number, ...pairs: string[]): Promise<number>;
+  callClaim(key: string, now: number, fingerprint: string, leaseMs: number, windowMs: number): Promise<Reply[]>;
+  callFinish(key: string, fingerprint: string, answer: string, windowMs: number): Promise<number>;
 }
 
 export interface RedisStoreOptions {
@@ -315,6 +317,28 @@ export class RedisStore implements Store {
     const r = await this.scripts.auctionClaim(keys.auction(pingId), retentionMs, seller);
     if (r[0] === 1) return { kind: 'claimed', data: String(r[1]) };
     return r[0] === -1 ? { kind: 'posted' } : { kind: 'expired' };
+  }
+
+  async claimCall(seller: string, key: string, fingerprint: string, now: number, leaseMs: number, windowMs: number): Promise<CallClaim> {
+    const r = await this.scripts.callClaim(keys.call(seller, key), now, fingerprint, leaseMs, windowMs);
+    switch (r[0]) {
+      case 1:
+        return { kind: 'claimed' };
+      case 2:
+        return { kind: 'running' };
+      case 3:
+        return { kind: 'mismatch' };
+      case 4:
+        return { kind: 'done', answer: String(r[1]) };
+      default:
+        throw new Error(`call-claim-1.lua: unknown return ${JSON.stringify(r)}`);
+    }
+  }
+
+  async finishCall(seller: string, key: string, fingerprint: string, answer: string | null, windowMs: number): Promise<boolean> {
+    const r = await this.scripts.callFinish(keys.call(seller, key), fingerprint, answer ?? '', windowMs);
+    if (r !== 0 && r !== 1) throw new Error(`call-finish-1.lua: unknown return ${JSON.stringify(r)}`);
+    return r === 1;
   }
 
   async ping(): Promise<void> {

@@ -13,6 +13,21 @@ export type GateVerdict = 'ok' | 'RATE_LIMITED' | 'RESUBMITTED';
 export type ClaimResult = { kind: 'claimed'; data: string } | { kind: 'expired' } | { kind: 'posted' };
 export type AuctionLookup = { kind: 'live'; data: string } | { kind: 'expired' } | { kind: 'posted' };
 
+/** What a seller's idempotency key holds when a call claims it (lua/call-claim-1.lua). */
+export type CallClaim = { kind: 'claimed' } | { kind: 'running' } | { kind: 'mismatch' } | { kind: 'done'; answer: string };
+
+/**
+ * A seller's calls under idempotency keys: the first call with a key runs, a retry gets its
+ * answer (or waits while it runs), a key used for another request is refused. Keyed by seller
+ * and a digest of the key; each record one key, so any slot of a Cluster will do.
+ */
+export interface CallStore {
+  /** claim (`seller`, `key`) for the request `fingerprint`, or read what it holds; a running claim older than `leaseMs` is taken over */
+  claimCall(seller: string, key: string, fingerprint: string, now: number, leaseMs: number, windowMs: number): Promise<CallClaim>;
+  /** the claimed call's answer, kept `windowMs`; `answer` null gives the claim back (a retry runs anew). False: not this call's claim */
+  finishCall(seller: string, key: string, fingerprint: string, answer: string | null, windowMs: number): Promise<boolean>;
+}
+
 /** A lead's dedup digest a buyer remembers buying, and until when. */
 export interface Purchase {
   digest: string;
@@ -34,7 +49,7 @@ export interface WindowUsage {
  * of processes, and memory, for one process with no Redis. Every method is one round trip;
  * failures reject (the caller maps them to STORE_UNAVAILABLE).
  */
-export interface Store {
+export interface Store extends CallStore {
   readonly kind: 'redis' | 'memory';
   /** true: `owner` holds every digest now (first sight, or its own earlier claim); false: one is another's, a duplicate */
   claimDedup(scope: string, digests: readonly string[], owner: string, windowMs: number, now: number): Promise<boolean>;
