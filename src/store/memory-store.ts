@@ -3,6 +3,7 @@ import { recorded, type AcceptRecord, type PostOutcome } from '../scoring/accept
 import { takeTurn } from '../auction/turn-order.js';
 import type { Limits } from './cap-limits.js';
 import type { QueuedEvent, AuctionLookup, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
+import type { Persistence } from './persistence.js';
 
 interface Hold {
   price: number;
@@ -403,6 +404,11 @@ export class MemoryStore implements Store {
     this.auctions.delete(pingId);
     this.auctions.set(pingId, { value: a.value, expiresAt: now + retentionMs });
     return { kind: 'claimed', data: a.value.data };
+  }
+
+  /** nothing survives the process */
+  async persistence(): Promise<Persistence> {
+    return 'memory';
   }
 
   async ping(): Promise<void> {
