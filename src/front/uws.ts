@@ -4,8 +4,9 @@ import type * as UWS from 'uWebSockets.js';
 /**
  * uWebSockets.js, and whether its native binary is what loaded. The republished package falls
  * back, with only a console warning, to a slow pure-JS implementation when the binary for
- * this Node ABI fails to load; Gavel must never run on that unnoticed: the server logs it
- * loudly and /ready reports it (test/e2e/native-uws.test.ts asserts the native one is in use).
+ * this Node ABI fails to load; Gavel must never run on that unnoticed: it refuses to start
+ * unless told to (--allow-uws-fallback), and then logs it loudly and /ready reports it
+ * (test/e2e/native-uws.test.ts asserts the native one is in use; uws-fallback.test.ts the rest).
  */
 const require = createRequire(import.meta.url);
 export const uws = require('uWebSockets.js') as typeof UWS;
