@@ -48,8 +48,8 @@ async function main(): Promise<void> {
   gavel.log.info({ config: configPath }, 'config loaded');
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    // `on`, not `once`: npm forwards the signal a terminal's Ctrl-C already sent to the whole
-    // group, and a second one with no listener left would kill the process mid-drain
+    // `on`, not `once`: under npm a terminal's Ctrl-C reaches node twice (from the terminal and
+    // forwarded by npm), and a second one finding no listener would kill the process mid-drain
     process.on(signal, () => {
       if (stopping) return void gavel.log.info({ signal }, 'already draining');
       stopping = true;
