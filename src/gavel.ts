@@ -29,6 +29,8 @@ import { SaleRecorder } from './ledger/sale-recorder.js';
 import { Returns } from './ledger/returns.js';
 import { LeadStats } from './ledger/lead-stats.js';
 import { Postbacks } from './notify/postbacks.js';
+import { runShutdown } from './shutdown-steps.js';
+import { within } from './auction/within.js';
 
 export interface GavelOptions {
   config: ConfigData;
@@ -43,7 +45,12 @@ export interface GavelOptions {
   /** GAVEL_SECRET; wins over the config's secret */
   secret?: string;
   logLevel?: string;
+  /** --allow-uws-fallback / GAVEL_ALLOW_UWS_FALLBACK: serve even on uWebSockets.js's pure-JS fallback */
+  allowUwsFallback?: boolean;
 }
+
+/** Gavel will not start as things are; the message says why and what to do. */
+export class StartRefused extends Error {}
 
 export interface Gavel {
   port: number;
@@ -76,9 +83,15 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   }
   const runtime = compileRuntime(opts.config, opts.secret);
   const log = createLogger(runtime.piiFields, opts.logLevel);
-  if (!UWS_NATIVE) {
-    log.fatal({ binary: UWS_BINARY }, 'uWebSockets.js NATIVE BINARY NOT LOADED: running on the slow pure-JS fallback; /ready reports not ready');
+  if (!UWS_NATIVE && opts.allowUwsFallback !== true) {
+    const why =
+      `uWebSockets.js NATIVE BINARY NOT LOADED (${UWS_BINARY ?? `none for ${process.platform} ${process.arch}, Node ABI ${process.versions.modules}`}): ` +
+      'Gavel will not serve on its slow pure-JS fallback unnoticed. Reinstall node_modules for this Node version, ' +
+      'or start with --allow-uws-fallback (GAVEL_ALLOW_UWS_FALLBACK=1) to serve on it anyway.';
+    log.fatal({ binary: UWS_BINARY }, why);
+    throw new StartRefused(why);
   }
+  if (!UWS_NATIVE) log.error({ binary: UWS_BINARY }, 'uWebSockets.js NATIVE BINARY NOT LOADED: serving on the slow pure-JS fallback, as allowed by --allow-uws-fallback');
   if (runtime.secretGenerated) log.warn('no secret configured: dedup hashes use a random per-process key (fine for one process, wrong for several)');
 
   let store: Store;
@@ -98,6 +111,22 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       ? `store: Redis${cluster ? ' Cluster' : ''} (shared by every Gavel process on it)`
       : 'store: EMBEDDED MEMORY (one process only; set REDIS_URL or REDIS_CLUSTER for a shared store)',
   );
+
+  if (store.kind === 'redis') {
+    const persistence = await within(store.persistence(), 2000, () => undefined).catch(() => 'unknown' as const);
+    if (persistence === 'none') {
+      log.error(
+        { persistence, ...where },
+        'REDIS KEEPS NOTHING ON DISK (no save points, appendonly no): if it restarts it comes back empty, and with it go the sales and postbacks ' +
+          'queued but not yet recorded, cap holds and counters, dedup claims, auctions between ping and post, traces, rate limits, turns and accept rates. ' +
+          'Run it with appendonly yes (appendfsync everysec); see the README, "What each store\'s loss costs"',
+      );
+    } else if (persistence === 'unknown') {
+      log.warn({ persistence, ...where }, 'Redis persistence unknown (CONFIG GET refused or unanswered): check it keeps its data on disk (appendonly yes)');
+    } else {
+      log.info({ persistence, ...where }, `Redis persistence: ${persistence}`);
+    }
+  }
 
   const transports = new Map<string, BuyerTransport>();
   const socketBuyers = new Map<string, SocketBuyerTransport>();
@@ -186,29 +215,39 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const returns = new Returns(runtime, ledger, store, acceptRates, log);
   // a return the operator or the campaign approved is the lead's last result: its seller is told what is clawed back
   returns.onApproved((r) => postbacks.returned(r));
-  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces, returns, postbacks, ledger });
+  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces, returns, postbacks, ledger, uwsFallbackAllowed: opts.allowUwsFallback === true });
   const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
   log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
   let closing: Promise<void> | null = null;
   const shutdown = () =>
     (closing ??= (async () => {
-      const drained = await front.drain(runtime.data.server.drain_timeout_ms);
-      if (!drained) log.warn('drain timeout: closing with requests still in flight');
-      front.close();
-      await Promise.all([...transports.values()].map((t) => t.close()));
-      acceptRates.close();
-      await traces.close();
-      // what this process sold is queued already; record what it can before it goes
-      postbacks.close();
-      await stats.close();
-      await sales.close();
-      await salesQueue.close();
-      await ledgerWriter.close();
-      await ledgerWriter.drain(2000);
-      await ledger.close();
-      await scores?.close();
-      await store.close();
+      const failed = await runShutdown(
+        [
+          [
+            'drain',
+            async () => {
+              if (!(await front.drain(runtime.data.server.drain_timeout_ms))) log.warn('drain timeout: closing with requests still in flight');
+            },
+          ],
+          ['close connections', () => front.close()],
+          ['buyer transports', () => Promise.all([...transports.values()].map((t) => t.close()))],
+          ['accept rates', () => acceptRates.close()],
+          ['traces', () => traces.close()],
+          // what this process sold is queued already; record what it can before it goes
+          ['postbacks', () => postbacks.close()],
+          ['report counts', () => stats.close()],
+          ['sales', () => sales.close()],
+          ['sales queue', () => salesQueue.close()],
+          ['ledger writer', () => ledgerWriter.close()],
+          ['ledger drain', () => ledgerWriter.drain(2000)],
+          ['ledger', () => ledger.close()],
+          ['scoring pool', () => scores?.close()],
+          ['store', () => store.close()],
+        ],
+        log,
+      );
+      if (failed.length > 0) throw new Error(`shutdown steps failed: ${failed.join(', ')}`);
       log.info('gavel stopped');
     })());
 

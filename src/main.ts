@@ -1,16 +1,36 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { USAGE, version } from './cli-usage.js';
 import { ConfigError, loadConfigFile } from './config/load-config.js';
-import { startGavel } from './gavel.js';
+import { StartRefused, startGavel } from './gavel.js';
 import { ROOT } from './paths.js';
 
-/** The command line: `gavel [--config PATH] [--port N] [--host H]`; env GAVEL_CONFIG, PORT, HOST, REDIS_URL or REDIS_CLUSTER, GAVEL_SECRET, DATABASE_URL. */
+const OPTIONS = {
+  config: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'allow-uws-fallback': { type: 'boolean' },
+  help: { type: 'boolean' },
+  version: { type: 'boolean' },
+} as const;
+
+/** The command line as parsed; a flag it does not know gets the usage on stderr and exit 2 (a usage error, as getopt tools do). */
+function commandLine() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true }).values;
+  } catch (e) {
+    if (!String((e as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw e;
+    process.stderr.write(`gavel: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+/** The command line: `gavel [--config PATH] [--port N] [--host H] [--allow-uws-fallback] [--help] [--version]`; the environment: see USAGE. */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
-    strict: true,
-  });
+  const values = commandLine();
+  if (values.help) return void process.stdout.write(USAGE);
+  if (values.version) return void process.stdout.write(`${version()}\n`);
   const configPath = values.config ?? process.env.GAVEL_CONFIG ?? join(ROOT, 'src', 'config', 'demo.yaml');
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--port', [`not a port: ${values.port ?? process.env.PORT}`]);
@@ -23,10 +43,16 @@ async function main(): Promise<void> {
     ...(process.env.REDIS_CLUSTER ? { redisCluster: process.env.REDIS_CLUSTER.split(',').map((n) => n.trim()) } : {}),
     ...(process.env.GAVEL_SECRET ? { secret: process.env.GAVEL_SECRET } : {}),
     ...(process.env.DATABASE_URL ? { postgresUrl: process.env.DATABASE_URL } : {}),
+    allowUwsFallback: values['allow-uws-fallback'] === true || /^(1|true|yes)$/i.test(process.env.GAVEL_ALLOW_UWS_FALLBACK ?? ''),
   });
   gavel.log.info({ config: configPath }, 'config loaded');
+  let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    // `on`, not `once`: under npm a terminal's Ctrl-C reaches node twice (from the terminal and
+    // forwarded by npm), and a second one finding no listener would kill the process mid-drain
+    process.on(signal, () => {
+      if (stopping) return void gavel.log.info({ signal }, 'already draining');
+      stopping = true;
       gavel.log.info({ signal }, 'draining');
       gavel.shutdown().then(
         () => process.exit(0),
@@ -40,6 +66,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e instanceof ConfigError ? e.message : e);
+  console.error(e instanceof ConfigError || e instanceof StartRefused ? e.message : e);
   process.exit(1);
 });

@@ -14,7 +14,7 @@ import { attachSellerSocket } from './seller-socket.js';
 import { attachBuyerSocket } from './buyer-socket.js';
 import { bearerKey, unknownKey } from './api-key.js';
 import type { SocketBuyerTransport } from '../buyers/socket-transport.js';
-import { UWS_NATIVE, uws } from './uws.js';
+import { closeApp, UWS_NATIVE, uws } from './uws.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
 import { buyerView, operatorView, sellerView } from '../trace/trace-views.js';
 import type { Returns } from '../ledger/returns.js';
@@ -36,6 +36,8 @@ export interface FrontParts {
   returns: Returns;
   postbacks: Postbacks;
   ledger: Ledger;
+  /** serving on uWebSockets.js's pure-JS fallback was allowed: /ready does not count it against readiness */
+  uwsFallbackAllowed?: boolean;
 }
 
 /** Lead ids are UUIDs Gavel made, or a seller's ping id: anything longer is not one. */
@@ -182,17 +184,21 @@ export class HttpFront {
     const state = watch(res, 'json');
     let storeOk = true;
     let storeError: string | undefined;
+    const persistence = within(this.parts.store.persistence(), 500, () => undefined).catch(() => 'unknown' as const);
     try {
       await within(this.parts.store.ping(), 500, () => undefined);
     } catch (e) {
       storeOk = false;
       storeError = (e as Error).message;
     }
-    const ready = storeOk && UWS_NATIVE && !this.draining;
+    // a Redis that keeps nothing on disk is reported, not counted against readiness: every
+    // process shares that one Redis, so a balancer would take them all out at once for it
+    const uwsOk = UWS_NATIVE || this.parts.uwsFallbackAllowed === true;
+    const ready = storeOk && uwsOk && !this.draining;
     send(res, state, ready ? 200 : 503, {
       ready,
-      store: { kind: this.parts.store.kind, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
-      uws: { native: UWS_NATIVE },
+      store: { kind: this.parts.store.kind, ok: storeOk, persistence: await persistence, ...(storeError ? { error: storeError } : {}) },
+      uws: { native: UWS_NATIVE, ...(UWS_NATIVE ? {} : { fallback_allowed: uwsOk }) },
       draining: this.draining,
     });
   }
@@ -233,7 +239,6 @@ export class HttpFront {
 
   /** Close every connection still open (keep-alive sockets hold the process otherwise). */
   close(): void {
-    // present in this build's native binding, missing from its type definitions
-    (this.app as TemplatedApp & { close(): void }).close();
+    closeApp(this.app);
   }
 }

@@ -3,6 +3,7 @@ import { recorded, type AcceptRecord, type PostOutcome } from '../scoring/accept
 import { takeTurn } from '../auction/turn-order.js';
 import type { Limits } from './cap-limits.js';
 import type { QueuedEvent, AuctionLookup, CallClaim, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
+import type { Persistence } from './persistence.js';
 
 interface Hold {
   price: number;
@@ -434,6 +435,11 @@ export class MemoryStore implements Store {
     this.calls.delete(id);
     if (answer !== null) this.calls.set(id, { value: { fingerprint, lease: 0, answer }, expiresAt: Date.now() + windowMs });
     return true;
+  }
+
+  /** nothing survives the process */
+  async persistence(): Promise<Persistence> {
+    return 'memory';
   }
 
   async ping(): Promise<void> {

@@ -4,6 +4,7 @@ import { OUTCOME_ARG, parseRecord, type AcceptRecord, type PostOutcome } from '.
 import type { Limits } from './cap-limits.js';
 import { keys } from './keys.js';
 import { loadLuaScripts } from './lua-scripts.js';
+import { persistenceOf, weakest, type Persistence } from './persistence.js';
 import type { AuctionLookup, CallClaim, ClaimResult, GateVerdict, Purchase, QueuedEvent, Store, Verdict, WindowUsage } from './store.js';
 
 type Reply = number | string | null | Reply[];
@@ -343,6 +344,22 @@ export class RedisStore implements Store {
 
   async ping(): Promise<void> {
     await this.client.ping();
+  }
+
+  /** CONFIG GET on every master (a Cluster's each); a server that refuses CONFIG, or does not answer, counts as 'unknown' */
+  async persistence(): Promise<Persistence> {
+    const masters = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    const each = await Promise.all(
+      masters.map(async (node): Promise<Persistence> => {
+        try {
+          const [save, aof] = (await Promise.all([node.config('GET', 'save'), node.config('GET', 'appendonly')])) as [string[], string[]];
+          return save.length < 2 || aof.length < 2 ? 'unknown' : persistenceOf(save[1]!, aof[1]!);
+        } catch {
+          return 'unknown';
+        }
+      }),
+    );
+    return weakest(each);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { RateRuntime } from '../config/runtime.js';
 import type { AcceptRecord, PostOutcome } from '../scoring/accept-record.js';
 import type { Limits } from './cap-limits.js';
+import type { Persistence } from './persistence.js';
 
 /** Why a buyer may not take a lead (or a ping) now. */
 export type Refusal =
@@ -115,6 +116,8 @@ export interface Store extends CallStore {
   /** done with these events (their `entry`): they leave the queue */
   acknowledge(queue: string, entries: readonly string[]): Promise<void>;
   ping(): Promise<void>;
+  /** what the store keeps if its server restarts (a Cluster: its weakest master); 'unknown' when it will not say */
+  persistence(): Promise<Persistence>;
   close(): Promise<void>;
 }
 

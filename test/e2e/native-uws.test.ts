@@ -9,18 +9,9 @@ describe('uWebSockets.js', () => {
     expect(UWS_NATIVE).toBe(true);
   });
 
-  it('a server on the fallback says so loudly and reports not ready', async () => {
+  it('a server forced onto the fallback refuses to start unless allowed (test/e2e/uws-fallback.test.ts: allowed)', async () => {
     const config = { ...testConfig([]), redis: undefined };
-    const g = await spawnGavel(writeConfig(config), { UWS_USE_FALLBACK: '1' });
-    try {
-      const fatal = g.logs.find((l) => l.level === 60);
-      expect(String(fatal?.msg)).toMatch(/NATIVE BINARY NOT LOADED/);
-      const res = await fetch(`http://127.0.0.1:${g.port}/ready`);
-      expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ ready: false, uws: { native: false } });
-    } finally {
-      g.child.kill('SIGKILL');
-    }
+    await expect(spawnGavel(writeConfig(config), { UWS_USE_FALLBACK: '1' })).rejects.toThrow(/exited with 1 before listening[\s\S]*NATIVE BINARY NOT LOADED/);
   });
 
   it('a normal server reports the native binary on /ready', async () => {

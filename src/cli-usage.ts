@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './paths.js';
+
+/** What `--help` prints: every flag and environment variable the README's configuration table lists. */
+export const USAGE = `Usage: gavel [options]            (npm start -- [options])
+
+Options:
+  --config PATH          the config file, YAML or JSON (env GAVEL_CONFIG; default src/config/demo.yaml)
+  --port N               listen port (env PORT; default 8080; 0: any free port)
+  --host H               listen address (env HOST; default 0.0.0.0)
+  --allow-uws-fallback   serve even when uWebSockets.js's native binary did not load
+                         (env GAVEL_ALLOW_UWS_FALLBACK=1); without it Gavel refuses to start
+  --help                 print this and exit
+  --version              print the version and exit
+
+Environment:
+  GAVEL_CONFIG           as --config
+  PORT, HOST             as --port, --host
+  REDIS_URL              the shared store, one Redis (redis://host:6379); overrides the config's redis block
+  REDIS_CLUSTER          the shared store on a Redis Cluster: seed nodes host:port,host:port,...
+  GAVEL_SECRET           HMAC key of dedup hashes; required with Redis (every process must hash alike)
+  DATABASE_URL           the ledger's PostgreSQL (postgres://user@host:5432/db); none: an in-memory ledger
+  GAVEL_ALLOW_UWS_FALLBACK  as --allow-uws-fallback
+  LOG_LEVEL              pino level (default info)
+
+Neither REDIS_URL, REDIS_CLUSTER nor a redis block: the embedded memory store (one process).
+SIGTERM or SIGINT drains, flushes traces and the ledger, and exits 0.
+`;
+
+/** package.json's version, read where the process runs (src/ under tests, dist/src/ built). */
+export function version(): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
