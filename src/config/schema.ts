@@ -85,7 +85,14 @@ export const Campaign = z
     post_tmax_ms: z.int().min(100).max(120_000).default(10_000),
     /** one rule or a list; read as a list, so a problem's path names the rule: dedup[0].scope */
     dedup: z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(DedupRule).min(1).max(8)).optional(),
-    fields: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), FieldSpec),
+    /** no name an object inherits (constructor, toString, __proto__): a lead missing it would read the inherited one */
+    fields: z.record(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
+        .refine((n) => !(n in Object.prototype), 'a name every object inherits (like constructor or toString)'),
+      FieldSpec,
+    ),
     /** rules and an optional model that score each lead on the worker pool, while buyers are pinged */
     scoring: Scoring.optional(),
     /** bid: highest bid first; expected_value: highest bid × the buyer's learned chance of accepting the post */

@@ -3,6 +3,7 @@ import { GavelError } from '../codes.js';
 import type { BuyerRuntime, Runtime, SellerRuntime } from '../config/runtime.js';
 import type { Logger } from '../telemetry/logger.js';
 import { bearerKey, unknownKey } from './api-key.js';
+import { decodeBody } from './decode-body.js';
 import { readBody } from './read-body.js';
 import { send, sendError, watch } from './respond.js';
 
@@ -67,9 +68,9 @@ export function jsonRoute(
       if (buf.length === 0) return void run(undefined);
       let body: unknown;
       try {
-        body = JSON.parse(buf.toString('utf8'));
+        body = decodeBody(buf, 'json');
       } catch (e) {
-        return sendError(res, state, new GavelError('MALFORMED_BODY', `The body is not valid JSON: ${(e as Error).message}`));
+        return sendError(res, state, e as GavelError);
       }
       void run(body);
     });

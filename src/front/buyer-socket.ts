@@ -1,8 +1,8 @@
-import { unpack } from 'msgpackr';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { SocketBuyerTransport, SocketLink } from '../buyers/socket-transport.js';
 import { GavelError } from '../codes.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
+import { decodeBody } from './decode-body.js';
 
 interface BuyerSocketData {
   transport: SocketBuyerTransport;
@@ -83,7 +83,7 @@ export function attachBuyerSocket(
     message: (ws, message, isBinary) => {
       let msg: unknown;
       try {
-        msg = isBinary ? unpack(Buffer.from(message.slice(0))) : JSON.parse(Buffer.from(message).toString('utf8'));
+        msg = decodeBody(Buffer.from(message.slice(0)), isBinary ? 'msgpack' : 'json', 'frame');
       } catch {
         return; // not the protocol: the call it meant to answer times out as a pass
       }

@@ -1,4 +1,3 @@
-import { unpack } from 'msgpackr';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Exchange } from '../auction/exchange.js';
 import { within } from '../auction/within.js';
@@ -8,6 +7,7 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
+import { decodeBody } from './decode-body.js';
 import { send, sendError, sendText, watch, type Format, type RequestState } from './respond.js';
 import { SellerCalls, type SellerRoute } from './seller-calls.js';
 import { attachSellerSocket } from './seller-socket.js';
@@ -135,9 +135,9 @@ export class HttpFront {
   private async handle(res: HttpResponse, state: RequestState, seller: SellerRuntime, route: SellerRoute, body: Buffer): Promise<void> {
     let raw: unknown;
     try {
-      raw = state.format === 'json' ? JSON.parse(body.toString('utf8')) : unpack(body);
+      raw = decodeBody(body, state.format);
     } catch (e) {
-      return sendError(res, state, new GavelError('MALFORMED_BODY', `The body is not valid ${state.format === 'json' ? 'JSON' : 'msgpack'}: ${(e as Error).message}`));
+      return sendError(res, state, e as GavelError);
     }
     const result = await this.calls.run(seller, route, raw, state.receivedAt, body.length);
     send(res, state, result.status, result.body);

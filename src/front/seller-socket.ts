@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { pack, unpack } from 'msgpackr';
+import { pack } from 'msgpackr';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { GavelError } from '../codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
+import { decodeBody } from './decode-body.js';
 import { errorBody } from './respond.js';
 import type { SellerCalls, SellerRoute } from './seller-calls.js';
 
@@ -90,9 +91,9 @@ async function answer(ws: WebSocket<SocketData>, hooks: SocketHooks, frame: Buff
   const receivedAt = performance.now();
   let raw: unknown;
   try {
-    raw = isBinary ? unpack(frame) : JSON.parse(frame.toString('utf8'));
+    raw = decodeBody(frame, isBinary ? 'msgpack' : 'json', 'frame');
   } catch (e) {
-    return errorReply(ws, hooks, isBinary, null, new GavelError('MALFORMED_BODY', `The frame is not valid ${isBinary ? 'msgpack' : 'JSON'}: ${(e as Error).message}`));
+    return errorReply(ws, hooks, isBinary, null, e as GavelError);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return errorReply(ws, hooks, isBinary, null, new GavelError('INVALID_REQUEST', 'A message is an object with type and id', [{ path: '(body)', message: 'must be an object' }]));
