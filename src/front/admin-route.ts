@@ -4,6 +4,7 @@ import type { BuyerRuntime, Runtime, SellerRuntime } from '../config/runtime.js'
 import type { Logger } from '../telemetry/logger.js';
 import { bearerKey, unknownKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
+import { refusedFraming } from './http-framing.js';
 import { readBody } from './read-body.js';
 import { send, sendError, watch } from './respond.js';
 
@@ -46,6 +47,7 @@ export function jsonRoute(
   handler: (call: RouteCall) => Promise<{ status: number; body: unknown }>,
 ): void {
   app[method](path, (res: HttpResponse, req: HttpRequest) => {
+    if (refusedFraming(res, req)) return;
     const key = bearerKey(req.getHeader('authorization'));
     const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
     const query = new URLSearchParams(req.getQuery() ?? '');

@@ -3,6 +3,7 @@ import type { SocketBuyerTransport, SocketLink } from '../buyers/socket-transpor
 import { GavelError } from '../codes.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
+import { refusedFraming } from './http-framing.js';
 
 interface BuyerSocketData {
   transport: SocketBuyerTransport;
@@ -46,6 +47,7 @@ export function attachBuyerSocket(
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
+      if (refusedFraming(res, req)) return;
       const query = new URLSearchParams(req.getQuery() ?? '');
       const key = socketKey(req.getHeader('authorization'), query);
       const transport = key === undefined ? undefined : byKey.get(key);

@@ -8,6 +8,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
 import { decodeBody } from './decode-body.js';
+import { refusedFraming } from './http-framing.js';
 import { send, sendError, sendText, watch, type Format, type RequestState } from './respond.js';
 import { SellerCalls, type SellerRoute } from './seller-calls.js';
 import { attachSellerSocket } from './seller-socket.js';
@@ -89,10 +90,11 @@ export class HttpFront {
     app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req));
     attachReturnsApi(app, parts.runtime, parts.returns, parts.log);
     attachReportsApi(app, parts.runtime, parts.ledger, parts.log);
-    app.get('/health', (res) => sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}'));
-    app.get('/ready', (res) => void this.ready(res));
-    app.get('/metrics', (res) => void this.metrics(res));
+    app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
+    app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
+    app.get('/metrics', (res, req) => void (refusedFraming(res, req) || this.metrics(res)));
     app.any('/*', (res, req) => {
+      if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
       const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
@@ -112,6 +114,7 @@ export class HttpFront {
   }
 
   private seller(res: HttpResponse, req: HttpRequest, route: SellerRoute): void {
+    if (refusedFraming(res, req)) return;
     // uWS invalidates req when this function returns: read everything now
     const auth = req.getHeader('authorization');
     const contentType = req.getHeader('content-type');
@@ -150,6 +153,7 @@ export class HttpFront {
    * the key's is LEAD_NOT_FOUND, like an unknown one.
    */
   private leadTrace(res: HttpResponse, req: HttpRequest): void {
+    if (refusedFraming(res, req)) return;
     const key = bearerKey(req.getHeader('authorization'));
     // taken as sent, not URL-decoded: lead ids are Gavel's own UUIDs, and decoding a malformed
     // escape would throw inside uWS's handler and take the process down

@@ -5,6 +5,7 @@ import { GavelError } from '../codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
+import { refusedFraming } from './http-framing.js';
 import { errorBody } from './respond.js';
 import type { SellerCalls, SellerRoute } from './seller-calls.js';
 
@@ -45,6 +46,7 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
+      if (refusedFraming(res, req)) return;
       const key = socketKey(req.getHeader('authorization'), new URLSearchParams(req.getQuery() ?? ''));
       const seller = key === undefined ? undefined : runtime.sellersByKey.get(key);
       if (seller === undefined) {
