@@ -271,8 +271,10 @@ export const Config = z
         resubmit_window: z.string().regex(DURATION).default('60s'),
         /** answers waiting on a socket past this many bytes mean its peer stopped reading: it is cut off */
         socket_max_buffered_bytes: z.int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** calls one seller socket may have unanswered; past it TOO_MANY_IN_FLIGHT, so one burst cannot starve other sellers */
+        socket_max_in_flight: z.int().min(1).max(100_000).default(64),
       })
-      .default({ max_body_bytes: 64 * 1024, response_margin_ms: 16, drain_timeout_ms: 10_000, max_bids: 100, resubmit_window: '60s', socket_max_buffered_bytes: 1024 * 1024 }),
+      .default({ max_body_bytes: 64 * 1024, response_margin_ms: 16, drain_timeout_ms: 10_000, max_bids: 100, resubmit_window: '60s', socket_max_buffered_bytes: 1024 * 1024, socket_max_in_flight: 64 }),
     secret: z.string().min(16).optional(),
     /** one Redis (`url`) or a Redis Cluster (`cluster`: seed nodes "host:port") */
     redis: z

@@ -3,6 +3,7 @@ import type { SocketBuyerTransport, SocketLink } from '../buyers/socket-transpor
 import { GavelError } from '../codes.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
+import { backstopOf, tooBig } from './socket-limits.js';
 import { refusedFraming } from './http-framing.js';
 
 interface BuyerSocketData {
@@ -40,7 +41,7 @@ export function attachBuyerSocket(
   cutOff: (buyer: string) => void,
 ): void {
   app.ws<BuyerSocketData>('/v1/bidders/ws', {
-    maxPayloadLength: limits.maxPayload,
+    maxPayloadLength: backstopOf(limits.maxPayload),
     // a buyer that stops reading is cut off at maxBuffered, with a reason; uWS's own limit is the backstop
     maxBackpressure: 2 * limits.maxBuffered,
     closeOnBackpressureLimit: 1,
@@ -83,6 +84,7 @@ export function attachBuyerSocket(
       data.transport.attach(data.link);
     },
     message: (ws, message, isBinary) => {
+      if (message.byteLength > limits.maxPayload) return tooBig(ws);
       let msg: unknown;
       try {
         msg = decodeBody(Buffer.from(message.slice(0)), isBinary ? 'msgpack' : 'json', 'frame');

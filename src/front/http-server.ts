@@ -24,6 +24,7 @@ import { attachReturnsApi } from './returns-api.js';
 import { attachReportsApi } from './reports-api.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { callerOf } from './admin-route.js';
+import { LoopDelay } from '../telemetry/loop-delay.js';
 
 export interface FrontParts {
   /** transports of the buyers that connect over /v1/bidders/ws, by buyer key */
@@ -64,10 +65,12 @@ export class HttpFront {
   private drained: (() => void) | null = null;
   private readonly maxBody: number;
   private readonly calls: SellerCalls;
+  private readonly loopDelay: LoopDelay;
 
   constructor(private readonly parts: FrontParts) {
     this.maxBody = parts.runtime.data.server.max_body_bytes;
     this.calls = new SellerCalls(parts);
+    this.loopDelay = new LoopDelay((ms) => parts.metrics.callWaitMs.observe(ms));
     const app = uws.App();
     const server = parts.runtime.data.server;
     const cutOffs = parts.metrics.socketCutOffs;
@@ -108,6 +111,7 @@ export class HttpFront {
       this.app.listen(host, port, (socket) => {
         if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
         this.listenSocket = socket;
+        this.loopDelay.start();
         resolve(uws.us_socket_local_port(socket as never));
       });
     });
@@ -228,6 +232,7 @@ export class HttpFront {
 
   /** Close every connection still open (keep-alive sockets hold the process otherwise). */
   close(): void {
+    this.loopDelay.stop();
     // present in this build's native binding, missing from its type definitions
     (this.app as TemplatedApp & { close(): void }).close();
   }
