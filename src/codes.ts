@@ -35,7 +35,8 @@ export const Codes = {
   NOT_POSTED: { status: 200, message: 'The buyer won the ping, but the seller did not post the lead (yet, or before the ping expired)' },
   NOT_SOLD: { status: 200, message: 'The seller\'s post sold the lead to no one (refused at the post, or its deadline passed first)' },
   // seller errors
-  MALFORMED_BODY: { status: 400, message: 'The body is not valid JSON or msgpack' },
+  MALFORMED_BODY: { status: 400, message: 'The body is not valid JSON or msgpack, or a string in it is not UTF-8' },
+  INVALID_FRAMING: { status: 400, message: 'The request could be framed two ways (Content-Length twice or not digits, Transfer-Encoding other than chunked, or both): refused and the connection closed' },
   INVALID_REQUEST: { status: 400, message: 'The request envelope is missing or has ill-typed fields' },
   INVALID_LEAD: { status: 400, message: 'The lead does not match the campaign schema' },
   UNKNOWN_CAMPAIGN: { status: 400, message: 'No such campaign, or this seller may not send to it' },
@@ -50,6 +51,7 @@ export const Codes = {
   BODY_TOO_LARGE: { status: 413, message: 'The body is over the size limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json or application/msgpack' },
   RATE_LIMITED: { status: 429, message: 'The seller is over its rate limit; retry later' },
+  TOO_MANY_IN_FLIGHT: { status: 429, message: 'This seller socket has server.socket_max_in_flight calls unanswered; send more as answers come' },
   // returns (POST /v1/returns) and their decisions
   SALE_NOT_FOUND: { status: 404, message: 'No sale of this lead to this buyer in the ledger' },
   ALREADY_RETURNED: { status: 409, message: 'This buyer returned this lead already' },

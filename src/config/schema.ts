@@ -85,7 +85,14 @@ export const Campaign = z
     post_tmax_ms: z.int().min(100).max(120_000).default(10_000),
     /** one rule or a list; read as a list, so a problem's path names the rule: dedup[0].scope */
     dedup: z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(DedupRule).min(1).max(8)).optional(),
-    fields: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), FieldSpec),
+    /** no name an object inherits (constructor, toString, __proto__): a lead missing it would read the inherited one */
+    fields: z.record(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
+        .refine((n) => !(n in Object.prototype), 'a name every object inherits (like constructor or toString)'),
+      FieldSpec,
+    ),
     /** rules and an optional model that score each lead on the worker pool, while buyers are pinged */
     scoring: Scoring.optional(),
     /** bid: highest bid first; expected_value: highest bid × the buyer's learned chance of accepting the post */
@@ -266,8 +273,10 @@ export const Config = z
         idempotency_window: z.string().regex(DURATION).default('24h'),
         /** answers waiting on a socket past this many bytes mean its peer stopped reading: it is cut off */
         socket_max_buffered_bytes: z.int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** calls one seller socket may have unanswered; past it TOO_MANY_IN_FLIGHT, so one burst cannot starve other sellers */
+        socket_max_in_flight: z.int().min(1).max(100_000).default(64),
       })
-      .default({ max_body_bytes: 64 * 1024, response_margin_ms: 16, drain_timeout_ms: 10_000, max_bids: 100, resubmit_window: '60s', idempotency_window: '24h', socket_max_buffered_bytes: 1024 * 1024 }),
+      .default({ max_body_bytes: 64 * 1024, response_margin_ms: 16, drain_timeout_ms: 10_000, max_bids: 100, resubmit_window: '60s', idempotency_window: '24h', socket_max_buffered_bytes: 1024 * 1024, socket_max_in_flight: 64 }),
     secret: z.string().min(16).optional(),
     /** one Redis (`url`) or a Redis Cluster (`cluster`: seed nodes "host:port") */
     redis: z

@@ -3,6 +3,8 @@ import { GavelError } from '../codes.js';
 import type { BuyerRuntime, Runtime, SellerRuntime } from '../config/runtime.js';
 import type { Logger } from '../telemetry/logger.js';
 import { bearerKey, unknownKey } from './api-key.js';
+import { decodeBody } from './decode-body.js';
+import { refusedFraming } from './http-framing.js';
 import { readBody } from './read-body.js';
 import { send, sendError, watch } from './respond.js';
 
@@ -45,6 +47,7 @@ export function jsonRoute(
   handler: (call: RouteCall) => Promise<{ status: number; body: unknown }>,
 ): void {
   app[method](path, (res: HttpResponse, req: HttpRequest) => {
+    if (refusedFraming(res, req)) return;
     const key = bearerKey(req.getHeader('authorization'));
     const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
     const query = new URLSearchParams(req.getQuery() ?? '');
@@ -67,9 +70,9 @@ export function jsonRoute(
       if (buf.length === 0) return void run(undefined);
       let body: unknown;
       try {
-        body = JSON.parse(buf.toString('utf8'));
+        body = decodeBody(buf, 'json');
       } catch (e) {
-        return sendError(res, state, new GavelError('MALFORMED_BODY', `The body is not valid JSON: ${(e as Error).message}`));
+        return sendError(res, state, e as GavelError);
       }
       void run(body);
     });

@@ -1,8 +1,10 @@
-import { unpack } from 'msgpackr';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { SocketBuyerTransport, SocketLink } from '../buyers/socket-transport.js';
 import { GavelError } from '../codes.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
+import { decodeBody } from './decode-body.js';
+import { backstopOf, tooBig } from './socket-limits.js';
+import { refusedFraming } from './http-framing.js';
 
 interface BuyerSocketData {
   transport: SocketBuyerTransport;
@@ -39,13 +41,14 @@ export function attachBuyerSocket(
   cutOff: (buyer: string) => void,
 ): void {
   app.ws<BuyerSocketData>('/v1/bidders/ws', {
-    maxPayloadLength: limits.maxPayload,
+    maxPayloadLength: backstopOf(limits.maxPayload),
     // a buyer that stops reading is cut off at maxBuffered, with a reason; uWS's own limit is the backstop
     maxBackpressure: 2 * limits.maxBuffered,
     closeOnBackpressureLimit: 1,
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
+      if (refusedFraming(res, req)) return;
       const query = new URLSearchParams(req.getQuery() ?? '');
       const key = socketKey(req.getHeader('authorization'), query);
       const transport = key === undefined ? undefined : byKey.get(key);
@@ -82,9 +85,10 @@ export function attachBuyerSocket(
       data.transport.attach(data.link);
     },
     message: (ws, message, isBinary) => {
+      if (message.byteLength > limits.maxPayload) return tooBig(ws);
       let msg: unknown;
       try {
-        msg = isBinary ? unpack(Buffer.from(message.slice(0))) : JSON.parse(Buffer.from(message).toString('utf8'));
+        msg = decodeBody(Buffer.from(message.slice(0)), isBinary ? 'msgpack' : 'json', 'frame');
       } catch {
         return; // not the protocol: the call it meant to answer times out as a pass
       }

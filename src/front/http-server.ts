@@ -1,4 +1,3 @@
-import { unpack } from 'msgpackr';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Exchange } from '../auction/exchange.js';
 import { within } from '../auction/within.js';
@@ -8,6 +7,8 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
+import { decodeBody } from './decode-body.js';
+import { refusedFraming } from './http-framing.js';
 import { send, sendError, sendText, watch, type Format, type RequestState } from './respond.js';
 import { SellerCalls, type SellerRoute } from './seller-calls.js';
 import { attachSellerSocket } from './seller-socket.js';
@@ -23,6 +24,7 @@ import { attachReturnsApi } from './returns-api.js';
 import { attachReportsApi } from './reports-api.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { callerOf } from './admin-route.js';
+import { LoopDelay } from '../telemetry/loop-delay.js';
 
 export interface FrontParts {
   /** transports of the buyers that connect over /v1/bidders/ws, by buyer key */
@@ -65,10 +67,12 @@ export class HttpFront {
   private drained: (() => void) | null = null;
   private readonly maxBody: number;
   private readonly calls: SellerCalls;
+  private readonly loopDelay: LoopDelay;
 
   constructor(private readonly parts: FrontParts) {
     this.maxBody = parts.runtime.data.server.max_body_bytes;
     this.calls = new SellerCalls(parts);
+    this.loopDelay = new LoopDelay((ms) => parts.metrics.callWaitMs.observe(ms));
     const app = uws.App();
     const server = parts.runtime.data.server;
     const cutOffs = parts.metrics.socketCutOffs;
@@ -91,10 +95,11 @@ export class HttpFront {
     app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req));
     attachReturnsApi(app, parts.runtime, parts.returns, parts.log);
     attachReportsApi(app, parts.runtime, parts.ledger, parts.log);
-    app.get('/health', (res) => sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}'));
-    app.get('/ready', (res) => void this.ready(res));
-    app.get('/metrics', (res) => void this.metrics(res));
+    app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
+    app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
+    app.get('/metrics', (res, req) => void (refusedFraming(res, req) || this.metrics(res)));
     app.any('/*', (res, req) => {
+      if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
       const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
@@ -108,12 +113,14 @@ export class HttpFront {
       this.app.listen(host, port, (socket) => {
         if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
         this.listenSocket = socket;
+        this.loopDelay.start();
         resolve(uws.us_socket_local_port(socket as never));
       });
     });
   }
 
   private seller(res: HttpResponse, req: HttpRequest, route: SellerRoute): void {
+    if (refusedFraming(res, req)) return;
     // uWS invalidates req when this function returns: read everything now
     const auth = req.getHeader('authorization');
     const contentType = req.getHeader('content-type');
@@ -146,9 +153,9 @@ export class HttpFront {
   private async handle(res: HttpResponse, state: RequestState, seller: SellerRuntime, route: SellerRoute, body: Buffer, idempotencyKey: string | undefined): Promise<void> {
     let raw: unknown;
     try {
-      raw = state.format === 'json' ? JSON.parse(body.toString('utf8')) : unpack(body);
+      raw = decodeBody(body, state.format);
     } catch (e) {
-      return sendError(res, state, new GavelError('MALFORMED_BODY', `The body is not valid ${state.format === 'json' ? 'JSON' : 'msgpack'}: ${(e as Error).message}`));
+      return sendError(res, state, e as GavelError);
     }
     const result = await this.calls.run(seller, route, raw, state.receivedAt, body.length, idempotencyKey);
     send(res, state, result.status, result.body);
@@ -161,6 +168,7 @@ export class HttpFront {
    * the key's is LEAD_NOT_FOUND, like an unknown one.
    */
   private leadTrace(res: HttpResponse, req: HttpRequest): void {
+    if (refusedFraming(res, req)) return;
     const key = bearerKey(req.getHeader('authorization'));
     // taken as sent, not URL-decoded: lead ids are Gavel's own UUIDs, and decoding a malformed
     // escape would throw inside uWS's handler and take the process down
@@ -239,6 +247,7 @@ export class HttpFront {
 
   /** Close every connection still open (keep-alive sockets hold the process otherwise). */
   close(): void {
+    this.loopDelay.stop();
     closeApp(this.app);
   }
 }

@@ -5,7 +5,15 @@ import { z } from 'zod';
  * campaign's own compiled schema (src/lead/lead-schema.ts), so the details of both speak of
  * paths like `lead.zip`.
  */
-const leadObject = z.record(z.string().max(64), z.unknown()).refine((o) => Object.keys(o).length <= 200, 'at most 200 fields');
+const leadObject = z
+  .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object')
+  .check((ctx) => {
+    // checked in place, not copied: z.record builds a new object by assignment, where a field
+    // named __proto__ would set the copy's prototype instead of being refused as unknown
+    const keys = Object.keys(ctx.value);
+    if (keys.length > 200) ctx.issues.push({ code: 'custom', input: ctx.value, message: 'at most 200 fields' });
+    for (const k of keys) if (k.length > 64) ctx.issues.push({ code: 'custom', input: k, path: [k], message: 'a field name is at most 64 characters' });
+  });
 
 export const PingEnvelope = z.strictObject({
   campaign: z.string().max(64),

@@ -1,9 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { pack, unpack } from 'msgpackr';
+import { pack } from 'msgpackr';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { GavelError } from '../codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
+import { decodeBody } from './decode-body.js';
+import { backstopOf, tooBig } from './socket-limits.js';
+import { refusedFraming } from './http-framing.js';
 import { errorBody } from './respond.js';
 import type { SellerCalls, SellerRoute } from './seller-calls.js';
 
@@ -13,6 +16,8 @@ interface SocketData {
   maxBuffered: number;
   /** uWS forbids touching a socket after its close event */
   closed: boolean;
+  /** calls handed to the exchange and not answered yet, up to server.socket_max_in_flight */
+  inFlight: number;
 }
 
 const ROUTES: Record<string, SellerRoute> = { ping: 'ping', post: 'post', lead: 'leads' };
@@ -35,22 +40,26 @@ export interface SocketHooks {
 
 export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: SellerCalls, hooks: SocketHooks): void {
   const maxBuffered = runtime.data.server.socket_max_buffered_bytes;
+  const maxBody = runtime.data.server.max_body_bytes;
+  const maxInFlight = runtime.data.server.socket_max_in_flight;
   app.ws<SocketData>('/v1/ws', {
-    // uWS closes the connection on a larger frame (close code 1009)
-    maxPayloadLength: runtime.data.server.max_body_bytes,
+    // uWS drops a connection whose frame is over this with no close frame (1006): it is only the
+    // backstop that bounds what one frame may buffer; over max_body_bytes Gavel closes with 1009
+    maxPayloadLength: backstopOf(maxBody),
     // reply() cuts a seller off at maxBuffered, with a reason; uWS's own limit is the backstop
     maxBackpressure: 2 * maxBuffered,
     closeOnBackpressureLimit: 1,
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
+      if (refusedFraming(res, req)) return;
       const key = socketKey(req.getHeader('authorization'), new URLSearchParams(req.getQuery() ?? ''));
       const seller = key === undefined ? undefined : runtime.sellersByKey.get(key);
       if (seller === undefined) {
         return refuseUpgrade(res, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key> (or ?key=)' : 'Unknown API key'));
       }
       res.upgrade<SocketData>(
-        { seller, maxBuffered, closed: false },
+        { seller, maxBuffered, closed: false, inFlight: 0 },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -59,10 +68,11 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
     },
     message: (ws, message, isBinary) => {
       // the message's memory is uWS's until this returns: copy it now
+      if (message.byteLength > maxBody) return tooBig(ws);
       const frame = Buffer.from(message.slice(0));
       if (hooks.draining()) return errorReply(ws, hooks, isBinary, null, new GavelError('SHUTTING_DOWN'));
       hooks.begin();
-      answer(ws, hooks, frame, isBinary, calls).finally(() => hooks.end());
+      answer(ws, hooks, frame, isBinary, calls, maxInFlight).finally(() => hooks.end());
     },
     close: (ws) => {
       ws.getUserData().closed = true;
@@ -86,13 +96,13 @@ function errorReply(ws: WebSocket<SocketData>, hooks: SocketHooks, isBinary: boo
   reply(ws, hooks, isBinary, { type: 'error', id: id ?? null, status: err.status, ...errorBody(err.code, err.message, err.details) });
 }
 
-async function answer(ws: WebSocket<SocketData>, hooks: SocketHooks, frame: Buffer, isBinary: boolean, calls: SellerCalls): Promise<void> {
+async function answer(ws: WebSocket<SocketData>, hooks: SocketHooks, frame: Buffer, isBinary: boolean, calls: SellerCalls, maxInFlight: number): Promise<void> {
   const receivedAt = performance.now();
   let raw: unknown;
   try {
-    raw = isBinary ? unpack(frame) : JSON.parse(frame.toString('utf8'));
+    raw = decodeBody(frame, isBinary ? 'msgpack' : 'json', 'frame');
   } catch (e) {
-    return errorReply(ws, hooks, isBinary, null, new GavelError('MALFORMED_BODY', `The frame is not valid ${isBinary ? 'msgpack' : 'JSON'}: ${(e as Error).message}`));
+    return errorReply(ws, hooks, isBinary, null, e as GavelError);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return errorReply(ws, hooks, isBinary, null, new GavelError('INVALID_REQUEST', 'A message is an object with type and id', [{ path: '(body)', message: 'must be an object' }]));
@@ -108,8 +118,16 @@ async function answer(ws: WebSocket<SocketData>, hooks: SocketHooks, frame: Buff
     if (!validKey) details.push({ path: 'idempotency_key', message: 'a string: 1 to 255 visible ASCII characters' });
     return errorReply(ws, hooks, isBinary, validId ? id : null, new GavelError('INVALID_REQUEST', undefined, details));
   }
-  const seller = ws.getUserData().seller;
-  const result = await calls.run(seller, route, call, receivedAt, frame.length, idempotencyKey as string | undefined);
+  const data = ws.getUserData();
+  if (data.inFlight >= maxInFlight) return errorReply(ws, hooks, isBinary, id, new GavelError('TOO_MANY_IN_FLIGHT', `This socket has ${maxInFlight} calls unanswered (server.socket_max_in_flight); send more as answers come`));
+  data.inFlight++;
+  let result;
+  try {
+    result = await calls.run(data.seller, route, call, receivedAt, frame.length, idempotencyKey as string | undefined);
+  } finally {
+    data.inFlight--;
+  }
   reply(ws, hooks, isBinary, result.status === 200 ? { type, id, ...(result.body as object) } : { type: 'error', id, status: result.status, ...(result.body as object) });
   calls.written(result, receivedAt);
 }
+

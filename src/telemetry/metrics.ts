@@ -87,6 +87,13 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
     salesUnrecorded: new Gauge({ name: 'gavel_sales_unrecorded', help: 'Sales this process sold while the ledger was away and keeps until the ledger takes them (they wait in the durable queue too)', registers: [registry] }),
     salesUnqueued: new Gauge({ name: 'gavel_sales_unqueued', help: 'Sales this process holds because the durable queue refused them; retried each second (lost if the process dies)', registers: [registry] }),
     postbacks: new Counter({ name: 'gavel_postbacks_total', help: 'Seller postbacks by result: delivered, retried (a try failed; another follows), given_up, unqueued (the queue refused it)', labelNames: ['result'], registers: [registry] }),
+    /** what can be measured from inside: the event loop's delay (loop-delay.ts), not a call's own wait */
+    callWaitMs: new Histogram({
+      name: 'gavel_call_wait_ms',
+      help: 'Event-loop delay sampled every 10 ms, ms: about how long a seller call arriving then waited before it was handled (its tmax clock starts only then)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers: [registry],
+    }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
   };
   return m;

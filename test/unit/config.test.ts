@@ -30,6 +30,15 @@ describe('config', () => {
     expect(c.server.response_margin_ms).toBeGreaterThan(0);
   });
 
+  it('refuses a campaign field named after what every object inherits: a lead without it would read the inherited one', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      const raw = base();
+      (raw.campaigns[0]!.fields as Record<string, unknown>)[name] = { type: 'string' };
+      expect(problems(raw)).toEqual([`campaigns[0].fields.${name}: Invalid key in record`]);
+    }
+    expect(parseConfig(base()).server.socket_max_in_flight).toBe(64);
+  });
+
   it('reports every problem at once, each with its path', () => {
     const raw = base();
     (raw.buyers[0] as any).caps.timezone = 'America/Chicgo';
