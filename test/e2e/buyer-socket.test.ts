@@ -3,6 +3,7 @@ import { unpack } from 'msgpackr';
 import WebSocket from 'ws';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
+import { socketBuyer as connectSocketBuyer, type Msg } from '../support/socket-buyer.js';
 import { call, fullLead, pingLead, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 
 const BUYER_KEY = 'ws-buyer-key-0123456789';
@@ -14,23 +15,11 @@ afterEach(async () => {
   for (const o of open.splice(0)) await o.close();
 });
 
-type Msg = Record<string, any>;
-/** A buyer on the socket: answers each message with what `answer` returns (or nothing), after `delayMs`. */
+/** A buyer on the socket, closed after the test. */
 async function socketBuyer(port: number, answer: (m: Msg) => Msg | null, delayMs = 0): Promise<{ ws: WebSocket; seen: Msg[] }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/bidders/ws`, { headers: { authorization: `Bearer ${BUYER_KEY}` } });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  const seen: Msg[] = [];
-  ws.on('message', (data) => {
-    const m = JSON.parse(data.toString());
-    seen.push(m);
-    const reply = answer(m);
-    if (reply) setTimeout(() => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ id: m.id, ...reply })), delayMs);
-  });
-  open.push({ close: () => ws.close() });
-  return { ws, seen };
+  const b = await connectSocketBuyer(port, BUYER_KEY, answer, delayMs);
+  open.push({ close: () => b.ws.close() });
+  return b;
 }
 
 async function exchangeWith(http: TestBuyer) {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type Reply, type TestBuyer } from '../support/buyer-server.js';
+import { socketBuyer as connectSocketBuyer, type Msg } from '../support/socket-buyer.js';
 import { call, fullLead, pingLead, readTrace, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 
 /**
@@ -18,21 +19,13 @@ afterEach(async () => {
   for (const o of open.splice(0)) await o.close();
 });
 
-type Msg = Record<string, any>;
-async function socketBuyer(port: number, onMessage: (ws: WebSocket, m: Msg) => void): Promise<Msg[]> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/bidders/ws`, { headers: { authorization: `Bearer ${BUYER_KEY}` } });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  const seen: Msg[] = [];
-  ws.on('message', (data) => {
-    const m = JSON.parse(data.toString()) as Msg;
-    seen.push(m);
-    onMessage(ws, m);
-  });
-  open.push({ close: () => ws.close() });
-  return seen;
+/** a socket buyer that answers with `answer` (null: nothing), closed after the test */
+async function socketBuyer(port: number, answer: (m: Msg, ws: WebSocket) => Msg | null): Promise<Msg[]> {
+  let ws: WebSocket | undefined;
+  const b = await connectSocketBuyer(port, BUYER_KEY, (m) => answer(m, ws!));
+  ws = b.ws;
+  open.push({ close: () => b.ws.close() });
+  return b.seen;
 }
 
 /** an HTTP buyer that bids `bid` and answers posts with `onPost` */
@@ -61,9 +54,7 @@ describe('a post whose outcome is unknown goes to no other buyer', () => {
     // 25 ms: the budget at which timer and clock disagreed most often (4 to 13 of 24 sold twice)
     config.buyers.push({ id: 'sock', campaigns: ['auto'], transport: 'websocket', key: BUYER_KEY, timeout_ms: 100, post_timeout_ms: 25 });
     g = await startExchange(config);
-    const seen = await socketBuyer(g.port, (ws, m) => {
-      if (m.type === 'ping') ws.send(JSON.stringify({ type: 'bid', id: m.id, bid: 20 }));
-    });
+    const seen = await socketBuyer(g.port, (m) => (m.type === 'ping' ? { type: 'bid', bid: 20 } : null));
     const answers = await pingAndPost(g.port, 24);
     expect(seen.filter((m) => m.type === 'post')).toHaveLength(24);
     expect(fallback.posts).toHaveLength(0);
@@ -80,9 +71,10 @@ describe('a post whose outcome is unknown goes to no other buyer', () => {
     const config = testConfig([{ id: 'http', url: fallback.url }]);
     config.buyers.push({ id: 'sock', campaigns: ['auto'], transport: 'websocket', key: BUYER_KEY, timeout_ms: 100, post_timeout_ms: 2000 });
     g = await startExchange(config);
-    const seen = await socketBuyer(g.port, (ws, m) => {
-      if (m.type === 'ping') ws.send(JSON.stringify({ type: 'bid', id: m.id, bid: 20 }));
-      else ws.terminate();
+    const seen = await socketBuyer(g.port, (m, ws) => {
+      if (m.type === 'ping') return { type: 'bid', bid: 20 };
+      ws.terminate();
+      return null;
     });
     const [answer] = await pingAndPost(g.port, 1);
     expect(seen.filter((m) => m.type === 'post')).toHaveLength(1);
@@ -95,7 +87,7 @@ describe('a post whose outcome is unknown goes to no other buyer', () => {
     const config = testConfig([{ id: 'http', url: fallback.url }]);
     config.buyers.push({ id: 'sock', campaigns: ['auto'], transport: 'websocket', key: BUYER_KEY, timeout_ms: 100, post_timeout_ms: 2000 });
     g = await startExchange(config);
-    await socketBuyer(g.port, (ws, m) => ws.send(JSON.stringify(m.type === 'ping' ? { type: 'bid', id: m.id, bid: 20 } : { type: 'bid', id: m.id, bid: 1 })));
+    await socketBuyer(g.port, (m) => (m.type === 'ping' ? { type: 'bid', bid: 20 } : { type: 'bid', bid: 1 }));
     const [answer] = await pingAndPost(g.port, 1);
     expect(answer).toMatchObject({ status: 'rejected', reason: 'POST_UNCONFIRMED' });
     expect(fallback.posts).toHaveLength(0);
