@@ -45,7 +45,8 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
       const key = socketKey(req.getHeader('authorization'), new URLSearchParams(req.getQuery() ?? ''));
-      const seller = key === undefined ? undefined : runtime.sellersByKey.get(key);
+      const party = runtime.keys.resolve(key);
+      const seller = party?.kind === 'seller' ? party.seller : undefined;
       if (seller === undefined) {
         return refuseUpgrade(res, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key> (or ?key=)' : 'Unknown API key'));
       }

@@ -210,6 +210,6 @@ describe('per-lead trace', () => {
   it('the admin key is the operator\'s alone: a config that gives it to a seller is refused', async () => {
     const config = testConfig([]);
     config.sellers = [{ id: 'pub1', api_key: ADMIN_KEY }];
-    await expect(startExchange(config)).rejects.toThrow(/api_key used by another seller or the admin/);
+    await expect(startExchange(config)).rejects.toThrow(/sellers\[0\]\.api_key: the same key as the operator's/);
   });
 });

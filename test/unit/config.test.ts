@@ -49,7 +49,7 @@ describe('config', () => {
         'campaigns[0].dedup[0].fields[0]: unknown field "ssn"',
         'campaigns[0].fields.phone: a pii field cannot go in pings',
         'sellers[1].id: duplicate id "pub1"',
-        'sellers[1].api_key: api_key used by another seller or the admin',
+        'sellers[1].api_key: the same key as seller "pub1"\'s: every party has keys of its own',
       ]),
     );
   });
@@ -99,7 +99,8 @@ describe('config', () => {
     expect(rules.rolling).toEqual([{ spec: '60m', lengthMs: 3_600_000, maxCount: 5, maxSpend: 20_000_000 }]);
     expect(rules.pingRate).toEqual({ intervalMs: 5, toleranceMs: 995 });
     expect(rules.weekStart).toBe(1);
-    expect([...rt.sellersByKey.values()][0]!.rate).toEqual({ intervalMs: 2000, toleranceMs: 58_000 });
+    const seller = rt.keys.resolve('k'.repeat(20));
+    expect(seller?.kind === 'seller' && seller.seller.rate).toEqual({ intervalMs: 2000, toleranceMs: 58_000 });
   });
 
   it('checks scoring: rules and model features name the campaign\'s fields; a model file is read relative to its config file', () => {
