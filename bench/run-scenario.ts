@@ -250,7 +250,7 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, flag
       await Promise.all(Array.from({ length: WARMUP_IN_FLIGHT }, lane));
     }
     await target.quiesce?.();
-    const before = gavel ? await scrapeMetrics(target.url) : [];
+    const before = gavel ? await scrapeMetrics(target.metricsUrl ?? target.url) : [];
     const fleetBefore = gavel && fleets.length > 0 ? await fleetTotals(fleets) : null;
     const cpu0 = await target.cpuSeconds();
     const result =
@@ -265,7 +265,7 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, flag
       const peak = await target.peakRssMb?.();
       return { server: name, load: rest, cpuMicrosPerCall, ...(peak !== undefined ? { peakRssMb: peak } : {}) };
     }
-    const after = await scrapeMetrics(target.url);
+    const after = await scrapeMetrics(target.metricsUrl ?? target.url);
     const accounts = fleetBefore !== null ? accountsOf(fleetBefore, await fleetTotals(fleets), before, after) : undefined;
     return { server: name, load: rest, cpuMicrosPerCall, gavel: gavelCounts(before, after), ...(accounts ? { accounts } : {}) };
   } finally {

@@ -2,11 +2,13 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from './config/load-config.js';
+import { hashKeyCommand } from './config/hash-key-command.js';
 import { startGavel } from './gavel.js';
 import { ROOT } from './paths.js';
 
 /** The command line: `gavel [--config PATH] [--port N] [--host H]`; env GAVEL_CONFIG, PORT, HOST, REDIS_URL or REDIS_CLUSTER, GAVEL_SECRET, DATABASE_URL. */
 async function main(): Promise<void> {
+  if (process.argv[2] === 'hash-key') return void (process.exitCode = await hashKeyCommand(process.stdin, process.stdout));
   const { values } = parseArgs({
     options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
     strict: true,

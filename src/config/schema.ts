@@ -364,16 +364,17 @@ export const Config = z
     unique(c.sellers, 'sellers');
     unique(c.buyers, 'buyers');
     // one key, in clear or hashed, is one party's: its digest names who holds it
-    const holders = new Map<string, string>();
-    const claim = (holder: string, at: (string | number)[], field: string, clear: string | undefined, hashes: readonly string[] | undefined) => {
+    const holders = new Map<string, { at: string; name: string }>();
+    const claim = (name: string, at: (string | number)[], field: string, clear: string | undefined, hashes: readonly string[] | undefined) => {
+      const holder = { at: at.join('.'), name };
       const entries = clear === undefined ? [] : [{ entry: clear, hashed: false, path: [...at, field] }];
       hashes?.forEach((entry, j) => entries.push({ entry, hashed: true, path: [...at, `${field}s`, j] }));
       for (const { entry, hashed, path } of entries) {
         if (hashed && !KEY_HASH.test(entry)) continue;
         const digest = digestOf(entry, hashed).toString('hex');
         const other = holders.get(digest);
-        if (other !== undefined && other !== holder) ctx.addIssue({ code: 'custom', path, message: `the same key as ${other}'s: every party has keys of its own` });
-        holders.set(digest, holder);
+        if (other !== undefined && other.at !== holder.at) ctx.addIssue({ code: 'custom', path, message: `the same key as ${other.name}'s: every party has keys of its own` });
+        else holders.set(digest, holder);
       }
     };
     claim('the operator', [], 'admin_key', c.admin_key, c.admin_keys);
