@@ -13,6 +13,7 @@ import type { Target } from './scenarios/scenario.js';
 import { DEMO_SELLER_KEY, demoExchange } from './support/demo-config.js';
 import { startForkedServer } from './support/forked-server.js';
 import { startGavelTarget } from './support/gavel-target.js';
+import { hashKey } from '../src/config/keys.js';
 import { fullLead, pingLead } from './support/leads.js';
 import { machine } from './support/machine.js';
 import { runOpenLoop, type OpenLoopResult, type Send } from './support/open-loop.js';
@@ -119,7 +120,7 @@ function gavelConfig(s: ScenarioFile, redis: { url: string; prefix: string }, ur
   const buyerConfigs = buyers.map(({ behaviour: b, transport }) => {
     const price = (b as { price?: number }).price;
     const base = { id: b.id, campaigns: ['auto'], timeout_ms: Math.min(1000, s.tmax_ms), ...(price !== undefined ? { price } : {}) };
-    if (transport === 'websocket') return { ...base, transport: 'websocket' as const, key: keyOf(b.id) };
+    if (transport === 'websocket') return { ...base, transport: 'websocket' as const, keys: [hashKey(keyOf(b.id))] };
     const u = urls.get(b.id)!;
     return { ...base, ...(price === undefined ? { ping_url: u.pingUrl } : {}), post_url: u.postUrl };
   });
