@@ -42,6 +42,7 @@ async function main(): Promise<number> {
     config,
     host: '127.0.0.1',
     port: 0,
+    operatorPort: 0,
     logLevel: process.env.LOG_LEVEL ?? 'warn',
     secret: randomBytes(16).toString('hex'),
     ...(redisUrl !== undefined ? { redisUrl } : {}),
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
       { leads: LEADS, concurrency: CONCURRENCY, tmaxMs: TMAX_MS, tightShare: 0.08, tightTmaxMs: TIGHT_TMAX_MS, seed: SEED, duplicateShare: 0.12, directShare: 0.35, socketShare: SOCKET_SHARE },
     );
     const counters = { ...fleet.counters(), ...sockets.counters() };
-    facts = { config, store: gavel.store.kind, concurrency: CONCURRENCY, tmaxMs: TMAX_MS, tightTmaxMs: TIGHT_TMAX_MS, traffic, fleet: counters, metrics: await scrapeMetrics(base) };
+    facts = { config, store: gavel.store.kind, concurrency: CONCURRENCY, tmaxMs: TMAX_MS, tightTmaxMs: TIGHT_TMAX_MS, traffic, fleet: counters, metrics: await scrapeMetrics(`http://127.0.0.1:${gavel.operatorPort}`) };
   } finally {
     await http.close();
     await socket?.close();

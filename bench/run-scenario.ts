@@ -13,6 +13,7 @@ import type { Target } from './scenarios/scenario.js';
 import { DEMO_SELLER_KEY, demoExchange } from './support/demo-config.js';
 import { startForkedServer } from './support/forked-server.js';
 import { startGavelTarget } from './support/gavel-target.js';
+import { hashKey } from '../src/config/keys.js';
 import { fullLead, pingLead } from './support/leads.js';
 import { machine } from './support/machine.js';
 import { runOpenLoop, type OpenLoopResult, type Send } from './support/open-loop.js';
@@ -120,7 +121,7 @@ function gavelConfig(s: ScenarioFile, redis: { url: string; prefix: string }, ur
   const buyerConfigs = buyers.map(({ behaviour: b, transport }) => {
     const price = (b as { price?: number }).price;
     const base = { id: b.id, campaigns: ['auto'], timeout_ms: Math.min(1000, s.tmax_ms), ...(price !== undefined ? { price } : {}) };
-    if (transport === 'websocket') return { ...base, transport: 'websocket' as const, key: keyOf(b.id) };
+    if (transport === 'websocket') return { ...base, transport: 'websocket' as const, keys: [hashKey(keyOf(b.id))] };
     const u = urls.get(b.id)!;
     return { ...base, ...(price === undefined ? { ping_url: u.pingUrl } : {}), post_url: u.postUrl };
   });
@@ -252,7 +253,7 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, flag
       await Promise.all(Array.from({ length: WARMUP_IN_FLIGHT }, lane));
     }
     await target.quiesce?.();
-    const before = gavel ? await scrapeMetrics(target.url) : [];
+    const before = gavel ? await scrapeMetrics(target.metricsUrl ?? target.url) : [];
     const fleetBefore = gavel && fleets.length > 0 ? await fleetTotals(fleets) : null;
     const cpu0 = await target.cpuSeconds();
     const result =
@@ -267,7 +268,7 @@ async function measureServer(name: string, target: Target, s: ScenarioFile, flag
       const peak = await target.peakRssMb?.();
       return { server: name, load: rest, cpuMicrosPerCall, ...(peak !== undefined ? { peakRssMb: peak } : {}) };
     }
-    const after = await scrapeMetrics(target.url);
+    const after = await scrapeMetrics(target.metricsUrl ?? target.url);
     const accounts = fleetBefore !== null ? accountsOf(fleetBefore, await fleetTotals(fleets), before, after) : undefined;
     return { server: name, load: rest, cpuMicrosPerCall, gavel: gavelCounts(before, after), ...(accounts ? { accounts } : {}) };
   } finally {

@@ -4,6 +4,7 @@ import { ROOT } from './paths.js';
 
 /** What `--help` prints: every flag and environment variable the README's configuration table lists. */
 export const USAGE = `Usage: gavel [options]            (npm start -- [options])
+       gavel hash-key             read a key on stdin, print its sha256:<hex> hash for the config
 
 Options:
   --config PATH          the config file, YAML or JSON (env GAVEL_CONFIG; default src/config/demo.yaml)

@@ -59,7 +59,7 @@ export const Codes = {
   RETURN_LIMIT_REACHED: { status: 409, message: 'The buyer has returned as many leads as its limit allows in this billing cycle' },
   RETURN_NOT_FOUND: { status: 404, message: 'No such return' },
   RETURN_DECIDED: { status: 409, message: 'This return was approved or denied already' },
-  FORBIDDEN: { status: 403, message: 'This key may not do that (only the operator\'s key may)' },
+  FORBIDDEN: { status: 403, message: 'This key may not do that here: only the operator\'s key may, and only on the operator listener; sellers and buyers use the public one' },
   // server side
   INTERNAL: { status: 500, message: 'An unexpected error; the server logged it' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store did not answer in time' },

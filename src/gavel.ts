@@ -2,7 +2,7 @@ import { Exchange } from './auction/exchange.js';
 import { HttpBuyerTransport } from './buyers/http-transport.js';
 import { SocketBuyerTransport } from './buyers/socket-transport.js';
 import type { BuyerTransport } from './buyers/transport.js';
-import { compileRuntime, type Runtime } from './config/runtime.js';
+import { clearKeyHolders, compileRuntime, type Runtime } from './config/runtime.js';
 import { AcceptRates } from './scoring/accept-rates.js';
 import { BuyerGuards } from './buyers/buyer-guards.js';
 import { templateCodec } from './buyers/templates/template-codec.js';
@@ -36,6 +36,9 @@ export interface GavelOptions {
   config: ConfigData;
   host?: string;
   port?: number;
+  /** the operator listener's address; wins over the config's server.operator (port 0: any free one) */
+  operatorHost?: string;
+  operatorPort?: number;
   /** REDIS_URL; wins over the config's redis block. Neither: the embedded memory store. */
   redisUrl?: string;
   /** REDIS_CLUSTER ("host:port,host:port"): seed nodes of a Redis Cluster; wins over the config */
@@ -54,6 +57,8 @@ export class StartRefused extends Error {}
 
 export interface Gavel {
   port: number;
+  /** the operator listener's port: /metrics and the operator's API */
+  operatorPort: number;
   runtime: Runtime;
   store: Store;
   ledger: Ledger;
@@ -92,6 +97,9 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     throw new StartRefused(why);
   }
   if (!UWS_NATIVE) log.error({ binary: UWS_BINARY }, 'uWebSockets.js NATIVE BINARY NOT LOADED: serving on the slow pure-JS fallback, as allowed by --allow-uws-fallback');
+  for (const party of clearKeyHolders(opts.config)) {
+    log.warn({ party }, `a key in clear in the config for ${party}: store its hash instead (see hash-key in the README)`);
+  }
   if (runtime.secretGenerated) log.warn('no secret configured: dedup hashes use a random per-process key (fine for one process, wrong for several)');
 
   let store: Store;
@@ -142,7 +150,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     if (b.config.transport === 'websocket') {
       const t = new SocketBuyerTransport(b.id, new Set(b.config.campaigns), () => metrics.lateBuyerAnswers.inc({ buyer: b.id }));
       transports.set(b.id, t);
-      socketBuyers.set(b.config.key!, t);
+      socketBuyers.set(b.id, t);
     } else {
       const transport = new HttpBuyerTransport({
         // a fixed-price buyer has no ping_url and is never pinged: its pool is its post origin's
@@ -216,8 +224,17 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   // a return the operator or the campaign approved is the lead's last result: its seller is told what is clawed back
   returns.onApproved((r) => postbacks.returned(r));
   const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers, traces, returns, postbacks, ledger, uwsFallbackAllowed: opts.allowUwsFallback === true });
-  const port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
-  log.info({ port, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
+  const operator = opts.config.server.operator;
+  let port: number;
+  let operatorPort: number;
+  try {
+    operatorPort = await front.listenOperator(opts.operatorHost ?? operator.host, opts.operatorPort ?? operator.port);
+    port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
+  } catch (e) {
+    front.close();
+    throw e;
+  }
+  log.info({ port, operator_port: operatorPort, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
   let closing: Promise<void> | null = null;
   const shutdown = () =>
@@ -251,5 +268,5 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       log.info('gavel stopped');
     })());
 
-  return { port, runtime, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
+  return { port, operatorPort, runtime, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
 }

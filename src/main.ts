@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { USAGE, version } from './cli-usage.js';
 import { ConfigError, loadConfigFile } from './config/load-config.js';
+import { hashKeyCommand } from './config/hash-key-command.js';
 import { StartRefused, startGavel } from './gavel.js';
 import { ROOT } from './paths.js';
 
@@ -28,6 +29,7 @@ function commandLine() {
 
 /** The command line: `gavel [--config PATH] [--port N] [--host H] [--allow-uws-fallback] [--help] [--version]`; the environment: see USAGE. */
 async function main(): Promise<void> {
+  if (process.argv[2] === 'hash-key') return void (process.exitCode = await hashKeyCommand(process.stdin, process.stdout));
   const values = commandLine();
   if (values.help) return void process.stdout.write(USAGE);
   if (values.version) return void process.stdout.write(`${version()}\n`);

@@ -1,3 +1,4 @@
+import { hashKey } from '../../src/config/keys.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { BuyerBehaviour } from '../buyer-behaviour.js';
 import type { MockBuyer } from '../buyer-fleet.js';
@@ -41,7 +42,7 @@ export function demoConfig(buyers: readonly MockBuyer[], redis?: { url: string; 
     return { ...b, ping_url: mock.pingUrl, post_url: mock.postUrl };
   });
   for (const b of DEMO_SOCKET_BUYERS) {
-    config.buyers.push({ id: b.id, campaigns: ['auto'], transport: 'websocket', key: DEMO_SOCKET_BUYER_KEYS[b.id]!, timeout_ms: 100 });
+    config.buyers.push({ id: b.id, campaigns: ['auto'], transport: 'websocket', keys: [hashKey(DEMO_SOCKET_BUYER_KEYS[b.id]!)], timeout_ms: 100 });
   }
   if (redis !== undefined) config.redis = redis;
   return config;

@@ -52,6 +52,8 @@ export interface Target {
   url: string;
   path: string;
   headers: Record<string, string>;
+  /** where the server's /metrics is, when not at `url` (Gavel's operator listener) */
+  metricsUrl?: string;
   /** the seller's API key, for a seller on the seller socket; absent when the server has no such socket */
   sellerKey?: string;
   /**

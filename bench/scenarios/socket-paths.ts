@@ -1,5 +1,6 @@
 import type { BuyerBehaviour } from '../buyer-behaviour.js';
 import { demoExchange } from '../support/demo-config.js';
+import { hashKey } from '../../src/config/keys.js';
 import { startGavelTarget } from '../support/gavel-target.js';
 import { startRemoteSocketFleet } from '../support/remote-fleet.js';
 import { startWithHttpBuyers } from './ping-5-buyers.js';
@@ -20,7 +21,7 @@ async function startWithSocketBuyers(ctx: ScenarioContext, behaviours: readonly 
   const target = await startGavelTarget(ctx, (prefix) =>
     demoExchange(
       { url: ctx.redisUrl, prefix },
-      behaviours.map((b) => ({ id: b.id, campaigns: ['auto'], transport: 'websocket' as const, key: keys[b.id]!, timeout_ms: 100 })),
+      behaviours.map((b) => ({ id: b.id, campaigns: ['auto'], transport: 'websocket' as const, keys: [hashKey(keys[b.id]!)], timeout_ms: 100 })),
     ),
   );
   const fleet = await startRemoteSocketFleet(behaviours, { url: target.url, keys, seed: 1 }).catch(async (e: unknown) => {

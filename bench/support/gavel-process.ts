@@ -10,6 +10,8 @@ import { pinServer } from './pin-server.js';
 export interface GavelProcess {
   port: number;
   baseUrl: string;
+  /** the operator listener's base URL: /metrics */
+  operatorUrl: string;
   /** warn, error and fatal log lines Gavel wrote (pino JSON), and anything on its stderr */
   problems: string[];
   /** SIGTERM, then wait for the drain; resolves with the exit code */
@@ -32,7 +34,9 @@ const PINO_WARN = 40;
  */
 export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProcess> {
   const file = join(tmpdir(), `gavel-bench-${process.pid}-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify(opts.config, null, 2));
+  // the operator listener on a free port too, so runs side by side never collide on it
+  const server = { ...opts.config.server, operator: opts.config.server?.operator ?? { host: '127.0.0.1', port: 0 } };
+  writeFileSync(file, JSON.stringify({ ...opts.config, server }, null, 2));
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
   delete env.REDIS_URL;
   delete env.GAVEL_SECRET;
@@ -61,7 +65,7 @@ export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProce
       reject(new Error(`gavel exited (code ${code}) before listening\n${problems.join('\n')}`));
     });
     createInterface({ input: child.stdout }).on('line', (line) => {
-      let entry: { level?: number; msg?: string; port?: number };
+      let entry: { level?: number; msg?: string; port?: number; operator_port?: number };
       try {
         entry = JSON.parse(line) as typeof entry;
       } catch {
@@ -75,6 +79,7 @@ export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProce
         resolve({
           port,
           baseUrl: `http://127.0.0.1:${port}`,
+          operatorUrl: `http://127.0.0.1:${entry.operator_port}`,
           problems,
           stop: () => {
             if (child.exitCode === null) child.kill('SIGTERM');

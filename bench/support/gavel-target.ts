@@ -30,7 +30,7 @@ export async function startGavelTarget(ctx: ScenarioContext, config: (prefix: st
   let lastScrapeAt = 0;
   let longest = { ms: -1, lagMs: 0 };
   const scrape = async () => {
-    const samples = await scrapeMetrics(gavel.baseUrl);
+    const samples = await scrapeMetrics(gavel.operatorUrl);
     const now = performance.now();
     if (now - lastScrapeAt > longest.ms) longest = { ms: now - lastScrapeAt, lagMs: eventLoopLagP99Ms(samples) };
     lastScrapeAt = now;
@@ -38,11 +38,12 @@ export async function startGavelTarget(ctx: ScenarioContext, config: (prefix: st
   };
   return {
     url: gavel.baseUrl,
+    metricsUrl: gavel.operatorUrl,
     path: '/v1/ping',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_SELLER_KEY}` },
     sellerKey: DEMO_SELLER_KEY,
     async mark() {
-      before = await scrapeMetrics(gavel.baseUrl);
+      before = await scrapeMetrics(gavel.operatorUrl);
       lastScrapeAt = performance.now();
       longest = { ms: -1, lagMs: 0 };
     },

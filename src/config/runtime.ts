@@ -9,6 +9,7 @@ import { marginRuntime, toMicros, type MarginRuntime } from '../money.js';
 import type { Method, Tier } from '../auction/plan-schema.js';
 import { weekdayOf } from '../store/calendar.js';
 import type { CalendarLimit, CapRules, RollingLimit } from '../store/cap-limits.js';
+import { digestOf, KeyRing } from './keys.js';
 import { durationMs, rateOf, type BuyerConfig, type CampaignCaps, type ConfigData, type DedupRule } from './schema.js';
 
 export interface BuyerRuntime {
@@ -85,13 +86,29 @@ export interface SellerRuntime {
   readonly rate: RateRuntime | null;
 }
 
+/** Who a key is: the operator, a seller or a buyer. */
+export type Party = { readonly kind: 'admin' } | { readonly kind: 'seller'; readonly seller: SellerRuntime } | { readonly kind: 'buyer'; readonly buyer: BuyerRuntime };
+
+/** The parties whose key sits in the config in clear (`api_key`, `key`, `admin_key`), named, never the key. */
+export function clearKeyHolders(data: ConfigData): string[] {
+  return [
+    ...(data.admin_key === undefined ? [] : ['the operator (admin_key)']),
+    ...data.sellers.flatMap((s) => (s.api_key === undefined ? [] : [`seller ${s.id} (api_key)`])),
+    ...data.buyers.flatMap((b) => (b.key === undefined ? [] : [`buyer ${b.id} (key)`])),
+  ];
+}
+
+/** Every key of one party, clear or hashed, as digests. */
+function digests(clear: string | undefined, hashes: readonly string[] | undefined): Buffer[] {
+  return [...(clear === undefined ? [] : [digestOf(clear, false)]), ...(hashes ?? []).map((h) => digestOf(h, true))];
+}
+
 /** The validated config, compiled into what the hot path reads, then frozen. */
 export interface Runtime {
   readonly data: ConfigData;
   readonly campaigns: ReadonlyMap<string, CampaignRuntime>;
-  readonly sellersByKey: ReadonlyMap<string, SellerRuntime>;
-  /** buyers that have a key (every websocket buyer; an http buyer to read its traces) */
-  readonly buyersByKey: ReadonlyMap<string, BuyerRuntime>;
+  /** every party's keys (a buyer's: every websocket buyer, an http buyer to read its traces and file returns) */
+  readonly keys: KeyRing<Party>;
   readonly buyers: readonly BuyerRuntime[];
   readonly secret: string;
   /** true when no secret was configured and one was made up for this process */
@@ -222,19 +239,32 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     }
   });
   if (problems.length > 0) throw new ConfigError('config', problems);
-  const sellersByKey = new Map<string, SellerRuntime>();
-  for (const s of data.sellers) sellersByKey.set(s.api_key, {
-      id: s.id,
-      floorMicros: s.floor === undefined ? null : toMicros(s.floor),
-      margin: s.margin === undefined ? null : marginRuntime(s.margin),
-      buyers: s.buyers,
-      campaigns: s.campaigns ? new Set(s.campaigns) : null, rate: rateRuntime(s.rate_limit) });
+  const parties: (readonly [Buffer, Party])[] = [];
+  const admin: Party = { kind: 'admin' };
+  for (const d of digests(data.admin_key, data.admin_keys)) parties.push([d, admin]);
+  for (const s of data.sellers) {
+    const seller: Party = {
+      kind: 'seller',
+      seller: {
+        id: s.id,
+        floorMicros: s.floor === undefined ? null : toMicros(s.floor),
+        margin: s.margin === undefined ? null : marginRuntime(s.margin),
+        buyers: s.buyers,
+        campaigns: s.campaigns ? new Set(s.campaigns) : null,
+        rate: rateRuntime(s.rate_limit),
+      },
+    };
+    for (const d of digests(s.api_key, s.api_keys)) parties.push([d, seller]);
+  }
+  for (const b of buyers) {
+    const buyer: Party = { kind: 'buyer', buyer: b };
+    for (const d of digests(b.config.key, b.config.keys)) parties.push([d, buyer]);
+  }
   const key = secret ?? data.secret;
   const runtime: Runtime = {
     data: deepFreeze(data),
     campaigns,
-    sellersByKey,
-    buyersByKey: new Map(buyers.flatMap((b) => (b.config.key === undefined ? [] : [[b.config.key, b] as const]))),
+    keys: new KeyRing(parties),
     buyers,
     secret: key ?? randomBytes(32).toString('hex'),
     secretGenerated: key === undefined,

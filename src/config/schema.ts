@@ -5,6 +5,7 @@ import { filterFields } from '../rules/filter.js';
 import { GRADES, Scoring, ScoringPool } from '../scoring/scoring-schema.js';
 import { Margin, Pricing, Tier } from '../auction/plan-schema.js';
 import { BuyerFormat } from '../buyers/templates/template-schema.js';
+import { digestOf, KEY_HASH, KEY_HASH_HINT } from './keys.js';
 
 /** `30d`, `12h`, `15m`, `90s`, `500ms` -> milliseconds. */
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -27,6 +28,10 @@ function validTimeZone(tz: string): boolean {
 const id = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1 to 64)');
 const money = z.number().finite().nonnegative().max(1_000_000);
 const httpUrl = z.url({ protocol: /^https?$/ });
+/** a key in clear (still accepted; a warning at start) */
+const clearKey = z.string().min(16, 'at least 16 characters');
+/** keys as hashes, several so a key can be rotated with an overlap; the message never echoes the entry */
+const keyHashes = z.array(z.string().regex(KEY_HASH, KEY_HASH_HINT)).min(1).max(16);
 
 export const FieldSpec = z.strictObject({
   type: z.enum(['string', 'integer', 'number', 'boolean', 'phone', 'email']),
@@ -150,7 +155,9 @@ export type Notify = z.infer<typeof Notify>;
 
 export const Seller = z.strictObject({
   id,
-  api_key: z.string().min(16, 'at least 16 characters'),
+  /** one key in clear: accepted, with a warning at start; api_keys holds hashes */
+  api_key: clearKey.optional(),
+  api_keys: keyHashes.optional(),
   /** where the final result of each of this seller's leads is posted (sold, rejected, returned), signed with `secret` */
   postback: Notify.optional(),
   /** campaigns this seller may send to; all when absent */
@@ -162,7 +169,7 @@ export const Seller = z.strictObject({
   /** this seller's own floor and margin, over the campaign's */
   floor: money.optional(),
   margin: Margin.optional(),
-});
+}).refine((s) => s.api_key !== undefined || s.api_keys !== undefined, { message: 'a seller needs api_keys (or api_key)', path: ['api_keys'] });
 
 const count = z.int().nonnegative();
 export const RollingCap = z
@@ -208,7 +215,9 @@ export const Buyer = z
   transport: z.enum(['http', 'websocket']).default('http'),
   ping_url: httpUrl.optional(),
   post_url: httpUrl.optional(),
-  key: z.string().min(16, 'at least 16 characters').optional(),
+  /** one key in clear: accepted, with a warning at start; keys holds hashes */
+  key: clearKey.optional(),
+  keys: keyHashes.optional(),
   /** the most this buyer is given to answer a ping; less when the auction has less left */
   timeout_ms: z.int().min(1).max(30_000).default(100),
   post_timeout_ms: z.int().min(10).max(60_000).default(3000),
@@ -248,7 +257,7 @@ export const Buyer = z
     if (b.transport === 'http') {
       if (b.ping_url === undefined && b.price === undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'required for an http buyer (but a fixed-price one)' });
       if (b.post_url === undefined) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer' });
-    } else if (b.key === undefined) ctx.addIssue({ code: 'custom', path: ['key'], message: 'required for a websocket buyer' });
+    } else if (b.key === undefined && b.keys === undefined) ctx.addIssue({ code: 'custom', path: ['keys'], message: 'required for a websocket buyer (keys, or key)' });
     if (b.format !== undefined && b.transport !== 'http') ctx.addIssue({ code: 'custom', path: ['format'], message: 'only an http buyer has a format of its own' });
     if (b.format !== undefined && b.price === undefined && (b.format.ping === undefined) !== (b.format.ping_reply === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['format'], message: 'ping and ping_reply go together (neither: pings use the native protocol)' });
@@ -256,6 +265,9 @@ export const Buyer = z
     const zone = b.schedule?.timezone;
     if (zone !== undefined && !validTimeZone(zone)) ctx.addIssue({ code: 'custom', path: ['schedule', 'timezone'], message: `unknown time zone "${zone}"` });
   });
+
+const OPERATOR_HOST = '127.0.0.1';
+const OPERATOR_PORT = 9090;
 
 export const Config = z
   .strictObject({
@@ -275,8 +287,22 @@ export const Config = z
         socket_max_buffered_bytes: z.int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
         /** calls one seller socket may have unanswered; past it TOO_MANY_IN_FLIGHT, so one burst cannot starve other sellers */
         socket_max_in_flight: z.int().min(1).max(100_000).default(64),
+        /** the operator's listener: /metrics and the operator's API, on an address sellers cannot reach (port 0: any free one) */
+        operator: z
+          .strictObject({ host: z.string().min(1).default(OPERATOR_HOST), port: z.int().min(0).max(65_535).default(OPERATOR_PORT) })
+          .default({ host: OPERATOR_HOST, port: OPERATOR_PORT }),
       })
-      .default({ max_body_bytes: 64 * 1024, response_margin_ms: 16, drain_timeout_ms: 10_000, max_bids: 100, resubmit_window: '60s', idempotency_window: '24h', socket_max_buffered_bytes: 1024 * 1024, socket_max_in_flight: 64 }),
+      .default({
+        max_body_bytes: 64 * 1024,
+        response_margin_ms: 16,
+        drain_timeout_ms: 10_000,
+        max_bids: 100,
+        resubmit_window: '60s',
+        idempotency_window: '24h',
+        socket_max_buffered_bytes: 1024 * 1024,
+        socket_max_in_flight: 64,
+        operator: { host: OPERATOR_HOST, port: OPERATOR_PORT },
+      }),
     secret: z.string().min(16).optional(),
     /** one Redis (`url`) or a Redis Cluster (`cluster`: seed nodes "host:port") */
     redis: z
@@ -335,8 +361,9 @@ export const Config = z
         max_kept_sales: z.int().min(0).max(10_000_000).default(100_000),
       })
       .default({ enabled: true, schema: 'gavel', poll_ms: 100, batch_size: 500, reclaim_after: '30s', stats_flush: '10s', direct_ms: 250, max_kept_sales: 100_000 }),
-    /** the operator's key: GET /v1/leads/{id} shows it a lead's whole trace */
-    admin_key: z.string().min(16, 'at least 16 characters').optional(),
+    /** the operator's key in clear (a warning at start); admin_keys holds hashes. Served on the operator listener only */
+    admin_key: clearKey.optional(),
+    admin_keys: keyHashes.optional(),
     campaigns: z.array(Campaign).min(1),
     sellers: z.array(Seller).min(1),
     buyers: z.array(Buyer),
@@ -353,10 +380,24 @@ export const Config = z
     unique(c.campaigns, 'campaigns');
     unique(c.sellers, 'sellers');
     unique(c.buyers, 'buyers');
-    const keys = new Set<string>(c.admin_key === undefined ? [] : [c.admin_key]);
+    // one key, in clear or hashed, is one party's: its digest names who holds it
+    const holders = new Map<string, { at: string; name: string }>();
+    const claim = (name: string, at: (string | number)[], field: string, clear: string | undefined, hashes: readonly string[] | undefined) => {
+      const holder = { at: at.join('.'), name };
+      const entries = clear === undefined ? [] : [{ entry: clear, hashed: false, path: [...at, field] }];
+      hashes?.forEach((entry, j) => entries.push({ entry, hashed: true, path: [...at, `${field}s`, j] }));
+      for (const { entry, hashed, path } of entries) {
+        if (hashed && !KEY_HASH.test(entry)) continue;
+        const digest = digestOf(entry, hashed).toString('hex');
+        const other = holders.get(digest);
+        if (other !== undefined && other.at !== holder.at) ctx.addIssue({ code: 'custom', path, message: `the same key as ${other.name}'s: every party has keys of its own` });
+        else holders.set(digest, holder);
+      }
+    };
+    claim('the operator', [], 'admin_key', c.admin_key, c.admin_keys);
+    c.sellers.forEach((s, i) => claim(`seller "${s.id}"`, ['sellers', i], 'api_key', s.api_key, s.api_keys));
+    c.buyers.forEach((b, i) => claim(`buyer "${b.id}"`, ['buyers', i], 'key', b.key, b.keys));
     c.sellers.forEach((s, i) => {
-      if (keys.has(s.api_key)) ctx.addIssue({ code: 'custom', path: ['sellers', i, 'api_key'], message: 'api_key used by another seller or the admin' });
-      keys.add(s.api_key);
       s.campaigns?.forEach((cid, j) => {
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['sellers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });
       });
@@ -388,10 +429,6 @@ export const Config = z
       }
     });
     c.buyers.forEach((b, i) => {
-      if (b.key !== undefined) {
-        if (keys.has(b.key)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'key'], message: 'key used by another seller, buyer or the admin' });
-        keys.add(b.key);
-      }
       b.campaigns.forEach((cid, j) => {
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });
       });

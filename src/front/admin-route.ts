@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { GavelError } from '../codes.js';
-import type { BuyerRuntime, Runtime, SellerRuntime } from '../config/runtime.js';
+import type { Party, Runtime } from '../config/runtime.js';
 import type { Logger } from '../telemetry/logger.js';
 import { bearerKey, unknownKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
@@ -9,7 +9,13 @@ import { readBody } from './read-body.js';
 import { send, sendError, watch } from './respond.js';
 
 /** Who a key is: the operator, a seller or a buyer. */
-export type Caller = { kind: 'admin' } | { kind: 'seller'; seller: SellerRuntime } | { kind: 'buyer'; buyer: BuyerRuntime };
+export type Caller = Party;
+
+/**
+ * The public listener serves sellers and buyers, the operator listener the operator alone
+ * (DESIGN: two listeners): a key on the wrong one is refused, saying where it belongs.
+ */
+export type Listener = 'public' | 'operator';
 
 export interface RouteCall {
   caller: Caller;
@@ -24,12 +30,13 @@ export interface RouteCall {
 const MAX_BODY = 16 * 1024;
 
 export function callerOf(runtime: Runtime, key: string | undefined): Caller | null {
-  if (key === undefined) return null;
-  if (runtime.data.admin_key !== undefined && key === runtime.data.admin_key) return { kind: 'admin' };
-  const seller = runtime.sellersByKey.get(key);
-  if (seller !== undefined) return { kind: 'seller', seller };
-  const buyer = runtime.buyersByKey.get(key);
-  return buyer === undefined ? null : { kind: 'buyer', buyer };
+  return runtime.keys.resolve(key) ?? null;
+}
+
+/** Why this caller may not use this listener, or null when it may. */
+export function refusedOn(listener: Listener, caller: Caller): GavelError | null {
+  if (listener === 'public') return caller.kind === 'admin' ? new GavelError('FORBIDDEN', "The operator's key is served on the operator listener (server.operator), not here") : null;
+  return caller.kind === 'admin' ? null : new GavelError('FORBIDDEN', "This listener serves the operator's key only; sellers and buyers use the public one");
 }
 
 /**
@@ -39,6 +46,7 @@ export function callerOf(runtime: Runtime, key: string | undefined): Caller | nu
  */
 export function jsonRoute(
   app: TemplatedApp,
+  listener: Listener,
   method: 'get' | 'post',
   path: string,
   paramCount: number,
@@ -54,6 +62,8 @@ export function jsonRoute(
     const state = watch(res, 'json');
     const caller = callerOf(runtime, key);
     if (caller === null) return sendError(res, state, unknownKey(key));
+    const refusal = refusedOn(listener, caller);
+    if (refusal !== null) return sendError(res, state, refusal);
     const run = (body: unknown) =>
       handler({ caller, params, query, body }).then(
         (r) => send(res, state, r.status, r.body),

@@ -36,7 +36,8 @@ function socketOptions(transport: SocketBuyerTransport, query: URLSearchParams):
  */
 export function attachBuyerSocket(
   app: TemplatedApp,
-  byKey: ReadonlyMap<string, SocketBuyerTransport>,
+  /** the transport of the socket buyer this key is (src/config/keys.ts), or undefined */
+  byKey: (key: string | undefined) => SocketBuyerTransport | undefined,
   limits: { maxPayload: number; maxBuffered: number },
   cutOff: (buyer: string) => void,
 ): void {
@@ -51,7 +52,7 @@ export function attachBuyerSocket(
       if (refusedFraming(res, req)) return;
       const query = new URLSearchParams(req.getQuery() ?? '');
       const key = socketKey(req.getHeader('authorization'), query);
-      const transport = key === undefined ? undefined : byKey.get(key);
+      const transport = byKey(key);
       if (transport === undefined) {
         return refuseUpgrade(res, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <buyer key> (or ?key=)' : 'Unknown buyer key'));
       }

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { GavelError } from '../codes.js';
 import { sendError, watch } from './respond.js';
+import { UWS_NATIVE } from './uws.js';
 
 /*
  * RFC 9112 §6.1 and §6.3: a message's body length must be read one way only. uWS frames a
@@ -32,6 +33,13 @@ function visit(key: string, value: string): void {
 
 /** The INVALID_FRAMING error of a request whose body could be framed two ways, or null. Call before the handler returns. */
 export function framingError(req: HttpRequest): GavelError | null {
+  // the pure-JS fallback (allowed only by the operator) has no req.forEach; it parses with Node's
+  // own HTTP parser, which refuses two Content-Lengths, and both headers, itself (measured), but
+  // not a Transfer-Encoding like "xchunked": that one is judged from its first value
+  if (!UWS_NATIVE) {
+    const te = req.getHeader('transfer-encoding');
+    return te === '' || te.toLowerCase() === 'chunked' ? null : new GavelError('INVALID_FRAMING', 'Transfer-Encoding other than one "chunked"');
+  }
   // no first Content-Length nor Transfer-Encoding means none at all: two lookups, no walk (most GETs)
   if (req.getHeader('content-length') === '' && req.getHeader('transfer-encoding') === '') return null;
   lengths = 0;

@@ -23,11 +23,11 @@ import type { Postbacks } from '../notify/postbacks.js';
 import { attachReturnsApi } from './returns-api.js';
 import { attachReportsApi } from './reports-api.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { callerOf } from './admin-route.js';
+import { callerOf, refusedOn, type Listener } from './admin-route.js';
 import { LoopDelay } from '../telemetry/loop-delay.js';
 
 export interface FrontParts {
-  /** transports of the buyers that connect over /v1/bidders/ws, by buyer key */
+  /** transports of the buyers that connect over /v1/bidders/ws, by buyer id */
   socketBuyers: ReadonlyMap<string, SocketBuyerTransport>;
   runtime: Runtime;
   exchange: Exchange;
@@ -55,13 +55,17 @@ function formatOf(contentType: string): Format | null {
 }
 
 /**
- * The HTTP front on uWebSockets.js: the seller API, health, readiness and metrics.
+ * The HTTP front on uWebSockets.js, on two listeners: the public one (the seller API, the
+ * sockets, the parties' own traces and returns, health, readiness) and the operator's
+ * (metrics, health, readiness, the operator's API), each an App of its own.
  * Hot-path rules (DESIGN): onAborted before any await, `req` read before the handler
  * returns, one cork per response, nothing written after an abort.
  */
 export class HttpFront {
   private readonly app: TemplatedApp;
+  private readonly operatorApp: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
+  private operatorSocket: us_listen_socket | null = null;
   private inFlight = 0;
   private draining = false;
   private drained: (() => void) | null = null;
@@ -76,7 +80,11 @@ export class HttpFront {
     const app = uws.App();
     const server = parts.runtime.data.server;
     const cutOffs = parts.metrics.socketCutOffs;
-    attachBuyerSocket(app, parts.socketBuyers, { maxPayload: server.max_body_bytes, maxBuffered: server.socket_max_buffered_bytes }, (id) => {
+    const socketBuyer = (key: string | undefined) => {
+      const party = parts.runtime.keys.resolve(key);
+      return party?.kind === 'buyer' ? parts.socketBuyers.get(party.buyer.id) : undefined;
+    };
+    attachBuyerSocket(app, socketBuyer, { maxPayload: server.max_body_bytes, maxBuffered: server.socket_max_buffered_bytes }, (id) => {
       cutOffs.inc({ side: 'buyer', id });
       parts.log.warn({ buyer: id }, 'buyer socket cut off: it stopped reading its pings');
     });
@@ -92,31 +100,50 @@ export class HttpFront {
     app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
-    app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req));
-    attachReturnsApi(app, parts.runtime, parts.returns, parts.log);
-    attachReportsApi(app, parts.runtime, parts.ledger, parts.log);
+    app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req, 'public'));
+    attachReturnsApi(app, 'public', parts.runtime, parts.returns, parts.log);
+    attachReportsApi(app, 'public', parts.runtime, parts.ledger, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
-    app.get('/metrics', (res, req) => void (refusedFraming(res, req) || this.metrics(res)));
     app.any('/*', (res, req) => {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/metrics';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/ws' || url === '/health' || url === '/ready';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
+    this.operatorApp = this.operatorRoutes(uws.App());
+  }
+
+  /** The operator's listener: metrics, health, readiness, and the routes of the operator's key. */
+  private operatorRoutes(app: TemplatedApp): TemplatedApp {
+    const { runtime, returns, ledger, log } = this.parts;
+    app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req, 'operator'));
+    attachReturnsApi(app, 'operator', runtime, returns, log);
+    attachReportsApi(app, 'operator', runtime, ledger, log);
+    app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
+    app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
+    app.get('/metrics', (res, req) => void (refusedFraming(res, req) || this.metrics(res, req)));
+    app.any('/*', (res, req) => {
+      if (refusedFraming(res, req)) return;
+      const state = watch(res, 'json');
+      const url = req.getUrl();
+      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/health' || url === '/ready' || url === '/metrics';
+      sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url} on the operator listener`));
+    });
+    return app;
   }
 
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.app.listen(host, port, (socket) => {
-        if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
-        this.listenSocket = socket;
-        this.loopDelay.start();
-        resolve(uws.us_socket_local_port(socket as never));
-      });
+    return listenOn(this.app, host, port, (socket) => {
+      this.listenSocket = socket;
+      this.loopDelay.start();
     });
+  }
+
+  listenOperator(host: string, port: number): Promise<number> {
+    return listenOn(this.operatorApp, host, port, (socket) => (this.operatorSocket = socket));
   }
 
   private seller(res: HttpResponse, req: HttpRequest, route: SellerRoute): void {
@@ -130,8 +157,9 @@ export class HttpFront {
     const state = watch(res, format ?? 'json');
     if (this.draining) return sendError(res, state, new GavelError('SHUTTING_DOWN'), true);
     const key = bearerKey(auth);
-    const seller = key === undefined ? undefined : this.parts.runtime.sellersByKey.get(key);
-    if (seller === undefined) return sendError(res, state, unknownKey(key));
+    const party = this.parts.runtime.keys.resolve(key);
+    if (party?.kind !== 'seller') return sendError(res, state, unknownKey(key));
+    const seller = party.seller;
     if (format === null) return sendError(res, state, new GavelError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not application/json or application/msgpack`));
     if (length !== '' && Number(length) > this.maxBody) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
     readBody(res, this.maxBody, (body) => {
@@ -163,11 +191,11 @@ export class HttpFront {
   }
 
   /**
-   * GET /v1/leads/{id}: the operator's key sees the whole trace, a seller's its own lead's
-   * outcome, a buyer's its part in the auction (src/trace/trace-views.ts). A lead that is not
-   * the key's is LEAD_NOT_FOUND, like an unknown one.
+   * GET /v1/leads/{id}: the operator's key sees the whole trace (on the operator listener), a
+   * seller's its own lead's outcome, a buyer's its part in the auction (on the public one; see
+   * src/trace/trace-views.ts). A lead that is not the key's is LEAD_NOT_FOUND, like an unknown one.
    */
-  private leadTrace(res: HttpResponse, req: HttpRequest): void {
+  private leadTrace(res: HttpResponse, req: HttpRequest, listener: Listener): void {
     if (refusedFraming(res, req)) return;
     const key = bearerKey(req.getHeader('authorization'));
     // taken as sent, not URL-decoded: lead ids are Gavel's own UUIDs, and decoding a malformed
@@ -176,6 +204,8 @@ export class HttpFront {
     const state = watch(res, 'json');
     const caller = callerOf(this.parts.runtime, key);
     if (caller === null) return sendError(res, state, unknownKey(key));
+    const refusal = refusedOn(listener, caller);
+    if (refusal !== null) return sendError(res, state, refusal);
     if (id.length === 0 || id.length > MAX_LEAD_ID) return sendError(res, state, new GavelError('LEAD_NOT_FOUND'));
     this.parts.traces.read(id).then(
       (segs) => {
@@ -211,8 +241,23 @@ export class HttpFront {
     });
   }
 
-  private async metrics(res: HttpResponse): Promise<void> {
+  /**
+   * Served without a key to whoever reaches the operator listener (a scraper on the private
+   * network), or with the operator's; a party's key is refused, so no seller reads it by mistake.
+   */
+  private metrics(res: HttpResponse, req: HttpRequest): void {
+    const key = bearerKey(req.getHeader('authorization'));
     const state = watch(res, 'json');
+    if (key !== undefined) {
+      const caller = callerOf(this.parts.runtime, key);
+      if (caller === null) return sendError(res, state, unknownKey(key));
+      const refusal = refusedOn('operator', caller);
+      if (refusal !== null) return sendError(res, state, refusal);
+    }
+    void this.renderMetrics(res, state);
+  }
+
+  private async renderMetrics(res: HttpResponse, state: RequestState): Promise<void> {
     const text = await this.parts.metrics.registry.metrics();
     sendText(res, state, 200, this.parts.metrics.registry.contentType, text);
   }
@@ -231,10 +276,9 @@ export class HttpFront {
   /** Stop accepting, then wait (up to `ms`) for the requests in flight to be answered. */
   async drain(ms: number): Promise<boolean> {
     this.draining = true;
-    if (this.listenSocket) {
-      uws.us_listen_socket_close(this.listenSocket);
-      this.listenSocket = null;
-    }
+    for (const socket of [this.listenSocket, this.operatorSocket]) if (socket) uws.us_listen_socket_close(socket);
+    this.listenSocket = null;
+    this.operatorSocket = null;
     if (this.inFlight === 0) return true;
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), ms);
@@ -248,6 +292,16 @@ export class HttpFront {
   /** Close every connection still open (keep-alive sockets hold the process otherwise). */
   close(): void {
     this.loopDelay.stop();
-    closeApp(this.app);
+    for (const app of [this.app, this.operatorApp]) closeApp(app);
   }
+}
+
+function listenOn(app: TemplatedApp, host: string, port: number, listening: (socket: us_listen_socket) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
+      listening(socket);
+      resolve(uws.us_socket_local_port(socket as never));
+    });
+  });
 }

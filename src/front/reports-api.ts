@@ -4,15 +4,15 @@ import type { Runtime } from '../config/runtime.js';
 import type { GroupBy, Ledger } from '../ledger/ledger.js';
 import { report } from '../ledger/reports.js';
 import type { Logger } from '../telemetry/logger.js';
-import { jsonRoute } from './admin-route.js';
+import { jsonRoute, type Listener } from './admin-route.js';
 
 const GROUPS = new Set<GroupBy>(['buyer', 'seller', 'campaign', 'day', 'hour']);
 /** a report reads at most this span: a year of hours is 8,784 groups at most */
 const MAX_SPAN_MS = 366 * 86_400_000;
 
 /** GET /v1/reports?from=&to=&group_by=: the operator's figures (admin key) */
-export function attachReportsApi(app: TemplatedApp, runtime: Runtime, ledger: Ledger, log: Logger): void {
-  jsonRoute(app, 'get', '/v1/reports', 0, runtime, log, async ({ caller, query }) => {
+export function attachReportsApi(app: TemplatedApp, listener: Listener, runtime: Runtime, ledger: Ledger, log: Logger): void {
+  jsonRoute(app, listener, 'get', '/v1/reports', 0, runtime, log, async ({ caller, query }) => {
     if (caller.kind !== 'admin') throw new GavelError('FORBIDDEN');
     const problems: { path: string; message: string }[] = [];
     const time = (name: 'from' | 'to'): number => {

@@ -6,7 +6,7 @@ import type { ReturnRecord } from '../ledger/ledger.js';
 import type { Returns } from '../ledger/returns.js';
 import { fromMicros } from '../money.js';
 import type { Logger } from '../telemetry/logger.js';
-import { jsonRoute, type Caller } from './admin-route.js';
+import { jsonRoute, type Listener, type Caller } from './admin-route.js';
 
 export const ReturnBody = z.strictObject({
   lead_id: z.string().min(1).max(128),
@@ -42,8 +42,8 @@ function problems(error: z.ZodError) {
  * POST /v1/returns (a buyer, or the operator for one), GET /v1/returns (the operator: all; a
  * buyer: its own), POST /v1/returns/{id}/approve and /deny (the operator).
  */
-export function attachReturnsApi(app: TemplatedApp, runtime: Runtime, returns: Returns, log: Logger): void {
-  jsonRoute(app, 'post', '/v1/returns', 0, runtime, log, async ({ caller, body }) => {
+export function attachReturnsApi(app: TemplatedApp, listener: Listener, runtime: Runtime, returns: Returns, log: Logger): void {
+  jsonRoute(app, listener, 'post', '/v1/returns', 0, runtime, log, async ({ caller, body }) => {
     if (caller.kind === 'seller') throw new GavelError('FORBIDDEN', 'A return is filed by the buyer that bought the lead, or by the operator');
     const parsed = ReturnBody.safeParse(body);
     if (!parsed.success) throw new GavelError('INVALID_REQUEST', undefined, problems(parsed.error));
@@ -59,7 +59,7 @@ export function attachReturnsApi(app: TemplatedApp, runtime: Runtime, returns: R
     return { status: 201, body: shown(r, caller) };
   });
 
-  jsonRoute(app, 'get', '/v1/returns', 0, runtime, log, async ({ caller, query }) => {
+  jsonRoute(app, listener, 'get', '/v1/returns', 0, runtime, log, async ({ caller, query }) => {
     if (caller.kind === 'seller') throw new GavelError('FORBIDDEN');
     const status = query.get('status') ?? undefined;
     if (status !== undefined && !STATUSES.has(status)) throw new GavelError('INVALID_REQUEST', undefined, [{ path: 'status', message: 'pending, approved or denied' }]);
@@ -72,7 +72,7 @@ export function attachReturnsApi(app: TemplatedApp, runtime: Runtime, returns: R
     ['approve', 'approved'],
     ['deny', 'denied'],
   ] as const) {
-    jsonRoute(app, 'post', `/v1/returns/:id/${verb}`, 1, runtime, log, async ({ caller, params }) => {
+    jsonRoute(app, listener, 'post', `/v1/returns/:id/${verb}`, 1, runtime, log, async ({ caller, params }) => {
       if (caller.kind !== 'admin') throw new GavelError('FORBIDDEN');
       const r = await returns.decide(params[0]!, decision, Date.now());
       return { status: 200, body: shown(r, caller) };

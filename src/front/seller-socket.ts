@@ -54,7 +54,8 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
     upgrade: (res, req, context) => {
       if (refusedFraming(res, req)) return;
       const key = socketKey(req.getHeader('authorization'), new URLSearchParams(req.getQuery() ?? ''));
-      const seller = key === undefined ? undefined : runtime.sellersByKey.get(key);
+      const party = runtime.keys.resolve(key);
+      const seller = party?.kind === 'seller' ? party.seller : undefined;
       if (seller === undefined) {
         return refuseUpgrade(res, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key> (or ?key=)' : 'Unknown API key'));
       }

@@ -137,7 +137,7 @@ describe('buyers that speak their own formats', () => {
     expect((await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) })).body).toMatchObject({ status: 'bid', price: 8.8, bids: 1 });
     summitPrice = '<oops';
     await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
-    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
     expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="summit",kind="NO_BID"\} 1/);
     expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="summit",kind="BAD_REPLY"\} 1/);
     expect(metrics).toMatch(/gavel_posts_total\{buyer="summit",result="rejected"\} 1/);

@@ -87,7 +87,7 @@ describe('the buyer socket /v1/bidders/ws', () => {
     const late = await call(gv.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     expect(late.body).toMatchObject({ status: 'bid', price: 4, bids: 1 });
     await new Promise((r) => setTimeout(r, 350)); // its answer arrives, late, and is dropped
-    const metrics = await (await fetch(`http://127.0.0.1:${gv.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${gv.operatorPort}/metrics`)).text();
     expect(metrics).toMatch(/gavel_buyer_late_answers_total\{buyer="sock"\} 1/);
     slow.ws.close();
     await new Promise((r) => slow.ws.once('close', r));
@@ -108,7 +108,7 @@ describe('the buyer socket /v1/bidders/ws', () => {
     expect(ping.ms).toBeLessThan(500);
     const none = await call(gv.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     expect(none.body).toMatchObject({ status: 'bid', bids: 1 });
-    const metrics = await (await fetch(`http://127.0.0.1:${gv.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${gv.operatorPort}/metrics`)).text();
     expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="sock",kind="CONNECT_ERROR"\} 2/);
   });
 

@@ -98,7 +98,7 @@ describe('caps of every window, on the real Redis', () => {
     expect((await direct(g, fullLead())).body).toMatchObject({ status: 'sold', price: 1.2 });
     expect(a.pings).toHaveLength(1);
     expect(b.pings).toHaveLength(2);
-    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
     expect(metrics).toMatch(/gavel_buyers_left_out_total\{buyer="a",reason="CAP_REACHED"\} 1/);
   });
 
@@ -161,7 +161,7 @@ describe('dedup rules', () => {
     expect((await direct(g, { ...lead, email: 'again@example.com' })).body).toMatchObject({ status: 'sold', price: 2.4 });
     expect(a.pings).toHaveLength(1);
     expect((await direct(g, { ...lead, email: 'third@example.com' })).body).toMatchObject({ status: 'rejected', reason: 'NO_ELIGIBLE_BUYER' });
-    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
     expect(metrics).toMatch(/gavel_buyers_left_out_total\{buyer="a",reason="ALREADY_SOLD_TO_BUYER"\} 2/);
   });
 

@@ -129,7 +129,7 @@ async function run(c: Case): Promise<void> {
       vi.setSystemTime(clock);
     }
     for (const [id, over] of Object.entries(step.replies ?? {})) now.set(id, { id, ...over });
-    const before = leftOutCounts(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    const before = leftOutCounts(await (await fetch(`http://127.0.0.1:${g!.operatorPort}/metrics`)).text());
     const counts = new Map([...byId].map(([id, s]) => [id, { pings: s.pings.length, posts: s.posts.length }]));
     const lead = fullLead(step.lead ?? {});
     for (const f of step.omit ?? []) delete lead[f];
@@ -146,7 +146,7 @@ async function run(c: Case): Promise<void> {
       answer = (await call(port, '/v1/leads', { campaign: 'auto', lead, ...extra }, headers)).body;
       leadId = answer.lead_id as string;
     }
-    const trace = (await readTrace(port, leadId)).body.segments as TraceSegment[];
+    const trace = (await readTrace(g, leadId)).body.segments as TraceSegment[];
 
     const e = step.expect;
     if (e.status !== undefined) expect(answer.status, where).toBe(e.status);
@@ -163,7 +163,7 @@ async function run(c: Case): Promise<void> {
     if (e.winners !== undefined) expect(accepted(), `${where}: winners`).toEqual([...e.winners].sort());
     if (e.buyers !== undefined) expect(answer.buyers, `${where}: buyers`).toBe(e.buyers);
     if (e.left_out !== undefined) {
-      const after = leftOutCounts(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      const after = leftOutCounts(await (await fetch(`http://127.0.0.1:${g!.operatorPort}/metrics`)).text());
       const left: Record<string, string> = {};
       for (const [key, n] of after) if (n > (before.get(key) ?? 0)) left[key.split(' ')[0]!] = key.split(' ')[1]!;
       expect(left, `${where}: left out`).toEqual(e.left_out);

@@ -67,7 +67,7 @@ describe('ping and post over HTTP, on the real Redis', () => {
     }
     // the buyer is told the time it has: min(its timeout, what the auction has left less the margin)
     expect(slow.pings[0]!.body.tmax_ms).toBe(80);
-    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
     expect(metrics).toMatch(/gavel_buyer_timeouts_total\{buyer="slow"\} 5/);
     expect(metrics).not.toMatch(/gavel_late_answers_total\{[^}]*\} [1-9]/);
     expect(metrics).toMatch(/gavel_buyer_pool_queued\{buyer="slow"\} 0/);
@@ -281,7 +281,7 @@ describe('ping and post over HTTP, on the real Redis', () => {
     const g = await exchange(testConfig([{ id: 'a', url: a.url }, { id: 'b', url: b.url }, { id: 'c', url: c.url }]));
     const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     expect(ping.body).toMatchObject({ status: 'no_bid', reason: 'NO_BID' });
-    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
     expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="a",kind="BELOW_FLOOR"\} 1/);
     expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="b",kind="BAD_REPLY"\} 1/);
     expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="c",kind="HTTP_ERROR"\} 1/);
@@ -309,7 +309,7 @@ describe('ping and post over HTTP, on the real Redis', () => {
     const post = await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead });
     expect(post.body).toMatchObject({ status: 'rejected', reason: 'POST_UNCONFIRMED' });
     expect(post.body.message).toContain('BAD_REPLY');
-    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
     for (const b of ['array', 'stringy', 'negative']) expect(metrics).toMatch(new RegExp(`gavel_buyer_passes_total\\{buyer="${b}",kind="BAD_REPLY"\\} 1`));
     expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="huge",kind="(BAD_REPLY|CONNECT_ERROR)"\} 1/);
   });

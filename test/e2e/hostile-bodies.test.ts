@@ -46,7 +46,8 @@ const BAD = [0x43, 0xff, 0xfe, 0x41];
 const badPing = () => ({ campaign: 'auto', lead: { zip: '90210', state: 'CQQA', age: 40 } });
 
 async function post(path: string, body: Uint8Array, contentType: string, key = SELLER_KEY): Promise<{ status: number; body: any }> {
-  const res = await fetch(`http://127.0.0.1:${g.port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body: body as BodyInit });
+  // the operator key is answered on the operator listener only
+  const res = await fetch(`http://127.0.0.1:${key === ADMIN_KEY ? g.operatorPort : g.port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body: body as BodyInit });
   const raw = Buffer.from(await res.arrayBuffer());
   return { status: res.status, body: contentType === 'application/msgpack' ? unpack(raw) : JSON.parse(raw.toString()) };
 }

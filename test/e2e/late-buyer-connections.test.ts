@@ -21,7 +21,7 @@ it('a buyer that answers after its time costs a pass, not a new connection per a
     // the next auction starts after the late answer came in and freed the connection
     await new Promise((r) => setTimeout(r, 60));
   }
-  const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
   expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="late",kind="TIMEOUT"\} 12/);
   expect(buyer.connections).toBeLessThanOrEqual(2);
 });

@@ -47,8 +47,10 @@ function outcomes(seg: TraceSegment, stage: string): Record<string, string> {
 describe('per-lead trace', () => {
   for (const store of ['redis', 'memory'] as const) {
     it(`${store}: a ping and its post leave every decision, and each party sees only its part`, async () => {
-      ({ g } = await sixBuyers(store));
-      const port = g.port;
+      const started = await sixBuyers(store);
+      g = started.g;
+      const gavel = started.g;
+      const port = gavel.port;
       const lead = fullLead();
       const ping = await call(port, '/v1/ping', { campaign: 'auto', sub_id: 'page-7', lead: pingLead(lead) });
       expect(ping.body).toMatchObject({ status: 'bid', price: 7.2 });
@@ -57,7 +59,7 @@ describe('per-lead trace', () => {
       // top rejects; the lead falls through to next at its own bid, 7 less the 20% margin
       expect(post.body).toMatchObject({ status: 'sold', lead_id: id, price: 5.6 });
 
-      const whole = await readTrace(port, id);
+      const whole = await readTrace(gavel, id);
       expect(whole.status).toBe(200);
       const [p, q] = whole.body.segments as TraceSegment[];
       expect(whole.body.segments).toHaveLength(2);
@@ -86,17 +88,17 @@ describe('per-lead trace', () => {
       expect(q!.result).toMatchObject({ status: 'sold', price: 5.6 });
 
       // the seller: its lead's way and answers, no buyer's name or bid
-      const seller = await readTrace(port, id, SELLER_KEY);
+      const seller = await readTrace(gavel, id, SELLER_KEY);
       expect(seller.status).toBe(200);
       expect(seller.body).toMatchObject({ lead_id: id, campaign: 'auto', sub_id: 'page-7', result: { status: 'sold', price: 5.6 } });
       expect(seller.body.calls.map((c: { phase: string }) => c.phase)).toEqual(['ping', 'post']);
       const sellerText = JSON.stringify(seller.body);
       for (const name of ['top', 'next', 'slow', 'nope', 'cheap', 'full']) expect(sellerText).not.toContain(`"${name}"`);
       // another seller cannot tell the lead from an unknown one
-      expect(await readTrace(port, id, OTHER_SELLER_KEY)).toMatchObject({ status: 404, body: { error: { code: 'LEAD_NOT_FOUND' } } });
+      expect(await readTrace(gavel, id, OTHER_SELLER_KEY)).toMatchObject({ status: 404, body: { error: { code: 'LEAD_NOT_FOUND' } } });
 
       // each buyer: whether it won, the clearing price, why it lost; nobody else's name or bid
-      const view = async (b: string) => (await readTrace(port, id, buyerKey(b))).body;
+      const view = async (b: string) => (await readTrace(gavel, id, buyerKey(b))).body;
       expect(await view('next')).toMatchObject({ outcome: 'won', price: 7, clearing_price: 7, your_ping: { kind: 'bid', bid: 7 } });
       expect(await view('top')).toMatchObject({ outcome: 'lost', reason: 'POST_REJECTED', clearing_price: 7 });
       expect(await view('slow')).toMatchObject({ outcome: 'lost', reason: 'LATE', your_ping: { kind: 'TIMEOUT' } });
@@ -108,15 +110,15 @@ describe('per-lead trace', () => {
         if (b !== 'top') expect(text).not.toContain('"bid":9'); // top's bid, seen only by top
       }
       // not pinged (its cap was full): not an auction it took part in
-      expect((await readTrace(port, id, buyerKey('full'))).status).toBe(404);
+      expect((await readTrace(gavel, id, buyerKey('full'))).status).toBe(404);
       // unknown lead, unknown key, no key
-      expect(await readTrace(port, 'no-such-lead')).toMatchObject({ status: 404, body: { error: { code: 'LEAD_NOT_FOUND' } } });
-      expect((await readTrace(port, id, 'not-a-key-0123456789')).status).toBe(401);
+      expect(await readTrace(gavel, 'no-such-lead')).toMatchObject({ status: 404, body: { error: { code: 'LEAD_NOT_FOUND' } } });
+      expect((await readTrace(gavel, id, 'not-a-key-0123456789')).status).toBe(401);
       expect((await fetch(`http://127.0.0.1:${port}/v1/leads/${id}`)).status).toBe(401);
       // a malformed escape in the id is an unknown lead, and the server goes on
-      expect((await fetch(`http://127.0.0.1:${port}/v1/leads/%E0%A4%A`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${gavel.operatorPort}/v1/leads/%E0%A4%A`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${port}/v1/leads/%E0%A4%A`)).status).toBe(401);
-      expect((await readTrace(port, id)).status).toBe(200);
+      expect((await readTrace(gavel, id)).status).toBe(200);
     });
   }
 
@@ -128,15 +130,15 @@ describe('per-lead trace', () => {
     config.buyers = config.buyers.map((x) => ({ ...x, key: buyerKey(x.id) }));
     g = await startExchange(config);
     const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
-    expect((await readTrace(g.port, ping.body.ping_id, buyerKey('a'))).body).toMatchObject({ outcome: 'lost', reason: 'NOT_POSTED', clearing_price: null });
-    expect((await readTrace(g.port, ping.body.ping_id, buyerKey('b'))).body).toMatchObject({ outcome: 'lost', reason: 'OUTBID' });
+    expect((await readTrace(g, ping.body.ping_id, buyerKey('a'))).body).toMatchObject({ outcome: 'lost', reason: 'NOT_POSTED', clearing_price: null });
+    expect((await readTrace(g, ping.body.ping_id, buyerKey('b'))).body).toMatchObject({ outcome: 'lost', reason: 'OUTBID' });
 
     const sold = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
     expect(sold.body).toMatchObject({ status: 'sold', price: 7.2 });
-    const t = await readTrace(g.port, sold.body.lead_id);
+    const t = await readTrace(g, sold.body.lead_id);
     expect(t.body.segments.map((s: TraceSegment) => s.phase)).toEqual(['leads']);
     expect(t.body.segments[0].sold).toEqual([{ buyer: 'a', price: 9, payout: 7.2 }]);
-    expect((await readTrace(g.port, sold.body.lead_id, buyerKey('b'))).body).toMatchObject({ outcome: 'lost', reason: 'OUTBID', clearing_price: 9 });
+    expect((await readTrace(g, sold.body.lead_id, buyerKey('b'))).body).toMatchObject({ outcome: 'lost', reason: 'OUTBID', clearing_price: 9 });
   });
 
   it('refused leads are traced too: invalid (with the id in the error), duplicate, resubmitted', async () => {
@@ -147,7 +149,7 @@ describe('per-lead trace', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('INVALID_LEAD');
     expect(typeof bad.body.lead_id).toBe('string');
-    const t = (await readTrace(g.port, bad.body.lead_id)).body.segments[0] as TraceSegment;
+    const t = (await readTrace(g, bad.body.lead_id)).body.segments[0] as TraceSegment;
     expect(t.invalid!.map((d) => d.path)).toContain('lead.zip');
     expect(t.result).toMatchObject({ status: 'error', reason: 'INVALID_LEAD' });
     expect(t.dedup).toBeNull();
@@ -157,15 +159,15 @@ describe('per-lead trace', () => {
     const first = await call(g.port, '/v1/leads', { campaign: 'auto', lead });
     const again = await call(g.port, '/v1/leads', { campaign: 'auto', lead: { ...lead, zip: '10001' } });
     expect(again.body).toMatchObject({ status: 'rejected', reason: 'DUPLICATE' });
-    expect((await readTrace(g.port, again.body.lead_id)).body.segments[0]).toMatchObject({ dedup: 'DUPLICATE', result: { status: 'rejected', reason: 'DUPLICATE' }, buyers: [] });
+    expect((await readTrace(g, again.body.lead_id)).body.segments[0]).toMatchObject({ dedup: 'DUPLICATE', result: { status: 'rejected', reason: 'DUPLICATE' }, buyers: [] });
     const same = await call(g.port, '/v1/leads', { campaign: 'auto', lead });
     expect(same.body).toMatchObject({ status: 'rejected', reason: 'RESUBMITTED' });
-    expect((await readTrace(g.port, same.body.lead_id)).body.segments[0]).toMatchObject({ dedup: 'RESUBMITTED' });
-    expect((await readTrace(g.port, first.body.lead_id)).body.segments[0]).toMatchObject({ dedup: 'ok', result: { status: 'sold' } });
+    expect((await readTrace(g, same.body.lead_id)).body.segments[0]).toMatchObject({ dedup: 'RESUBMITTED' });
+    expect((await readTrace(g, first.body.lead_id)).body.segments[0]).toMatchObject({ dedup: 'ok', result: { status: 'sold' } });
     // a post of a ping id that is not this seller's is not written into that lead's trace
     const other = await call(g.port, '/v1/post', { ping_id: first.body.lead_id, lead });
     expect(other.body.error.code).toBe('PING_EXPIRED');
-    expect((await readTrace(g.port, first.body.lead_id)).body.segments).toHaveLength(1);
+    expect((await readTrace(g, first.body.lead_id)).body.segments).toHaveLength(1);
   });
 
   it('traces are written in batches off the answer path, kept for the retention time, and can be turned off', async () => {
@@ -177,7 +179,7 @@ describe('per-lead trace', () => {
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() })).body.lead_id);
     await new Promise((r) => setTimeout(r, 100));
-    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
     expect(metrics).toMatch(/^gavel_traces_written_total 30$/m);
     // in Redis, under the exchange's prefix: a few shard buckets (not a key per lead), each to expire
     const { Redis } = await import('ioredis');
@@ -195,7 +197,7 @@ describe('per-lead trace', () => {
       r.disconnect();
     }
     await new Promise((r) => setTimeout(r, 1250));
-    expect((await readTrace(g.port, ids[0]!)).status).toBe(404);
+    expect((await readTrace(g, ids[0]!)).status).toBe(404);
     await stopExchange(g);
 
     const off = testConfig([{ id: 'a', url: a.url }]);
@@ -203,13 +205,13 @@ describe('per-lead trace', () => {
     g = await startExchange(off);
     const sold = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
     expect(sold.body.status).toBe('sold');
-    expect((await readTrace(g.port, sold.body.lead_id)).status).toBe(404);
-    expect(await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text()).toMatch(/^gavel_traces_written_total 0$/m);
+    expect((await readTrace(g, sold.body.lead_id)).status).toBe(404);
+    expect(await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text()).toMatch(/^gavel_traces_written_total 0$/m);
   });
 
   it('the admin key is the operator\'s alone: a config that gives it to a seller is refused', async () => {
     const config = testConfig([]);
     config.sellers = [{ id: 'pub1', api_key: ADMIN_KEY }];
-    await expect(startExchange(config)).rejects.toThrow(/api_key used by another seller or the admin/);
+    await expect(startExchange(config)).rejects.toThrow(/sellers\[0\]\.api_key: the same key as the operator's/);
   });
 });

@@ -31,7 +31,7 @@ function config(url: string, schema: string, prefix: string, over: { campaign?: 
 }
 
 async function start(input: ConfigInput): Promise<Gavel> {
-  const g = await startGavel({ config: parseConfig(input), port: 0, host: '127.0.0.1', logLevel: 'silent' });
+  const g = await startGavel({ config: parseConfig(input), port: 0, host: '127.0.0.1', operatorPort: 0, logLevel: 'silent' });
   cleanups.push(() => stopExchange(g));
   return g;
 }
@@ -218,14 +218,14 @@ describe('returns and credits', () => {
     // another reason waits for the operator; the buyer cannot decide it; the operator approves
     const second = await api(g.port, 'POST', '/v1/returns', BUYER_KEY, { lead_id: ids[1], reason: 'not interested' });
     expect(second.body.status).toBe('pending');
-    expect((await api(g.port, 'GET', '/v1/returns?status=pending', ADMIN_KEY)).body.returns).toEqual([expect.objectContaining({ id: second.body.id, seller: 'pub1', payout: 8 })]);
+    expect((await api(g.operatorPort, 'GET', '/v1/returns?status=pending', ADMIN_KEY)).body.returns).toEqual([expect.objectContaining({ id: second.body.id, seller: 'pub1', payout: 8 })]);
     expect((await api(g.port, 'POST', `/v1/returns/${second.body.id}/approve`, BUYER_KEY)).status).toBe(403);
     expect((await g.ledger.balances()).get('buyer:a')).toBe(-30 * M);
-    const approved = await api(g.port, 'POST', `/v1/returns/${second.body.id}/approve`, ADMIN_KEY);
+    const approved = await api(g.operatorPort, 'POST', `/v1/returns/${second.body.id}/approve`, ADMIN_KEY);
     expect(approved.body).toMatchObject({ status: 'approved' });
     expect(approved.body.decided_at).not.toBeNull();
     expect((await g.ledger.balances()).get('buyer:a')).toBe(-20 * M);
-    expect((await api(g.port, 'POST', `/v1/returns/${second.body.id}/deny`, ADMIN_KEY)).body.error.code).toBe('RETURN_DECIDED');
+    expect((await api(g.operatorPort, 'POST', `/v1/returns/${second.body.id}/deny`, ADMIN_KEY)).body.error.code).toBe('RETURN_DECIDED');
 
     // over the limit of 2 a cycle; twice the same lead; a lead never sold to it; malformed; a seller's key
     const over = await api(g.port, 'POST', '/v1/returns', BUYER_KEY, { lead_id: ids[2], reason: 'WRONG_NUMBER' });
@@ -235,7 +235,7 @@ describe('returns and credits', () => {
     const bad = await api(g.port, 'POST', '/v1/returns', BUYER_KEY, { lead_id: ids[2] });
     expect([bad.status, bad.body.error.code, bad.body.error.details[0].path]).toEqual([400, 'INVALID_REQUEST', 'reason']);
     expect((await api(g.port, 'POST', '/v1/returns', 'seller-key-0123456789', { lead_id: ids[2], reason: 'x' })).status).toBe(403);
-    expect((await api(g.port, 'POST', '/v1/returns/ret:nope:a/approve', ADMIN_KEY, {})).body.error.code).toBe('RETURN_NOT_FOUND');
+    expect((await api(g.operatorPort, 'POST', '/v1/returns/ret:nope:a/approve', ADMIN_KEY, {})).body.error.code).toBe('RETURN_NOT_FOUND');
     // a buyer sees its own returns; the operator may file one for a buyer
     expect((await api(g.port, 'GET', '/v1/returns', BUYER_KEY)).body.returns.map((r: { status: string }) => r.status)).toEqual(['approved', 'approved']);
   });
@@ -252,14 +252,14 @@ describe('returns and credits', () => {
     await g.ledgerWriter.drain(5000);
     const first = await api(g.port, 'POST', '/v1/returns', BUYER_KEY, { lead_id: ids[0], reason: 'bad' });
     expect(first.body.status).toBe('pending');
-    expect((await api(g.port, 'POST', `/v1/returns/${first.body.id}/deny`, ADMIN_KEY)).body.status).toBe('denied');
+    expect((await api(g.operatorPort, 'POST', `/v1/returns/${first.body.id}/deny`, ADMIN_KEY)).body.status).toBe('denied');
     expect((await g.ledger.balances()).get('buyer:a')).toBe(-40 * M);
     // a denied return does not count toward the limit: two more of four fit in half, a third does not
     expect((await api(g.port, 'POST', '/v1/returns', BUYER_KEY, { lead_id: ids[1], reason: 'bad' })).status).toBe(201);
     expect((await api(g.port, 'POST', '/v1/returns', BUYER_KEY, { lead_id: ids[2], reason: 'bad' })).status).toBe(201);
     expect((await api(g.port, 'POST', '/v1/returns', BUYER_KEY, { lead_id: ids[3], reason: 'bad' })).body.error.code).toBe('RETURN_LIMIT_REACHED');
     await new Promise((r) => setTimeout(r, 1100));
-    const late = await api(g.port, 'POST', '/v1/returns', 'admin-key-0123456789abcdef', { lead_id: ids[3], reason: 'bad', buyer: 'a' });
+    const late = await api(g.operatorPort, 'POST', '/v1/returns', 'admin-key-0123456789abcdef', { lead_id: ids[3], reason: 'bad', buyer: 'a' });
     expect([late.status, late.body.error.code]).toEqual([409, 'RETURN_WINDOW_CLOSED']);
   });
 });

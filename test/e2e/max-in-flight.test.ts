@@ -23,7 +23,7 @@ it('max_in_flight: a buyer with 2 pings out is left out of a third auction (MAX_
   expect(slow.pings).toHaveLength(2);
   expect(answers.filter((a) => a.body.price === 7.2)).toHaveLength(2);
   expect(answers.filter((a) => a.body.price === 4)).toHaveLength(3);
-  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
   expect(metrics).toMatch(/gavel_buyers_left_out_total\{buyer="slow",reason="MAX_IN_FLIGHT"\} 3/);
   expect((await call(port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) })).body).toMatchObject({ price: 7.2 });
 });

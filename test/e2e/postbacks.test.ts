@@ -59,7 +59,7 @@ describe('seller postbacks', () => {
     input.sellers[0] = { ...input.sellers[0]!, postback: { url: receiver.url, secret: SECRET } };
     (input.buyers[1] as Record<string, unknown>).loss_notices = { url: `${receiver.url}/lost`, secret: LOSER_SECRET };
     (input.buyers[0] as Record<string, unknown>).key = BUYER_KEY;
-    const g = await startGavel({ config: parseConfig({ ...input, ledger: { postgres_url: PG_URL, schema, poll_ms: 20 } }), port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    const g = await startGavel({ config: parseConfig({ ...input, ledger: { postgres_url: PG_URL, schema, poll_ms: 20 } }), port: 0, host: '127.0.0.1', operatorPort: 0, logLevel: 'silent' });
     cleanups.push(() => stopExchange(g));
 
     const t0 = Date.now();

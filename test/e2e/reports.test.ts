@@ -35,7 +35,7 @@ describe('GET /v1/reports', () => {
     const input = testConfig([{ id: 'a', url: a.url }, { id: 'b', url: b.url }], { returns: { auto_approve: true } }, testPrefix());
     (input.buyers[0] as Record<string, unknown>).key = A_KEY;
     // a stats flush long enough that only the test's own flush sends them
-    const g = await startGavel({ config: parseConfig({ ...input, ledger: { postgres_url: PG_URL, schema, poll_ms: 20, stats_flush: '1h' } }), port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    const g = await startGavel({ config: parseConfig({ ...input, ledger: { postgres_url: PG_URL, schema, poll_ms: 20, stats_flush: '1h' } }), port: 0, host: '127.0.0.1', operatorPort: 0, logLevel: 'silent' });
     cleanups.push(() => stopExchange(g));
 
     const leadIds: string[] = [];
@@ -65,7 +65,7 @@ describe('GET /v1/reports', () => {
 
     const now = Date.now();
     const span = `from=${new Date(now - 3_600_000).toISOString()}&to=${new Date(now + 3_600_000).toISOString()}`;
-    const byBuyer = await get(g.port, `/v1/reports?${span}&group_by=buyer`);
+    const byBuyer = await get(g.operatorPort, `/v1/reports?${span}&group_by=buyer`);
     expect(byBuyer.status).toBe(200);
     const anyMs = { p50: expect.any(Number), p99: expect.any(Number) };
     expect(byBuyer.body.rows).toEqual([
@@ -73,11 +73,11 @@ describe('GET /v1/reports', () => {
       { key: 'b', leads: 7, pings: 7, bids: 6, bid_rate: 6 / 7, wins: 0, posts_accepted: 2, posts_rejected: 0, sold: 2, revenue: 12, payout: 9.6, margin: 2.4, returns: 0, credits: 0, auction_ms: anyMs },
     ]);
     const campaign = { leads: 7, pings: 14, bids: 13, bid_rate: 13 / 14, wins: 7, posts_accepted: 6, posts_rejected: 2, sold: 6, revenue: 52, payout: 41.6, margin: 10.4, returns: 1, credits: 10, auction_ms: anyMs };
-    expect((await get(g.port, `/v1/reports?${span}&group_by=campaign`)).body.rows).toEqual([{ key: 'auto', ...campaign }]);
-    expect((await get(g.port, `/v1/reports?${span}&group_by=seller`)).body.rows).toEqual([{ key: 'pub1', ...campaign }]);
+    expect((await get(g.operatorPort, `/v1/reports?${span}&group_by=campaign`)).body.rows).toEqual([{ key: 'auto', ...campaign }]);
+    expect((await get(g.operatorPort, `/v1/reports?${span}&group_by=seller`)).body.rows).toEqual([{ key: 'pub1', ...campaign }]);
     // by hour and by day the same leads, in one group or two if the test crossed a boundary
     for (const by of ['hour', 'day']) {
-      const rows = (await get(g.port, `/v1/reports?${span}&group_by=${by}`)).body.rows as Record<string, number>[];
+      const rows = (await get(g.operatorPort, `/v1/reports?${span}&group_by=${by}`)).body.rows as Record<string, number>[];
       for (const f of ['leads', 'pings', 'bids', 'wins', 'posts_accepted', 'posts_rejected', 'sold', 'returns'] as const) expect(rows.reduce((s, r) => s + r[f]!, 0)).toBe(campaign[f]);
     }
 
@@ -89,7 +89,7 @@ describe('GET /v1/reports', () => {
     }
     // the traces hold the same bids
     let traced = 0;
-    for (const id of leadIds) for (const seg of (await readTrace(g.port, id)).body.segments) traced += seg.pings.filter((p: { kind: string }) => p.kind === 'bid').length;
+    for (const id of leadIds) for (const seg of (await readTrace(g, id)).body.segments) traced += seg.pings.filter((p: { kind: string }) => p.kind === 'bid').length;
     expect(traced).toBe(campaign.bids);
     // and the money equals the ledger's balances: buyers owe revenue less credits, and so on
     const balances = Object.fromEntries(await g.ledger.balances());
@@ -102,18 +102,18 @@ describe('GET /v1/reports', () => {
     const schema = testSchema();
     cleanups.push(() => dropSchema(schema));
     const input = testConfig([], {}, testPrefix());
-    const g = await startGavel({ config: parseConfig({ ...input, ledger: { postgres_url: PG_URL, schema } }), port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    const g = await startGavel({ config: parseConfig({ ...input, ledger: { postgres_url: PG_URL, schema } }), port: 0, host: '127.0.0.1', operatorPort: 0, logLevel: 'silent' });
     cleanups.push(() => stopExchange(g));
-    const bad = async (q: string) => (await get(g.port, `/v1/reports?${q}`)).body.error;
+    const bad = async (q: string) => (await get(g.operatorPort, `/v1/reports?${q}`)).body.error;
     expect(await bad('to=2026-11-22T00:00:00Z')).toMatchObject({ code: 'INVALID_REQUEST', details: [{ path: 'from' }] });
     expect(await bad('from=yesterday&to=2026-11-22T00:00:00Z')).toMatchObject({ code: 'INVALID_REQUEST', details: [{ path: 'from' }] });
     expect(await bad('from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z&group_by=planet')).toMatchObject({ code: 'INVALID_REQUEST', details: [{ path: 'group_by' }] });
     expect(await bad('from=2026-11-23T00:00:00Z&to=2026-11-22T00:00:00Z')).toMatchObject({ details: [{ path: 'to', message: 'after from' }] });
     expect(await bad('from=2024-01-01T00:00:00Z&to=2026-11-22T00:00:00Z')).toMatchObject({ details: [{ path: 'to' }] });
-    expect((await get(g.port, '/v1/reports?from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z', 'seller-key-0123456789')).status).toBe(403);
-    expect((await get(g.port, '/v1/reports?from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z', 'nobody-at-all-0123456789')).status).toBe(401);
+    expect((await get(g.operatorPort, '/v1/reports?from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z', 'seller-key-0123456789')).status).toBe(403);
+    expect((await get(g.operatorPort, '/v1/reports?from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z', 'nobody-at-all-0123456789')).status).toBe(401);
     // an empty span is an empty report, over whole hours
-    const empty = await get(g.port, '/v1/reports?from=2026-11-22T00:30:00Z&to=2026-11-22T02:10:00Z&group_by=hour');
+    const empty = await get(g.operatorPort, '/v1/reports?from=2026-11-22T00:30:00Z&to=2026-11-22T02:10:00Z&group_by=hour');
     expect(empty.body).toEqual({ from: '2026-11-22T00:00:00.000Z', to: '2026-11-22T03:00:00.000Z', group_by: 'hour', rows: [] });
   });
 });

@@ -18,8 +18,8 @@ async function buyer(bid: number, accept = true): Promise<TestBuyer> {
   return b;
 }
 
-async function metrics(port: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+async function metrics(operatorPort: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${operatorPort}/metrics`)).text();
 }
 
 /** 20 points for age 30–50, 20 for CA: a 40-year-old Californian is an A (1.0), a 20-year-old Texan a D (0). */
@@ -42,8 +42,8 @@ describe('lead scoring', () => {
     expect(plain.posts[0]!.body).toMatchObject({ score: 0, grade: 'D' });
     expect(picky.pings).toHaveLength(2); // pinged both times: the grade is not known before the fan-out
     // the score and the grade are in each lead's trace, and so is the buyer the grade left out
-    expect((await readTrace(g.port, good.body.lead_id)).body.segments[0]).toMatchObject({ score: { score: 1, grade: 'A' } });
-    const poorTrace = (await readTrace(g.port, poor.body.lead_id)).body.segments[0];
+    expect((await readTrace(g, good.body.lead_id)).body.segments[0]).toMatchObject({ score: { score: 1, grade: 'A' } });
+    const poorTrace = (await readTrace(g, poor.body.lead_id)).body.segments[0];
     expect(poorTrace).toMatchObject({ score: { score: 0, grade: 'D' } });
     expect(poorTrace.buyers).toContainEqual({ buyer: 'picky', stage: 'rank', outcome: 'BELOW_GRADE' });
 
@@ -54,7 +54,7 @@ describe('lead scoring', () => {
     expect((await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead })).body).toMatchObject({ status: 'sold' });
     expect(picky.posts[1]!.body).toMatchObject({ score: 1, grade: 'A' });
 
-    const text = await metrics(g.port);
+    const text = await metrics(g.operatorPort);
     expect(text).toMatch(/gavel_buyer_passes_total\{buyer="picky",kind="BELOW_GRADE"\} 1/);
     expect(text).toMatch(/gavel_scores_total\{campaign="auto",outcome="A"\} 2/);
     expect(text).toMatch(/gavel_scores_total\{campaign="auto",outcome="D"\} 1/);
@@ -105,7 +105,7 @@ describe('lead scoring', () => {
       Array.from({ length: 24 }, () => call(gv.port, '/v1/ping', { campaign: 'auto', lead: { ...pingLead(fullLead()), note: `${'a'.repeat(24)}b` } })),
     );
     for (const a of answers) expect(a.body).toMatchObject({ status: 'bid', price: 4 });
-    const text = await metrics(gv.port);
+    const text = await metrics(gv.operatorPort);
     expect(Number(/gavel_late_answers_total\{campaign="auto"\} (\d+)/.exec(text)?.[1] ?? 0)).toBe(0);
     const count = (outcome: string) => Number(new RegExp(`gavel_scores_total\\{campaign="auto",outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
     expect(count('saturated')).toBeGreaterThanOrEqual(20);
@@ -114,7 +114,7 @@ describe('lead scoring', () => {
     const slow = answers.filter((a) => a.ms > 400 + 50);
     expect(slow).toEqual([]);
     // each unscored lead is traced with why, and the traces count what the metric counts
-    const why = await Promise.all(answers.map(async (a) => (await readTrace(gv.port, a.body.ping_id)).body.segments[0].score.unscored as string));
+    const why = await Promise.all(answers.map(async (a) => (await readTrace(gv, a.body.ping_id)).body.segments[0].score.unscored as string));
     expect(why.filter((w) => w === 'SATURATED')).toHaveLength(count('saturated'));
     expect(why.filter((w) => w === 'LATE')).toHaveLength(count('late'));
   });

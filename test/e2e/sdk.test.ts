@@ -114,7 +114,7 @@ describe('the SDK', () => {
     expect(await seller.ping('auto', pingLead(fullLead()))).toMatchObject({ status: 'bid', price: 3.2, bids: 1 });
     expect(await seller.ping('home', pingLead(fullLead()))).toMatchObject({ status: 'bid', price: 7.2, bids: 1 });
     expect(pinged).toEqual(['home']);
-    expect(await metrics(gv.port)).toMatch(/gavel_buyer_passes_total\{buyer="sock",kind="CONNECT_ERROR"\} 1/);
+    expect(await metrics(gv.operatorPort)).toMatch(/gavel_buyer_passes_total\{buyer="sock",kind="CONNECT_ERROR"\} 1/);
 
     const refused = await new Promise<{ status: number; body: string }>((resolve) => {
       const ws = new WebSocket(`ws://127.0.0.1:${gv.port}/v1/bidders/ws?campaigns=home,boats`, { headers: { authorization: `Bearer ${BUYER_KEY}` } });
@@ -223,7 +223,7 @@ describe('the SDK', () => {
       for (let i = 0; i < 2000; i++) ws.send(frame);
       sent += 2000;
       await new Promise((r) => setTimeout(r, 20));
-      txt = await metrics(gv.port);
+      txt = await metrics(gv.operatorPort);
       if (cutOffs() > 0) break;
     }
     expect(cutOffs()).toBe(1);

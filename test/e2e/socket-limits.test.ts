@@ -98,7 +98,7 @@ describe('server.socket_max_in_flight bounds one seller socket', () => {
     // themselves (about 390 ms of handler time for 5,000 frames at that load) and the test's buyer
     // and client sharing this loop. 1.5 s keeps the unbounded case failing on such a box.
     expect(other.ms).toBeLessThan(1500);
-    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
     expect(Number(/^gavel_call_wait_ms_count (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
   }, 30_000);
 });

@@ -902,7 +902,7 @@ describe.each(STORES)('torture: 4 Gavel processes on $name', ({ cluster }) => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const texts = await Promise.all(procs.map((p) => fetch(`http://127.0.0.1:${p.port}/metrics`).then((res) => res.text(), () => '')));
+        const texts = await Promise.all(procs.map((p) => fetch(`http://127.0.0.1:${p.operatorPort}/metrics`).then((res) => res.text(), () => '')));
         for (const text of texts) {
           for (const [buyer, n] of sumMetric(text, 'gavel_buyer_pool_queued', () => true, 'buyer')) peaks.queued.set(buyer, Math.max(peaks.queued.get(buyer) ?? 0, n));
           peaks.inFlight = Math.max(peaks.inFlight, sumMetric(text, 'gavel_auctions_in_flight', () => true).get('') ?? 0);
@@ -1051,7 +1051,7 @@ describe.each(STORES)('torture: 4 Gavel processes on $name', ({ cluster }) => {
 
     // what the processes said: error lines, and their own counters
     const errorLogs = procs.flatMap((p, i) => p.logs.filter((l) => typeof l.level === 'number' && l.level >= 50).map((l) => `gavel #${i}: ${JSON.stringify(l)}`));
-    const metrics = await Promise.all(procs.map((p) => fetch(`http://127.0.0.1:${p.port}/metrics`).then((res) => res.text())));
+    const metrics = await Promise.all(procs.map((p) => fetch(`http://127.0.0.1:${p.operatorPort}/metrics`).then((res) => res.text())));
     const sumAll = (metric: string, filter: (l: string) => boolean = () => true, by?: string) => {
       const out = new Map<string, number>();
       for (const text of metrics) for (const [k, v] of sumMetric(text, metric, filter, by)) out.set(k, (out.get(k) ?? 0) + v);

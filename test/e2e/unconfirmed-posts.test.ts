@@ -59,10 +59,10 @@ describe('a post whose outcome is unknown goes to no other buyer', () => {
     expect(seen.filter((m) => m.type === 'post')).toHaveLength(24);
     expect(fallback.posts).toHaveLength(0);
     for (const a of answers) expect(a).toMatchObject({ status: 'rejected', reason: 'TIMEOUT' });
-    const trace = await readTrace(g.port, answers[0]!.lead_id);
+    const trace = await readTrace(g, answers[0]!.lead_id);
     const posts = trace.body.segments.flatMap((s: Msg) => s.posts);
     expect(posts).toEqual([expect.objectContaining({ buyer: 'sock', accepted: false, reason: 'TIMEOUT', unconfirmed: true })]);
-    const metrics = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
     expect(metrics).toContain('gavel_posts_total{buyer="sock",result="timeout"} 24');
   });
 

@@ -67,7 +67,7 @@ export function testConfig(buyers: BuyerSpec[], campaign: Record<string, unknown
 
 export async function startExchange(config: ConfigInput, store: 'redis' | 'memory' = 'redis'): Promise<Gavel> {
   const data = parseConfig(store === 'redis' ? config : { ...config, redis: undefined });
-  return startGavel({ config: data, port: 0, host: '127.0.0.1', logLevel: 'silent' });
+  return startGavel({ config: data, port: 0, host: '127.0.0.1', operatorPort: 0, logLevel: 'silent' });
 }
 
 export interface Answer {
@@ -94,11 +94,19 @@ export async function call(port: number, path: string, body: unknown, headers: R
   return { status: res.status, body: parsed, ms: performance.now() - t0 };
 }
 
-/** GET /v1/leads/{id} with a key (the operator's by default). */
-export async function readTrace(port: number, leadId: string, key = ADMIN_KEY): Promise<Answer> {
+/** GET /v1/leads/{id} with a key (the operator's by default), each on its listener: the operator's key on the operator one. */
+export async function readTrace(g: { port: number; operatorPort: number }, leadId: string, key = ADMIN_KEY): Promise<Answer> {
   const t0 = performance.now();
+  const port = key === ADMIN_KEY ? g.operatorPort : g.port;
   const res = await fetch(`http://127.0.0.1:${port}/v1/leads/${encodeURIComponent(leadId)}`, { headers: { authorization: `Bearer ${key}` } });
   return { status: res.status, body: await res.json(), ms: performance.now() - t0 };
+}
+
+/** Gavel's Prometheus text, from its operator listener. */
+export async function metricsOf(g: { operatorPort: number }): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`);
+  if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
+  return res.text();
 }
 
 let phoneSeq = randomInt(0, 100_000_000);

@@ -8,16 +8,20 @@ import { ROOT } from '../../src/paths.js';
 
 export interface GavelProcess {
   port: number;
+  /** the operator listener's: /metrics and the operator's API */
+  operatorPort: number;
   child: ChildProcess;
   /** every log line so far, parsed */
   logs: Record<string, unknown>[];
   exited: Promise<number | null>;
 }
 
-/** Write a config to a temp file for a child process. */
+/** Write a config to a temp file for a child process; its operator listener on a free port unless the config names one. */
 export function writeConfig(config: unknown): string {
   const path = join(tmpdir(), `gavel-test-${randomBytes(6).toString('hex')}.json`);
-  writeFileSync(path, JSON.stringify(config));
+  const given = config as { server?: Record<string, unknown> };
+  const server = { ...given.server, operator: given.server?.operator ?? { host: '127.0.0.1', port: 0 } };
+  writeFileSync(path, JSON.stringify({ ...given, server }));
   return path;
 }
 
@@ -69,7 +73,7 @@ export function spawnGavel(configPath: string, env: Record<string, string> = {},
         logs.push(entry);
         if (entry.msg === 'gavel listening') {
           clearTimeout(timer);
-          resolve({ port: entry.port as number, child, logs, exited });
+          resolve({ port: entry.port as number, operatorPort: entry.operator_port as number, child, logs, exited });
         }
       }
     });

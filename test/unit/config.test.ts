@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load-config.js';
 import { compileRuntime } from '../../src/config/runtime.js';
+import { hashKey } from '../../src/config/keys.js';
 import { ROOT } from '../../src/paths.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,7 +59,7 @@ describe('config', () => {
         'campaigns[0].dedup[0].fields[0]: unknown field "ssn"',
         'campaigns[0].fields.phone: a pii field cannot go in pings',
         'sellers[1].id: duplicate id "pub1"',
-        'sellers[1].api_key: api_key used by another seller or the admin',
+        'sellers[1].api_key: the same key as seller "pub1"\'s: every party has keys of its own',
       ]),
     );
   });
@@ -91,6 +92,39 @@ describe('config', () => {
     );
   });
 
+  it('keys: hashes are sha256:<64 hex>, a malformed one is an error with its path that does not repeat it; every party needs a key where it has to have one', () => {
+    const raw = base() as any;
+    raw.admin_keys = ['sha256:abc'];
+    raw.sellers.push({ id: 'pub2', api_keys: [hashKey('pub2-key-0123456789'), 'pub2-clear-key-0123456789'] }, { id: 'pub3' });
+    raw.buyers.push({ id: 'sock', campaigns: ['auto'], transport: 'websocket' });
+    const p = problems(raw);
+    expect(p).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^admin_keys\[0\]: a key hash, sha256: and 64 hex digits/),
+        expect.stringMatching(/^sellers\[1\]\.api_keys\[1\]: a key hash/),
+        'sellers[2].api_keys: a seller needs api_keys (or api_key)',
+        'buyers[1].keys: required for a websocket buyer (keys, or key)',
+      ]),
+    );
+    expect(p.join('\n')).not.toMatch(/pub2-clear-key/);
+    const ok = base() as any;
+    ok.admin_keys = [hashKey('admin-key-0123456789').toUpperCase().replace('SHA256', 'sha256')];
+    ok.sellers = [{ id: 'pub1', api_key: 'k'.repeat(20), api_keys: [hashKey('k'.repeat(20)), hashKey('next-key-0123456789')] }];
+    ok.buyers.push({ id: 'sock', campaigns: ['auto'], transport: 'websocket', keys: [hashKey('sock-key-0123456789')] });
+    expect(problems(ok)).toEqual([]);
+  });
+
+  it('keys: one key is one party\'s, whether given in clear or as its hash', () => {
+    const raw = base() as any;
+    raw.admin_keys = [hashKey('k'.repeat(20))];
+    raw.buyers[0].keys = [hashKey('shared-key-0123456789')];
+    raw.sellers.push({ id: 'pub2', api_key: 'shared-key-0123456789' });
+    expect(problems(raw)).toEqual([
+      'sellers[0].api_key: the same key as the operator\'s: every party has keys of its own',
+      'buyers[0].keys[0]: the same key as seller "pub2"\'s: every party has keys of its own',
+    ]);
+  });
+
   it('compiles caps into windows per campaign, rates into GCRA terms', () => {
     const raw = base();
     Object.assign(raw.buyers[0]!, {
@@ -108,7 +142,8 @@ describe('config', () => {
     expect(rules.rolling).toEqual([{ spec: '60m', lengthMs: 3_600_000, maxCount: 5, maxSpend: 20_000_000 }]);
     expect(rules.pingRate).toEqual({ intervalMs: 5, toleranceMs: 995 });
     expect(rules.weekStart).toBe(1);
-    expect([...rt.sellersByKey.values()][0]!.rate).toEqual({ intervalMs: 2000, toleranceMs: 58_000 });
+    const seller = rt.keys.resolve('k'.repeat(20));
+    expect(seller?.kind === 'seller' && seller.seller.rate).toEqual({ intervalMs: 2000, toleranceMs: 58_000 });
   });
 
   it('checks scoring: rules and model features name the campaign\'s fields; a model file is read relative to its config file', () => {

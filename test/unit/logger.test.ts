@@ -16,4 +16,19 @@ describe('logs', () => {
       expect(line).toMatch(/\[PII\]/);
     }
   });
+
+  it('show no key: an authorization header or a key field is redacted wherever it appears', () => {
+    const lines: string[] = [];
+    const log = createLogger([], 'info', { write: (s: string) => void lines.push(s) });
+    log.info({ authorization: 'Bearer secret-key-0123456789' }, 'top level');
+    log.info({ headers: { authorization: 'Bearer secret-key-0123456789', 'content-type': 'application/json' } }, 'headers');
+    log.info({ req: { headers: { authorization: 'Bearer secret-key-0123456789' } } }, 'a request');
+    log.info({ seller: { id: 'pub1', api_key: 'secret-key-0123456789' }, config: { admin_key: 'secret-key-0123456789' } }, 'config');
+    expect(lines).toHaveLength(4);
+    for (const line of lines) {
+      expect(line).not.toMatch(/secret-key/);
+      expect(line).toMatch(/\[KEY\]/);
+    }
+    expect(lines[1]).toMatch(/application\/json/);
+  });
 });
