@@ -125,8 +125,9 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     if (persistence === 'none') {
       log.error(
         { persistence, ...where },
-        'REDIS KEEPS NOTHING ON DISK (no save points, appendonly no): if it restarts it comes back empty, and with it go the sales and postbacks ' +
-          'queued but not yet recorded, cap holds and counters, dedup claims, auctions between ping and post, traces, rate limits, turns and accept rates. ' +
+        'REDIS KEEPS NOTHING ON DISK (no save points, appendonly no): if it restarts it comes back empty, and with it go the postbacks ' +
+          'queued but not yet sent, cap holds and counters, dedup claims, auctions between ping and post, idempotency keys, traces, rate limits, turns and accept rates ' +
+          `(sales are written into the ledger on the post's path${opts.config.ledger.direct_ms === 0 ? ', but NOT with ledger.direct_ms 0: queued sales go too' : ''}). ` +
           'Run it with appendonly yes (appendfsync everysec); see the README, "What each store\'s loss costs"',
       );
     } else if (persistence === 'unknown') {

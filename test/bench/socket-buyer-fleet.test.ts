@@ -28,7 +28,7 @@ describe('a socket buyer of the fleet against a real Gavel', () => {
     const sold = answers.filter((a) => a.status === 'bid');
     const posts = await Promise.all(sold.slice(0, 100).map(async (a) => (await call(gavel.port, '/v1/post', { ping_id: a.ping_id, lead: fullLead() })).body as { status: string }));
     const c = fleet.counters()[ERRING_BUYER.id]!;
-    const m = await scrapeMetrics(base);
+    const m = await scrapeMetrics(`http://127.0.0.1:${gavel.operatorPort}`);
     const passes = (kind: string) => sumOf(m, 'gavel_buyer_passes_total', { buyer: ERRING_BUYER.id, kind });
 
     // every auction pinged the buyer once, and each ping is exactly one of its answers

@@ -481,6 +481,8 @@ interface Rec {
   body: any;
   ms: number;
   sentAt: number;
+  /** a post's: its ping's expires_at (epoch ms) */
+  pingExpiresAt?: number;
   error?: string;
 }
 
@@ -505,6 +507,14 @@ function judgeAnswer(rec: Rec): string {
   const code = body?.error?.code;
   if (rec.expect === 'double-post' && status === 409 && code === 'ALREADY_POSTED') return '';
   if (rec.expect === 'late-post') return status === 404 && code === 'PING_EXPIRED' ? '' : 'a post after expires_at must be 404 PING_EXPIRED';
+  // A post sent before its ping expired may be handled after it on a loaded machine (the four
+  // processes, the buyers and this client share two cores; loop delays of seconds were seen):
+  // PING_EXPIRED is then the right answer. Only one answered before expires_at proves a fault.
+  if (status === 404 && code === 'PING_EXPIRED' && rec.pingExpiresAt !== undefined) {
+    const answeredAt = rec.sentAt + rec.ms;
+    if (answeredAt >= rec.pingExpiresAt) return '';
+    return `PING_EXPIRED ${Math.round(rec.pingExpiresAt - answeredAt)} ms before the ping's expires_at (sent ${Math.round(rec.pingExpiresAt - rec.sentAt)} ms before it)`;
+  }
   if (status !== 200) return `HTTP ${status}`;
   if (rec.route === 'ping') {
     const reasons = PING_ANSWERS[body?.status];
@@ -567,10 +577,10 @@ class Sellers {
     };
   }
 
-  async send(proc: number, route: Route, payload: unknown, phone: string, key: string, expect: Expect = 'normal'): Promise<Rec> {
+  async send(proc: number, route: Route, payload: unknown, phone: string, key: string, expect: Expect = 'normal', pingExpiresAt?: number): Promise<Rec> {
     const sentAt = Date.now();
     const t0 = performance.now();
-    const rec: Rec = { route, proc, expect, phone, status: 0, body: null, ms: 0, sentAt };
+    const rec: Rec = { route, proc, expect, phone, status: 0, body: null, ms: 0, sentAt, ...(pingExpiresAt !== undefined ? { pingExpiresAt } : {}) };
     try {
       const res = await this.pools[proc]!.request({
         path: `/v1/${route}`,
@@ -604,11 +614,12 @@ class Sellers {
     if (ping.status !== 200 || ping.body.status !== 'bid') return;
     const post = { ping_id: ping.body.ping_id, lead };
     const b = this.other(proc);
+    const expiresAt = Date.parse(ping.body.expires_at);
     if (!double) {
-      await this.send(b, 'post', post, lead.phone, key);
+      await this.send(b, 'post', post, lead.phone, key, 'normal', expiresAt);
       return;
     }
-    const pair = await Promise.all([this.send(b, 'post', post, lead.phone, key, 'double-post'), this.send(this.other(b), 'post', post, lead.phone, key, 'double-post')]);
+    const pair = await Promise.all([this.send(b, 'post', post, lead.phone, key, 'double-post', expiresAt), this.send(this.other(b), 'post', post, lead.phone, key, 'double-post', expiresAt)]);
     this.doubles.push(pair);
   }
 
@@ -1012,7 +1023,9 @@ describe.each(STORES)('torture: 4 Gavel processes on $name', ({ cluster }) => {
     }
 
     // a ping posted twice at once, on two processes: one post goes through, the other is ALREADY_POSTED
-    const badDoubles = sellers.doubles.filter(([a, b]) => [a.status, b.status].sort().join() !== '200,409').map(([a, b]) => `${a.status}/${b.status}`);
+    // (or both PING_EXPIRED when both were answered after the ping expired: handled late on a loaded machine)
+    const lateBoth = (a: Rec, b: Rec) => a.status === 404 && b.status === 404 && judgeAnswer(a) === '' && judgeAnswer(b) === '';
+    const badDoubles = sellers.doubles.filter(([a, b]) => [a.status, b.status].sort().join() !== '200,409' && !lateBoth(a, b)).map(([a, b]) => `${a.status}/${b.status} ${judgeAnswer(a)} ${judgeAnswer(b)}`);
 
     // twins: at most one copy sold (also covered by phoneSoldTwice); how often one did
     const soldPhones = new Map<string, number>();
@@ -1050,7 +1063,8 @@ describe.each(STORES)('torture: 4 Gavel processes on $name', ({ cluster }) => {
     for (const list of world.acceptances.values()) for (const a of list) if (a.at >= t2) phase3Sales.set(a.buyer, (phase3Sales.get(a.buyer) ?? 0) + 1);
 
     // what the processes said: error lines, and their own counters
-    const errorLogs = procs.flatMap((p, i) => p.logs.filter((l) => typeof l.level === 'number' && l.level >= 50).map((l) => `gavel #${i}: ${JSON.stringify(l)}`));
+    // the test's Redis keeps nothing on disk on purpose (as the README's own command starts it): each process says so once, at error level
+    const errorLogs = procs.flatMap((p, i) => p.logs.filter((l) => typeof l.level === 'number' && l.level >= 50 && l.persistence !== 'none').map((l) => `gavel #${i}: ${JSON.stringify(l)}`));
     const metrics = await Promise.all(procs.map((p) => fetch(`http://127.0.0.1:${p.operatorPort}/metrics`).then((res) => res.text())));
     const sumAll = (metric: string, filter: (l: string) => boolean = () => true, by?: string) => {
       const out = new Map<string, number>();
