@@ -59,31 +59,27 @@ export async function startFaultProxy(upstreamPort: number, upstreamHost = '127.
   };
 
   const forward = (p: Pair, chunk: Buffer, down: boolean): void => {
-    const to = down ? p.client : p.upstream;
-    switch (fault.kind) {
-      case 'black-hole':
-        p.swallowed = true;
-        return;
-      case 'reset':
-        return reset(p);
-      case 'reset-on-reply':
-        if (down) return reset(p);
-        break;
-      case 'latency': {
-        const now = performance.now();
-        const at = Math.max(now + fault.ms, down ? p.releaseDown : p.releaseUp);
-        if (down) p.releaseDown = at;
-        else p.releaseUp = at;
-        setTimeout(() => {
-          // a fault switched on while the chunk waited applies to it
-          if (fault.kind === 'black-hole') p.swallowed = true;
-          else if (fault.kind === 'reset' || (fault.kind === 'reset-on-reply' && down)) reset(p);
-          else if (!to.destroyed) to.write(chunk);
-        }, at - now);
-        return;
-      }
+    if (fault.kind === 'black-hole') {
+      p.swallowed = true;
+      return;
     }
-    if (!to.destroyed) to.write(chunk);
+    if (fault.kind === 'reset' || (fault.kind === 'reset-on-reply' && down)) return reset(p);
+    const to = down ? p.client : p.upstream;
+    const now = performance.now();
+    // a chunk never overtakes one still held by an earlier latency
+    const at = Math.max(now + (fault.kind === 'latency' ? fault.ms : 0), down ? p.releaseDown : p.releaseUp);
+    if (at <= now) {
+      if (!to.destroyed) to.write(chunk);
+      return;
+    }
+    if (down) p.releaseDown = at;
+    else p.releaseUp = at;
+    setTimeout(() => {
+      // a fault switched on while the chunk waited applies to it
+      if (fault.kind === 'black-hole') p.swallowed = true;
+      else if (fault.kind === 'reset' || (fault.kind === 'reset-on-reply' && down)) reset(p);
+      else if (!to.destroyed) to.write(chunk);
+    }, at - now);
   };
 
   const server: Server = createServer((client) => {
