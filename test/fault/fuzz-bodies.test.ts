@@ -41,7 +41,7 @@ async function send(route: string, contentType: string, body: Uint8Array): Promi
   const res = await fetch(`http://127.0.0.1:${g.port}${route}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${SELLER_KEY}`, 'content-type': contentType },
-    body,
+    body: new Uint8Array(body),
     signal: AbortSignal.timeout(10_000),
   });
   const bytes = Buffer.from(await res.arrayBuffer());
