@@ -11,6 +11,7 @@ import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { uncoded } from '../support/coded-answer.js';
 import { call, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { sellerCalls } from '../support/fuzz-calls.js';
 import { expectAlive, fuzzParams } from '../support/fuzz.js';
 
 const RUNS = 150;
@@ -64,49 +65,6 @@ async function expectCoded(route: string, contentType: string, body: Uint8Array)
 const route = fc.constantFrom(...ROUTES);
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
-/** Mostly the valid value, sometimes any JSON value, sometimes absent. */
-function mostly<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
-  return fc.oneof({ weight: 6, arbitrary: valid }, { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 1 }) }, { weight: 1, arbitrary: fc.constant(undefined) });
-}
-/** Mostly nothing, sometimes `some`. */
-function sometimes<T>(some: fc.Arbitrary<T>, none: T): fc.Arbitrary<T> {
-  return fc.oneof({ weight: 2, arbitrary: fc.constant(none) }, { weight: 1, arbitrary: some });
-}
-const LEAD_FIELDS = ['zip', 'state', 'age', 'name', 'phone', 'email'];
-
-/** A valid full lead, then some of its fields dropped, retyped or replaced, and unknown ones added. */
-const nearValidLead = fc
-  .record({
-    drop: sometimes(fc.subarray(LEAD_FIELDS, { minLength: 1, maxLength: 2 }), []),
-    replace: sometimes(fc.dictionary(fc.constantFrom(...LEAD_FIELDS), fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string({ unit: 'binary', maxLength: 40 })), { minKeys: 1, maxKeys: 2 }), {}),
-    extra: sometimes(fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 1 }), { minKeys: 1, maxKeys: 2 }), {}),
-  })
-  .map(({ drop, replace, extra }) => {
-    const lead: Record<string, unknown> = { ...fullLead(), ...replace };
-    for (const k of drop) delete lead[k];
-    // defined, not assigned: a key such as __proto__ becomes a field, as a parser makes it
-    for (const [k, v] of Object.entries(extra)) Object.defineProperty(lead, k, { value: v, enumerable: true, configurable: true, writable: true });
-    return lead;
-  });
-
-/** Each route's envelope around it: each field mostly valid, sometimes anything or absent. */
-const calls = fc.oneof(
-  fc.record({
-    route: fc.constantFrom('/v1/ping', '/v1/leads'),
-    body: fc.record({
-      campaign: mostly(fc.constant('auto')),
-      lead: nearValidLead,
-      tmax_ms: sometimes(fc.oneof(fc.integer({ min: -10, max: 2000 }), fc.double(), fc.string({ maxLength: 5 })), undefined),
-      test: sometimes(fc.oneof(fc.boolean(), fc.jsonValue({ maxDepth: 0 })), undefined),
-      sub_id: sometimes(fc.oneof(fc.string({ maxLength: 150 }), fc.jsonValue({ maxDepth: 0 })), undefined),
-    }),
-  }),
-  fc.record({
-    route: fc.constant('/v1/post'),
-    body: fc.record({ ping_id: mostly(fc.oneof(fc.constantFrom(...Array.from({ length: PINGS }, (_, i) => i)).map((i) => pingIds[i]), fc.uuid())), lead: nearValidLead }),
-  }),
-);
-
 describe('fuzzed bodies: always a coded answer, and a live server', () => {
   it('arbitrary bytes as JSON', async () => {
     await fc.assert(
@@ -126,7 +84,7 @@ describe('fuzzed bodies: always a coded answer, and a live server', () => {
 
   it('near-valid leads with mutated fields, in JSON and msgpack', async () => {
     await fc.assert(
-      fc.asyncProperty(calls, fc.boolean(), ({ route: r, body }, msgpack) =>
+      fc.asyncProperty(sellerCalls(pingIds), fc.boolean(), ({ route: r, body }, msgpack) =>
         expectCoded(r, msgpack ? 'application/msgpack' : 'application/json', msgpack ? pack(body) : json(body)),
       ),
       fuzzParams(RUNS),
@@ -150,7 +108,7 @@ describe('fuzzed bodies: always a coded answer, and a live server', () => {
 
   it('valid msgpack truncated or corrupted', async () => {
     await fc.assert(
-      fc.asyncProperty(calls, fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), ({ route: r, body }, cut, flips) => {
+      fc.asyncProperty(sellerCalls(pingIds), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), ({ route: r, body }, cut, flips) => {
         const bytes = Buffer.from(pack(body));
         const out = bytes.subarray(0, flips.length === 0 ? cut % bytes.length : bytes.length);
         for (const [at, value] of flips) out[at % out.length] = value;
