@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -7,7 +5,8 @@ import { startGavel, type Gavel } from '../../src/gavel.js';
 import { saleId } from '../../src/ledger/sales-queue.js';
 import { startBuyer } from '../support/buyer-server.js';
 import { call, dropSchema, fullLead, PG_URL, testConfig, testPrefix, testSchema } from '../support/exchange.js';
-import { freePort } from '../support/process.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { startOwnRedis } from '../support/own-redis.js';
 
 /**
  * Issue 14, "lost": a sale a seller was told of survives the loss of any one part. Here Redis
@@ -19,69 +18,6 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** a redis-server of the test's own that keeps nothing on disk, as the README's own command starts it */
-async function ownRedis(port: number): Promise<{ kill(): Promise<void> }> {
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; i < 100; i++) {
-    if (await answers(port)) break;
-    await sleep(50);
-  }
-  if (!(await answers(port))) throw new Error(`redis-server on ${port} did not start: is redis-server installed (apt-get install redis-server)?`);
-  return {
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => s.write('PING\r\n'));
-    s.once('data', (d) => {
-      s.destroy();
-      resolve(d.toString().startsWith('+PONG'));
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** PostgreSQL behind a TCP proxy the test can take away (every connection cut, new ones refused) and bring back */
-async function pgProxy(): Promise<{ url: string; down(): Promise<void>; up(): Promise<void> }> {
-  const target = new URL(PG_URL);
-  const port = await freePort();
-  const sockets = new Set<Socket>();
-  let server: Server | null = null;
-  const up = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = connect(Number(target.port || 5432), target.hostname);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => undefined);
-        }
-        client.pipe(upstream).pipe(client);
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
-      });
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-  const down = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      if (server === null) return resolve();
-      server.close(() => resolve());
-      server = null;
-    });
-  await up();
-  cleanups.push(down);
-  const url = new URL(PG_URL);
-  url.port = String(port);
-  return { url: url.toString(), down, up };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -97,12 +33,12 @@ async function ledgerSales(schema: string): Promise<Set<string>> {
   }
 }
 
-async function exchange(redisPort: number, pgUrl: string, schema: string): Promise<{ g: Gavel; buyerUrl: string }> {
+async function exchange(redisUrl: string, pgUrl: string, schema: string): Promise<{ g: Gavel; buyerUrl: string }> {
   const b = await startBuyer(() => ({ body: { bid: 10 } }));
   cleanups.push(() => b.close());
   const c = testConfig([{ id: 'a', url: b.url }], {}, testPrefix());
   // the writer reads the queue once a minute: what reaches the ledger here did not wait for it
-  const config = { ...c, redis: { url: `redis://127.0.0.1:${redisPort}`, prefix: 'gavel:' }, ledger: { postgres_url: pgUrl, schema, poll_ms: 60_000 } };
+  const config = { ...c, redis: { url: redisUrl, prefix: 'gavel:' }, ledger: { postgres_url: pgUrl, schema, poll_ms: 60_000 } };
   const g = await startGavel({ config: parseConfig(config), port: 0, host: '127.0.0.1', logLevel: 'silent' });
   cleanups.push(() => g.shutdown());
   return { g, buyerUrl: b.url };
@@ -122,13 +58,12 @@ describe('a sale a seller was told of is never lost', () => {
   it('Redis killed and restarted empty right after 20 sales: all 20 are in the ledger', async () => {
     const schema = testSchema();
     cleanups.push(() => dropSchema(schema));
-    const redisPort = await freePort();
-    let redis = await ownRedis(redisPort);
-    cleanups.push(() => redis.kill());
-    const { g } = await exchange(redisPort, PG_URL, schema);
+    const redis = await startOwnRedis();
+    cleanups.push(() => redis.stop());
+    const { g } = await exchange(redis.url, PG_URL, schema);
     const told = await sellMany(g.port, 20);
     await redis.kill();
-    redis = await ownRedis(redisPort);
+    await redis.restart();
     const inLedger = await ledgerSales(schema);
     expect(told.filter((id) => !inLedger.has(id))).toEqual([]);
     expect(await g.metrics.registry.getSingleMetricAsString('gavel_sales_recorded_total')).toContain('path="direct"} 20');
@@ -137,22 +72,26 @@ describe('a sale a seller was told of is never lost', () => {
   it('PostgreSQL away, then Redis restarted empty: the process keeps what it sold and records it when PostgreSQL returns', async () => {
     const schema = testSchema();
     cleanups.push(() => dropSchema(schema));
-    const redisPort = await freePort();
-    let redis = await ownRedis(redisPort);
-    cleanups.push(() => redis.kill());
-    const proxy = await pgProxy();
-    const { g } = await exchange(redisPort, proxy.url, schema);
+    const redis = await startOwnRedis();
+    cleanups.push(() => redis.stop());
+    const pgPort = Number(new URL(PG_URL).port || 5432);
+    const proxy = await startFaultProxy(pgPort);
+    cleanups.push(() => proxy.close());
+    const pgUrl = new URL(PG_URL);
+    pgUrl.port = String(proxy.port);
+    const { g } = await exchange(redis.url, pgUrl.toString(), schema);
     await sellMany(g.port, 2);
-    await proxy.down();
-    // the ledger is away: sales are answered all the same, through the durable queue
+    // PostgreSQL away: every connection cut, new ones refused
+    proxy.set({ kind: 'reset' });
+    // sales are answered all the same, through the durable queue
     const t0 = performance.now();
     const told = await sellMany(g.port, 10);
     expect((performance.now() - t0) / 10).toBeLessThan(400); // at most one direct_ms (250) wait, then straight to the queue
-    expect(await g.metrics.registry.getSingleMetricAsString('gavel_sales_unrecorded')).toMatch(/gavel_sales_unrecorded \d+/);
+    expect(await g.metrics.registry.getSingleMetricAsString('gavel_sales_unrecorded')).toContain('gavel_sales_unrecorded 10');
     // and the queue is lost with Redis
     await redis.kill();
-    redis = await ownRedis(redisPort);
-    await proxy.up();
+    await redis.restart();
+    proxy.set({ kind: 'pass' });
     let missing = told;
     for (let i = 0; i < 60 && missing.length > 0; i++) {
       await sleep(100);

@@ -42,6 +42,11 @@ const POST_FAULTS: Fault[] = [
   // the post arrives, the accept comes back after post_timeout_ms: TIMEOUT, and offered to no one else
   { kind: 'latency', ms: POST_TIMEOUT_MS / 2 + 20 },
   { kind: 'latency', ms: 2 * POST_TIMEOUT_MS },
+  // the post reached the buyer (which accepted), the connection is reset as the answer comes back:
+  // POST_UNCONFIRMED, offered to no one else (README: Posts whose outcome is unknown)
+  { kind: 'reset-on-reply' },
+  // reset whatever was written: the buyer may or may not have read the lead, so the same rule
+  { kind: 'reset' },
 ];
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -125,6 +130,7 @@ describe('HTTP buyers behind fault proxies, under traffic', () => {
     expect(postProxies.reduce((n, p) => n + p.resets, 0)).toBeGreaterThan(0);
     const reasons = new Set(sent.map((s) => s.body.reason).filter(Boolean));
     expect(reasons.has('TIMEOUT') || reasons.has('NO_BID'), [...reasons].join(',')).toBe(true);
+    expect(reasons.has('POST_UNCONFIRMED'), [...reasons].join(',')).toBe(true);
     expect(sold.length).toBeGreaterThan(0);
     expect(sent.slice(calmAt).filter((s) => s.body.status === 'sold' || s.body.status === 'bid').length).toBeGreaterThan(0);
     expect((await fetch(`http://127.0.0.1:${gavel.port}/health`)).status).toBe(200);
