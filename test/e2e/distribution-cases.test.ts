@@ -117,6 +117,9 @@ async function run(c: Case): Promise<void> {
     { id: 'pub1', api_key: SELLER_KEY },
     { id: 'pub2', api_key: SECOND_SELLER_KEY },
   ].map((s) => ({ ...s, ...(sellerOver.get(s.id) ?? {}) }));
+  // cases set the clock to fixed past dates (a weekday, an hour); traces written then would
+  // already be past a 7-day retention by the real clock of Redis, and gone before they are read
+  config.trace = { retention: '3650d' };
   g = await startExchange(config);
   const port = g.port;
   let clock: number | undefined;

@@ -92,7 +92,8 @@ describe('Gavel on a Redis that keeps nothing on disk', () => {
     const g = await spawnGavel(writeConfig(testConfig([])), { REDIS_URL: url });
     cleanups.push(async () => void g.child.kill('SIGKILL'));
     const loud = g.logs.find((l) => l.level === 50 && /REDIS KEEPS NOTHING ON DISK/.test(String(l.msg)));
-    expect(loud?.msg).toMatch(/queued but not yet recorded/);
+    expect(loud?.msg).toMatch(/postbacks queued but not yet sent, cap holds/);
+    expect(loud?.msg).toMatch(/sales are written into the ledger on the post's path/);
     const res = await fetch(`http://127.0.0.1:${g.port}/ready`);
     expect(await res.json()).toMatchObject({ ready: true, store: { kind: 'redis', ok: true, persistence: 'none' } });
     expect(res.status).toBe(200);
