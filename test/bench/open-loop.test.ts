@@ -42,7 +42,9 @@ describe('the open-loop generator', () => {
       const { p50, p90, p99, max } = result.latency;
       expect(p50).toBeLessThan(15);
       expect(p90).toBeGreaterThan(70);
-      expect(p90).toBeLessThan(130);
+      // 130 on a quiet box; 160 was measured with both cores kept busy, where the stalling process
+      // itself runs late (its delay is real latency the generator reports, not an error of it)
+      expect(p90).toBeLessThan(180);
       expect(p99).toBeGreaterThan(165);
       expect(p99).toBeLessThan(230);
       expect(max).toBeGreaterThan(190);

@@ -216,12 +216,15 @@ describe('ping and post over HTTP, on the real Redis', () => {
 
   it('a cap of N sells exactly N, under concurrency', async () => {
     const capped = await buyer(() => ({ body: { bid: 9 } }));
-    const g = await exchange(testConfig([{ id: 'capped', url: capped.url, caps: { daily: 7, timezone: 'America/New_York' } }]));
+    // the cap is tested, not the buyer's speed: 25 direct posts at once with both cores busy took the
+    // buyer (in this process) past 100 ms, every lead NO_BID; it has 400 ms of a 500 ms tmax here
+    const g = await exchange(testConfig([{ id: 'capped', url: capped.url, timeout_ms: 400, caps: { daily: 7, timezone: 'America/New_York' } }], { tmax_ms: 500 }));
     const answers = await Promise.all(Array.from({ length: 25 }, () => call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() })));
     const sold = answers.filter((a) => a.body.status === 'sold');
     expect(sold).toHaveLength(7);
     expect(capped.posts).toHaveLength(7);
-    for (const a of answers) if (a.body.status !== 'sold') expect(['NO_ELIGIBLE_BUYER', 'CAP_REACHED']).toContain(a.body.reason);
+    // NO_BID too: a lead whose ping answer came late on a loaded machine (24 others still fill the cap)
+    for (const a of answers) if (a.body.status !== 'sold') expect(['NO_ELIGIBLE_BUYER', 'CAP_REACHED', 'NO_BID']).toContain(a.body.reason);
     const more = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     expect(more.body).toMatchObject({ status: 'no_bid', reason: 'NO_ELIGIBLE_BUYER' });
   });

@@ -15,7 +15,9 @@ it('max_in_flight: a buyer with 2 pings out is left out of a third auction (MAX_
   const slow = await startBuyer(() => ({ body: { bid: 9 }, delayMs: 60 }));
   const other = await startBuyer(() => ({ body: { bid: 5 } }));
   buyers.push(slow, other);
-  const config = testConfig([{ id: 'slow', url: slow.url }, { id: 'other', url: other.url }]);
+  // the slot count is tested, not speed: with both cores busy a 60 ms answer came past a 100 ms
+  // timeout; 400 ms of a 500 ms tmax keep every bid in while the five pings still overlap
+  const config = testConfig([{ id: 'slow', url: slow.url, timeout_ms: 400 }, { id: 'other', url: other.url, timeout_ms: 400 }], { tmax_ms: 500 });
   (config.buyers[0] as { max_in_flight?: number }).max_in_flight = 2;
   g = await startExchange(config);
   const port = g.port;
