@@ -37,6 +37,7 @@ export const Codes = {
   // seller errors
   MALFORMED_BODY: { status: 400, message: 'The body is not valid JSON or msgpack, or a string in it is not UTF-8' },
   INVALID_FRAMING: { status: 400, message: 'The request could be framed two ways (Content-Length twice or not digits, Transfer-Encoding other than chunked, or both): refused and the connection closed' },
+  MALFORMED_REQUEST: { status: 400, message: 'The request line or headers could not be read as HTTP/1.1 (pipelined listener): answered, then the connection closed' },
   INVALID_REQUEST: { status: 400, message: 'The request envelope is missing or has ill-typed fields' },
   INVALID_LEAD: { status: 400, message: 'The lead does not match the campaign schema' },
   UNKNOWN_CAMPAIGN: { status: 400, message: 'No such campaign, or this seller may not send to it' },

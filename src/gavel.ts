@@ -59,6 +59,8 @@ export interface Gavel {
   port: number;
   /** the operator listener's port: /metrics and the operator's API */
   operatorPort: number;
+  /** the pipelined listener's port, when server.pipelined configures one */
+  pipelinedPort?: number;
   runtime: Runtime;
   store: Store;
   ledger: Ledger;
@@ -228,14 +230,17 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const operator = opts.config.server.operator;
   let port: number;
   let operatorPort: number;
+  let pipelinedPort: number | undefined;
+  const pipelined = opts.config.server.pipelined;
   try {
     operatorPort = await front.listenOperator(opts.operatorHost ?? operator.host, opts.operatorPort ?? operator.port);
+    if (pipelined !== undefined) pipelinedPort = await front.listenPipelined(pipelined.host, pipelined.port);
     port = await front.listen(opts.host ?? '0.0.0.0', opts.port ?? 8080);
   } catch (e) {
-    front.close();
+    await front.close();
     throw e;
   }
-  log.info({ port, operator_port: operatorPort, uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
+  log.info({ port, operator_port: operatorPort, ...(pipelinedPort !== undefined ? { pipelined_port: pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
   let closing: Promise<void> | null = null;
   const shutdown = () =>
@@ -269,5 +274,5 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       log.info('gavel stopped');
     })());
 
-  return { port, operatorPort, runtime, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
+  return { port, operatorPort, ...(pipelinedPort !== undefined ? { pipelinedPort } : {}), runtime, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
 }

@@ -291,6 +291,12 @@ export const Config = z
         operator: z
           .strictObject({ host: z.string().min(1).default(OPERATOR_HOST), port: z.int().min(0).max(65_535).default(OPERATOR_PORT) })
           .default({ host: OPERATOR_HOST, port: OPERATOR_PORT }),
+        /**
+         * a listener on Node's HTTP server for sellers whose clients pipeline HTTP/1.1 requests: it
+         * answers them in order, where the public listener (uWebSockets.js) closes the connection.
+         * Absent: off. Port 0: any free one. Costs more CPU per call (README, Pipelined requests)
+         */
+        pipelined: z.strictObject({ host: z.string().min(1).default('0.0.0.0'), port: z.int().min(0).max(65_535) }).optional(),
       })
       .default({
         max_body_bytes: 64 * 1024,

@@ -9,7 +9,8 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
 import { decodeBody } from './decode-body.js';
 import { refusedFraming } from './http-framing.js';
-import { send, sendError, sendText, watch, type Format, type RequestState } from './respond.js';
+import { formatOf } from './content-format.js';
+import { send, sendError, sendText, watch, type RequestState } from './respond.js';
 import { SellerCalls, type SellerRoute } from './seller-calls.js';
 import { attachSellerSocket } from './seller-socket.js';
 import { attachBuyerSocket } from './buyer-socket.js';
@@ -25,6 +26,7 @@ import { attachReportsApi } from './reports-api.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { callerOf, refusedOn, type Listener } from './admin-route.js';
 import { LoopDelay } from '../telemetry/loop-delay.js';
+import { PipelinedListener } from './pipelined-listener.js';
 
 export interface FrontParts {
   /** transports of the buyers that connect over /v1/bidders/ws, by buyer id */
@@ -45,15 +47,6 @@ export interface FrontParts {
 /** Lead ids are UUIDs Gavel made, or a seller's ping id: anything longer is not one. */
 const MAX_LEAD_ID = 128;
 
-
-function formatOf(contentType: string): Format | null {
-  const semi = contentType.indexOf(';');
-  const media = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
-  if (media === 'application/json' || media === '') return media === '' ? null : 'json';
-  if (media === 'application/msgpack' || media === 'application/x-msgpack' || media === 'application/vnd.msgpack') return 'msgpack';
-  return null;
-}
-
 /**
  * The HTTP front on uWebSockets.js, on two listeners: the public one (the seller API, the
  * sockets, the parties' own traces and returns, health, readiness) and the operator's
@@ -66,6 +59,7 @@ export class HttpFront {
   private readonly operatorApp: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
   private operatorSocket: us_listen_socket | null = null;
+  private pipelined: PipelinedListener | null = null;
   private inFlight = 0;
   private draining = false;
   private drained: (() => void) | null = null;
@@ -146,6 +140,19 @@ export class HttpFront {
     return listenOn(this.operatorApp, host, port, (socket) => (this.operatorSocket = socket));
   }
 
+  /** The seller calls on Node's HTTP server, for clients that pipeline (src/front/pipelined-listener.ts). */
+  listenPipelined(host: string, port: number): Promise<number> {
+    this.pipelined = new PipelinedListener({
+      runtime: this.parts.runtime,
+      calls: this.calls,
+      begin: () => this.begin(),
+      end: () => this.end(),
+      draining: () => this.draining,
+      readiness: () => this.readiness(),
+    });
+    return this.pipelined.listen(host, port);
+  }
+
   private seller(res: HttpResponse, req: HttpRequest, route: SellerRoute): void {
     if (refusedFraming(res, req)) return;
     // uWS invalidates req when this function returns: read everything now
@@ -220,6 +227,12 @@ export class HttpFront {
 
   private async ready(res: HttpResponse): Promise<void> {
     const state = watch(res, 'json');
+    const r = await this.readiness();
+    send(res, state, r.status, r.body);
+  }
+
+  /** /ready's answer: the store answers, uWS is native (or its fallback allowed), not draining. */
+  private async readiness(): Promise<{ status: number; body: unknown }> {
     let storeOk = true;
     let storeError: string | undefined;
     const persistence = within(this.parts.store.persistence(), 500, () => undefined).catch(() => 'unknown' as const);
@@ -233,12 +246,15 @@ export class HttpFront {
     // process shares that one Redis, so a balancer would take them all out at once for it
     const uwsOk = UWS_NATIVE || this.parts.uwsFallbackAllowed === true;
     const ready = storeOk && uwsOk && !this.draining;
-    send(res, state, ready ? 200 : 503, {
-      ready,
-      store: { kind: this.parts.store.kind, ok: storeOk, persistence: await persistence, ...(storeError ? { error: storeError } : {}) },
-      uws: { native: UWS_NATIVE, ...(UWS_NATIVE ? {} : { fallback_allowed: uwsOk }) },
-      draining: this.draining,
-    });
+    return {
+      status: ready ? 200 : 503,
+      body: {
+        ready,
+        store: { kind: this.parts.store.kind, ok: storeOk, persistence: await persistence, ...(storeError ? { error: storeError } : {}) },
+        uws: { native: UWS_NATIVE, ...(UWS_NATIVE ? {} : { fallback_allowed: uwsOk }) },
+        draining: this.draining,
+      },
+    };
   }
 
   /**
@@ -279,6 +295,7 @@ export class HttpFront {
     for (const socket of [this.listenSocket, this.operatorSocket]) if (socket) uws.us_listen_socket_close(socket);
     this.listenSocket = null;
     this.operatorSocket = null;
+    this.pipelined?.stopAccepting();
     if (this.inFlight === 0) return true;
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), ms);
@@ -290,9 +307,10 @@ export class HttpFront {
   }
 
   /** Close every connection still open (keep-alive sockets hold the process otherwise). */
-  close(): void {
+  async close(): Promise<void> {
     this.loopDelay.stop();
     for (const app of [this.app, this.operatorApp]) closeApp(app);
+    await this.pipelined?.close();
   }
 }
 

@@ -54,3 +54,42 @@ export function rawRequest(port: number, request: Buffer, waitMs: number): Promi
     socket.write(request);
   });
 }
+
+export interface RawResponses {
+  /** the responses that came whole, in the order they came */
+  responses: NonNullable<RawAnswer['response']>[];
+  /** the server closed the connection */
+  closed: boolean;
+}
+
+/**
+ * Write `request` (several requests back to back, for pipelining) on one fresh connection and
+ * collect the responses as they come, until `count` came whole, the server closed, or `waitMs` passed.
+ */
+export function rawResponses(port: number, request: Buffer, count: number, waitMs: number): Promise<RawResponses> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let buf = Buffer.alloc(0);
+    const responses: RawResponses['responses'] = [];
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ responses, closed });
+    };
+    const timer = setTimeout(() => finish(false), waitMs);
+    socket.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      for (let r = parseResponse(buf); r !== null; r = parseResponse(buf)) {
+        responses.push(r);
+        buf = buf.subarray(buf.indexOf('\r\n\r\n') + 4 + r.body.length);
+      }
+      if (responses.length >= count) finish(false);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => finish(true));
+    socket.write(request);
+  });
+}
