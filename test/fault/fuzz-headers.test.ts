@@ -8,7 +8,7 @@
  * separators, control or 8-bit bytes in values, duplicate or odd Content-Length, odd
  * Transfer-Encoding) may be refused by closing the connection (or left unanswered until the
  * idle timeout; see the report of issue 14); whatever answer comes must be coded. After every
- * case /health still answers.
+ * case /health still answers. Both the public listener and the pipelined one are fuzzed.
  */
 import fc from 'fast-check';
 import { unpack } from 'msgpackr';
@@ -30,7 +30,7 @@ let g: Gavel;
 let buyer: TestBuyer;
 beforeAll(async () => {
   buyer = await startBuyer(() => ({ body: { bid: 4 } }));
-  g = await startExchange({ ...testConfig([{ id: 'a', url: buyer.url }]), server: { max_body_bytes: 2048 } });
+  g = await startExchange({ ...testConfig([{ id: 'a', url: buyer.url }]), server: { max_body_bytes: 2048, pipelined: { host: '127.0.0.1', port: 0 } } });
 });
 afterAll(async () => {
   await stopExchange(g);
@@ -103,7 +103,11 @@ function answerProblem(a: RawAnswer): string | null {
   return uncoded(r.status, decoded);
 }
 
-describe('fuzzed headers over a raw socket', () => {
+// the public listener (uWebSockets.js) and the pipelined one (Node's HTTP server) alike
+describe.each([
+  ['public', () => g.port],
+  ['pipelined', () => g.pipelinedPort ?? 0],
+] as const)('fuzzed headers over a raw socket, %s listener', (_listener, portOf) => {
   it('well-framed requests, whatever their content type, length framing, authorization and other headers: one coded answer', async () => {
     const framing = fc.oneof(fc.constant({ kind: 'length' as const }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 6 }).map((sizes) => ({ kind: 'chunked' as const, sizes })));
     await fc.assert(
@@ -121,10 +125,10 @@ describe('fuzzed headers over a raw socket', () => {
           if (auth !== undefined) headers.push(['Authorization', auth]);
           headers.push(frame.kind === 'length' ? ['Content-Length', String(payload.length)] : ['Transfer-Encoding', 'chunked']);
           const wire = request(path, headers, frame.kind === 'length' ? payload : chunked(payload, frame.sizes));
-          const a = await rawRequest(g.port, wire, ANSWER_WAIT_MS);
+          const a = await rawRequest(portOf(), wire, ANSWER_WAIT_MS);
           expect(a.response, `no answer (${a.closed ? 'closed' : 'waited'}; ${JSON.stringify(a.partial)}) to ${JSON.stringify(wire.toString('latin1'))}`).not.toBeNull();
           expect(answerProblem(a)).toBeNull();
-          await expectAlive(g.port);
+          await expectAlive(portOf());
         },
       ),
       fuzzParams(RUNS),
@@ -149,11 +153,11 @@ describe('fuzzed headers over a raw socket', () => {
     await fc.assert(
       // a batch at once: a refused request may only be refused by the idle timeout, so each waits a little, together
       fc.asyncProperty(fc.array(malformed, { minLength: 1, maxLength: 8 }), async (batch) => {
-        const answers = await Promise.all(batch.map((wire) => rawRequest(g.port, wire, MALFORMED_WAIT_MS)));
+        const answers = await Promise.all(batch.map((wire) => rawRequest(portOf(), wire, MALFORMED_WAIT_MS)));
         answers.forEach((a, i) => {
           if (a.response) expect(answerProblem(a), JSON.stringify(batch[i]!.toString('latin1'))).toBeNull();
         });
-        await expectAlive(g.port);
+        await expectAlive(portOf());
       }),
       fuzzParams(40),
     );
