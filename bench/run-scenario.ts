@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import type { ConfigInput } from '../src/config/schema.js';
-import { ROOT } from '../src/paths.js';
+import { ROOT } from '../src/core/paths.js';
 import { connectSeller, GavelCallError } from '../src/sdk/index.js';
 import { latencyHistogramSvg, latencyOverTimeSvg } from './report/svg-plots.js';
 import { expandBuyers, loadScenario, type ScenarioFile } from './scenario-file.js';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ROOT } from '../src/paths.js';
+import { ROOT } from '../src/core/paths.js';
 import type { BuyerBehaviour } from './buyer-behaviour.js';
 
 export const SCENARIO_DIR = join(ROOT, 'bench', 'scenario-files');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Config } from '../src/config/schema.js';
-import { ROOT } from '../src/paths.js';
+import { ROOT } from '../src/core/paths.js';
 import type { HoldRateSettings } from './scenarios/hold-rate.js';
 import type { LoadSettings } from './scenarios/scenario.js';
 import type { ScoringCostSettings } from './scenarios/scoring-cost.js';

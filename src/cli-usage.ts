@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './paths.js';
+import { ROOT } from './core/paths.js';
 
 /** What `--help` prints: every flag and environment variable the README's configuration table lists. */
 export const USAGE = `Usage: gavel [options]            (npm start -- [options])

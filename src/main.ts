@@ -5,7 +5,7 @@ import { USAGE, version } from './cli-usage.js';
 import { ConfigError, loadConfigFile } from './config/load-config.js';
 import { hashKeyCommand } from './config/hash-key-command.js';
 import { StartRefused, startGavel } from './gavel.js';
-import { ROOT } from './paths.js';
+import { ROOT } from './core/paths.js';
 
 const OPTIONS = {
   config: { type: 'string' },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { limitsAt, type CapRules } from '../../src/store/cap-limits.js';
+import { limitsAt, type CapRules } from '../../src/core/cap-limits.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { runCallers, type Operation } from '../support/callers.js';
 import { CAPPED_BUYERS_TEXT, cappedBuyerRules } from '../support/capped-buyers.js';

@@ -1,7 +1,7 @@
 import { parseConfig } from '../../src/config/load-config.js';
 import { compileRuntime } from '../../src/config/runtime.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import type { CapRules } from '../../src/store/cap-limits.js';
+import type { CapRules } from '../../src/core/cap-limits.js';
 import { readDemoConfig } from './demo-config.js';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { ROOT } from '../../src/paths.js';
+import { ROOT } from '../../src/core/paths.js';
 import { benchLedger } from './bench-ledger.js';
 
 export const DEMO_SELLER_KEY = 'demo-seller-key-0123456789';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { ROOT } from '../../src/paths.js';
+import { ROOT } from '../../src/core/paths.js';
 import { pinServer } from './pin-server.js';
 
 export interface GavelProcess {

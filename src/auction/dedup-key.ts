@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { DedupRuleRuntime } from '../config/runtime.js';
-import type { Lead } from '../lead/lead-schema.js';
+import type { Lead } from '../config/lead-schema.js';
 
 function hmac(secret: string, parts: readonly string[]): string {
   const h = createHmac('sha256', secret);

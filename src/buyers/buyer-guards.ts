@@ -1,6 +1,7 @@
-import { durationMs } from '../config/schema.js';
+import { durationMs } from '../core/duration.js';
 import type { BuyerRuntime } from '../config/runtime.js';
-import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import type { BreakerState } from '../config/breaker-schema.js';
 import type { Bid, Pass } from './transport.js';
 
 export type GuardRefusal = 'BREAKER_OPEN' | 'MAX_IN_FLIGHT';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toMicros } from '../money.js';
+import { toMicros } from '../core/money.js';
 import type { Bid, Pass, PassKind } from './transport.js';
 
 /** The most a bid may be, in the seller API's decimals. */

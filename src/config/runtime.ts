@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { compileLeadSchema, type LeadSchema } from '../lead/lead-schema.js';
+import { compileLeadSchema, type LeadSchema } from './lead-schema.js';
 import { compileBuyerRules, type AllowBlock, type LeadContext, type RuleRefusal } from '../rules/buyer-rules.js';
 import { compileFilter } from '../rules/filter.js';
 import { compileLeadScorer } from '../scoring/lead-scorer.js';
 import type { Scoring } from '../scoring/scoring-schema.js';
 import { ConfigError } from './load-config.js';
-import { marginRuntime, toMicros, type MarginRuntime } from '../money.js';
-import type { Method, Tier } from '../auction/plan-schema.js';
-import { weekdayOf } from '../store/calendar.js';
-import type { CalendarLimit, CapRules, RollingLimit } from '../store/cap-limits.js';
+import { marginRuntime, toMicros, type MarginRuntime } from '../core/money.js';
+import type { Method, Tier } from './plan-schema.js';
+import { weekdayOf } from '../core/calendar.js';
+import type { CalendarLimit, CapRules, RollingLimit } from '../core/cap-limits.js';
 import { digestOf, KeyRing } from './keys.js';
-import { durationMs, rateOf, type BuyerConfig, type CampaignCaps, type ConfigData, type DedupRule } from './schema.js';
+import { rateOf, type BuyerConfig, type CampaignCaps, type ConfigData, type DedupRule } from './schema.js';
+import { durationMs } from '../core/duration.js';
 
 export interface BuyerRuntime {
   readonly id: string;

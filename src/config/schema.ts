@@ -1,20 +1,12 @@
 import { z } from 'zod';
-import { BreakerSchema } from '../buyers/circuit-breaker.js';
+import { DURATION, durationMs } from '../core/duration.js';
+import { BreakerSchema } from './breaker-schema.js';
 import { AllowBlock, buyerRuleShape } from '../rules/buyer-rules.js';
 import { filterFields } from '../rules/filter.js';
 import { GRADES, Scoring, ScoringPool } from '../scoring/scoring-schema.js';
-import { Margin, Pricing, Tier } from '../auction/plan-schema.js';
-import { BuyerFormat } from '../buyers/templates/template-schema.js';
+import { Margin, Pricing, Tier } from './plan-schema.js';
+import { BuyerFormat } from './template-schema.js';
 import { digestOf, KEY_HASH, KEY_HASH_HINT } from './keys.js';
-
-/** `30d`, `12h`, `15m`, `90s`, `500ms` -> milliseconds. */
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-export function durationMs(text: string): number {
-  const m = DURATION.exec(text);
-  if (!m) throw new Error(`not a duration: ${text}`);
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
-}
 
 function validTimeZone(tz: string): boolean {
   try {

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { GavelError } from '../codes.js';
+import { GavelError } from '../core/codes.js';
 import type { Party, Runtime } from '../config/runtime.js';
 import type { Logger } from '../telemetry/logger.js';
 import { bearerKey, unknownKey } from './api-key.js';

@@ -1,5 +1,5 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import { GavelError } from '../codes.js';
+import { GavelError } from '../core/codes.js';
 import { sendError } from './respond.js';
 
 /** The key of `Authorization: Bearer <key>`, or undefined. */

@@ -1,6 +1,6 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { SocketBuyerTransport, SocketLink } from '../buyers/socket-transport.js';
-import { GavelError } from '../codes.js';
+import { GavelError } from '../core/codes.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
 import { backstopOf, tooBig } from './socket-limits.js';

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { Unpackr, unpack } from 'msgpackr';
-import { GavelError } from '../codes.js';
+import { GavelError } from '../core/codes.js';
 
 export type BodyFormat = 'json' | 'msgpack';
 

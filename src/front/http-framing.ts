@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { GavelError } from '../codes.js';
+import { GavelError } from '../core/codes.js';
 import { sendError, watch } from './respond.js';
 import { UWS_NATIVE } from './uws.js';
 

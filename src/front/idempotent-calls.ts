@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { within } from '../auction/within.js';
-import { GavelError } from '../codes.js';
+import { within } from '../core/within.js';
+import { GavelError } from '../core/codes.js';
 import type { CallStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { errorBody } from './respond.js';
-import type { CallResult, SellerRoute } from './seller-calls.js';
+import type { CallResult, SellerRoute } from './call-result.js';
 
 /** A key is 1 to 255 visible ASCII characters (and spaces), as payment APIs take them. */
 const KEY = /^[\x20-\x7e]{1,255}$/;

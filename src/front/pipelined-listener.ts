@@ -2,13 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pack } from 'msgpackr';
-import { GavelError } from '../codes.js';
+import { GavelError } from '../core/codes.js';
 import type { Runtime } from '../config/runtime.js';
 import { bearerKey, unknownKey } from './api-key.js';
 import { formatOf } from './content-format.js';
 import { decodeBody } from './decode-body.js';
 import { errorBody, type Format } from './respond.js';
-import type { SellerCalls, SellerRoute } from './seller-calls.js';
+import type { SellerCalls } from './seller-calls.js';
+import type { SellerRoute } from './call-result.js';
 
 /**
  * The seller calls on Node's own HTTP server, for sellers whose clients pipeline requests.

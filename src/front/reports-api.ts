@@ -1,5 +1,5 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import { GavelError } from '../codes.js';
+import { GavelError } from '../core/codes.js';
 import type { Runtime } from '../config/runtime.js';
 import type { GroupBy, Ledger } from '../ledger/ledger.js';
 import { report } from '../ledger/reports.js';

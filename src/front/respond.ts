@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { pack } from 'msgpackr';
 import type { HttpResponse } from 'uWebSockets.js';
-import { Codes, GavelError, type Code, type Detail } from '../codes.js';
+import { Codes, GavelError, type Code, type Detail } from '../core/codes.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK', 201: '201 Created', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden', 404: '404 Not Found', 405: '405 Method Not Allowed',

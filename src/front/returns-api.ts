@@ -1,10 +1,10 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
-import { GavelError } from '../codes.js';
+import { GavelError } from '../core/codes.js';
 import type { Runtime } from '../config/runtime.js';
 import type { ReturnRecord } from '../ledger/ledger.js';
 import type { Returns } from '../ledger/returns.js';
-import { fromMicros } from '../money.js';
+import { fromMicros } from '../core/money.js';
 import type { Logger } from '../telemetry/logger.js';
 import { jsonRoute, type Listener, type Caller } from './admin-route.js';
 

@@ -1,29 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import type { Exchange } from '../auction/exchange.js';
-import { GavelError, type Detail } from '../codes.js';
+import { GavelError, type Detail } from '../core/codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
-import { durationMs } from '../config/schema.js';
+import { durationMs } from '../core/duration.js';
 import type { CallStore } from '../store/store.js';
 import { IdempotentCalls } from './idempotent-calls.js';
+import type { CallResult, SellerRoute } from './call-result.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { errorBody } from './respond.js';
-import { LeadsEnvelope, PingEnvelope, PostEnvelope, type PingAnswer, type PostAnswer } from './seller-api.js';
+import { LeadsEnvelope, PingEnvelope, PostEnvelope, type PingAnswer, type PostAnswer } from '../protocol/seller-api.js';
 import { randomUUID } from 'node:crypto';
 import { LeadTrace, UntracedLead } from '../trace/lead-trace.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
 import type { Postbacks } from '../notify/postbacks.js';
-
-export type SellerRoute = 'ping' | 'post' | 'leads';
-
-export interface CallResult {
-  status: number;
-  body: unknown;
-  /** set for pings: measured against their deadline once written */
-  ping: PingEnvelope | undefined;
-  outcome: string;
-}
 
 function envelopeDetails(error: z.ZodError): Detail[] {
   return error.issues.map((i) => ({

@@ -1,14 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { pack } from 'msgpackr';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import { GavelError } from '../codes.js';
+import { GavelError } from '../core/codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
 import { backstopOf, tooBig } from './socket-limits.js';
 import { refusedFraming } from './http-framing.js';
 import { errorBody } from './respond.js';
-import type { SellerCalls, SellerRoute } from './seller-calls.js';
+import type { SellerCalls } from './seller-calls.js';
+import type { SellerRoute } from './call-result.js';
 
 interface SocketData {
   seller: SellerRuntime;

@@ -1,4 +1,4 @@
-import { fromMicros } from '../money.js';
+import { fromMicros } from '../core/money.js';
 import { AUCTION_MS_BUCKETS, type GroupBy, type Ledger, type MoneyRow, type StatsGroup } from './ledger.js';
 
 const HOUR = 3_600_000;

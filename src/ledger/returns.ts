@@ -1,9 +1,10 @@
-import { GavelError, type Code } from '../codes.js';
+import { GavelError, type Code } from '../core/codes.js';
 import type { BuyerRuntime, Runtime } from '../config/runtime.js';
-import { CampaignReturns, durationMs } from '../config/schema.js';
-import type { AcceptRates } from '../scoring/accept-rates.js';
-import { calendarWindow, weekdayOf } from '../store/calendar.js';
-import { limitsAt } from '../store/cap-limits.js';
+import { CampaignReturns } from '../config/schema.js';
+import { durationMs } from '../core/duration.js';
+import type { AcceptRates } from '../market/accept-rates.js';
+import { calendarWindow, weekdayOf } from '../core/calendar.js';
+import { limitsAt } from '../core/cap-limits.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Ledger, ReturnContext, ReturnRecord, ReturnStatus, ReturnVerdict, SaleEvent } from './ledger.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readQueued } from './queued-json.js';
-import { within } from '../auction/within.js';
+import { within } from '../core/within.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';

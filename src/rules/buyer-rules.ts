@@ -18,7 +18,7 @@ export const buyerRuleShape = {
   accepts_test: z.boolean().default(false),
 };
 
-/** Why a buyer's own rules leave it out of a lead (each a reason code in src/codes.ts). */
+/** Why a buyer's own rules leave it out of a lead (each a reason code in src/core/codes.ts). */
 export type RuleRefusal = 'TEST_LEAD' | 'SELLER_BLOCKED' | 'SUB_ID_BLOCKED' | 'BUYER_BLOCKED' | 'CLOSED' | 'FILTERED';
 
 export interface LeadContext {

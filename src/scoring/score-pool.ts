@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import { ROOT } from '../paths.js';
+import { ROOT } from '../core/paths.js';
 import type { ScoreBatchResult, ScoreTask } from './score-batch.js';
 import type { Grade, Scoring, ScoringPool } from './scoring-schema.js';
 

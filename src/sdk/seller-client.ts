@@ -1,5 +1,5 @@
-import { Codes, type Code } from '../codes.js';
-import type { PingAnswer, PostAnswer } from '../front/seller-api.js';
+import { Codes, type Code } from '../core/codes.js';
+import type { PingAnswer, PostAnswer } from '../protocol/seller-api.js';
 import { SocketConnection, socketUrl, type BackoffOptions, type FrameFormat, type SocketStatus } from './socket-connection.js';
 
 export type { PingAnswer, PostAnswer };

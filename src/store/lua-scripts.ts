@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LUA_DIR } from '../paths.js';
+import { LUA_DIR } from '../core/paths.js';
 
 export interface LuaScript {
   /** camelCase of the file's name: buyer-caps-6.lua -> buyerCaps */

@@ -1,7 +1,7 @@
 import type { RateRuntime } from '../config/runtime.js';
-import { recorded, type AcceptRecord, type PostOutcome } from '../scoring/accept-record.js';
-import { takeTurn } from '../auction/turn-order.js';
-import type { Limits } from './cap-limits.js';
+import { recorded, type AcceptRecord, type PostOutcome } from './accept-record.js';
+import { takeTurn } from './turn-order.js';
+import type { Limits } from '../core/cap-limits.js';
 import type { QueuedEvent, AuctionLookup, CallClaim, ClaimResult, GateVerdict, Purchase, Store, Verdict, WindowUsage } from './store.js';
 import type { Persistence } from './persistence.js';
 

@@ -1,7 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RateRuntime } from '../config/runtime.js';
-import { OUTCOME_ARG, parseRecord, type AcceptRecord, type PostOutcome } from '../scoring/accept-record.js';
-import type { Limits } from './cap-limits.js';
+import { OUTCOME_ARG, parseRecord, type AcceptRecord, type PostOutcome } from './accept-record.js';
+import type { Limits } from '../core/cap-limits.js';
 import { keys } from './keys.js';
 import { loadLuaScripts } from './lua-scripts.js';
 import { persistenceOf, weakest, type Persistence } from './persistence.js';

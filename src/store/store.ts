@@ -1,6 +1,6 @@
 import type { RateRuntime } from '../config/runtime.js';
-import type { AcceptRecord, PostOutcome } from '../scoring/accept-record.js';
-import type { Limits } from './cap-limits.js';
+import type { AcceptRecord, PostOutcome } from './accept-record.js';
+import type { Limits } from '../core/cap-limits.js';
 import type { Persistence } from './persistence.js';
 
 /** Why a buyer may not take a lead (or a ping) now. */

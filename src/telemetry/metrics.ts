@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HotCounter } from './hot-counter.js';
 import { HotHistogram } from './hot-histogram.js';
-import { BREAKER_GAUGE, type BreakerState } from '../buyers/circuit-breaker.js';
+import { BREAKER_GAUGE, type BreakerState } from '../config/breaker-schema.js';
 
 const MS_BUCKETS = [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000, 2500, 5000];
 

@@ -1,11 +1,19 @@
 import { performance } from 'node:perf_hooks';
 import type { Bid, Pass, PostOutcome } from '../buyers/transport.js';
-import type { Detail } from '../codes.js';
-import type { RankedBid } from '../auction/rank.js';
+import type { Detail } from '../core/codes.js';
 import type { ScoreOutcome } from '../scoring/score-pool.js';
-import { fromMicros } from '../money.js';
+import { fromMicros } from '../core/money.js';
 
 export type TracePhase = 'ping' | 'post' | 'leads';
+
+
+/** A ranked bid as the trace keeps it (the auction's RankedBid has this shape and more). */
+export interface TracedRank {
+  buyer: string;
+  bidMicros: number;
+  priceMicros: number;
+  tier: number;
+}
 
 /** A ping as stored: [buyer, sent ms, latency ms, bid or pass kind, the bid (null for a pass), the buyer's reason (or null)]. */
 export type StoredPing = [string, number, number, string, number | null, string | null];
@@ -132,7 +140,7 @@ export class LeadTrace {
     this.seg.score = outcome.kind === 'scored' ? { score: outcome.score, grade: outcome.grade } : { unscored: outcome.reason.toUpperCase() };
   }
 
-  ranking(ranked: readonly RankedBid[]): void {
+  ranking(ranked: readonly TracedRank[]): void {
     this.seg.ranking = ranked.map((x) => [x.buyer, x.tier, fromMicros(x.bidMicros), fromMicros(x.priceMicros)]);
   }
 

@@ -1,4 +1,4 @@
-import type { Code } from '../codes.js';
+import type { Code } from '../core/codes.js';
 import type { StoredSegment, TraceSegment } from './lead-trace.js';
 
 /**
@@ -50,7 +50,7 @@ export function sellerView(seller: string, leadId: string, segs: readonly TraceS
   };
 }
 
-/** The reasons a buyer can be given for a lost lead (all in src/codes.ts). */
+/** The reasons a buyer can be given for a lost lead (all in src/core/codes.ts). */
 export type LossReason = Extract<
   Code,
   'LATE' | 'PASSED' | 'BID_FAILED' | 'BELOW_FLOOR' | 'BELOW_GRADE' | 'CAP_REACHED' | 'ALREADY_SOLD_TO_BUYER' | 'FILTERED' | 'POST_REJECTED' | 'TIMEOUT' | 'POST_UNCONFIRMED' | 'OUTBID' | 'NOT_POSTED' | 'NOT_SOLD'

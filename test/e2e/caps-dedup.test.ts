@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
-import { calendarWindow } from '../../src/store/calendar.js';
+import { calendarWindow } from '../../src/core/calendar.js';
 import { startBuyer, type Handler, type TestBuyer } from '../support/buyer-server.js';
 import { call, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 import { startCluster } from '../support/redis-cluster.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../src/paths.js';
+import { ROOT } from '../../src/core/paths.js';
 
 function gavel(...args: string[]) {
   const r = spawnSync(process.execPath, [join(ROOT, 'dist/src/main.js'), ...args], { encoding: 'utf8', timeout: 20_000 });

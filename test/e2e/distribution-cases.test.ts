@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
-import { ROOT } from '../../src/paths.js';
+import { ROOT } from '../../src/core/paths.js';
 import { startBuyer, type Reply, type TestBuyer } from '../support/buyer-server.js';
 import { call, fullLead, pingLead, readTrace, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 import type { TraceSegment } from '../../src/trace/lead-trace.js';

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { hashKey } from '../../src/config/keys.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { Gavel } from '../../src/gavel.js';
-import { ROOT } from '../../src/paths.js';
+import { ROOT } from '../../src/core/paths.js';
 import { startBuyer } from '../support/buyer-server.js';
 import { ADMIN_KEY, cleanPrefix, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig, testPrefix } from '../support/exchange.js';
 import { spawnGavel, writeConfig } from '../support/process.js';

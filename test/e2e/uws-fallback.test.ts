@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT } from '../../src/paths.js';
+import { ROOT } from '../../src/core/paths.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { startBuyer } from '../support/buyer-server.js';
 import { call, cleanPrefix, dropSchema, fullLead, PG_URL, REDIS_URL, testConfig, testPrefix, testSchema } from '../support/exchange.js';

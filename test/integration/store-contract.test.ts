@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Limits, CapWindow, RollingLimit } from '../../src/store/cap-limits.js';
+import type { Limits, CapWindow, RollingLimit } from '../../src/core/cap-limits.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { Store } from '../../src/store/store.js';

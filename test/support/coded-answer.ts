@@ -1,11 +1,11 @@
-import { Codes } from '../../src/codes.js';
+import { Codes } from '../../src/core/codes.js';
 
 const OUTCOMES = new Set(['bid', 'no_bid', 'duplicate', 'sold', 'rejected']);
 
 /**
  * What is wrong with a seller's answer, or null when it is coded: a normal answer (HTTP 200, a
  * known status, a registered reason if any), or an error whose `error.code` is registered
- * (src/codes.ts) with the HTTP status it was sent with.
+ * (src/core/codes.ts) with the HTTP status it was sent with.
  */
 export function uncoded(status: number, body: unknown): string | null {
   const b = body as { status?: unknown; reason?: unknown; error?: { code?: unknown } } | null;

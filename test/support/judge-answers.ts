@@ -19,7 +19,7 @@ export const CLIENT_MARGIN_MS = 100;
 export const MAX_STALL_ALLOWANCE_MS = 300;
 
 /**
- * Every answer's problems: no HTTP answer, not coded (src/codes.ts), an error code not in
+ * Every answer's problems: no HTTP answer, not coded (src/core/codes.ts), an error code not in
  * `allowedErrors`, or later than `boundMs(path)` plus the margins above.
  */
 export function answerProblems(sent: readonly Sent[], boundMs: (s: Sent) => number, allowedErrors: readonly string[], stallMs: number): string[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calendarWindow, weekdayOf, type CalendarUnit, type CalendarWindow, type Weekday } from '../../src/store/calendar.js';
+import { calendarWindow, weekdayOf, type CalendarUnit, type CalendarWindow, type Weekday } from '../../src/core/calendar.js';
 
 const HOUR = 3_600_000;
 const at = (iso: string): number => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BreakerSchema, CircuitBreaker, type BreakerState } from '../../src/buyers/circuit-breaker.js';
+import { CircuitBreaker } from '../../src/buyers/circuit-breaker.js';
+import { BreakerSchema, type BreakerState } from '../../src/config/breaker-schema.js';
 
 function breaker(config: Record<string, unknown>) {
   const moves: string[] = [];

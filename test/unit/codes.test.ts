@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Codes } from '../../src/codes.js';
-import { ROOT } from '../../src/paths.js';
+import { Codes } from '../../src/core/codes.js';
+import { ROOT } from '../../src/core/paths.js';
 
 describe('reason codes', () => {
   it('the README table and the registry list the same codes, statuses and meanings', () => {

@@ -3,7 +3,7 @@ import { ruleDigests } from '../../src/auction/dedup-key.js';
 import type { DedupRuleRuntime } from '../../src/config/runtime.js';
 
 const rule = (fields: string[], match: 'all' | 'any' = 'all'): DedupRuleRuntime => ({ fields, match, windowMs: 1000, scope: 'campaign', scopeKey: 'c:auto' });
-import { compileLeadSchema } from '../../src/lead/lead-schema.js';
+import { compileLeadSchema } from '../../src/config/lead-schema.js';
 import { FieldSpec } from '../../src/config/schema.js';
 
 const schema = compileLeadSchema({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromMicros, marginPpm, sellerPrice, toMicros } from '../../src/money.js';
+import { fromMicros, marginPpm, sellerPrice, toMicros } from '../../src/core/money.js';
 
 describe('money in micros', () => {
   it('pays the seller the bid less the margin, without float error', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PingReply, readPingReply } from '../../src/buyers/buyer-replies.js';
-import { toMicros } from '../../src/money.js';
+import { toMicros } from '../../src/core/money.js';
 
 /** What the schema alone makes of a reply: the reference the hand-read fast path must agree with. */
 function bySchema(reply: unknown): unknown {

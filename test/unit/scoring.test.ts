@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../src/paths.js';
+import { ROOT } from '../../src/core/paths.js';
 import { compileLeadScorer } from '../../src/scoring/lead-scorer.js';
 import { compileCampaignScorers, scoreBatch } from '../../src/scoring/score-batch.js';
 import { ScorePool } from '../../src/scoring/score-pool.js';

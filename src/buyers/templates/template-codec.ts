@@ -1,6 +1,6 @@
 import type { BuyerCodec, WireRequest } from '../buyer-codec.js';
 import { NATIVE_CODEC } from '../buyer-codec.js';
-import type { BuyerFormat, Reader, RequestTemplate, Source } from './template-schema.js';
+import type { BuyerFormat, Reader, RequestTemplate, Source } from '../../config/template-schema.js';
 import { parseXml, xpathValue, type XmlElement } from './xml-read.js';
 
 type Value = string | number | boolean | null | undefined;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { FieldSpec } from '../config/schema.js';
-import type { Detail } from '../codes.js';
+import type { FieldSpec } from './schema.js';
+import type { Detail } from '../core/codes.js';
 
 export type Lead = Record<string, string | number | boolean>;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The seller API's request envelopes. The lead inside is checked afterwards against its
- * campaign's own compiled schema (src/lead/lead-schema.ts), so the details of both speak of
+ * campaign's own compiled schema (src/config/lead-schema.ts), so the details of both speak of
  * paths like `lead.zip`.
  */
 const leadObject = z

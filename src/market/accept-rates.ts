@@ -1,6 +1,6 @@
 import type { Runtime } from '../config/runtime.js';
 import type { Store } from '../store/store.js';
-import { decayed, recorded, type AcceptRecord, type PostOutcome } from './accept-record.js';
+import { decayed, recorded, type AcceptRecord, type PostOutcome } from '../store/accept-record.js';
 
 const ALL = '*';
 

@@ -1,4 +1,4 @@
-import { GavelError } from '../codes.js';
+import { GavelError } from './codes.js';
 
 /**
  * How a store call failed: the store refused or was unreachable ('error'), or the caller's
