@@ -1,3 +1,8 @@
+/*
+ * The ledger in PostgreSQL. Kept in one file of about 300 lines: every statement that changes the
+ * ledger runs in this class's transactions, next to the migrations' check; the report queries
+ * (postgres-reports.ts) and the reading of rows (postgres-rows.ts) live beside it.
+ */
 import pg from 'pg';
 import type {
   GroupBy,
@@ -12,8 +17,11 @@ import type {
   StatsBatch,
   StatsGroup,
 } from './ledger.js';
-import { checkStatsBatches, recordIds, STATS_MS_WIDTH } from './ledger.js';
+import { checkStatsBatches, recordIds } from './ledger.js';
 import { LEDGER_MIGRATIONS } from './ledger-migrations.js';
+import { fromMs } from './postgres-time.js';
+import { insertStatsRows, moneyBy, statsBy } from './postgres-reports.js';
+import { EVENT_COLUMNS, RETURN_COLUMNS, toReturn, toSale } from './postgres-rows.js';
 
 const { Pool } = pg;
 
@@ -28,28 +36,7 @@ export interface PostgresLedgerOptions {
 /** Names are spliced into SQL (quoted), so only plain lower-case identifiers are accepted. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** epoch ms (a bigint parameter) to timestamptz, exactly: to_timestamp() goes through a float of seconds */
-const fromMs = (param: string): string => `('epoch'::timestamptz + ${param}::bigint * interval '1 millisecond')`;
-/** timestamptz to epoch ms; the value is whole milliseconds, as it went in */
-const toMs = (column: string): string => `(extract(epoch FROM ${column}) * 1000)::bigint`;
-
-const EVENT_COLUMNS = `event_id, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, ${toMs('at')} AS at`;
-const RETURN_COLUMNS =
-  `id, lead_id, buyer, seller, campaign, reason, status, price_micros, payout_micros, ` +
-  `${toMs('requested_at')} AS requested_at, ${toMs('decided_at')} AS decided_at`;
-
-/** a group's key, given the table's time column: events group by `at`, stats rows by `hour` */
-const GROUP_KEYS: Record<GroupBy, (time: string) => string> = {
-  buyer: () => 'buyer',
-  seller: () => 'seller',
-  campaign: () => 'campaign',
-  day: (time) => `to_char(${time} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
-  hour: (time) => `to_char(${time} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')`,
-};
-
-
 type Queryable = Pick<pg.PoolClient, 'query'>;
-type Row = Record<string, unknown>;
 
 /** The ledger in PostgreSQL: durable, and shared by every Gavel process pointed at the same schema. */
 export class PostgresLedger implements Ledger {
@@ -211,36 +198,12 @@ export class PostgresLedger implements Ledger {
     return new Map(r.rows.map((row) => [row.account, Number(row.amount)]));
   }
 
-  async money(from: number, to: number, groupBy: GroupBy): Promise<MoneyRow[]> {
-    const key = GROUP_KEYS[groupBy]?.('at');
-    if (key === undefined) throw new Error(`ledger: cannot group by ${String(groupBy)}`);
-    const r = await this.pool.query(
-      `SELECT key,
-              count(*) FILTER (WHERE kind = 'sale') AS sold,
-              coalesce(sum(price_micros) FILTER (WHERE kind = 'sale'), 0) AS revenue,
-              coalesce(sum(payout_micros) FILTER (WHERE kind = 'sale'), 0) AS payout,
-              count(*) FILTER (WHERE kind = 'credit') AS returns,
-              coalesce(sum(price_micros) FILTER (WHERE kind = 'credit'), 0) AS credits
-         FROM (SELECT ${key} AS key, kind, price_micros, payout_micros FROM ${this.events}
-                WHERE at >= ${fromMs('$1')} AND at < ${fromMs('$2')}) e
-        GROUP BY key`,
-      [from, to],
-    );
-    const rows: MoneyRow[] = r.rows.map((row: Row) => {
-      const revenue = Number(row.revenue);
-      const payout = Number(row.payout);
-      return {
-        key: String(row.key),
-        sold: Number(row.sold),
-        revenue_micros: revenue,
-        payout_micros: payout,
-        margin_micros: revenue - payout,
-        returns: Number(row.returns),
-        credits_micros: Number(row.credits),
-      };
-    });
-    // sorted here, not by the database's collation, so both ledgers order keys alike
-    return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  money(from: number, to: number, groupBy: GroupBy): Promise<MoneyRow[]> {
+    return moneyBy(this.pool, this.events, from, to, groupBy);
+  }
+
+  stats(from: number, to: number, groupBy: GroupBy): Promise<StatsGroup[]> {
+    return statsBy(this.pool, this.statsRows, from, to, groupBy);
   }
 
   async recordStats(batches: readonly StatsBatch[]): Promise<number> {
@@ -258,86 +221,11 @@ export class PostgresLedger implements Ledger {
         );
         const fresh = new Set(inserted.rows.map((r) => r.batch_id));
         const rows = unique.filter((b) => fresh.has(b.id)).flatMap((b) => b.rows.map((row) => ({ batch: b.id, row })));
-        if (rows.length > 0) {
-          const col = <K extends keyof StatsBatch['rows'][number]>(k: K): unknown[] => rows.map((r) => r.row[k]);
-          // one statement for the whole call; each row's ms travels as an array literal, as unnest
-          // of a two-dimensional array would flatten it
-          await c.query(
-            `INSERT INTO ${this.statsRows} (batch_id, hour, campaign, seller, buyer, leads, pings, bids, wins, posts_accepted, posts_rejected, ms)
-             SELECT batch_id, ${fromMs('hour_ms')}, campaign, seller, buyer, leads, pings, bids, wins, posts_accepted, posts_rejected, ms::bigint[]
-               FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[])
-                 AS i(batch_id, hour_ms, campaign, seller, buyer, leads, pings, bids, wins, posts_accepted, posts_rejected, ms)`,
-            [
-              rows.map((r) => r.batch),
-              col('hour'),
-              col('campaign'),
-              col('seller'),
-              col('buyer'),
-              col('leads'),
-              col('pings'),
-              col('bids'),
-              col('wins'),
-              col('posts_accepted'),
-              col('posts_rejected'),
-              rows.map((r) => `{${r.row.ms.join(',')}}`),
-            ],
-          );
-        }
+        if (rows.length > 0) await insertStatsRows(c, this.statsRows, rows);
         return fresh.size;
       },
       () => true,
     );
-  }
-
-  async stats(from: number, to: number, groupBy: GroupBy): Promise<StatsGroup[]> {
-    const key = GROUP_KEYS[groupBy]?.('hour');
-    if (key === undefined) throw new Error(`ledger: cannot group by ${String(groupBy)}`);
-    const byBuyer = groupBy === 'buyer';
-    // by buyer every figure is the buyer's own; otherwise a lead is counted (and timed) once, by
-    // its leads' row, and each buyer's row adds that buyer's pings, bids, wins and posts
-    const r = await this.pool.query(
-      `WITH r AS MATERIALIZED (
-         SELECT ${key} AS key, ${byBuyer ? 'true' : `buyer = ''`} AS lead_row, buyer <> '' AS buyer_row,
-                leads, pings, bids, wins, posts_accepted, posts_rejected, ms
-           FROM ${this.statsRows}
-          WHERE hour >= ${fromMs('$1')} AND hour < ${fromMs('$2')}${byBuyer ? ` AND buyer <> ''` : ''}
-       ), sums AS (
-         SELECT key,
-                coalesce(sum(leads) FILTER (WHERE lead_row), 0) AS leads,
-                coalesce(sum(pings) FILTER (WHERE buyer_row), 0) AS pings,
-                coalesce(sum(bids) FILTER (WHERE buyer_row), 0) AS bids,
-                coalesce(sum(wins) FILTER (WHERE buyer_row), 0) AS wins,
-                coalesce(sum(posts_accepted) FILTER (WHERE buyer_row), 0) AS posts_accepted,
-                coalesce(sum(posts_rejected) FILTER (WHERE buyer_row), 0) AS posts_rejected
-           FROM r GROUP BY key
-       ), buckets AS (
-         SELECT key, u.i, sum(u.v) AS v
-           FROM r CROSS JOIN LATERAL unnest(r.ms) WITH ORDINALITY AS u(v, i)
-          WHERE lead_row
-          GROUP BY key, u.i
-       ), ms AS (
-         SELECT key, array_agg(v::bigint ORDER BY i) AS ms FROM buckets GROUP BY key
-       )
-       SELECT s.*, m.ms FROM sums s LEFT JOIN ms m USING (key)`,
-      [from, to],
-    );
-    const groups: StatsGroup[] = r.rows.map((row: Row) => {
-      // a group without leads' rows has no buckets: all zeros, as wide as any other
-      const ms = new Array<number>(STATS_MS_WIDTH).fill(0);
-      const summed = (row.ms ?? []) as unknown[];
-      for (let i = 0; i < STATS_MS_WIDTH && i < summed.length; i++) ms[i] = Number(summed[i]);
-      return {
-        key: String(row.key),
-        leads: Number(row.leads),
-        pings: Number(row.pings),
-        bids: Number(row.bids),
-        wins: Number(row.wins),
-        posts_accepted: Number(row.posts_accepted),
-        posts_rejected: Number(row.posts_rejected),
-        ms,
-      };
-    });
-    return groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async close(): Promise<void> {
@@ -443,34 +331,3 @@ function checkMigrationOrder(): void {
 
 const returnId = recordIds.return;
 const creditId = recordIds.credit;
-
-function toSale(row: Row): SaleEvent {
-  return {
-    id: String(row.event_id),
-    lead_id: String(row.lead_id),
-    campaign: String(row.campaign),
-    seller: String(row.seller),
-    sub_id: row.sub_id === null ? null : String(row.sub_id),
-    buyer: String(row.buyer),
-    price_micros: Number(row.price_micros),
-    payout_micros: Number(row.payout_micros),
-    grade: row.grade === null ? null : String(row.grade),
-    at: Number(row.at),
-  };
-}
-
-function toReturn(row: Row): ReturnRecord {
-  return {
-    id: String(row.id),
-    lead_id: String(row.lead_id),
-    buyer: String(row.buyer),
-    seller: String(row.seller),
-    campaign: String(row.campaign),
-    reason: String(row.reason),
-    status: row.status as ReturnStatus,
-    price_micros: Number(row.price_micros),
-    payout_micros: Number(row.payout_micros),
-    requested_at: Number(row.requested_at),
-    decided_at: row.decided_at === null ? null : Number(row.decided_at),
-  };
-}
