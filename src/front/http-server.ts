@@ -1,6 +1,5 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Exchange } from '../auction/exchange.js';
-import { within } from '../core/within.js';
 import { GavelError } from '../core/codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
 import type { Store } from '../store/store.js';
@@ -17,17 +16,18 @@ import { attachSellerSocket } from './seller-socket.js';
 import { attachBuyerSocket } from './buyer-socket.js';
 import { bearerKey, unknownKey } from './api-key.js';
 import type { SocketBuyerTransport } from '../buyers/socket-transport.js';
-import { closeApp, UWS_NATIVE, uws } from './uws.js';
+import { closeApp, uws } from './uws.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
-import { buyerView, operatorView, sellerView } from '../trace/trace-views.js';
 import type { Returns } from '../ledger/returns.js';
 import type { Postbacks } from '../notify/postbacks.js';
 import { attachReturnsApi } from './returns-api.js';
 import { attachReportsApi } from './reports-api.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { callerOf, refusedOn, type Listener } from './admin-route.js';
 import { LoopDelay } from '../telemetry/loop-delay.js';
 import { PipelinedListener } from './pipelined-listener.js';
+import { leadTraceRoute } from './lead-trace-route.js';
+import { metricsRoute } from './metrics-route.js';
+import { readiness } from './readiness.js';
 
 export interface FrontParts {
   /** transports of the buyers that connect over /v1/bidders/ws, by buyer id */
@@ -44,9 +44,6 @@ export interface FrontParts {
   /** serving on uWebSockets.js's pure-JS fallback was allowed: /ready does not count it against readiness */
   uwsFallbackAllowed?: boolean;
 }
-
-/** Lead ids are UUIDs Gavel made, or a seller's ping id: anything longer is not one. */
-const MAX_LEAD_ID = 128;
 
 /**
  * The HTTP front on uWebSockets.js, on two listeners: the public one (the seller API, the
@@ -95,7 +92,7 @@ export class HttpFront {
     app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
-    app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req, 'public'));
+    app.get('/v1/leads/:id', leadTraceRoute(parts.runtime, parts.traces, 'public'));
     attachReturnsApi(app, 'public', parts.runtime, parts.returns, parts.log);
     attachReportsApi(app, 'public', parts.runtime, parts.ledger, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
@@ -114,12 +111,12 @@ export class HttpFront {
   /** The operator's listener: metrics, health, readiness, and the routes of the operator's key. */
   private operatorRoutes(app: TemplatedApp): TemplatedApp {
     const { runtime, returns, ledger, log } = this.parts;
-    app.get('/v1/leads/:id', (res, req) => this.leadTrace(res, req, 'operator'));
+    app.get('/v1/leads/:id', leadTraceRoute(runtime, this.parts.traces, 'operator'));
     attachReturnsApi(app, 'operator', runtime, returns, log);
     attachReportsApi(app, 'operator', runtime, ledger, log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
-    app.get('/metrics', (res, req) => void (refusedFraming(res, req) || this.metrics(res, req)));
+    app.get('/metrics', metricsRoute(runtime, this.parts.metrics));
     app.any('/*', (res, req) => {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
@@ -149,7 +146,7 @@ export class HttpFront {
       begin: () => this.begin(),
       end: () => this.end(),
       draining: () => this.draining,
-      readiness: () => this.readiness(),
+      readiness: () => readiness(this.parts.store, this.draining, this.parts.uwsFallbackAllowed === true),
     });
     return this.pipelined.listen(host, port);
   }
@@ -198,85 +195,10 @@ export class HttpFront {
     this.calls.written(result, state.receivedAt);
   }
 
-  /**
-   * GET /v1/leads/{id}: the operator's key sees the whole trace (on the operator listener), a
-   * seller's its own lead's outcome, a buyer's its part in the auction (on the public one; see
-   * src/trace/trace-views.ts). A lead that is not the key's is LEAD_NOT_FOUND, like an unknown one.
-   */
-  private leadTrace(res: HttpResponse, req: HttpRequest, listener: Listener): void {
-    if (refusedFraming(res, req)) return;
-    const key = bearerKey(req.getHeader('authorization'));
-    // taken as sent, not URL-decoded: lead ids are Gavel's own UUIDs, and decoding a malformed
-    // escape would throw inside uWS's handler and take the process down
-    const id = req.getParameter(0) ?? '';
-    const state = watch(res, 'json');
-    const caller = callerOf(this.parts.runtime, key);
-    if (caller === null) return sendError(res, state, unknownKey(key));
-    const refusal = refusedOn(listener, caller);
-    if (refusal !== null) return sendError(res, state, refusal);
-    if (id.length === 0 || id.length > MAX_LEAD_ID) return sendError(res, state, new GavelError('LEAD_NOT_FOUND'));
-    this.parts.traces.read(id).then(
-      (segs) => {
-        const view =
-          caller.kind === 'admin' ? (segs.length === 0 ? null : operatorView(id, segs)) : caller.kind === 'seller' ? sellerView(caller.seller.id, id, segs) : buyerView(caller.buyer.id, id, segs);
-        if (view === null) sendError(res, state, new GavelError('LEAD_NOT_FOUND'));
-        else send(res, state, 200, view);
-      },
-      () => sendError(res, state, new GavelError('STORE_UNAVAILABLE')),
-    );
-  }
-
   private async ready(res: HttpResponse): Promise<void> {
     const state = watch(res, 'json');
-    const r = await this.readiness();
+    const r = await readiness(this.parts.store, this.draining, this.parts.uwsFallbackAllowed === true);
     send(res, state, r.status, r.body);
-  }
-
-  /** /ready's answer: the store answers, uWS is native (or its fallback allowed), not draining. */
-  private async readiness(): Promise<{ status: number; body: unknown }> {
-    let storeOk = true;
-    let storeError: string | undefined;
-    const persistence = within(this.parts.store.persistence(), 500, () => undefined).catch(() => 'unknown' as const);
-    try {
-      await within(this.parts.store.ping(), 500, () => undefined);
-    } catch (e) {
-      storeOk = false;
-      storeError = (e as Error).message;
-    }
-    // a Redis that keeps nothing on disk is reported, not counted against readiness: every
-    // process shares that one Redis, so a balancer would take them all out at once for it
-    const uwsOk = UWS_NATIVE || this.parts.uwsFallbackAllowed === true;
-    const ready = storeOk && uwsOk && !this.draining;
-    return {
-      status: ready ? 200 : 503,
-      body: {
-        ready,
-        store: { kind: this.parts.store.kind, ok: storeOk, persistence: await persistence, ...(storeError ? { error: storeError } : {}) },
-        uws: { native: UWS_NATIVE, ...(UWS_NATIVE ? {} : { fallback_allowed: uwsOk }) },
-        draining: this.draining,
-      },
-    };
-  }
-
-  /**
-   * Served without a key to whoever reaches the operator listener (a scraper on the private
-   * network), or with the operator's; a party's key is refused, so no seller reads it by mistake.
-   */
-  private metrics(res: HttpResponse, req: HttpRequest): void {
-    const key = bearerKey(req.getHeader('authorization'));
-    const state = watch(res, 'json');
-    if (key !== undefined) {
-      const caller = callerOf(this.parts.runtime, key);
-      if (caller === null) return sendError(res, state, unknownKey(key));
-      const refusal = refusedOn('operator', caller);
-      if (refusal !== null) return sendError(res, state, refusal);
-    }
-    void this.renderMetrics(res, state);
-  }
-
-  private async renderMetrics(res: HttpResponse, state: RequestState): Promise<void> {
-    const text = await this.parts.metrics.registry.metrics();
-    sendText(res, state, 200, this.parts.metrics.registry.contentType, text);
   }
 
   private begin(): void {

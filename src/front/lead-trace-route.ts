@@ -1,0 +1,42 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { GavelError } from '../core/codes.js';
+import type { Runtime } from '../config/runtime.js';
+import type { TraceRecorder } from '../trace/trace-recorder.js';
+import { buyerView, operatorView, sellerView } from '../trace/trace-views.js';
+import { callerOf, refusedOn, type Listener } from './admin-route.js';
+import { bearerKey, unknownKey } from './api-key.js';
+import { refusedFraming } from './http-framing.js';
+import { send, sendError, watch } from './respond.js';
+
+/** Lead ids are UUIDs Gavel made, or a seller's ping id: anything longer is not one. */
+const MAX_LEAD_ID = 128;
+
+/**
+ * GET /v1/leads/{id}: the operator's key sees the whole trace (on the operator listener), a
+ * seller's its own lead's outcome, a buyer's its part in the auction (on the public one; see
+ * src/trace/trace-views.ts). A lead that is not the key's is LEAD_NOT_FOUND, like an unknown one.
+ */
+export function leadTraceRoute(runtime: Runtime, traces: TraceRecorder, listener: Listener): (res: HttpResponse, req: HttpRequest) => void {
+  return (res, req) => {
+      if (refusedFraming(res, req)) return;
+      const key = bearerKey(req.getHeader('authorization'));
+      // taken as sent, not URL-decoded: lead ids are Gavel's own UUIDs, and decoding a malformed
+      // escape would throw inside uWS's handler and take the process down
+      const id = req.getParameter(0) ?? '';
+      const state = watch(res, 'json');
+      const caller = callerOf(runtime, key);
+      if (caller === null) return sendError(res, state, unknownKey(key));
+      const refusal = refusedOn(listener, caller);
+      if (refusal !== null) return sendError(res, state, refusal);
+      if (id.length === 0 || id.length > MAX_LEAD_ID) return sendError(res, state, new GavelError('LEAD_NOT_FOUND'));
+      traces.read(id).then(
+        (segs) => {
+          const view =
+            caller.kind === 'admin' ? (segs.length === 0 ? null : operatorView(id, segs)) : caller.kind === 'seller' ? sellerView(caller.seller.id, id, segs) : buyerView(caller.buyer.id, id, segs);
+          if (view === null) sendError(res, state, new GavelError('LEAD_NOT_FOUND'));
+          else send(res, state, 200, view);
+        },
+        () => sendError(res, state, new GavelError('STORE_UNAVAILABLE')),
+      );
+  };
+}

@@ -1,0 +1,27 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { Runtime } from '../config/runtime.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { callerOf, refusedOn } from './admin-route.js';
+import { bearerKey, unknownKey } from './api-key.js';
+import { refusedFraming } from './http-framing.js';
+import { sendError, sendText, watch } from './respond.js';
+
+/**
+ * GET /metrics on the operator listener. Served without a key to whoever reaches that listener
+ * (a scraper on the private network), or with the operator's; a party's key is refused, so no
+ * seller reads it by mistake.
+ */
+export function metricsRoute(runtime: Runtime, metrics: Metrics): (res: HttpResponse, req: HttpRequest) => void {
+  return (res, req) => {
+    if (refusedFraming(res, req)) return;
+    const key = bearerKey(req.getHeader('authorization'));
+    const state = watch(res, 'json');
+    if (key !== undefined) {
+      const caller = callerOf(runtime, key);
+      if (caller === null) return sendError(res, state, unknownKey(key));
+      const refusal = refusedOn('operator', caller);
+      if (refusal !== null) return sendError(res, state, refusal);
+    }
+    void metrics.registry.metrics().then((text) => sendText(res, state, 200, metrics.registry.contentType, text));
+  };
+}
