@@ -18,6 +18,8 @@
  * changes happen on whole seconds, no two changes within 48 hours, no change larger than a day.
  */
 
+import { civilFromDays, daysFromCivil, isoDate, mod } from './civil-days.js';
+
 export type CalendarUnit = 'hour' | 'day' | 'week' | 'month';
 /** 0 = Sunday ... 6 = Saturday (like Date.getDay) */
 export type Weekday = 0 | 1 | 2 | 3 | 4 | 5 | 6;
@@ -88,37 +90,6 @@ function zoneOf(timeZone: string): Zone {
     zones.set(timeZone, z);
   }
   return z;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (month 1-12); any year. */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const monthFromMarch = month > 2 ? month - 3 : month + 9;
-  const dayOfYear = Math.floor((153 * monthFromMarch + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146_097 + dayOfEra - 719_468;
-}
-
-/** The inverse of daysFromCivil. */
-function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const shifted = days + 719_468;
-  const era = Math.floor(shifted / 146_097);
-  const dayOfEra = shifted - era * 146_097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
-  const dayOfYear = dayOfEra - (yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
-  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
-  return {
-    year: era * 400 + yearOfEra + (month <= 2 ? 1 : 0),
-    month,
-    day: dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1,
-  };
-}
-
-function mod(a: number, n: number): number {
-  return ((a % n) + n) % n;
 }
 
 /**
@@ -196,11 +167,6 @@ function firstInstantAtWall(z: Zone, wall: number, offset: number): number {
   if (!(late < early)) return early; // not one simple change; no tz database zone gets here
   if (probe(z, early - SECOND) === before) return early;
   return firstChange(z, late, early, before);
-}
-
-function isoDate(days: number): string {
-  const { year, month, day } = civilFromDays(days);
-  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
 function hourWindow(z: Zone, now: number): CalendarWindow {
