@@ -12,7 +12,7 @@ import { socketPaths } from './scenarios/socket-paths.js';
 import { benchSettings, type BenchSettings } from './settings.js';
 import { describeDistribution } from './support/distributions.js';
 import { pingLead, type PingLead } from './support/leads.js';
-import { atLevels } from './support/measure.js';
+import { atLevels } from './support/measure-at-levels.js';
 import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
 import { runScenarios } from './support/run-scenarios.js';
 
