@@ -6,6 +6,7 @@ RUN npm ci
 COPY tsconfig.json ./
 COPY src ./src
 COPY bench ./bench
+COPY demo ./demo
 COPY test ./test
 COPY workers ./workers
 COPY lua ./lua

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ScenarioReport, ServerRun } from './run-scenario.js';
+import type { ScenarioReport } from './report/scenario-report.js';
+import type { ServerRun } from './support/measure-at-rate.js';
 
 /** The figures of a server's run that compare, lower-is-better first. */
 const FIGURES: [string, (r: ServerRun, durationS: number) => number, 'lower' | 'higher'][] = [

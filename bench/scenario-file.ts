@@ -19,7 +19,8 @@ const BuyerGroup = z.looseObject({
 /**
  * A load scenario, as a file in bench/scenario-files: the buyers (bench/buyer-behaviour.ts
  * fields), the campaign's plan, and the load: which route, how the seller comes in, at what
- * open-loop rate for how long. Flags on the command line override rate and duration.
+ * open-loop rate for how long. Flags on the command line override rate and duration. The file
+ * is data: fileScenarios (bench/scenarios/file-servers.ts) turns it into the bench's Scenarios.
  */
 export const ScenarioFile = z.strictObject({
   name: z.string(),

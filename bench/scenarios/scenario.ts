@@ -50,8 +50,10 @@ export interface ScoreCount {
 /** A server under test, started by its scenario; the runner drives the load. */
 export interface Target {
   url: string;
-  path: string;
+  /** the headers of an HTTP seller's calls: Gavel's carry the seller's key, the baselines take none */
   headers: Record<string, string>;
+  /** Gavel itself, read through its /metrics around each run; absent for a baseline */
+  gavel?: boolean;
   /** where the server's /metrics is, when not at `url` (Gavel's operator listener) */
   metricsUrl?: string;
   /** the seller's API key, for a seller on the seller socket; absent when the server has no such socket */
@@ -79,8 +81,15 @@ export interface Target {
   stop(): Promise<string[]>;
 }
 
+/**
+ * The bench's one scenario model: a server under test, how the seller's calls reach it, and the
+ * buyers it needs. The suite declares its scenarios in code (bench/scenarios/); a scenario file
+ * (bench/scenario-files/) is turned into the same, one per server it measures.
+ */
 export interface Scenario {
   name: string;
+  /** the seller's call: /v1/ping (the default) or /v1/leads, a direct post with the full lead */
+  route?: 'ping' | 'leads';
   /**
    * Buyers only this scenario pings, started in the shared fleet process and given to it after
    * the shared ones. Scenarios may declare the same buyer (same id, same behaviour): it runs once.

@@ -1,41 +1,23 @@
 import type { BuyerBehaviour } from '../buyer-behaviour.js';
 import { demoExchange } from '../support/demo-config.js';
 import { hashKey } from '../../src/config/keys.js';
-import { startGavelTarget } from '../support/gavel-target.js';
-import { startRemoteSocketFleet } from '../support/remote-fleet.js';
+import { socketBuyerKey, startGavelWithBuyers } from './gavel-with-buyers.js';
 import { startWithHttpBuyers } from './ping-5-buyers.js';
 import type { Scenario, ScenarioContext, Target } from './scenario.js';
 
 type Side = 'http' | 'socket';
 
-/** The key Gavel's config gives a socket buyer of the bench, and the fleet dials with: 16+ characters. */
-const keyOf = (id: string) => `bench-socket-buyer-${id}`;
-
-/**
- * Gavel with `behaviours` as websocket buyers: Gavel first, then the socket fleet in a process of
- * its own (it dials Gavel, so it needs its URL); the fleet's readings are the target's, and it
- * leaves before Gavel stops, so no buyer is left redialling a server that is gone.
- */
-async function startWithSocketBuyers(ctx: ScenarioContext, behaviours: readonly BuyerBehaviour[]): Promise<Target> {
-  const keys = Object.fromEntries(behaviours.map((b) => [b.id, keyOf(b.id)]));
-  const target = await startGavelTarget(ctx, (prefix) =>
-    demoExchange(
-      { url: ctx.redisUrl, prefix },
-      behaviours.map((b) => ({ id: b.id, campaigns: ['auto'], transport: 'websocket' as const, keys: [hashKey(keys[b.id]!)], timeout_ms: 100 })),
-    ),
+/** Gavel with `behaviours` as websocket buyers, each with its key in Gavel's config. */
+function startWithSocketBuyers(ctx: ScenarioContext, behaviours: readonly BuyerBehaviour[]): Promise<Target> {
+  return startGavelWithBuyers(
+    ctx,
+    (prefix) =>
+      demoExchange(
+        { url: ctx.redisUrl, prefix },
+        behaviours.map((b) => ({ id: b.id, campaigns: ['auto'], transport: 'websocket' as const, keys: [hashKey(socketBuyerKey(b.id))], timeout_ms: 100 })),
+      ),
+    behaviours,
   );
-  const fleet = await startRemoteSocketFleet(behaviours, { url: target.url, keys, seed: 1 }).catch(async (e: unknown) => {
-    await target.stop();
-    throw e;
-  });
-  return {
-    ...target,
-    readBuyers: () => fleet.read(),
-    async stop() {
-      await fleet.close();
-      return target.stop();
-    },
-  };
 }
 
 const sideName = { seller: { http: 'HTTP seller', socket: 'seller socket' }, buyers: { http: 'HTTP buyers', socket: 'socket buyers' } } as const;

@@ -32,7 +32,6 @@ export async function startForkedServer(entry: string, args: string[], name: str
   const { port, native } = ready;
   return {
     url: `http://127.0.0.1:${port}`,
-    path: '/v1/ping',
     headers: { 'content-type': 'application/json' },
     mark: async () => undefined,
     async cpuSeconds() {

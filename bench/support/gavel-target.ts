@@ -39,7 +39,7 @@ export async function startGavelTarget(ctx: ScenarioContext, config: (prefix: st
   return {
     url: gavel.baseUrl,
     metricsUrl: gavel.operatorUrl,
-    path: '/v1/ping',
+    gavel: true,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_SELLER_KEY}` },
     sellerKey: DEMO_SELLER_KEY,
     async mark() {

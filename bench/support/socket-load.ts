@@ -26,6 +26,8 @@ export interface SocketLoadOptions {
   /** the seller's API key */
   key: string;
   campaign: string;
+  /** the call: a ping (the default), or a direct post of the full lead */
+  route?: 'ping' | 'leads';
   /** the lead of the next ping; called once per ping, so every ping can differ */
   nextLead: () => Record<string, unknown>;
   tmaxMs: number;
@@ -58,12 +60,13 @@ export async function runSocketLoad(opts: SocketLoadOptions): Promise<LoadResult
   try {
     await allOpen(sellers, OPEN_TIMEOUT_MS, 'seller sockets');
     const pingOptions = { tmax_ms: opts.tmaxMs };
+    const leads = opts.route === 'leads';
     const stopLag = watchLoopLag();
     const run = await runCallers(opts.connections, opts.durationS, async (_timed, caller) => {
       const seller = sellers[caller % sellers.length]!;
       const t0 = performance.now();
       try {
-        await seller.ping(opts.campaign, opts.nextLead(), pingOptions);
+        await (leads ? seller.lead(opts.campaign, opts.nextLead(), pingOptions) : seller.ping(opts.campaign, opts.nextLead(), pingOptions));
         const ms = performance.now() - t0;
         if (ms > overMs) over++;
         latencies.push(ms);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { change, compareReports } from '../../bench/compare.js';
-import type { ScenarioReport, ServerRun } from '../../bench/run-scenario.js';
+import type { ScenarioReport } from '../../bench/report/scenario-report.js';
+import type { ServerRun } from '../../bench/support/measure-at-rate.js';
 
 function run(server: string, p99: number, cpu: number, completed: number): ServerRun {
   const latency = { count: completed, p50: 1, p90: 2, p99, p999: p99 * 2, max: p99 * 3, mean: 1 };

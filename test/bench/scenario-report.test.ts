@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountsHold, renderScenarioReport, type Accounts, type ScenarioReport, type ServerRun } from '../../bench/run-scenario.js';
+import { renderScenarioReport, type ScenarioReport } from '../../bench/report/scenario-report.js';
+import { accountsHold, type Accounts, type ServerRun } from '../../bench/support/measure-at-rate.js';
 
 function run(server: string, completed: number, elapsedS: number, p99: number, cpu: number): ServerRun {
   const latency = { count: completed, p50: p99 / 2, p90: p99 * 0.8, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 2 };

@@ -1,5 +1,5 @@
-import type { HoldOp, HoldRateFigures, HoldRateRun } from './scenarios/hold-rate.js';
-import type { CommandCount } from './support/redis-stats.js';
+import type { HoldOp, HoldRateFigures, HoldRateRun } from '../scenarios/hold-rate.js';
+import type { CommandCount } from '../support/redis-stats.js';
 
 const fixed = (x: number, digits = 2) => x.toFixed(digits);
 const ratio = (x: number, base: number | undefined) => (base === undefined || base === 0 ? '-' : (x / base).toFixed(2));

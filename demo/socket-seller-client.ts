@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { connectSeller, GavelCallError, type SellerConnection } from '../../src/sdk/index.js';
+import { connectSeller, GavelCallError, type SellerConnection } from '../src/sdk/index.js';
 import type { Answer, Seller } from './seller-client.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { LoadSettings, ScenarioResult } from './scenarios/scenario.js';
-import { machine } from './support/machine.js';
+import type { LoadSettings, ScenarioResult } from '../scenarios/scenario.js';
+import { machine } from '../support/machine.js';
 
 export const ms = (x: number) => x.toFixed(2);
 export const ratio = (x: number, base: number | undefined) => (base === undefined || base === 0 ? '-' : (x / base).toFixed(2));

@@ -1,8 +1,8 @@
-import { hashKey } from '../../src/config/keys.js';
-import type { ConfigInput } from '../../src/config/schema.js';
-import type { BuyerBehaviour } from '../buyer-behaviour.js';
-import type { MockBuyer } from '../buyer-fleet.js';
-import { readDemoConfig } from '../support/demo-config.js';
+import { hashKey } from '../src/config/keys.js';
+import type { ConfigInput } from '../src/config/schema.js';
+import type { BuyerBehaviour } from '../bench/buyer-behaviour.js';
+import type { MockBuyer } from '../bench/buyer-fleet.js';
+import { readDemoConfig } from '../bench/support/demo-config.js';
 
 /**
  * The six buyers of src/config/demo.yaml, each with a character: two steady bidders (caps of

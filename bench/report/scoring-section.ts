@@ -1,8 +1,8 @@
-import { Config } from '../src/config/schema.js';
-import { GRADES } from '../src/scoring/scoring-schema.js';
+import { Config } from '../../src/config/schema.js';
+import { GRADES } from '../../src/scoring/scoring-schema.js';
 import { loadPlan, loadTable, ms, ratio, runNotes, sectionHead, share, type ExtraColumns, type PartFigures, type RunInfo } from './load-table.js';
-import type { ScoreCount } from './scenarios/scenario.js';
-import { describeBenchScoring, type ScoringCostRun, type ScoringCostSettings } from './scenarios/scoring-cost.js';
+import type { ScoreCount } from '../scenarios/scenario.js';
+import { describeBenchScoring, type ScoringCostRun, type ScoringCostSettings } from '../scenarios/scoring-cost.js';
 
 /** The `scoring` part: the cost per lead, then Gavel's auctions with scoring off and on. */
 export interface ScoringFigures {

@@ -1,6 +1,6 @@
 import { loadPlan, loadTable, runNotes, sectionHead, type PartFigures, type RunInfo } from './load-table.js';
-import type { LoadSettings } from './scenarios/scenario.js';
-import { IN_FLIGHT_PER_SOCKET, socketsFor } from './support/socket-load.js';
+import type { LoadSettings } from '../scenarios/scenario.js';
+import { IN_FLIGHT_PER_SOCKET, socketsFor } from '../support/socket-load.js';
 
 /** How many seller sockets carried each level, e.g. "4 sockets at 32 in flight, 1 at 1 in flight". */
 function sellerSockets(load: LoadSettings): string {

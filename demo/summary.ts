@@ -1,9 +1,9 @@
-import type { ConfigData } from '../../src/config/schema.js';
-import { GRADES } from '../../src/scoring/scoring-schema.js';
-import type { BuyerCounters } from '../buyer-counters.js';
-import { percentile } from '../support/percentiles.js';
-import { sumOf, type Sample } from '../support/prom-text.js';
-import { textTable } from '../support/text-table.js';
+import type { ConfigData } from '../src/config/schema.js';
+import { GRADES } from '../src/scoring/scoring-schema.js';
+import type { BuyerCounters } from '../bench/buyer-counters.js';
+import { percentile } from '../bench/support/percentiles.js';
+import { sumOf, type Sample } from '../bench/support/prom-text.js';
+import { textTable } from './text-table.js';
 import type { LeadResult, Traffic } from './traffic.js';
 
 export interface DemoFacts {

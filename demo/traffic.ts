@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { formattedPhone, fullLead, pingFieldsOf, type FullLead } from '../support/leads.js';
-import { createRng } from '../support/rng.js';
+import { formattedPhone, fullLead, pingFieldsOf, type FullLead } from '../bench/support/leads.js';
+import { createRng } from '../bench/support/rng.js';
 import type { Answer, Seller } from './seller-client.js';
 
 export type Stage = 'ping' | 'post' | 'direct post';

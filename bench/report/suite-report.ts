@@ -1,12 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { holdRateSection } from './hold-rate-report.js';
+import { holdRateSection } from './hold-rate-section.js';
 import { loadPlan, loadTable, ms, runNotes, share, type PartFigures } from './load-table.js';
-import type { HoldRateFigures } from './scenarios/hold-rate.js';
-import type { LoadSettings } from './scenarios/scenario.js';
-import { scoringSection, type ScoringFigures } from './scoring-report.js';
-import { socketsSection } from './sockets-report.js';
-import { machine } from './support/machine.js';
+import type { HoldRateFigures } from '../scenarios/hold-rate.js';
+import type { LoadSettings } from '../scenarios/scenario.js';
+import { scoringSection, type ScoringFigures } from './scoring-section.js';
+import { socketsSection } from './sockets-section.js';
+import { machine } from '../support/machine.js';
 
 export interface Report {
   date: Date;
@@ -83,9 +81,4 @@ export function renderReport(r: Report): string {
   if (r.holds !== undefined) lines.push(...holdRateSection(r.holds));
   if (r.scoring !== undefined) lines.push(...scoringSection(r.scoring, r));
   return lines.join('\n') + '\n';
-}
-
-export function writeReport(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
 }

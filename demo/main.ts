@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../src/config/load-config.js';
 import { startGavel } from '../src/gavel.js';
-import { startBuyerFleet } from './buyer-fleet.js';
-import { DEMO_BUYERS, DEMO_SOCKET_BUYER_KEYS, DEMO_SOCKET_BUYERS, demoConfig } from './demo/demo-buyers.js';
-import { SellerClient } from './demo/seller-client.js';
-import { SocketSellerClient } from './demo/socket-seller-client.js';
-import { checks, renderSummary, type DemoFacts } from './demo/summary.js';
-import { sendTraffic } from './demo/traffic.js';
-import { startSocketBuyerFleet, type SocketBuyerFleet } from './socket-buyer-fleet.js';
-import { DEMO_SELLER_KEY } from './support/demo-config.js';
-import { scrapeMetrics } from './support/prom-text.js';
-import { dropPrefix, uniquePrefix } from './support/redis-prefix.js';
+import { startBuyerFleet } from '../bench/buyer-fleet.js';
+import { DEMO_BUYERS, DEMO_SOCKET_BUYER_KEYS, DEMO_SOCKET_BUYERS, demoConfig } from './demo-buyers.js';
+import { SellerClient } from './seller-client.js';
+import { SocketSellerClient } from './socket-seller-client.js';
+import { checks, renderSummary, type DemoFacts } from './summary.js';
+import { sendTraffic } from './traffic.js';
+import { startSocketBuyerFleet, type SocketBuyerFleet } from '../bench/socket-buyer-fleet.js';
+import { DEMO_SELLER_KEY } from '../bench/support/demo-config.js';
+import { scrapeMetrics } from '../bench/support/prom-text.js';
+import { dropPrefix, uniquePrefix } from '../bench/support/redis-prefix.js';
 
 /**
  * `npm run demo`: the exchange of src/config/demo.yaml in this process, its six buyers as a

@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderScenarioReport, scenarioResultFiles, type ScenarioReport } from './report/scenario-report.js';
+import { RESULTS_DIR, writeResults } from './report/write-results.js';
+import { expandBuyers, loadScenario, type ScenarioFile } from './scenario-file.js';
+import { fileScenarios, GAVEL_FEATURES, type GavelFeature } from './scenarios/file-servers.js';
+import type { Scenario } from './scenarios/scenario.js';
+import { DEMO_SELLER_KEY } from './support/demo-config.js';
+import { machine } from './support/machine.js';
+import { atRate, type RateFlags } from './support/measure-at-rate.js';
+import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
+import { runScenarios } from './support/run-scenarios.js';
+
+/** A Gavel already running at `url`: measured through its /metrics there, its CPU unknown. */
+function externalGavel(file: ScenarioFile, url: string): Scenario {
+  return {
+    name: `Gavel at ${url}`,
+    route: file.route,
+    seller: file.seller,
+    tmaxMs: file.tmax_ms,
+    start: async () => ({
+      url,
+      gavel: true,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_SELLER_KEY}` },
+      sellerKey: DEMO_SELLER_KEY,
+      mark: async () => undefined,
+      cpuSeconds: async () => Number.NaN,
+      notes: async () => [],
+      stop: async () => [],
+    }),
+  };
+}
+
+/**
+ * `npm run bench -- <scenario> [--rate N | --connections N] [--duration S] [--warmup S] [--target URL] [--without trace,ledger,direct-ledger]`:
+ * one scenario file, open loop at a rate, or closed loop with N calls in flight.
+ */
+export async function scenarioMain(name: string, args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { rate: { type: 'string' }, connections: { type: 'string' }, without: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' } },
+    strict: true,
+  });
+  const num = (flag: string | undefined, what: string) => {
+    if (flag === undefined) return undefined;
+    const n = Number(flag);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${what}: not a number above 0: "${flag}"`);
+    return n;
+  };
+  if (values.rate !== undefined && values.connections !== undefined) throw new Error('--rate (open loop) or --connections (closed loop), not both');
+  if (values.ramp && values.connections !== undefined) throw new Error('--ramp steps an open-loop rate: it does not go with --connections');
+  const without = (values.without ?? '').split(',').filter((x) => x !== '');
+  for (const w of without) if (!(GAVEL_FEATURES as readonly string[]).includes(w)) throw new Error(`--without: "${w}" is not one of ${GAVEL_FEATURES.join(', ')}`);
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  if (values.target === undefined) await assertRedis(redisUrl);
+  const command = `npm run bench -- ${[name, ...args].join(' ')}`;
+  const file = loadScenario(name);
+  const ramp = values.ramp ? { stepS: num(values['step-duration'], 'step-duration') ?? 5, boundP99Ms: num(values['bound-p99'], 'bound-p99') ?? file.tmax_ms, boundOverShare: num(values['bound-over'], 'bound-over') ?? 0.001 } : undefined;
+  const connections = values.connections !== undefined ? Math.round(num(values.connections, 'connections')!) : undefined;
+  const flags: RateFlags = {
+    rate: num(values.rate, 'rate') ?? file.rate,
+    durationS: num(values.duration, 'duration') ?? file.duration_s,
+    warmupS: num(values.warmup, 'warmup') ?? 2,
+    ...(ramp ? { ramp } : {}),
+    ...(connections !== undefined ? { connections } : {}),
+  };
+  // a Gavel already running (its buyers configured there) is the only server measured
+  const scenarios = values.target === undefined ? fileScenarios(file, without as GavelFeature[]) : [externalGavel(file, values.target)];
+  const buyers = values.target === undefined ? expandBuyers(file).filter((b) => b.transport === 'http').map((b) => b.behaviour) : [];
+  const runs = await runScenarios(buyers, scenarios, redisUrl, atRate(flags));
+  const report: ScenarioReport = {
+    scenario: file,
+    ...(connections !== undefined ? { connections } : {}),
+    date: new Date().toISOString(),
+    machine: machine(),
+    command,
+    rate: flags.rate,
+    durationS: flags.durationS,
+    runs,
+  };
+  writeResults(scenarioResultFiles(report));
+  console.log(renderScenarioReport(report));
+  console.error(`bench: report, JSON and plots in ${join(RESULTS_DIR, file.name)}`);
+}
