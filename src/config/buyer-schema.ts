@@ -48,50 +48,50 @@ export const Caps = z
 
 export const Buyer = z
   .strictObject({
-  id,
-  active: z.boolean().default(true),
-  campaigns: z.array(id).min(1),
-  /** http: Gavel calls ping_url and post_url; websocket: the buyer connects to /v1/bidders/ws with `key` */
-  transport: z.enum(['http', 'websocket']).default('http'),
-  ping_url: httpUrl.optional(),
-  post_url: httpUrl.optional(),
-  /** one key in clear: accepted, with a warning at start; keys holds hashes */
-  key: clearKey.optional(),
-  keys: keyHashes.optional(),
-  /** the most this buyer is given to answer a ping; less when the auction has less left */
-  timeout_ms: z.int().min(1).max(30_000).default(100),
-  post_timeout_ms: z.int().min(10).max(60_000).default(3000),
-  /** keep-alive connections in this buyer's pool */
-  connections: z.int().min(1).max(1024).default(32),
-  /** sent with every ping and post (a buyer's auth token, say) */
-  headers: z.record(z.string(), z.string()).default({}),
-  caps: Caps.prefault({}),
-  /** caps of this buyer for one campaign, on top of its own: { auto: { daily: 50 } } */
-  campaign_caps: z.record(id, CampaignCaps).default({}),
-  /** take a bid only for leads graded this or better (a lead that could not be scored in time fails it) */
-  min_grade: z.enum(GRADES).optional(),
-  ...buyerRuleShape,
-  /** pings in flight to this buyer at once, per Gavel process; beyond: MAX_IN_FLIGHT */
-  max_in_flight: z.int().min(1).max(100_000).optional(),
-  /** a circuit breaker on this buyer's pings; `breaker: {}` for the defaults */
-  breaker: BreakerSchema.optional(),
-  /** a fixed-price buyer: takes leads at this price without a ping (post_url only), in a fixed_price tier */
-  price: money.optional(),
-  /** this buyer's own margin, over the seller's and the campaign's */
-  margin: Margin.optional(),
-  /** a buyer that speaks its own format: request templates and reply rules (src/buyers/templates) */
-  format: BuyerFormat.optional(),
-  /** where a lead this buyer bid on and did not get is told to it, once the lead is settled (signed, like seller postbacks) */
-  loss_notices: Notify.optional(),
-  /** how many leads this buyer may return per billing cycle: a count, a share of the leads it bought in the cycle, or both */
-  returns: z
-    .strictObject({
-      max_count: count.optional(),
-      max_share: z.number().gt(0).max(1).optional(),
-      /** the billing cycle: a calendar week or month in the buyer's caps time zone */
-      cycle: z.enum(['week', 'month']).default('month'),
-    })
-    .prefault({}),
+    id,
+    active: z.boolean().default(true),
+    campaigns: z.array(id).min(1),
+    /** http: Gavel calls ping_url and post_url; websocket: the buyer connects to /v1/bidders/ws with `key` */
+    transport: z.enum(['http', 'websocket']).default('http'),
+    ping_url: httpUrl.optional(),
+    post_url: httpUrl.optional(),
+    /** one key in clear: accepted, with a warning at start; keys holds hashes */
+    key: clearKey.optional(),
+    keys: keyHashes.optional(),
+    /** the most this buyer is given to answer a ping; less when the auction has less left */
+    timeout_ms: z.int().min(1).max(30_000).default(100),
+    post_timeout_ms: z.int().min(10).max(60_000).default(3000),
+    /** keep-alive connections in this buyer's pool */
+    connections: z.int().min(1).max(1024).default(32),
+    /** sent with every ping and post (a buyer's auth token, say) */
+    headers: z.record(z.string(), z.string()).default({}),
+    caps: Caps.prefault({}),
+    /** caps of this buyer for one campaign, on top of its own: { auto: { daily: 50 } } */
+    campaign_caps: z.record(id, CampaignCaps).default({}),
+    /** take a bid only for leads graded this or better (a lead that could not be scored in time fails it) */
+    min_grade: z.enum(GRADES).optional(),
+    ...buyerRuleShape,
+    /** pings in flight to this buyer at once, per Gavel process; beyond: MAX_IN_FLIGHT */
+    max_in_flight: z.int().min(1).max(100_000).optional(),
+    /** a circuit breaker on this buyer's pings; `breaker: {}` for the defaults */
+    breaker: BreakerSchema.optional(),
+    /** a fixed-price buyer: takes leads at this price without a ping (post_url only), in a fixed_price tier */
+    price: money.optional(),
+    /** this buyer's own margin, over the seller's and the campaign's */
+    margin: Margin.optional(),
+    /** a buyer that speaks its own format: request templates and reply rules (src/buyers/templates) */
+    format: BuyerFormat.optional(),
+    /** where a lead this buyer bid on and did not get is told to it, once the lead is settled (signed, like seller postbacks) */
+    loss_notices: Notify.optional(),
+    /** how many leads this buyer may return per billing cycle: a count, a share of the leads it bought in the cycle, or both */
+    returns: z
+      .strictObject({
+        max_count: count.optional(),
+        max_share: z.number().gt(0).max(1).optional(),
+        /** the billing cycle: a calendar week or month in the buyer's caps time zone */
+        cycle: z.enum(['week', 'month']).default('month'),
+      })
+      .prefault({}),
   })
   .superRefine((b, ctx) => {
     if (b.transport === 'http') {

@@ -104,6 +104,7 @@ function digests(clear: string | undefined, hashes: readonly string[] | undefine
 
 /** The validated config, compiled into what the hot path reads, then frozen. */
 export interface Runtime {
+  /** the validated config as parsed: durations in ms, money in micros, rates in GCRA terms (field-schema.ts) */
   readonly data: ConfigData;
   readonly campaigns: ReadonlyMap<string, CampaignRuntime>;
   /** every party's keys (a buyer's: every websocket buyer, an http buyer to read its traces and file returns) */
