@@ -1,4 +1,5 @@
 import type { ConfigData } from '../src/config/schema.js';
+import { fromMicros } from '../src/core/money.js';
 import { GRADES } from '../src/scoring/scoring-schema.js';
 import type { BuyerCounters } from '../bench/buyer-counters.js';
 import { percentile } from '../bench/support/percentiles.js';
@@ -132,7 +133,7 @@ export function renderSummary(f: DemoFacts, results: readonly Check[]): string {
     `  sellers     over HTTP ${bySeller('http')}, over the seller socket (SDK connectSeller) ${bySeller('socket')}`,
     `  via socket  ${socketWins.map(([id, n]) => `${id} won ${n} of the ${sold.length} sales bidding over the buyer socket (SDK connectBuyer)`).join('; ') || 'no socket buyer'}`,
     `  sold        ${sold.length} of ${leads.length}; ${sold.filter((l) => l.redirect).length} with a redirect url`,
-    `  paid out    ${money(revenue)} to the seller, ${money(sold.length ? revenue / sold.length : 0)} a sale on average (bid less the ${typeof campaign.margin === 'number' ? `${campaign.margin * 100}%` : `${campaign.margin.fixed} fixed`} margin)`,
+    `  paid out    ${money(revenue)} to the seller, ${money(sold.length ? revenue / sold.length : 0)} a sale on average (bid less the ${typeof campaign.margin === 'number' ? `${campaign.margin * 100}%` : `${fromMicros(campaign.margin.fixed)} fixed`} margin)`,
     `  graded      ${gradesLine(f)}`,
     `  unsold      ${leads.length - sold.length}, by reason:`,
     outcomesTable(f),

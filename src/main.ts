@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { USAGE, version } from './cli-usage.js';
 import { ConfigError, loadConfigFile } from './config/load-config.js';
 import { hashKeyCommand } from './config/hash-key-command.js';
+import { fromCommandLine } from './config/environment.js';
 import { StartRefused, startGavel } from './gavel.js';
-import { ROOT } from './core/paths.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -33,20 +32,8 @@ async function main(): Promise<void> {
   const values = commandLine();
   if (values.help) return void process.stdout.write(USAGE);
   if (values.version) return void process.stdout.write(`${version()}\n`);
-  const configPath = values.config ?? process.env.GAVEL_CONFIG ?? join(ROOT, 'src', 'config', 'demo.yaml');
-  const port = Number(values.port ?? process.env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--port', [`not a port: ${values.port ?? process.env.PORT}`]);
-  const config = loadConfigFile(configPath);
-  const gavel = await startGavel({
-    config,
-    port,
-    host: values.host ?? process.env.HOST ?? '0.0.0.0',
-    ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
-    ...(process.env.REDIS_CLUSTER ? { redisCluster: process.env.REDIS_CLUSTER.split(',').map((n) => n.trim()) } : {}),
-    ...(process.env.GAVEL_SECRET ? { secret: process.env.GAVEL_SECRET } : {}),
-    ...(process.env.DATABASE_URL ? { postgresUrl: process.env.DATABASE_URL } : {}),
-    allowUwsFallback: values['allow-uws-fallback'] === true || /^(1|true|yes)$/i.test(process.env.GAVEL_ALLOW_UWS_FALLBACK ?? ''),
-  });
+  const { configPath, overrides } = fromCommandLine(values, process.env);
+  const gavel = await startGavel({ config: loadConfigFile(configPath), ...overrides });
   gavel.log.info({ config: configPath }, 'config loaded');
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

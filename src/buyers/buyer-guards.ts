@@ -1,4 +1,3 @@
-import { durationMs } from '../core/duration.js';
 import type { BuyerRuntime } from '../config/runtime.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { BreakerState } from '../config/breaker-schema.js';
@@ -29,7 +28,7 @@ export class BuyerGuards {
     for (const b of buyers) {
       const c = b.config.breaker;
       const breaker =
-        c === undefined ? null : new CircuitBreaker(c, { windowMs: durationMs(c.window), openForMs: durationMs(c.open_for) }, (from, to, why) => onBreaker(b.id, from, to, why));
+        c === undefined ? null : new CircuitBreaker(c, { windowMs: c.window, openForMs: c.open_for }, (from, to, why) => onBreaker(b.id, from, to, why));
       this.guards.set(b.id, { max: b.config.max_in_flight ?? Infinity, inFlight: 0, breaker });
     }
   }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { durationMs } from '../core/duration.js';
 
-const DURATION = /^(\d+)(ms|s|m|h)$/;
+/** a breaker's times: ms, s, m or h (days are not accepted here, unlike the config's other durations); parsed to ms */
+const breakerDuration = z.string().regex(/^(\d+)(ms|s|m|h)$/).transform(durationMs);
 
 /**
  * A buyer endpoint's breaker: opens after `failures` failures in a row, or when at least
@@ -12,9 +14,9 @@ const DURATION = /^(\d+)(ms|s|m|h)$/;
 export const BreakerSchema = z.strictObject({
   failures: z.int().min(1).max(10_000).default(5),
   error_rate: z.number().gt(0).max(1).default(0.5),
-  window: z.string().regex(DURATION).default('30s'),
+  window: breakerDuration.prefault('30s'),
   min_calls: z.int().min(1).max(1_000_000).default(20),
-  open_for: z.string().regex(DURATION).default('10s'),
+  open_for: breakerDuration.prefault('10s'),
 });
 export type BreakerConfig = z.infer<typeof BreakerSchema>;
 

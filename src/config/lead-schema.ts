@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FieldSpec } from './schema.js';
+import type { FieldSpec } from './campaign-schema.js';
 import type { Detail } from '../core/codes.js';
 
 export type Lead = Record<string, string | number | boolean>;

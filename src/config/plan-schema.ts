@@ -1,7 +1,5 @@
 import { z } from 'zod';
-
-const id = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1 to 64)');
-const money = z.number().finite().nonnegative().max(1_000_000);
+import { id, money } from './field-schema.js';
 
 export const METHODS = ['highest_bid', 'priority', 'round_robin', 'weighted', 'fixed_price'] as const;
 export type Method = (typeof METHODS)[number];
@@ -25,7 +23,7 @@ export const Tier = z.strictObject({
 });
 export type Tier = z.infer<typeof Tier>;
 
-/** A margin: a share of the price (0.2: the seller is paid 80%), or a fixed amount taken off it. */
+/** A margin: a share of the price (0.2: the seller is paid 80%), or a fixed amount taken off it (parsed to micros). */
 export const Margin = z.union([z.number().min(0).max(1), z.strictObject({ fixed: money })]);
 export type Margin = z.infer<typeof Margin>;
 
@@ -35,7 +33,7 @@ export type Margin = z.infer<typeof Margin>;
  * any price paid.
  */
 export const Pricing = z.strictObject({
-  second_price: z.strictObject({ increment: money.default(0.01) }).optional(),
+  second_price: z.strictObject({ increment: money.prefault(0.01) }).optional(),
   max_price: money.optional(),
 });
 export type Pricing = z.infer<typeof Pricing>;

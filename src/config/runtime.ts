@@ -5,13 +5,17 @@ import { compileFilter } from '../rules/filter.js';
 import { compileLeadScorer } from '../scoring/lead-scorer.js';
 import type { Scoring } from '../scoring/scoring-schema.js';
 import { ConfigError } from './load-config.js';
-import { marginRuntime, toMicros, type MarginRuntime } from '../core/money.js';
-import type { Method, Tier } from './plan-schema.js';
+import { marginRuntime, type MarginRuntime } from '../core/money.js';
+import { Tier, type Method } from './plan-schema.js';
 import { weekdayOf } from '../core/calendar.js';
 import type { CalendarLimit, CapRules, RollingLimit } from '../core/cap-limits.js';
 import { digestOf, KeyRing } from './keys.js';
-import { rateOf, type BuyerConfig, type CampaignCaps, type ConfigData, type DedupRule } from './schema.js';
-import { durationMs } from '../core/duration.js';
+import type { ConfigData } from './schema.js';
+import type { BuyerConfig, CampaignCaps } from './buyer-schema.js';
+import type { DedupRule } from './campaign-schema.js';
+import type { RateRuntime } from './field-schema.js';
+
+export type { RateRuntime } from './field-schema.js';
 
 export interface BuyerRuntime {
   readonly id: string;
@@ -47,12 +51,6 @@ export interface DedupRuleRuntime {
   readonly scope: DedupRule['scope'];
   /** where its claims live in the store: `c:<campaign>` or `g`; unused for scope buyer */
   readonly scopeKey: string;
-}
-
-/** GCRA parameters of an `N/s` or `N/m` rate: one every `intervalMs`, bursts up to N. */
-export interface RateRuntime {
-  readonly intervalMs: number;
-  readonly toleranceMs: number;
 }
 
 export interface CampaignRuntime {
@@ -106,6 +104,7 @@ function digests(clear: string | undefined, hashes: readonly string[] | undefine
 
 /** The validated config, compiled into what the hot path reads, then frozen. */
 export interface Runtime {
+  /** the validated config as parsed: durations in ms, money in micros, rates in GCRA terms (field-schema.ts) */
   readonly data: ConfigData;
   readonly campaigns: ReadonlyMap<string, CampaignRuntime>;
   /** every party's keys (a buyer's: every websocket buyer, an http buyer to read its traces and file returns) */
@@ -116,8 +115,12 @@ export interface Runtime {
   readonly secretGenerated: boolean;
   readonly piiFields: readonly string[];
   readonly resubmitWindowMs: number;
+  readonly idempotencyWindowMs: number;
   readonly acceptRate: { readonly halfLifeMs: number; readonly prior: number; readonly priorWeight: number; readonly refreshMs: number };
 }
+
+/** the plan of a campaign that has none: one tier of the tier's defaults */
+const DEFAULT_TIER = Tier.parse({ name: 'main' });
 
 /**
  * A campaign's plan over its active buyers: the configured tiers (a tier without a buyers list
@@ -126,7 +129,7 @@ export interface Runtime {
 function planOf(campaign: string, tiers: readonly Tier[] | undefined, buyers: readonly BuyerRuntime[]): TierRuntime[] {
   const byId = new Map(buyers.map((b) => [b.id, b]));
   const named = new Set((tiers ?? []).flatMap((t) => t.buyers ?? []));
-  return (tiers ?? [{ name: 'main', method: 'highest_bid', sell: 'exclusive', max_buyers: 3 } as Tier]).map((t) => {
+  return (tiers ?? [DEFAULT_TIER]).map((t) => {
     // an inactive buyer stays in the config but out of the plan
     const members = t.buyers === undefined ? buyers.filter((b) => !named.has(b.id)) : t.buyers.flatMap((id) => byId.get(id) ?? []);
     const weights = new Map(t.method === 'round_robin' ? members.map((b) => [b.id, 1]) : t.method === 'weighted' ? members.map((b) => [b.id, t.weights![b.id]!]) : []);
@@ -148,12 +151,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function rateRuntime(text: string | undefined): RateRuntime | null {
-  if (text === undefined) return null;
-  const { count, periodMs } = rateOf(text);
-  return { intervalMs: periodMs / count, toleranceMs: periodMs - periodMs / count };
-}
-
 const UNITS = [
   ['hour', 'hourly', 'hourly_budget'],
   ['day', 'daily', 'daily_budget'],
@@ -166,15 +163,15 @@ function addLimits(caps: CampaignCaps, prefix: string, calendar: CalendarLimit[]
     const maxCount = caps[countKey];
     const budget = caps[budgetKey];
     if (maxCount === undefined && budget === undefined) continue;
-    calendar.push({ unit, maxCount: maxCount ?? -1, maxSpend: budget === undefined ? -1 : toMicros(budget), prefix });
+    calendar.push({ unit, maxCount: maxCount ?? -1, maxSpend: budget ?? -1, prefix });
   }
   // entries of one window length are one limit: its spec id must not depend on list order
   const byWindow = new Map<string, RollingLimit>();
   for (const r of caps.rolling) {
-    const spec = prefix + r.window;
-    const cur = byWindow.get(spec) ?? { spec, lengthMs: durationMs(r.window), maxCount: -1, maxSpend: -1 };
+    const spec = prefix + r.spec;
+    const cur = byWindow.get(spec) ?? { spec, lengthMs: r.window, maxCount: -1, maxSpend: -1 };
     if (r.max !== undefined) cur.maxCount = cur.maxCount < 0 ? r.max : Math.min(cur.maxCount, r.max);
-    if (r.budget !== undefined) cur.maxSpend = cur.maxSpend < 0 ? toMicros(r.budget) : Math.min(cur.maxSpend, toMicros(r.budget));
+    if (r.budget !== undefined) cur.maxSpend = cur.maxSpend < 0 ? r.budget : Math.min(cur.maxSpend, r.budget);
     byWindow.set(spec, cur);
   }
   rolling.push(...byWindow.values());
@@ -186,7 +183,7 @@ function capRules(b: BuyerConfig, campaign: string): CapRules {
   addLimits(b.caps, '', calendar, rolling);
   const own = b.campaign_caps[campaign];
   if (own !== undefined) addLimits(own, `c:${campaign}:`, calendar, rolling);
-  return { timezone: b.caps.timezone, weekStart: weekdayOf(b.caps.week_start), calendar, rolling, pingRate: rateRuntime(b.caps.ping_rate) };
+  return { timezone: b.caps.timezone, weekStart: weekdayOf(b.caps.week_start), calendar, rolling, pingRate: b.caps.ping_rate ?? null };
 }
 
 export function compileRuntime(data: ConfigData, secret: string | undefined): Runtime {
@@ -197,7 +194,7 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     rules: compileBuyerRules(b.id, b, b.caps.timezone),
     filter: b.filters === undefined ? null : fullLeadFilter(compileFilter(b.filters)),
     margin: b.margin === undefined ? null : marginRuntime(b.margin),
-    priceMicros: b.price === undefined ? null : toMicros(b.price),
+    priceMicros: b.price ?? null,
   }));
   const campaigns = new Map<string, CampaignRuntime>();
   const pii = new Set<string>();
@@ -211,15 +208,15 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
       maxTmaxMs: c.max_tmax_ms,
       margin: marginRuntime(c.margin),
       plan,
-      secondPriceIncrementMicros: c.pricing.second_price === undefined ? null : toMicros(c.pricing.second_price.increment),
-      maxPriceMicros: c.pricing.max_price === undefined ? null : toMicros(c.pricing.max_price),
-      floorMicros: toMicros(c.floor),
-      pingTtlMs: durationMs(c.ping_ttl),
+      secondPriceIncrementMicros: c.pricing.second_price?.increment ?? null,
+      maxPriceMicros: c.pricing.max_price ?? null,
+      floorMicros: c.floor,
+      pingTtlMs: c.ping_ttl,
       postTmaxMs: c.post_tmax_ms,
       dedup: (c.dedup ?? []).map((r) => ({
         fields: r.fields,
         match: r.match,
-        windowMs: durationMs(r.window),
+        windowMs: r.window,
         scope: r.scope,
         scopeKey: r.scope === 'global' ? 'g' : `c:${c.id}`,
       })),
@@ -248,11 +245,11 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
       kind: 'seller',
       seller: {
         id: s.id,
-        floorMicros: s.floor === undefined ? null : toMicros(s.floor),
+        floorMicros: s.floor ?? null,
         margin: s.margin === undefined ? null : marginRuntime(s.margin),
         buyers: s.buyers,
         campaigns: s.campaigns ? new Set(s.campaigns) : null,
-        rate: rateRuntime(s.rate_limit),
+        rate: s.rate_limit ?? null,
       },
     };
     for (const d of digests(s.api_key, s.api_keys)) parties.push([d, seller]);
@@ -270,12 +267,13 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     secret: key ?? randomBytes(32).toString('hex'),
     secretGenerated: key === undefined,
     piiFields: [...pii],
-    resubmitWindowMs: durationMs(data.server.resubmit_window),
+    resubmitWindowMs: data.server.resubmit_window,
+    idempotencyWindowMs: data.server.idempotency_window,
     acceptRate: {
-      halfLifeMs: durationMs(data.accept_rate.half_life),
+      halfLifeMs: data.accept_rate.half_life,
       prior: data.accept_rate.prior,
       priorWeight: data.accept_rate.prior_weight,
-      refreshMs: durationMs(data.accept_rate.refresh),
+      refreshMs: data.accept_rate.refresh,
     },
   };
   return Object.freeze(runtime);

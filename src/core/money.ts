@@ -25,8 +25,9 @@ export function sellerPrice(bidMicros: number, ppm: number): number {
 /** A margin as the hot path applies it: parts per million of the price, or a fixed amount off it. */
 export type MarginRuntime = { ppm: number } | { fixedMicros: number };
 
+/** A margin as the config parses it: a share, or `fixed` already in micros. */
 export function marginRuntime(m: number | { fixed: number }): MarginRuntime {
-  return typeof m === 'number' ? { ppm: marginPpm(m) } : { fixedMicros: toMicros(m.fixed) };
+  return typeof m === 'number' ? { ppm: marginPpm(m) } : { fixedMicros: m.fixed };
 }
 
 /** What the seller is paid for a price, under a margin; never below 0. */

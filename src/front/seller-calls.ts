@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import type { Exchange } from '../auction/exchange.js';
 import { GavelError, type Detail } from '../core/codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
-import { durationMs } from '../core/duration.js';
 import type { CallStore } from '../store/store.js';
 import { IdempotentCalls } from './idempotent-calls.js';
 import type { CallResult, SellerRoute } from './call-result.js';
@@ -49,7 +48,7 @@ export class SellerCalls {
   constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks; store: CallStore; runtime: Runtime }) {
     // a call runs at most its campaign's longest deadline; a claim twice that old (and 2 s) is a dead process's
     const longest = Math.max(0, ...[...parts.runtime.campaigns.values()].map((c) => Math.max(c.postTmaxMs, c.maxTmaxMs)));
-    this.idempotent = new IdempotentCalls(parts.store, { windowMs: durationMs(parts.runtime.data.server.idempotency_window), leaseMs: 2 * longest + 2000 }, parts.metrics, parts.log);
+    this.idempotent = new IdempotentCalls(parts.store, { windowMs: parts.runtime.idempotencyWindowMs, leaseMs: 2 * longest + 2000 }, parts.metrics, parts.log);
   }
 
   /**

@@ -1,7 +1,6 @@
 import { GavelError, type Code } from '../core/codes.js';
 import type { BuyerRuntime, Runtime } from '../config/runtime.js';
-import { CampaignReturns } from '../config/schema.js';
-import { durationMs } from '../core/duration.js';
+import { DEFAULT_CAMPAIGN_RETURNS } from '../config/campaign-schema.js';
 import type { AcceptRates } from '../market/accept-rates.js';
 import { calendarWindow, weekdayOf } from '../core/calendar.js';
 import { limitsAt } from '../core/cap-limits.js';
@@ -52,8 +51,8 @@ export class Returns {
     const policy = (ctx: ReturnContext): ReturnVerdict => {
       sale = ctx.sale;
       // a sale of a campaign since removed from the config is judged by the defaults
-      const rules = this.runtime.data.campaigns.find((c) => c.id === ctx.sale.campaign)?.returns ?? CampaignReturns.parse({});
-      if (now - ctx.sale.at > durationMs(rules.window)) return { refused: 'RETURN_WINDOW_CLOSED' };
+      const rules = this.runtime.data.campaigns.find((c) => c.id === ctx.sale.campaign)?.returns ?? DEFAULT_CAMPAIGN_RETURNS;
+      if (now - ctx.sale.at > rules.window) return { refused: 'RETURN_WINDOW_CLOSED' };
       if (limits.max_count !== undefined && ctx.returnsInCycle + 1 > limits.max_count) return { refused: 'RETURN_LIMIT_REACHED' };
       // a share of the leads bought in the cycle; a lead bought in an earlier cycle counts toward none
       if (limits.max_share !== undefined && ctx.returnsInCycle + 1 > limits.max_share * ctx.salesInCycle) return { refused: 'RETURN_LIMIT_REACHED' };

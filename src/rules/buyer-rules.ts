@@ -7,7 +7,7 @@ const ids = z.array(z.string().min(1).max(128)).max(10_000);
 export const AllowBlock = z.strictObject({ allow: ids.optional(), block: ids.optional() });
 export type AllowBlock = z.infer<typeof AllowBlock>;
 
-/** What a buyer's config may say about which leads it takes (src/config/schema.ts adds these to Buyer). */
+/** What a buyer's config may say about which leads it takes (src/config/buyer-schema.ts adds these to Buyer). */
 export const buyerRuleShape = {
   /** a condition tree on lead fields (src/rules/filter.ts) */
   filters: FilterSchema.optional(),

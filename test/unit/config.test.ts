@@ -183,6 +183,68 @@ describe('config', () => {
     }
   });
 
+  it('parses durations, money and rates once: the parsed config holds milliseconds, micros and GCRA terms', () => {
+    const raw = base() as any;
+    Object.assign(raw.campaigns[0], { ping_ttl: '90s', floor: 2.5, margin: { fixed: 1.25 }, pricing: { second_price: {}, max_price: 40.5 }, returns: { window: '14d' } });
+    raw.campaigns[0].dedup.window = '12h';
+    Object.assign(raw.sellers[0], { rate_limit: '30/m', floor: 0.1 });
+    Object.assign(raw.buyers[0], {
+      price: 7.77,
+      caps: { daily_budget: 99.5, rolling: [{ window: '60m', budget: 20 }], ping_rate: '200/s' },
+      breaker: { window: '20s', open_for: '2m' },
+    });
+    Object.assign(raw, {
+      server: { resubmit_window: '30s', idempotency_window: '2h' },
+      accept_rate: { half_life: '2d', refresh: '500ms' },
+      trace: { retention: '3d' },
+      ledger: { reclaim_after: '1m', stats_flush: '5s' },
+    });
+    const c = parseConfig(raw);
+    expect(c.campaigns[0]).toMatchObject({ ping_ttl: 90_000, floor: 2_500_000, margin: { fixed: 1_250_000 }, pricing: { second_price: { increment: 10_000 }, max_price: 40_500_000 } });
+    expect(c.campaigns[0]!.returns.window).toBe(14 * 86_400_000);
+    expect(c.campaigns[0]!.dedup![0]!.window).toBe(12 * 3_600_000);
+    expect(c.sellers[0]).toMatchObject({ rate_limit: { intervalMs: 2000, toleranceMs: 58_000 }, floor: 100_000 });
+    expect(c.buyers[0]).toMatchObject({ price: 7_770_000, breaker: { window: 20_000, open_for: 120_000 } });
+    // a rolling window keeps the text it was written in: it names the window's counters in the store
+    expect(c.buyers[0]!.caps).toMatchObject({ daily_budget: 99_500_000, rolling: [{ spec: '60m', window: 3_600_000, budget: 20_000_000 }], ping_rate: { intervalMs: 5, toleranceMs: 995 } });
+    expect(c.server).toMatchObject({ resubmit_window: 30_000, idempotency_window: 7_200_000 });
+    expect(c.accept_rate).toMatchObject({ half_life: 2 * 86_400_000, refresh: 500 });
+    expect(c.trace.retention).toBe(3 * 86_400_000);
+    expect(c.ledger).toMatchObject({ reclaim_after: 60_000, stats_flush: 5000 });
+    // the runtime reads them as they are: no second parse
+    const rt = compileRuntime(c, 's'.repeat(32));
+    expect(rt.campaigns.get('auto')).toMatchObject({ pingTtlMs: 90_000, floorMicros: 2_500_000, margin: { fixedMicros: 1_250_000 }, secondPriceIncrementMicros: 10_000, maxPriceMicros: 40_500_000 });
+    expect(rt.campaigns.get('auto')!.dedup[0]!.windowMs).toBe(12 * 3_600_000);
+    expect(rt.buyers[0]!.priceMicros).toBe(7_770_000);
+    expect(rt).toMatchObject({ resubmitWindowMs: 30_000, idempotencyWindowMs: 7_200_000, acceptRate: { halfLifeMs: 2 * 86_400_000, refreshMs: 500 } });
+  });
+
+  it('applies each default once: an absent section, an empty one and the defaults of its fields are the same values, parsed', () => {
+    const absent = parseConfig(base());
+    const raw = base() as any;
+    Object.assign(raw, { server: {}, accept_rate: {}, trace: {}, ledger: {}, scoring_pool: {} });
+    Object.assign(raw.campaigns[0], { returns: {}, pricing: {} });
+    Object.assign(raw.buyers[0], { caps: {}, returns: {}, breaker: {} });
+    const empty = parseConfig(raw);
+    for (const section of ['server', 'accept_rate', 'trace', 'ledger', 'scoring_pool'] as const) expect(absent[section], section).toEqual(empty[section]);
+    expect(absent.campaigns[0]!.returns).toEqual(empty.campaigns[0]!.returns);
+    expect(absent.campaigns[0]!.pricing).toEqual(empty.campaigns[0]!.pricing);
+    expect(absent.buyers[0]!.returns).toEqual(empty.buyers[0]!.returns);
+    const noCaps = base() as any;
+    delete noCaps.buyers[0].caps;
+    expect(parseConfig(noCaps).buyers[0]!.caps).toEqual(empty.buyers[0]!.caps);
+    // and they arrive parsed, like any value written in the file
+    expect(absent.server).toMatchObject({ max_body_bytes: 65_536, response_margin_ms: 16, resubmit_window: 60_000, idempotency_window: 86_400_000, operator: { host: '127.0.0.1', port: 9090 } });
+    expect(absent.accept_rate).toEqual({ half_life: 7 * 86_400_000, prior: 0.8, prior_weight: 5, refresh: 1000 });
+    expect(absent.trace).toMatchObject({ retention: 7 * 86_400_000, flush_ms: 50 });
+    expect(absent.ledger).toMatchObject({ enabled: true, schema: 'gavel', reclaim_after: 30_000, stats_flush: 10_000, direct_ms: 250 });
+    expect(absent.scoring_pool).toEqual({ threads: 1, max_queue: 64, batch_size: 64, batch_window_ms: 0 });
+    expect(absent.campaigns[0]).toMatchObject({ ping_ttl: 60_000, returns: { window: 30 * 86_400_000, auto_approve: false, restore_cap: false } });
+    expect(absent.buyers[0]!.returns).toEqual({ cycle: 'month' });
+    expect(empty.buyers[0]!.caps).toMatchObject({ timezone: 'UTC', week_start: 'monday', rolling: [] });
+    expect(empty.buyers[0]!.breaker).toEqual({ failures: 5, error_rate: 0.5, window: 30_000, min_calls: 20, open_for: 10_000 });
+  });
+
   it('rejects unknown keys instead of ignoring a typo', () => {
     const raw = base();
     (raw.buyers[0] as any).timeout = 50;

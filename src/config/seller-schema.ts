@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { AllowBlock } from '../rules/buyer-rules.js';
+import { clearKey, id, keyHashes, money, Notify, rate } from './field-schema.js';
+import { Margin } from './plan-schema.js';
+
+export const Seller = z.strictObject({
+  id,
+  /** one key in clear: accepted, with a warning at start; api_keys holds hashes */
+  api_key: clearKey.optional(),
+  api_keys: keyHashes.optional(),
+  /** where the final result of each of this seller's leads is posted (sold, rejected, returned), signed with `secret` */
+  postback: Notify.optional(),
+  /** campaigns this seller may send to; all when absent */
+  campaigns: z.array(id).optional(),
+  /** pings (and direct posts) this seller may send into Gavel; over it: 429 RATE_LIMITED */
+  rate_limit: rate.optional(),
+  /** buyers this seller's leads may go to (allow) or never go to (block) */
+  buyers: AllowBlock.optional(),
+  /** this seller's own floor and margin, over the campaign's */
+  floor: money.optional(),
+  margin: Margin.optional(),
+}).refine((s) => s.api_key !== undefined || s.api_keys !== undefined, { message: 'a seller needs api_keys (or api_key)', path: ['api_keys'] });
+export type SellerConfig = z.infer<typeof Seller>;

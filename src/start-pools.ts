@@ -1,0 +1,70 @@
+import { BuyerGuards } from './buyers/buyer-guards.js';
+import { HttpBuyerTransport } from './buyers/http-transport.js';
+import { SocketBuyerTransport } from './buyers/socket-transport.js';
+import { templateCodec } from './buyers/templates/template-codec.js';
+import type { BuyerTransport } from './buyers/transport.js';
+import type { Runtime } from './config/runtime.js';
+import { AcceptRates } from './market/accept-rates.js';
+import { ScorePool } from './scoring/score-pool.js';
+import type { Store } from './store/store.js';
+import type { Logger } from './telemetry/logger.js';
+import type { Metrics } from './telemetry/metrics.js';
+
+export interface BuyerTransports {
+  /** every buyer's, by buyer id */
+  readonly all: ReadonlyMap<string, BuyerTransport>;
+  /** the socket buyers', which the front hands their connections to */
+  readonly sockets: Map<string, SocketBuyerTransport>;
+}
+
+/** Start-up step: a transport per buyer, a keep-alive pool per HTTP buyer, a slot per socket buyer. */
+export function openBuyerTransports(runtime: Runtime, metrics: Metrics): BuyerTransports {
+  const all = new Map<string, BuyerTransport>();
+  const sockets = new Map<string, SocketBuyerTransport>();
+  for (const b of runtime.buyers) {
+    if (b.config.transport === 'websocket') {
+      const t = new SocketBuyerTransport(b.id, new Set(b.config.campaigns), () => metrics.lateBuyerAnswers.inc({ buyer: b.id }));
+      all.set(b.id, t);
+      sockets.set(b.id, t);
+    } else {
+      const transport = new HttpBuyerTransport({
+        // a fixed-price buyer has no ping_url and is never pinged: its pool is its post origin's
+        pingUrl: b.config.ping_url ?? b.config.post_url!,
+        postUrl: b.config.post_url!,
+        connections: b.config.connections,
+        headers: b.config.headers,
+        ...(b.config.format !== undefined ? { codec: templateCodec(b.config.format) } : {}),
+      });
+      all.set(b.id, transport);
+    }
+  }
+  return { all, sockets };
+}
+
+export interface ScoringParts {
+  /** null: no campaign scores its leads */
+  readonly scores: ScorePool | null;
+  readonly acceptRates: AcceptRates;
+}
+
+/** Start-up step: the scoring pool's threads, warm before the first lead, and the accept rates ranking reads. */
+export async function startScoring(runtime: Runtime, store: Store, metrics: Metrics, log: Logger): Promise<ScoringParts> {
+  const scoring = Object.fromEntries([...runtime.campaigns.values()].flatMap((c) => (c.scoring === null ? [] : [[c.id, c.scoring]])));
+  const scores = Object.keys(scoring).length === 0 ? null : new ScorePool(scoring, runtime.data.scoring_pool, (n) => metrics.scoreBatch.observe(n));
+  const ranked = new Set([...runtime.campaigns.values()].filter((c) => c.rankBy === 'expected_value').flatMap((c) => c.buyers.map((b) => b.id)));
+  const acceptRates = new AcceptRates(runtime, store, [...ranked], (op) => metrics.storeErrors.inc({ op, kind: 'error' }));
+  acceptRates.start();
+  if (scores !== null) {
+    await scores.warm();
+    log.info({ campaigns: Object.keys(scoring), threads: runtime.data.scoring_pool.threads }, 'scoring pool started');
+  }
+  return { scores, acceptRates };
+}
+
+/** Start-up step: each buyer's in-flight bound and circuit breaker, its moves counted and logged. */
+export function buyerGuards(runtime: Runtime, metrics: Metrics, log: Logger): BuyerGuards {
+  return new BuyerGuards(runtime.buyers, (buyer, from, to, why) => {
+    metrics.breakerTransitions.inc({ buyer, to });
+    (to === 'open' ? log.warn : log.info).call(log, { buyer, from, to, why }, `circuit breaker ${to}`);
+  });
+}
