@@ -2,8 +2,9 @@ import { performance } from 'node:perf_hooks';
 import type { BuyerRuntime, CampaignRuntime } from '../config/runtime.js';
 
 /**
- * A lead's deadlines, in one place (DESIGN "One ping, end to end": the deadline is one number
- * per auction, `received_at + tmax`). Times are performance.now() ms; budgets are ms left.
+ * A lead's deadlines, in one place: an auction has one, `received_at + tmax`, and every budget a
+ * buyer or a store call gets is cut from what is left of it. Times are performance.now() ms;
+ * budgets are ms left.
  */
 
 /** A buyer whose share of the time falls below this is not pinged (or posted to): it could not answer in time. */

@@ -11,7 +11,7 @@ import { leftOut, ROOM, storeFailed, type StageParts } from './stage-parts.js';
 const EVERY_FIELD_KNOWN = (): boolean => true;
 
 /** What the buyers' rules judge the run's lead by, at `now` (wall-clock ms). */
-export function ruleContext(run: LeadRun, now: number): LeadContext {
+function ruleContext(run: LeadRun, now: number): LeadContext {
   const { lead, pingFields } = run;
   return {
     seller: run.seller.id,

@@ -8,8 +8,8 @@ import type { LeadDigests } from './dedup-key.js';
 import type { RankedBid } from './rank.js';
 
 /**
- * One lead's way through the exchange (DESIGN "Stages and one context"): made once per seller
- * call, when its lead is valid, and handed from stage to stage. It carries the configuration
+ * One lead's way through the exchange, the context its stages share: made once per seller call,
+ * when its lead is valid, and handed from stage to stage. It carries the configuration
  * the lead runs on from receipt to answer: a stage reads configuration from `runtime` here,
  * never from what the exchange was built with, so a new configuration can go live while
  * auctions run. The fields under "added by the stages" start empty and are filled as the
