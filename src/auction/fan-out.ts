@@ -2,14 +2,12 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { BuyerRuntime } from '../config/runtime.js';
 import type { Bid, BuyerTransport, Pass, PingSink } from '../buyers/transport.js';
+import { pingBudget, tooLittleTime } from './deadline.js';
 
 export interface FanOutResult {
   buyer: BuyerRuntime;
   result: Bid | Pass;
 }
-
-/** A buyer whose share of the time falls below this is not pinged: it could not answer in time. */
-export const MIN_BUYER_BUDGET_MS = 2;
 
 /** Given to calls that do not listen: never aborted. */
 const NEVER_ABORTED = new AbortController().signal;
@@ -34,7 +32,7 @@ export function fanOut(
   const start = performance.now();
   const left = Math.floor(collectBy - start);
   const results: FanOutResult[] = [];
-  if (buyers.length === 0 || left < MIN_BUYER_BUDGET_MS) return Promise.resolve(results);
+  if (buyers.length === 0 || tooLittleTime(left)) return Promise.resolve(results);
   const n = buyers.length;
   const deadlines = new Array<number>(n);
   const settled = new Array<boolean>(n).fill(false);
@@ -85,7 +83,7 @@ export function fanOut(
     };
     for (let i = 0; i < n; i++) {
       const buyer = buyers[i]!;
-      const budget = Math.min(buyer.config.timeout_ms, left);
+      const budget = pingBudget(buyer, left);
       deadlines[i] = start + budget;
       transports.get(buyer.id)!.ping(campaign, bodyPrefix, budget, deadlines[i]!, signal, sink, i);
     }
