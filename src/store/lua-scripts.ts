@@ -34,7 +34,7 @@ export function loadLuaScripts(dir = LUA_DIR): LuaScript[] {
  * dropped: its functions are already defined); a file that includes itself, directly or through
  * others, is an error, as is an include of a file that does not exist.
  */
-export function withIncludes(dir: string, from: string, text: string, included = new Set<string>(), chain: string[] = [from]): string {
+function withIncludes(dir: string, from: string, text: string, included = new Set<string>(), chain: string[] = [from]): string {
   // a RegExp of its own per call: a global one carries state (lastIndex) across the recursion
   return text.replace(new RegExp(INCLUDE, 'gm'), (_, target: string) => {
     if (chain.includes(target)) throw new Error(`lua/${chain[0]}.lua: include cycle ${[...chain, target].map((c) => `lua/${c}.lua`).join(' -> ')}`);
