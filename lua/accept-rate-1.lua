@@ -1,7 +1,7 @@
 --[[
   Record a post outcome (or a return) in a buyer's decayed accept counts, under the lead's
   grade and under "*" (all grades). Each field is decayed to now before it is added to: every
-  half-life, what was seen before counts half. src/scoring/accept-record.ts does the same
+  half-life, what was seen before counts half. src/store/accept-record.ts does the same
   arithmetic for the memory store and for readers.
 
   KEYS[1]  {b:<buyer>}:accept   hash: grade -> "<accepts> <posts> <at ms>"

@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import type { Exchange } from '../auction/exchange.js';
 import { GavelError } from '../core/codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
-import type { Store } from '../store/store.js';
+import type { CallStore, StoreHealth } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
@@ -34,7 +34,7 @@ export interface FrontParts {
   socketBuyers: ReadonlyMap<string, SocketBuyerTransport>;
   runtime: Runtime;
   exchange: Exchange;
-  store: Store;
+  store: CallStore & StoreHealth;
   metrics: Metrics;
   log: Logger;
   traces: TraceRecorder;

@@ -1,9 +1,9 @@
 import { within } from '../core/within.js';
-import type { Store } from '../store/store.js';
+import type { StoreHealth } from '../store/store.js';
 import { UWS_NATIVE } from './uws.js';
 
 /** /ready's answer: the store answers, uWS is native (or its fallback allowed), not draining. */
-export async function readiness(store: Store, draining: boolean, uwsFallbackAllowed: boolean): Promise<{ status: number; body: unknown }> {
+export async function readiness(store: StoreHealth, draining: boolean, uwsFallbackAllowed: boolean): Promise<{ status: number; body: unknown }> {
   let storeOk = true;
   let storeError: string | undefined;
   const persistence = within(store.persistence(), 500, () => undefined).catch(() => 'unknown' as const);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readQueued } from './queued-json.js';
-import type { Store } from '../store/store.js';
+import type { QueueStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { StoredSegment } from '../trace/lead-trace.js';
 import { AUCTION_MS_BUCKETS, STATS_MS_WIDTH, type StatsBatch, type StatsRow } from './ledger.js';
@@ -61,7 +61,7 @@ export class LeadStats {
   private readonly took = new Set<string>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: QueueStore,
     private readonly opts: { consumer: string; flushMs: number },
     private readonly log: Logger,
   ) {}

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { QueueStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Ledger } from './ledger.js';
@@ -46,7 +46,7 @@ export class LedgerWriter {
   private last: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: QueueStore,
     private readonly ledger: Ledger,
     private readonly opts: LedgerWriterOptions,
     private readonly metrics: Metrics,

@@ -4,7 +4,7 @@ import { DEFAULT_CAMPAIGN_RETURNS } from '../config/campaign-schema.js';
 import type { AcceptRates } from '../market/accept-rates.js';
 import { calendarWindow, weekdayOf } from '../core/calendar.js';
 import { limitsAt } from '../core/cap-limits.js';
-import type { Store } from '../store/store.js';
+import type { CapStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Ledger, ReturnContext, ReturnRecord, ReturnStatus, ReturnVerdict, SaleEvent } from './ledger.js';
 
@@ -25,7 +25,7 @@ export class Returns {
   constructor(
     private readonly runtime: Runtime,
     private readonly ledger: Ledger,
-    private readonly store: Store,
+    private readonly store: CapStore,
     private readonly acceptRates: AcceptRates,
     private readonly log: Logger,
   ) {}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readQueued } from './queued-json.js';
 import { within } from '../core/within.js';
-import type { Store } from '../store/store.js';
+import type { QueueStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { recordIds, type SaleEvent } from './ledger.js';
@@ -44,7 +44,7 @@ export class SaleQueue {
   private retrying = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: QueueStore,
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {

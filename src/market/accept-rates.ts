@@ -1,5 +1,5 @@
 import type { Runtime } from '../config/runtime.js';
-import type { Store } from '../store/store.js';
+import type { AcceptStore } from '../store/store.js';
 import { decayed, recorded, type AcceptRecord, type PostOutcome } from '../store/accept-record.js';
 
 const ALL = '*';
@@ -18,7 +18,7 @@ export class AcceptRates {
 
   constructor(
     runtime: Runtime,
-    private readonly store: Store,
+    private readonly store: AcceptStore,
     /** the buyers whose chances ranking reads */
     private readonly buyers: readonly string[],
     private readonly onError: (op: string) => void,

@@ -6,7 +6,7 @@ import type { PostAnswer } from '../protocol/seller-api.js';
 import type { ReturnRecord } from '../ledger/ledger.js';
 import { fromMicros } from '../core/money.js';
 import { readQueued } from '../ledger/queued-json.js';
-import type { Store } from '../store/store.js';
+import type { QueueStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
@@ -61,7 +61,7 @@ export class Postbacks {
 
   constructor(
     config: ConfigData,
-    private readonly store: Store,
+    private readonly store: QueueStore,
     private readonly opts: { consumer: string; pollMs: number; reclaimMs: number },
     private readonly metrics: Metrics,
     private readonly log: Logger,

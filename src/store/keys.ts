@@ -12,12 +12,13 @@ export const keys = {
   call: (seller: string, keyDigest: string) => `c:${seller}:${keyDigest}`,
   /** a shard's trace segments written in one span of time (lua/trace-append-1.lua) */
   traces: (shard: number, bucket: number) => `{tr:${shard}}:${bucket}`,
-  /** a durable queue: a stream with one consumer group (redis-store.ts dequeue) */
+  /** a durable queue: a stream with one consumer group (redis-queues.ts) */
   queue: (name: string) => `{q:${name}}`,
   /** a round_robin or weighted tier's current weights (lua/turn-pick-1.lua) */
   turn: (tier: string) => `{t:${tier}}:turn`,
   /** a buyer's decayed post outcomes by grade (lua/accept-rate-1.lua) */
   accept: (buyer: string) => `{b:${buyer}}:accept`,
+  /** a buyer's cap keys, in the order of lua/cap-*.lua's KEYS; the five-key scripts take the first five */
   buyer: (buyer: string) =>
     [`{b:${buyer}}:caps`, `{b:${buyer}}:holds`, `{b:${buyer}}:hold`, `{b:${buyer}}:wins`, `{b:${buyer}}:roll`, `{b:${buyer}}:sold`] as const,
 };

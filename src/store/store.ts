@@ -44,18 +44,10 @@ export interface WindowUsage {
 }
 
 /**
- * The shared truth of an exchange: dedup claims, seller gates, buyers' caps, holds and
- * purchases, auction state between ping and post. Two implementations keep one contract
- * (test/integration/store-contract.test.ts): Redis (one server or a Cluster), for any number
- * of processes, and memory, for one process with no Redis. Every method is one round trip;
- * failures reject (the caller maps them to STORE_UNAVAILABLE).
+ * A buyer's cap windows, holds, ping rate and purchases: judged and held atomically, committed
+ * on accept, given back on a return. Redis: lua/cap-*.lua, every key on the buyer's hash tag.
  */
-export interface Store extends CallStore {
-  readonly kind: 'redis' | 'memory';
-  /** true: `owner` holds every digest now (first sight, or its own earlier claim); false: one is another's, a duplicate */
-  claimDedup(scope: string, digests: readonly string[], owner: string, windowMs: number, now: number): Promise<boolean>;
-  /** a seller's rate limit, then whether it sent this same payload within the window (nothing recorded when refused) */
-  gateSeller(seller: string, rate: RateRuntime | null, payloadDigest: string | null, windowMs: number, now: number): Promise<GateVerdict>;
+export interface CapStore {
   /**
    * may this buyer be pinged: room in every window for one more lead at `leastPrice` (the
    * floor: a budget with less left cannot buy anything), not bought this lead, within its
@@ -73,11 +65,6 @@ export interface Store extends CallStore {
   commitHold(buyer: string, holdId: string, now: number, purchases: readonly Purchase[]): Promise<boolean>;
   /** the buyer rejected: the hold stops counting */
   releaseHold(buyer: string, holdId: string, now: number): Promise<boolean>;
-  saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void>;
-  /** the auction state of a ping of this seller, without claiming it ('expired' also for another seller's ping) */
-  readAuction(pingId: string, seller: string): Promise<AuctionLookup>;
-  /** the one post of a ping claims its auction state; only the seller that pinged may */
-  claimAuction(pingId: string, seller: string, retentionMs: number): Promise<ClaimResult>;
   /**
    * A returned lead's place given back in the buyer's caps: its sale leaves the calendar windows
    * of `limits` (those of the sale's time) that are not over yet, and its rolling windows.
@@ -86,13 +73,45 @@ export interface Store extends CallStore {
   restoreSale(buyer: string, leadId: string, priceMicros: number, limits: Limits, now: number): Promise<boolean>;
   /** a calendar window id (`d:2026-11-22`) or a rolling spec (`r:60m`) */
   usage(buyer: string, windowId: string, now: number): Promise<WindowUsage>;
-  /** rejects when the store cannot be reached */
+}
+
+/** Dedup claims of a lead's identifiers (lua/dedup-claim-2.lua): of two twins, on any process, one passes. */
+export interface DedupStore {
+  /** true: `owner` holds every digest now (first sight, or its own earlier claim); false: one is another's, a duplicate */
+  claimDedup(scope: string, digests: readonly string[], owner: string, windowMs: number, now: number): Promise<boolean>;
+}
+
+/** The gate a seller's request passes first (lua/seller-gate-2.lua). */
+export interface GateStore {
+  /** a seller's rate limit, then whether it sent this same payload within the window (nothing recorded when refused) */
+  gateSeller(seller: string, rate: RateRuntime | null, payloadDigest: string | null, windowMs: number, now: number): Promise<GateVerdict>;
+}
+
+/** Auction state between a ping and its one post, which may land on another process. */
+export interface AuctionStore {
+  saveAuction(pingId: string, seller: string, data: string, ttlMs: number): Promise<void>;
+  /** the auction state of a ping of this seller, without claiming it ('expired' also for another seller's ping) */
+  readAuction(pingId: string, seller: string): Promise<AuctionLookup>;
+  /** the one post of a ping claims its auction state; only the seller that pinged may */
+  claimAuction(pingId: string, seller: string, retentionMs: number): Promise<ClaimResult>;
+}
+
+/** Whose turn it is in a round_robin or weighted tier, shared by every process (lua/turn-pick-1.lua). */
+export interface TurnStore {
   /** whose turn it is among `candidates` ([buyer, weight], in the tier's order) in a round_robin or weighted tier: the turn order */
   takeTurn(tier: string, candidates: readonly (readonly [string, number])[]): Promise<string[]>;
+}
+
+/** Buyers' decayed post outcomes by grade (lua/accept-rate-1.lua), read by the accept-rate model. */
+export interface AcceptStore {
   /** a post's outcome (or a return) in the buyer's decayed accept counts, under each of `grades` */
   recordPostOutcome(buyer: string, grades: readonly string[], outcome: PostOutcome, now: number, halfLifeMs: number): Promise<void>;
   /** the buyer's accept records by grade ("*": all), as last written (decay them to now to read them) */
   acceptRecords(buyer: string): Promise<Map<string, AcceptRecord>>;
+}
+
+/** Lead traces, kept for a retention time and bounded per lead. */
+export interface TraceStore {
   /**
    * append trace segments ([lead id, JSON]); each is kept at least `retentionMs` (Redis: at most
    * an eighth more, or 100 ms), a lead's segments past `maxSegments` are dropped (Redis: per span, and at reading)
@@ -100,12 +119,15 @@ export interface Store extends CallStore {
   appendTraces(entries: readonly (readonly [string, string])[], retentionMs: number, maxSegments: number): Promise<void>;
   /** a lead's first `maxSegments` trace segments, oldest first; empty when unknown or expired (`retentionMs` as written) */
   readTrace(leadId: string, retentionMs: number, maxSegments: number): Promise<string[]>;
-  /**
-   * Durable queues (the ledger's sales): `enqueue` resolves once the store holds the event. Each
-   * event is handed to one consumer at a time; one that is not acknowledged within `reclaimMs`
-   * of its hand-over (its consumer died, say) is handed over again, to whichever consumer asks.
-   * So an event is delivered at least once, and its consumer must be idempotent.
-   */
+}
+
+/**
+ * Durable queues (the ledger's sales, postbacks, lead stats): `enqueue` resolves once the store
+ * holds the event. Each event is handed to one consumer at a time; one that is not acknowledged
+ * within `reclaimMs` of its hand-over (its consumer died, say) is handed over again, to whichever
+ * consumer asks. So an event is delivered at least once, and its consumer must be idempotent.
+ */
+export interface QueueStore {
   enqueue(queue: string, body: string): Promise<void>;
   /**
    * up to `count` events for `consumer`: first those left unacknowledged for `reclaimMs`, then new
@@ -115,11 +137,26 @@ export interface Store extends CallStore {
   dequeue(queue: string, consumer: string, count: number, reclaimMs: number | null): Promise<QueuedEvent[]>;
   /** done with these events (their `entry`): they leave the queue */
   acknowledge(queue: string, entries: readonly string[]): Promise<void>;
+}
+
+/** What readiness and shutdown ask of a store, whatever its roles. */
+export interface StoreHealth {
+  readonly kind: 'redis' | 'memory';
+  /** rejects when the store cannot be reached */
   ping(): Promise<void>;
   /** what the store keeps if its server restarts (a Cluster: its weakest master); 'unknown' when it will not say */
   persistence(): Promise<Persistence>;
   close(): Promise<void>;
 }
+
+/**
+ * The shared truth of an exchange: every role above. Two implementations keep one contract per
+ * role (test/integration/store-contract/): Redis (one server or a Cluster), for any number of
+ * processes, and memory, for one process with no Redis. Every method is one round trip;
+ * failures reject (the caller maps them to STORE_UNAVAILABLE). A consumer takes the roles it
+ * uses, not this.
+ */
+export type Store = CapStore & DedupStore & GateStore & AuctionStore & TurnStore & AcceptStore & TraceStore & QueueStore & CallStore & StoreHealth;
 
 export interface QueuedEvent {
   /** the queue's own id of the event, to acknowledge it */

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { TraceStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { LeadTrace, StoredSegment, TraceSegment } from './lead-trace.js';
@@ -31,7 +31,7 @@ export class TraceRecorder {
   private inFlight: readonly [string, string][] = [];
 
   constructor(
-    private readonly store: Store,
+    private readonly store: TraceStore,
     readonly settings: TraceSettings,
     private readonly metrics: Metrics,
     private readonly log: Logger,

@@ -1,0 +1,35 @@
+import { sweep, type Expiring, type Live } from './memory-expiry.js';
+import type { TraceStore } from './store.js';
+
+/** Lead traces in one process, bounded by retention and by the number of leads kept. */
+export class MemoryTraces implements TraceStore {
+  /** lead id -> its trace segments; bounded by retention and by `maxTraces` (the oldest go first) */
+  private readonly traces = new Map<string, Expiring<string[]>>();
+
+  /** `maxTraces`: the most leads whose traces one process keeps in memory */
+  constructor(
+    private readonly live: Live,
+    private readonly maxTraces: number,
+  ) {}
+
+  async appendTraces(entries: readonly (readonly [string, string])[], retentionMs: number, maxSegments: number): Promise<void> {
+    this.live();
+    const now = Date.now();
+    sweep(this.traces, now);
+    for (const [id, seg] of entries) {
+      const t = this.traces.get(id);
+      const segs = t?.value ?? [];
+      if (segs.length < maxSegments) segs.push(seg);
+      // re-inserted, so the Map's order stays the order of expiry
+      this.traces.delete(id);
+      this.traces.set(id, { value: segs, expiresAt: now + retentionMs });
+    }
+    while (this.traces.size > this.maxTraces) this.traces.delete(this.traces.keys().next().value!);
+  }
+
+  async readTrace(leadId: string, _retentionMs: number, maxSegments: number): Promise<string[]> {
+    this.live();
+    const t = this.traces.get(leadId);
+    return t === undefined || t.expiresAt <= Date.now() ? [] : t.value.slice(0, maxSegments);
+  }
+}

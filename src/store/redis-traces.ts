@@ -1,0 +1,52 @@
+import { keys } from './keys.js';
+import type { RedisClient, Scripts } from './redis-connection.js';
+import type { TraceStore } from './store.js';
+
+/** Trace buckets per shard: a batch's traces go in at most this many script calls. */
+const TRACE_SHARDS = 16;
+
+/** A lead's trace shard: a small hash of its id, so any id (not only a UUID) spreads. */
+function traceShard(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+  return (h >>> 0) % TRACE_SHARDS;
+}
+
+/** The span of one trace bucket: an eighth of the retention (so a trace is kept for its retention and at most an eighth more), at least 100 ms, at most an hour. */
+function traceSpanMs(retentionMs: number): number {
+  return Math.min(3_600_000, Math.max(100, Math.floor(retentionMs / 8)));
+}
+
+/** Lead traces in Redis: per shard, one hash per span of time, gone `retention` after its span (lua/trace-append-1.lua). */
+export class RedisTraces implements TraceStore {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly scripts: Scripts,
+  ) {}
+
+  async appendTraces(entries: readonly (readonly [string, string])[], retentionMs: number, maxSegments: number): Promise<void> {
+    // one script call per shard (not per lead): a command costs Gavel more than its bytes do
+    const span = traceSpanMs(retentionMs);
+    const bucket = Math.floor(Date.now() / span);
+    const byShard = new Map<number, string[]>();
+    for (const [id, seg] of entries) {
+      const shard = traceShard(id);
+      const pairs = byShard.get(shard);
+      if (pairs === undefined) byShard.set(shard, [id, seg]);
+      else pairs.push(id, seg);
+    }
+    const expiresAt = (bucket + 1) * span + retentionMs;
+    await Promise.all([...byShard].map(([shard, pairs]) => this.scripts.traceAppend(keys.traces(shard, bucket), expiresAt, maxSegments, ...pairs)));
+  }
+
+  async readTrace(leadId: string, retentionMs: number, maxSegments: number): Promise<string[]> {
+    const span = traceSpanMs(retentionMs);
+    const now = Date.now();
+    const shard = traceShard(leadId);
+    // every bucket that may still be kept, oldest first
+    const buckets: number[] = [];
+    for (let b = Math.floor((now - retentionMs) / span); b <= Math.floor(now / span); b++) buckets.push(b);
+    const found = await Promise.all(buckets.map((b) => this.client.hget(keys.traces(shard, b), leadId)));
+    return found.flatMap((v) => (v === null ? [] : v.split('\n'))).slice(0, maxSegments);
+  }
+}
