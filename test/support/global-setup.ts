@@ -1,9 +1,13 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { ROOT } from '../../src/core/paths.js';
+import { ensureBuilt } from './dist-guard.js';
 
 /**
  * Tests talk to a real Redis and a real PostgreSQL. When either does not answer, the run fails
  * at once with how to start it, never skips: a skipped store test would prove nothing.
+ * Then dist/ is brought up to date with the source (test/support/dist-guard.ts): Gavel
+ * processes, the scoring pool's threads and the CLI run the built code.
  */
 export default async function setup(): Promise<void> {
   const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -35,4 +39,5 @@ export default async function setup(): Promise<void> {
   } finally {
     await db.end().catch(() => undefined);
   }
+  ensureBuilt(ROOT);
 }
