@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type Reply as ServerReply, type TestBuyer } from '../support/buyer-server.js';
-import { caseConfig, loadCases, SECOND_SELLER_KEY, type BuyerCase, type Case } from '../support/distribution-case.js';
+import { caseConfig, loadCases, pingReplyOf, SECOND_SELLER_KEY, type BuyerCase, type Case } from '../support/distribution-case.js';
 import { call, fullLead, pingLead, readTrace, startExchange, stopExchange } from '../support/exchange.js';
 import type { TraceSegment } from '../../src/trace/lead-trace.js';
 
@@ -25,8 +25,8 @@ afterEach(async () => {
 });
 
 function pingReply(b: BuyerCase): ServerReply {
-  if (b.status !== undefined) return { status: b.status, body: { error: 'down' }, delayMs: b.delay_ms };
-  return { body: b.pass ? { pass: true } : { bid: b.bid ?? 0, ...(b.shared_bid !== undefined ? { shared_bid: b.shared_bid } : {}) }, delayMs: b.delay_ms };
+  const { status, body } = pingReplyOf(b);
+  return { status, body, delayMs: b.delay_ms };
 }
 
 function leftOutCounts(text: string): Map<string, number> {

@@ -150,3 +150,9 @@ export function caseConfig(c: Case, urlOf: (buyer: string) => string): ConfigInp
   config.trace = { retention: '3650d' };
   return config;
 }
+
+/** What a buyer server answers a ping with, as the case says: an HTTP status and a body. */
+export function pingReplyOf(r: Reply): { status: number | undefined; body: unknown } {
+  if (r.status !== undefined) return { status: r.status, body: { error: 'down' } };
+  return { status: undefined, body: r.pass ? { pass: true } : { bid: r.bid ?? 0, ...(r.shared_bid !== undefined ? { shared_bid: r.shared_bid } : {}) } };
+}
