@@ -12,12 +12,13 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { startExchange, stopExchange, testConfig, testPrefix } from '../support/exchange.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
 import { answerProblems, postsPerLead } from '../support/judge-answers.js';
 import { startTraffic, warmUp } from '../support/seller-traffic.js';
+import { stopAfterAll } from '../support/stop-after.js';
 
 const TMAX_MS = 150;
 const POST_TMAX_MS = 800;
@@ -49,10 +50,7 @@ const POST_FAULTS: Fault[] = [
   { kind: 'reset' },
 ];
 
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanups = stopAfterAll({ ignoreFailures: true });
 
 /** Step a proxy through its faults, each for its time, until stopped; ends on pass. */
 function cycle(proxy: FaultProxy, faults: Fault[], stepMs: number, offset: number): { stop(): Promise<void> } {
