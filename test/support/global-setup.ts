@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
 import { ROOT } from '../../src/core/paths.js';
 import { ensureBuilt } from './dist-guard.js';
 
@@ -9,7 +10,7 @@ import { ensureBuilt } from './dist-guard.js';
  * Then dist/ is brought up to date with the source (test/support/dist-guard.ts): Gavel
  * processes, the scoring pool's threads and the CLI run the built code.
  */
-export default async function setup(): Promise<void> {
+export default async function setup(project: TestProject): Promise<void> {
   const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
@@ -40,4 +41,6 @@ export default async function setup(): Promise<void> {
     await db.end().catch(() => undefined);
   }
   ensureBuilt(ROOT);
+  // a watch run calls this setup once: each re-run after an edit checks dist/ again first
+  project.onTestsRerun(() => ensureBuilt(ROOT));
 }

@@ -103,7 +103,7 @@ describe('tree ensembles from their JSON dumps', () => {
   });
 });
 
-describe('the worker pool', () => {
+describe("the worker pool's function (its threads: test/integration/score-pool.test.ts)", () => {
   const scoring = {
     auto: Scoring.parse({ rules: [{ field: 'age', min: 30, max: 50, points: 1 }] }),
     home: Scoring.parse({ model: { type: 'trees', file: fixture('lightgbm-dump.json') } }),
