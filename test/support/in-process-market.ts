@@ -5,7 +5,7 @@ import type { Bid, Pass } from '../../src/buyers/transport.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { compileRuntime, type BuyerRuntime, type CampaignRuntime, type Runtime, type SellerRuntime } from '../../src/config/runtime.js';
 import { judges } from '../../src/core/cap-limits.js';
-import { fromMicros, payout } from '../../src/core/money.js';
+import { fromMicros, payout, type MarginRuntime } from '../../src/core/money.js';
 import type { LeadContext } from '../../src/rules/buyer-rules.js';
 import { takeTurn } from '../../src/store/turn-order.js';
 import { caseConfig, pingReplyOf, REPLY_KEYS, SECOND_SELLER_KEY, type Case, type Reply, type Step } from './distribution-case.js';
@@ -176,7 +176,7 @@ export class InProcessMarket {
   }
 
   /** The margin on a sale: the buyer's own, else the seller's, else the campaign's. */
-  private marginOf(buyer: string, seller: SellerRuntime) {
+  private marginOf(buyer: string, seller: SellerRuntime): MarginRuntime {
     return this.runtime.buyers.find((b) => b.id === buyer)!.margin ?? seller.margin ?? this.campaign.margin;
   }
 }
