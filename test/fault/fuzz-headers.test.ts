@@ -7,7 +7,7 @@
  * correct chunked body) must get one coded answer. Malformed header sections (names with
  * separators, control or 8-bit bytes in values, duplicate or odd Content-Length, odd
  * Transfer-Encoding) may be refused by closing the connection (or left unanswered until the
- * idle timeout; see the report of issue 14); whatever answer comes must be coded. After every
+ * idle timeout, a limit of this uWebSockets.js build); whatever answer comes must be coded. After every
  * case /health still answers. Both the public listener and the pipelined one are fuzzed.
  */
 import fc from 'fast-check';
@@ -33,7 +33,7 @@ const shared = sharedExchange(
 /**
  * Header names of letters, digits and '-'. RFC 9110 allows more (!#$%&'*+.^_`|~), but a name
  * with any of those gets no answer from this uWebSockets.js build (the connection waits for its
- * idle timeout): reported in issue 14; those names are fuzzed with the malformed ones below.
+ * idle timeout), so those names are fuzzed with the malformed ones below.
  */
 const NAME_CHARS = '-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const token = fc.string({ unit: fc.constantFrom(...NAME_CHARS), minLength: 1, maxLength: 20 });

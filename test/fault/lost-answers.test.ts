@@ -7,7 +7,7 @@ import { call, fullLead, SELLER_KEY, startExchange, stopExchange, testConfig, te
 import { stopAfterEach } from '../support/stop-after.js';
 
 /**
- * Issue 14, "lost: the answer to a completed sale": a seller whose answer was lost retries under
+ * The lost answer to a completed sale: a seller whose answer was lost retries under
  * its Idempotency-Key and gets the first answer (status, lead_id, price), on any process, over
  * HTTP or the socket; a pipelined request that makes uWS close the connection before a call
  * starts leaves nothing sold.

@@ -8,7 +8,7 @@ import { rawResponses } from '../support/raw-http.js';
 import { stopAfterEach } from '../support/stop-after.js';
 
 /**
- * Issue 14, "answer pipelined requests in order": the pipelined listener (server.pipelined, on
+ * Pipelined requests answered in order: the pipelined listener (server.pipelined, on
  * Node's HTTP server) answers requests pipelined on one connection in the order they were sent,
  * even when the first is a sale still running when the others arrive; it refuses the same
  * framing the public listener refuses, with the same codes.

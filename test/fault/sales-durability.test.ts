@@ -10,7 +10,7 @@ import { startOwnRedis } from '../support/own-redis.js';
 import { stopAfterEach } from '../support/stop-after.js';
 
 /**
- * Issue 14, "lost": a sale a seller was told of survives the loss of any one part. Here Redis
+ * A sale a seller was told of survives the loss of any one part. Here Redis
  * restarting empty, and PostgreSQL away and then Redis restarting empty in turn. (A Gavel process
  * killed after answering: test/e2e/ledger.test.ts.) These tests run a Redis of their own, since
  * they kill it.
