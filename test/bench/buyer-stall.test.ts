@@ -2,7 +2,7 @@ import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { startBuyerFleet } from '../../bench/buyer-fleet.js';
 import { wallMs } from '../../bench/support/stall.js';
-import { stopAfterAll } from './stop-after-all.js';
+import { stopAfterAll } from '../support/stop-after.js';
 
 const LATENCY_MS = 5;
 const STALL = { ms: 150, everyMs: 400, offsetMs: 100 };
@@ -11,14 +11,14 @@ const EDGE_MS = 4;
 /** how late past its release an answer may come on a busy, shared machine */
 const SLACK_MS = 50;
 
-const onStop = stopAfterAll();
+const stops = stopAfterAll();
 
 describe("a buyer's stall", () => {
   it('answers due inside a stall arrive after it ends, all at once; the others on time', async () => {
     const fleet = await startBuyerFleet([{ id: 'pauses', bid: 10, latency: LATENCY_MS, stall: STALL }], { seed: 3 });
-    onStop(() => fleet.close());
+    stops.push(() => fleet.close());
     const pool = new Pool(`http://127.0.0.1:${fleet.get('pauses').port}`, { connections: 64 });
-    onStop(() => pool.destroy());
+    stops.push(() => pool.destroy());
     const body = JSON.stringify({ ping_id: 'p', campaign: 'auto', test: false, lead: { zip: '90210' }, tmax_ms: 1000 });
     // a ping every 8 ms for 1.2 s: three stalls' worth, due times spread over every phase of the cycle
     const calls: Promise<{ sent: number; arrived: number }>[] = [];

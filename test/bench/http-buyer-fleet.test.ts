@@ -4,7 +4,7 @@ import type { BuyerBehaviour } from '../../bench/buyer-behaviour.js';
 import type { BuyerCounters } from '../../bench/buyer-counters.js';
 import { startBuyerFleet, type BuyerFleet } from '../../bench/buyer-fleet.js';
 import { ERRING_BUYER, ERRING_SHARES } from './erring-buyer.js';
-import { stopAfterAll } from './stop-after-all.js';
+import { stopAfterAll } from '../support/stop-after.js';
 
 /** What a client of a mock HTTP buyer sees of one call. */
 interface Seen {
@@ -16,13 +16,13 @@ interface Seen {
 const HUNG_AFTER_MS = 300;
 const SLOW: BuyerBehaviour = { id: 'slow', bid: 10, latency: 20 };
 
-const onStop = stopAfterAll();
+const stops = stopAfterAll();
 let fleet: BuyerFleet;
 const pools = new Map<string, Pool>();
 beforeAll(async () => {
   fleet = await startBuyerFleet([ERRING_BUYER, SLOW], { seed: 7 });
-  onStop(() => fleet.close());
-  onStop(() => Promise.all([...pools.values()].map((p) => p.destroy())));
+  stops.push(() => fleet.close());
+  stops.push(() => Promise.all([...pools.values()].map((p) => p.destroy())));
 });
 
 function poolOf(id: string): Pool {

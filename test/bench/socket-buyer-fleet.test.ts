@@ -3,11 +3,11 @@ import { startSocketBuyerFleet } from '../../bench/socket-buyer-fleet.js';
 import { scrapeMetrics, sumOf } from '../../bench/support/prom-text.js';
 import { call, fullLead, pingLead, startExchange, testConfig } from '../support/exchange.js';
 import { ERRING_BUYER, ERRING_SHARES } from './erring-buyer.js';
-import { stopAfterAll } from './stop-after-all.js';
+import { stopAfterAll } from '../support/stop-after.js';
 
 const KEY = 'fleet-socket-buyer-key-0123456789';
 const PINGS = 400;
-const onStop = stopAfterAll();
+const stops = stopAfterAll();
 
 describe('a socket buyer of the fleet against a real Gavel', () => {
   it("with errors and passes: Gavel's answers and metrics match what the buyer says it said", async () => {
@@ -16,10 +16,10 @@ describe('a socket buyer of the fleet against a real Gavel', () => {
     const config = testConfig([], { tmax_ms: 400 });
     config.buyers.push({ id: ERRING_BUYER.id, campaigns: ['auto'], transport: 'websocket', key: KEY, timeout_ms: 300, post_timeout_ms: 500 });
     const gavel = await startExchange(config, 'memory');
-    onStop(() => gavel.shutdown());
+    stops.push(() => gavel.shutdown());
     const base = `http://127.0.0.1:${gavel.port}`;
     const fleet = await startSocketBuyerFleet([ERRING_BUYER], { url: base, keys: { [ERRING_BUYER.id]: KEY }, seed: 11 });
-    onStop(() => fleet.close());
+    stops.push(() => fleet.close());
     const answers: { status: string; price?: number; ping_id: string }[] = [];
     let next = 0;
     await Promise.all(

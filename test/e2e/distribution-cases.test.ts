@@ -1,79 +1,19 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
-import { ROOT } from '../../src/core/paths.js';
-import { startBuyer, type Reply, type TestBuyer } from '../support/buyer-server.js';
-import { call, fullLead, pingLead, readTrace, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { startBuyer, type Reply as ServerReply, type TestBuyer } from '../support/buyer-server.js';
+import { caseConfig, loadCases, pingReplyOf, SECOND_SELLER_KEY, type BuyerCase, type Case } from '../support/distribution-case.js';
+import { call, fullLead, pingLead, readTrace, startExchange, stopExchange } from '../support/exchange.js';
 import type { TraceSegment } from '../../src/trace/lead-trace.js';
 
 /**
  * The distribution logic, driven by JSON cases (test/distribution-cases/*.json, each file an
- * array). A case: the campaign and buyers (each a real HTTP buyer server answering as the case
- * says, plus its Gavel config), then steps, each a call and what must come of it: the answer,
- * who was pinged and posted, and why each buyer left out was left out (Gavel's own count,
- * gavel_buyers_left_out_total, between the step's start and end, and the lead's trace: both
- * must say the same).
+ * array, in the format of test/support/distribution-case.ts). A case: the campaign and buyers
+ * (each a real HTTP buyer server answering as the case says, plus its Gavel config), then steps,
+ * each a call and what must come of it: the answer, who was pinged and posted, and why each
+ * buyer left out was left out (Gavel's own count, gavel_buyers_left_out_total, between the
+ * step's start and end, and the lead's trace: both must say the same). Every case runs here,
+ * those the in-process table (test/unit/distribution-table.test.ts) runs as well.
  */
-interface BuyerCase {
-  id: string;
-  /** the ping reply: a bid, or "pass", or an HTTP status to fail with, optionally after a delay */
-  bid?: number;
-  /** its bid for a shared sale */
-  shared_bid?: number;
-  pass?: boolean;
-  status?: number;
-  delay_ms?: number;
-  /** the post reply (default accept) */
-  post?: 'accept' | 'reject';
-  /** anything else is the buyer's Gavel config (filters, schedule, sellers, …) */
-  [config: string]: unknown;
-}
-
-interface Step {
-  /** default: a direct post (`leads`) */
-  call?: 'leads' | 'ping' | 'ping+post';
-  /** merged over a fresh full test lead (zip 90210, state CA, age 40, phone, email, name) */
-  lead?: Record<string, unknown>;
-  /** fields taken out of it */
-  omit?: string[];
-  sub_id?: string;
-  test?: boolean;
-  seller?: string;
-  /** the wall clock (Date only; timers run on real time) before the step */
-  at?: string;
-  /** or moved on by this much from the last step */
-  advance_ms?: number;
-  /** buyers' new answers from this step on (replacing their reply fields) */
-  replies?: Record<string, Omit<BuyerCase, 'id'>>;
-  expect: {
-    status?: string;
-    reason?: string;
-    price?: number;
-    /** the buyer that accepted the post */
-    winner?: string | null;
-    /** the buyers that accepted it (a shared sale) */
-    winners?: string[];
-    /** how many bought it, as the answer says (a shared tier) */
-    buyers?: number;
-    pinged?: string[];
-    posted?: string[];
-    left_out?: Record<string, string>;
-  };
-}
-
-interface Case {
-  name: string;
-  campaign?: Record<string, unknown>;
-  buyers: BuyerCase[];
-  sellers?: Record<string, unknown>[];
-  steps: Step[];
-}
-
-const DIR = join(ROOT, 'test', 'distribution-cases');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-const REPLY_KEYS = new Set(['id', 'bid', 'shared_bid', 'pass', 'status', 'delay_ms', 'post']);
-const SECOND_SELLER_KEY = 'seller-two-key-0123456789';
 
 let g: Gavel | undefined;
 const servers: TestBuyer[] = [];
@@ -84,9 +24,9 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-function pingReply(b: BuyerCase): Reply {
-  if (b.status !== undefined) return { status: b.status, body: { error: 'down' }, delayMs: b.delay_ms };
-  return { body: b.pass ? { pass: true } : { bid: b.bid ?? 0, ...(b.shared_bid !== undefined ? { shared_bid: b.shared_bid } : {}) }, delayMs: b.delay_ms };
+function pingReply(b: BuyerCase): ServerReply {
+  const { status, body } = pingReplyOf(b);
+  return { status, body, delayMs: b.delay_ms };
 }
 
 function leftOutCounts(text: string): Map<string, number> {
@@ -107,19 +47,7 @@ async function run(c: Case): Promise<void> {
     servers.push(server);
     byId.set(b.id, server);
   }
-  const config = testConfig(
-    c.buyers.map((b) => ({ id: b.id, url: byId.get(b.id)!.url })),
-    c.campaign ?? {},
-  );
-  config.buyers = config.buyers.map((b, i) => ({ ...b, ...Object.fromEntries(Object.entries(c.buyers[i]!).filter(([k]) => !REPLY_KEYS.has(k))) }));
-  const sellerOver = new Map((c.sellers ?? []).map((s) => [s.id, s]));
-  config.sellers = [
-    { id: 'pub1', api_key: SELLER_KEY },
-    { id: 'pub2', api_key: SECOND_SELLER_KEY },
-  ].map((s) => ({ ...s, ...(sellerOver.get(s.id) ?? {}) }));
-  // cases set the clock to fixed past dates (a weekday, an hour); traces written then would
-  // already be past a 7-day retention by the real clock of Redis, and gone before they are read
-  config.trace = { retention: '3650d' };
+  const config = caseConfig(c, (id) => byId.get(id)!.url);
   g = await startExchange(config);
   const port = g.port;
   let clock: number | undefined;
@@ -178,8 +106,7 @@ async function run(c: Case): Promise<void> {
   }
 }
 
-for (const file of files) {
-  const cases = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as Case[];
+for (const { file, cases } of loadCases()) {
   describe(`distribution cases: ${file}`, () => {
     for (const c of cases) it(c.name, () => run(c));
   });

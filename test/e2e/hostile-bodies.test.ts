@@ -1,22 +1,22 @@
 import { pack, unpack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Gavel } from '../../src/gavel.js';
-import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
-import { ADMIN_KEY, call, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { ADMIN_KEY, call, fullLead, pingLead, SELLER_KEY } from '../support/exchange.js';
+import { sharedExchange } from '../support/shared-exchange.js';
 
 const BUYER_KEY = 'ws-buyer-key-hostile-0123456789';
-let g: Gavel;
-let buyer: TestBuyer;
+const shared = sharedExchange(
+  () => ({ body: { bid: 7 } }),
+  (config) => {
+    config.buyers.push({ id: 'sock', campaigns: ['auto'], transport: 'websocket', key: BUYER_KEY, timeout_ms: 100 });
+    return config;
+  },
+);
 /** what the socket buyer bids with: a frame whose bytes the test chooses */
 let socketBid: (id: string) => Buffer | null = () => null;
 let sockBuyer: WebSocket;
 beforeAll(async () => {
-  buyer = await startBuyer(() => ({ body: { bid: 7 } }));
-  const config = testConfig([{ id: 'a', url: buyer.url }]);
-  config.buyers.push({ id: 'sock', campaigns: ['auto'], transport: 'websocket', key: BUYER_KEY, timeout_ms: 100 });
-  g = await startExchange(config);
-  sockBuyer = new WebSocket(`ws://127.0.0.1:${g.port}/v1/bidders/ws`, { headers: { authorization: `Bearer ${BUYER_KEY}` } });
+  sockBuyer = new WebSocket(`ws://127.0.0.1:${shared.gavel.port}/v1/bidders/ws`, { headers: { authorization: `Bearer ${BUYER_KEY}` } });
   await new Promise((resolve, reject) => {
     sockBuyer.once('open', resolve);
     sockBuyer.once('error', reject);
@@ -27,10 +27,8 @@ beforeAll(async () => {
     if (frame) sockBuyer.send(frame, { binary: true });
   });
 });
-afterAll(async () => {
+afterAll(() => {
   sockBuyer.close();
-  await stopExchange(g);
-  await buyer.close();
 });
 
 /** The encoded body with the bytes of `marker` replaced by `bytes` (same length), so a string carries bytes no encoder would write. */
@@ -47,14 +45,14 @@ const badPing = () => ({ campaign: 'auto', lead: { zip: '90210', state: 'CQQA', 
 
 async function post(path: string, body: Uint8Array, contentType: string, key = SELLER_KEY): Promise<{ status: number; body: any }> {
   // the operator key is answered on the operator listener only
-  const res = await fetch(`http://127.0.0.1:${key === ADMIN_KEY ? g.operatorPort : g.port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body: body as BodyInit });
+  const res = await fetch(`http://127.0.0.1:${key === ADMIN_KEY ? shared.gavel.operatorPort : shared.gavel.port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body: body as BodyInit });
   const raw = Buffer.from(await res.arrayBuffer());
   return { status: res.status, body: contentType === 'application/msgpack' ? unpack(raw) : JSON.parse(raw.toString()) };
 }
 
 function sellerSocket(): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${g.port}/v1/ws`, { headers: { authorization: `Bearer ${SELLER_KEY}` } });
+    const ws = new WebSocket(`ws://127.0.0.1:${shared.gavel.port}/v1/ws`, { headers: { authorization: `Bearer ${SELLER_KEY}` } });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
@@ -68,7 +66,7 @@ function answerTo(ws: WebSocket, frame: Buffer, binary: boolean): Promise<any> {
 
 describe('strings that are not UTF-8 are MALFORMED_BODY, and reach no buyer', () => {
   it('over HTTP, in JSON and in msgpack', async () => {
-    const before = buyer.pings.length;
+    const before = shared.buyer.pings.length;
     const json = await post('/v1/ping', withBytes(Buffer.from(JSON.stringify(badPing())), 'CQQA', BAD), 'application/json');
     expect(json.status).toBe(400);
     expect(json.body.error.code).toBe('MALFORMED_BODY');
@@ -78,15 +76,15 @@ describe('strings that are not UTF-8 are MALFORMED_BODY, and reach no buyer', ()
     // a direct post too: the whole lead would have gone to the winner
     const lead = withBytes(pack({ campaign: 'auto', lead: fullLead({ name: 'Ada QQ' }) }), 'QQ', [0xc3, 0x28]);
     expect((await post('/v1/leads', lead, 'application/msgpack')).body.error.code).toBe('MALFORMED_BODY');
-    expect(buyer.pings.length).toBe(before);
+    expect(shared.buyer.pings.length).toBe(before);
     // the same bytes made valid are sold as usual, so what was refused was the encoding
     expect((await post('/v1/ping', withBytes(pack(badPing()), 'CQQA', [0x43, 0xc3, 0xa9, 0x41]), 'application/msgpack')).body.status).toBe('bid');
-    expect(buyer.pings.length).toBe(before + 1);
-    expect(buyer.pings.at(-1)!.body.lead).toMatchObject({ state: 'CéA' });
+    expect(shared.buyer.pings.length).toBe(before + 1);
+    expect(shared.buyer.pings.at(-1)!.body.lead).toMatchObject({ state: 'CéA' });
   });
 
   it('on the seller socket, in JSON and msgpack frames', async () => {
-    const before = buyer.pings.length;
+    const before = shared.buyer.pings.length;
     const ws = await sellerSocket();
     const frame = { type: 'ping', id: 'u1', ...badPing() };
     const mp = await answerTo(ws, withBytes(pack(frame), 'CQQA', BAD), true);
@@ -96,7 +94,7 @@ describe('strings that are not UTF-8 are MALFORMED_BODY, and reach no buyer', ()
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.send(withBytes(Buffer.from(JSON.stringify(frame)), 'CQQA', BAD), { binary: false });
     expect([1006, 1007]).toContain(await closed);
-    expect(buyer.pings.length).toBe(before);
+    expect(shared.buyer.pings.length).toBe(before);
   });
 
   it('on the admin JSON routes', async () => {
@@ -108,11 +106,11 @@ describe('strings that are not UTF-8 are MALFORMED_BODY, and reach no buyer', ()
 
   it('a socket buyer\'s msgpack bid with a string that is not UTF-8 is not taken', async () => {
     socketBid = (id) => withBytes(pack({ id, type: 'bid', bid: 20, bid_id: 'QQ' }), 'QQ', [0xff, 0xfe]);
-    const bad = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    const bad = await call(shared.gavel.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     // only the HTTP buyer's 7 counts: 7 × 0.8
     expect(bad.body).toMatchObject({ status: 'bid', price: 5.6, bids: 1 });
     socketBid = (id) => Buffer.from(pack({ id, type: 'bid', bid: 20, bid_id: 'ok' }));
-    const good = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    const good = await call(shared.gavel.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     expect(good.body).toMatchObject({ status: 'bid', price: 16, bids: 2 });
     socketBid = () => null;
   });
@@ -122,7 +120,7 @@ describe('every unknown lead field is INVALID_LEAD, whatever its name', () => {
   const names = ['__proto__', 'constructor', 'toString', 'prototype', 'hasOwnProperty', 'nickname'];
 
   it.each(names)('%s, in JSON and in msgpack, over HTTP', async (name) => {
-    const before = buyer.pings.length;
+    const before = shared.buyer.pings.length;
     // written by hand: an object literal's __proto__ would set its prototype, not a field
     const json = `{"campaign":"auto","lead":{"zip":"90210","state":"CA",${JSON.stringify(name)}:"x"}}`;
     const j = await post('/v1/ping', Buffer.from(json), 'application/json');
@@ -133,7 +131,7 @@ describe('every unknown lead field is INVALID_LEAD, whatever its name', () => {
     const m = await post('/v1/ping', pack({ campaign: 'auto', lead }), 'application/msgpack');
     expect(m.status).toBe(400);
     expect(m.body.error).toMatchObject({ code: 'INVALID_LEAD', details: [{ path: 'lead', message: `unknown field(s): ${name}` }] });
-    expect(buyer.pings.length).toBe(before);
+    expect(shared.buyer.pings.length).toBe(before);
   });
 
   it('a __proto__ object is refused, on the socket too, and pollutes no prototype', async () => {

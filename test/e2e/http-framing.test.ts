@@ -1,19 +1,9 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gavel } from '../../src/gavel.js';
-import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
-import { ADMIN_KEY, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_KEY, SELLER_KEY } from '../support/exchange.js';
+import { sharedExchange } from '../support/shared-exchange.js';
 
-let g: Gavel;
-let buyer: TestBuyer;
-beforeAll(async () => {
-  buyer = await startBuyer(() => ({ body: { bid: 7 } }));
-  g = await startExchange(testConfig([{ id: 'a', url: buyer.url }]));
-});
-afterAll(async () => {
-  await stopExchange(g);
-  await buyer.close();
-});
+const shared = sharedExchange(() => ({ body: { bid: 7 } }));
 
 interface Raw {
   text: string;
@@ -24,7 +14,7 @@ interface Raw {
 /** Bytes as written, over a plain TCP socket: no client library to tidy the headers up. */
 function raw(bytes: string): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const socket = connect(g.port, '127.0.0.1');
+    const socket = connect(shared.gavel.port, '127.0.0.1');
     let text = '';
     const done = (closed: boolean) => {
       clearTimeout(timer);
@@ -77,23 +67,23 @@ const REFUSED_BY_UWS: [string, string, string][] = [
 describe('a request that could be framed two ways is 400 INVALID_FRAMING and its connection closed', () => {
   for (const [route, request] of Object.entries(ROUTES)) {
     it.each(AMBIGUOUS)(`${route}: %s`, async (_name, framing, body) => {
-      const pings = buyer.pings.length;
+      const pings = shared.buyer.pings.length;
       const r = await raw(request(framing, body));
       expect(r.text.startsWith('HTTP/1.1 400 ')).toBe(true);
       expect(r.text).toContain('"code":"INVALID_FRAMING"');
       expect(r.closed).toBe(true);
       // one answer only: the bytes were not read as a second request
       expect(r.text.match(/HTTP\/1\.1 /g)).toHaveLength(1);
-      expect(buyer.pings.length).toBe(pings);
+      expect(shared.buyer.pings.length).toBe(pings);
     });
   }
 
   it.each(REFUSED_BY_UWS)('%s: the connection closed with no answer, nothing used', async (_name, framing, body) => {
-    const pings = buyer.pings.length;
+    const pings = shared.buyer.pings.length;
     const r = await raw(ROUTES.seller(framing, body));
     expect(r.closed).toBe(true);
     expect(r.text).toBe('');
-    expect(buyer.pings.length).toBe(pings);
+    expect(shared.buyer.pings.length).toBe(pings);
   });
 
   it('one Content-Length, or Transfer-Encoding: chunked in any case, is read as usual on a live connection', async () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hashKey } from '../../src/config/keys.js';
 import type { ConfigInput } from '../../src/config/schema.js';
@@ -9,6 +9,7 @@ import { ROOT } from '../../src/core/paths.js';
 import { startBuyer } from '../support/buyer-server.js';
 import { ADMIN_KEY, cleanPrefix, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig, testPrefix } from '../support/exchange.js';
 import { spawnGavel, writeConfig } from '../support/process.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
 const OPERATOR = 'operator-key-0123456789abcdef';
 const PUB1_OLD = 'pub1-old-key-0123456789';
@@ -19,10 +20,7 @@ const B_KEY = 'buyer-b-key-0123456789';
 const IDLE_KEY = 'buyer-idle-key-0123456789';
 const SOCK_KEY = 'buyer-sock-key-0123456789';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = stopAfterEach();
 
 interface Reply {
   status: number;

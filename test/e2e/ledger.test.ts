@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startGavel, type Gavel } from '../../src/gavel.js';
@@ -7,14 +7,12 @@ import { saleId, SALES_QUEUE } from '../../src/ledger/sales-queue.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { ADMIN_KEY, call, cleanPrefix, dropSchema, fullLead, PG_URL, stopExchange, testConfig, testPrefix, testSchema } from '../support/exchange.js';
 import { spawnGavel, writeConfig } from '../support/process.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
 const BUYER_KEY = 'buyer-a-key-0123456789';
 const M = 1_000_000;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = stopAfterEach();
 
 async function buyer(): Promise<TestBuyer> {
   const b = await startBuyer(() => ({ body: { bid: 10 } }));

@@ -1,11 +1,12 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startGavel } from '../../src/gavel.js';
 import { signature } from '../../src/notify/postbacks.js';
 import { startBuyer } from '../support/buyer-server.js';
 import { call, dropSchema, fullLead, PG_URL, stopExchange, testConfig, testPrefix, testSchema } from '../support/exchange.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
 const SECRET = 'postback-secret-0123456789';
 const BUYER_KEY = 'buyer-a-key-0123456789';
@@ -35,10 +36,7 @@ async function sellerServer() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/gavel`, got, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = stopAfterEach();
 
 describe('seller postbacks', () => {
   it('each lead\'s result is posted to the seller, signed, and retried with backoff until the seller answers 2xx; a buyer that asked is told of a lead it lost', async () => {

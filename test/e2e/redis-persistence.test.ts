@@ -3,16 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { startCluster } from '../support/redis-cluster.js';
 import { freePort, spawnGavel, writeConfig } from '../support/process.js';
 import { testConfig } from '../support/exchange.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = stopAfterEach();
 
 /** a redis-server of this test's own, started with `args` (its persistence settings), in a dir of its own */
 async function redisServer(...args: string[]): Promise<string> {

@@ -1,16 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startGavel, type Gavel } from '../../src/gavel.js';
 import { startBuyer } from '../support/buyer-server.js';
 import { ADMIN_KEY, call, dropSchema, fullLead, PG_URL, pingLead, readTrace, stopExchange, testConfig, testPrefix, testSchema } from '../support/exchange.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
 const A_KEY = 'buyer-a-key-0123456789';
 const M = 1_000_000;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = stopAfterEach();
 
 async function get(port: number, path: string, key = ADMIN_KEY) {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${key}` } });

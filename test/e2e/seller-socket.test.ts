@@ -1,26 +1,19 @@
 import { pack, unpack } from 'msgpackr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Gavel } from '../../src/gavel.js';
-import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
-import { fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { fullLead, pingLead, SELLER_KEY } from '../support/exchange.js';
+import { sharedExchange } from '../support/shared-exchange.js';
 
-let g: Gavel;
-let buyer: TestBuyer;
-beforeAll(async () => {
+const shared = sharedExchange(
   // bids vary with the zip, so each answer shows which call it belongs to
-  buyer = await startBuyer((c) => ({ body: { bid: Number((c.body.lead as { zip: string }).zip) / 1000 }, delayMs: Math.floor(Math.random() * 20) }));
+  (c) => ({ body: { bid: Number((c.body.lead as { zip: string }).zip) / 1000 }, delayMs: Math.floor(Math.random() * 20) }),
   // generous times: what is under test is the matching of answers, not the deadline
-  g = await startExchange({ ...testConfig([{ id: 'a', url: buyer.url, timeout_ms: 1000 }]), server: { max_body_bytes: 4096 } });
-});
-afterAll(async () => {
-  await stopExchange(g);
-  await buyer.close();
-});
+  (c) => ({ ...c, buyers: c.buyers.map((b) => ({ ...b, timeout_ms: 1000 })), server: { max_body_bytes: 4096 } }),
+);
 
 function connect(headers: Record<string, string> = { authorization: `Bearer ${SELLER_KEY}` }, query = ''): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${g.port}/v1/ws${query}`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${shared.gavel.port}/v1/ws${query}`, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);

@@ -1,34 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Gavel } from '../../src/gavel.js';
 import { ROOT } from '../../src/core/paths.js';
-import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
-import { call, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { call, fullLead, pingLead, SELLER_KEY } from '../support/exchange.js';
+import { sharedExchange } from '../support/shared-exchange.js';
 
 const BURSTER_KEY = 'burster-key-0123456789';
 const BUYER_KEY = 'ws-buyer-key-limits-0123456789';
 const MAX_BODY = 4096;
-let g: Gavel;
-let buyer: TestBuyer;
-beforeAll(async () => {
+const shared = sharedExchange(
   // a buyer that takes 10 ms: a burst's calls stay in flight long enough to meet the bound
-  buyer = await startBuyer(() => ({ body: { bid: 7 }, delayMs: 10 }));
-  const config = testConfig([{ id: 'a', url: buyer.url }]);
-  config.sellers.push({ id: 'burster', api_key: BURSTER_KEY });
-  config.buyers.push({ id: 'sock', campaigns: ['auto'], transport: 'websocket', key: BUYER_KEY, timeout_ms: 100 });
-  g = await startExchange({ ...config, server: { max_body_bytes: MAX_BODY } });
-});
-afterAll(async () => {
-  await stopExchange(g);
-  await buyer.close();
-});
+  () => ({ body: { bid: 7 }, delayMs: 10 }),
+  (config) => {
+    config.sellers.push({ id: 'burster', api_key: BURSTER_KEY });
+    config.buyers.push({ id: 'sock', campaigns: ['auto'], transport: 'websocket', key: BUYER_KEY, timeout_ms: 100 });
+    return { ...config, server: { max_body_bytes: MAX_BODY } };
+  },
+);
 
 function open(path: string, key: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${g.port}${path}`, { headers: { authorization: `Bearer ${key}` } });
+    const ws = new WebSocket(`ws://127.0.0.1:${shared.gavel.port}${path}`, { headers: { authorization: `Bearer ${key}` } });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
@@ -68,7 +62,7 @@ describe('a frame over server.max_body_bytes gets a close frame with 1009', () =
 
 /** The burster's lines on stdout, parsed, as they come. */
 function burster(count: number): { lines: AsyncGenerator<any>; child: ChildProcess } {
-  const child = spawn(process.execPath, [join(ROOT, 'test/support/socket-burster.mjs'), `ws://127.0.0.1:${g.port}/v1/ws`, BURSTER_KEY, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, 'test/support/socket-burster.mjs'), `ws://127.0.0.1:${shared.gavel.port}/v1/ws`, BURSTER_KEY, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
   async function* lines() {
     for await (const line of createInterface({ input: child.stdout! })) yield JSON.parse(line);
   }
@@ -81,7 +75,7 @@ describe('server.socket_max_in_flight bounds one seller socket', () => {
     const { lines } = burster(N);
     expect((await lines.next()).value).toEqual({ sent: true });
     // the other seller's ping lands while the burst is being read
-    const other = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    const other = await call(shared.gavel.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     const { tally, after } = (await lines.next()).value;
     const refused = tally['429:TOO_MANY_IN_FLIGHT'] ?? 0;
     // every frame got one answer: refused at once, or run
@@ -98,7 +92,7 @@ describe('server.socket_max_in_flight bounds one seller socket', () => {
     // themselves (about 390 ms of handler time for 5,000 frames at that load) and the test's buyer
     // and client sharing this loop. 1.5 s keeps the unbounded case failing on such a box.
     expect(other.ms).toBeLessThan(1500);
-    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${shared.gavel.operatorPort}/metrics`)).text();
     expect(Number(/^gavel_call_wait_ms_count (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
   }, 30_000);
 });

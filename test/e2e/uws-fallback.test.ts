@@ -1,20 +1,18 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/core/paths.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { startBuyer } from '../support/buyer-server.js';
 import { call, cleanPrefix, dropSchema, fullLead, PG_URL, REDIS_URL, testConfig, testPrefix, testSchema } from '../support/exchange.js';
 import { spawnGavel, writeConfig } from '../support/process.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
 /** node as it runs when uWebSockets.js's binary does not load: the package's own fallback takes over */
 const BINARY_FAILS = { NODE_OPTIONS: `--require ${join(ROOT, 'test/support/uws-binary-fails.cjs')}` };
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = stopAfterEach();
 
 /** a keep-alive connection that has had one answer and stays open */
 async function keptAlive(port: number): Promise<{ socket: Socket; closed: Promise<void> }> {

@@ -6,13 +6,12 @@
  */
 import fc from 'fast-check';
 import { pack, unpack } from 'msgpackr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gavel } from '../../src/gavel.js';
-import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { uncoded } from '../support/coded-answer.js';
-import { call, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { call, fullLead, pingLead, SELLER_KEY } from '../support/exchange.js';
 import { sellerCalls } from '../support/fuzz-calls.js';
 import { expectAlive, fuzzParams } from '../support/fuzz.js';
+import { sharedExchange } from '../support/shared-exchange.js';
 
 const RUNS = 150;
 const ROUTES = ['/v1/ping', '/v1/post', '/v1/leads'] as const;
@@ -20,26 +19,22 @@ const ROUTES = ['/v1/ping', '/v1/post', '/v1/leads'] as const;
 const PINGS = 40;
 const pingIds: string[] = [];
 
-let g: Gavel;
-let buyer: TestBuyer;
-beforeAll(async () => {
-  buyer = await startBuyer(() => ({ body: { bid: 4 } }));
+const shared = sharedExchange(
+  () => ({ body: { bid: 4 } }),
   // a small body limit, so generated bodies reach it too
-  g = await startExchange({ ...testConfig([{ id: 'a', url: buyer.url }]), server: { max_body_bytes: 2048 } });
+  (c) => ({ ...c, server: { max_body_bytes: 2048 } }),
+);
+beforeAll(async () => {
   for (let i = 0; i < PINGS; i++) {
-    const r = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    const r = await call(shared.gavel.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     expect(r.body.status).toBe('bid');
     pingIds.push(r.body.ping_id);
   }
 });
-afterAll(async () => {
-  await stopExchange(g);
-  await buyer.close();
-});
 
 /** POST a body as it is; the answer decoded by its own content type. */
 async function send(route: string, contentType: string, body: Uint8Array): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`http://127.0.0.1:${g.port}${route}`, {
+  const res = await fetch(`http://127.0.0.1:${shared.gavel.port}${route}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${SELLER_KEY}`, 'content-type': contentType },
     body: new Uint8Array(body),
@@ -59,7 +54,7 @@ async function send(route: string, contentType: string, body: Uint8Array): Promi
 async function expectCoded(route: string, contentType: string, body: Uint8Array): Promise<void> {
   const answer = await send(route, contentType, body);
   expect(uncoded(answer.status, answer.body)).toBeNull();
-  await expectAlive(g.port);
+  await expectAlive(shared.gavel.port);
 }
 
 const route = fc.constantFrom(...ROUTES);

@@ -9,36 +9,33 @@ import fc from 'fast-check';
 import { pack, unpack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Gavel } from '../../src/gavel.js';
-import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { uncoded } from '../support/coded-answer.js';
-import { call, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { call, fullLead, pingLead, SELLER_KEY } from '../support/exchange.js';
 import { sellerCalls } from '../support/fuzz-calls.js';
 import { expectAlive, fuzzParams } from '../support/fuzz.js';
+import { sharedExchange } from '../support/shared-exchange.js';
 
 const RUNS = 150;
 /** frames stay under the limit: a frame over it closes the socket, which is not what is fuzzed here */
 const MAX_BODY = 4096;
 const TYPES = { '/v1/ping': 'ping', '/v1/post': 'post', '/v1/leads': 'lead' } as const;
 
-let g: Gavel;
-let buyer: TestBuyer;
+const shared = sharedExchange(
+  () => ({ body: { bid: 4 } }),
+  (c) => ({ ...c, server: { max_body_bytes: MAX_BODY } }),
+);
 let ws: WebSocket;
 const pingIds: string[] = [];
 beforeAll(async () => {
-  buyer = await startBuyer(() => ({ body: { bid: 4 } }));
-  g = await startExchange({ ...testConfig([{ id: 'a', url: buyer.url }]), server: { max_body_bytes: MAX_BODY } });
-  for (let i = 0; i < 40; i++) pingIds.push((await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) })).body.ping_id);
+  for (let i = 0; i < 40; i++) pingIds.push((await call(shared.gavel.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) })).body.ping_id);
   ws = await new Promise<WebSocket>((resolve, reject) => {
-    const s = new WebSocket(`ws://127.0.0.1:${g.port}/v1/ws`, { headers: { authorization: `Bearer ${SELLER_KEY}` } });
+    const s = new WebSocket(`ws://127.0.0.1:${shared.gavel.port}/v1/ws`, { headers: { authorization: `Bearer ${SELLER_KEY}` } });
     s.once('open', () => resolve(s));
     s.once('error', reject);
   });
 });
-afterAll(async () => {
+afterAll(() => {
   ws?.close();
-  await stopExchange(g);
-  await buyer.close();
 });
 
 /** Send one frame; its one answer, decoded. */
@@ -87,7 +84,7 @@ async function expectCoded(frame: string | Uint8Array): Promise<void> {
     expect([msg.type, msg.id]).toEqual([sent!.type, sent!.id]);
   }
   expect(ws.readyState).toBe(WebSocket.OPEN);
-  await expectAlive(g.port);
+  await expectAlive(shared.gavel.port);
 }
 
 /** A call as a socket message: its type and id, mostly valid, sometimes anything. */

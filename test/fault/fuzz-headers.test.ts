@@ -7,18 +7,17 @@
  * correct chunked body) must get one coded answer. Malformed header sections (names with
  * separators, control or 8-bit bytes in values, duplicate or odd Content-Length, odd
  * Transfer-Encoding) may be refused by closing the connection (or left unanswered until the
- * idle timeout; see the report of issue 14); whatever answer comes must be coded. After every
+ * idle timeout, a limit of this uWebSockets.js build); whatever answer comes must be coded. After every
  * case /health still answers. Both the public listener and the pipelined one are fuzzed.
  */
 import fc from 'fast-check';
 import { unpack } from 'msgpackr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gavel } from '../../src/gavel.js';
-import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
+import { describe, expect, it } from 'vitest';
 import { uncoded } from '../support/coded-answer.js';
-import { fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { fullLead, pingLead, SELLER_KEY } from '../support/exchange.js';
 import { expectAlive, fuzzParams } from '../support/fuzz.js';
 import { rawRequest, type RawAnswer } from '../support/raw-http.js';
+import { sharedExchange } from '../support/shared-exchange.js';
 
 const RUNS = 200;
 /** a well-framed request is answered inside tmax: 3 s is a hang, not load */
@@ -26,21 +25,15 @@ const ANSWER_WAIT_MS = 3000;
 /** a malformed one is watched this long for an answer or a close (a batch of them at once) */
 const MALFORMED_WAIT_MS = 300;
 
-let g: Gavel;
-let buyer: TestBuyer;
-beforeAll(async () => {
-  buyer = await startBuyer(() => ({ body: { bid: 4 } }));
-  g = await startExchange({ ...testConfig([{ id: 'a', url: buyer.url }]), server: { max_body_bytes: 2048, pipelined: { host: '127.0.0.1', port: 0 } } });
-});
-afterAll(async () => {
-  await stopExchange(g);
-  await buyer.close();
-});
+const shared = sharedExchange(
+  () => ({ body: { bid: 4 } }),
+  (c) => ({ ...c, server: { max_body_bytes: 2048, pipelined: { host: '127.0.0.1', port: 0 } } }),
+);
 
 /**
  * Header names of letters, digits and '-'. RFC 9110 allows more (!#$%&'*+.^_`|~), but a name
  * with any of those gets no answer from this uWebSockets.js build (the connection waits for its
- * idle timeout): reported in issue 14; those names are fuzzed with the malformed ones below.
+ * idle timeout), so those names are fuzzed with the malformed ones below.
  */
 const NAME_CHARS = '-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const token = fc.string({ unit: fc.constantFrom(...NAME_CHARS), minLength: 1, maxLength: 20 });
@@ -105,8 +98,8 @@ function answerProblem(a: RawAnswer): string | null {
 
 // the public listener (uWebSockets.js) and the pipelined one (Node's HTTP server) alike
 describe.each([
-  ['public', () => g.port],
-  ['pipelined', () => g.pipelinedPort ?? 0],
+  ['public', () => shared.gavel.port],
+  ['pipelined', () => shared.gavel.pipelinedPort ?? 0],
 ] as const)('fuzzed headers over a raw socket, %s listener', (_listener, portOf) => {
   it('well-framed requests, whatever their content type, length framing, authorization and other headers: one coded answer', async () => {
     const framing = fc.oneof(fc.constant({ kind: 'length' as const }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 6 }).map((sizes) => ({ kind: 'chunked' as const, sizes })));

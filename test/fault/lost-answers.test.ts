@@ -1,30 +1,28 @@
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { call, fullLead, SELLER_KEY, startExchange, stopExchange, testConfig, testPrefix } from '../support/exchange.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
 /**
- * Issue 14, "lost: the answer to a completed sale": a seller whose answer was lost retries under
+ * The lost answer to a completed sale: a seller whose answer was lost retries under
  * its Idempotency-Key and gets the first answer (status, lead_id, price), on any process, over
  * HTTP or the socket; a pipelined request that makes uWS close the connection before a call
  * starts leaves nothing sold.
  */
-const open: { close(): Promise<unknown> | unknown }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0).reverse()) await o.close();
-});
+const open = stopAfterEach();
 
 async function exchange(buyerUrl: string, prefix = testPrefix(), store: 'redis' | 'memory' = 'redis'): Promise<Gavel> {
   const g = await startExchange(testConfig([{ id: 'a', url: buyerUrl }], {}, prefix), store);
-  open.push({ close: () => stopExchange(g) });
+  open.push(() => stopExchange(g));
   return g;
 }
 
 async function buyer(postDelayMs = 0): Promise<TestBuyer> {
   const b = await startBuyer(() => ({ body: { bid: 10 } }), () => ({ body: { accepted: true }, delayMs: postDelayMs }));
-  open.push(b);
+  open.push(() => b.close());
   return b;
 }
 
@@ -132,7 +130,7 @@ describe('lost answers', () => {
     const b = await buyer();
     const g = await exchange(b.url, testPrefix(), 'memory');
     const ws = new WebSocket(`ws://127.0.0.1:${g.port}/v1/ws`, { headers: { authorization: `Bearer ${SELLER_KEY}` } });
-    open.push({ close: () => ws.close() });
+    open.push(() => ws.close());
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);

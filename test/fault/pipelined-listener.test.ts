@@ -1,33 +1,31 @@
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pack, unpack } from 'msgpackr';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { fullLead, pingLead, readTrace, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 import { rawResponses } from '../support/raw-http.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
 /**
- * Issue 14, "answer pipelined requests in order": the pipelined listener (server.pipelined, on
+ * Pipelined requests answered in order: the pipelined listener (server.pipelined, on
  * Node's HTTP server) answers requests pipelined on one connection in the order they were sent,
  * even when the first is a sale still running when the others arrive; it refuses the same
  * framing the public listener refuses, with the same codes.
  */
-const open: { close(): Promise<unknown> | unknown }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0).reverse()) await o.close();
-});
+const open = stopAfterEach();
 
 async function exchange(b: TestBuyer): Promise<Gavel & { pipelinedPort: number }> {
   const config = { ...testConfig([{ id: 'a', url: b.url }]), server: { pipelined: { host: '127.0.0.1', port: 0 } } };
   const g = await startExchange(config);
-  open.push({ close: () => stopExchange(g) });
+  open.push(() => stopExchange(g));
   if (g.pipelinedPort === undefined) throw new Error('server.pipelined was configured, yet Gavel reports no pipelined port');
   return g as Gavel & { pipelinedPort: number };
 }
 
 async function buyer(postDelayMs = 0): Promise<TestBuyer> {
   const b = await startBuyer(() => ({ body: { bid: 10 } }), () => ({ body: { accepted: true }, delayMs: postDelayMs }));
-  open.push(b);
+  open.push(() => b.close());
   return b;
 }
 

@@ -6,7 +6,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { startExchange, testConfig, testPrefix } from '../support/exchange.js';
@@ -14,13 +14,11 @@ import { answerProblems, postsPerLead } from '../support/judge-answers.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startOwnRedis, type OwnRedis } from '../support/own-redis.js';
 import { startTraffic, warmUp, type Sent } from '../support/seller-traffic.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
 const TMAX_MS = 150;
 const POST_TMAX_MS = 600;
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanups = stopAfterEach({ ignoreFailures: true });
 
 interface Setup {
   redis: OwnRedis;

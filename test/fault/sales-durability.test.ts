@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startGavel, type Gavel } from '../../src/gavel.js';
 import { saleId } from '../../src/ledger/sales-queue.js';
@@ -7,17 +7,15 @@ import { startBuyer } from '../support/buyer-server.js';
 import { call, dropSchema, fullLead, PG_URL, testConfig, testPrefix, testSchema } from '../support/exchange.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { startOwnRedis } from '../support/own-redis.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
 /**
- * Issue 14, "lost": a sale a seller was told of survives the loss of any one part. Here Redis
+ * A sale a seller was told of survives the loss of any one part. Here Redis
  * restarting empty, and PostgreSQL away and then Redis restarting empty in turn. (A Gavel process
  * killed after answering: test/e2e/ledger.test.ts.) These tests run a Redis of their own, since
  * they kill it.
  */
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = stopAfterEach();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

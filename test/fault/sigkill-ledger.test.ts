@@ -6,21 +6,19 @@
  */
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBuyer } from '../support/buyer-server.js';
 import { dropSchema, PG_URL, startExchange, stopExchange, testConfig, testPrefix, testSchema } from '../support/exchange.js';
 import { spawnGavel, writeConfig } from '../support/process.js';
 import { startTraffic } from '../support/seller-traffic.js';
+import { stopAfterAll } from '../support/stop-after.js';
 
 const SELLERS = 6;
 /** sales told before the kill: enough that the kill lands mid-stream, with the queue busy */
 const TOLD_BEFORE_KILL = 40;
 const RECLAIM_AFTER_MS = 1000;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanups = stopAfterAll({ ignoreFailures: true });
 
 async function ledgerSales(schema: string): Promise<Map<string, number>> {
   const db = new pg.Client({ connectionString: PG_URL });

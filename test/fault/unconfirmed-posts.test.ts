@@ -6,7 +6,7 @@ import { socketBuyer as connectSocketBuyer, type Msg } from '../support/socket-b
 import { call, fullLead, pingLead, readTrace, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 
 /**
- * Issue 14, "sold twice": a post whose outcome is unknown once the buyer may hold the full lead
+ * Never sold twice: a post whose outcome is unknown once the buyer may hold the full lead
  * (no answer in time, the connection lost after the request left, a 2xx that cannot be read)
  * ends the lead's way, on both transports; a post that never left falls through as a reject does.
  */

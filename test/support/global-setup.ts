@@ -1,11 +1,16 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { ROOT } from '../../src/core/paths.js';
+import { ensureBuilt } from './dist-guard.js';
 
 /**
  * Tests talk to a real Redis and a real PostgreSQL. When either does not answer, the run fails
  * at once with how to start it, never skips: a skipped store test would prove nothing.
+ * Then dist/ is brought up to date with the source (test/support/dist-guard.ts): Gavel
+ * processes, the scoring pool's threads and the CLI run the built code.
  */
-export default async function setup(): Promise<void> {
+export default async function setup(project: TestProject): Promise<void> {
   const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
@@ -35,4 +40,7 @@ export default async function setup(): Promise<void> {
   } finally {
     await db.end().catch(() => undefined);
   }
+  ensureBuilt(ROOT);
+  // a watch run calls this setup once: each re-run after an edit checks dist/ again first
+  project.onTestsRerun(() => ensureBuilt(ROOT));
 }

@@ -43,8 +43,9 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * A real, separate Gavel process (the built `dist/src/main.js`, as `npm start` runs it),
- * resolved once it logs that it listens; `port` 0 is any free one (a restart passes the old one).
+ * A real, separate Gavel process (the built `dist/src/main.js`, as `npm start` runs it, kept
+ * current with the source by the global setup), resolved once it logs that it listens; `port` 0
+ * is any free one (a restart passes the old one).
  */
 export function spawnGavel(configPath: string, env: Record<string, string> = {}, port = 0): Promise<GavelProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js'), '--config', configPath, '--port', String(port), '--host', '127.0.0.1'], {

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/core/paths.js';
 import { compileLeadScorer } from '../../src/scoring/lead-scorer.js';
 import { compileCampaignScorers, scoreBatch } from '../../src/scoring/score-batch.js';
-import { ScorePool } from '../../src/scoring/score-pool.js';
 import { Scoring, type ScoringInput } from '../../src/scoring/scoring-schema.js';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -104,7 +103,7 @@ describe('tree ensembles from their JSON dumps', () => {
   });
 });
 
-describe('the worker pool', () => {
+describe("the worker pool's function (its threads: test/integration/score-pool.test.ts)", () => {
   const scoring = {
     auto: Scoring.parse({ rules: [{ field: 'age', min: 30, max: 50, points: 1 }] }),
     home: Scoring.parse({ model: { type: 'trees', file: fixture('lightgbm-dump.json') } }),
@@ -114,23 +113,5 @@ describe('the worker pool', () => {
     const r = scoreBatch(compileCampaignScorers(scoring), { campaigns: ['auto', 'home', 'boats', 'auto'], leads: [{ age: 40 }, { age: 70, state: 'CA' }, {}, { age: 20 }] });
     expect([...r.scores].map((s) => (Number.isNaN(s) ? 'NaN' : Number(s.toFixed(6))))).toEqual([1, Number(sigmoid(0.6875).toFixed(6)), 'NaN', 0]);
     expect(r.grades).toBe('AB-D'); // sigmoid(0.6875) ≈ 0.67: B
-  });
-
-  it('through real Piscina threads: leads batched, each ticket settled with its own score', async () => {
-    const batches: number[] = [];
-    const pool = new ScorePool(scoring, { threads: 2, max_queue: 16, batch_size: 8, batch_window_ms: 0 }, (n) => batches.push(n));
-    try {
-      const tickets = Array.from({ length: 20 }, (_, i) => pool.score(i % 2 ? 'home' : 'auto', { age: 20 + i * 3, state: 'CA' }));
-      const outcomes = await Promise.all(tickets.map((t) => t.done));
-      outcomes.forEach((o, i) => {
-        const age = 20 + i * 3;
-        const expected = i % 2 ? sigmoid((age <= 35 ? -0.5 : 0.75) + (age <= 60 ? 0.125 : -0.0625)) : age >= 30 && age <= 50 ? 1 : 0;
-        expect(o.kind).toBe('scored');
-        expect(o.kind === 'scored' && o.score).toBeCloseTo(expected, 12);
-      });
-      expect(batches).toEqual([8, 8, 4]);
-    } finally {
-      await pool.close();
-    }
   });
 });
