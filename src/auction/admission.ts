@@ -9,7 +9,8 @@ import { leadDigests, payloadDigest } from './dedup-key.js';
 import { auctionEnd, collectBy, postEnd, tooLittleTime } from './deadline.js';
 import { release } from './hold.js';
 import { NO_BIDS, NO_DIGESTS, NONE_BOUGHT, type LeadRun } from './lead-run.js';
-import { storeFailed, type StageParts } from './stage-parts.js';
+import { storeFailed, type Uses } from './stage-parts.js';
+import type { AuctionStore, CapStore, DedupStore, GateStore } from '../store/store.js';
 
 /** After its post, a ping id is remembered this long, so a second post is ALREADY_POSTED, not PING_EXPIRED. */
 const POSTED_RETENTION_MS = 24 * 3_600_000;
@@ -67,7 +68,7 @@ export function openRun(runtime: Runtime, seller: SellerRuntime, route: 'ping' |
  * claims a consumer's identifiers. Only a payload with personal data can be a resubmission: two
  * pings of partial leads alike (same zip, same age) are usually two consumers. Throws RATE_LIMITED.
  */
-export async function admit(run: LeadRun, parts: Pick<StageParts, 'store' | 'metrics'>): Promise<Admission> {
+export async function admit(run: LeadRun, parts: Uses<'metrics', GateStore & DedupStore>): Promise<Admission> {
   // a deadline that leaves no buyer time to answer is a NO_BID at once: nothing claimed, nothing held
   if (tooLittleTime(run.collectBy - performance.now())) return 'NO_BID';
   const { runtime, campaign: c, seller, lead } = run;
@@ -91,7 +92,7 @@ export async function admit(run: LeadRun, parts: Pick<StageParts, 'store' | 'met
 }
 
 /** claim every rule's identifiers for the run's lead; false at the first that another lead holds */
-async function claimIdentifiers(run: LeadRun, parts: Pick<StageParts, 'store' | 'metrics'>, by: number): Promise<boolean> {
+async function claimIdentifiers(run: LeadRun, parts: Uses<'metrics', DedupStore>, by: number): Promise<boolean> {
   for (const c of run.digests.claims) {
     const ok = await within(parts.store.claimDedup(c.scopeKey, c.digests, run.id, c.windowMs, Date.now()), by - performance.now(), storeFailed(parts.metrics, 'dedup'));
     if (!ok) return false;
@@ -105,7 +106,7 @@ async function claimIdentifiers(run: LeadRun, parts: Pick<StageParts, 'store' | 
  * claimed, and the run it goes on with, its bids and score the ping's. Throws PING_EXPIRED,
  * ALREADY_POSTED, INVALID_LEAD or PING_MISMATCH.
  */
-export async function openPost(runtime: Runtime, seller: SellerRuntime, env: PostEnvelope, receivedAt: number, trace: LeadTrace, parts: Pick<StageParts, 'store' | 'metrics'>): Promise<LeadRun> {
+export async function openPost(runtime: Runtime, seller: SellerRuntime, env: PostEnvelope, receivedAt: number, trace: LeadTrace, parts: Uses<'metrics', AuctionStore>): Promise<LeadRun> {
   const found = await within(parts.store.readAuction(env.ping_id, seller.id), READ_AUCTION_MS, storeFailed(parts.metrics, 'read_auction'));
   if (found.kind === 'expired') throw new GavelError('PING_EXPIRED');
   if (found.kind === 'posted') throw new GavelError('ALREADY_POSTED');
@@ -155,7 +156,7 @@ export async function openPost(runtime: Runtime, seller: SellerRuntime, env: Pos
  * A post's dedup: the post carries every identifier, so the rules the ping could not judge are
  * judged now. A duplicate gives its ping's hold back and is not sold.
  */
-export async function admitPost(run: LeadRun, parts: Pick<StageParts, 'store' | 'metrics'>): Promise<boolean> {
+export async function admitPost(run: LeadRun, parts: Uses<'metrics', DedupStore & CapStore>): Promise<boolean> {
   const c = run.campaign;
   run.digests = leadDigests(run.runtime.secret, c.dedup, run.lead, run.test);
   const unique = await claimIdentifiers(run, parts, run.answerBy);

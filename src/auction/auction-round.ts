@@ -10,9 +10,10 @@ import { eligibility } from './eligibility.js';
 import { fanOut, type FanOutResult } from './fan-out.js';
 import type { LeadRun } from './lead-run.js';
 import { pinged, rankPlan } from './rank.js';
-import { storeFailed, type StageParts } from './stage-parts.js';
+import { storeFailed, type Uses } from './stage-parts.js';
+import type { CapStore, TurnStore } from '../store/store.js';
 
-type RoundParts = Pick<StageParts, 'store' | 'transports' | 'metrics' | 'log' | 'scores' | 'guards' | 'acceptRates' | 'cells'>;
+type RoundParts = Uses<'transports' | 'metrics' | 'log' | 'scores' | 'guards' | 'acceptRates' | 'cells', CapStore & TurnStore>;
 
 function pingBody(pingId: string, c: CampaignRuntime, lead: Lead, test: boolean): string {
   // serialised once per auction; each buyer's own tmax_ms closes it (see HttpBuyerTransport.ping)

@@ -3,10 +3,10 @@ import type { BuyerRuntime } from '../config/runtime.js';
 import { judges, limitsAt } from '../core/cap-limits.js';
 import { within } from '../core/within.js';
 import type { LeadContext } from '../rules/buyer-rules.js';
-import type { Verdict } from '../store/store.js';
 import type { LeadRun } from './lead-run.js';
 import { pinged } from './rank.js';
-import { leftOut, ROOM, storeFailed, type StageParts } from './stage-parts.js';
+import { leftOut, ROOM, storeFailed, type Uses } from './stage-parts.js';
+import type { CapStore, Verdict } from '../store/store.js';
 
 const EVERY_FIELD_KNOWN = (): boolean => true;
 
@@ -30,7 +30,7 @@ function ruleContext(run: LeadRun, now: number): LeadContext {
  * of this lead, within their ping rate (one store call each, pipelined), then their guards. The
  * hold stays the judge when two auctions race for the last room. Every buyer left out is traced.
  */
-export async function eligibility(run: LeadRun, parts: Pick<StageParts, 'store' | 'metrics' | 'log' | 'guards'>): Promise<BuyerRuntime[]> {
+export async function eligibility(run: LeadRun, parts: Uses<'metrics' | 'log' | 'guards', CapStore>): Promise<BuyerRuntime[]> {
   const budgetMs = run.collectBy - performance.now();
   const now = Date.now();
   const who = ruleContext(run, now);

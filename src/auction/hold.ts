@@ -3,12 +3,12 @@ import { limitsAt, counts } from '../core/cap-limits.js';
 import { fromMicros, payout } from '../core/money.js';
 import { within } from '../core/within.js';
 import type { PingAnswer } from '../protocol/seller-api.js';
-import type { Verdict } from '../store/store.js';
 import { encodeState } from './auction-state.js';
 import { storeBudget } from './deadline.js';
 import { buyerOf, marginFor, type LeadRun } from './lead-run.js';
 import type { RankedBid } from './rank.js';
-import { leftOut, ROOM, storeFailed, type StageParts } from './stage-parts.js';
+import { leftOut, ROOM, storeFailed, type Uses } from './stage-parts.js';
+import type { AuctionStore, CapStore, Verdict } from '../store/store.js';
 
 /** A hold outlives the bid it backs by this much, so a post that starts just before expiry still finds it. */
 export const HOLD_SLACK_MS = 5_000;
@@ -24,12 +24,12 @@ export function holds(run: LeadRun, buyer: BuyerRuntime): boolean {
 }
 
 /** Hold the run's lead and `priceMicros` in every cap window of the buyer, until `expiresAt` (wall-clock ms). */
-export function holdFor(run: LeadRun, parts: Pick<StageParts, 'store'>, buyer: BuyerRuntime, priceMicros: number, expiresAt: number): Promise<Verdict> {
+export function holdFor(run: LeadRun, parts: { store: CapStore }, buyer: BuyerRuntime, priceMicros: number, expiresAt: number): Promise<Verdict> {
   const now = Date.now();
   return parts.store.hold(buyer.id, run.id, priceMicros, limitsAt(buyer.caps.get(run.campaign.id)!, now), run.bought, now, expiresAt);
 }
 
-export async function release(parts: Pick<StageParts, 'store' | 'metrics'>, buyer: string, holdId: string): Promise<void> {
+export async function release(parts: Uses<'metrics', CapStore>, buyer: string, holdId: string): Promise<void> {
   // a release that fails is harmless: the hold expires by itself
   await parts.store.releaseHold(buyer, holdId, Date.now()).catch(() => parts.metrics.storeErrors.inc({ op: 'release', kind: 'error' }));
 }
@@ -40,7 +40,7 @@ export async function release(parts: Pick<StageParts, 'store' | 'metrics'>, buye
  * (auto-pipelined). The answer offers what the held bidder's tier pays out: a shared tier, what
  * its top max_buyers bidders would pay out together.
  */
-export async function holdWinner(run: LeadRun, parts: Pick<StageParts, 'store' | 'metrics' | 'log'>): Promise<PingAnswer> {
+export async function holdWinner(run: LeadRun, parts: Uses<'metrics' | 'log', CapStore & AuctionStore>): Promise<PingAnswer> {
   const { campaign: c, bids: ranked, trace } = run;
   const pingId = run.id;
   const expiresAt = Date.now() + c.pingTtlMs;

@@ -2,14 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { fromMicros, payout } from '../core/money.js';
 import { within } from '../core/within.js';
 import type { PostAnswer } from '../protocol/seller-api.js';
-import type { Verdict } from '../store/store.js';
 import { postBudget, tooLittleTime } from './deadline.js';
 import { HOLD_SLACK_MS, holdFor, holds, release } from './hold.js';
 import { buyerOf, marginFor, type LeadRun } from './lead-run.js';
 import { settle, settleSale, sold, type Sale, type UnsoldReason } from './settlement.js';
-import { leftOut, ROOM, storeFailed, type StageParts } from './stage-parts.js';
+import { leftOut, ROOM, storeFailed, type Uses } from './stage-parts.js';
+import type { CapStore, Verdict } from '../store/store.js';
 
-type PostParts = Pick<StageParts, 'store' | 'transports' | 'metrics' | 'log' | 'acceptRates' | 'sales' | 'lossNotices'>;
+type PostParts = Uses<'transports' | 'metrics' | 'log' | 'acceptRates' | 'sales' | 'lossNotices', CapStore>;
 
 /**
  * Post the full lead down the run's bids until one accepts: hold (or, for a ping's winner, extend

@@ -5,7 +5,8 @@ import { saleId } from '../ledger/sales-queue.js';
 import type { PostAnswer } from '../protocol/seller-api.js';
 import type { LeadRun } from './lead-run.js';
 import type { RankedBid } from './rank.js';
-import type { LostBid, StageParts } from './stage-parts.js';
+import type { LostBid, StageParts, Uses } from './stage-parts.js';
+import type { CapStore } from '../store/store.js';
 
 /** A buyer that accepted the lead: what it pays, what the seller gets for it, where the consumer goes next. */
 export interface Sale {
@@ -26,7 +27,7 @@ export type UnsoldReason = 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'POST_U
  */
 export function settleSale(
   run: LeadRun,
-  parts: Pick<StageParts, 'store' | 'sales'>,
+  parts: Uses<'sales', CapStore>,
   buyer: BuyerRuntime,
   bid: RankedBid,
   payoutMicros: number,

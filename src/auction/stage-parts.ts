@@ -5,7 +5,7 @@ import type { SaleRecorder } from '../ledger/sale-recorder.js';
 import type { AcceptRates } from '../market/accept-rates.js';
 import type { RuleRefusal } from '../rules/buyer-rules.js';
 import type { ScorePool } from '../scoring/score-pool.js';
-import type { Refusal, Store, Verdict } from '../store/store.js';
+import type { AuctionStore, CapStore, DedupStore, GateStore, Refusal, TurnStore, Verdict } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { LeadTrace, TraceStage } from '../trace/lead-trace.js';
@@ -24,7 +24,8 @@ export interface LostBid {
  * so a test builds only those.
  */
 export interface StageParts {
-  store: Store;
+  /** the store roles the exchange uses: a stage names the ones it calls (see `Uses`) */
+  store: ExchangeStore;
   transports: ReadonlyMap<string, BuyerTransport>;
   metrics: Metrics;
   log: Logger;
@@ -39,6 +40,12 @@ export interface StageParts {
   /** each buyer's ping metrics, their label sets looked up once */
   cells: BuyerCells;
 }
+
+/** Every store role the exchange's stages call, and no other (traces, queues and calls are others' roles). */
+export type ExchangeStore = CapStore & DedupStore & GateStore & AuctionStore & TurnStore;
+
+/** The parts a stage uses, the store narrowed to the roles it calls: `Uses<'metrics', CapStore>`. */
+export type Uses<K extends Exclude<keyof StageParts, 'store'>, S> = Pick<StageParts, K> & { store: S };
 
 /** A buyer with room, as the store would say it: made once, for the buyers no store call judges. */
 export const ROOM: Verdict = Object.freeze({ ok: true });
