@@ -105,7 +105,7 @@ export function holdRateSection(h: HoldRateFigures): string[] {
   const setCommand = set.reduce((s, r) => s + r.redisCommandMicrosPerOp * r.ops, 0) / Math.max(1, setOps);
   const lines = [
     '',
-    '### Cap scripts: holds and commits per second (lua/buyer-caps-6.lua)',
+    '### Cap scripts: holds and commits per second (lua/cap-hold-6.lua, lua/cap-commit-6.lua)',
     '',
     `One RedisStore (ioredis, auto-pipelining on, as Gavel runs it) in the bench process on the real Redis, under a key prefix of its own deleted after; ` +
       `${h.buyers} buyers, ${h.buyersText}; bids of $5 to $15. Callers in a closed loop, each starting its next operation when its last ends, ` +

@@ -31,7 +31,7 @@ export interface RunInfo {
   load: LoadSettings;
 }
 
-/** A part's heading with its machine, command and date, so the part can be lifted into the README as it is. */
+/** A part's heading with its machine, command and date, so the part can be lifted into bench/README.md as it is. */
 export function sectionHead(title: string, run: RunInfo): string[] {
   return ['', `### ${title}`, '', `Machine: ${machine()}. Command: \`${run.command}\`. Date: ${run.date.toISOString().slice(0, 10)}.`, ''];
 }

@@ -10,7 +10,7 @@ function sellerSockets(load: LoadSettings): string {
 /**
  * The `sockets` part: Gavel's four paths, the seller on HTTP or on the seller socket, the
  * buyers on HTTP or on the buyer socket, each row against the all-HTTP row of the same run.
- * Carries its own machine, command and date so it can be lifted into the README as it is.
+ * Carries its own machine, command and date so it can be lifted into bench/README.md as it is.
  */
 export function socketsSection(p: PartFigures, run: RunInfo): string[] {
   return [

@@ -73,7 +73,7 @@ function serverSection(p: PartFigures, load: LoadSettings): string[] {
   ];
 }
 
-/** The README's Benchmarks tables, as markdown. */
+/** The suite's report, as markdown: the tables bench/README.md is written from. */
 export function renderReport(r: Report): string {
   const lines = [`# Gavel bench, ${r.date.toISOString()}`, '', `- machine: ${machine()}`, `- command: \`${r.command}\``];
   if (r.servers !== undefined) lines.push(...serverSection(r.servers, r.load));

@@ -16,7 +16,7 @@ export interface HoldRateSettings {
   inFlight: number[];
 }
 
-/** The baseline, then the two ways Gavel calls buyer-caps-6.lua on a sale. */
+/** The baseline, then the two ways Gavel calls the cap scripts on a sale: a hold, and a hold then its commit. */
 export const HOLD_OPS = ['SET', 'hold', 'hold+commit'] as const;
 export type HoldOp = (typeof HOLD_OPS)[number];
 
@@ -112,9 +112,10 @@ function sumOf(commands: Map<string, CommandCount>, names: readonly string[]): C
 }
 
 /**
- * The rate of buyer-caps-6.lua as Gavel calls it: one RedisStore (auto-pipelining) in this
- * process, on the real Redis under a prefix of its own, BUYERS buyers with every kind of cap,
- * a closed loop of callers at each depth; a plain SET through the same client is the baseline.
+ * The rate of lua/cap-hold-6.lua and lua/cap-commit-6.lua as Gavel calls them: one RedisStore
+ * (auto-pipelining) in this process, on the real Redis under a prefix of its own, BUYERS buyers
+ * with every kind of cap, a closed loop of callers at each depth; a plain SET through the same
+ * client is the baseline.
  * Each run takes fresh buyers, so no run pays for the holds an earlier one left behind.
  */
 export async function measureHoldRate(redisUrl: string, settings: HoldRateSettings): Promise<HoldRateFigures> {

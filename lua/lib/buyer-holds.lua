@@ -1,7 +1,7 @@
 --[[
   Included, not a script: a buyer's live holds and their purge, shared by lua/cap-*.lua. Every
   cap script calls purge() before anything else, so expired holds stop counting with bounded
-  work per call and no background job (DESIGN invariant 2).
+  work per call and no background job (ARCHITECTURE.md invariant 2).
 
   Uses the including script's locals:  rcall, now (ms), and the buyer's keys
     caps     {b:<buyer>}:caps    counters hash (its fields: lib/buyer-counters.lua)

@@ -19,7 +19,7 @@ export interface ExchangeParts extends Omit<StageParts, 'cells'> {
 }
 
 /**
- * The path of one lead (DESIGN "One ping, end to end"), stage by stage: admission
+ * The path of one lead (ARCHITECTURE.md, "Stages and the lead's run"), stage by stage: admission
  * (admission.ts), the auction (auction-round.ts: eligibility, fan-out, score join, rank), the
  * ping's hold (hold.ts), and for a post or a direct post the post loop (post-loop.ts) and its
  * settlement (settlement.ts). Each lead is one LeadRun (lead-run.ts) made when it arrives, on

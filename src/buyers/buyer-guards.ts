@@ -18,7 +18,7 @@ export function failed(result: Bid | Pass): boolean {
 
 /**
  * What this process keeps per buyer to protect it and itself: pings in flight (max_in_flight)
- * and the circuit breaker. Per process by design (DESIGN: breaker state lives in memory): each
+ * and the circuit breaker. Per process by design (ARCHITECTURE.md, "Where state lives"): each
  * process sees its own calls fail, and opens its own breaker the moment it does.
  */
 export class BuyerGuards {

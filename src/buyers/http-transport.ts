@@ -25,7 +25,7 @@ const KEEP_ALIVE_MS = 4_000;
 /** A buyer that has not answered a request in this long is taken for hung: its socket is closed. */
 const HUNG_MS = 10_000;
 
-/** A reply is at most this big; a buyer cannot grow Gavel's memory (DESIGN invariant 6). */
+/** A reply is at most this big; a buyer cannot grow Gavel's memory (ARCHITECTURE.md invariant 6). */
 const MAX_REPLY_BYTES = 64 * 1024;
 
 

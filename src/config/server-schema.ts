@@ -4,7 +4,7 @@ import { duration } from './field-schema.js';
 /** The public listener's limits and windows, the operator's listener, and the pipelined one. */
 export const Server = z.strictObject({
   max_body_bytes: z.int().min(256).max(16 * 1024 * 1024).default(64 * 1024),
-  /** time kept between the end of the fan-out and the deadline, to rank, hold and write: 16 ms measured (README Benchmarks) */
+  /** time kept between the end of the fan-out and the deadline, to rank, hold and write: 16 ms, measured in bench/README.md */
   response_margin_ms: z.int().min(1).max(1000).default(16),
   /** how long SIGTERM waits for auctions in flight */
   drain_timeout_ms: z.int().min(0).max(120_000).default(10_000),

@@ -33,7 +33,7 @@ export interface CapRules {
 /**
  * One calendar window of a hold, decided when the hold is taken: the hold keeps the window
  * ids, so its commit lands in the same windows even when midnight passes between ping and
- * post (DESIGN invariant 1).
+ * post (ARCHITECTURE.md invariant 1).
  */
 export interface CapWindow {
   /** `d:2026-11-22`, `c:auto:w:2026-11-16`, `h:2026-11-22T14:00Z`, `m:2026-11` */

@@ -13,7 +13,7 @@ export type Caller = Party;
 
 /**
  * The public listener serves sellers and buyers, the operator listener the operator alone
- * (DESIGN: two listeners): a key on the wrong one is refused, saying where it belongs.
+ * (ARCHITECTURE.md, "Two listeners"): a key on the wrong one is refused, saying where it belongs.
  */
 export type Listener = 'public' | 'operator';
 

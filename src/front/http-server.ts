@@ -49,8 +49,8 @@ export interface FrontParts {
  * The HTTP front on uWebSockets.js, on two listeners: the public one (the seller API, the
  * sockets, the parties' own traces and returns, health, readiness) and the operator's
  * (metrics, health, readiness, the operator's API), each an App of its own.
- * Hot-path rules (DESIGN): onAborted before any await, `req` read before the handler
- * returns, one cork per response, nothing written after an abort.
+ * Hot-path rules (ARCHITECTURE.md, "Rules of the hot path"): onAborted before any await, `req`
+ * read before the handler returns, one cork per response, nothing written after an abort.
  */
 export class HttpFront {
   private readonly app: TemplatedApp;

@@ -19,8 +19,9 @@ import type { SellerRoute } from './call-result.js';
  * release, by design). Gavel then runs nothing for the calls it can no longer answer (README,
  * Lost answers), but answers none of them either. Node's server (llhttp) reads pipelined requests
  * as they come, runs them at once and writes their answers in the order they were asked, which is
- * what RFC 9112 §9.3.2 requires. It costs more CPU per request than uWS (README Benchmarks), so it
- * is a listener of its own (`server.pipelined`), off unless configured, beside the public one.
+ * what RFC 9112 §9.3.2 requires. It costs more CPU per request than uWS (bench/README.md, The
+ * pipelined listener), so it is a listener of its own (`server.pipelined`), off unless configured,
+ * beside the public one.
  *
  * It serves what a seller calls: /v1/ping, /v1/post, /v1/leads, /health and /ready; the same
  * SellerCalls run them, so answers, codes, idempotency and draining are the public listener's.

@@ -24,8 +24,8 @@ interface Waiting {
 }
 
 /**
- * How a sale a buyer accepted reaches the ledger with no single fault able to lose it (DESIGN
- * invariant 7), before the seller is told:
+ * How a sale a buyer accepted reaches the ledger with no single fault able to lose it
+ * (ARCHITECTURE.md invariant 7), before the seller is told:
  *
  * 1. Straight into the ledger, on the post's path. Sales accepted in the same moment share one
  *    statement (one in flight at a time), so the ledger sees batches, not one round trip per sale.

@@ -1,5 +1,5 @@
 /**
- * The torture test: caps, budgets and dedup never overrun (DESIGN invariants 1-5), under
+ * The torture test: caps, budgets and dedup never overrun (ARCHITECTURE.md invariants 1-5), under
  * hundreds of concurrent sellers spread over FOUR real Gavel processes that share one store,
  * once on the single Redis and once on a 3-master Redis Cluster started here.
  *
@@ -71,7 +71,7 @@ const WARMUP_PINGS = 720;
 /** the late buyer answers this long after its own time: far enough that no lag can blur it */
 const LATE_MARGIN_MS = 2500;
 const PING_TTL = '2s';
-/** src/auction/exchange.ts HOLD_SLACK_MS: a ping's hold outlives its `expires_at` by this much */
+/** src/auction/hold.ts HOLD_SLACK_MS: a ping's hold outlives its `expires_at` by this much */
 const HOLD_SLACK_MS = 5_000;
 const MARGIN = 0.2;
 const MARGIN_PPM = 200_000;
@@ -1157,7 +1157,7 @@ describe.each(STORES)('torture: 4 Gavel processes on $name', ({ cluster }) => {
     // the run proves something only if the caps were actually reached
     const unreached = sims.filter((s) => s.plan.mustReach && !usageRows.some((u) => u.buyer === s.plan.id && u.reached)).map((s) => s.plan.id);
     expect.soft(unreached, 'capped buyers that never reached a cap').toEqual([]);
-    // and the room abandoned holds pinned came back and was sold (DESIGN invariant 2)
+    // and the room abandoned holds pinned came back and was sold (ARCHITECTURE.md invariant 2)
     expect.soft(new Set(reuse.filter((x) => x.reused).map((x) => x.buyer)).size, 'buyers that sold into room freed by expired holds').toBeGreaterThanOrEqual(3);
     expect.soft(sold.length).toBeGreaterThan(500);
     expect.soft(sellers.twinGroups.length).toBeGreaterThan(100);

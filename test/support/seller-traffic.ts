@@ -61,9 +61,9 @@ export function startTraffic(port: number, opts: { loops: number; paths: SellerP
 }
 
 /**
- * A cold process (code not yet optimised, first script loads, empty pools) is slower, as the
- * README's Benchmarks say: a few rounds of calls before the timed traffic. Their answers are
- * not kept.
+ * A cold process (code not yet optimised, first script loads, empty pools) is slower, as
+ * bench/README.md's method says: a few rounds of calls before the timed traffic. Their answers
+ * are not kept.
  */
 export async function warmUp(port: number, rounds = 3, width = 6): Promise<void> {
   for (let round = 0; round < rounds; round++) {
