@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { duration } from './field-schema.js';
 
 /** The public listener's limits and windows, the operator's listener, and the pipelined one. */
+/** the default of `trace.memory_max_leads`, also the memory store's when it is built without a config (tests, bench) */
+export const MEMORY_MAX_LEADS = 100_000;
+
 export const Server = z.strictObject({
   max_body_bytes: z.int().min(256).max(16 * 1024 * 1024).default(64 * 1024),
   /** time kept between the end of the fan-out and the deadline, to rank, hold and write: 16 ms, measured in bench/README.md */
@@ -60,7 +63,7 @@ export const Trace = z.strictObject({
   /** traces waiting to be written; past it new ones are dropped (and counted) */
   max_buffered: z.int().min(1).max(1_000_000).default(20_000),
   /** the memory store keeps the traces of at most this many leads (the oldest go first) */
-  memory_max_leads: z.int().min(1).max(10_000_000).default(100_000),
+  memory_max_leads: z.int().min(1).max(10_000_000).default(MEMORY_MAX_LEADS),
 });
 
 /** the ledger of money: PostgreSQL when a URL is given (DATABASE_URL wins), else memory (one process, lost on exit) */

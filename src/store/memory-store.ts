@@ -1,3 +1,4 @@
+import { MEMORY_MAX_LEADS } from '../config/server-schema.js';
 import { MemoryAccepts } from './memory-accepts.js';
 import { MemoryAdmission } from './memory-admission.js';
 import { MemoryAuctions } from './memory-auctions.js';
@@ -44,7 +45,7 @@ export class MemoryStore implements Store {
   readonly acknowledge: QueueStore['acknowledge'];
 
   /** `maxTraces`: the most leads whose traces one process keeps in memory */
-  constructor(maxTraces = 100_000) {
+  constructor(maxTraces = MEMORY_MAX_LEADS) {
     const live = (): void => {
       if (this.closed) throw new Error('memory store is closed');
     };
