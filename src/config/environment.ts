@@ -87,7 +87,7 @@ export interface ProcessSettings {
   readonly listen: { readonly host: string; readonly port: number };
   readonly operator: { readonly host: string; readonly port: number };
   readonly pipelined: { readonly host: string; readonly port: number } | undefined;
-  readonly logLevel: string | undefined;
+  readonly logLevel: string;
   readonly allowUwsFallback: boolean;
 }
 
@@ -118,7 +118,7 @@ export function processSettings(config: ConfigData, o: Overrides): ProcessSettin
     listen: { host: o.host ?? DEFAULT_HOST, port: o.port ?? DEFAULT_PORT },
     operator: { host: o.operatorHost ?? operator.host, port: o.operatorPort ?? operator.port },
     pipelined: config.server.pipelined,
-    logLevel: o.logLevel,
+    logLevel: o.logLevel ?? 'info',
     allowUwsFallback: o.allowUwsFallback === true,
   };
 }
