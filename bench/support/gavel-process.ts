@@ -25,7 +25,8 @@ export interface GavelProcessOptions {
   startTimeoutMs?: number;
 }
 
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+/** BENCH_GAVEL_MAIN: another build's dist/src/main.js, to measure two builds under one harness (before and after a change) */
+const MAIN = process.env.BENCH_GAVEL_MAIN ?? join(ROOT, 'dist', 'src', 'main.js');
 const PINO_WARN = 40;
 
 /**
