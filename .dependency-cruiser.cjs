@@ -10,7 +10,7 @@ const LAYERS = [
   ['config'], // the config schema and the compiled runtime every later layer reads
   ['telemetry', 'store', 'buyers'], // metrics and logs; the shared store; buyer transports
   ['market', 'trace'], // learned accept rates; lead traces
-  ['ledger'], // sales, returns, reports
+  ['ledger', 'versions'], // sales, returns, reports; the configuration's versions
   ['auction', 'notify'], // the exchange's stages; postbacks
   ['front'], // HTTP and sockets
 ];

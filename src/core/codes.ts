@@ -61,6 +61,12 @@ export const Codes = {
   RETURN_NOT_FOUND: { status: 404, message: 'No such return' },
   RETURN_DECIDED: { status: 409, message: 'This return was approved or denied already' },
   FORBIDDEN: { status: 403, message: 'This key may not do that here: only the operator\'s key may, and only on the operator listener; sellers and buyers use the public one' },
+  // configuration versions (the admin API)
+  CONFIG_READ_ONLY: { status: 409, message: 'The configuration is read from a file: changing it needs PostgreSQL (ledger.postgres_url or DATABASE_URL)' },
+  DRAFT_NOT_FOUND: { status: 404, message: 'No such configuration draft' },
+  VERSION_NOT_FOUND: { status: 404, message: 'No such configuration version (or none published yet)' },
+  DRAFT_INVALID: { status: 422, message: 'The configuration draft does not validate; every problem is listed with its path' },
+  DRAFT_STALE: { status: 409, message: 'Another version went live since the draft was made; publish it with force, or make a new draft' },
   // server side
   INTERNAL: { status: 500, message: 'An unexpected error; the server logged it' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store did not answer in time' },
