@@ -7,6 +7,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PostgresLedger } from '../../src/ledger/postgres-ledger.js';
 import type { ConfigVersions } from '../../src/versions/config-versions.js';
 import { FileVersions } from '../../src/versions/file-versions.js';
+import { openVersions } from '../../src/versions/open-versions.js';
+import { ConfigError } from '../../src/config/load-config.js';
 import { PostgresVersions } from '../../src/versions/postgres-versions.js';
 import { documentYaml, exportYaml, importYaml } from '../../src/versions/yaml-io.js';
 import { PG_URL, testConfig } from '../support/test-config.js';
@@ -255,5 +257,35 @@ describe('config versions from a file', () => {
     ];
     for (const w of writes) await expect(w).rejects.toMatchObject({ code: 'CONFIG_READ_ONLY', message: expect.stringMatching(/PostgreSQL.*DATABASE_URL/) });
     expect(await s.liveVersion()).toBe(1);
+  });
+
+  it('with PostgreSQL, seeds an empty store from the file at the first start only', async () => {
+    const { path } = await fileStore();
+    const schema = freshSchema();
+    await pgAdmin();
+    const first = await openVersions({ postgresUrl: PG_URL, schema, configPath: path });
+    open.push(first);
+    expect(first.kind).toBe('postgres');
+    expect(await first.live()).toMatchObject({ version: 1, author: 'file', document: doc() });
+    writeFileSync(path, documentYaml(doc(7)));
+    const again = await openVersions({ postgresUrl: PG_URL, schema, configPath: path });
+    open.push(again);
+    expect((await again.history(10)).map((v) => v.version)).toEqual([1]);
+    expect((await again.live()).document).toEqual(doc());
+    const fileOnly = await openVersions({ postgresUrl: undefined, schema, configPath: path });
+    expect(fileOnly.kind).toBe('file');
+    expect((await fileOnly.live()).document).toEqual(doc(7));
+  });
+
+  it('an invalid file seeds nothing and says every problem with its path', async () => {
+    const { path } = await fileStore();
+    writeFileSync(path, documentYaml(withCampaign(doc(), { tmax_ms: -1 })));
+    const schema = freshSchema();
+    await pgAdmin();
+    const err = await openVersions({ postgresUrl: PG_URL, schema, configPath: path }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([expect.stringMatching(/^campaigns\[0\]\.tmax_ms: /)]);
+    const s = await store(schema);
+    expect(await s.liveVersion()).toBe(0);
   });
 });

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { GavelError } from '../core/codes.js';
+import { ConfigError } from '../config/load-config.js';
+import type { ConfigVersions } from './config-versions.js';
+import { FileVersions } from './file-versions.js';
+import { PostgresVersions } from './postgres-versions.js';
+import { importYaml } from './yaml-io.js';
+
+export interface OpenVersionsOptions {
+  /** the ledger's PostgreSQL (DATABASE_URL over ledger.postgres_url); none: the file is the configuration, read-only */
+  postgresUrl: string | undefined;
+  /** the ledger's schema */
+  schema: string;
+  /** the YAML or JSON configuration file: the only version without PostgreSQL, the first one with it */
+  configPath: string;
+}
+
+/**
+ * The configuration's versions the settings ask for: in PostgreSQL (migrated, and seeded from the
+ * file when empty) when a URL is given, else the file alone, read-only.
+ */
+export async function openVersions(o: OpenVersionsOptions): Promise<ConfigVersions> {
+  if (o.postgresUrl === undefined) {
+    const file = new FileVersions(o.configPath);
+    await file.start();
+    return file;
+  }
+  const store = new PostgresVersions({ url: o.postgresUrl, schema: o.schema });
+  try {
+    await store.start();
+    if ((await store.liveVersion()) === 0) {
+      try {
+        await store.seedIfEmpty(importYaml(readFileSync(o.configPath, 'utf8')), 'file');
+      } catch (e) {
+        // the file's problems, every one with its path, as a start from the file would print them
+        if (e instanceof GavelError && e.details) throw new ConfigError(o.configPath, e.details.map((d) => `${d.path}: ${d.message}`));
+        throw e;
+      }
+    }
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+  return store;
+}
