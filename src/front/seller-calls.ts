@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import type { Exchange } from '../auction/exchange.js';
 import { GavelError, type Detail } from '../core/codes.js';
-import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import type { SellerRuntime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import type { CallStore } from '../store/store.js';
 import { IdempotentCalls } from './idempotent-calls.js';
 import type { CallResult, SellerRoute } from './call-result.js';
@@ -45,10 +46,11 @@ function traced(trace: LeadTrace, a: PingAnswer | PostAnswer): void {
 export class SellerCalls {
   private readonly idempotent: IdempotentCalls;
 
-  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks; store: CallStore; runtime: Runtime }) {
+  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks; store: CallStore; live: RuntimeSource }) {
     // a call runs at most its campaign's longest deadline; a claim twice that old (and 2 s) is a dead process's
-    const longest = Math.max(0, ...[...parts.runtime.campaigns.values()].map((c) => Math.max(c.postTmaxMs, c.maxTmaxMs)));
-    this.idempotent = new IdempotentCalls(parts.store, { windowMs: parts.runtime.idempotencyWindowMs, leaseMs: 2 * longest + 2000 }, parts.metrics, parts.log);
+    const runtime = parts.live.current().runtime;
+    const longest = Math.max(0, ...[...runtime.campaigns.values()].map((c) => Math.max(c.postTmaxMs, c.maxTmaxMs)));
+    this.idempotent = new IdempotentCalls(parts.store, { windowMs: runtime.idempotencyWindowMs, leaseMs: 2 * longest + 2000 }, parts.metrics, parts.log);
   }
 
   /**

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { pack } from 'msgpackr';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { GavelError } from '../core/codes.js';
-import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import type { SellerRuntime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
 import { backstopOf, tooBig } from './socket-limits.js';
@@ -39,7 +40,9 @@ export interface SocketHooks {
   cutOff(seller: string): void;
 }
 
-export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: SellerCalls, hooks: SocketHooks): void {
+export function attachSellerSocket(app: TemplatedApp, live: RuntimeSource, calls: SellerCalls, hooks: SocketHooks): void {
+  // the server section is the process's: read once, a swap does not change it
+  const runtime = live.current().runtime;
   const maxBuffered = runtime.data.server.socket_max_buffered_bytes;
   const maxBody = runtime.data.server.max_body_bytes;
   const maxInFlight = runtime.data.server.socket_max_in_flight;
@@ -55,7 +58,7 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
     upgrade: (res, req, context) => {
       if (refusedFraming(res, req)) return;
       const key = socketKey(req.getHeader('authorization'), new URLSearchParams(req.getQuery() ?? ''));
-      const party = runtime.keys.resolve(key);
+      const party = live.current().runtime.keys.resolve(key);
       const seller = party?.kind === 'seller' ? party.seller : undefined;
       if (seller === undefined) {
         return refuseUpgrade(res, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key> (or ?key=)' : 'Unknown API key'));
