@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BuyerGuards } from '../../src/buyers/buyer-guards.js';
-import type { BuyerTransport } from '../../src/buyers/transport.js';
+import type { BuyerTransport, Pass } from '../../src/buyers/transport.js';
 import { LiveRuntime } from '../../src/config/live-runtime.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { compileRuntime, type BuyerRuntime, type Runtime } from '../../src/config/runtime.js';
@@ -12,7 +12,7 @@ function runtimeOf(config: ConfigInput): Runtime {
   return compileRuntime(parseConfig(config), undefined);
 }
 const buyer = (id: string, url: string, extra: Record<string, unknown> = {}) => ({ id, campaigns: ['auto'], ping_url: `${url}/ping`, post_url: `${url}/post`, ...extra });
-const FAIL = { kind: 'pass', pass: 'TIMEOUT' } as const;
+const FAIL: Pass = { kind: 'pass', pass: 'TIMEOUT', reason: undefined, ms: 100 };
 
 /** a transport that only says it was made and closed */
 function fakeTransport(b: BuyerRuntime, made: string[], closed: string[]): BuyerTransport {
