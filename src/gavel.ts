@@ -143,7 +143,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     recording ? (seg) => stats.add(seg, Date.now()) : undefined,
   );
   if (!tracing.enabled) log.warn('lead traces are OFF (trace.enabled: false): GET /v1/leads/{id} finds nothing');
-  const returns = new Returns(runtime, ledger, store, acceptRates, log);
+  const returns = new Returns(live, ledger, store, acceptRates, log);
   // a return the operator or the campaign approved is the lead's last result: its seller is told what is clawed back
   returns.onApproved((r) => postbacks.returned(r));
 
@@ -184,6 +184,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     // everything the next version needs exists before any lead can start on it
     liveBuyers.update(previous, next);
     const now = live.swap(next);
+    postbacks.reconfigure(next.data);
     metrics.configVersion.set(now.version);
     log.info({ config_version: now.version, campaigns: next.campaigns.size, buyers: next.buyers.length }, 'configuration swapped');
     return now;

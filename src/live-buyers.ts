@@ -32,6 +32,8 @@ export function refuseUnswappable(previous: Runtime, next: Runtime): void {
     if ((a?.rankBy ?? 'bid') !== (b?.rankBy ?? 'bid')) problems.push(`campaign ${id}: rank_by changed (accept rates are tracked for the buyers known at start)`);
   }
   if (JSON.stringify(previous.data.server) !== JSON.stringify(next.data.server)) problems.push('server: the listeners\' settings apply at start only');
+  const listens = (r: Runtime) => r.data.buyers.some((b) => b.loss_notices !== undefined);
+  if (listens(next) && !listens(previous)) problems.push('loss_notices: no buyer asked for them at start, so the exchange does not work out who lost');
   if (previous.secret !== next.secret) problems.push('secret: dedup hashes of leads in flight would no longer match');
   if (problems.length > 0) throw new SwapRefused(`this version cannot go live without a restart: ${problems.join('; ')}`);
 }
