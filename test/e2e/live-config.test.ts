@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { Gavel } from '../../src/gavel.js';
@@ -126,5 +127,34 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     expect(() => g.reload(parseConfig(next(g, { ...base, server: { drain_timeout_ms: 1234 } })))).toThrow(SwapRefused);
     expect(g.live.current().version).toBe(1);
     expect((await ready(g)).config_version).toBe(1);
+  });
+
+  it('a seller socket follows the swap: its seller of the new version, and its session ended when its key is revoked', async () => {
+    const a = await buyer(() => ({ body: { bid: 4 } }));
+    const base = testConfig([{ id: 'a', url: a.url }]);
+    const g = await exchange(base);
+    const ws = new WebSocket(`ws://127.0.0.1:${g.port}/v1/ws`, { headers: { authorization: `Bearer ${SELLER_KEY}` } });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const messages: any[] = [];
+    let closeCode = 0;
+    const closed = new Promise<void>((r) => ws.once('close', (code) => ((closeCode = code), r())));
+    const nextMessage = () => new Promise<any>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
+    let answer = nextMessage();
+    ws.send(JSON.stringify({ type: 'ping', id: 1, campaign: 'auto', lead: pingLead(fullLead()) }));
+    messages.push(await answer);
+    expect(messages[0]).toMatchObject({ type: 'ping', id: 1, status: 'bid', price: 3.2 });
+
+    // the same seller, now with a floor of its own above every bid: the socket sees it at once
+    g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub1', api_key: SELLER_KEY, floor: 5 }] })));
+    answer = nextMessage();
+    ws.send(JSON.stringify({ type: 'ping', id: 2, campaign: 'auto', lead: pingLead(fullLead()) }));
+    expect(await answer).toMatchObject({ type: 'ping', id: 2, status: 'no_bid' });
+
+    g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub2', api_key: 'seller-key-other-0123456789' }] })));
+    answer = nextMessage();
+    ws.send(JSON.stringify({ type: 'ping', id: 3, campaign: 'auto', lead: pingLead(fullLead()) }));
+    expect(await answer).toMatchObject({ type: 'error', error: { code: 'UNAUTHORIZED' } });
+    await closed;
+    expect(closeCode).toBe(1008);
   });
 });
