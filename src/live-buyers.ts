@@ -32,6 +32,11 @@ export function refuseUnswappable(previous: Runtime, next: Runtime): void {
     if ((a?.rankBy ?? 'bid') !== (b?.rankBy ?? 'bid')) problems.push(`campaign ${id}: rank_by changed (accept rates are tracked for the buyers known at start)`);
   }
   if (JSON.stringify(previous.data.server) !== JSON.stringify(next.data.server)) problems.push('server: the listeners\' settings apply at start only');
+  const ranked = (r: Runtime) => new Set([...r.campaigns.values()].filter((c) => c.rankBy === 'expected_value').flatMap((c) => c.buyers.map((x) => x.id)));
+  const before = ranked(previous);
+  const joined = [...ranked(next)].filter((id) => !before.has(id));
+  if (joined.length > 0) problems.push(`buyers ${joined.join(', ')}: new to a campaign ranked by expected value, whose accept rates are tracked for the buyers known at start`);
+  if (JSON.stringify(previous.acceptRate) !== JSON.stringify(next.acceptRate)) problems.push('accept_rate: its settings apply at start only');
   const listens = (r: Runtime) => r.data.buyers.some((b) => b.loss_notices !== undefined);
   if (listens(next) && !listens(previous)) problems.push('loss_notices: no buyer asked for them at start, so the exchange does not work out who lost');
   if (previous.secret !== next.secret) problems.push('secret: dedup hashes of leads in flight would no longer match');

@@ -82,10 +82,12 @@ describe('LiveBuyers across a swap', () => {
     expect(closed).toEqual(['a@http://a/ping']);
   });
 
-  it('refuses a change of a campaign\'s scoring, which needs a restart', () => {
+  it('refuses a change of a campaign\'s scoring or ranking, which needs a restart, and takes a new buyer', () => {
     const one = runtimeOf(stageConfig([buyer('a', 'http://a')]));
     const two = runtimeOf(stageConfig([buyer('a', 'http://a')], { rank_by: 'expected_value' }));
     expect(() => refuseUnswappable(one, two)).toThrow(SwapRefused);
+    const scored = runtimeOf(stageConfig([buyer('a', 'http://a')], { scoring: { rules: [{ field: 'zip', equals: '90210', points: 1 }] } }));
+    expect(() => refuseUnswappable(one, scored)).toThrow(/campaign auto: its scoring changed/);
     expect(() => refuseUnswappable(one, runtimeOf(stageConfig([buyer('a', 'http://a'), buyer('b', 'http://b')])))).not.toThrow();
   });
 });
