@@ -179,7 +179,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
 
   const reload = (config: ConfigData): Versioned => {
     const previous = live.current().runtime;
-    const next = compileRuntime(config, settings.secret);
+    // a process that made its secret up keeps it: leads in flight were hashed with it
+    const next = compileRuntime(config, settings.secret ?? config.secret ?? previous.secret);
     refuseUnswappable(previous, next);
     // everything the next version needs exists before any lead can start on it
     liveBuyers.update(previous, next);

@@ -17,6 +17,9 @@ export function longestLeadMs(runtime: Runtime): number {
   return Math.max(0, ...[...runtime.campaigns.values()].map((c) => c.maxTmaxMs + c.postTmaxMs)) + 1000;
 }
 
+/** The sections a process reads once, at start: its listeners, store, ledger, traces, pools, and the dedup hashes' key. */
+const PROCESS_SECTIONS = ['server', 'secret', 'redis', 'scoring_pool', 'accept_rate', 'trace', 'ledger'] as const;
+
 /**
  * Refuse what this process cannot rebuild live: the scoring pool's models are loaded into its
  * threads at start, so a version that changes a campaign's scoring (or its ranking by expected
@@ -31,12 +34,13 @@ export function refuseUnswappable(previous: Runtime, next: Runtime): void {
     if (JSON.stringify(a?.scoring ?? null) !== JSON.stringify(b?.scoring ?? null)) problems.push(`campaign ${id}: its scoring changed (the scoring pool is rebuilt only at start)`);
     if ((a?.rankBy ?? 'bid') !== (b?.rankBy ?? 'bid')) problems.push(`campaign ${id}: rank_by changed (accept rates are tracked for the buyers known at start)`);
   }
-  if (JSON.stringify(previous.data.server) !== JSON.stringify(next.data.server)) problems.push('server: the listeners\' settings apply at start only');
+  for (const section of PROCESS_SECTIONS) {
+    if (JSON.stringify(previous.data[section] ?? null) !== JSON.stringify(next.data[section] ?? null)) problems.push(`${section}: the process's own settings apply at start only`);
+  }
   const ranked = (r: Runtime) => new Set([...r.campaigns.values()].filter((c) => c.rankBy === 'expected_value').flatMap((c) => c.buyers.map((x) => x.id)));
   const before = ranked(previous);
   const joined = [...ranked(next)].filter((id) => !before.has(id));
   if (joined.length > 0) problems.push(`buyers ${joined.join(', ')}: new to a campaign ranked by expected value, whose accept rates are tracked for the buyers known at start`);
-  if (JSON.stringify(previous.acceptRate) !== JSON.stringify(next.acceptRate)) problems.push('accept_rate: its settings apply at start only');
   const listens = (r: Runtime) => r.data.buyers.some((b) => b.loss_notices !== undefined);
   if (listens(next) && !listens(previous)) problems.push('loss_notices: no buyer asked for them at start, so the exchange does not work out who lost');
   if (previous.secret !== next.secret) problems.push('secret: dedup hashes of leads in flight would no longer match');

@@ -157,4 +157,18 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     await closed;
     expect(closeCode).toBe(1008);
   });
+
+  it('a process with no secret configured keeps the one it made up across swaps', async () => {
+    const a = await buyer(() => ({ body: { bid: 4 } }));
+    const { secret: _none, ...base } = testConfig([{ id: 'a', url: a.url }]);
+    const g = await startExchange(base, 'memory');
+    gavels.push(g);
+    const secret = g.live.current().runtime.secret;
+    const b = await buyer(() => ({ body: { bid: 6 } }));
+    g.reload(parseConfig({ ...base, redis: undefined, buyers: [...base.buyers!, ...testConfig([{ id: 'b', url: b.url }]).buyers!] }));
+    expect(g.reload(parseConfig({ ...base, redis: undefined })).version).toBe(3);
+    expect(g.live.current().runtime.secret).toBe(secret);
+    const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    expect(ping.body).toMatchObject({ status: 'bid', price: 3.2 });
+  });
 });

@@ -88,6 +88,8 @@ describe('LiveBuyers across a swap', () => {
     expect(() => refuseUnswappable(one, two)).toThrow(SwapRefused);
     const scored = runtimeOf(stageConfig([buyer('a', 'http://a')], { scoring: { rules: [{ field: 'zip', equals: '90210', points: 1 }] } }));
     expect(() => refuseUnswappable(one, scored)).toThrow(/campaign auto: its scoring changed/);
+    const traced = runtimeOf({ ...stageConfig([buyer('a', 'http://a')]), trace: { enabled: false } });
+    expect(() => refuseUnswappable(one, traced)).toThrow(/trace: the process's own settings apply at start only/);
     expect(() => refuseUnswappable(one, runtimeOf(stageConfig([buyer('a', 'http://a'), buyer('b', 'http://b')])))).not.toThrow();
   });
 });
