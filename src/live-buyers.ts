@@ -1,5 +1,5 @@
 import type { BuyerGuards } from './buyers/buyer-guards.js';
-import type { SocketBuyerTransport } from './buyers/socket-transport.js';
+import { SocketBuyerTransport } from './buyers/socket-transport.js';
 import type { BuyerTransport } from './buyers/transport.js';
 import type { BuyerConfig } from './config/buyer-schema.js';
 import type { BuyerRuntime, Runtime } from './config/runtime.js';
@@ -7,9 +7,9 @@ import type { BuyerRuntime, Runtime } from './config/runtime.js';
 /** Refused before anything is swapped: the running process cannot take this version as it is. */
 export class SwapRefused extends Error {}
 
-/** What makes an HTTP or socket transport what it is: a change here is a new transport. */
+/** What makes an HTTP transport what it is: a change here is a new transport. A socket buyer's is its sessions: kept. */
 function transportShape(c: BuyerConfig): string {
-  return JSON.stringify([c.transport, c.ping_url, c.post_url, c.connections, c.headers, c.format, c.campaigns]);
+  return c.transport === 'websocket' ? 'websocket' : JSON.stringify([c.transport, c.ping_url, c.post_url, c.connections, c.headers, c.format]);
 }
 
 /** The longest a lead of this runtime can run: a transport or guard no lead can still reach is let go after it. */
@@ -72,10 +72,14 @@ export class LiveBuyers {
     for (const b of next.buyers) {
       const old = before.get(b.id);
       const current = this.transports.get(b.id);
-      if (old !== undefined && current !== undefined && transportShape(old.config) === transportShape(b.config)) continue;
+      if (old !== undefined && current !== undefined && transportShape(old.config) === transportShape(b.config)) {
+        // the buyer's own campaigns, which a socket it opens later may narrow; its open sockets stay
+        if (current instanceof SocketBuyerTransport) current.campaigns = new Set(b.config.campaigns);
+        continue;
+      }
       const t = this.open(b);
       this.transports.set(b.id, t);
-      if (b.config.transport === 'websocket') this.sockets.set(b.id, t as SocketBuyerTransport);
+      if (t instanceof SocketBuyerTransport) this.sockets.set(b.id, t);
       else this.sockets.delete(b.id);
       if (current !== undefined) this.retire(current, graceMs);
     }

@@ -5,6 +5,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import type { Gavel } from '../../src/gavel.js';
 import { SwapRefused } from '../../src/live-buyers.js';
 import { startBuyer, type Handler, type TestBuyer } from '../support/buyer-server.js';
+import { socketBuyer } from '../support/socket-buyer.js';
 import { ADMIN_KEY, call, fullLead, metricsOf, pingLead, readTrace, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -170,5 +171,25 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     expect(g.live.current().runtime.secret).toBe(secret);
     const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     expect(ping.body).toMatchObject({ status: 'bid', price: 3.2 });
+  });
+
+  it('a socket buyer keeps its open session across a swap that changes it; one added by a swap connects and bids', async () => {
+    const base = testConfig([]);
+    const sock = { id: 'sock', campaigns: ['auto'], transport: 'websocket' as const, key: 'ws-buyer-key-0123456789', timeout_ms: 100 };
+    const g = await exchange({ ...base, buyers: [sock] });
+    const first = await socketBuyer(g.port, sock.key, (m) => (m.type === 'ping' ? { type: 'bid', bid: 5 } : { type: 'accept' }));
+    open.push({ close: async () => void first.ws.close() });
+    expect((await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) })).body).toMatchObject({ status: 'bid', price: 4 });
+
+    const added = { id: 'sock2', campaigns: ['auto'], transport: 'websocket' as const, key: 'ws-buyer-key-second-0123456789', timeout_ms: 100 };
+    // the buyer's own settings change (another campaign, a longer timeout): its session is the buyer's, not the version's
+    const home = { ...base.campaigns![0]!, id: 'home' };
+    g.reload(parseConfig(next(g, { ...base, campaigns: [...base.campaigns!, home], buyers: [{ ...sock, campaigns: ['auto', 'home'], timeout_ms: 120 }, added] })));
+    const second = await socketBuyer(g.port, added.key, (m) => (m.type === 'ping' ? { type: 'bid', bid: 8 } : { type: 'accept' }));
+    open.push({ close: async () => void second.ws.close() });
+    const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    expect(ping.body).toMatchObject({ status: 'bid', price: 6.4, bids: 2 }); // both sockets bid: the first one's session outlived the swap
+    expect(first.seen.filter((m) => m.type === 'ping')).toHaveLength(2);
+    expect(second.seen.filter((m) => m.type === 'ping')).toHaveLength(1);
   });
 });
