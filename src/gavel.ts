@@ -3,6 +3,8 @@ import type { BuyerTransport } from './buyers/transport.js';
 import type { BuyerGuards } from './buyers/buyer-guards.js';
 import { processSettings, type Overrides, type ProcessSettings } from './config/environment.js';
 import { clearKeyHolders, compileRuntime, type Runtime } from './config/runtime.js';
+import { LiveRuntime, type Versioned } from './config/live-runtime.js';
+import { LiveBuyers, refuseUnswappable } from './live-buyers.js';
 import type { ConfigData } from './config/schema.js';
 import { HttpFront } from './front/http-server.js';
 import { UWS_BINARY, UWS_NATIVE } from './front/uws.js';
@@ -13,7 +15,7 @@ import { Returns } from './ledger/returns.js';
 import { Postbacks } from './notify/postbacks.js';
 import { runShutdown, shutdownSteps } from './shutdown-steps.js';
 import { openLedgerParts } from './start-ledger.js';
-import { buyerGuards, openBuyerTransports, startScoring } from './start-pools.js';
+import { buyerGuards, openBuyerTransports, openTransport, startScoring } from './start-pools.js';
 import { openStore } from './start-store.js';
 import type { Store } from './store/store.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
@@ -34,7 +36,16 @@ export interface Gavel {
   operatorPort: number;
   /** the pipelined listener's port, when server.pipelined configures one */
   pipelinedPort?: number;
+  /** the configuration the process started on (see `live` for the one it runs now) */
   runtime: Runtime;
+  /** the configuration of the moment, and its version */
+  live: LiveRuntime;
+  /**
+   * Compile a validated configuration and make it live in one step: leads already running finish
+   * on the version they started with. Throws the config's problems (ConfigError) or SwapRefused
+   * (a change that needs a restart) with nothing changed.
+   */
+  reload(config: ConfigData): Versioned;
   store: Store;
   ledger: Ledger;
   /** moves queued sales into the ledger (tests drain it) */
@@ -107,8 +118,11 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const { recording, ledger, salesQueue, sales, ledgerWriter, stats, consumer } = await openLedgerParts(runtime, settings.postgresUrl, store, metrics, log);
   const postbacks = new Postbacks(runtime.data, store, { consumer, pollMs: runtime.data.ledger.poll_ms, reclaimMs: runtime.data.ledger.reclaim_after }, metrics, log);
   postbacks.start();
+  const live = new LiveRuntime(runtime);
+  metrics.configVersion.set(live.current().version);
+  const liveBuyers = new LiveBuyers(buyers.all, buyers.sockets, guards, (b) => openTransport(b, metrics));
   const exchange = new Exchange({
-    runtime,
+    runtime: live,
     store,
     transports,
     metrics,
@@ -129,11 +143,11 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     recording ? (seg) => stats.add(seg, Date.now()) : undefined,
   );
   if (!tracing.enabled) log.warn('lead traces are OFF (trace.enabled: false): GET /v1/leads/{id} finds nothing');
-  const returns = new Returns(runtime, ledger, store, acceptRates, log);
+  const returns = new Returns(live, ledger, store, acceptRates, log);
   // a return the operator or the campaign approved is the lead's last result: its seller is told what is clawed back
   returns.onApproved((r) => postbacks.returned(r));
 
-  const front = new HttpFront({ runtime, exchange, store, metrics, log, socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, uwsFallbackAllowed: settings.allowUwsFallback });
+  const front = new HttpFront({ live, exchange, store, metrics, log, socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, uwsFallbackAllowed: settings.allowUwsFallback });
   const ports = await listen(front, settings);
   log.info({ port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
@@ -142,7 +156,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       if (!(await front.drain(runtime.data.server.drain_timeout_ms))) log.warn('drain timeout: closing with requests still in flight');
     },
     'close connections': () => front.close(),
-    'buyer transports': () => Promise.all([...transports.values()].map((t) => t.close())),
+    'buyer transports': () => liveBuyers.close().then(() => Promise.all([...transports.values()].map((t) => t.close()))),
     'accept rates': () => acceptRates.close(),
     traces: () => traces.close(),
     postbacks: () => postbacks.close(),
@@ -163,5 +177,19 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       log.info('gavel stopped');
     })());
 
-  return { ...ports, runtime, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
+  const reload = (config: ConfigData): Versioned => {
+    const previous = live.current().runtime;
+    // a process that made its secret up keeps it: leads in flight were hashed with it
+    const next = compileRuntime(config, settings.secret ?? config.secret ?? previous.secret);
+    refuseUnswappable(previous, next);
+    // everything the next version needs exists before any lead can start on it
+    liveBuyers.update(previous, next);
+    const now = live.swap(next);
+    postbacks.reconfigure(next.data);
+    metrics.configVersion.set(now.version);
+    log.info({ config_version: now.version, campaigns: next.campaigns.size, buyers: next.buyers.length }, 'configuration swapped');
+    return now;
+  };
+
+  return { ...ports, runtime, live, reload, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
 }

@@ -3,7 +3,7 @@ import { HttpBuyerTransport } from './buyers/http-transport.js';
 import { SocketBuyerTransport } from './buyers/socket-transport.js';
 import { templateCodec } from './buyers/templates/template-codec.js';
 import type { BuyerTransport } from './buyers/transport.js';
-import type { Runtime } from './config/runtime.js';
+import type { BuyerRuntime, Runtime } from './config/runtime.js';
 import { AcceptRates } from './market/accept-rates.js';
 import { ScorePool } from './scoring/score-pool.js';
 import type { Store } from './store/store.js';
@@ -12,7 +12,7 @@ import type { Metrics } from './telemetry/metrics.js';
 
 export interface BuyerTransports {
   /** every buyer's, by buyer id */
-  readonly all: ReadonlyMap<string, BuyerTransport>;
+  readonly all: Map<string, BuyerTransport>;
   /** the socket buyers', which the front hands their connections to */
   readonly sockets: Map<string, SocketBuyerTransport>;
 }
@@ -22,23 +22,24 @@ export function openBuyerTransports(runtime: Runtime, metrics: Metrics): BuyerTr
   const all = new Map<string, BuyerTransport>();
   const sockets = new Map<string, SocketBuyerTransport>();
   for (const b of runtime.buyers) {
-    if (b.config.transport === 'websocket') {
-      const t = new SocketBuyerTransport(b.id, new Set(b.config.campaigns), () => metrics.lateBuyerAnswers.inc({ buyer: b.id }));
-      all.set(b.id, t);
-      sockets.set(b.id, t);
-    } else {
-      const transport = new HttpBuyerTransport({
-        // a fixed-price buyer has no ping_url and is never pinged: its pool is its post origin's
-        pingUrl: b.config.ping_url ?? b.config.post_url!,
-        postUrl: b.config.post_url!,
-        connections: b.config.connections,
-        headers: b.config.headers,
-        ...(b.config.format !== undefined ? { codec: templateCodec(b.config.format) } : {}),
-      });
-      all.set(b.id, transport);
-    }
+    const t = openTransport(b, metrics);
+    all.set(b.id, t);
+    if (t instanceof SocketBuyerTransport) sockets.set(b.id, t);
   }
   return { all, sockets };
+}
+
+/** One buyer's transport: at start, and at a swap for a buyer that is new or whose endpoint changed. */
+export function openTransport(b: BuyerRuntime, metrics: Metrics): BuyerTransport {
+  if (b.config.transport === 'websocket') return new SocketBuyerTransport(b.id, new Set(b.config.campaigns), () => metrics.lateBuyerAnswers.inc({ buyer: b.id }));
+  return new HttpBuyerTransport({
+    // a fixed-price buyer has no ping_url and is never pinged: its pool is its post origin's
+    pingUrl: b.config.ping_url ?? b.config.post_url!,
+    postUrl: b.config.post_url!,
+    connections: b.config.connections,
+    headers: b.config.headers,
+    ...(b.config.format !== undefined ? { codec: templateCodec(b.config.format) } : {}),
+  });
 }
 
 export interface ScoringParts {

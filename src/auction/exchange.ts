@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import { fixedRuntime, type RuntimeSource } from '../config/live-runtime.js';
 import type { LeadsEnvelope, PingAnswer, PingEnvelope, PostAnswer, PostEnvelope } from '../protocol/seller-api.js';
 import type { LeadTrace } from '../trace/lead-trace.js';
 import { admit, admitPost, openPost, openRun } from './admission.js';
@@ -15,7 +16,8 @@ export type { LostBid } from './stage-parts.js';
 
 /** What an exchange is built from: the configuration it starts on, and the parts its stages use. */
 export interface ExchangeParts extends Omit<StageParts, 'cells'> {
-  runtime: Runtime;
+  /** one configuration, or the live one a swap replaces (read once per lead) */
+  runtime: Runtime | RuntimeSource;
 }
 
 /**
@@ -28,25 +30,25 @@ export interface ExchangeParts extends Omit<StageParts, 'cells'> {
  */
 export class Exchange {
   /** read once per lead, into its run: no stage reads it here */
-  private readonly runtime: Runtime;
+  private readonly live: RuntimeSource;
   private readonly parts: StageParts;
 
   constructor(parts: ExchangeParts) {
     const { runtime, ...rest } = parts;
-    this.runtime = runtime;
+    this.live = 'current' in runtime ? runtime : fixedRuntime(runtime);
     this.parts = { ...rest, cells: new BuyerCells(parts.metrics) };
   }
 
   /** When the answer to this ping must have left (performance.now() ms); null for an unknown campaign. */
   pingDeadline(env: PingEnvelope, receivedAt: number): number | null {
-    const c = this.runtime.campaigns.get(env.campaign);
+    const c = this.live.current().runtime.campaigns.get(env.campaign);
     return c === undefined ? null : auctionEnd(c, env.tmax_ms, receivedAt);
   }
 
   /** POST /v1/ping */
   async ping(seller: SellerRuntime, env: PingEnvelope, receivedAt: number, trace: LeadTrace): Promise<PingAnswer> {
     const { parts } = this;
-    const run = openRun(this.runtime, seller, 'ping', env, receivedAt, trace);
+    const run = openRun(this.live.current().runtime, seller, 'ping', env, receivedAt, trace);
     const admitted = await admit(run, parts);
     if (admitted === 'NO_BID') return this.answered(run, 0, { status: 'no_bid', ping_id: run.id, reason: 'NO_BID' });
     if (admitted !== 'ok') return this.answered(run, 0, { status: 'duplicate', reason: admitted });
@@ -70,7 +72,7 @@ export class Exchange {
   /** POST /v1/post */
   async post(seller: SellerRuntime, env: PostEnvelope, receivedAt: number, trace: LeadTrace): Promise<PostAnswer> {
     const { parts } = this;
-    const run = await openPost(this.runtime, seller, env, receivedAt, trace, parts);
+    const run = await openPost(this.live.current().runtime, seller, env, receivedAt, trace, parts);
     if (!(await admitPost(run, parts))) return rejected(run, parts, 'DUPLICATE');
     return postLoop(run, parts);
   }
@@ -78,7 +80,7 @@ export class Exchange {
   /** POST /v1/leads: the whole ping tree inside one call */
   async directPost(seller: SellerRuntime, env: LeadsEnvelope, receivedAt: number, trace: LeadTrace): Promise<PostAnswer> {
     const { parts } = this;
-    const run = openRun(this.runtime, seller, 'leads', env, receivedAt, trace);
+    const run = openRun(this.live.current().runtime, seller, 'leads', env, receivedAt, trace);
     const admitted = await admit(run, parts);
     if (admitted !== 'ok') return rejected(run, parts, admitted);
     const eligible = await auctionRound(run, parts);

@@ -39,7 +39,14 @@ export async function postLoop(run: LeadRun, parts: PostParts): Promise<PostAnsw
     if (slots >= maxBuyers) break;
     const buyer = buyerOf(run, bid.buyer);
     const transport = parts.transports.get(bid.buyer);
-    if (buyer === undefined || transport === undefined) continue; // not in the run's configuration, or no longer reachable from this process
+    // a post runs on the version live at the post: a buyer removed or paused since its ping is skipped
+    // (its hold released), and the lead falls through to the next bid (ARCHITECTURE.md, "Live configuration")
+    if (buyer === undefined || transport === undefined || !buyer.config.active) {
+      leftOut(parts, trace, 'post', bid.buyer, { reason: 'BUYER_WITHDRAWN' });
+      if (i === 0 && firstHeld) void release(parts, bid.buyer, leadId);
+      reason = 'NO_ELIGIBLE_BUYER';
+      continue;
+    }
     const left = deadline - performance.now();
     if (tooLittleTime(left)) {
       reason = 'TIMEOUT';

@@ -61,7 +61,7 @@ export function leftOut(
   trace: LeadTrace,
   stage: TraceStage,
   buyer: string,
-  refusal: Refusal | { reason: RuleRefusal | GuardRefusal },
+  refusal: Refusal | { reason: RuleRefusal | GuardRefusal | 'BUYER_WITHDRAWN' },
 ): void {
   parts.metrics.leftOut.inc({ buyer, reason: refusal.reason });
   trace.buyer(buyer, stage, refusal.reason, refusal.reason === 'CAP_REACHED' ? `${refusal.limit} ${refusal.window}` : undefined);

@@ -23,14 +23,46 @@ export function failed(result: Bid | Pass): boolean {
  */
 export class BuyerGuards {
   private readonly guards = new Map<string, Guard>();
+  /** each guarded buyer's breaker settings, to tell a changed breaker from a kept one at a swap */
+  private readonly settings = new Map<string, string>();
 
-  constructor(buyers: readonly BuyerRuntime[], onBreaker: (buyer: string, from: BreakerState, to: BreakerState, why: string) => void) {
+  constructor(
+    buyers: readonly BuyerRuntime[],
+    private readonly onBreaker: (buyer: string, from: BreakerState, to: BreakerState, why: string) => void,
+  ) {
+    this.sync(buyers);
+  }
+
+  /**
+   * Guards for a new configuration's buyers: a new buyer gets its own; a kept buyer keeps its
+   * pings in flight and its breaker's state (a new breaker only when its settings changed), and
+   * takes its new max_in_flight. A buyer no longer configured keeps its guard until `drop`.
+   */
+  sync(buyers: readonly BuyerRuntime[]): void {
     for (const b of buyers) {
       const c = b.config.breaker;
+      const shape = JSON.stringify(c ?? null);
+      const g = this.guards.get(b.id);
+      const max = b.config.max_in_flight ?? Infinity;
+      if (g !== undefined && this.settings.get(b.id) === shape) {
+        g.max = max;
+        continue;
+      }
       const breaker =
-        c === undefined ? null : new CircuitBreaker(c, { windowMs: c.window, openForMs: c.open_for }, (from, to, why) => onBreaker(b.id, from, to, why));
-      this.guards.set(b.id, { max: b.config.max_in_flight ?? Infinity, inFlight: 0, breaker });
+        c === undefined ? null : new CircuitBreaker(c, { windowMs: c.window, openForMs: c.open_for }, (from, to, why) => this.onBreaker(b.id, from, to, why));
+      this.settings.set(b.id, shape);
+      if (g === undefined) this.guards.set(b.id, { max, inFlight: 0, breaker });
+      else {
+        g.max = max;
+        g.breaker = breaker;
+      }
     }
+  }
+
+  /** A buyer no lead can reach any more: its guard goes. */
+  drop(buyer: string): void {
+    this.guards.delete(buyer);
+    this.settings.delete(buyer);
   }
 
   /** Take a ping slot for the buyer, or say why not. Call `settle` for every slot taken. */

@@ -102,10 +102,13 @@ export class SocketBuyerTransport implements BuyerTransport {
   /** pings are swept past their time, not aborted */
   readonly abortable = false;
 
-  /** `buyer`: its id; `campaigns`: the buyer's own, which a socket may narrow; `onLate`: an answer came after its call was settled */
+  /**
+   * `buyer`: its id; `campaigns`: the buyer's own, which a socket may narrow (replaced when a new
+   * configuration changes them: the sockets already open stay); `onLate`: an answer came after its call was settled
+   */
   constructor(
     readonly buyer: string,
-    readonly campaigns: ReadonlySet<string>,
+    public campaigns: ReadonlySet<string>,
     private readonly onLate: () => void,
   ) {
     // pings wait on no abort signal (a listener per buyer per auction cost more than the ping's

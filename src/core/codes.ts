@@ -25,6 +25,7 @@ export const Codes = {
   FILTERED: { status: 200, message: 'The lead does not meet the buyer\'s filters' },
   BREAKER_OPEN: { status: 200, message: 'The buyer\'s circuit breaker is open after failing calls' },
   MAX_IN_FLIGHT: { status: 200, message: 'The buyer had its maximum of pings in flight' },
+  BUYER_WITHDRAWN: { status: 200, message: 'The buyer was paused or removed by a configuration that went live after the ping: the post skipped it' },
   // why a buyer lost a lead it took part in, in its view of the trace (GET /v1/leads/{id})
   OUTBID: { status: 200, message: 'Another buyer ranked ahead (a higher bid or expected value, an earlier tier, or its turn) and was offered the lead' },
   LATE: { status: 200, message: 'The buyer\'s bid came after its time, or never came' },

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { GavelError } from '../core/codes.js';
-import type { Party, Runtime } from '../config/runtime.js';
+import type { Party } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import type { Logger } from '../telemetry/logger.js';
 import { bearerKey, unknownKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
@@ -29,8 +30,9 @@ export interface RouteCall {
 /** Off the hot path: JSON in and out, small bodies. */
 const MAX_BODY = 16 * 1024;
 
-export function callerOf(runtime: Runtime, key: string | undefined): Caller | null {
-  return runtime.keys.resolve(key) ?? null;
+export function callerOf(live: RuntimeSource, key: string | undefined): Caller | null {
+  // the keys of the version live now: a key a swap added works at once, one it removed is refused
+  return live.current().runtime.keys.resolve(key) ?? null;
 }
 
 /** Why this caller may not use this listener, or null when it may. */
@@ -50,7 +52,7 @@ export function jsonRoute(
   method: 'get' | 'post',
   path: string,
   paramCount: number,
-  runtime: Runtime,
+  runtime: RuntimeSource,
   log: Logger,
   handler: (call: RouteCall) => Promise<{ status: number; body: unknown }>,
 ): void {

@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Exchange } from '../auction/exchange.js';
 import { GavelError } from '../core/codes.js';
-import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import type { SellerRuntime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import type { CallStore, StoreHealth } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -32,7 +33,8 @@ import { readiness } from './readiness.js';
 export interface FrontParts {
   /** transports of the buyers that connect over /v1/bidders/ws, by buyer id */
   socketBuyers: ReadonlyMap<string, SocketBuyerTransport>;
-  runtime: Runtime;
+  /** the configuration of the moment: read once per request */
+  live: RuntimeSource;
   exchange: Exchange;
   store: CallStore & StoreHealth;
   metrics: Metrics;
@@ -66,21 +68,21 @@ export class HttpFront {
   private readonly loopDelay: LoopDelay;
 
   constructor(private readonly parts: FrontParts) {
-    this.maxBody = parts.runtime.data.server.max_body_bytes;
+    this.maxBody = parts.live.current().runtime.data.server.max_body_bytes;
     this.calls = new SellerCalls(parts);
     this.loopDelay = new LoopDelay((ms) => parts.metrics.callWaitMs.observe(ms));
     const app = uws.App();
-    const server = parts.runtime.data.server;
+    const server = parts.live.current().runtime.data.server;
     const cutOffs = parts.metrics.socketCutOffs;
     const socketBuyer = (key: string | undefined) => {
-      const party = parts.runtime.keys.resolve(key);
+      const party = parts.live.current().runtime.keys.resolve(key);
       return party?.kind === 'buyer' ? parts.socketBuyers.get(party.buyer.id) : undefined;
     };
     attachBuyerSocket(app, socketBuyer, { maxPayload: server.max_body_bytes, maxBuffered: server.socket_max_buffered_bytes }, (id) => {
       cutOffs.inc({ side: 'buyer', id });
       parts.log.warn({ buyer: id }, 'buyer socket cut off: it stopped reading its pings');
     });
-    attachSellerSocket(app, parts.runtime, this.calls, {
+    attachSellerSocket(app, parts.live, this.calls, {
       begin: () => this.begin(),
       end: () => this.end(),
       draining: () => this.draining,
@@ -92,9 +94,9 @@ export class HttpFront {
     app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
-    app.get('/v1/leads/:id', leadTraceRoute(parts.runtime, parts.traces, 'public'));
-    attachReturnsApi(app, 'public', parts.runtime, parts.returns, parts.log);
-    attachReportsApi(app, 'public', parts.runtime, parts.ledger, parts.log);
+    app.get('/v1/leads/:id', leadTraceRoute(parts.live, parts.traces, 'public'));
+    attachReturnsApi(app, 'public', parts.live, parts.returns, parts.log);
+    attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.any('/*', (res, req) => {
@@ -110,7 +112,7 @@ export class HttpFront {
 
   /** The operator's listener: metrics, health, readiness, and the routes of the operator's key. */
   private operatorRoutes(app: TemplatedApp): TemplatedApp {
-    const { runtime, returns, ledger, log } = this.parts;
+    const { live: runtime, returns, ledger, log } = this.parts;
     app.get('/v1/leads/:id', leadTraceRoute(runtime, this.parts.traces, 'operator'));
     attachReturnsApi(app, 'operator', runtime, returns, log);
     attachReportsApi(app, 'operator', runtime, ledger, log);
@@ -141,12 +143,12 @@ export class HttpFront {
   /** The seller calls on Node's HTTP server, for clients that pipeline (src/front/pipelined-listener.ts). */
   listenPipelined(host: string, port: number): Promise<number> {
     this.pipelined = new PipelinedListener({
-      runtime: this.parts.runtime,
+      live: this.parts.live,
       calls: this.calls,
       begin: () => this.begin(),
       end: () => this.end(),
       draining: () => this.draining,
-      readiness: () => readiness(this.parts.store, this.draining, this.parts.uwsFallbackAllowed === true),
+      readiness: () => readiness(this.parts.store, this.draining, this.parts.uwsFallbackAllowed === true, this.parts.live.current().version),
     });
     return this.pipelined.listen(host, port);
   }
@@ -162,7 +164,7 @@ export class HttpFront {
     const state = watch(res, format ?? 'json');
     if (this.draining) return sendError(res, state, new GavelError('SHUTTING_DOWN'), true);
     const key = bearerKey(auth);
-    const party = this.parts.runtime.keys.resolve(key);
+    const party = this.parts.live.current().runtime.keys.resolve(key);
     if (party?.kind !== 'seller') return sendError(res, state, unknownKey(key));
     const seller = party.seller;
     if (format === null) return sendError(res, state, new GavelError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not application/json or application/msgpack`));
@@ -197,7 +199,7 @@ export class HttpFront {
 
   private async ready(res: HttpResponse): Promise<void> {
     const state = watch(res, 'json');
-    const r = await readiness(this.parts.store, this.draining, this.parts.uwsFallbackAllowed === true);
+    const r = await readiness(this.parts.store, this.draining, this.parts.uwsFallbackAllowed === true, this.parts.live.current().version);
     send(res, state, r.status, r.body);
   }
 

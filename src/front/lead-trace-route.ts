@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { GavelError } from '../core/codes.js';
-import type { Runtime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
 import { buyerView, operatorView, sellerView } from '../trace/trace-views.js';
 import { callerOf, refusedOn, type Listener } from './admin-route.js';
@@ -16,7 +16,7 @@ const MAX_LEAD_ID = 128;
  * seller's its own lead's outcome, a buyer's its part in the auction (on the public one; see
  * src/trace/trace-views.ts). A lead that is not the key's is LEAD_NOT_FOUND, like an unknown one.
  */
-export function leadTraceRoute(runtime: Runtime, traces: TraceRecorder, listener: Listener): (res: HttpResponse, req: HttpRequest) => void {
+export function leadTraceRoute(runtime: RuntimeSource, traces: TraceRecorder, listener: Listener): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
       if (refusedFraming(res, req)) return;
       const key = bearerKey(req.getHeader('authorization'));

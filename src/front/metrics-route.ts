@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import type { Runtime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { callerOf, refusedOn } from './admin-route.js';
 import { bearerKey, unknownKey } from './api-key.js';
@@ -11,7 +11,7 @@ import { sendError, sendText, watch } from './respond.js';
  * (a scraper on the private network), or with the operator's; a party's key is refused, so no
  * seller reads it by mistake.
  */
-export function metricsRoute(runtime: Runtime, metrics: Metrics): (res: HttpResponse, req: HttpRequest) => void {
+export function metricsRoute(runtime: RuntimeSource, metrics: Metrics): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
     if (refusedFraming(res, req)) return;
     const key = bearerKey(req.getHeader('authorization'));

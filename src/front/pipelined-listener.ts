@@ -3,7 +3,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pack } from 'msgpackr';
 import { GavelError } from '../core/codes.js';
-import type { Runtime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import { bearerKey, unknownKey } from './api-key.js';
 import { formatOf } from './content-format.js';
 import { decodeBody } from './decode-body.js';
@@ -27,7 +27,7 @@ import type { SellerRoute } from './call-result.js';
  * SellerCalls run them, so answers, codes, idempotency and draining are the public listener's.
  */
 export interface PipelinedParts {
-  runtime: Runtime;
+  live: RuntimeSource;
   calls: SellerCalls;
   begin(): void;
   end(): void;
@@ -49,7 +49,7 @@ export class PipelinedListener {
   private allClosed: (() => void) | null = null;
 
   constructor(private readonly parts: PipelinedParts) {
-    this.maxBody = parts.runtime.data.server.max_body_bytes;
+    this.maxBody = parts.live.current().runtime.data.server.max_body_bytes;
     this.server = createServer(
       {
         // the same limits as the public listener: a slow or idle client is let go, not kept
@@ -167,7 +167,7 @@ export class PipelinedListener {
     };
     if (this.parts.draining()) return refuse(new GavelError('SHUTTING_DOWN'), true);
     const key = bearerKey(header(req, 'authorization'));
-    const party = this.parts.runtime.keys.resolve(key);
+    const party = this.parts.live.current().runtime.keys.resolve(key);
     if (party?.kind !== 'seller') return refuse(unknownKey(key));
     const seller = party.seller;
     if (format === null) return refuse(new GavelError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not application/json or application/msgpack`));

@@ -3,7 +3,7 @@ import type { StoreHealth } from '../store/store.js';
 import { UWS_NATIVE } from './uws.js';
 
 /** /ready's answer: the store answers, uWS is native (or its fallback allowed), not draining. */
-export async function readiness(store: StoreHealth, draining: boolean, uwsFallbackAllowed: boolean): Promise<{ status: number; body: unknown }> {
+export async function readiness(store: StoreHealth, draining: boolean, uwsFallbackAllowed: boolean, configVersion: number): Promise<{ status: number; body: unknown }> {
   let storeOk = true;
   let storeError: string | undefined;
   const persistence = within(store.persistence(), 500, () => undefined).catch(() => 'unknown' as const);
@@ -24,6 +24,8 @@ export async function readiness(store: StoreHealth, draining: boolean, uwsFallba
       store: { kind: store.kind, ok: storeOk, persistence: await persistence, ...(storeError ? { error: storeError } : {}) },
       uws: { native: UWS_NATIVE, ...(UWS_NATIVE ? {} : { fallback_allowed: uwsOk }) },
       draining: draining,
+      // the configuration version this process runs: every process behind a balancer should agree
+      config_version: configVersion,
     },
   };
 }

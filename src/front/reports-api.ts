@@ -1,6 +1,6 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { GavelError } from '../core/codes.js';
-import type { Runtime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import type { GroupBy, Ledger } from '../ledger/ledger.js';
 import { report } from '../ledger/reports.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -11,7 +11,7 @@ const GROUPS = new Set<GroupBy>(['buyer', 'seller', 'campaign', 'day', 'hour']);
 const MAX_SPAN_MS = 366 * 86_400_000;
 
 /** GET /v1/reports?from=&to=&group_by=: the operator's figures (admin key) */
-export function attachReportsApi(app: TemplatedApp, listener: Listener, runtime: Runtime, ledger: Ledger, log: Logger): void {
+export function attachReportsApi(app: TemplatedApp, listener: Listener, runtime: RuntimeSource, ledger: Ledger, log: Logger): void {
   jsonRoute(app, listener, 'get', '/v1/reports', 0, runtime, log, async ({ caller, query }) => {
     if (caller.kind !== 'admin') throw new GavelError('FORBIDDEN');
     const problems: { path: string; message: string }[] = [];

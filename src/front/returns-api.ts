@@ -1,7 +1,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import { GavelError } from '../core/codes.js';
-import type { Runtime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import type { ReturnRecord } from '../ledger/ledger.js';
 import type { Returns } from '../ledger/returns.js';
 import { fromMicros } from '../core/money.js';
@@ -42,7 +42,7 @@ function problems(error: z.ZodError) {
  * POST /v1/returns (a buyer, or the operator for one), GET /v1/returns (the operator: all; a
  * buyer: its own), POST /v1/returns/{id}/approve and /deny (the operator).
  */
-export function attachReturnsApi(app: TemplatedApp, listener: Listener, runtime: Runtime, returns: Returns, log: Logger): void {
+export function attachReturnsApi(app: TemplatedApp, listener: Listener, runtime: RuntimeSource, returns: Returns, log: Logger): void {
   jsonRoute(app, listener, 'post', '/v1/returns', 0, runtime, log, async ({ caller, body }) => {
     if (caller.kind === 'seller') throw new GavelError('FORBIDDEN', 'A return is filed by the buyer that bought the lead, or by the operator');
     const parsed = ReturnBody.safeParse(body);
@@ -50,7 +50,7 @@ export function attachReturnsApi(app: TemplatedApp, listener: Listener, runtime:
     const { lead_id, reason, buyer: named } = parsed.data;
     let buyer = caller.kind === 'buyer' ? caller.buyer : undefined;
     if (caller.kind === 'admin') {
-      buyer = runtime.buyers.find((b) => b.id === named);
+      buyer = runtime.current().runtime.buyers.find((b) => b.id === named);
       if (buyer === undefined) throw new GavelError('INVALID_REQUEST', undefined, [{ path: 'buyer', message: named === undefined ? 'the operator names the buyer' : `unknown buyer "${named}"` }]);
     } else if (named !== undefined && named !== buyer!.id) {
       throw new GavelError('FORBIDDEN', 'A buyer files returns only for itself');

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Exchange } from '../auction/exchange.js';
 import { GavelError, type Detail } from '../core/codes.js';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import type { CallStore } from '../store/store.js';
 import { IdempotentCalls } from './idempotent-calls.js';
 import type { CallResult, SellerRoute } from './call-result.js';
@@ -42,13 +43,23 @@ function traced(trace: LeadTrace, a: PingAnswer | PostAnswer): void {
  * One seller call from its decoded message to its answer, the same over HTTP and over the
  * seller socket. Never throws: every failure is an answer with its code.
  */
+/** A call runs at most its campaign's longest deadline; a claim twice that old (and 2 s) is a dead process's. */
+function leaseOf(runtime: Runtime): number {
+  const longest = Math.max(0, ...[...runtime.campaigns.values()].map((c) => Math.max(c.postTmaxMs, c.maxTmaxMs)));
+  return 2 * longest + 2000;
+}
+
 export class SellerCalls {
   private readonly idempotent: IdempotentCalls;
+  /** the idempotent calls' settings, their lease that of the configuration `leaseVersion` */
+  private readonly callSettings: { windowMs: number; leaseMs: number };
+  private leaseVersion: number;
 
-  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks; store: CallStore; runtime: Runtime }) {
-    // a call runs at most its campaign's longest deadline; a claim twice that old (and 2 s) is a dead process's
-    const longest = Math.max(0, ...[...parts.runtime.campaigns.values()].map((c) => Math.max(c.postTmaxMs, c.maxTmaxMs)));
-    this.idempotent = new IdempotentCalls(parts.store, { windowMs: parts.runtime.idempotencyWindowMs, leaseMs: 2 * longest + 2000 }, parts.metrics, parts.log);
+  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks; store: CallStore; live: RuntimeSource }) {
+    const now = parts.live.current();
+    this.leaseVersion = now.version;
+    this.callSettings = { windowMs: now.runtime.idempotencyWindowMs, leaseMs: leaseOf(now.runtime) };
+    this.idempotent = new IdempotentCalls(parts.store, this.callSettings, parts.metrics, parts.log);
   }
 
   /**
@@ -57,6 +68,12 @@ export class SellerCalls {
    */
   async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey?: string): Promise<CallResult> {
     if (idempotencyKey === undefined) return this.runOnce(seller, route, raw, receivedAt, bytes);
+    const now = this.parts.live.current();
+    if (now.version !== this.leaseVersion) {
+      // a new configuration may have longer deadlines: the lease follows them
+      this.callSettings.leaseMs = leaseOf(now.runtime);
+      this.leaseVersion = now.version;
+    }
     return this.idempotent.run(seller.id, idempotencyKey, route, raw, () => this.runOnce(seller, route, raw, receivedAt, bytes));
   }
 

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { pack } from 'msgpackr';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { GavelError } from '../core/codes.js';
-import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import type { SellerRuntime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
 import { backstopOf, tooBig } from './socket-limits.js';
@@ -12,7 +13,11 @@ import type { SellerCalls } from './seller-calls.js';
 import type { SellerRoute } from './call-result.js';
 
 interface SocketData {
+  /** the seller as the configuration `version` has it: looked up again when another version is live */
   seller: SellerRuntime;
+  version: number;
+  /** the key the socket opened with, to find its seller in a later version (or find it revoked) */
+  key: string | undefined;
   /** server.socket_max_buffered_bytes */
   maxBuffered: number;
   /** uWS forbids touching a socket after its close event */
@@ -39,7 +44,9 @@ export interface SocketHooks {
   cutOff(seller: string): void;
 }
 
-export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: SellerCalls, hooks: SocketHooks): void {
+export function attachSellerSocket(app: TemplatedApp, live: RuntimeSource, calls: SellerCalls, hooks: SocketHooks): void {
+  // the server section is the process's: read once, a swap does not change it
+  const runtime = live.current().runtime;
   const maxBuffered = runtime.data.server.socket_max_buffered_bytes;
   const maxBody = runtime.data.server.max_body_bytes;
   const maxInFlight = runtime.data.server.socket_max_in_flight;
@@ -55,13 +62,14 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
     upgrade: (res, req, context) => {
       if (refusedFraming(res, req)) return;
       const key = socketKey(req.getHeader('authorization'), new URLSearchParams(req.getQuery() ?? ''));
-      const party = runtime.keys.resolve(key);
+      const now = live.current();
+      const party = now.runtime.keys.resolve(key);
       const seller = party?.kind === 'seller' ? party.seller : undefined;
       if (seller === undefined) {
         return refuseUpgrade(res, new GavelError('UNAUTHORIZED', key === undefined ? 'Missing Authorization: Bearer <api key> (or ?key=)' : 'Unknown API key'));
       }
       res.upgrade<SocketData>(
-        { seller, maxBuffered, closed: false, inFlight: 0 },
+        { seller, version: now.version, key, maxBuffered, closed: false, inFlight: 0 },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -73,6 +81,12 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
       if (message.byteLength > maxBody) return tooBig(ws);
       const frame = Buffer.from(message.slice(0));
       if (hooks.draining()) return errorReply(ws, hooks, isBinary, null, new GavelError('SHUTTING_DOWN'));
+      if (!sellerOfNow(ws, live)) {
+        // a swap revoked the key this socket opened with: its session ends with the key
+        errorReply(ws, hooks, isBinary, null, new GavelError('UNAUTHORIZED', 'This socket\'s key is no longer valid'));
+        ws.getUserData().closed = true;
+        return void ws.end(1008, 'key revoked');
+      }
       hooks.begin();
       answer(ws, hooks, frame, isBinary, calls, maxInFlight).finally(() => hooks.end());
     },
@@ -80,6 +94,18 @@ export function attachSellerSocket(app: TemplatedApp, runtime: Runtime, calls: S
       ws.getUserData().closed = true;
     },
   });
+}
+
+/** The socket's seller in the configuration live now (one read per call); false when its key no longer names a seller. */
+function sellerOfNow(ws: WebSocket<SocketData>, live: RuntimeSource): boolean {
+  const data = ws.getUserData();
+  const now = live.current();
+  if (now.version === data.version) return true;
+  const party = now.runtime.keys.resolve(data.key);
+  if (party?.kind !== 'seller') return false;
+  data.seller = party.seller;
+  data.version = now.version;
+  return true;
 }
 
 function reply(ws: WebSocket<SocketData>, hooks: SocketHooks, isBinary: boolean, body: unknown): void {

@@ -1,5 +1,6 @@
 import { GavelError, type Code } from '../core/codes.js';
-import type { BuyerRuntime, Runtime } from '../config/runtime.js';
+import type { BuyerRuntime } from '../config/runtime.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
 import { DEFAULT_CAMPAIGN_RETURNS } from '../config/campaign-schema.js';
 import type { AcceptRates } from '../market/accept-rates.js';
 import { calendarWindow, weekdayOf } from '../core/calendar.js';
@@ -23,7 +24,7 @@ export class Returns {
   private readonly listeners: ApprovedListener[] = [];
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly live: RuntimeSource,
     private readonly ledger: Ledger,
     private readonly store: CapStore,
     private readonly acceptRates: AcceptRates,
@@ -51,7 +52,7 @@ export class Returns {
     const policy = (ctx: ReturnContext): ReturnVerdict => {
       sale = ctx.sale;
       // a sale of a campaign since removed from the config is judged by the defaults
-      const rules = this.runtime.data.campaigns.find((c) => c.id === ctx.sale.campaign)?.returns ?? DEFAULT_CAMPAIGN_RETURNS;
+      const rules = this.live.current().runtime.data.campaigns.find((c) => c.id === ctx.sale.campaign)?.returns ?? DEFAULT_CAMPAIGN_RETURNS;
       if (now - ctx.sale.at > rules.window) return { refused: 'RETURN_WINDOW_CLOSED' };
       if (limits.max_count !== undefined && ctx.returnsInCycle + 1 > limits.max_count) return { refused: 'RETURN_LIMIT_REACHED' };
       // a share of the leads bought in the cycle; a lead bought in an earlier cycle counts toward none
@@ -94,8 +95,9 @@ export class Returns {
     const now = Date.now();
     // the buyer's accept rate learns that this lead came back, under its grade
     void this.acceptRates.record(r.buyer, sale?.grade ?? null, 'returned', now);
-    const campaign = this.runtime.data.campaigns.find((c) => c.id === r.campaign);
-    const buyer = this.runtime.buyers.find((b) => b.id === r.buyer);
+    const runtime = this.live.current().runtime;
+    const campaign = runtime.data.campaigns.find((c) => c.id === r.campaign);
+    const buyer = runtime.buyers.find((b) => b.id === r.buyer);
     const rules = buyer?.caps.get(r.campaign);
     if (campaign?.returns.restore_cap === true && sale !== null && rules !== undefined) {
       // the windows the sale counted in are those of its time; the store leaves alone those that are over

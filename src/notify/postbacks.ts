@@ -52,8 +52,16 @@ export function signature(secret: string, t: number, body: string): string {
  * queued entry stays unacknowledged meanwhile, so if this process dies another takes it over.
  * Delivery is at least once: the event id lets the receiver drop a repeat.
  */
+function receivers(config: ConfigData): ReadonlyMap<string, Notify> {
+  return new Map<string, Notify>([
+    ...config.sellers.flatMap((s) => (s.postback === undefined ? [] : [[`seller:${s.id}`, s.postback] as const])),
+    ...config.buyers.flatMap((b) => (b.loss_notices === undefined ? [] : [[`buyer:${b.id}`, b.loss_notices] as const])),
+  ]);
+}
+
 export class Postbacks {
-  private readonly to: Map<string, Notify>;
+  /** each party's receiver, of the configuration live now: replaced whole at a swap */
+  private to: ReadonlyMap<string, Notify>;
   private readonly attempts = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private loop: NodeJS.Timeout | null = null;
@@ -66,10 +74,12 @@ export class Postbacks {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.to = new Map<string, Notify>([
-      ...config.sellers.flatMap((s) => (s.postback === undefined ? [] : [[`seller:${s.id}`, s.postback] as const])),
-      ...config.buyers.flatMap((b) => (b.loss_notices === undefined ? [] : [[`buyer:${b.id}`, b.loss_notices] as const])),
-    ]);
+    this.to = receivers(config);
+  }
+
+  /** A new configuration's receivers: notices already queued go to the party's receiver of the moment they are sent. */
+  reconfigure(config: ConfigData): void {
+    this.to = receivers(config);
   }
 
   /** true when some buyer asked for loss notices: the exchange then works out who lost */

@@ -1,0 +1,195 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { parseConfig } from '../../src/config/load-config.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import type { Gavel } from '../../src/gavel.js';
+import { SwapRefused } from '../../src/live-buyers.js';
+import { startBuyer, type Handler, type TestBuyer } from '../support/buyer-server.js';
+import { socketBuyer } from '../support/socket-buyer.js';
+import { ADMIN_KEY, call, fullLead, metricsOf, pingLead, readTrace, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+
+const open: { close(): Promise<void> }[] = [];
+const gavels: Gavel[] = [];
+afterEach(async () => {
+  await Promise.all(gavels.splice(0).map(stopExchange));
+  await Promise.all(open.splice(0).map((b) => b.close()));
+});
+async function buyer(onPing: Handler, onPost?: Handler): Promise<TestBuyer> {
+  const b = await startBuyer(onPing, onPost);
+  open.push(b);
+  return b;
+}
+async function exchange(config: ConfigInput): Promise<Gavel> {
+  const g = await startExchange(config);
+  gavels.push(g);
+  return g;
+}
+/** the next version: the same Redis prefix as the running one, so store state carries over */
+function next(g: Gavel, config: ConfigInput): ConfigInput {
+  return { ...config, redis: { url: g.runtime.data.redis!.url, prefix: g.runtime.data.redis!.prefix } };
+}
+async function ready(g: Gavel): Promise<{ config_version: number }> {
+  const res = await fetch(`http://127.0.0.1:${g.port}/ready`);
+  return (await res.json()) as { config_version: number };
+}
+
+describe('a configuration swapped live while auctions run (real ports, real Redis)', () => {
+  it('a ping in flight at the swap answers on its version; the next lead runs on the new one', async () => {
+    let arrived: () => void = () => {};
+    const pinged = new Promise<void>((r) => (arrived = r));
+    const a = await buyer(() => {
+      arrived();
+      return { body: { bid: 7 }, delayMs: 60 };
+    });
+    const b = await buyer(() => ({ body: { bid: 9 } }));
+    const g = await exchange(testConfig([{ id: 'a', url: a.url }]));
+    expect((await ready(g)).config_version).toBe(1);
+
+    const first = call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    await pinged; // buyer a holds the ping while the version changes under it
+    const v = g.reload(parseConfig(next(g, testConfig([{ id: 'b', url: b.url }]))));
+    expect(v.version).toBe(2);
+    const answer = await first;
+    expect(answer.body).toMatchObject({ status: 'bid', price: 5.6 }); // a's 7 less the 20% margin: version 1's buyer
+    expect(b.pings).toHaveLength(0);
+
+    const second = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    expect(second.body).toMatchObject({ status: 'bid', price: 7.2 }); // b, added by the swap: its transport and guard exist
+    expect(b.pings).toHaveLength(1);
+    expect(a.pings).toHaveLength(1);
+    expect((await ready(g)).config_version).toBe(2);
+    expect(await metricsOf(g)).toMatch(/^gavel_config_version 2$/m);
+  });
+
+  it('a seller key added by a swap works at once and one it removed is refused', async () => {
+    const a = await buyer(() => ({ body: { bid: 4 } }));
+    const base = testConfig([{ id: 'a', url: a.url }]);
+    const g = await exchange(base);
+    const newKey = 'seller-key-new-0123456789';
+    g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub2', api_key: newKey }] })));
+    const withNew = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${newKey}` });
+    expect(withNew.status).toBe(200);
+    expect(withNew.body.status).toBe('bid');
+    const withOld = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${SELLER_KEY}` });
+    expect(withOld.status).toBe(401);
+    expect(withOld.body.error.code).toBe('UNAUTHORIZED');
+  });
+
+  it('a post of a ping taken before a swap that removed its winner falls through to the next bid, sold once', async () => {
+    const a = await buyer(() => ({ body: { bid: 10 } }));
+    const b = await buyer(() => ({ body: { bid: 5 } }));
+    const base = testConfig([{ id: 'a', url: a.url }, { id: 'b', url: b.url }]);
+    const g = await exchange(base);
+    const lead = fullLead();
+    const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
+    expect(ping.body).toMatchObject({ status: 'bid', bids: 2 });
+
+    g.reload(parseConfig(next(g, testConfig([{ id: 'b', url: b.url }]))));
+    const post = await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead });
+    expect(post.body).toMatchObject({ status: 'sold', lead_id: ping.body.ping_id });
+    expect(a.posts).toHaveLength(0);
+    expect(b.posts).toHaveLength(1);
+    const again = await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead });
+    expect(again.body.error.code).toBe('ALREADY_POSTED');
+    expect(b.posts).toHaveLength(1);
+
+    // the trace says why the winner was skipped
+    let trace = await readTrace(g, ping.body.ping_id, ADMIN_KEY);
+    for (let i = 0; i < 20 && !JSON.stringify(trace.body).includes('BUYER_WITHDRAWN'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      trace = await readTrace(g, ping.body.ping_id, ADMIN_KEY);
+    }
+    expect(JSON.stringify(trace.body)).toContain('BUYER_WITHDRAWN');
+  });
+
+  it('a buyer paused by a swap is skipped at the post of a ping it won', async () => {
+    const a = await buyer(() => ({ body: { bid: 10 } }));
+    const b = await buyer(() => ({ body: { bid: 5 } }));
+    const base = testConfig([{ id: 'a', url: a.url }, { id: 'b', url: b.url }]);
+    const g = await exchange(base);
+    const lead = fullLead();
+    const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
+    const paused = { ...base, buyers: base.buyers!.map((x) => (x.id === 'a' ? { ...x, active: false } : x)) };
+    g.reload(parseConfig(next(g, paused)));
+    const post = await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead });
+    expect(post.body.status).toBe('sold');
+    expect(a.posts).toHaveLength(0);
+    expect(b.posts).toHaveLength(1);
+    // and a paused buyer is not pinged by the next lead
+    await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    expect(a.pings).toHaveLength(1);
+    expect(b.pings).toHaveLength(2);
+  });
+
+  it('a version that needs a restart is refused with nothing changed', async () => {
+    const a = await buyer(() => ({ body: { bid: 4 } }));
+    const base = testConfig([{ id: 'a', url: a.url }]);
+    const g = await exchange(base);
+    expect(() => g.reload(parseConfig(next(g, { ...base, server: { drain_timeout_ms: 1234 } })))).toThrow(SwapRefused);
+    expect(g.live.current().version).toBe(1);
+    expect((await ready(g)).config_version).toBe(1);
+  });
+
+  it('a seller socket follows the swap: its seller of the new version, and its session ended when its key is revoked', async () => {
+    const a = await buyer(() => ({ body: { bid: 4 } }));
+    const base = testConfig([{ id: 'a', url: a.url }]);
+    const g = await exchange(base);
+    const ws = new WebSocket(`ws://127.0.0.1:${g.port}/v1/ws`, { headers: { authorization: `Bearer ${SELLER_KEY}` } });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const messages: any[] = [];
+    let closeCode = 0;
+    const closed = new Promise<void>((r) => ws.once('close', (code) => ((closeCode = code), r())));
+    const nextMessage = () => new Promise<any>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
+    let answer = nextMessage();
+    ws.send(JSON.stringify({ type: 'ping', id: 1, campaign: 'auto', lead: pingLead(fullLead()) }));
+    messages.push(await answer);
+    expect(messages[0]).toMatchObject({ type: 'ping', id: 1, status: 'bid', price: 3.2 });
+
+    // the same seller, now with a floor of its own above every bid: the socket sees it at once
+    g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub1', api_key: SELLER_KEY, floor: 5 }] })));
+    answer = nextMessage();
+    ws.send(JSON.stringify({ type: 'ping', id: 2, campaign: 'auto', lead: pingLead(fullLead()) }));
+    expect(await answer).toMatchObject({ type: 'ping', id: 2, status: 'no_bid' });
+
+    g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub2', api_key: 'seller-key-other-0123456789' }] })));
+    answer = nextMessage();
+    ws.send(JSON.stringify({ type: 'ping', id: 3, campaign: 'auto', lead: pingLead(fullLead()) }));
+    expect(await answer).toMatchObject({ type: 'error', error: { code: 'UNAUTHORIZED' } });
+    await closed;
+    expect(closeCode).toBe(1008);
+  });
+
+  it('a process with no secret configured keeps the one it made up across swaps', async () => {
+    const a = await buyer(() => ({ body: { bid: 4 } }));
+    const { secret: _none, ...base } = testConfig([{ id: 'a', url: a.url }]);
+    const g = await startExchange(base, 'memory');
+    gavels.push(g);
+    const secret = g.live.current().runtime.secret;
+    const b = await buyer(() => ({ body: { bid: 6 } }));
+    g.reload(parseConfig({ ...base, redis: undefined, buyers: [...base.buyers!, ...testConfig([{ id: 'b', url: b.url }]).buyers!] }));
+    expect(g.reload(parseConfig({ ...base, redis: undefined })).version).toBe(3);
+    expect(g.live.current().runtime.secret).toBe(secret);
+    const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    expect(ping.body).toMatchObject({ status: 'bid', price: 3.2 });
+  });
+
+  it('a socket buyer keeps its open session across a swap that changes it; one added by a swap connects and bids', async () => {
+    const base = testConfig([]);
+    const sock = { id: 'sock', campaigns: ['auto'], transport: 'websocket' as const, key: 'ws-buyer-key-0123456789', timeout_ms: 100 };
+    const g = await exchange({ ...base, buyers: [sock] });
+    const first = await socketBuyer(g.port, sock.key, (m) => (m.type === 'ping' ? { type: 'bid', bid: 5 } : { type: 'accept' }));
+    open.push({ close: async () => void first.ws.close() });
+    expect((await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) })).body).toMatchObject({ status: 'bid', price: 4 });
+
+    const added = { id: 'sock2', campaigns: ['auto'], transport: 'websocket' as const, key: 'ws-buyer-key-second-0123456789', timeout_ms: 100 };
+    // the buyer's own settings change (another campaign, a longer timeout): its session is the buyer's, not the version's
+    const home = { ...base.campaigns![0]!, id: 'home' };
+    g.reload(parseConfig(next(g, { ...base, campaigns: [...base.campaigns!, home], buyers: [{ ...sock, campaigns: ['auto', 'home'], timeout_ms: 120 }, added] })));
+    const second = await socketBuyer(g.port, added.key, (m) => (m.type === 'ping' ? { type: 'bid', bid: 8 } : { type: 'accept' }));
+    open.push({ close: async () => void second.ws.close() });
+    const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    expect(ping.body).toMatchObject({ status: 'bid', price: 6.4, bids: 2 }); // both sockets bid: the first one's session outlived the swap
+    expect(first.seen.filter((m) => m.type === 'ping')).toHaveLength(2);
+    expect(second.seen.filter((m) => m.type === 'ping')).toHaveLength(1);
+  });
+});
