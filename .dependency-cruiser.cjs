@@ -12,6 +12,7 @@ const LAYERS = [
   ['market', 'trace'], // learned accept rates; lead traces
   ['ledger', 'versions'], // sales, returns, reports; the configuration's versions
   ['auction', 'notify'], // the exchange's stages; postbacks
+  ['spec'], // the published OpenAPI document, generated from the schemas the layers below validate with
   ['front'], // HTTP and sockets
 ];
 

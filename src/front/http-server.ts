@@ -28,6 +28,7 @@ import { LoopDelay } from '../telemetry/loop-delay.js';
 import { PipelinedListener } from './pipelined-listener.js';
 import { leadTraceRoute } from './lead-trace-route.js';
 import { metricsRoute } from './metrics-route.js';
+import { openApiRoute } from './openapi-route.js';
 import { readiness } from './readiness.js';
 
 export interface FrontParts {
@@ -99,6 +100,7 @@ export class HttpFront {
     attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
+    app.get('/openapi.json', openApiRoute());
     app.any('/*', (res, req) => {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
@@ -118,12 +120,13 @@ export class HttpFront {
     attachReportsApi(app, 'operator', runtime, ledger, log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
+    app.get('/openapi.json', openApiRoute());
     app.get('/metrics', metricsRoute(runtime, this.parts.metrics));
     app.any('/*', (res, req) => {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/health' || url === '/ready' || url === '/metrics';
+      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url} on the operator listener`));
     });
     return app;
