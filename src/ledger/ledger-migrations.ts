@@ -1,3 +1,5 @@
+import type { Migration } from './run-migrations.js';
+
 /**
  * The ledger's PostgreSQL schema, as ordered steps. A step once released is never edited: a
  * database that already recorded its version would never see the edit. Change the schema by
@@ -6,11 +8,7 @@
  * The SQL names tables without a schema: the runner (PostgresLedger.start) sets the
  * transaction's search_path to the ledger's schema before each step.
  */
-export interface LedgerMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type LedgerMigration = Migration;
 
 export const LEDGER_MIGRATIONS: readonly LedgerMigration[] = [
   {

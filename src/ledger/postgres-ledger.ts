@@ -19,6 +19,7 @@ import type {
 } from './ledger.js';
 import { checkStatsBatches, recordIds } from './ledger.js';
 import { LEDGER_MIGRATIONS } from './ledger-migrations.js';
+import { runMigrations, SCHEMA_NAME } from './run-migrations.js';
 import { fromMs } from './postgres-time.js';
 import { insertStatsRows, moneyBy, statsBy } from './postgres-reports.js';
 import { EVENT_COLUMNS, RETURN_COLUMNS, toReturn, toSale } from './postgres-rows.js';
@@ -32,9 +33,6 @@ export interface PostgresLedgerOptions {
   /** default 4 */
   poolSize?: number;
 }
-
-/** Names are spliced into SQL (quoted), so only plain lower-case identifiers are accepted. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -73,38 +71,9 @@ export class PostgresLedger implements Ledger {
   }
 
   async start(): Promise<void> {
-    checkMigrationOrder();
     const c = await this.pool.connect();
     try {
-      // one lock for the whole schema: a second process starting at once waits, then finds the steps applied
-      const lock = (): Promise<unknown> => c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gavel-migrations:${this.schema}`]);
-      await inTransaction(c, async () => {
-        await lock();
-        // CREATE ... IF NOT EXISTS checks the privilege to create before existence: a schema made
-        // beforehand by an administrator must not need that privilege
-        const found = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
-        if (found.rowCount === 0) await c.query(`CREATE SCHEMA ${this.q}`);
-        const table = await c.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [`${this.q}.schema_migrations`]);
-        if (table.rows[0]!.t === null) {
-          await c.query(
-            `CREATE TABLE ${this.q}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-          );
-        }
-      });
-      for (const m of LEDGER_MIGRATIONS) {
-        await inTransaction(c, async () => {
-          await lock();
-          const applied = await c.query<{ name: string }>(`SELECT name FROM ${this.q}.schema_migrations WHERE version = $1`, [m.version]);
-          if (applied.rows.length > 0) {
-            const name = applied.rows[0]!.name;
-            if (name !== m.name) throw new Error(`ledger schema ${this.schema}: migration ${m.version} was applied as "${name}", this build knows it as "${m.name}"`);
-            return;
-          }
-          await c.query(`SET LOCAL search_path TO ${this.q}`);
-          await c.query(m.sql);
-          await c.query(`INSERT INTO ${this.q}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
-        });
-      }
+      await runMigrations(c, this.schema, { table: 'schema_migrations', label: 'ledger', steps: LEDGER_MIGRATIONS });
     } finally {
       c.release();
     }
@@ -309,23 +278,6 @@ export class PostgresLedger implements Ledger {
     } finally {
       c.release(discard);
     }
-  }
-}
-
-async function inTransaction(c: pg.PoolClient, fn: () => Promise<void>): Promise<void> {
-  await c.query('BEGIN');
-  try {
-    await fn();
-    await c.query('COMMIT');
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
-}
-
-function checkMigrationOrder(): void {
-  for (let i = 1; i < LEDGER_MIGRATIONS.length; i++) {
-    if (LEDGER_MIGRATIONS[i]!.version <= LEDGER_MIGRATIONS[i - 1]!.version) throw new Error('ledger migrations must be in strictly increasing version order');
   }
 }
 

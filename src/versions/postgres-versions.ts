@@ -3,7 +3,8 @@ import pg from 'pg';
 import { GavelError } from '../core/codes.js';
 import type { AuditRow, ConfigDocument, ConfigDraft, ConfigVersion, ConfigVersions, DiffSubject } from './config-versions.js';
 import { jsonDiff, type DiffEntry } from './json-diff.js';
-import { inTransaction, migrateVersions, SCHEMA_NAME } from './migrate-versions.js';
+import { inTransaction, runMigrations, SCHEMA_NAME } from '../ledger/run-migrations.js';
+import { VERSIONS_MIGRATIONS } from './versions-migrations.js';
 import { validateDocument } from './validate-document.js';
 
 export interface PostgresVersionsOptions {
@@ -43,7 +44,7 @@ export class PostgresVersions implements ConfigVersions {
   async start(): Promise<void> {
     const c = await this.pool.connect();
     try {
-      await migrateVersions(c, this.schema);
+      await runMigrations(c, this.schema, { table: 'config_schema_migrations', label: 'config', steps: VERSIONS_MIGRATIONS });
     } finally {
       c.release();
     }

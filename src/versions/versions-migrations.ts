@@ -1,19 +1,16 @@
+import type { Migration } from '../ledger/run-migrations.js';
+
 /**
  * The tables of the configuration's versions, in the ledger's database and schema, as ordered
  * steps: like the ledger's own steps (src/ledger/ledger-migrations.ts), a step once released is
  * never edited. They are numbered apart from the ledger's (their own config_schema_migrations
  * table), so either list can grow without the other.
  *
- * The SQL names tables without a schema: the runner (migrateVersions) sets the transaction's
+ * The SQL names tables without a schema: the runner (runMigrations in src/ledger/run-migrations.ts) sets the transaction's
  * search_path to the schema before each step.
  */
-export interface VersionsMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
 
-export const VERSIONS_MIGRATIONS: readonly VersionsMigration[] = [
+export const VERSIONS_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'config versions, live pointer, drafts and audit',
