@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PostgresLedger } from '../../src/ledger/postgres-ledger.js';
 import type { ConfigVersions } from '../../src/versions/config-versions.js';
@@ -12,28 +11,7 @@ import { ConfigError } from '../../src/config/load-config.js';
 import { PostgresVersions } from '../../src/versions/postgres-versions.js';
 import { documentYaml, exportYaml, importYaml } from '../../src/versions/yaml-io.js';
 import { PG_URL, testConfig } from '../support/test-config.js';
-
-let admin: Promise<pg.Pool> | undefined;
-
-/** A real PostgreSQL or a failure saying how to start one: a skipped test of the versions would prove nothing. */
-function pgAdmin(): Promise<pg.Pool> {
-  admin ??= (async () => {
-    const pool = new pg.Pool({ connectionString: PG_URL, max: 2, connectionTimeoutMillis: 3000 });
-    pool.on('error', () => undefined);
-    try {
-      await pool.query('SELECT 1');
-      return pool;
-    } catch (e) {
-      await pool.end().catch(() => undefined);
-      throw new Error(
-        `No PostgreSQL answers at ${PG_URL} (${(e as Error).message}). Start one, e.g.:\n` +
-          `  pg_ctlcluster 15 main start && psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE test'\n` +
-          `or point TEST_PG_URL at one.`,
-      );
-    }
-  })();
-  return admin;
-}
+import { closePgAdmin, pgAdmin } from '../support/pg-admin.js';
 
 const open: { close(): Promise<void> }[] = [];
 const schemas = new Set<string>();
@@ -65,10 +43,7 @@ afterEach(async () => {
   }
 });
 
-afterAll(async () => {
-  const pool = await admin?.catch(() => undefined);
-  await pool?.end();
-});
+afterAll(closePgAdmin);
 
 const doc = (floor = 1.0): Record<string, unknown> => testConfig([{ id: 'b1', url: 'http://127.0.0.1:9' }], { floor }, 'test:versions:') as Record<string, unknown>;
 

@@ -1,45 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Ledger, MoneyRow, ReturnContext, ReturnRecord, ReturnRequest, ReturnVerdict, SaleEvent, StatsBatch, StatsGroup, StatsRow } from '../../src/ledger/ledger.js';
 import { AUCTION_MS_BUCKETS } from '../../src/ledger/ledger.js';
 import { LEDGER_MIGRATIONS } from '../../src/ledger/ledger-migrations.js';
 import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
 import { PostgresLedger } from '../../src/ledger/postgres-ledger.js';
+import { closePgAdmin, pgAdmin } from '../support/pg-admin.js';
+import { PG_URL } from '../support/test-config.js';
 
-const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 /** 2026-11-22T13:00:00Z */
 const T0 = Date.UTC(2026, 10, 22, 13);
 const M = 1_000_000;
-
-let admin: Promise<pg.Pool> | undefined;
-
-/**
- * The PostgreSQL half of the contract needs a real server. When none answers, every one of its
- * tests fails with how to start one, never skips: a skipped ledger test would prove nothing.
- */
-function pgAdmin(): Promise<pg.Pool> {
-  admin ??= (async () => {
-    const pool = new pg.Pool({ connectionString: PG_URL, max: 2, connectionTimeoutMillis: 3000 });
-    pool.on('error', () => undefined);
-    try {
-      await pool.query('SELECT 1');
-      return pool;
-    } catch (e) {
-      await pool.end().catch(() => undefined);
-      throw new Error(
-        `No PostgreSQL answers at ${PG_URL} (${(e as Error).message}). Start one, e.g.:\n` +
-          `  pg_ctlcluster 15 main start && psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE test'\n` +
-          `  or: docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_DB=test postgres:16\n` +
-          `or point TEST_PG_URL at one.`,
-      );
-    }
-  })();
-  return admin;
-}
 
 const open: Ledger[] = [];
 const schemas = new Set<string>();
@@ -81,10 +55,7 @@ afterEach(async () => {
   }
 });
 
-afterAll(async () => {
-  const pool = await admin?.catch(() => undefined);
-  await pool?.end();
-});
+afterAll(closePgAdmin);
 
 let leadSeq = 0;
 function sale(over: Partial<SaleEvent> = {}): SaleEvent {
