@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
@@ -7,21 +7,17 @@ import { SwapRefused } from '../../src/live-buyers.js';
 import { startBuyer, type Handler, type TestBuyer } from '../support/buyer-server.js';
 import { socketBuyer } from '../support/socket-buyer.js';
 import { ADMIN_KEY, call, fullLead, metricsOf, pingLead, readTrace, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { stopAfterEach } from '../support/stop-after.js';
 
-const open: { close(): Promise<void> }[] = [];
-const gavels: Gavel[] = [];
-afterEach(async () => {
-  await Promise.all(gavels.splice(0).map(stopExchange));
-  await Promise.all(open.splice(0).map((b) => b.close()));
-});
+const stops = stopAfterEach();
 async function buyer(onPing: Handler, onPost?: Handler): Promise<TestBuyer> {
   const b = await startBuyer(onPing, onPost);
-  open.push(b);
+  stops.push(() => b.close());
   return b;
 }
 async function exchange(config: ConfigInput): Promise<Gavel> {
   const g = await startExchange(config);
-  gavels.push(g);
+  stops.push(() => stopExchange(g));
   return g;
 }
 /** the next version: the same Redis prefix as the running one, so store state carries over */
@@ -163,7 +159,7 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     const a = await buyer(() => ({ body: { bid: 4 } }));
     const { secret: _none, ...base } = testConfig([{ id: 'a', url: a.url }]);
     const g = await startExchange(base, 'memory');
-    gavels.push(g);
+    stops.push(() => stopExchange(g));
     const secret = g.live.current().runtime.secret;
     const b = await buyer(() => ({ body: { bid: 6 } }));
     g.reload(parseConfig({ ...base, redis: undefined, buyers: [...base.buyers!, ...testConfig([{ id: 'b', url: b.url }]).buyers!] }));
@@ -178,7 +174,7 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     const sock = { id: 'sock', campaigns: ['auto'], transport: 'websocket' as const, key: 'ws-buyer-key-0123456789', timeout_ms: 100 };
     const g = await exchange({ ...base, buyers: [sock] });
     const first = await socketBuyer(g.port, sock.key, (m) => (m.type === 'ping' ? { type: 'bid', bid: 5 } : { type: 'accept' }));
-    open.push({ close: async () => void first.ws.close() });
+    stops.push(() => first.ws.close());
     expect((await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) })).body).toMatchObject({ status: 'bid', price: 4 });
 
     const added = { id: 'sock2', campaigns: ['auto'], transport: 'websocket' as const, key: 'ws-buyer-key-second-0123456789', timeout_ms: 100 };
@@ -186,7 +182,7 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     const home = { ...base.campaigns![0]!, id: 'home' };
     g.reload(parseConfig(next(g, { ...base, campaigns: [...base.campaigns!, home], buyers: [{ ...sock, campaigns: ['auto', 'home'], timeout_ms: 120 }, added] })));
     const second = await socketBuyer(g.port, added.key, (m) => (m.type === 'ping' ? { type: 'bid', bid: 8 } : { type: 'accept' }));
-    open.push({ close: async () => void second.ws.close() });
+    stops.push(() => second.ws.close());
     const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     expect(ping.body).toMatchObject({ status: 'bid', price: 6.4, bids: 2 }); // both sockets bid: the first one's session outlived the swap
     expect(first.seen.filter((m) => m.type === 'ping')).toHaveLength(2);
