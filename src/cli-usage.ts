@@ -5,6 +5,9 @@ import { ROOT } from './core/paths.js';
 /** What `--help` prints: every flag and environment variable the README's configuration table lists. */
 export const USAGE = `Usage: gavel [options]            (npm start -- [options])
        gavel hash-key             read a key on stdin, print its sha256:<hex> hash for the config
+       gavel config export [--version N]        print a configuration version (default: the live one) as YAML
+       gavel config import FILE [--comment C] [--draft]
+                                  publish FILE (YAML or JSON) as the next version (--draft: only make a draft)
 
 Options:
   --config PATH          the config file, YAML or JSON (env GAVEL_CONFIG; default src/config/demo.yaml)
@@ -21,7 +24,9 @@ Environment:
   REDIS_URL              the shared store, one Redis (redis://host:6379); overrides the config's redis block
   REDIS_CLUSTER          the shared store on a Redis Cluster: seed nodes host:port,host:port,...
   GAVEL_SECRET           HMAC key of dedup hashes; required with Redis (every process must hash alike)
-  DATABASE_URL           the ledger's PostgreSQL (postgres://user@host:5432/db); none: an in-memory ledger
+  DATABASE_URL           the ledger's PostgreSQL (postgres://user@host:5432/db); none: an in-memory ledger.
+                         With it, the configuration's versions live there too (seeded from the file when empty)
+  GAVEL_CONFIG_STORE     file: keep the file as the configuration (read-only admin API) even with PostgreSQL
   GAVEL_ALLOW_UWS_FALLBACK  as --allow-uws-fallback
   LOG_LEVEL              pino level (default info)
 

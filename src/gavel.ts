@@ -6,6 +6,15 @@ import { clearKeyHolders, compileRuntime, type Runtime } from './config/runtime.
 import { LiveRuntime, type Versioned } from './config/live-runtime.js';
 import { LiveBuyers, refuseUnswappable } from './live-buyers.js';
 import type { ConfigData } from './config/schema.js';
+import { parseConfig } from './config/load-config.js';
+import { GavelError } from './core/codes.js';
+import { LocalConfigBus, type ConfigBus } from './versions/config-bus.js';
+import { ConfigControl } from './versions/config-control.js';
+import type { ConfigVersions } from './versions/config-versions.js';
+import { FileVersions } from './versions/file-versions.js';
+import { RedisConfigBus } from './versions/redis-config-bus.js';
+import { RedisStore } from './store/redis-store.js';
+import { SwapRefused } from './live-buyers.js';
 import { HttpFront } from './front/http-server.js';
 import { UWS_BINARY, UWS_NATIVE } from './front/uws.js';
 import type { Ledger } from './ledger/ledger.js';
@@ -25,6 +34,18 @@ import { TraceRecorder } from './trace/trace-recorder.js';
 /** A validated config, and what the command line and the environment say over it (src/config/environment.ts). */
 export interface GavelOptions extends Overrides {
   config: ConfigData;
+  /**
+   * Where the configuration's versions are kept (PostgreSQL, or a file read-only: see openVersions)
+   * and the number of the one `config` is. None: `config` is the only version, read-only.
+   */
+  versions?: { store: ConfigVersions; startedOn: number };
+  /** how often the live version is read when no notice comes (default 1000 ms) */
+  configPollMs?: number;
+}
+
+/** The notices of new versions go over the shared Redis when there is one; the embedded store's process hears itself. */
+function configBus(store: Store): ConfigBus {
+  return store instanceof RedisStore ? new RedisConfigBus(store.client, store.prefix) : new LocalConfigBus();
 }
 
 /** Gavel will not start as things are; the message says why and what to do. */
@@ -45,7 +66,9 @@ export interface Gavel {
    * on the version they started with. Throws the config's problems (ConfigError) or SwapRefused
    * (a change that needs a restart) with nothing changed.
    */
-  reload(config: ConfigData): Versioned;
+  reload(config: ConfigData, version?: number): Versioned;
+  /** follows the live version, and publishes for the admin API */
+  control: ConfigControl;
   store: Store;
   ledger: Ledger;
   /** moves queued sales into the ledger (tests drain it) */
@@ -118,7 +141,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const { recording, ledger, salesQueue, sales, ledgerWriter, stats, consumer } = await openLedgerParts(runtime, settings.postgresUrl, store, metrics, log);
   const postbacks = new Postbacks(runtime.data, store, { consumer, pollMs: runtime.data.ledger.poll_ms, reclaimMs: runtime.data.ledger.reclaim_after }, metrics, log);
   postbacks.start();
-  const live = new LiveRuntime(runtime);
+  const live = new LiveRuntime(runtime, opts.versions?.startedOn ?? 1);
   metrics.configVersion.set(live.current().version);
   const liveBuyers = new LiveBuyers(buyers.all, buyers.sockets, guards, (b) => openTransport(b, metrics));
   const exchange = new Exchange({
@@ -147,11 +170,33 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   // a return the operator or the campaign approved is the lead's last result: its seller is told what is clawed back
   returns.onApproved((r) => postbacks.returned(r));
 
-  const front = new HttpFront({ live, exchange, store, metrics, log, socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, uwsFallbackAllowed: settings.allowUwsFallback });
+  const versions = opts.versions?.store ?? new FileVersions({ document: opts.config, label: 'the configuration this process was started with' });
+  if (opts.versions === undefined) await versions.start();
+  const control = new ConfigControl({
+    versions,
+    bus: configBus(store),
+    processId: consumer,
+    startedOn: live.current().version,
+    apply: (v) => void reload(parseConfig(v.document, `configuration version ${v.version}`), v.version),
+    swappable: (document) => {
+      const now = live.current().runtime;
+      try {
+        refuseUnswappable(now, compileRuntime(parseConfig(document, 'draft'), settings.secret ?? now.secret));
+      } catch (e) {
+        if (e instanceof SwapRefused) throw new GavelError('RESTART_REQUIRED', e.message);
+        throw e;
+      }
+    },
+    pollMs: opts.configPollMs ?? 1000,
+    log,
+  });
+
+  const front = new HttpFront({ live, exchange, store, metrics, log, socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback });
   const ports = await listen(front, settings);
   log.info({ port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
   const steps = shutdownSteps({
+    'config versions': () => control.close().then(() => versions.close()),
     drain: async () => {
       if (!(await front.drain(runtime.data.server.drain_timeout_ms))) log.warn('drain timeout: closing with requests still in flight');
     },
@@ -177,19 +222,20 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       log.info('gavel stopped');
     })());
 
-  const reload = (config: ConfigData): Versioned => {
+  const reload = (config: ConfigData, version?: number): Versioned => {
     const previous = live.current().runtime;
     // a process that made its secret up keeps it: leads in flight were hashed with it
     const next = compileRuntime(config, settings.secret ?? config.secret ?? previous.secret);
     refuseUnswappable(previous, next);
     // everything the next version needs exists before any lead can start on it
     liveBuyers.update(previous, next);
-    const now = live.swap(next);
+    const now = live.swap(next, version);
     postbacks.reconfigure(next.data);
     metrics.configVersion.set(now.version);
     log.info({ config_version: now.version, campaigns: next.campaigns.size, buyers: next.buyers.length }, 'configuration swapped');
     return now;
   };
 
-  return { ...ports, runtime, live, reload, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
+  await control.start();
+  return { ...ports, runtime, live, reload, control, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
 }

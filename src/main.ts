@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { USAGE, version } from './cli-usage.js';
-import { ConfigError, loadConfigFile } from './config/load-config.js';
+import { ConfigError } from './config/load-config.js';
+import { configCommand } from './config-command.js';
+import { openStartConfig } from './start-config.js';
 import { hashKeyCommand } from './config/hash-key-command.js';
 import { fromCommandLine } from './config/environment.js';
 import { StartRefused, startGavel } from './gavel.js';
@@ -29,12 +31,16 @@ function commandLine() {
 /** The command line: `gavel [--config PATH] [--port N] [--host H] [--allow-uws-fallback] [--help] [--version]`; the environment: see USAGE. */
 async function main(): Promise<void> {
   if (process.argv[2] === 'hash-key') return void (process.exitCode = await hashKeyCommand(process.stdin, process.stdout));
+  if (process.argv[2] === 'config') return void (process.exitCode = await configCommand(process.argv.slice(3), process.stdout, process.stderr));
   const values = commandLine();
   if (values.help) return void process.stdout.write(USAGE);
   if (values.version) return void process.stdout.write(`${version()}\n`);
   const { configPath, overrides } = fromCommandLine(values, process.env);
-  const gavel = await startGavel({ config: loadConfigFile(configPath), ...overrides });
-  gavel.log.info({ config: configPath }, 'config loaded');
+  const start = await openStartConfig(configPath, overrides);
+  const gavel = await startGavel({ config: start.config, versions: start.versions, ...overrides });
+  const versions = start.versions.store;
+  gavel.log.info({ config: configPath, config_store: versions.kind, config_version: start.versions.startedOn }, versions.kind === 'file' ? 'config loaded from its file (read-only: no PostgreSQL)' : 'config loaded: the live version in PostgreSQL');
+  if (start.fileDiffers) gavel.log.warn({ config: configPath, config_version: start.versions.startedOn }, 'the config file differs from the live version in PostgreSQL, which wins: the file only seeds an empty store (publish it with `gavel config import`)');
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     // `on`, not `once`: under npm a terminal's Ctrl-C reaches node twice (from the terminal and

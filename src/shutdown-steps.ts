@@ -12,6 +12,8 @@ import type { Logger } from './telemetry/logger.js';
 export const SHUTDOWN_ORDER = [
   'drain',
   'close connections',
+  // no version is taken after this: a swap would open transports the next step no longer closes
+  'config versions',
   'buyer transports',
   'accept rates',
   'traces',

@@ -28,6 +28,9 @@ export function openRun(runtime: Runtime, seller: SellerRuntime, route: 'ping' |
   if (c === undefined || (seller.campaigns !== null && !seller.campaigns.has(env.campaign))) {
     throw new GavelError('UNKNOWN_CAMPAIGN', `No campaign "${env.campaign}" for this seller`, [{ path: 'campaign', message: 'unknown campaign' }]);
   }
+  // paused by the operator: new leads are refused at once; posts of pings taken before still finish
+  if (!seller.active) throw new GavelError('SELLER_PAUSED');
+  if (!c.active) throw new GavelError('CAMPAIGN_PAUSED', `Campaign "${c.id}" is paused by the operator`);
   trace.lead(c.id, env.sub_id, env.test);
   const parsed = route === 'ping' ? c.schema.parsePing(env.lead) : c.schema.parseFull(env.lead);
   if (!parsed.ok) {

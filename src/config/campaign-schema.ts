@@ -47,6 +47,8 @@ export const DEFAULT_CAMPAIGN_RETURNS: CampaignReturns = Object.freeze(CampaignR
 export const Campaign = z
   .strictObject({
     id,
+    /** false: paused, every ping and direct post is refused with CAMPAIGN_PAUSED (posts of earlier pings still finish) */
+    active: z.boolean().default(true),
     /** default deadline of a ping; sellers may ask for less or more, up to max_tmax_ms */
     tmax_ms: z.int().min(10).max(30_000).default(150),
     max_tmax_ms: z.int().min(10).max(30_000).default(1000),

@@ -15,6 +15,8 @@ import { DEFAULT_REDIS_PREFIX } from './server-schema.js';
  *                      block; neither and no block: the embedded memory store
  *   secret             GAVEL_SECRET over `secret`
  *   ledger             DATABASE_URL over `ledger.postgres_url`
+ *   config versions    GAVEL_CONFIG_STORE=file keeps the file as the configuration (read-only) even
+ *                      with PostgreSQL; else PostgreSQL holds the versions whenever a URL is known
  *   uWS fallback       --allow-uws-fallback, or GAVEL_ALLOW_UWS_FALLBACK=1 (true, yes)
  *   log level          LOG_LEVEL, else info
  *
@@ -33,6 +35,8 @@ export interface Overrides {
   redisCluster?: string[];
   /** DATABASE_URL: the ledger's PostgreSQL; wins over the config's ledger.postgres_url. Neither: a memory ledger. */
   postgresUrl?: string;
+  /** GAVEL_CONFIG_STORE: 'file' keeps the configuration in its file even when PostgreSQL is known */
+  configStore?: 'file' | 'postgres';
   /** GAVEL_SECRET; wins over the config's secret */
   secret?: string;
   logLevel?: string;
@@ -52,6 +56,11 @@ export interface Flags {
   'allow-uws-fallback'?: boolean;
 }
 
+function configStoreOf(value: string): 'file' | 'postgres' {
+  if (value !== 'file' && value !== 'postgres') throw new ConfigError('GAVEL_CONFIG_STORE', [`"${value}": file or postgres`]);
+  return value;
+}
+
 /** The command line and the environment, read once: the config file to load and what wins over it. */
 export function fromCommandLine(flags: Flags, env: NodeJS.ProcessEnv): { configPath: string; overrides: Overrides } {
   const configPath = flags.config ?? env.GAVEL_CONFIG ?? DEFAULT_CONFIG;
@@ -65,6 +74,7 @@ export function fromCommandLine(flags: Flags, env: NodeJS.ProcessEnv): { configP
     ...(env.REDIS_CLUSTER ? { redisCluster: env.REDIS_CLUSTER.split(',').map((n) => n.trim()) } : {}),
     ...(env.GAVEL_SECRET ? { secret: env.GAVEL_SECRET } : {}),
     ...(env.DATABASE_URL ? { postgresUrl: env.DATABASE_URL } : {}),
+    ...(env.GAVEL_CONFIG_STORE ? { configStore: configStoreOf(env.GAVEL_CONFIG_STORE) } : {}),
     ...(env.LOG_LEVEL !== undefined ? { logLevel: env.LOG_LEVEL } : {}),
     allowUwsFallback: flags['allow-uws-fallback'] === true || /^(1|true|yes)$/i.test(env.GAVEL_ALLOW_UWS_FALLBACK ?? ''),
   };

@@ -28,8 +28,29 @@ export const httpUrl = z.url({ protocol: /^https?$/ });
 /** a key in clear (still accepted; a warning at start) */
 export const clearKey = z.string().min(16, 'at least 16 characters');
 
+const keyHash = z.string().regex(KEY_HASH, KEY_HASH_HINT);
+
+/**
+ * One stored key: its hash alone, or the hash with what the admin API records when it issues one
+ * (a name, so the audit log says who; when it was issued; when a rotated key stops working).
+ */
+export const KeyEntry = z.union([
+  keyHash,
+  z.strictObject({
+    hash: keyHash,
+    name: z.string().min(1).max(64).optional(),
+    issued_at: z.iso.datetime().optional(),
+    /** a rotated key keeps working until then, so its holder can switch over */
+    expires_at: z.iso.datetime().optional(),
+  }),
+]);
+export type KeyEntry = z.infer<typeof KeyEntry>;
+
 /** keys as hashes, several so a key can be rotated with an overlap; the message never echoes the entry */
-export const keyHashes = z.array(z.string().regex(KEY_HASH, KEY_HASH_HINT)).min(1).max(16);
+export const keyHashes = z.array(KeyEntry).min(1).max(16);
+
+/** an entry's hash, whichever way it is written */
+export const hashOfEntry = (e: KeyEntry): string => (typeof e === 'string' ? e : e.hash);
 
 export function validTimeZone(tz: string): boolean {
   try {

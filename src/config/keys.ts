@@ -21,14 +21,21 @@ export function digestOf(entry: string, hashed: boolean): Buffer {
  * `timingSafeEqual`. A miss runs the same steps against a decoy, so a wrong key costs the same
  * whatever its bytes. The mask, not an HMAC: an HMAC doubled the cost of a lookup (see README).
  */
+/** A key as the ring takes it: its digest, whose it is, and until when it works (epoch ms; none: until revoked). */
+export interface KeyRingEntry<T> {
+  digest: Buffer;
+  party: T;
+  expiresAt: number | undefined;
+}
+
 export class KeyRing<T> {
-  private readonly slots = new Map<string, { digest: Buffer; party: T }>();
+  private readonly slots = new Map<string, KeyRingEntry<T>>();
   private readonly mask = randomBytes(32);
   private readonly masked = Buffer.alloc(32);
   private readonly decoy = randomBytes(32);
 
-  constructor(entries: Iterable<readonly [digest: Buffer, party: T]>) {
-    for (const [digest, party] of entries) this.slots.set(this.slotOf(digest), { digest, party });
+  constructor(entries: Iterable<KeyRingEntry<T>>) {
+    for (const e of entries) this.slots.set(this.slotOf(e.digest), e);
   }
 
   get size(): number {
@@ -40,7 +47,9 @@ export class KeyRing<T> {
     const digest = createHash('sha256').update(key, 'utf8').digest();
     const slot = this.slots.get(this.slotOf(digest));
     const same = timingSafeEqual(digest, slot === undefined ? this.decoy : slot.digest);
-    return same && slot !== undefined ? slot.party : undefined;
+    if (!same || slot === undefined) return undefined;
+    // a rotated key stops at its expiry; the clock is read only for such a key
+    return slot.expiresAt === undefined || Date.now() < slot.expiresAt ? slot.party : undefined;
   }
 
   private slotOf(digest: Buffer): string {

@@ -9,7 +9,8 @@ import { marginRuntime, type MarginRuntime } from '../core/money.js';
 import { Tier, type Method } from './plan-schema.js';
 import { weekdayOf } from '../core/calendar.js';
 import type { CalendarLimit, CapRules, RollingLimit } from '../core/cap-limits.js';
-import { digestOf, KeyRing } from './keys.js';
+import { digestOf, KeyRing, type KeyRingEntry } from './keys.js';
+import type { KeyEntry } from './field-schema.js';
 import type { ConfigData } from './schema.js';
 import type { BuyerConfig, CampaignCaps } from './buyer-schema.js';
 import type { DedupRule } from './campaign-schema.js';
@@ -55,6 +56,8 @@ export interface DedupRuleRuntime {
 
 export interface CampaignRuntime {
   readonly id: string;
+  /** false: paused (CAMPAIGN_PAUSED) */
+  readonly active: boolean;
   readonly tmaxMs: number;
   readonly maxTmaxMs: number;
   readonly margin: MarginRuntime;
@@ -77,6 +80,8 @@ export interface CampaignRuntime {
 
 export interface SellerRuntime {
   readonly id: string;
+  /** false: paused (SELLER_PAUSED) */
+  readonly active: boolean;
   readonly floorMicros: number | null;
   readonly margin: MarginRuntime | null;
   /** the buyers this seller's leads may (allow) or may never (block) go to */
@@ -86,7 +91,7 @@ export interface SellerRuntime {
 }
 
 /** Who a key is: the operator, a seller or a buyer. */
-export type Party = { readonly kind: 'admin' } | { readonly kind: 'seller'; readonly seller: SellerRuntime } | { readonly kind: 'buyer'; readonly buyer: BuyerRuntime };
+export type Party = { readonly kind: 'admin'; readonly name: string } | { readonly kind: 'seller'; readonly seller: SellerRuntime } | { readonly kind: 'buyer'; readonly buyer: BuyerRuntime };
 
 /** The parties whose key sits in the config in clear (`api_key`, `key`, `admin_key`), named, never the key. */
 export function clearKeyHolders(data: ConfigData): string[] {
@@ -97,9 +102,21 @@ export function clearKeyHolders(data: ConfigData): string[] {
   ];
 }
 
-/** Every key of one party, clear or hashed, as digests. */
-function digests(clear: string | undefined, hashes: readonly string[] | undefined): Buffer[] {
-  return [...(clear === undefined ? [] : [digestOf(clear, false)]), ...(hashes ?? []).map((h) => digestOf(h, true))];
+/** One key of a party as the key ring holds it: its digest, its name, until when it works. */
+interface StoredKey {
+  digest: Buffer;
+  name: string | undefined;
+  expiresAt: number | undefined;
+}
+
+/** Every key of one party, clear or hashed, as digests with their names and expiries. */
+function storedKeys(clear: string | undefined, entries: readonly KeyEntry[] | undefined): StoredKey[] {
+  const keys: StoredKey[] = clear === undefined ? [] : [{ digest: digestOf(clear, false), name: undefined, expiresAt: undefined }];
+  for (const e of entries ?? []) {
+    if (typeof e === 'string') keys.push({ digest: digestOf(e, true), name: undefined, expiresAt: undefined });
+    else keys.push({ digest: digestOf(e.hash, true), name: e.name, expiresAt: e.expires_at === undefined ? undefined : Date.parse(e.expires_at) });
+  }
+  return keys;
 }
 
 /** The validated config, compiled into what the hot path reads, then frozen. */
@@ -204,6 +221,7 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     schema.piiFields.forEach((f) => pii.add(f));
     campaigns.set(c.id, {
       id: c.id,
+      active: c.active,
       tmaxMs: c.tmax_ms,
       maxTmaxMs: c.max_tmax_ms,
       margin: marginRuntime(c.margin),
@@ -237,14 +255,18 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     }
   });
   if (problems.length > 0) throw new ConfigError('config', problems);
-  const parties: (readonly [Buffer, Party])[] = [];
-  const admin: Party = { kind: 'admin' };
-  for (const d of digests(data.admin_key, data.admin_keys)) parties.push([d, admin]);
+  const parties: KeyRingEntry<Party>[] = [];
+  // each operator key is a party of its own, named, so the audit log says who did what
+  storedKeys(data.admin_key, data.admin_keys).forEach((k, i) => {
+    const name = k.name ?? (data.admin_key !== undefined && i === 0 ? 'admin_key' : `admin_keys[${data.admin_key !== undefined ? i - 1 : i}]`);
+    parties.push({ digest: k.digest, party: { kind: 'admin', name }, expiresAt: k.expiresAt });
+  });
   for (const s of data.sellers) {
     const seller: Party = {
       kind: 'seller',
       seller: {
         id: s.id,
+        active: s.active,
         floorMicros: s.floor ?? null,
         margin: s.margin === undefined ? null : marginRuntime(s.margin),
         buyers: s.buyers,
@@ -252,11 +274,11 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
         rate: s.rate_limit ?? null,
       },
     };
-    for (const d of digests(s.api_key, s.api_keys)) parties.push([d, seller]);
+    for (const k of storedKeys(s.api_key, s.api_keys)) parties.push({ digest: k.digest, party: seller, expiresAt: k.expiresAt });
   }
   for (const b of buyers) {
     const buyer: Party = { kind: 'buyer', buyer: b };
-    for (const d of digests(b.config.key, b.config.keys)) parties.push([d, buyer]);
+    for (const k of storedKeys(b.config.key, b.config.keys)) parties.push({ digest: k.digest, party: buyer, expiresAt: k.expiresAt });
   }
   const key = secret ?? data.secret;
   const runtime: Runtime = {

@@ -3,7 +3,7 @@ import { filterFields } from '../rules/filter.js';
 import { ScoringPool } from '../scoring/scoring-schema.js';
 import { Buyer } from './buyer-schema.js';
 import { Campaign } from './campaign-schema.js';
-import { clearKey, keyHashes } from './field-schema.js';
+import { clearKey, hashOfEntry, keyHashes, type KeyEntry } from './field-schema.js';
 import { digestOf, KEY_HASH } from './keys.js';
 import { AcceptRate, LedgerSettings, Redis, Server, Trace } from './server-schema.js';
 import { Seller } from './seller-schema.js';
@@ -44,10 +44,10 @@ export const Config = z
     unique(c.buyers, 'buyers');
     // one key, in clear or hashed, is one party's: its digest names who holds it
     const holders = new Map<string, { at: string; name: string }>();
-    const claim = (name: string, at: (string | number)[], field: string, clear: string | undefined, hashes: readonly string[] | undefined) => {
+    const claim = (name: string, at: (string | number)[], field: string, clear: string | undefined, hashes: readonly KeyEntry[] | undefined) => {
       const holder = { at: at.join('.'), name };
       const entries = clear === undefined ? [] : [{ entry: clear, hashed: false, path: [...at, field] }];
-      hashes?.forEach((entry, j) => entries.push({ entry, hashed: true, path: [...at, `${field}s`, j] }));
+      hashes?.forEach((e, j) => entries.push({ entry: hashOfEntry(e), hashed: true, path: [...at, `${field}s`, j] }));
       for (const { entry, hashed, path } of entries) {
         if (hashed && !KEY_HASH.test(entry)) continue;
         const digest = digestOf(entry, hashed).toString('hex');

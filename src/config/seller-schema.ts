@@ -5,6 +5,8 @@ import { Margin } from './plan-schema.js';
 
 export const Seller = z.strictObject({
   id,
+  /** false: paused, its pings and direct posts are refused with SELLER_PAUSED (posts of earlier pings still finish) */
+  active: z.boolean().default(true),
   /** one key in clear: accepted, with a warning at start; api_keys holds hashes */
   api_key: clearKey.optional(),
   api_keys: keyHashes.optional(),

@@ -52,6 +52,8 @@ export const Codes = {
   ALREADY_POSTED: { status: 409, message: 'This ping id was already posted' },
   BODY_TOO_LARGE: { status: 413, message: 'The body is over the size limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json or application/msgpack' },
+  SELLER_PAUSED: { status: 403, message: 'The operator paused this seller: new pings and direct posts are refused until it is resumed (posts of earlier pings still finish)' },
+  CAMPAIGN_PAUSED: { status: 409, message: 'The operator paused this campaign: new pings and direct posts are refused until it is resumed (posts of earlier pings still finish)' },
   RATE_LIMITED: { status: 429, message: 'The seller is over its rate limit; retry later' },
   TOO_MANY_IN_FLIGHT: { status: 429, message: 'This seller socket has server.socket_max_in_flight calls unanswered; send more as answers come' },
   // returns (POST /v1/returns) and their decisions
@@ -67,6 +69,10 @@ export const Codes = {
   DRAFT_NOT_FOUND: { status: 404, message: 'No such configuration draft' },
   VERSION_NOT_FOUND: { status: 404, message: 'No such configuration version (or none published yet)' },
   DRAFT_INVALID: { status: 422, message: 'The configuration draft does not validate; every problem is listed with its path' },
+  RESTART_REQUIRED: { status: 409, message: 'This version changes what a process reads only at start (the message says what): publish it with force and restart every process, or leave that part out' },
+  KEY_NOT_FOUND: { status: 404, message: 'No key with this id in the live configuration' },
+  LAST_OPERATOR_KEY: { status: 409, message: 'This is the only operator key left: issue another before revoking it, or nobody could change the configuration' },
+  NOT_PAUSABLE: { status: 404, message: 'No buyer, seller or campaign with this id in the live configuration' },
   DRAFT_STALE: { status: 409, message: 'Another version went live since the draft was made; publish it with force, or make a new draft' },
   // server side
   INTERNAL: { status: 500, message: 'An unexpected error; the server logged it' },

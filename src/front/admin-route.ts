@@ -7,7 +7,7 @@ import { bearerKey, unknownKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
 import { refusedFraming } from './http-framing.js';
 import { readBody } from './read-body.js';
-import { send, sendError, watch } from './respond.js';
+import { send, sendError, sendText, watch } from './respond.js';
 
 /** Who a key is: the operator, a seller or a buyer. */
 export type Caller = Party;
@@ -27,8 +27,11 @@ export interface RouteCall {
   body: unknown;
 }
 
-/** Off the hot path: JSON in and out, small bodies. */
+/** Off the hot path: JSON in and out, small bodies (a route may allow more: a configuration document). */
 const MAX_BODY = 16 * 1024;
+
+/** A route's answer: JSON, or text of its own type (a version as YAML). */
+export type RouteAnswer = { status: number; body: unknown } | { status: number; text: string; contentType: string };
 
 export function callerOf(live: RuntimeSource, key: string | undefined): Caller | null {
   // the keys of the version live now: a key a swap added works at once, one it removed is refused
@@ -49,12 +52,13 @@ export function refusedOn(listener: Listener, caller: Caller): GavelError | null
 export function jsonRoute(
   app: TemplatedApp,
   listener: Listener,
-  method: 'get' | 'post',
+  method: 'get' | 'post' | 'put' | 'del',
   path: string,
   paramCount: number,
   runtime: RuntimeSource,
   log: Logger,
-  handler: (call: RouteCall) => Promise<{ status: number; body: unknown }>,
+  handler: (call: RouteCall) => Promise<RouteAnswer>,
+  maxBody = MAX_BODY,
 ): void {
   app[method](path, (res: HttpResponse, req: HttpRequest) => {
     if (refusedFraming(res, req)) return;
@@ -68,7 +72,7 @@ export function jsonRoute(
     if (refusal !== null) return sendError(res, state, refusal);
     const run = (body: unknown) =>
       handler({ caller, params, query, body }).then(
-        (r) => send(res, state, r.status, r.body),
+        (r) => ('text' in r ? sendText(res, state, r.status, r.contentType, r.text) : send(res, state, r.status, r.body)),
         (e: unknown) => {
           if (e instanceof GavelError) return sendError(res, state, e);
           log.error({ err: e, path }, 'route failed');
@@ -76,8 +80,8 @@ export function jsonRoute(
         },
       );
     if (method === 'get') return void run(undefined);
-    readBody(res, MAX_BODY, (buf) => {
-      if (buf === null) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${MAX_BODY} bytes`), true);
+    readBody(res, maxBody, (buf) => {
+      if (buf === null) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${maxBody} bytes`), true);
       // an action with nothing to say (approve, deny) may come with no body
       if (buf.length === 0) return void run(undefined);
       let body: unknown;

@@ -30,6 +30,8 @@ import { leadTraceRoute } from './lead-trace-route.js';
 import { metricsRoute } from './metrics-route.js';
 import { openApiRoute } from './openapi-route.js';
 import { readiness } from './readiness.js';
+import { attachAdminApi } from './admin-api.js';
+import type { ConfigControl } from '../versions/config-control.js';
 
 export interface FrontParts {
   /** transports of the buyers that connect over /v1/bidders/ws, by buyer id */
@@ -44,6 +46,8 @@ export interface FrontParts {
   returns: Returns;
   postbacks: Postbacks;
   ledger: Ledger;
+  /** the configuration's versions: the admin API publishes through it */
+  control: ConfigControl;
   /** serving on uWebSockets.js's pure-JS fallback was allowed: /ready does not count it against readiness */
   uwsFallbackAllowed?: boolean;
 }
@@ -118,6 +122,7 @@ export class HttpFront {
     app.get('/v1/leads/:id', leadTraceRoute(runtime, this.parts.traces, 'operator'));
     attachReturnsApi(app, 'operator', runtime, returns, log);
     attachReportsApi(app, 'operator', runtime, ledger, log);
+    attachAdminApi(app, runtime, this.parts.control, log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.get('/openapi.json', openApiRoute());

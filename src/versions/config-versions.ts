@@ -34,6 +34,13 @@ export interface AuditRow {
   detail: Record<string, unknown>;
 }
 
+export interface PublishOptions {
+  /** publish even when another version went live since the draft was made */
+  force?: boolean;
+  /** run on the valid document inside the publish, before anything is written: a throw refuses the publish */
+  check?: (document: ConfigDocument) => void;
+}
+
 /** A draft by id, or a published version by number. */
 export type DiffSubject = { draft: string } | { version: number };
 
@@ -56,6 +63,8 @@ export interface ConfigVersions {
   createDraft(document: ConfigDocument | undefined, author: string): Promise<ConfigDraft>;
   updateDraft(id: string, document: ConfigDocument, author: string): Promise<ConfigDraft>;
   getDraft(id: string): Promise<ConfigDraft>;
+  /** every draft, newest first, without their documents */
+  listDrafts(): Promise<Omit<ConfigDraft, 'document'>[]>;
   deleteDraft(id: string, author: string): Promise<void>;
   /** every problem with its path, as at start; empty when the draft is valid */
   validateDraft(id: string): Promise<Detail[]>;
@@ -66,9 +75,9 @@ export interface ConfigVersions {
    * gone. Refused with DRAFT_INVALID (and its problems) when invalid, DRAFT_STALE when another
    * version went live since the draft was made, unless `force`.
    */
-  publish(draftId: string, author: string, comment: string, opts?: { force?: boolean }): Promise<ConfigVersion>;
+  publish(draftId: string, author: string, comment: string, opts?: PublishOptions): Promise<ConfigVersion>;
   /** publish version `n`'s document again, as a new version */
-  rollback(n: number, author: string, comment: string): Promise<ConfigVersion>;
+  rollback(n: number, author: string, comment: string, opts?: Pick<PublishOptions, 'check'>): Promise<ConfigVersion>;
   /** newest first */
   audit(limit: number): Promise<AuditRow[]>;
   /** publish `document` as version 1 when nothing was ever published; true when it did */

@@ -17,17 +17,22 @@ export class FileVersions implements ConfigVersions {
   readonly kind = 'file' as const;
   private current: ConfigVersion | undefined;
 
-  constructor(private readonly path: string) {}
+  /** a file's path, or a document already validated (the configuration a process was started with) */
+  constructor(private readonly source: string | { document: unknown; label: string }) {}
 
   async start(): Promise<void> {
+    if (typeof this.source !== 'string') {
+      this.current = { version: 1, document: this.source.document, author: 'file', comment: this.source.label, published_at: Date.now() };
+      return;
+    }
     // the file is checked as at start (every problem at once, in a ConfigError); the version holds it as written
-    loadConfigFile(this.path);
+    loadConfigFile(this.source);
     this.current = {
       version: 1,
-      document: parseYaml(readFileSync(this.path, 'utf8')),
+      document: parseYaml(readFileSync(this.source, 'utf8')),
       author: 'file',
-      comment: this.path,
-      published_at: statSync(this.path).mtimeMs,
+      comment: this.source,
+      published_at: statSync(this.source).mtimeMs,
     };
   }
 
@@ -61,6 +66,10 @@ export class FileVersions implements ConfigVersions {
 
   async getDraft(id: string): Promise<ConfigDraft> {
     throw new GavelError('DRAFT_NOT_FOUND', `No configuration draft ${JSON.stringify(id)}: a file configuration has none`);
+  }
+
+  async listDrafts(): Promise<never[]> {
+    return [];
   }
 
   deleteDraft(): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { GavelError } from '../core/codes.js';
-import type { AuditRow, ConfigDocument, ConfigDraft, ConfigVersion, ConfigVersions, DiffSubject } from './config-versions.js';
+import type { AuditRow, ConfigDocument, ConfigDraft, ConfigVersion, ConfigVersions, DiffSubject, PublishOptions } from './config-versions.js';
 import { jsonDiff, type DiffEntry } from './json-diff.js';
 import { inTransaction, runMigrations, SCHEMA_NAME } from '../ledger/run-migrations.js';
 import { VERSIONS_MIGRATIONS } from './versions-migrations.js';
@@ -102,6 +102,11 @@ export class PostgresVersions implements ConfigVersions {
     return this.findDraft(this.pool, id, false);
   }
 
+  async listDrafts(): Promise<Omit<ConfigDraft, 'document'>[]> {
+    const r = await this.pool.query<Omit<DraftRow, 'document'>>(`SELECT id, base_version, author, updated_at FROM ${this.t.drafts} ORDER BY updated_at DESC`);
+    return r.rows.map((d) => ({ id: d.id, base_version: d.base_version, author: d.author, updated_at: d.updated_at.getTime() }));
+  }
+
   async deleteDraft(id: string, author: string): Promise<void> {
     await this.tx(async (c) => {
       const r = await c.query(`DELETE FROM ${this.t.drafts} WHERE id = $1`, [id]);
@@ -120,7 +125,7 @@ export class PostgresVersions implements ConfigVersions {
     return jsonDiff(live, doc);
   }
 
-  async publish(draftId: string, author: string, comment: string, opts: { force?: boolean } = {}): Promise<ConfigVersion> {
+  async publish(draftId: string, author: string, comment: string, opts: PublishOptions = {}): Promise<ConfigVersion> {
     return this.tx(async (c) => {
       await this.lock(c);
       const draft = await this.findDraft(c, draftId, true);
@@ -131,6 +136,7 @@ export class PostgresVersions implements ConfigVersions {
       if (!opts.force && draft.base_version !== liveNow) {
         throw new GavelError('DRAFT_STALE', `The draft was made from version ${draft.base_version ?? 'none'}; version ${liveNow ?? 'none'} is live now`);
       }
+      opts.check?.(draft.document);
       const v = await this.publishDocument(c, draft.document, author, comment);
       await c.query(`DELETE FROM ${this.t.drafts} WHERE id = $1`, [draftId]);
       await this.log(c, author, 'publish', { version: v.version, draft: draftId, base_version: draft.base_version, forced: opts.force === true, comment });
@@ -138,13 +144,14 @@ export class PostgresVersions implements ConfigVersions {
     });
   }
 
-  async rollback(n: number, author: string, comment: string): Promise<ConfigVersion> {
+  async rollback(n: number, author: string, comment: string, opts: Pick<PublishOptions, 'check'> = {}): Promise<ConfigVersion> {
     return this.tx(async (c) => {
       await this.lock(c);
       const old = await this.findVersion(c, n);
       // the schema may have moved on since that version: what publishes is what would start now
       const problems = validateDocument(old.document);
       if (problems.length > 0) throw new GavelError('DRAFT_INVALID', `Version ${n} does not validate any more`, problems);
+      opts.check?.(old.document);
       const v = await this.publishDocument(c, old.document, author, comment);
       await this.log(c, author, 'rollback', { version: v.version, from: n, comment });
       return v;

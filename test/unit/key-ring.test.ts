@@ -18,8 +18,8 @@ describe('the key ring', () => {
   it('stores a key as sha256:<hex> and resolves it from its clear form or its hash', () => {
     expect(hashKey(KEY)).toBe(`sha256:${crypto.createHash('sha256').update(KEY).digest('hex')}`);
     const ring = new KeyRing([
-      [digestOf(KEY, false), 'clear'],
-      [digestOf(hashKey('other-key-0123456789abcdef'), true), 'hashed'],
+      { digest: digestOf(KEY, false), party: 'clear', expiresAt: undefined },
+      { digest: digestOf(hashKey('other-key-0123456789abcdef'), true), party: 'hashed', expiresAt: undefined },
     ]);
     expect(ring.resolve(KEY)).toBe('clear');
     expect(ring.resolve('other-key-0123456789abcdef')).toBe('hashed');
@@ -29,7 +29,7 @@ describe('the key ring', () => {
   });
 
   it('takes one constant-time comparison of two digests per key, whether it matches or differs at its first or its last byte', () => {
-    const ring = new KeyRing([[digestOf(KEY, false), 'pub1']]);
+    const ring = new KeyRing([{ digest: digestOf(KEY, false), party: 'pub1', expiresAt: undefined }]);
     const runs = [KEY, flip(KEY, 0), flip(KEY, KEY.length - 1), 'x'].map((key) => {
       compared.mockClear();
       const party = ring.resolve(key);
@@ -42,9 +42,24 @@ describe('the key ring', () => {
   });
 
   it('never compares the presented key itself: what reaches the comparison is its SHA-256 digest', () => {
-    const ring = new KeyRing([[digestOf(KEY, false), 'pub1']]);
+    const ring = new KeyRing([{ digest: digestOf(KEY, false), party: 'pub1', expiresAt: undefined }]);
     ring.resolve(flip(KEY, 3));
     const [presented] = compared.mock.calls[0]!;
     expect(Buffer.from(presented as Uint8Array).equals(crypto.createHash('sha256').update(flip(KEY, 3)).digest())).toBe(true);
+  });
+
+  it('refuses a rotated key from its expiry on, and keeps one with no expiry', () => {
+    const ring = new KeyRing([
+      { digest: digestOf(KEY, false), party: 'old', expiresAt: Date.now() + 60_000 },
+      { digest: digestOf('gone-key-0123456789abcdef', false), party: 'gone', expiresAt: Date.now() - 1 },
+    ]);
+    expect(ring.resolve(KEY)).toBe('old');
+    expect(ring.resolve('gone-key-0123456789abcdef')).toBeUndefined();
+    vi.useFakeTimers({ now: Date.now() + 61_000 });
+    try {
+      expect(ring.resolve(KEY)).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
