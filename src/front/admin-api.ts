@@ -76,7 +76,9 @@ export function attachAdminApi(app: TemplatedApp, live: RuntimeSource, control: 
 
   route('get', '/v1/admin/drafts', 0, async () => ok({ drafts: (await versions.listDrafts()).map((d) => ({ ...d, updated_at: new Date(d.updated_at).toISOString() })) }));
   route('post', '/v1/admin/drafts', 0, async ({ caller, body }) => {
-    const document = body === undefined ? undefined : documentOf(parse(DraftBody, body));
+    // no body (or an empty one): a draft of the live version
+    const empty = body === undefined || (typeof body === 'object' && body !== null && Object.keys(body).length === 0);
+    const document = empty ? undefined : documentOf(parse(DraftBody, body));
     return ok(await versions.createDraft(document, who(caller)), 201);
   });
   route('get', '/v1/admin/drafts/:id', 1, async ({ params }) => ok(await versions.getDraft(params[0]!)));
