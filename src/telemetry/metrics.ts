@@ -95,7 +95,7 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
       registers: [registry],
     }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
-    configVersion: new Gauge({ name: 'gavel_config_version', help: 'The configuration version this process runs (1: the one it started on; each live swap adds one)', registers: [registry] }),
+    configVersion: new Gauge({ name: 'gavel_config_version', help: 'The configuration version this process runs (with PostgreSQL: the version number there; from a file: 1, and one more at each live swap)', registers: [registry] }),
   };
   return m;
 }
