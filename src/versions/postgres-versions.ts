@@ -50,8 +50,11 @@ export class PostgresVersions implements ConfigVersions {
     }
   }
 
+  private closing: Promise<void> | null = null;
+
+  /** idempotent: the process that was handed the versions closes them at shutdown, whoever else does */
   close(): Promise<void> {
-    return this.pool.end();
+    return (this.closing ??= this.pool.end());
   }
 
   async live(): Promise<ConfigVersion> {

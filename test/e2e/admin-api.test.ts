@@ -14,10 +14,9 @@ async function buyer(onPing: Handler = () => ({ body: { bid: 10 } })): Promise<T
 }
 async function versioned(config: ConfigInput): Promise<Gavel> {
   const schema = testSchema();
-  const { g, versions } = await startVersionedExchange(config, schema);
+  const { g } = await startVersionedExchange(config, schema);
   stops.push(async () => {
     await stopExchange(g);
-    await versions.close().catch(() => undefined);
     await dropSchema(schema);
   });
   return g;
