@@ -4,7 +4,8 @@ import type { BuyerGuards } from './buyers/buyer-guards.js';
 import { processSettings, type Overrides, type ProcessSettings } from './config/environment.js';
 import { clearKeyHolders, compileRuntime, type Runtime } from './config/runtime.js';
 import { LiveRuntime, type Versioned } from './config/live-runtime.js';
-import { LiveBuyers, refuseUnswappable } from './live-buyers.js';
+import { LiveBuyers } from './live-buyers.js';
+import { LiveSwap } from './live-swap.js';
 import type { ConfigData } from './config/schema.js';
 import { HttpFront } from './front/http-server.js';
 import { UWS_BINARY, UWS_NATIVE } from './front/uws.js';
@@ -41,11 +42,12 @@ export interface Gavel {
   /** the configuration of the moment, and its version */
   live: LiveRuntime;
   /**
-   * Compile a validated configuration and make it live in one step: leads already running finish
-   * on the version they started with. Throws the config's problems (ConfigError) or SwapRefused
-   * (a change that needs a restart) with nothing changed.
+   * Compile a validated configuration, build what it needs (a scoring pool for new models) and make
+   * it live in one step: leads already running finish on the version they started with. Rejects
+   * with the config's problems (ConfigError) or SwapRefused (a change that needs a restart, or
+   * models that cannot be loaded) with nothing changed. Swaps run one at a time, in call order.
    */
-  reload(config: ConfigData): Versioned;
+  reload(config: ConfigData): Promise<Versioned>;
   store: Store;
   ledger: Ledger;
   /** moves queued sales into the ledger (tests drain it) */
@@ -131,8 +133,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     acceptRates,
     guards,
     sales: recording ? sales : null,
-    // who lost a settled lead is only worked out when some buyer asked to be told
-    lossNotices: postbacks.buyersListen ? (leadId, test, lost, clearing) => postbacks.lost(leadId, test, lost, clearing) : null,
+    // who lost a settled lead is only worked out when some buyer of the lead's version asked to be told (settlement.ts)
+    lossNotices: (leadId, test, lost, clearing) => postbacks.lost(leadId, test, lost, clearing),
   });
   const tracing = runtime.data.trace;
   const traces = new TraceRecorder(
@@ -166,7 +168,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     'ledger writer': () => ledgerWriter.close(),
     'ledger drain': () => ledgerWriter.drain(2000),
     ledger: () => ledger.close(),
-    'scoring pool': () => scores?.close(),
+    'scoring pool': () => scores.close(),
     store: () => store.close(),
   });
   let closing: Promise<void> | null = null;
@@ -177,19 +179,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       log.info('gavel stopped');
     })());
 
-  const reload = (config: ConfigData): Versioned => {
-    const previous = live.current().runtime;
-    // a process that made its secret up keeps it: leads in flight were hashed with it
-    const next = compileRuntime(config, settings.secret ?? config.secret ?? previous.secret);
-    refuseUnswappable(previous, next);
-    // everything the next version needs exists before any lead can start on it
-    liveBuyers.update(previous, next);
-    const now = live.swap(next);
-    postbacks.reconfigure(next.data);
-    metrics.configVersion.set(now.version);
-    log.info({ config_version: now.version, campaigns: next.campaigns.size, buyers: next.buyers.length }, 'configuration swapped');
-    return now;
-  };
+  const swaps = new LiveSwap({ live, buyers: liveBuyers, scores, acceptRates, postbacks, metrics, log, secret: settings.secret });
+  const reload = (config: ConfigData): Promise<Versioned> => swaps.apply(config);
 
   return { ...ports, runtime, live, reload, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
 }

@@ -82,11 +82,6 @@ export class Postbacks {
     this.to = receivers(config);
   }
 
-  /** true when some buyer asked for loss notices: the exchange then works out who lost */
-  get buyersListen(): boolean {
-    return [...this.to.keys()].some((k) => k.startsWith('buyer:'));
-  }
-
   /** the bidders of a settled lead that did not get it, those that asked */
   lost(leadId: string, test: boolean, lost: readonly { buyer: string; bidMicros: number; reason: string }[], clearingMicros: number | null): void {
     const at = new Date().toISOString();

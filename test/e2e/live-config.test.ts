@@ -43,7 +43,7 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
 
     const first = call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     await pinged; // buyer a holds the ping while the version changes under it
-    const v = g.reload(parseConfig(next(g, testConfig([{ id: 'b', url: b.url }]))));
+    const v = await g.reload(parseConfig(next(g, testConfig([{ id: 'b', url: b.url }]))));
     expect(v.version).toBe(2);
     const answer = await first;
     expect(answer.body).toMatchObject({ status: 'bid', price: 5.6 }); // a's 7 less the 20% margin: version 1's buyer
@@ -62,7 +62,7 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     const base = testConfig([{ id: 'a', url: a.url }]);
     const g = await exchange(base);
     const newKey = 'seller-key-new-0123456789';
-    g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub2', api_key: newKey }] })));
+    await g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub2', api_key: newKey }] })));
     const withNew = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${newKey}` });
     expect(withNew.status).toBe(200);
     expect(withNew.body.status).toBe('bid');
@@ -80,7 +80,7 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
     expect(ping.body).toMatchObject({ status: 'bid', bids: 2 });
 
-    g.reload(parseConfig(next(g, testConfig([{ id: 'b', url: b.url }]))));
+    await g.reload(parseConfig(next(g, testConfig([{ id: 'b', url: b.url }]))));
     const post = await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead });
     expect(post.body).toMatchObject({ status: 'sold', lead_id: ping.body.ping_id });
     expect(a.posts).toHaveLength(0);
@@ -106,7 +106,7 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     const lead = fullLead();
     const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
     const paused = { ...base, buyers: base.buyers!.map((x) => (x.id === 'a' ? { ...x, active: false } : x)) };
-    g.reload(parseConfig(next(g, paused)));
+    await g.reload(parseConfig(next(g, paused)));
     const post = await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead });
     expect(post.body.status).toBe('sold');
     expect(a.posts).toHaveLength(0);
@@ -121,7 +121,8 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     const a = await buyer(() => ({ body: { bid: 4 } }));
     const base = testConfig([{ id: 'a', url: a.url }]);
     const g = await exchange(base);
-    expect(() => g.reload(parseConfig(next(g, { ...base, server: { drain_timeout_ms: 1234 } })))).toThrow(SwapRefused);
+    await expect(g.reload(parseConfig(next(g, { ...base, server: { drain_timeout_ms: 1234 } })))).rejects.toThrow(/without a restart: server/);
+    await expect(g.reload(parseConfig(next(g, { ...base, server: { drain_timeout_ms: 1234 } })))).rejects.toBeInstanceOf(SwapRefused);
     expect(g.live.current().version).toBe(1);
     expect((await ready(g)).config_version).toBe(1);
   });
@@ -142,12 +143,12 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     expect(messages[0]).toMatchObject({ type: 'ping', id: 1, status: 'bid', price: 3.2 });
 
     // the same seller, now with a floor of its own above every bid: the socket sees it at once
-    g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub1', api_key: SELLER_KEY, floor: 5 }] })));
+    await g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub1', api_key: SELLER_KEY, floor: 5 }] })));
     answer = nextMessage();
     ws.send(JSON.stringify({ type: 'ping', id: 2, campaign: 'auto', lead: pingLead(fullLead()) }));
     expect(await answer).toMatchObject({ type: 'ping', id: 2, status: 'no_bid' });
 
-    g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub2', api_key: 'seller-key-other-0123456789' }] })));
+    await g.reload(parseConfig(next(g, { ...base, sellers: [{ id: 'pub2', api_key: 'seller-key-other-0123456789' }] })));
     answer = nextMessage();
     ws.send(JSON.stringify({ type: 'ping', id: 3, campaign: 'auto', lead: pingLead(fullLead()) }));
     expect(await answer).toMatchObject({ type: 'error', error: { code: 'UNAUTHORIZED' } });
@@ -162,8 +163,8 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     stops.push(() => stopExchange(g));
     const secret = g.live.current().runtime.secret;
     const b = await buyer(() => ({ body: { bid: 6 } }));
-    g.reload(parseConfig({ ...base, redis: undefined, buyers: [...base.buyers!, ...testConfig([{ id: 'b', url: b.url }]).buyers!] }));
-    expect(g.reload(parseConfig({ ...base, redis: undefined })).version).toBe(3);
+    await g.reload(parseConfig({ ...base, redis: undefined, buyers: [...base.buyers!, ...testConfig([{ id: 'b', url: b.url }]).buyers!] }));
+    expect((await g.reload(parseConfig({ ...base, redis: undefined }))).version).toBe(3);
     expect(g.live.current().runtime.secret).toBe(secret);
     const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
     expect(ping.body).toMatchObject({ status: 'bid', price: 3.2 });
@@ -180,7 +181,7 @@ describe('a configuration swapped live while auctions run (real ports, real Redi
     const added = { id: 'sock2', campaigns: ['auto'], transport: 'websocket' as const, key: 'ws-buyer-key-second-0123456789', timeout_ms: 100 };
     // the buyer's own settings change (another campaign, a longer timeout): its session is the buyer's, not the version's
     const home = { ...base.campaigns![0]!, id: 'home' };
-    g.reload(parseConfig(next(g, { ...base, campaigns: [...base.campaigns!, home], buyers: [{ ...sock, campaigns: ['auto', 'home'], timeout_ms: 120 }, added] })));
+    await g.reload(parseConfig(next(g, { ...base, campaigns: [...base.campaigns!, home], buyers: [{ ...sock, campaigns: ['auto', 'home'], timeout_ms: 120 }, added] })));
     const second = await socketBuyer(g.port, added.key, (m) => (m.type === 'ping' ? { type: 'bid', bid: 8 } : { type: 'accept' }));
     stops.push(() => second.ws.close());
     const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
