@@ -63,7 +63,7 @@ export async function auctionRound(run: LeadRun, parts: RoundParts): Promise<num
   const toPing = buyers.filter(pinged);
   const sentAt = Date.now();
   const pingedAt = performance.now();
-  const results = toPing.length === 0 ? [] : await fanOut(c.id, toPing, parts.transports, pingBody(run.id, c, lead, run.test), collectBy);
+  const results = toPing.length === 0 ? [] : await fanOut(c.id, toPing, parts.transports, pingBody(run.id, c, lead, run.test), collectBy, run);
   const settledAt = Date.now();
   for (const r of results) parts.guards.settle(r.buyer.id, r.result, settledAt, sentAt);
   count(parts, results, floorMicros, trace, pingedAt);
