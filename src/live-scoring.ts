@@ -72,11 +72,18 @@ export class LiveScoring implements ScorePools {
     const scoring = scoringOf(next);
     const shape = JSON.stringify(scoring);
     if (shape === this.shape) return { pool: this.current, fresh: false, shape };
+    let prepared: PreparedScoring;
     try {
-      return await warmPool(scoring, this.open);
+      prepared = await warmPool(scoring, this.open);
     } catch (e) {
       throw new SwapRefused(`this version cannot go live: ${(e as Error).message}`);
     }
+    // the process began to stop while the threads loaded: no one would close this pool
+    if (this.closed) {
+      await prepared.pool?.close();
+      throw new SwapRefused('this version cannot go live: the process is stopping');
+    }
+    return prepared;
   }
 
   /**
@@ -110,8 +117,11 @@ export class LiveScoring implements ScorePools {
     return this.retired.size;
   }
 
+  private closed = false;
+
   /** At shutdown: the live pool and the retired ones still open. */
   async close(): Promise<void> {
+    this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     const all = [...this.retired, ...(this.current === null ? [] : [this.current])];
