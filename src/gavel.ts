@@ -4,7 +4,8 @@ import type { BuyerGuards } from './buyers/buyer-guards.js';
 import { processSettings, type Overrides, type ProcessSettings } from './config/environment.js';
 import { clearKeyHolders, compileRuntime, type Runtime } from './config/runtime.js';
 import { LiveRuntime, type Versioned } from './config/live-runtime.js';
-import { LiveBuyers, refuseUnswappable } from './live-buyers.js';
+import { LiveBuyers } from './live-buyers.js';
+import { LiveSwap } from './live-swap.js';
 import type { ConfigData } from './config/schema.js';
 import { parseConfig } from './config/load-config.js';
 import { GavelError } from './core/codes.js';
@@ -14,7 +15,7 @@ import type { ConfigVersions } from './versions/config-versions.js';
 import { FileVersions } from './versions/file-versions.js';
 import { RedisConfigBus } from './versions/redis-config-bus.js';
 import { RedisStore } from './store/redis-store.js';
-import { SwapRefused } from './live-buyers.js';
+import { refuseUnswappable, SwapRefused } from './live-buyers.js';
 import { HttpFront } from './front/http-server.js';
 import { UWS_BINARY, UWS_NATIVE } from './front/uws.js';
 import type { Ledger } from './ledger/ledger.js';
@@ -62,11 +63,12 @@ export interface Gavel {
   /** the configuration of the moment, and its version */
   live: LiveRuntime;
   /**
-   * Compile a validated configuration and make it live in one step: leads already running finish
-   * on the version they started with. Throws the config's problems (ConfigError) or SwapRefused
-   * (a change that needs a restart) with nothing changed.
+   * Compile a validated configuration, build what it needs (a scoring pool for new models) and make
+   * it live in one step: leads already running finish on the version they started with. Rejects
+   * with the config's problems (ConfigError) or SwapRefused (a change that needs a restart, or
+   * models that cannot be loaded) with nothing changed. Swaps run one at a time, in call order.
    */
-  reload(config: ConfigData, version?: number): Versioned;
+  reload(config: ConfigData, version?: number): Promise<Versioned>;
   /** follows the live version, and publishes for the admin API */
   control: ConfigControl;
   store: Store;
@@ -154,8 +156,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     acceptRates,
     guards,
     sales: recording ? sales : null,
-    // who lost a settled lead is only worked out when some buyer asked to be told
-    lossNotices: postbacks.buyersListen ? (leadId, test, lost, clearing) => postbacks.lost(leadId, test, lost, clearing) : null,
+    // who lost a settled lead is only worked out when some buyer of the lead's version asked to be told (settlement.ts)
+    lossNotices: (leadId, test, lost, clearing) => postbacks.lost(leadId, test, lost, clearing),
   });
   const tracing = runtime.data.trace;
   const traces = new TraceRecorder(
@@ -177,7 +179,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     bus: configBus(store),
     processId: consumer,
     startedOn: live.current().version,
-    apply: (v) => void reload(parseConfig(v.document, `configuration version ${v.version}`), v.version),
+    apply: async (v) => void (await reload(parseConfig(v.document, `configuration version ${v.version}`), v.version)),
     swappable: (document) => {
       const now = live.current().runtime;
       try {
@@ -211,7 +213,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     'ledger writer': () => ledgerWriter.close(),
     'ledger drain': () => ledgerWriter.drain(2000),
     ledger: () => ledger.close(),
-    'scoring pool': () => scores?.close(),
+    'scoring pool': () => scores.close(),
     store: () => store.close(),
   });
   let closing: Promise<void> | null = null;
@@ -222,19 +224,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       log.info('gavel stopped');
     })());
 
-  const reload = (config: ConfigData, version?: number): Versioned => {
-    const previous = live.current().runtime;
-    // a process that made its secret up keeps it: leads in flight were hashed with it
-    const next = compileRuntime(config, settings.secret ?? config.secret ?? previous.secret);
-    refuseUnswappable(previous, next);
-    // everything the next version needs exists before any lead can start on it
-    liveBuyers.update(previous, next);
-    const now = live.swap(next, version);
-    postbacks.reconfigure(next.data);
-    metrics.configVersion.set(now.version);
-    log.info({ config_version: now.version, campaigns: next.campaigns.size, buyers: next.buyers.length }, 'configuration swapped');
-    return now;
-  };
+  const swaps = new LiveSwap({ live, buyers: liveBuyers, scores, acceptRates, postbacks, metrics, log, secret: settings.secret });
+  const reload = (config: ConfigData, version?: number): Promise<Versioned> => swaps.apply(config, version);
 
   await control.start();
   return { ...ports, runtime, live, reload, control, store, ledger, ledgerWriter, stats, metrics, log, shutdown };

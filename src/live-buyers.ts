@@ -21,28 +21,16 @@ export function longestLeadMs(runtime: Runtime): number {
 const PROCESS_SECTIONS = ['server', 'secret', 'redis', 'scoring_pool', 'accept_rate', 'trace', 'ledger'] as const;
 
 /**
- * Refuse what this process cannot rebuild live: the scoring pool's models are loaded into its
- * threads at start, so a version that changes a campaign's scoring (or its ranking by expected
- * value, whose accept rates are tracked for the buyers known at start) needs a restart.
+ * Refuse what this process cannot rebuild live: the sections it reads once at start (its
+ * listeners, its store and ledger connections, the scoring pool's threads and batching, the
+ * accept rates' settings, traces) and the secret its dedup hashes are keyed with. Everything
+ * else a version holds is rebuilt by the swap (see live-swap.ts).
  */
 export function refuseUnswappable(previous: Runtime, next: Runtime): void {
   const problems: string[] = [];
-  const ids = new Set([...previous.campaigns.keys(), ...next.campaigns.keys()]);
-  for (const id of ids) {
-    const a = previous.campaigns.get(id);
-    const b = next.campaigns.get(id);
-    if (JSON.stringify(a?.scoring ?? null) !== JSON.stringify(b?.scoring ?? null)) problems.push(`campaign ${id}: its scoring changed (the scoring pool is rebuilt only at start)`);
-    if ((a?.rankBy ?? 'bid') !== (b?.rankBy ?? 'bid')) problems.push(`campaign ${id}: rank_by changed (accept rates are tracked for the buyers known at start)`);
-  }
   for (const section of PROCESS_SECTIONS) {
     if (JSON.stringify(previous.data[section] ?? null) !== JSON.stringify(next.data[section] ?? null)) problems.push(`${section}: the process's own settings apply at start only`);
   }
-  const ranked = (r: Runtime) => new Set([...r.campaigns.values()].filter((c) => c.rankBy === 'expected_value').flatMap((c) => c.buyers.map((x) => x.id)));
-  const before = ranked(previous);
-  const joined = [...ranked(next)].filter((id) => !before.has(id));
-  if (joined.length > 0) problems.push(`buyers ${joined.join(', ')}: new to a campaign ranked by expected value, whose accept rates are tracked for the buyers known at start`);
-  const listens = (r: Runtime) => r.data.buyers.some((b) => b.loss_notices !== undefined);
-  if (listens(next) && !listens(previous)) problems.push('loss_notices: no buyer asked for them at start, so the exchange does not work out who lost');
   if (previous.secret !== next.secret) problems.push('secret: dedup hashes of leads in flight would no longer match');
   if (problems.length > 0) throw new SwapRefused(`this version cannot go live without a restart: ${problems.join('; ')}`);
 }

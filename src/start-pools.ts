@@ -6,6 +6,7 @@ import type { BuyerTransport } from './buyers/transport.js';
 import type { BuyerRuntime, Runtime } from './config/runtime.js';
 import { AcceptRates } from './market/accept-rates.js';
 import { ScorePool } from './scoring/score-pool.js';
+import { LiveScoring, scoringOf, type OpenPool } from './live-scoring.js';
 import type { Store } from './store/store.js';
 import type { Logger } from './telemetry/logger.js';
 import type { Metrics } from './telemetry/metrics.js';
@@ -43,22 +44,27 @@ export function openTransport(b: BuyerRuntime, metrics: Metrics): BuyerTransport
 }
 
 export interface ScoringParts {
-  /** null: no campaign scores its leads */
-  readonly scores: ScorePool | null;
+  /** each version's scoring pool; a swap that changes the scoring gives its version a new one */
+  readonly scores: LiveScoring;
   readonly acceptRates: AcceptRates;
+}
+
+/** The buyers whose accept rates ranking reads: those of the campaigns this runtime ranks by expected value. */
+export function rankedBuyers(runtime: Runtime): Set<string> {
+  return new Set([...runtime.campaigns.values()].filter((c) => c.rankBy === 'expected_value').flatMap((c) => c.buyers.map((b) => b.id)));
+}
+
+/** How a scoring pool is made, at start and at a swap: the process's pool settings, its batches counted. */
+export function scorePoolOpener(runtime: Runtime, metrics: Metrics): OpenPool {
+  return (scoring) => new ScorePool(scoring, runtime.data.scoring_pool, (n) => metrics.scoreBatch.observe(n));
 }
 
 /** Start-up step: the scoring pool's threads, warm before the first lead, and the accept rates ranking reads. */
 export async function startScoring(runtime: Runtime, store: Store, metrics: Metrics, log: Logger): Promise<ScoringParts> {
-  const scoring = Object.fromEntries([...runtime.campaigns.values()].flatMap((c) => (c.scoring === null ? [] : [[c.id, c.scoring]])));
-  const scores = Object.keys(scoring).length === 0 ? null : new ScorePool(scoring, runtime.data.scoring_pool, (n) => metrics.scoreBatch.observe(n));
-  const ranked = new Set([...runtime.campaigns.values()].filter((c) => c.rankBy === 'expected_value').flatMap((c) => c.buyers.map((b) => b.id)));
-  const acceptRates = new AcceptRates(runtime, store, [...ranked], (op) => metrics.storeErrors.inc({ op, kind: 'error' }));
+  const acceptRates = new AcceptRates(runtime, store, [...rankedBuyers(runtime)], (op) => metrics.storeErrors.inc({ op, kind: 'error' }));
   acceptRates.start();
-  if (scores !== null) {
-    await scores.warm();
-    log.info({ campaigns: Object.keys(scoring), threads: runtime.data.scoring_pool.threads }, 'scoring pool started');
-  }
+  const scores = await LiveScoring.start(runtime, scorePoolOpener(runtime, metrics));
+  if (scores.live !== null) log.info({ campaigns: Object.keys(scoringOf(runtime)), threads: runtime.data.scoring_pool.threads }, 'scoring pool started');
   return { scores, acceptRates };
 }
 

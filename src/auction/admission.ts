@@ -51,6 +51,8 @@ export function openRun(runtime: Runtime, seller: SellerRuntime, route: 'ping' |
     trace,
     id: trace.id,
     receivedAt,
+    // the wall clock of the moment it was received, in whole ms: only a buyer's own format reads it
+    pingReceivedAt: Math.round(Date.now() - (performance.now() - receivedAt)),
     auctionEnd: end,
     collectBy: collectBy(end, runtime.data.server.response_margin_ms),
     answerBy: route === 'ping' ? end : postEnd(c, receivedAt),
@@ -142,6 +144,7 @@ export async function openPost(runtime: Runtime, seller: SellerRuntime, env: Pos
     // the seller's calls trace a post under its ping's id
     id: env.ping_id,
     receivedAt,
+    pingReceivedAt: state.pingReceivedAt ?? Math.round(Date.now() - (performance.now() - receivedAt)),
     // the auction was the ping's: over
     auctionEnd: end,
     collectBy: end,

@@ -57,11 +57,13 @@ export async function auctionRound(run: LeadRun, parts: RoundParts): Promise<num
   const buyers = await eligibility(run, parts);
   if (buyers.length === 0) return 0;
   // scored only when some buyer may take it: a lead no one is pinged for is not worth a worker's time
-  const ticket = c.scoring !== null && parts.scores !== null ? parts.scores.score(c.id, lead) : null;
+  // on the pool of the lead's own version: a swap that changed the scoring gave its version another
+  const pool = c.scoring === null ? null : parts.scores.of(run.runtime);
+  const ticket = pool === null ? null : pool.score(c.id, lead);
   const toPing = buyers.filter(pinged);
   const sentAt = Date.now();
   const pingedAt = performance.now();
-  const results = toPing.length === 0 ? [] : await fanOut(c.id, toPing, parts.transports, pingBody(run.id, c, lead, run.test), collectBy);
+  const results = toPing.length === 0 ? [] : await fanOut(c.id, toPing, parts.transports, pingBody(run.id, c, lead, run.test), collectBy, run);
   const settledAt = Date.now();
   for (const r of results) parts.guards.settle(r.buyer.id, r.result, settledAt, sentAt);
   count(parts, results, floorMicros, trace, pingedAt);

@@ -18,16 +18,36 @@ export interface AuctionState {
   s?: [number, Grade];
   /** the seller's sub id of the ping, for the sale's record */
   u?: string;
+  /** when the ping was received, wall-clock epoch ms: a buyer's own format may send it with the post */
+  r?: number;
 }
 
-export function encodeState(campaign: string, fingerprint: string, test: boolean, bids: readonly RankedBid[], score: LeadScore | null, subId: string | undefined): string {
+export function encodeState(
+  campaign: string,
+  fingerprint: string,
+  test: boolean,
+  bids: readonly RankedBid[],
+  score: LeadScore | null,
+  subId: string | undefined,
+  pingReceivedAt: number,
+): string {
   const state: AuctionState = { c: campaign, f: fingerprint, test, b: bids.map((x) => [x.buyer, x.bidMicros, x.bidId ?? null, x.priceMicros, x.tier]) };
   if (score !== null) state.s = [score.score, score.grade];
   if (subId !== undefined) state.u = subId;
+  state.r = Math.round(pingReceivedAt);
   return JSON.stringify(state);
 }
 
-export function decodeState(data: string): { campaign: string; fingerprint: string; test: boolean; bids: RankedBid[]; score: LeadScore | null; subId: string | null } {
+export function decodeState(data: string): {
+  campaign: string;
+  fingerprint: string;
+  test: boolean;
+  bids: RankedBid[];
+  score: LeadScore | null;
+  subId: string | null;
+  /** null: a ping of a Gavel that did not record it */
+  pingReceivedAt: number | null;
+} {
   const s = JSON.parse(data) as AuctionState;
   return {
     campaign: s.c,
@@ -36,5 +56,6 @@ export function decodeState(data: string): { campaign: string; fingerprint: stri
     bids: s.b.map(([buyer, bidMicros, bidId, priceMicros, tier]) => ({ buyer, bidMicros, bidId: bidId ?? undefined, priceMicros, tier })),
     score: s.s === undefined ? null : { score: s.s[0], grade: s.s[1] },
     subId: s.u ?? null,
+    pingReceivedAt: s.r ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { BuyerRuntime } from '../config/runtime.js';
+import type { CallFacts } from '../buyers/buyer-codec.js';
 import type { Bid, BuyerTransport, Pass, PingSink } from '../buyers/transport.js';
 import { pingBudget, tooLittleTime } from './deadline.js';
 
@@ -28,6 +29,8 @@ export function fanOut(
   transports: ReadonlyMap<string, BuyerTransport>,
   bodyPrefix: string,
   collectBy: number,
+  /** the lead's ids and times, for buyers whose own format asks for them */
+  facts?: CallFacts,
 ): Promise<FanOutResult[]> {
   const start = performance.now();
   const left = Math.floor(collectBy - start);
@@ -85,7 +88,7 @@ export function fanOut(
       const buyer = buyers[i]!;
       const budget = pingBudget(buyer, left);
       deadlines[i] = start + budget;
-      transports.get(buyer.id)!.ping(campaign, bodyPrefix, budget, deadlines[i]!, signal, sink, i);
+      transports.get(buyer.id)!.ping(campaign, bodyPrefix, budget, deadlines[i]!, signal, sink, i, facts);
     }
     // a call may answer at once (no socket open): when all did, there is nothing to wait for
     if (pending > 0) arm();

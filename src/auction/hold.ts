@@ -47,7 +47,7 @@ export async function holdWinner(run: LeadRun, parts: Uses<'metrics' | 'log', Ca
   const fingerprint = c.schema.pingFingerprint(run.lead);
   const save = (bids: readonly RankedBid[]) =>
     within(
-      parts.store.saveAuction(pingId, run.seller.id, encodeState(c.id, fingerprint, run.test, bids, run.score, run.subId), c.pingTtlMs),
+      parts.store.saveAuction(pingId, run.seller.id, encodeState(c.id, fingerprint, run.test, bids, run.score, run.subId, run.pingReceivedAt), c.pingTtlMs),
       storeBudget(run.answerBy),
       storeFailed(parts.metrics, 'save_auction'),
     );

@@ -29,6 +29,8 @@ export interface LeadRun {
   /** the lead's id (a ping's is its ping id): the owner of its dedup claims and cap holds */
   readonly id: string;
   readonly receivedAt: number;
+  /** when Gavel received the lead's ping (a post: its ping's; a direct post: the lead), wall-clock epoch ms */
+  readonly pingReceivedAt: number;
   /** when the auction is over: a ping's answer is due then; a direct post's post loop follows it */
   readonly auctionEnd: number;
   /** when bids stop being collected: the auction's end less the margin settling needs */

@@ -74,7 +74,7 @@ export async function postLoop(run: LeadRun, parts: PostParts): Promise<PostAnsw
     const budget = postBudget(buyer, deadline);
     const body = JSON.stringify({ ping_id: leadId, bid_id: bid.bidId ?? null, price: fromMicros(bid.priceMicros), test, tmax_ms: budget, score: score?.score ?? null, grade: score?.grade ?? null, lead });
     const postedAt = performance.now();
-    const outcome = await transport.post(c.id, body, budget);
+    const outcome = await transport.post(c.id, body, budget, run);
     trace.post(buyer.id, bid.priceMicros, postedAt, outcome);
     // what ranking by expected value learns from; a post left unanswered counts as not accepted
     void parts.acceptRates.record(buyer.id, score?.grade ?? null, outcome.accepted ? 'accepted' : 'rejected', Date.now());

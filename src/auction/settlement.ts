@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { BuyerRuntime } from '../config/runtime.js';
+import type { BuyerRuntime, Runtime } from '../config/runtime.js';
 import { fromMicros } from '../core/money.js';
 import { saleId } from '../ledger/sales-queue.js';
 import type { PostAnswer } from '../protocol/seller-api.js';
@@ -76,6 +76,18 @@ export function losers(bids: readonly RankedBid[], sales: readonly { buyer: stri
   return lost;
 }
 
+const listening = new WeakMap<Runtime, boolean>();
+
+/** Whether some buyer of this version asked for loss notices: only then is who lost worked out (once per version). */
+function buyersListen(runtime: Runtime): boolean {
+  let yes = listening.get(runtime);
+  if (yes === undefined) {
+    yes = runtime.data.buyers.some((b) => b.loss_notices !== undefined);
+    listening.set(runtime, yes);
+  }
+  return yes;
+}
+
 /**
  * The end of a post or a direct post: the bidders that did not get the lead told (when some
  * buyer asked to be), the outcome counted, and the seller's answer. `maxBuyers`: of the tier
@@ -91,7 +103,7 @@ export function settle(
   message: string | undefined,
 ): PostAnswer {
   const notify = parts.lossNotices;
-  if (notify !== null) {
+  if (notify !== null && buyersListen(run.runtime)) {
     const lost = losers(run.bids, sales, refused);
     if (lost.length > 0) notify(run.id, run.test, lost, sales.length === 0 ? null : Math.min(...sales.map((x) => x.priceMicros)));
   }

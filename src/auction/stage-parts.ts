@@ -1,5 +1,6 @@
 import type { BuyerTransport } from '../buyers/transport.js';
 import type { BuyerGuards, GuardRefusal } from '../buyers/buyer-guards.js';
+import type { Runtime } from '../config/runtime.js';
 import type { StoreFailure } from '../core/within.js';
 import type { SaleRecorder } from '../ledger/sale-recorder.js';
 import type { AcceptRates } from '../market/accept-rates.js';
@@ -29,16 +30,22 @@ export interface StageParts {
   transports: ReadonlyMap<string, BuyerTransport>;
   metrics: Metrics;
   log: Logger;
-  /** null when no campaign scores its leads */
-  scores: ScorePool | null;
+  /** each configuration version's scoring pool: a lead scores on its own version's */
+  scores: ScorePools;
   guards: BuyerGuards;
   acceptRates: AcceptRates;
   /** where sales go on their way to the ledger; null: the ledger is off */
   sales: SaleRecorder | null;
-  /** told, once a post or a direct post has settled a lead, of the bidders that did not get it; null: no buyer asked */
+  /** told, once a post or a direct post has settled a lead, of the bidders that did not get it, when a buyer of the lead's version asked; null: never */
   lossNotices: ((leadId: string, test: boolean, lost: readonly LostBid[], clearingMicros: number | null) => void) | null;
   /** each buyer's ping metrics, their label sets looked up once */
   cells: BuyerCells;
+}
+
+/** Where a lead finds the scoring pool of the configuration it runs on (src/live-scoring.ts). */
+export interface ScorePools {
+  /** null: no campaign of that version scores its leads */
+  of(runtime: Runtime): ScorePool | null;
 }
 
 /** Every store role the exchange's stages call, and no other (traces, queues and calls are others' roles). */

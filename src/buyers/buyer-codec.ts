@@ -8,15 +8,31 @@ export interface WireRequest {
 }
 
 /**
+ * What a buyer's own format may say of a lead besides Gavel's native message: the template
+ * sources `seller`, `sub_id`, `lead_id` and the times (src/buyers/templates). Ids and times, no
+ * personal data. The exchange hands its lead's run, which has these fields, so a call makes none.
+ */
+export interface CallFacts {
+  readonly seller: { readonly id: string };
+  /** the seller's sub id (its traffic source), when it gave one */
+  readonly subId: string | undefined;
+  /** the lead's id: a ping's, which its post keeps, or a direct post's */
+  readonly id: string;
+  /** when Gavel received the lead's ping (a direct post: the lead), wall-clock epoch ms */
+  readonly pingReceivedAt: number;
+}
+
+/**
  * How a buyer is spoken to: the native protocol (JSON in, JSON out), or a buyer's own format
  * (src/buyers/templates). Requests are made from Gavel's native message (JSON text); replies
  * are read into the native reply's shape, then checked by buyer-replies.ts like any other. A
  * reader that cannot make sense of a reply throws: a BAD_REPLY.
  */
 export interface BuyerCodec {
-  pingRequest(native: string): WireRequest;
+  /** `facts`: the lead's, absent where a call has no lead behind it */
+  pingRequest(native: string, facts?: CallFacts): WireRequest;
   readPing(text: string): unknown;
-  postRequest(native: string): WireRequest;
+  postRequest(native: string, facts?: CallFacts): WireRequest;
   readPost(text: string): unknown;
 }
 

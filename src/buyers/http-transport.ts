@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { pass, PostReply, readPingReply } from './buyer-replies.js';
-import { NATIVE_CODEC, type BuyerCodec, type WireRequest } from './buyer-codec.js';
+import { NATIVE_CODEC, type BuyerCodec, type CallFacts, type WireRequest } from './buyer-codec.js';
 import { lateTolerantCall } from './late-tolerant-call.js';
 import { postCall, type PostCallResult } from './post-call.js';
 import type { Bid, BuyerTransport, Pass, PingSink, PostOutcome } from './transport.js';
@@ -72,16 +72,16 @@ export class HttpBuyerTransport implements BuyerTransport {
     return wire.query === '' ? path : path + (path.includes('?') ? '&' : '?') + wire.query;
   }
 
-  ping(_campaign: string, bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal, sink: PingSink, i: number): void {
-    void this.call(bodyPrefix, budgetMs, until, signal).then((result) => sink.answer(i, result));
+  ping(_campaign: string, bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal, sink: PingSink, i: number, facts?: CallFacts): void {
+    void this.call(bodyPrefix, budgetMs, until, signal, facts).then((result) => sink.answer(i, result));
   }
 
-  private async call(bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal): Promise<Bid | Pass> {
+  private async call(bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal, facts: CallFacts | undefined): Promise<Bid | Pass> {
     const t0 = performance.now();
     let status: number;
     let text: string;
     try {
-      const wire = this.codec.pingRequest(bodyPrefix + budgetMs + '}');
+      const wire = this.codec.pingRequest(bodyPrefix + budgetMs + '}', facts);
       const reply = await lateTolerantCall(
         this.pingPool,
         { path: HttpBuyerTransport.pathOf(this.pingPath, wire), method: wire.method, headers: this.headersFor(wire.contentType), body: wire.body },
@@ -108,7 +108,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     return readPingReply(json, ms);
   }
 
-  async post(_campaign: string, body: string, budgetMs: number): Promise<PostOutcome> {
+  async post(_campaign: string, body: string, budgetMs: number, facts?: CallFacts): Promise<PostOutcome> {
     const t0 = performance.now();
     const outcome = (accepted: boolean, unconfirmed: boolean, reason: string | undefined, redirectUrl?: string): PostOutcome => ({
       accepted,
@@ -119,7 +119,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     });
     let result: PostCallResult;
     try {
-      const wire = this.codec.postRequest(body);
+      const wire = this.codec.postRequest(body, facts);
       result = await postCall(this.postPool, { path: HttpBuyerTransport.pathOf(this.postPath, wire), method: wire.method, headers: this.headersFor(wire.contentType), body: wire.body }, budgetMs);
     } catch {
       // the buyer's format could not be written: nothing left

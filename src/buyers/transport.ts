@@ -1,3 +1,5 @@
+import type { CallFacts } from './buyer-codec.js';
+
 /** Why a buyer's ping ended without a bid; counted by kind in gavel_buyer_passes_total. */
 export type PassKind = 'NO_BID' | 'TIMEOUT' | 'HTTP_ERROR' | 'BAD_REPLY' | 'CONNECT_ERROR' | 'BELOW_FLOOR';
 
@@ -57,10 +59,11 @@ export interface BuyerTransport {
    * waiting for this buyer; a reply after it is a TIMEOUT pass. One clock for both sides, so a
    * reply is never taken by the transport as in time once the fan-out has settled it as a TIMEOUT.
    * `signal` aborts the call. `campaign` is the lead's: a socket buyer may have subscribed only
-   * some sockets to it. The answer goes to `sink` as call `i`, once.
+   * some sockets to it. The answer goes to `sink` as call `i`, once. `facts`: the lead's ids and
+   * times, which a buyer's own format may put in its request (the native message does not carry them).
    */
-  ping(campaign: string, bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal, sink: PingSink, i: number): void;
-  post(campaign: string, body: string, budgetMs: number): Promise<PostOutcome>;
+  ping(campaign: string, bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal, sink: PingSink, i: number, facts?: CallFacts): void;
+  post(campaign: string, body: string, budgetMs: number, facts?: CallFacts): Promise<PostOutcome>;
   /** requests waiting for a connection right now */
   queued(): number;
   close(): Promise<void>;

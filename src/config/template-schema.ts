@@ -3,7 +3,9 @@ import { z } from 'zod';
 /**
  * Where a value of the buyer's request comes from: a field of Gavel's native message
  * (`lead.zip`, `ping_id`, `bid_id`, `price`, `tmax_ms`, `campaign`, `test`, `score`, `grade`),
- * or a constant, then optional transforms in order.
+ * a fact of the lead the native message does not carry (`seller`, `sub_id`, `lead_id`,
+ * `ping_received_at`/`_ms`, and in a post `post_sent_at`/`_ms`: src/buyers/templates), or a
+ * constant, then optional transforms in order.
  */
 export const TRANSFORMS = ['upper', 'lower', 'trim', 'digits', 'yes_no', 'one_zero', 'true_false', 'number', 'string'] as const;
 const Source = z.union([

@@ -19,24 +19,48 @@ export class AcceptRates {
   constructor(
     runtime: Runtime,
     private readonly store: AcceptStore,
-    /** the buyers whose chances ranking reads */
-    private readonly buyers: readonly string[],
+    /** the buyers whose chances ranking reads (more are added by `track`) */
+    buyers: readonly string[],
     private readonly onError: (op: string) => void,
   ) {
     this.settings = runtime.acceptRate;
+    this.buyers = new Set(buyers);
   }
 
+  private readonly buyers: Set<string>;
+  private started = false;
+
   start(): void {
-    if (this.buyers.length === 0 || this.timer !== null) return;
+    this.started = true;
+    if (this.buyers.size === 0 || this.timer !== null) return;
     void this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.settings.refreshMs);
     this.timer.unref();
   }
 
+  /**
+   * Buyers a configuration swap ranks by expected value that were not tracked yet: read from the
+   * store from now on like those known at start. Until their records are read, and while they
+   * have none, their chance is the prior, as it is for a buyer known at start with no posts.
+   */
+  track(buyers: Iterable<string>): void {
+    const added = [...buyers].filter((b) => !this.buyers.has(b));
+    if (added.length === 0) return;
+    for (const b of added) this.buyers.add(b);
+    if (!this.started) return;
+    if (this.timer === null) this.start();
+    else void this.refresh(added);
+  }
+
+  /** the buyers whose records are read back from the store */
+  get tracked(): ReadonlySet<string> {
+    return this.buyers;
+  }
+
   /** Read what every process recorded; a store that fails keeps the table as it was. */
-  async refresh(): Promise<void> {
+  async refresh(buyers: Iterable<string> = this.buyers): Promise<void> {
     await Promise.all(
-      this.buyers.map((b) =>
+      [...buyers].map((b) =>
         this.store.acceptRecords(b).then(
           (records) => void this.table.set(b, records),
           () => this.onError('accept_rates'),
@@ -68,6 +92,7 @@ export class AcceptRates {
   }
 
   close(): void {
+    this.started = false;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
   }

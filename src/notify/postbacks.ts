@@ -80,11 +80,8 @@ export class Postbacks {
   /** A new configuration's receivers: notices already queued go to the party's receiver of the moment they are sent. */
   reconfigure(config: ConfigData): void {
     this.to = receivers(config);
-  }
-
-  /** true when some buyer asked for loss notices: the exchange then works out who lost */
-  get buyersListen(): boolean {
-    return [...this.to.keys()].some((k) => k.startsWith('buyer:'));
+    // a party that asks for notices only in a later version: the queue is read from then on
+    if (this.running) this.start();
   }
 
   /** the bidders of a settled lead that did not get it, those that asked */
@@ -121,7 +118,11 @@ export class Postbacks {
     });
   }
 
+  /** between start and close: the queue is read while some party of the version of the moment asked for notices */
+  private running = false;
+
   start(): void {
+    this.running = true;
     if (this.to.size === 0 || this.loop !== null) return;
     this.loop = setInterval(() => void this.poll(), this.opts.pollMs);
     this.loop.unref();
@@ -186,7 +187,9 @@ export class Postbacks {
   }
 
   close(): void {
+    this.running = false;
     if (this.loop !== null) clearInterval(this.loop);
+    this.loop = null;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }

@@ -61,9 +61,11 @@ export class ScorePool {
     scoring: Readonly<Record<string, Scoring>>,
     private readonly settings: ScoringPool,
     private readonly onBatch: (size: number) => void = () => undefined,
+    /** the worker's file: the built one but in tests of a worker that cannot load */
+    worker: string = SCORE_WORKER,
   ) {
     this.pool = new Piscina({
-      filename: SCORE_WORKER,
+      filename: worker,
       workerData: scoring,
       minThreads: settings.threads,
       maxThreads: settings.threads,

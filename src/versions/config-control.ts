@@ -10,8 +10,8 @@ export interface ConfigControlOptions {
   processId: string;
   /** the version this process started on */
   startedOn: number;
-  /** make a version live in this process (compile, rebuild, swap); throws what refuses it, with nothing changed */
-  apply: (version: ConfigVersion) => void;
+  /** make a version live in this process (compile, rebuild, swap); rejects with what refuses it, nothing changed */
+  apply: (version: ConfigVersion) => Promise<void>;
   /** throws RESTART_REQUIRED when a valid document could not go live in the running processes */
   swappable: (document: ConfigDocument) => void;
   /** the backstop: the live version is read this often even when no notice comes */
@@ -88,7 +88,7 @@ export class ConfigControl {
       if (n !== 0 && n !== this.running && n !== this.refused) {
         const v = await this.o.versions.version(n);
         try {
-          this.o.apply(v);
+          await this.o.apply(v);
           this.running = n;
         } catch (e) {
           this.refused = n;

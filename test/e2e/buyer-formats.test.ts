@@ -142,4 +142,51 @@ describe('buyers that speak their own formats', () => {
     expect(metrics).toMatch(/gavel_buyer_passes_total\{buyer="summit",kind="BAD_REPLY"\} 1/);
     expect(metrics).toMatch(/gavel_posts_total\{buyer="summit",result="rejected"\} 1/);
   });
+
+  it('a boberdoo-style buyer is sent the seller, the sub id, the lead id and the times with its ping and its post', async () => {
+    const bob = await startBuyer(
+      () => ({ body: { price: 9 } }),
+      () => ({ body: { status: 'Matched' } }),
+    );
+    closers.push(bob.close);
+    const config = testConfig([{ id: 'bob', url: bob.url }]);
+    (config.buyers[0] as Record<string, unknown>).format = {
+      ping: { body: 'form', fields: { SRC: 'seller', Sub_ID: { from: 'sub_id', default: 'direct' }, Lead_ID: 'lead_id', Received: 'ping_received_at', Zip: 'lead.zip' } },
+      ping_reply: { bid: { json: 'price' } },
+      post: {
+        body: 'form',
+        fields: { SRC: 'seller', Sub_ID: { from: 'sub_id', default: 'direct' }, Lead_ID: 'lead_id', Received: 'ping_received_at', Received_MS: 'ping_received_ms', Sent: 'post_sent_at', Sent_MS: 'post_sent_ms', Phone: 'lead.phone' },
+      },
+      post_reply: { accepted: { json: 'status', equals: 'Matched' } },
+    };
+    g = await startExchange(config);
+
+    const lead = fullLead();
+    const t0 = Date.now();
+    const ping = await call(g.port, '/v1/ping', { campaign: 'auto', sub_id: 'aff-42', lead: pingLead(lead) });
+    const t1 = Date.now();
+    expect(ping.body).toMatchObject({ status: 'bid', price: 7.2 });
+    const pinged = Object.fromEntries(new URLSearchParams(bob.pings[0]!.text));
+    expect(pinged).toMatchObject({ SRC: 'pub1', Sub_ID: 'aff-42', Lead_ID: ping.body.ping_id, Zip: '90210' });
+    expect(Object.keys(pinged)).not.toContain('Sent'); // a ping has no post time
+    const received = Date.parse(pinged.Received!);
+    expect(received).toBeGreaterThanOrEqual(t0 - 5);
+    expect(received).toBeLessThanOrEqual(t1 + 5);
+
+    await new Promise((r) => setTimeout(r, 20)); // the post comes later than the ping, and says so
+    const p0 = Date.now();
+    expect((await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead })).body).toMatchObject({ status: 'sold', lead_id: ping.body.ping_id });
+    const p1 = Date.now();
+    const posted = Object.fromEntries(new URLSearchParams(bob.posts[0]!.text));
+    // the post keeps its ping's sub id, lead id and time of receipt, carried in the auction's state
+    expect(posted).toMatchObject({ SRC: 'pub1', Sub_ID: 'aff-42', Lead_ID: ping.body.ping_id, Received: pinged.Received, Received_MS: String(received) });
+    expect(Number(posted.Sent_MS)).toBeGreaterThanOrEqual(p0);
+    expect(Number(posted.Sent_MS)).toBeLessThanOrEqual(p1);
+    expect(posted.Sent).toBe(new Date(Number(posted.Sent_MS)).toISOString());
+
+    // a direct post with no sub id: its lead id is the one the seller is answered with, its Sub_ID the default
+    const direct = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
+    expect(direct.body).toMatchObject({ status: 'sold' });
+    expect(Object.fromEntries(new URLSearchParams(bob.posts[1]!.text))).toMatchObject({ SRC: 'pub1', Sub_ID: 'direct', Lead_ID: direct.body.lead_id });
+  });
 });

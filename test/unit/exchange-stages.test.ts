@@ -17,6 +17,8 @@ afterEach(async () => {
 });
 
 type BuyerConfig = { id: string } & Record<string, unknown>;
+/** a buyer that asked to be told of leads it bid on and lost: the exchange works out who lost only then */
+const LISTENS = { loss_notices: { url: 'http://127.0.0.1:9/lost', secret: 'loss-notice-secret-0123' } };
 
 /** An exchange in this process, on the memory store, reaching each buyer through the transport given for it. */
 function exchangeOf(buyers: [BuyerConfig, BuyerTransport][], campaign: Record<string, unknown> = {}) {
@@ -43,7 +45,7 @@ describe('the exchange, stage by stage, in-process', () => {
     const b = new ScriptedBuyer(6);
     const x = exchangeOf([
       [{ id: 'a', caps: { daily: 5 } }, a],
-      [{ id: 'b' }, b],
+      [{ id: 'b', ...LISTENS }, b],
     ]);
     const lead = fullLead();
     const bid = await x.ping(lead);
@@ -80,7 +82,7 @@ describe('the exchange, stage by stage, in-process', () => {
     const a = new ScriptedBuyer(12, false);
     const b = new ScriptedBuyer(10);
     const x = exchangeOf([
-      [{ id: 'a' }, a],
+      [{ id: 'a', ...LISTENS }, a],
       [{ id: 'b' }, b],
     ]);
     const answer = await x.direct(fullLead());
@@ -90,9 +92,15 @@ describe('the exchange, stage by stage, in-process', () => {
   });
 
   it('a direct post no buyer accepts is rejected with the last refusal', async () => {
-    const x = exchangeOf([[{ id: 'a' }, new ScriptedBuyer(12, false)]]);
+    const x = exchangeOf([[{ id: 'a', ...LISTENS }, new ScriptedBuyer(12, false)]]);
     expect(await x.direct(fullLead())).toMatchObject({ status: 'rejected', reason: 'POST_REJECTED', message: 'NOT_INTERESTED' });
     expect(x.parts.lost[0]!.lost).toEqual([{ buyer: 'a', bidMicros: 12_000_000, reason: 'POST_REJECTED' }]);
+  });
+
+  it('who lost is worked out only when a buyer of the lead\'s version asked for loss notices', async () => {
+    const x = exchangeOf([[{ id: 'a' }, new ScriptedBuyer(12, false)]]);
+    expect(await x.direct(fullLead())).toMatchObject({ status: 'rejected', reason: 'POST_REJECTED' });
+    expect(x.parts.lost).toEqual([]);
   });
 
   it('no buyer left after eligibility is NO_ELIGIBLE_BUYER; every buyer passing is NO_BID', async () => {

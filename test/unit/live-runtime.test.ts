@@ -82,14 +82,22 @@ describe('LiveBuyers across a swap', () => {
     expect(closed).toEqual(['a@http://a/ping']);
   });
 
-  it('refuses a change of a campaign\'s scoring or ranking, which needs a restart, and takes a new buyer', () => {
+  it('takes a change of a campaign\'s scoring or ranking, a new buyer and loss notices; refuses the process sections and the secret', () => {
     const one = runtimeOf(stageConfig([buyer('a', 'http://a')]));
-    const two = runtimeOf(stageConfig([buyer('a', 'http://a')], { rank_by: 'expected_value' }));
-    expect(() => refuseUnswappable(one, two)).toThrow(SwapRefused);
+    const ranked = runtimeOf(stageConfig([buyer('a', 'http://a'), buyer('b', 'http://b')], { rank_by: 'expected_value' }));
+    expect(() => refuseUnswappable(one, ranked)).not.toThrow();
     const scored = runtimeOf(stageConfig([buyer('a', 'http://a')], { scoring: { rules: [{ field: 'zip', equals: '90210', points: 1 }] } }));
-    expect(() => refuseUnswappable(one, scored)).toThrow(/campaign auto: its scoring changed/);
+    expect(() => refuseUnswappable(one, scored)).not.toThrow();
+    const listening = runtimeOf(stageConfig([{ ...buyer('a', 'http://a'), loss_notices: { url: 'http://a/lost', secret: 'loss-notice-secret-0123' } }]));
+    expect(() => refuseUnswappable(one, listening)).not.toThrow();
     const traced = runtimeOf({ ...stageConfig([buyer('a', 'http://a')]), trace: { enabled: false } });
-    expect(() => refuseUnswappable(one, traced)).toThrow(/trace: the process's own settings apply at start only/);
-    expect(() => refuseUnswappable(one, runtimeOf(stageConfig([buyer('a', 'http://a'), buyer('b', 'http://b')])))).not.toThrow();
+    expect(() => refuseUnswappable(one, traced)).toThrow(SwapRefused);
+    expect(() => refuseUnswappable(one, traced)).toThrow(/without a restart: trace: the process's own settings apply at start only/);
+    const pooled = runtimeOf({ ...stageConfig([buyer('a', 'http://a')]), scoring_pool: { threads: 2 } });
+    expect(() => refuseUnswappable(one, pooled)).toThrow(/without a restart: scoring_pool/);
+    const rated = runtimeOf({ ...stageConfig([buyer('a', 'http://a')]), accept_rate: { prior: 0.3 } });
+    expect(() => refuseUnswappable(one, rated)).toThrow(/without a restart: accept_rate/);
+    const other = runtimeOf({ ...stageConfig([buyer('a', 'http://a')]), secret: 'another-secret-of-32-characters-0000' });
+    expect(() => refuseUnswappable(one, other)).toThrow(/secret/);
   });
 });

@@ -130,7 +130,7 @@ export function partsOf(runtime: Runtime, transports: ReadonlyMap<string, BuyerT
     transports,
     metrics,
     log: createLogger([], 'silent'),
-    scores: null,
+    scores: { of: () => null },
     guards: new BuyerGuards(runtime.buyers, () => undefined),
     acceptRates: new AcceptRates(runtime, store, [], () => undefined),
     sales: null,

@@ -1,4 +1,4 @@
-import type { BuyerCodec, WireRequest } from '../buyer-codec.js';
+import type { BuyerCodec, CallFacts, WireRequest } from '../buyer-codec.js';
 import { NATIVE_CODEC } from '../buyer-codec.js';
 import type { BuyerFormat, Reader, RequestTemplate, Source } from '../../config/template-schema.js';
 import { parseXml, xpathValue, type XmlElement } from './xml-read.js';
@@ -18,9 +18,34 @@ function truthy(v: Value): boolean {
   return v === true || v === 1 || (typeof v === 'string' && /^(true|yes|y|1)$/i.test(v));
 }
 
-function resolve(source: Source, native: unknown): Value {
+/** A call's request and what it knows besides the native message. */
+interface Call {
+  native: unknown;
+  facts: CallFacts | undefined;
+  /** a post's: when its request is made, wall-clock epoch ms; null for a ping */
+  sentAt: number | null;
+}
+
+const iso = (ms: number | null | undefined): Value => (ms === null || ms === undefined ? undefined : new Date(ms).toISOString());
+
+/**
+ * The sources that are not paths of the native message: the lead's seller, sub id and id, and
+ * its times as ISO-8601 (`_at`) and epoch milliseconds (`_ms`). `post_sent_*` exists in a post only.
+ */
+const FACTS: Readonly<Record<string, (c: Call) => Value>> = {
+  seller: (c) => c.facts?.seller.id,
+  sub_id: (c) => c.facts?.subId,
+  lead_id: (c) => c.facts?.id,
+  ping_received_at: (c) => iso(c.facts?.pingReceivedAt),
+  ping_received_ms: (c) => (c.facts === undefined ? undefined : Math.round(c.facts.pingReceivedAt)),
+  post_sent_at: (c) => iso(c.sentAt),
+  post_sent_ms: (c) => c.sentAt ?? undefined,
+};
+
+function resolve(source: Source, call: Call): Value {
   const s: Exclude<Source, string> = typeof source === 'string' ? { from: source, transform: [] } : source;
-  let v: Value = s.value !== undefined ? s.value : (at(native, s.from!) as Value);
+  const fact = s.from === undefined ? undefined : FACTS[s.from];
+  let v: Value = s.value !== undefined ? s.value : fact !== undefined ? fact(call) : (at(call.native, s.from!) as Value);
   if (v === undefined || v === null) v = s.default;
   if (v === undefined || v === null) return undefined;
   for (const t of s.transform) {
@@ -78,11 +103,14 @@ function toXml(name: string, v: unknown): string {
   return `<${name}>${escapeXml(String(v))}</${name}>`;
 }
 
-/** The buyer's request, built from Gavel's native message; a field whose source is missing is left out. */
-export function renderRequest(t: RequestTemplate, nativeJson: string): WireRequest {
-  const native: unknown = JSON.parse(nativeJson);
+/**
+ * The buyer's request, built from Gavel's native message and the lead's facts (`sentAt`: a
+ * post's, when it is made); a field whose source is missing is left out.
+ */
+export function renderRequest(t: RequestTemplate, nativeJson: string, facts?: CallFacts, sentAt: number | null = null): WireRequest {
+  const call: Call = { native: JSON.parse(nativeJson), facts, sentAt };
   const values = Object.entries(t.fields)
-    .map(([name, source]) => [name, resolve(source, native)] as [string, Value])
+    .map(([name, source]) => [name, resolve(source, call)] as [string, Value])
     .filter(([, v]) => v !== undefined);
   const form = () => new URLSearchParams(values.map(([k, v]) => [k, String(v)])).toString();
   switch (t.body) {
@@ -141,7 +169,7 @@ export function templateCodec(f: BuyerFormat): BuyerCodec {
   const redirect = f.post_reply.redirect_url ? compileReader(f.post_reply.redirect_url) : null;
   const text = (v: Value) => (v === undefined || v === null || v === '' ? undefined : String(v));
   return {
-    pingRequest: f.ping ? (native) => renderRequest(f.ping!, native) : NATIVE_CODEC.pingRequest,
+    pingRequest: f.ping ? (native, facts) => renderRequest(f.ping!, native, facts) : NATIVE_CODEC.pingRequest,
     readPing:
       bid === null
         ? NATIVE_CODEC.readPing
@@ -152,7 +180,8 @@ export function templateCodec(f: BuyerFormat): BuyerCodec {
             if (!Number.isFinite(amount) || amount <= 0) return { pass: true, reason: passReason ? text(passReason(reply)) : undefined };
             return { bid: amount, bid_id: bidId ? text(bidId(reply)) : undefined };
           },
-    postRequest: (native) => renderRequest(f.post, native),
+    // the post's request is made as it is sent: its time is now
+    postRequest: (native, facts) => renderRequest(f.post, native, facts, Date.now()),
     readPost: (raw) => {
       const reply = new ReplyText(raw);
       const ok = accepted(reply);
