@@ -1,7 +1,8 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import { GavelError } from '../core/codes.js';
-import { DURATION, durationMs } from '../core/duration.js';
+import { durationMs } from '../core/duration.js';
+import { DraftBody, KeyBody, PublishBody, RollbackBody, RotateBody } from '../versions/admin-schemas.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ConfigControl, Published } from '../versions/config-control.js';
@@ -13,18 +14,6 @@ import { jsonRoute, type Caller, type RouteAnswer, type RouteCall } from './admi
 
 /** a configuration document, as JSON or YAML, fits in this */
 const MAX_DOCUMENT = 1024 * 1024;
-
-const DraftBody = z.union([z.strictObject({ document: z.record(z.string(), z.unknown()) }), z.strictObject({ yaml: z.string() })]);
-const PublishBody = z.strictObject({
-  comment: z.string().max(500).default(''),
-  /** publish although another version went live since the draft was made */
-  force: z.boolean().default(false),
-  /** publish a change that needs every process restarted (RESTART_REQUIRED otherwise) */
-  restart: z.boolean().default(false),
-});
-const RollbackBody = PublishBody.omit({ force: true });
-const KeyBody = z.strictObject({ party: z.enum(['operator', 'seller', 'buyer']), id: z.string().min(1).max(64).optional(), name: z.string().min(1).max(64).optional() });
-const RotateBody = z.strictObject({ overlap: z.string().regex(DURATION, 'a duration: 30s, 15m, 24h, 7d').default('24h') });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { LeadsEnvelope, PingEnvelope, PostEnvelope } from '../protocol/seller-api.js';
 import { reasonCodeSchema } from './reason-codes.js';
+import { adminPaths, adminSchemas } from './admin-paths.js';
 
 // the lead is checked by a custom rule (its campaign's own schema comes later): written as an object
 const asJson = (schema: z.ZodType) =>
@@ -50,6 +51,7 @@ export function openApiDocument() {
       '/v1/ping': sellerCall('Ping: offer a partial lead to the buyers', 'PingEnvelope'),
       '/v1/post': sellerCall('Post: send the full lead to the winner of a ping', 'PostEnvelope'),
       '/v1/leads': sellerCall('Direct post: auction and sell a full lead in one call', 'LeadsEnvelope'),
+      ...adminPaths(),
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
@@ -59,6 +61,7 @@ export function openApiDocument() {
         LeadsEnvelope: asJson(LeadsEnvelope),
         ReasonCode: reasonCodeSchema(),
         Error: errorBody,
+        ...adminSchemas(),
       },
     },
   };

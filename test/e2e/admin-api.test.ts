@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type Handler, type TestBuyer } from '../support/buyer-server.js';
+import { openApiDocument } from '../../src/spec/openapi-document.js';
 import { admin, startVersionedExchange } from '../support/admin-api.js';
 import { ADMIN_KEY, call, dropSchema, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig, testSchema } from '../support/exchange.js';
 import { stopAfterEach } from '../support/stop-after.js';
@@ -47,6 +48,24 @@ describe('the admin API on the embedded default (the file is the configuration, 
     expect((await admin(g, 'GET', '/v1/admin/config', undefined, SELLER_KEY)).body.error.code).toBe('FORBIDDEN');
     // the operator's API is not on the public listener at all
     expect((await fetch(`http://127.0.0.1:${g.port}/v1/admin/config`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(404);
+  });
+});
+
+describe('the admin API and its published document', () => {
+  it('every admin route the OpenAPI document lists is one the operator listener serves, for the documented method', async () => {
+    const g = await startExchange(testConfig([]), 'memory');
+    stops.push(() => stopExchange(g));
+    const doc = openApiDocument() as { paths: Record<string, Record<string, unknown>> };
+    const admin_ = Object.entries(doc.paths).filter(([path]) => path.startsWith('/v1/admin/'));
+    expect(admin_.length).toBeGreaterThan(15);
+    for (const [path, item] of admin_) {
+      const concrete = path.replace('{n}', '1').replace('{section}', 'buyers').replace(/\{[a-z_]+\}/g, 'x');
+      for (const method of Object.keys(item)) {
+        const r = await admin(g, method.toUpperCase(), concrete, method === 'get' || method === 'delete' ? undefined : {});
+        // served: whatever it answers (read-only refusals, unknown ids), never "no such route"
+        expect([method, path, r.status === 404 && r.body.error.code === 'NOT_FOUND']).toEqual([method, path, false]);
+      }
+    }
   });
 });
 

@@ -1,0 +1,62 @@
+/**
+ * The admin API's bodies and answers as zod schemas: the routes validate with the bodies, and the
+ * published OpenAPI document is generated from all of them (src/spec/admin-paths.ts), so the two
+ * cannot drift.
+ */
+import { z } from 'zod';
+import { DURATION } from '../core/duration.js';
+
+const isoTime = z.iso.datetime();
+
+/** a configuration document: what the YAML or JSON file holds (validated when a draft is validated or published) */
+export const ConfigDocumentSchema = z.record(z.string(), z.unknown()).meta({ description: 'A configuration document, as the YAML/JSON config file holds it' });
+
+export const DraftBody = z.union([z.strictObject({ document: ConfigDocumentSchema }), z.strictObject({ yaml: z.string().meta({ description: 'the document as YAML (or JSON) text' }) })]);
+export const PublishBody = z.strictObject({
+  comment: z.string().max(500).default(''),
+  /** publish although another version went live since the draft was made */
+  force: z.boolean().default(false).meta({ description: 'publish although another version went live since the draft was made (else 409 DRAFT_STALE)' }),
+  /** publish a change that needs every process restarted (RESTART_REQUIRED otherwise) */
+  restart: z.boolean().default(false).meta({ description: 'publish a change that only takes effect when each process restarts (else 409 RESTART_REQUIRED)' }),
+});
+export const RollbackBody = PublishBody.omit({ force: true });
+export const KeyBody = z.strictObject({
+  party: z.enum(['operator', 'seller', 'buyer']),
+  id: z.string().min(1).max(64).optional().meta({ description: "the seller's or buyer's id (required for them)" }),
+  name: z.string().min(1).max(64).optional().meta({ description: "the key's name (required for an operator key: the audit log says who by it)" }),
+});
+export const RotateBody = z.strictObject({ overlap: z.string().regex(DURATION, 'a duration: 30s, 15m, 24h, 7d').default('24h').meta({ description: 'how long the old key keeps working' }) });
+
+export const VersionHead = z.object({ version: z.int().min(1), author: z.string(), comment: z.string(), published_at: isoTime });
+export const VersionWhole = VersionHead.extend({ document: ConfigDocumentSchema });
+export const Published = VersionHead.extend({ live_here: z.boolean().meta({ description: 'true once the process that answered runs it; every other process follows within a second' }) });
+export const Draft = z.object({ id: z.uuid(), document: ConfigDocumentSchema, base_version: z.int().nullable(), author: z.string(), updated_at: z.number().meta({ description: 'epoch ms' }) });
+export const DraftHead = Draft.omit({ document: true }).extend({ updated_at: isoTime });
+export const Problems = z.object({ valid: z.boolean(), problems: z.array(z.object({ path: z.string(), message: z.string() })) });
+export const Changes = z.object({ changes: z.array(z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() })) });
+export const KeyListingSchema = z.object({
+  key_id: z.string().meta({ description: "the first 12 hex digits of the key's SHA-256" }),
+  party: z.enum(['operator', 'seller', 'buyer']),
+  id: z.string().nullable(),
+  name: z.string().nullable(),
+  issued_at: isoTime.nullable(),
+  expires_at: isoTime.nullable(),
+  in_clear: z.boolean(),
+});
+export const KeyIssued = z.object({
+  key: z.string().meta({ description: 'the key itself: shown in this answer only, stored as its hash' }),
+  key_id: z.string(),
+  party: z.enum(['operator', 'seller', 'buyer']),
+  id: z.string().nullable().optional(),
+  config_version: z.int(),
+  live_here: z.boolean(),
+});
+export const KeyRotated = KeyIssued.extend({ old_key_id: z.string(), old_expires_at: isoTime });
+export const KeyRevoked = z.object({ revoked: KeyListingSchema, config_version: z.int(), live_here: z.boolean() });
+export const AuditEntry = z.object({ id: z.int(), at: isoTime, who: z.string(), what: z.enum(['seed', 'draft.create', 'draft.update', 'draft.delete', 'publish', 'rollback']), detail: z.record(z.string(), z.unknown()) });
+export const ProcessesAnswer = z.object({
+  live: z.int(),
+  processes: z.array(z.object({ id: z.string(), version: z.int(), at: z.number().meta({ description: 'epoch ms of its last report' }) })),
+  agree: z.boolean(),
+  this_process: z.int(),
+});
