@@ -22,7 +22,7 @@ export function documentSchemas(document: object): { check(ref: string, value: u
     },
     /** a schema inlined in the document (an operation's answer that is not a component) */
     checkSchema(schema, value) {
-      return problems(ajv.compile(rebase(schema, id)), value);
+      return problems(ajv.compile(rebase(schema, id) as object), value);
     },
   };
 }
