@@ -18,7 +18,7 @@ function document(name: 'openapi' | 'asyncapi') {
       servers: both,
       security: [],
       responses: { '200': jsonAnswer(what, { type: 'object', required: [name] }, { [`${name}_document`]: { summary: 'The document', value: { [name]: name === 'openapi' ? '3.1.0' : '3.0.0' } } }) },
-      'x-send': { key: 'none', examples: { [`${name}_document`]: {}, [`${name}_document_operator`]: { listener: 'operator' } } } satisfies SendHints,
+      'x-send': { key: 'none', examples: { [`${name}_document`]: {}, [`${name}_document_operator`]: { listener: 'operator', answer: `${name}_document` } } } satisfies SendHints,
     },
   };
 }
@@ -37,7 +37,7 @@ export function operatorPaths(): PathGroup {
           servers: both,
           security: [],
           responses: { '200': jsonAnswer('The process runs', ref('Health'), { health: { summary: 'Alive', value: { status: 'ok' } } }) },
-          'x-send': { key: 'none', examples: { health: {}, health_operator: { listener: 'operator' } } } satisfies SendHints,
+          'x-send': { key: 'none', examples: { health: {}, health_operator: { listener: 'operator', answer: 'health' } } } satisfies SendHints,
         },
       },
       '/ready': {

@@ -59,6 +59,8 @@ export interface SendHint {
   headers?: Record<string, string>;
   raw?: true;
   needs?: 'bid' | 'posted' | 'sale' | 'pending_return';
+  /** the documented answer this example gets, when it shares another example's (the same call on the other listener) */
+  answer?: string;
 }
 
 /** An operation's defaults for its examples, and each example's own hints. */
