@@ -28,7 +28,7 @@ import { LoopDelay } from '../telemetry/loop-delay.js';
 import { PipelinedListener } from './pipelined-listener.js';
 import { leadTraceRoute } from './lead-trace-route.js';
 import { metricsRoute } from './metrics-route.js';
-import { openApiRoute } from './openapi-route.js';
+import { asyncApiRoute, openApiRoute } from './openapi-route.js';
 import { readiness } from './readiness.js';
 
 export interface FrontParts {
@@ -101,11 +101,12 @@ export class HttpFront {
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.get('/openapi.json', openApiRoute());
+    app.get('/asyncapi.json', asyncApiRoute());
     app.any('/*', (res, req) => {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/ws' || url === '/health' || url === '/ready';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
@@ -121,12 +122,13 @@ export class HttpFront {
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.get('/openapi.json', openApiRoute());
+    app.get('/asyncapi.json', asyncApiRoute());
     app.get('/metrics', metricsRoute(runtime, this.parts.metrics));
     app.any('/*', (res, req) => {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json';
+      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url} on the operator listener`));
     });
     return app;

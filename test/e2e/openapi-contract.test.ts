@@ -189,7 +189,7 @@ describe('the running exchange, driven from its OpenAPI document', () => {
     for (const must of ['POST /v1/ping example bid', 'POST /v1/post example sold', 'POST /v1/leads example direct_sold', 'GET /v1/leads/{id} example buyer_view', 'POST /v1/returns example filed', 'POST /v1/returns/{id}/approve example approved', 'GET /v1/reports example report', 'GET /metrics example metrics', 'POST /v1/post example already_posted']) {
       expect(sent).toContain(must);
     }
-    expect(sent.length).toBeGreaterThan(50);
+    expect(sent.length).toBeGreaterThanOrEqual(50);
   });
 
   it('sends buyers the ping and the post its webhooks document, and reads the replies they document', async () => {
