@@ -155,9 +155,29 @@ export function sellerPaths(): PathGroup {
     send: { key: 'seller' },
   });
 
+  const ownSpec = {
+    get: {
+      operationId: 'sellerSpec',
+      tags: ['seller'],
+      summary: "The seller's own spec: its campaigns, their fields, deadlines and dedup rules",
+      description:
+        "An OpenAPI 3.1 document of the seller API narrowed to the campaigns this seller may send to, each with its real lead fields (type, pattern, length, range, required, x-ping: goes in a ping, x-pii: personal), an example lead, its deadlines (tmax_ms, max_tmax_ms, post_tmax_ms, ping_ttl) and its dedup rules (x-gavel-campaigns, and each campaign's tag). Made from the configuration live when asked: a published change shows at once. Public listener, a seller's key; any other key is 403 FORBIDDEN.",
+      servers: [SERVERS.public],
+      security: [{ bearer: [] }],
+      responses: {
+        '200': jsonAnswer("The seller's OpenAPI 3.1 document", { type: 'object', required: ['openapi', 'info', 'paths', 'components', 'x-gavel-campaigns'] }, {
+          own_spec: { summary: "The seller's campaigns", value: { openapi: '3.1.0', info: { title: 'Gavel: the campaigns of seller pub1', version: '1' }, paths: {}, components: {}, 'x-gavel-campaigns': { auto: { tmax_ms: 150 } } } },
+        }),
+        '401': errorAnswer('UNAUTHORIZED', { spec_no_key: errorExample('No key', 'UNAUTHORIZED', 'Missing Authorization: Bearer <api key>') }),
+        '403': errorAnswer("FORBIDDEN: a buyer's key, or the operator's", { spec_buyer_key: errorExample("A buyer's key", 'FORBIDDEN', "GET /v1/spec is a seller's own spec: it takes a seller's key") }),
+      },
+      'x-send': { key: 'seller', examples: { own_spec: {}, spec_no_key: { key: 'none' }, spec_buyer_key: { key: 'buyer' } } } satisfies SendHints,
+    },
+  };
+
   return {
     tag: { name: 'seller', description: 'The seller API: ping, post, direct post. The same calls run over the seller socket /v1/ws (see asyncapi.json).' },
-    paths: { '/v1/ping': ping, '/v1/post': post, '/v1/leads': leads },
+    paths: { '/v1/ping': ping, '/v1/post': post, '/v1/leads': leads, '/v1/spec': ownSpec },
     schemas: {
       PingEnvelope: requestSchema(PingEnvelope),
       PostEnvelope: requestSchema(PostEnvelope),
