@@ -101,6 +101,7 @@ function returns() {
             sale_not_found: { summary: 'A lead the buyer never bought', value: { lead_id: 'no-such-lead', reason: 'WRONG_NUMBER' } },
             seller_files: { summary: "A seller's key", value: { lead_id: LEAD_ID, reason: 'WRONG_NUMBER' } },
             return_no_key: { summary: 'No key', value: { lead_id: LEAD_ID, reason: 'WRONG_NUMBER' } },
+            already_returned: { summary: 'A lead the buyer returned already', value: { lead_id: LEAD_ID, reason: 'WRONG_NUMBER' } },
           },
         },
       },
@@ -118,7 +119,7 @@ function returns() {
         seller_files: errorExample("A seller's key", 'FORBIDDEN', 'A return is filed by the buyer that bought the lead, or by the operator'),
       }),
       '404': errorAnswer('SALE_NOT_FOUND: no sale of this lead to this buyer', { sale_not_found: errorExample('SALE_NOT_FOUND', 'SALE_NOT_FOUND', 'No sale of this lead to this buyer in the ledger') }),
-      '409': errorAnswer('ALREADY_RETURNED, RETURN_WINDOW_CLOSED or RETURN_LIMIT_REACHED'),
+      '409': errorAnswer('ALREADY_RETURNED, RETURN_WINDOW_CLOSED or RETURN_LIMIT_REACHED', { already_returned: errorExample('ALREADY_RETURNED', 'ALREADY_RETURNED', 'This buyer returned this lead already') }),
       '413': errorAnswer('BODY_TOO_LARGE: over 16 KiB'),
       '503': errorAnswer('LEDGER_UNAVAILABLE: the ledger could not be reached; nothing was recorded'),
     },
@@ -129,6 +130,7 @@ function returns() {
         operator_files: { needs: 'sale', key: 'operator', listener: 'operator' },
         seller_files: { key: 'seller' },
         return_no_key: { key: 'none' },
+        already_returned: { needs: 'returned_sale' },
       },
     } satisfies SendHints,
   };
@@ -168,7 +170,7 @@ function returns() {
           : 'The operator denies a return; a denied return does not count against the buyer\'s limit.') + ' Operator listener, operator key. No body. Deciding twice is 409 RETURN_DECIDED.',
       servers: [SERVERS.operator],
       security: bearer,
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, examples: values({ [`${verb}d`]: RETURN_ID, [`${verb}_not_found`]: 'ret:no-such-lead:acme', [`${verb}_buyer_key`]: RETURN_ID }) }],
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, examples: values({ [`${verb}d`]: RETURN_ID, [`${verb}_not_found`]: 'ret:no-such-lead:acme', [`${verb}_buyer_key`]: RETURN_ID, [`${verb}_decided`]: RETURN_ID }) }],
       responses: {
         '200': jsonAnswer('The decided return', ref('ReturnAnswer'), { [`${verb}d`]: { summary: verb === 'approve' ? 'Approved' : 'Denied', value: returnExample(verb === 'approve' ? 'approved' : 'denied', true) } }),
         '401': unauthorized,
@@ -176,10 +178,10 @@ function returns() {
           [`${verb}_buyer_key`]: errorExample("A buyer's key", 'FORBIDDEN', "This listener serves the operator's key only; sellers and buyers use the public one"),
         }),
         '404': errorAnswer('RETURN_NOT_FOUND', { [`${verb}_not_found`]: errorExample('RETURN_NOT_FOUND', 'RETURN_NOT_FOUND', 'No such return') }),
-        '409': errorAnswer('RETURN_DECIDED: approved or denied already'),
+        '409': errorAnswer('RETURN_DECIDED: approved or denied already', { [`${verb}_decided`]: errorExample('RETURN_DECIDED', 'RETURN_DECIDED', 'This return was approved or denied already') }),
         '503': errorAnswer('LEDGER_UNAVAILABLE'),
       },
-      'x-send': { key: 'operator', examples: { [`${verb}d`]: { needs: 'pending_return' }, [`${verb}_buyer_key`]: { key: 'buyer' } } } satisfies SendHints,
+      'x-send': { key: 'operator', examples: { [`${verb}d`]: { needs: 'pending_return' }, [`${verb}_buyer_key`]: { key: 'buyer' }, [`${verb}_decided`]: { needs: 'decided_return' } } } satisfies SendHints,
     },
   });
   return { '/v1/returns': { post: file, get: list }, '/v1/returns/{id}/approve': decide('approve'), '/v1/returns/{id}/deny': decide('deny') };

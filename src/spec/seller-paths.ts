@@ -27,7 +27,9 @@ const COMMON_ERRORS = {
   '415': errorAnswer('UNSUPPORTED_MEDIA_TYPE: the body is neither application/json nor application/msgpack', {
     text_plain: errorExample('Sent as text/plain', 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type "text/plain" is not application/json or application/msgpack'),
   }),
-  '422': errorAnswer('IDEMPOTENCY_KEY_REUSED: this Idempotency-Key came with another request within the idempotency window; nothing was run'),
+  '422': errorAnswer('IDEMPOTENCY_KEY_REUSED: this Idempotency-Key came with another request within the idempotency window; nothing was run', {
+    idempotency_key_reused: errorExample('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for another request by this seller within the idempotency window'),
+  }),
   '500': errorAnswer('INTERNAL: an unexpected error, logged'),
   '503': errorAnswer('STORE_UNAVAILABLE (the store did not answer in time: nothing was sold or held) or SHUTTING_DOWN (this process drains: retry on another)'),
 };
@@ -78,6 +80,7 @@ export function sellerPaths(): PathGroup {
       invalid_request: { summary: 'No campaign, and a field the envelope does not have', value: { lead: PING_LEAD, color: 'red' } },
       unknown_campaign: { summary: 'A campaign that does not exist', value: { campaign: 'boats', lead: PING_LEAD } },
       malformed_body: { summary: 'Not JSON (sent as is)', value: '{"campaign": "auto", ' },
+      idempotency_key_reused: { summary: 'An Idempotency-Key this seller used for another ping (another sub_id)', value: { campaign: 'auto', lead: PING_LEAD, sub_id: 's-18' } },
     },
     responses: {
       '200': jsonAnswer('The auction\'s answer: a bid, no bid (with its reason code), or a duplicate', ref('PingAnswer'), {
@@ -97,7 +100,15 @@ export function sellerPaths(): PathGroup {
       ...COMMON_ERRORS,
       '429': errorAnswer('RATE_LIMITED: the seller is over its rate_limit; retry later'),
     },
-    send: { key: 'seller', examples: { no_key: { key: 'none' }, text_plain: { headers: { 'content-type': 'text/plain' } }, malformed_body: rawHint } },
+    send: {
+      key: 'seller',
+      examples: {
+        no_key: { key: 'none' },
+        text_plain: { headers: { 'content-type': 'text/plain' } },
+        malformed_body: rawHint,
+        idempotency_key_reused: { headers: { 'idempotency-key': PLACEHOLDER.idempotencyKey }, needs: 'key_used' },
+      },
+    },
   });
 
   const fullLead = (phone: string) => ({ ...PING_LEAD, name: 'Ada Lovelace', phone, email: 'ada@example.com' });

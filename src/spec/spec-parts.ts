@@ -38,6 +38,8 @@ export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
  */
 export const PLACEHOLDER = {
   pingId: '3f1c1a52-2b59-4a36-9d2f-6f1f0b8a7c11',
+  /** an Idempotency-Key a seller has used already, for another request */
+  idempotencyKey: 'order-7781',
   leadId: '9b2e4c1d-7a5f-4e8b-a0c3-2d1f6e5b4a39',
   returnId: 'ret:9b2e4c1d-7a5f-4e8b-a0c3-2d1f6e5b4a39:acme',
 } as const;
@@ -58,7 +60,7 @@ export interface SendHint {
   listener?: Listener;
   headers?: Record<string, string>;
   raw?: true;
-  needs?: 'bid' | 'posted' | 'sale' | 'pending_return';
+  needs?: 'bid' | 'posted' | 'sale' | 'returned_sale' | 'pending_return' | 'decided_return' | 'key_used';
   /** the documented answer this example gets, when it shares another example's (the same call on the other listener) */
   answer?: string;
 }

@@ -100,6 +100,26 @@ const live = {
     await until('the trace', async () => ((await readTrace(g, a.lead_id)).status === 200 ? true : null));
     return a.lead_id;
   },
+  /** a sold lead its buyer returned already */
+  async returned_sale(): Promise<string> {
+    const leadId = await live.sale();
+    const r = await send('public', 'POST', '/v1/returns', BUYER_KEY, JSON.stringify({ lead_id: leadId, reason: 'WRONG_NUMBER' }));
+    if (r.status !== 201) throw new Error(`the return was not filed: ${r.text}`);
+    return leadId;
+  },
+  /** a return the operator approved already */
+  async decided_return(): Promise<string> {
+    const id = await live.pending_return();
+    const r = await send('operator', 'POST', `/v1/returns/${id}/approve`, ADMIN_KEY);
+    if (r.status !== 200) throw new Error(`the return was not approved: ${r.text}`);
+    return id;
+  },
+  /** an Idempotency-Key this seller has used, for the ping example */
+  async key_used(): Promise<string> {
+    const r = await send('public', 'POST', '/v1/ping', SELLER_KEY, JSON.stringify(exampleBody('/v1/ping', 'post', 'bid')), { 'idempotency-key': PLACEHOLDER.idempotencyKey });
+    if (r.status !== 200) throw new Error(`the ping under a key failed: ${r.text}`);
+    return PLACEHOLDER.idempotencyKey;
+  },
   async pending_return(): Promise<string> {
     const leadId = await live.sale();
     const r = await send('public', 'POST', '/v1/returns', BUYER_KEY, JSON.stringify({ lead_id: leadId, reason: 'WRONG_NUMBER' }));
@@ -108,7 +128,15 @@ const live = {
     return a.id;
   },
 };
-const PLACEHOLDER_OF: Record<NonNullable<SendHint['needs']>, string> = { bid: PLACEHOLDER.pingId, posted: PLACEHOLDER.pingId, sale: PLACEHOLDER.leadId, pending_return: PLACEHOLDER.returnId };
+const PLACEHOLDER_OF: Record<NonNullable<SendHint['needs']>, string> = {
+  bid: PLACEHOLDER.pingId,
+  posted: PLACEHOLDER.pingId,
+  sale: PLACEHOLDER.leadId,
+  returned_sale: PLACEHOLDER.leadId,
+  pending_return: PLACEHOLDER.returnId,
+  decided_return: PLACEHOLDER.returnId,
+  key_used: PLACEHOLDER.idempotencyKey,
+};
 
 /** every example name an operation sends: its request bodies', its parameters', and those x-send lists */
 function sentNames(op: Operation): string[] {
@@ -186,7 +214,7 @@ describe('the running exchange, driven from its OpenAPI document', () => {
     }
     expect(failures).toEqual([]);
     // every group of the document was exercised, errors included
-    for (const must of ['POST /v1/ping example bid', 'POST /v1/post example sold', 'POST /v1/leads example direct_sold', 'GET /v1/leads/{id} example buyer_view', 'POST /v1/returns example filed', 'POST /v1/returns/{id}/approve example approved', 'GET /v1/reports example report', 'GET /metrics example metrics', 'POST /v1/post example already_posted']) {
+    for (const must of ['POST /v1/ping example bid', 'POST /v1/post example sold', 'POST /v1/leads example direct_sold', 'GET /v1/leads/{id} example buyer_view', 'POST /v1/returns example filed', 'POST /v1/returns/{id}/approve example approved', 'GET /v1/reports example report', 'GET /metrics example metrics', 'POST /v1/post example already_posted', 'POST /v1/ping example idempotency_key_reused', 'POST /v1/returns example already_returned', 'POST /v1/returns/{id}/deny example deny_decided']) {
       expect(sent).toContain(must);
     }
     expect(sent.length).toBeGreaterThanOrEqual(50);
