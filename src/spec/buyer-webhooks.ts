@@ -6,6 +6,7 @@
 import { BuyerPing, BuyerPost } from '../protocol/buyer-api.js';
 import { LeadResult, SIGNATURE_HEADER, SIGNATURE_SCHEME } from '../protocol/notices.js';
 import { PingReply, PostReply } from '../buyers/buyer-replies.js';
+import { signature } from '../notify/postbacks.js';
 import { answerSchema, PLACEHOLDER, ref, requestSchema, type PathGroup } from './spec-parts.js';
 
 const json = (schema: unknown, examples: Record<string, { summary: string; value: unknown }>) => ({ 'application/json': { schema, examples } });
@@ -67,14 +68,18 @@ function buyerPost() {
   };
 }
 
-const signatureHeaders = [
+/** the example's secret and time: its signature is computed, so a receiver can check its own code against it */
+const EXAMPLE_SECRET = 'whsec-example-0123456789';
+const EXAMPLE_T = 1763843700000;
+
+const signatureHeaders = (exampleBody: unknown) => [
   {
     name: SIGNATURE_HEADER,
     in: 'header',
     required: true,
-    description: `${SIGNATURE_SCHEME}: t is the send time in ms, signed with the body so a captured notice cannot be replayed later as new. Recompute the HMAC over "<t>.<raw body>" with the shared secret, compare in constant time, and refuse an old t.`,
+    description: `${SIGNATURE_SCHEME}: t is the send time in ms, signed with the body so a captured notice cannot be replayed later as new. Recompute the HMAC over "<t>.<raw body>" with the shared secret (postback.secret, loss_notices.secret), compare in constant time, and refuse an old t. The example signs the first example body, sent as JSON.stringify writes it, with the secret "${EXAMPLE_SECRET}".`,
     schema: { type: 'string', pattern: '^t=[0-9]+,v1=[0-9a-f]{64}$' },
-    example: 't=1763813700000,v1=5d41402abc4b2a76b9719d911017c592ae1f8c4dbe8b4a5c1e4f0b2d7a3c6e91',
+    example: signature(EXAMPLE_SECRET, EXAMPLE_T, JSON.stringify(exampleBody)),
   },
   { name: 'x-gavel-attempt', in: 'header', required: true, description: 'the try this is, from 1', schema: { type: 'integer', minimum: 1 } },
 ];
@@ -89,7 +94,7 @@ function notice(o: { id: string; summary: string; description: string; examples:
       tags: ['notices'],
       summary: o.summary,
       description: `${o.description}\n\n${delivery}`,
-      parameters: signatureHeaders,
+      parameters: signatureHeaders(Object.values(o.examples)[0]!.value),
       requestBody: { required: true, content: json(ref('LeadResult'), o.examples) },
       responses: { '2XX': { description: 'Delivered' }, default: { description: 'Tried again later, with a backoff' } },
     },
