@@ -36,20 +36,32 @@ function webhookReply(hook: string, name: string): unknown {
 
 let g: Gavel;
 let buyer: TestBuyer;
+let passer: TestBuyer;
+let refuser: TestBuyer;
 let phone = 5559000000 + Math.floor(Math.random() * 900_000);
 const fresh = () => String(phone++);
 
 beforeAll(async () => {
   // the buyer answers with the webhooks' own reply examples: Gavel must take them as documented
   buyer = await startBuyer(() => ({ body: webhookReply('buyerPing', 'bid') }), () => ({ body: webhookReply('buyerPost', 'accept') }));
-  const config = testConfig([{ id: 'acme', url: buyer.url, timeout_ms: 200 }], { tmax_ms: 300 });
-  config.buyers = config.buyers.map((b) => ({ ...b, key: BUYER_KEY }));
+  // and two more: one that passes, one that outbids acme and then refuses the post, each with the documented example
+  passer = await startBuyer(() => ({ body: webhookReply('buyerPing', 'pass') }));
+  refuser = await startBuyer(() => ({ body: { ...(webhookReply('buyerPing', 'bid') as object), bid: 20 } }), () => ({ body: webhookReply('buyerPost', 'reject') }));
+  const config = testConfig(
+    [
+      { id: 'acme', url: buyer.url, timeout_ms: 200 },
+      { id: 'passer', url: passer.url, timeout_ms: 200 },
+      { id: 'refuser', url: refuser.url, timeout_ms: 200 },
+    ],
+    { tmax_ms: 300 },
+  );
+  config.buyers = config.buyers.map((b) => (b.id === 'acme' ? { ...b, key: BUYER_KEY } : b));
   config.trace = { flush_ms: 10 };
   g = await startExchange(config);
 });
 afterAll(async () => {
   await stopExchange(g);
-  await buyer.close();
+  for (const b of [buyer, passer, refuser]) await b.close();
 });
 
 const KEYS: Record<NonNullable<SendHint['key']>, string | undefined> = { none: undefined, seller: SELLER_KEY, buyer: BUYER_KEY, operator: ADMIN_KEY };
@@ -239,6 +251,17 @@ describe('the running exchange, driven from its OpenAPI document', () => {
     // what this test's buyer answered is a documented reply
     // the buyer answered with the documented bid and accept, and they sold the lead: the bid id came back in the post
     expect(buyer.posts.at(-1)!.body).toMatchObject({ bid_id: (webhookReply('buyerPing', 'bid') as { bid_id: string }).bid_id, price: (webhookReply('buyerPing', 'bid') as { bid: number }).bid });
+    // the documented pass and reject are read as a pass and a reject, the buyer's reason kept
+    const leadId = await live.posted();
+    const trace = await until('the trace of the post', async () => {
+      const t = await readTrace(g, leadId);
+      return t.status === 200 && JSON.stringify(t.body).includes('"posts":[{') ? (t.body as { segments: { pings: { buyer: string; kind: string }[]; posts: { buyer: string; accepted: boolean; reason?: string }[] }[] }) : null;
+    });
+    const pings = trace.segments.flatMap((seg) => seg.pings);
+    expect(pings.find((p) => p.buyer === 'passer')?.kind).toBe('NO_BID');
+    const posts = trace.segments.flatMap((seg) => seg.posts);
+    expect(posts.find((p) => p.buyer === 'refuser')).toMatchObject({ accepted: false, reason: (webhookReply('buyerPost', 'reject') as { reason: string }).reason });
+    expect(posts.find((p) => p.buyer === 'acme')).toMatchObject({ accepted: true });
     // a ping never carries a personal field
     for (const p of buyer.pings) expect(Object.keys(p.body.lead as object).sort()).toEqual(['age', 'state', 'zip']);
   });
