@@ -38,11 +38,13 @@ function stringExample(name: string, spec: FieldSpec, seed: string): string {
   return (WORDS[name] ?? 'example').slice(0, spec.max_length);
 }
 
+/** the middle of the field's range (an integer one rounded into it); a range with no integer in it has no good example, and the caller's check drops it */
 function numberExample(spec: FieldSpec, integer: boolean): number {
-  const lo = spec.min ?? 0;
+  const lo = spec.min ?? Math.min(0, (spec.max ?? 0) - 100);
   const hi = spec.max ?? lo + 100;
   const mid = lo + (hi - lo) / 2;
-  return integer ? Math.ceil(lo) <= Math.floor(hi) ? Math.min(Math.floor(hi), Math.max(Math.ceil(lo), Math.round(mid))) : Math.ceil(lo) : mid;
+  if (!integer) return mid;
+  return Math.min(Math.floor(hi), Math.max(Math.ceil(lo), Math.round(mid)));
 }
 
 export function exampleValue(campaign: string, name: string, spec: FieldSpec): string | number | boolean {
