@@ -40,7 +40,7 @@ function stringExample(name: string, spec: FieldSpec, seed: string): string {
 
 /** the middle of the field's range (an integer one rounded into it); a range with no integer in it has no good example, and the caller's check drops it */
 function numberExample(spec: FieldSpec, integer: boolean): number {
-  const lo = spec.min ?? Math.min(0, (spec.max ?? 0) - 100);
+  const lo = spec.min ?? (spec.max === undefined ? 0 : Math.min(0, spec.max - 100));
   const hi = spec.max ?? lo + 100;
   const mid = lo + (hi - lo) / 2;
   if (!integer) return mid;

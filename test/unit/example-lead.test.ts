@@ -29,6 +29,8 @@ describe("a campaign's example lead (GET /v1/spec)", () => {
     expect(parsed.ok ? [] : parsed.details).toEqual([]);
     expect(lead.roof).toBe('shingle');
     expect(lead.age).toBeGreaterThanOrEqual(18);
+    // a number with no range reads as a plain amount, not a negative one
+    expect(exampleLead('home', fields({ income: { type: 'integer' } })).income).toBe(50);
   });
 
   it('is the same at every call for the same campaign and fields', () => {
