@@ -44,7 +44,7 @@ export function openApiDocument() {
       version: '1',
       summary: 'A real-time ping/post lead exchange',
       description:
-        "Gavel's wire standard: the seller API, the parties' own APIs (lead traces, returns, reports), health, readiness and metrics, and, as webhooks, what Gavel sends out: the native buyer protocol, sellers' postbacks and buyers' loss notices. Every operation says which listener serves it (servers). Keys go in Authorization: Bearer <key>. Every refusal is {\"error\": {code, message, details}} with a code from ReasonCode. The sockets are in asyncapi.json; a seller's own campaigns, with their fields, are at GET /v1/spec.",
+        "Gavel's wire standard: the seller API, the parties' own APIs (lead traces, returns, reports), health, readiness and metrics, and, as webhooks, what Gavel sends out: the native buyer protocol, sellers' postbacks and buyers' loss notices. Every operation says which listener serves it (servers). Keys go in Authorization: Bearer <key>. Every refusal is {\"error\": {code, message, details}} with a code from ReasonCode; a route that does not exist is 404 NOT_FOUND, a route asked with a method it does not serve 405 METHOD_NOT_ALLOWED. Examples: a request example and the answer it gets share a name, and x-send says which key and listener each is sent with (test/e2e/openapi-contract.test.ts sends every one to a running exchange). The sockets are in asyncapi.json; a seller's own campaigns, with their fields, are at GET /v1/spec.",
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [SERVERS.public, SERVERS.operator],
