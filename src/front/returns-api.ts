@@ -6,15 +6,8 @@ import type { ReturnRecord } from '../ledger/ledger.js';
 import type { Returns } from '../ledger/returns.js';
 import { fromMicros } from '../core/money.js';
 import type { Logger } from '../telemetry/logger.js';
+import { ReturnBody } from '../protocol/party-api.js';
 import { jsonRoute, type Listener, type Caller } from './admin-route.js';
-
-export const ReturnBody = z.strictObject({
-  lead_id: z.string().min(1).max(128),
-  /** the buyer's reason, free text or a code the campaign may auto-approve (`WRONG_NUMBER`) */
-  reason: z.string().min(1).max(200),
-  /** the operator files a return for a buyer; a buyer's own key names it already */
-  buyer: z.string().min(1).max(64).optional(),
-});
 
 const STATUSES = new Set(['pending', 'approved', 'denied']);
 

@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { z } from 'zod';
 import type { ConfigData, Notify } from '../config/schema.js';
 import type { PostAnswer } from '../protocol/seller-api.js';
+import type { LeadResult } from '../protocol/notices.js';
 import type { ReturnRecord } from '../ledger/ledger.js';
 import { fromMicros } from '../core/money.js';
 import { readQueued } from '../ledger/queued-json.js';
@@ -12,24 +13,6 @@ import type { Metrics } from '../telemetry/metrics.js';
 
 /** The durable queue postbacks wait in: any Gavel process may deliver one another queued. */
 export const POSTBACK_QUEUE = 'postbacks';
-
-/** What a seller is told of one of its leads, or a buyer of one it bid on and lost, as posted to its URL. */
-export interface LeadResult {
-  /** unique per result and receiver: a receiver that sees it twice (a retry after a lost answer) drops the second */
-  event_id: string;
-  type: 'lead.sold' | 'lead.rejected' | 'lead.returned' | 'lead.lost';
-  lead_id: string;
-  /** sold: what the seller is paid; returned: what is clawed back */
-  price?: number;
-  reason?: string;
-  buyers?: number;
-  /** lost: the buyer's own bid, and the least price paid for the lead (null: no one bought it) */
-  bid?: number;
-  clearing_price?: number | null;
-  test?: boolean;
-  /** ISO time of the result */
-  at: string;
-}
 
 /** who a queued notice is for: `seller:<id>` or `buyer:<id>` */
 const Queued = z.strictObject({ to: z.string(), body: z.string() });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Codes, type Code } from '../core/codes.js';
 
 /**
  * The seller API's request envelopes. The lead inside is checked afterwards against its
@@ -34,12 +35,64 @@ export type PostEnvelope = z.infer<typeof PostEnvelope>;
 export const LeadsEnvelope = PingEnvelope;
 export type LeadsEnvelope = z.infer<typeof LeadsEnvelope>;
 
-export type PingAnswer =
-  | { status: 'bid'; ping_id: string; price: number; expires_at: string; bids: number }
-  | { status: 'no_bid'; ping_id: string; reason: 'NO_BID' | 'NO_ELIGIBLE_BUYER' | 'CAP_REACHED' }
-  | { status: 'duplicate'; reason: 'DUPLICATE' | 'RESUBMITTED' };
+/**
+ * The answers, as zod schemas the published documents are generated from (src/spec); their
+ * TypeScript types are inferred from them, so the code that builds an answer cannot drift from
+ * what the document promises. The exchange never parses its own answers with these: they are
+ * the contract, not a step of the hot path.
+ */
+const Price = z.number().nonnegative().meta({ description: 'what the seller is paid, in the currency unit (8.4 is 8.40)' });
 
-export type PostAnswer =
-  /** `buyers`: how many bought it, for a lead sold in a shared tier; `price` is then the sum paid out */
-  | { status: 'sold'; lead_id: string; price: number; redirect_url?: string; buyers?: number }
-  | { status: 'rejected'; lead_id: string; reason: 'POST_REJECTED' | 'CAP_REACHED' | 'TIMEOUT' | 'POST_UNCONFIRMED' | 'DUPLICATE' | 'RESUBMITTED' | 'NO_BID' | 'NO_ELIGIBLE_BUYER'; message?: string };
+export const PingBid = z.object({
+  status: z.literal('bid'),
+  ping_id: z.string().meta({ description: 'the id to post the full lead under (POST /v1/post), and the lead id of its trace' }),
+  price: Price,
+  expires_at: z.iso.datetime().meta({ description: 'the cap hold for this bid lasts until then: post before it' }),
+  bids: z.int().nonnegative().meta({ description: 'how many buyers bid' }),
+});
+export const PingNoBid = z.object({
+  status: z.literal('no_bid'),
+  ping_id: z.string(),
+  reason: z.enum(['NO_BID', 'NO_ELIGIBLE_BUYER', 'CAP_REACHED']),
+});
+export const PingDuplicate = z.object({
+  status: z.literal('duplicate'),
+  reason: z.enum(['DUPLICATE', 'RESUBMITTED']),
+});
+export const PingAnswer = z.discriminatedUnion('status', [PingBid, PingNoBid, PingDuplicate]);
+export type PingAnswer = z.infer<typeof PingAnswer>;
+
+export const PostSold = z.object({
+  status: z.literal('sold'),
+  lead_id: z.string(),
+  price: Price,
+  redirect_url: z.string().optional().meta({ description: "the buyer's page to send the consumer to, when it gave one" }),
+  /** how many bought it, for a lead sold in a shared tier; `price` is then the sum paid out */
+  buyers: z.int().positive().optional().meta({ description: 'how many buyers bought it, for a lead sold shared; price is then the sum paid out' }),
+});
+export const PostRejected = z.object({
+  status: z.literal('rejected'),
+  lead_id: z.string(),
+  reason: z.enum(['POST_REJECTED', 'CAP_REACHED', 'TIMEOUT', 'POST_UNCONFIRMED', 'DUPLICATE', 'RESUBMITTED', 'NO_BID', 'NO_ELIGIBLE_BUYER']),
+  message: z.string().optional().meta({ description: "the last buyer's own reason, when it gave one" }),
+});
+export const PostAnswer = z.discriminatedUnion('status', [PostSold, PostRejected]);
+export type PostAnswer = z.infer<typeof PostAnswer>;
+
+/** A direct post answers as a post does: the lead's final result. */
+export const LeadsAnswer = PostAnswer;
+export type LeadsAnswer = PostAnswer;
+
+/** One problem with one field of a request (core/codes.ts's Detail). */
+export const ErrorDetail = z.object({ path: z.string(), message: z.string() });
+
+/** Every refusal, on every route: `{"error": {code, message, details?}}`; a refused ping or direct post whose campaign is known also names the lead id its trace is kept under. */
+export const ErrorAnswer = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(Codes) as [Code, ...Code[]]),
+    message: z.string(),
+    details: z.array(ErrorDetail).optional(),
+  }),
+  lead_id: z.string().optional(),
+});
+export type ErrorAnswer = z.infer<typeof ErrorAnswer>;

@@ -3,15 +3,16 @@
  * operator listener, with its bodies and answers generated from src/versions/admin-schemas.ts (the
  * schemas the routes validate with) and the error codes each answers.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Code } from '../core/codes.js';
 import { Codes } from '../core/codes.js';
 import * as S from '../versions/admin-schemas.js';
+import { answerSchema, ref, requestSchema, SERVERS, type PathGroup } from './spec-parts.js';
 
-const json = (schema: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+const json = (schema: z.ZodType, io: 'input' | 'output') => (io === 'input' ? requestSchema(schema) : answerSchema(schema));
 
-/** the components this part adds: each schema by name */
-export function adminSchemas(): Record<string, unknown> {
+/** the components this group adds: each schema by name */
+function adminSchemas(): Record<string, unknown> {
   return {
     AdminDraftBody: json(S.DraftBody, 'input'),
     AdminPublishBody: json(S.PublishBody, 'input'),
@@ -34,7 +35,6 @@ export function adminSchemas(): Record<string, unknown> {
   };
 }
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const body = (name: string, required = true) => ({ required, content: { 'application/json': { schema: ref(name) } } });
 const ok = (description: string, schema: unknown, status = '200') => ({ [status]: { description, content: { 'application/json': { schema } } } });
 
@@ -52,7 +52,15 @@ const WRITE: Code[] = ['CONFIG_READ_ONLY', 'INVALID_REQUEST', 'MALFORMED_BODY', 
 const PUBLISH: Code[] = [...WRITE, 'DRAFT_INVALID', 'RESTART_REQUIRED', 'DRAFT_STALE'];
 
 function op(summary: string, responses: Record<string, unknown>, codes: Code[], extra: Record<string, unknown> = {}) {
-  return { tags: ['admin'], summary, description: `${summary}. Operator listener (server.operator), an operator key.`, security: [{ bearer: [] }], ...extra, responses: { ...responses, ...errors(codes) } };
+  return {
+    tags: ['admin'],
+    summary,
+    description: `${summary}. Served on the operator listener (server.operator), with an operator key.`,
+    servers: [SERVERS.operator],
+    security: [{ bearer: [] }],
+    ...extra,
+    responses: { ...responses, ...errors(codes) },
+  };
 }
 
 const param = (name: string, description: string, schema: unknown = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
@@ -60,12 +68,12 @@ const format = { name: 'format', in: 'query', required: false, description: '`ya
 const limit = { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } };
 const versionOrYaml = { description: 'The version', content: { 'application/json': { schema: ref('AdminVersion') }, 'application/yaml': { schema: { type: 'string' } } } };
 
-export function adminPaths(): Record<string, unknown> {
+function paths(): Record<string, Record<string, unknown>> {
   const n = param('n', 'a version number', { type: 'integer', minimum: 1 });
   const id = param('id', "a draft's id");
   const section = param('section', 'which list', { type: 'string', enum: ['campaigns', 'buyers', 'sellers'] });
   const keyId = param('key_id', "a key's id (GET /v1/admin/keys)");
-  const paths: Record<string, unknown> = {
+  const all: Record<string, Record<string, unknown>> = {
     '/v1/admin/config': { get: op('The live configuration version', { '200': versionOrYaml }, ['VERSION_NOT_FOUND'], { parameters: [format] }) },
     '/v1/admin/versions': { get: op('Versions, newest first, without their documents', ok('Versions', { type: 'object', properties: { versions: { type: 'array', items: ref('AdminVersionHead') } } }), ['INVALID_REQUEST'], { parameters: [limit] }) },
     '/v1/admin/versions/{n}': { get: op('One version', { '200': versionOrYaml }, ['VERSION_NOT_FOUND', 'INVALID_REQUEST'], { parameters: [n, format] }) },
@@ -100,11 +108,20 @@ export function adminPaths(): Record<string, unknown> {
     '/v1/admin/processes': { get: op('Which version each process runs, and whether all agree with the live one', ok('Processes', ref('AdminProcesses')), []) },
   };
   for (const verb of ['pause', 'resume'] as const) {
-    paths[`/v1/admin/{section}/{item}/${verb}`] = {
+    all[`/v1/admin/{section}/{item}/${verb}`] = {
       post: op(`${verb === 'pause' ? 'Pause' : 'Resume'} a buyer, a seller or a campaign: one call, one version`, ok('Published', ref('AdminPublished')), [...PUBLISH, 'NOT_PAUSABLE', 'NOT_FOUND'], {
         parameters: [section, param('item', "the buyer's, seller's or campaign's id")],
       }),
     };
   }
-  return paths;
+  return all;
+}
+
+/** The admin API: configuration versions, drafts, publish, rollback, pauses, keys, audit, processes. */
+export function adminPaths(): PathGroup {
+  return {
+    tag: { name: 'admin', description: "The operator's admin API: the configuration as versions, live in every process within a second (README, Live configuration and the admin API)" },
+    paths: paths(),
+    schemas: adminSchemas(),
+  };
 }

@@ -1,68 +1,60 @@
 /**
- * The OpenAPI 3.1 document of the seller API, generated from the zod schemas the exchange
- * validates with (zod writes the JSON Schema itself), so the document cannot drift from the code.
+ * The OpenAPI 3.1 document of Gavel's wire standard, generated from the zod schemas the exchange
+ * validates with (zod writes the JSON Schema itself), so it cannot drift from the code. Each API
+ * is a path group of its own file (seller-paths.ts, party-paths.ts, operator-paths.ts,
+ * admin-paths.ts, buyer-webhooks.ts); a new API is one more group in GROUPS.
  */
-import { z } from 'zod';
-import { LeadsEnvelope, PingEnvelope, PostEnvelope } from '../protocol/seller-api.js';
+import { buyerWebhooks } from './buyer-webhooks.js';
+import { operatorPaths } from './operator-paths.js';
+import { partyPaths } from './party-paths.js';
 import { reasonCodeSchema } from './reason-codes.js';
-import { adminPaths, adminSchemas } from './admin-paths.js';
+import { sellerPaths } from './seller-paths.js';
+import { adminPaths } from './admin-paths.js';
+import { ref, SERVERS, type PathGroup } from './spec-parts.js';
 
-// the lead is checked by a custom rule (its campaign's own schema comes later): written as an object
-const asJson = (schema: z.ZodType) =>
-  z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
-
-const errorBody = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { $ref: '#/components/schemas/ReasonCode' },
-        message: { type: 'string' },
-        details: { type: 'array', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-      },
-    },
-  },
-};
-
-function sellerCall(summary: string, envelope: string) {
-  return {
-    post: {
-      summary,
-      security: [{ bearer: [] }],
-      parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
-      requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${envelope}` } } } },
-      responses: {
-        '200': { description: 'The answer (an auction outcome code travels here with 200)' },
-        '400': { description: 'The body or the lead was refused', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-        '401': { description: 'No key, or an unknown key', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-      },
-    },
-  };
-}
+const GROUPS: readonly (() => PathGroup)[] = [sellerPaths, partyPaths, operatorPaths, adminPaths, buyerWebhooks];
 
 export function openApiDocument() {
+  const paths: Record<string, unknown> = {};
+  const webhooks: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = {};
+  const tags: PathGroup['tag'][] = [];
+  for (const make of GROUPS) {
+    const g = make();
+    tags.push(g.tag);
+    for (const [into, from] of [
+      [paths, g.paths],
+      [webhooks, g.webhooks],
+      [schemas, g.schemas],
+    ] as const) {
+      for (const [name, value] of Object.entries(from ?? {})) {
+        // two groups may not claim one name: a silent overwrite would drop half an API
+        if (name in into) throw new Error(`the published document: ${name} is defined by two path groups`);
+        into[name] = value;
+      }
+    }
+  }
+  // the error body's code is the one registry's enum, with each code's status and meaning
+  const error = schemas.Error as { properties: { error: { properties: Record<string, unknown> } } };
+  error.properties.error.properties.code = ref('ReasonCode');
+  schemas.ReasonCode = reasonCodeSchema();
   return {
     openapi: '3.1.0',
-    info: { title: 'Gavel', version: '1' },
-    paths: {
-      '/v1/ping': sellerCall('Ping: offer a partial lead to the buyers', 'PingEnvelope'),
-      '/v1/post': sellerCall('Post: send the full lead to the winner of a ping', 'PostEnvelope'),
-      '/v1/leads': sellerCall('Direct post: auction and sell a full lead in one call', 'LeadsEnvelope'),
-      ...adminPaths(),
+    info: {
+      title: 'Gavel',
+      version: '1',
+      summary: 'A real-time ping/post lead exchange',
+      description:
+        "Gavel's wire standard: the seller API, the parties' own APIs (lead traces, returns, reports), health, readiness and metrics, and, as webhooks, what Gavel sends out: the native buyer protocol, sellers' postbacks and buyers' loss notices. Every operation says which listener serves it (servers). Keys go in Authorization: Bearer <key>. Every refusal is {\"error\": {code, message, details}} with a code from ReasonCode; a route that does not exist is 404 NOT_FOUND, a route asked with a method it does not serve 405 METHOD_NOT_ALLOWED. Examples: a request example and the answer it gets share a name, and x-send says which key and listener each is sent with (test/e2e/openapi-contract.test.ts sends every one to a running exchange). The sockets are in asyncapi.json; a seller's own campaigns, with their fields, are at GET /v1/spec.",
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
+    servers: [SERVERS.public, SERVERS.operator],
+    tags,
+    paths,
+    webhooks,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        PingEnvelope: asJson(PingEnvelope),
-        PostEnvelope: asJson(PostEnvelope),
-        LeadsEnvelope: asJson(LeadsEnvelope),
-        ReasonCode: reasonCodeSchema(),
-        Error: errorBody,
-        ...adminSchemas(),
-      },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: "A seller's, a buyer's or the operator's API key" } },
+      schemas,
     },
   };
 }

@@ -1,5 +1,11 @@
-/** `npm run spec`: writes openapi.json at the repository root (this file runs from dist/src/spec/) from the schemas in the code. */
+/** `npm run spec`: writes openapi.json and asyncapi.json at the repository root (this file runs from dist/src/spec/) from the schemas in the code. */
 import { writeFileSync } from 'node:fs';
+import { asyncApiDocument } from './asyncapi-document.js';
 import { openApiDocument } from './openapi-document.js';
 
-writeFileSync(new URL('../../../openapi.json', import.meta.url), JSON.stringify(openApiDocument(), null, 2) + '\n');
+for (const [file, document] of [
+  ['openapi.json', openApiDocument()],
+  ['asyncapi.json', asyncApiDocument()],
+] as const) {
+  writeFileSync(new URL(`../../../${file}`, import.meta.url), JSON.stringify(document, null, 2) + '\n');
+}

@@ -5,7 +5,7 @@ import { ROOT } from '../../src/core/paths.js';
 import type { Gavel } from '../../src/gavel.js';
 import { cleanPrefix, startExchange, stopExchange, testConfig, testPrefix } from '../support/exchange.js';
 
-describe('GET /openapi.json', () => {
+describe('GET /openapi.json and /asyncapi.json', () => {
   let g: Gavel;
   const prefix = testPrefix();
   beforeAll(async () => {
@@ -16,13 +16,15 @@ describe('GET /openapi.json', () => {
     await cleanPrefix(prefix);
   });
 
-  it('serves, without a key, on both listeners, the document committed at the root (npm run spec)', async () => {
-    const committed = readFileSync(join(ROOT, 'openapi.json'), 'utf8');
-    for (const port of [g.port, g.operatorPort]) {
-      const res = await fetch(`http://127.0.0.1:${port}/openapi.json`);
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toBe('application/json');
-      expect(await res.text()).toBe(committed);
-    }
-  });
+  for (const file of ['openapi.json', 'asyncapi.json']) {
+    it(`serves ${file}, without a key, on both listeners, as committed at the root (npm run spec)`, async () => {
+      const committed = readFileSync(join(ROOT, file), 'utf8');
+      for (const port of [g.port, g.operatorPort]) {
+        const res = await fetch(`http://127.0.0.1:${port}/${file}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('application/json');
+        expect(await res.text()).toBe(committed);
+      }
+    });
+  }
 });

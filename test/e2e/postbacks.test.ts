@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startGavel } from '../../src/gavel.js';
 import { signature } from '../../src/notify/postbacks.js';
+import { openApiDocument } from '../../src/spec/openapi-document.js';
+import { documentSchemas } from '../support/document-schemas.js';
 import { startBuyer } from '../support/buyer-server.js';
 import { call, dropSchema, fullLead, PG_URL, stopExchange, testConfig, testPrefix, testSchema } from '../support/exchange.js';
 import { stopAfterEach } from '../support/stop-after.js';
@@ -108,6 +110,15 @@ describe('seller postbacks', () => {
     );
     // a postback never names a buyer
     for (const r of receiver.got) expect(r.body).not.toContain('"a"');
+    // every notice is the one the published document describes (webhooks sellerPostback and buyerLossNotice)
+    const doc = openApiDocument();
+    const schemas = documentSchemas(doc);
+    const postback = doc.webhooks.sellerPostback as { post: { parameters: { name: string; schema: { pattern?: string } }[] } };
+    const signed = new RegExp(postback.post.parameters.find((p) => p.name === 'x-gavel-signature')!.schema.pattern!);
+    for (const r of receiver.got) {
+      expect(schemas.check('#/components/schemas/LeadResult', JSON.parse(r.body))).toBeNull();
+      expect(r.headers['x-gavel-signature']).toMatch(signed);
+    }
     // the receiver records a try as it arrives, before Gavel has read its 200: the count follows a moment later
     // (with both cores busy, later than the read right after the last try: a race in the test, not in Gavel)
     let metrics = '';

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * The parties' and the operator's own APIs beside the seller calls: returns, reports, lead
+ * traces, health and readiness. The request schemas are the ones the routes validate with; the
+ * answer schemas are the contract the published document (src/spec) is generated from, and the
+ * contract test (test/e2e/openapi-contract.test.ts) holds the running server to them.
+ */
+
+export const ReturnBody = z.strictObject({
+  lead_id: z.string().min(1).max(128),
+  /** the buyer's reason, free text or a code the campaign may auto-approve (`WRONG_NUMBER`) */
+  reason: z.string().min(1).max(200).meta({ description: "the buyer's reason: free text, or a code the campaign's returns.auto_approve may list (WRONG_NUMBER)" }),
+  /** the operator files a return for a buyer; a buyer's own key names it already */
+  buyer: z.string().min(1).max(64).optional().meta({ description: "the operator names the buyer it files for; a buyer's own key names it already" }),
+});
+
+const at = z.iso.datetime();
+
+/** A return as a buyer sees it; the operator also sees `seller` and `payout`. */
+export const ReturnAnswer = z.object({
+  id: z.string().meta({ description: 'ret:<lead_id>:<buyer>: a buyer returns a lead at most once' }),
+  lead_id: z.string(),
+  buyer: z.string(),
+  campaign: z.string(),
+  reason: z.string(),
+  status: z.enum(['pending', 'approved', 'denied']),
+  price: z.number().meta({ description: 'what the buyer paid, credited when approved' }),
+  requested_at: at,
+  decided_at: at.nullable(),
+  seller: z.string().optional().meta({ description: "the operator's key only" }),
+  payout: z.number().optional().meta({ description: "the operator's key only: the seller's payout, clawed back when approved" }),
+});
+
+export const ReturnList = z.object({ returns: z.array(ReturnAnswer) });
+
+const count = z.int().nonnegative();
+export const ReportRow = z.object({
+  key: z.string().meta({ description: 'the buyer, seller or campaign id, the day 2026-11-22 or the hour 2026-11-22T13' }),
+  leads: count,
+  pings: count,
+  bids: count,
+  bid_rate: z.number().nullable(),
+  wins: count,
+  posts_accepted: count,
+  posts_rejected: count,
+  sold: count,
+  revenue: z.number(),
+  payout: z.number(),
+  margin: z.number(),
+  returns: count,
+  credits: z.number(),
+  auction_ms: z.object({ p50: z.number().nullable(), p99: z.number().nullable() }),
+});
+export const ReportAnswer = z.object({
+  from: at.meta({ description: 'widened to a whole UTC hour' }),
+  to: at,
+  group_by: z.enum(['buyer', 'seller', 'campaign', 'day', 'hour']),
+  rows: z.array(ReportRow),
+});
+
+const TraceResult = z.object({ status: z.string(), reason: z.string().optional(), price: z.number().optional(), message: z.string().optional() });
+const TraceCall = z.object({
+  phase: z.enum(['ping', 'post', 'leads']),
+  at: at,
+  bytes: count,
+  invalid: z.array(z.object({ path: z.string(), message: z.string() })).nullable().meta({ description: 'null: the lead matched its schema; else what did not' }),
+  dedup: z.string().nullable().meta({ description: 'ok, DUPLICATE, RESUBMITTED, RATE_LIMITED; null: not reached' }),
+  result: TraceResult.nullable(),
+  total_ms: z.number(),
+});
+/** GET /v1/leads/{id} with the lead's seller's key: its lead's way, no buyer's name or bid. */
+export const SellerTrace = z.object({
+  lead_id: z.string(),
+  campaign: z.string(),
+  sub_id: z.string().nullable(),
+  test: z.boolean(),
+  received_at: at,
+  result: TraceResult.nullable().meta({ description: "the lead's latest answer: the post's when it was posted" }),
+  calls: z.array(TraceCall),
+});
+/** With a buyer's key: its own part in the auction, never another buyer's name or bid. */
+export const BuyerTrace = z.object({
+  lead_id: z.string(),
+  campaign: z.string(),
+  test: z.boolean(),
+  at: at,
+  your_ping: z.object({ kind: z.string(), bid: z.number().optional(), ms: z.number() }).nullable(),
+  outcome: z.enum(['won', 'lost']),
+  price: z.number().optional().meta({ description: 'won: what the buyer pays' }),
+  reason: z.string().optional().meta({ description: 'lost: OUTBID, LATE, PASSED, BID_FAILED, BELOW_FLOOR, BELOW_GRADE, CAP_REACHED, ALREADY_SOLD_TO_BUYER, FILTERED, POST_REJECTED, TIMEOUT, POST_UNCONFIRMED, NOT_POSTED or NOT_SOLD' }),
+  clearing_price: z.number().nullable(),
+});
+/** With the operator's key, on the operator listener: every segment whole (src/trace/lead-trace.ts). */
+export const OperatorTrace = z.object({
+  lead_id: z.string(),
+  segments: z.array(z.record(z.string(), z.unknown())).min(1),
+});
+
+export const Health = z.object({ status: z.literal('ok') });
+export const Readiness = z.object({
+  ready: z.boolean(),
+  store: z.object({ kind: z.enum(['redis', 'memory']), ok: z.boolean(), persistence: z.string().optional(), error: z.string().optional() }),
+  uws: z.object({ native: z.boolean(), fallback_allowed: z.boolean().optional() }),
+  draining: z.boolean(),
+  config_version: z.int().positive(),
+});

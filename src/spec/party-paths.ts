@@ -1,0 +1,243 @@
+/**
+ * The parties' and the operator's APIs beside the seller calls: lead traces, returns and their
+ * decisions, reports. Each is served on the listener of the key that uses it (README, Keys and
+ * listeners); a key on the wrong listener is 403 FORBIDDEN.
+ */
+import { BuyerTrace, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace } from '../protocol/party-api.js';
+import { answerSchema, errorAnswer, errorExample, jsonAnswer, PLACEHOLDER, ref, requestSchema, SERVERS, type Example, type PathGroup, type SendHints } from './spec-parts.js';
+
+const LEAD_ID = PLACEHOLDER.leadId;
+const RETURN_ID = PLACEHOLDER.returnId;
+const AT = '2026-11-22T12:00:00.000Z';
+
+const noKey = { no_key: errorExample('No Authorization header', 'UNAUTHORIZED', 'Missing Authorization: Bearer <api key>') };
+const unauthorized = errorAnswer('UNAUTHORIZED: no key, or an unknown one', noKey);
+
+/** An example value for a query or path parameter, by example name. */
+const values = (v: Record<string, string>): Record<string, Example> => Object.fromEntries(Object.entries(v).map(([name, value]) => [name, { summary: name.replace(/_/g, ' '), value }]));
+
+const bearer = [{ bearer: [] }];
+
+function leadTrace() {
+  return {
+    get: {
+      operationId: 'leadTrace',
+      tags: ['traces'],
+      summary: "A lead's trace, as the key's party may see it",
+      description:
+        "Every call on a lead (a ping, its post, a direct post) leaves a trace under the lead's id (the ping_id, or a direct post's lead_id). The operator's key, on the operator listener, sees every segment whole; the lead's seller, on the public listener, its own lead's way and answers (no buyer's name or bid); a buyer, on the public listener, its own part in the auction (its ping, won or lost and why, the clearing price). A lead that is not the key's is 404 LEAD_NOT_FOUND, like an unknown one.",
+      servers: [SERVERS.public, SERVERS.operator],
+      security: bearer,
+      parameters: [
+        {
+          name: 'id',
+          in: 'path',
+          required: true,
+          schema: { type: 'string', maxLength: 128 },
+          examples: values({ seller_view: LEAD_ID, buyer_view: LEAD_ID, operator_view: LEAD_ID, lead_not_found: 'no-such-lead', trace_no_key: LEAD_ID, operator_key_on_public: LEAD_ID }),
+        },
+      ],
+      responses: {
+        '200': jsonAnswer("The trace, in the view of the key's party", { anyOf: [ref('SellerTrace'), ref('BuyerTrace'), ref('OperatorTrace')] }, {
+          seller_view: {
+            summary: "The lead's seller",
+            value: { lead_id: LEAD_ID, campaign: 'auto', sub_id: null, test: false, received_at: AT, result: { status: 'sold', price: 8 }, calls: [{ phase: 'leads', at: AT, bytes: 131, invalid: null, dedup: 'ok', result: { status: 'sold', price: 8 }, total_ms: 4.1 }] },
+          },
+          buyer_view: { summary: 'The buyer that won it', value: { lead_id: LEAD_ID, campaign: 'auto', test: false, at: AT, your_ping: { kind: 'bid', bid: 10, ms: 1.2 }, outcome: 'won', price: 10, clearing_price: 10 } },
+          operator_view: { summary: 'The operator: every segment whole', value: { lead_id: LEAD_ID, segments: [{ lead_id: LEAD_ID, phase: 'leads', at: AT, seller: 'pub1', campaign: 'auto' }] } },
+        }),
+        '401': errorAnswer('UNAUTHORIZED', { trace_no_key: errorExample('No key', 'UNAUTHORIZED', 'Missing Authorization: Bearer <api key>') }),
+        '403': errorAnswer("FORBIDDEN: the operator's key on the public listener, or a party's on the operator listener", {
+          operator_key_on_public: errorExample("The operator's key on the public listener", 'FORBIDDEN', "The operator's key is served on the operator listener (server.operator), not here"),
+        }),
+        '404': errorAnswer('LEAD_NOT_FOUND: unknown, past its retention, or not the key\'s to see', { lead_not_found: errorExample('LEAD_NOT_FOUND', 'LEAD_NOT_FOUND', 'No trace of this lead for this key: unknown, past its retention, or not the key\'s to see') }),
+        '503': errorAnswer('STORE_UNAVAILABLE: the store did not answer'),
+      },
+      'x-send': {
+        key: 'seller',
+        examples: {
+          seller_view: { needs: 'sale' },
+          buyer_view: { needs: 'sale', key: 'buyer' },
+          operator_view: { needs: 'sale', key: 'operator', listener: 'operator' },
+          trace_no_key: { needs: 'sale', key: 'none' },
+          operator_key_on_public: { needs: 'sale', key: 'operator' },
+        },
+      } satisfies SendHints,
+    },
+  };
+}
+
+const returnExample = (status: 'pending' | 'approved' | 'denied', operator: boolean) => ({
+  id: RETURN_ID,
+  lead_id: LEAD_ID,
+  buyer: 'acme',
+  campaign: 'auto',
+  reason: 'WRONG_NUMBER',
+  status,
+  price: 10,
+  requested_at: AT,
+  decided_at: status === 'pending' ? null : AT,
+  ...(operator ? { seller: 'pub1', payout: 8 } : {}),
+});
+
+function returns() {
+  const file = {
+    operationId: 'fileReturn',
+    tags: ['returns'],
+    summary: 'Return a lead the buyer bought',
+    description:
+      "A buyer, with its key on the public listener, returns a lead it bought; the operator, on the operator listener, files one for a buyer by naming it. Approved at once when the campaign's returns.auto_approve is true or lists the reason, else pending until the operator decides. Refused with SALE_NOT_FOUND, ALREADY_RETURNED, RETURN_WINDOW_CLOSED or RETURN_LIMIT_REACHED.",
+    servers: [SERVERS.public, SERVERS.operator],
+    security: bearer,
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: ref('ReturnBody'),
+          examples: {
+            filed: { summary: 'A buyer returns a lead it bought', value: { lead_id: LEAD_ID, reason: 'WRONG_NUMBER' } },
+            operator_files: { summary: 'The operator files one for a buyer', value: { lead_id: LEAD_ID, reason: 'WRONG_NUMBER', buyer: 'acme' } },
+            return_invalid: { summary: 'No reason given', value: { lead_id: LEAD_ID } },
+            sale_not_found: { summary: 'A lead the buyer never bought', value: { lead_id: 'no-such-lead', reason: 'WRONG_NUMBER' } },
+            seller_files: { summary: "A seller's key", value: { lead_id: LEAD_ID, reason: 'WRONG_NUMBER' } },
+            return_no_key: { summary: 'No key', value: { lead_id: LEAD_ID, reason: 'WRONG_NUMBER' } },
+            already_returned: { summary: 'A lead the buyer returned already', value: { lead_id: LEAD_ID, reason: 'WRONG_NUMBER' } },
+          },
+        },
+      },
+    },
+    responses: {
+      '201': jsonAnswer('The return, pending or approved', ref('ReturnAnswer'), {
+        filed: { summary: "Pending the operator's decision", value: returnExample('pending', false) },
+        operator_files: { summary: 'The operator also sees the seller and its payout', value: returnExample('pending', true) },
+      }),
+      '400': errorAnswer('INVALID_REQUEST: the body, with every problem', {
+        return_invalid: errorExample('INVALID_REQUEST', 'INVALID_REQUEST', 'The request envelope is missing or has ill-typed fields', [{ path: 'reason', message: 'Invalid input: expected string, received undefined' }]),
+      }),
+      '401': errorAnswer('UNAUTHORIZED', { return_no_key: errorExample('No key', 'UNAUTHORIZED', 'Missing Authorization: Bearer <api key>') }),
+      '403': errorAnswer("FORBIDDEN: a seller's key, a buyer naming another buyer, or a key on the wrong listener", {
+        seller_files: errorExample("A seller's key", 'FORBIDDEN', 'A return is filed by the buyer that bought the lead, or by the operator'),
+      }),
+      '404': errorAnswer('SALE_NOT_FOUND: no sale of this lead to this buyer', { sale_not_found: errorExample('SALE_NOT_FOUND', 'SALE_NOT_FOUND', 'No sale of this lead to this buyer in the ledger') }),
+      '409': errorAnswer('ALREADY_RETURNED, RETURN_WINDOW_CLOSED or RETURN_LIMIT_REACHED', { already_returned: errorExample('ALREADY_RETURNED', 'ALREADY_RETURNED', 'This buyer returned this lead already') }),
+      '413': errorAnswer('BODY_TOO_LARGE: over 16 KiB'),
+      '503': errorAnswer('LEDGER_UNAVAILABLE: the ledger could not be reached; nothing was recorded'),
+    },
+    'x-send': {
+      key: 'buyer',
+      examples: {
+        filed: { needs: 'sale' },
+        operator_files: { needs: 'sale', key: 'operator', listener: 'operator' },
+        seller_files: { key: 'seller' },
+        return_no_key: { key: 'none' },
+        already_returned: { needs: 'returned_sale' },
+      },
+    } satisfies SendHints,
+  };
+  const list = {
+    operationId: 'listReturns',
+    tags: ['returns'],
+    summary: 'List returns',
+    description: "The operator's key (operator listener) sees every return; a buyer's key (public listener) its own. A seller's key is FORBIDDEN.",
+    servers: [SERVERS.public, SERVERS.operator],
+    security: bearer,
+    parameters: [
+      { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: ['pending', 'approved', 'denied'] }, examples: values({ own_returns: 'pending', all_returns: 'pending', list_bad_status: 'open' }) },
+      { name: 'buyer', in: 'query', required: false, description: "the operator's key: one buyer's returns", schema: { type: 'string' }, examples: values({ all_returns: 'acme' }) },
+    ],
+    responses: {
+      '200': jsonAnswer('The returns', ref('ReturnList'), {
+        own_returns: { summary: "A buyer's own", value: { returns: [returnExample('pending', false)] } },
+        all_returns: { summary: "The operator's view", value: { returns: [returnExample('pending', true)] } },
+      }),
+      '400': errorAnswer('INVALID_REQUEST: a status other than pending, approved or denied', {
+        list_bad_status: errorExample('INVALID_REQUEST', 'INVALID_REQUEST', 'The request envelope is missing or has ill-typed fields', [{ path: 'status', message: 'pending, approved or denied' }]),
+      }),
+      '401': unauthorized,
+      '403': errorAnswer("FORBIDDEN: a seller's key", { list_seller: errorExample("A seller's key", 'FORBIDDEN', "This key may not do that here: only the operator's key may, and only on the operator listener; sellers and buyers use the public one") }),
+      '503': errorAnswer('LEDGER_UNAVAILABLE'),
+    },
+    'x-send': { key: 'buyer', examples: { all_returns: { key: 'operator', listener: 'operator' }, list_seller: { key: 'seller' }, no_key: { key: 'none' } } } satisfies SendHints,
+  };
+  const decide = (verb: 'approve' | 'deny') => ({
+    post: {
+      operationId: `${verb}Return`,
+      tags: ['returns'],
+      summary: verb === 'approve' ? 'Approve a pending return' : 'Deny a pending return',
+      description:
+        (verb === 'approve'
+          ? "The operator approves a return: the buyer is credited, the seller's payout and the margin clawed back, the buyer's accept rate counts it, and with returns.restore_cap the lead's place goes back into its caps; the seller's postback tells it (lead.returned)."
+          : 'The operator denies a return; a denied return does not count against the buyer\'s limit.') + ' Operator listener, operator key. No body. Deciding twice is 409 RETURN_DECIDED.',
+      servers: [SERVERS.operator],
+      security: bearer,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, examples: values({ [`${verb}d`]: RETURN_ID, [`${verb}_not_found`]: 'ret:no-such-lead:acme', [`${verb}_buyer_key`]: RETURN_ID, [`${verb}_decided`]: RETURN_ID }) }],
+      responses: {
+        '200': jsonAnswer('The decided return', ref('ReturnAnswer'), { [`${verb}d`]: { summary: verb === 'approve' ? 'Approved' : 'Denied', value: returnExample(verb === 'approve' ? 'approved' : 'denied', true) } }),
+        '401': unauthorized,
+        '403': errorAnswer("FORBIDDEN: a party's key on the operator listener", {
+          [`${verb}_buyer_key`]: errorExample("A buyer's key", 'FORBIDDEN', "This listener serves the operator's key only; sellers and buyers use the public one"),
+        }),
+        '404': errorAnswer('RETURN_NOT_FOUND', { [`${verb}_not_found`]: errorExample('RETURN_NOT_FOUND', 'RETURN_NOT_FOUND', 'No such return') }),
+        '409': errorAnswer('RETURN_DECIDED: approved or denied already', { [`${verb}_decided`]: errorExample('RETURN_DECIDED', 'RETURN_DECIDED', 'This return was approved or denied already') }),
+        '503': errorAnswer('LEDGER_UNAVAILABLE'),
+      },
+      'x-send': { key: 'operator', examples: { [`${verb}d`]: { needs: 'pending_return' }, [`${verb}_buyer_key`]: { key: 'buyer' }, [`${verb}_decided`]: { needs: 'decided_return' } } } satisfies SendHints,
+    },
+  });
+  return { '/v1/returns': { post: file, get: list }, '/v1/returns/{id}/approve': decide('approve'), '/v1/returns/{id}/deny': decide('deny') };
+}
+
+function reports() {
+  return {
+    get: {
+      operationId: 'report',
+      tags: ['reports'],
+      summary: "The operator's figures",
+      description:
+        'Counts (from the lead traces) and money (from the ledger) between from and to (ISO times, widened to whole UTC hours; at most 366 days), grouped by buyer, seller, campaign (the default), day or hour (UTC). Operator listener, operator key.',
+      servers: [SERVERS.operator],
+      security: bearer,
+      parameters: [
+        { name: 'from', in: 'query', required: true, schema: { type: 'string', format: 'date-time' }, examples: values({ report: '2026-11-22T00:00:00Z', report_bad_group: '2026-11-22T00:00:00Z' }) },
+        { name: 'to', in: 'query', required: true, schema: { type: 'string', format: 'date-time' }, examples: values({ report: '2026-11-23T00:00:00Z', report_bad_group: '2026-11-23T00:00:00Z' }) },
+        { name: 'group_by', in: 'query', required: false, schema: { type: 'string', enum: ['buyer', 'seller', 'campaign', 'day', 'hour'], default: 'campaign' }, examples: values({ report: 'buyer', report_bad_group: 'week' }) },
+      ],
+      responses: {
+        '200': jsonAnswer('One row per group', ref('ReportAnswer'), {
+          report: {
+            summary: 'By buyer',
+            value: {
+              from: '2026-11-22T00:00:00.000Z',
+              to: '2026-11-23T00:00:00.000Z',
+              group_by: 'buyer',
+              rows: [{ key: 'acme', leads: 120, pings: 120, bids: 90, bid_rate: 0.75, wins: 60, posts_accepted: 55, posts_rejected: 5, sold: 55, revenue: 550, payout: 440, margin: 110, returns: 1, credits: 10, auction_ms: { p50: 5, p99: 20 } }],
+            },
+          },
+        }),
+        '400': errorAnswer('INVALID_REQUEST: from, to or group_by', {
+          report_bad_group: errorExample('INVALID_REQUEST', 'INVALID_REQUEST', 'The request envelope is missing or has ill-typed fields', [{ path: 'group_by', message: 'buyer, seller, campaign, day or hour' }]),
+        }),
+        '401': unauthorized,
+        '403': errorAnswer("FORBIDDEN: any key but the operator's", { report_seller_key: errorExample("A seller's key, on the public listener", 'FORBIDDEN', "This key may not do that here: only the operator's key may, and only on the operator listener; sellers and buyers use the public one") }),
+        '503': errorAnswer('LEDGER_UNAVAILABLE'),
+      },
+      'x-send': { key: 'operator', examples: { report_seller_key: { key: 'seller', listener: 'public' } } } satisfies SendHints,
+    },
+  };
+}
+
+export function partyPaths(): PathGroup {
+  return {
+    tag: { name: 'parties', description: "Lead traces, returns and reports: each party's own data, on its listener (tags traces, returns, reports)" },
+    paths: { '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports() },
+    schemas: {
+      SellerTrace: answerSchema(SellerTrace),
+      BuyerTrace: answerSchema(BuyerTrace),
+      OperatorTrace: answerSchema(OperatorTrace),
+      ReturnBody: requestSchema(ReturnBody),
+      ReturnAnswer: answerSchema(ReturnAnswer),
+      ReturnList: answerSchema(ReturnList),
+      ReportAnswer: answerSchema(ReportAnswer),
+    },
+  };
+}
