@@ -63,9 +63,9 @@ export function publishFigures(run: PublishingRun): PublishFigures {
   };
 }
 
-/** the two margins a number margin toggles between: itself and one point off it, inside [0, 1] */
-const other = (m: number, base: number) => (m === base ? (base <= 0.99 ? round(base + 0.01) : round(base - 0.01)) : base);
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
+/** the other of the two values a margin toggles between: `first`, and a step above it (below, when a share would pass 1) */
+const other = (now: number, first: number, ceiling: number) => (now !== first ? first : first + 0.01 <= ceiling ? round(first + 0.01) : round(first - 0.01));
 
 /**
  * The change each publish makes: every campaign's margin moved between its value in the first
@@ -80,8 +80,9 @@ export function toggleMargins(document: Record<string, unknown>, base: Map<strin
     if (!base.has(c.id)) base.set(c.id, c.margin ?? 0);
     const first = base.get(c.id) as number | { fixed: number };
     const now = c.margin ?? 0;
-    if (typeof first === 'number') c.margin = other(typeof now === 'number' ? now : first, first);
-    else c.margin = { fixed: other(typeof now === 'number' ? first.fixed : now.fixed, first.fixed) };
+    // a share of the price stays within [0, 1]; a fixed margin is money, with no ceiling
+    if (typeof first === 'number') c.margin = other(typeof now === 'number' ? now : first, first, 1);
+    else c.margin = { fixed: other(typeof now === 'number' ? first.fixed : now.fixed, first.fixed, Infinity) };
   }
 }
 
