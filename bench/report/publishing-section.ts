@@ -27,7 +27,7 @@ export function publishingSection(r: ScenarioReport): string[] {
     const p = publishFigures(x.publishing!);
     const failed = failedCalls(x.load);
     const late = x.gavel?.lateAnswers ?? 0;
-    const versions = `${p.live} of ${p.made} publishes live${p.live > 0 ? `, the last of them ${f(p.lagMaxMs)} ms after its publish answered` : ''}${p.failed > 0 ? `; ${p.failed} publishes failed (${firstErrors(x)})` : ''}`;
+    const versions = `${p.live} of ${p.made} publishes live${p.live > 0 ? `, the slowest ${f(p.lagMaxMs)} ms after its publish answered` : ''}${p.failed > 0 ? `; ${p.failed} ${p.failed === 1 ? 'publish' : 'publishes'} failed (${firstErrors(x)})` : ''}`;
     const calls =
       failed === 0 && late === 0
         ? 'no call failed and none was answered late'
