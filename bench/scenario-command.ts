@@ -67,7 +67,8 @@ export async function scenarioMain(name: string, args: string[]): Promise<void> 
     ...(connections !== undefined ? { connections } : {}),
   };
   // a Gavel already running (its buyers configured there) is the only server measured
-  const publishEveryS = num(values['publish-every'], 'publish-every');
+  // seconds like every other flag here; "1s" taken too, as an operator writes a duration
+  const publishEveryS = num(values['publish-every']?.replace(/(\d)s$/, '$1'), 'publish-every');
   const scenarios = values.target === undefined ? fileScenarios(file, without as GavelFeature[], publishEveryS !== undefined ? publishEveryS * 1000 : undefined) : [externalGavel(file, values.target)];
   const buyers = values.target === undefined ? expandBuyers(file).filter((b) => b.transport === 'http').map((b) => b.behaviour) : [];
   const runs = await runScenarios(buyers, scenarios, redisUrl, atRate(flags));
