@@ -32,13 +32,14 @@ function externalGavel(file: ScenarioFile, url: string): Scenario {
 }
 
 /**
- * `npm run bench -- <scenario> [--rate N | --connections N] [--duration S] [--warmup S] [--target URL] [--without trace,ledger,direct-ledger]`:
- * one scenario file, open loop at a rate, or closed loop with N calls in flight.
+ * `npm run bench -- <scenario> [--rate N | --connections N] [--duration S] [--warmup S] [--target URL] [--without trace,ledger,direct-ledger] [--publish-every S]`:
+ * one scenario file, open loop at a rate, or closed loop with N calls in flight. `--publish-every`
+ * measures Gavel once more, publishing a new configuration version every S seconds of the run.
  */
 export async function scenarioMain(name: string, args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { rate: { type: 'string' }, connections: { type: 'string' }, without: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' } },
+    options: { rate: { type: 'string' }, connections: { type: 'string' }, without: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' }, 'publish-every': { type: 'string' } },
     strict: true,
   });
   const num = (flag: string | undefined, what: string) => {
@@ -49,6 +50,7 @@ export async function scenarioMain(name: string, args: string[]): Promise<void> 
   };
   if (values.rate !== undefined && values.connections !== undefined) throw new Error('--rate (open loop) or --connections (closed loop), not both');
   if (values.ramp && values.connections !== undefined) throw new Error('--ramp steps an open-loop rate: it does not go with --connections');
+  if (values.target !== undefined && values['publish-every'] !== undefined) throw new Error('--publish-every publishes through the admin API of a Gavel the bench starts: it does not go with --target');
   const without = (values.without ?? '').split(',').filter((x) => x !== '');
   for (const w of without) if (!(GAVEL_FEATURES as readonly string[]).includes(w)) throw new Error(`--without: "${w}" is not one of ${GAVEL_FEATURES.join(', ')}`);
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
@@ -65,7 +67,9 @@ export async function scenarioMain(name: string, args: string[]): Promise<void> 
     ...(connections !== undefined ? { connections } : {}),
   };
   // a Gavel already running (its buyers configured there) is the only server measured
-  const scenarios = values.target === undefined ? fileScenarios(file, without as GavelFeature[]) : [externalGavel(file, values.target)];
+  // seconds like every other flag here; "1s" taken too, as an operator writes a duration
+  const publishEveryS = num(values['publish-every']?.replace(/(\d)s$/, '$1'), 'publish-every');
+  const scenarios = values.target === undefined ? fileScenarios(file, without as GavelFeature[], publishEveryS !== undefined ? publishEveryS * 1000 : undefined) : [externalGavel(file, values.target)];
   const buyers = values.target === undefined ? expandBuyers(file).filter((b) => b.transport === 'http').map((b) => b.behaviour) : [];
   const runs = await runScenarios(buyers, scenarios, redisUrl, atRate(flags));
   const report: ScenarioReport = {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ScenarioFile } from '../scenario-file.js';
-import { accountsHold, type ServerRun } from '../support/measure-at-rate.js';
+import { accountsHold, ANSWERED_OUTCOMES, type ServerRun } from '../support/measure-at-rate.js';
+import { publishingSection } from './publishing-section.js';
 import { latencyHistogramSvg, latencyOverTimeSvg } from './svg-plots.js';
 import { RESULTS_DIR, type ResultFile } from './write-results.js';
 
@@ -35,7 +36,7 @@ export function renderScenarioReport(r: ScenarioReport): string {
   const rows = r.runs.map((x) => {
     const l = x.load;
     const errors = Object.entries(l.outcomes)
-      .filter(([k]) => !['bid', 'sold', 'no_bid', 'rejected', 'duplicate', 'answered'].includes(k))
+      .filter(([k]) => !ANSWERED_OUTCOMES.includes(k))
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
     const g = x.gavel;
@@ -55,6 +56,7 @@ export function renderScenarioReport(r: ScenarioReport): string {
     ...rows,
     ...ownViewSection(r),
     ...accountsSection(r),
+    ...publishingSection(r),
     ...rampSection(r),
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { hashKey } from '../../src/config/keys.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { BENCH_ADMIN_KEY, BENCH_ADMIN_KEY_HASH, startPublishing } from '../support/config-publisher.js';
 import type { HttpBuyer } from '../support/fleet-messages.js';
 import { demoExchange } from '../support/demo-config.js';
 import { startForkedServer } from '../support/forked-server.js';
@@ -39,12 +40,37 @@ function gavelConfig(s: ScenarioFile, redis: { url: string; prefix: string }, fl
   };
 }
 
+/** "every 1 s", "every 0.5 s" */
+const everyText = (ms: number) => `every ${+(ms / 1000).toFixed(3)} s`;
+
+/**
+ * Gavel on the file's config as the plain run has it, with an operator key, publishing a new
+ * configuration version every `everyMs` of each measured run through its admin API
+ * (bench/support/config-publisher.ts). Its versions live in PostgreSQL, in the run's own schema
+ * (the ledger's, dropped when the run stops), seeded from the config at start, as a first start
+ * of a production Gavel on PostgreSQL would have them.
+ */
+export function publishingGavel(s: ScenarioFile, everyMs: number): Scenario {
+  const socketBuyers = expandBuyers(s).filter((b) => b.transport === 'websocket').map((b) => b.behaviour);
+  return {
+    route: s.route,
+    seller: s.seller,
+    tmaxMs: s.tmax_ms,
+    name: `Gavel, publishing ${everyText(everyMs)}`,
+    async start(ctx) {
+      const target = await startGavelWithBuyers(ctx, (prefix) => ({ ...gavelConfig(s, { url: ctx.redisUrl, prefix }, ctx.buyers, []), admin_keys: [BENCH_ADMIN_KEY_HASH] }), socketBuyers);
+      return { ...target, startPublishing: () => startPublishing({ operatorUrl: target.metricsUrl!, adminKey: BENCH_ADMIN_KEY, everyMs }) };
+    },
+  };
+}
+
 /**
  * The scenarios a scenario file measures, in order, all under its load: the front ceiling, the
  * bare relay to its buyers (a ping route to buyers all on HTTP or all on sockets), then Gavel,
- * and Gavel once more without each feature in `without`, on the same buyers.
+ * Gavel once more without each feature in `without`, and, with `publishEveryMs`, Gavel once
+ * more publishing a configuration version that often, all on the same buyers.
  */
-export function fileScenarios(s: ScenarioFile, without: readonly GavelFeature[] = []): Scenario[] {
+export function fileScenarios(s: ScenarioFile, without: readonly GavelFeature[] = [], publishEveryMs?: number): Scenario[] {
   const buyers = expandBuyers(s);
   const httpBuyers = buyers.filter((b) => b.transport === 'http');
   const socketBuyers = buyers.filter((b) => b.transport === 'websocket').map((b) => b.behaviour);
@@ -77,5 +103,6 @@ export function fileScenarios(s: ScenarioFile, without: readonly GavelFeature[] 
       start: (ctx) => startGavelWithBuyers(ctx, (prefix) => gavelConfig(s, { url: ctx.redisUrl, prefix }, ctx.buyers, off), socketBuyers),
     });
   }
+  if (publishEveryMs !== undefined) scenarios.push(publishingGavel(s, publishEveryMs));
   return scenarios;
 }

@@ -1,6 +1,7 @@
 import type { BuyerBehaviour } from '../buyer-behaviour.js';
 import type { MockBuyer } from '../buyer-fleet.js';
 import type { FleetReading } from '../support/fleet-messages.js';
+import type { Publishing } from '../support/config-publisher.js';
 import type { LoadResult } from '../support/load.js';
 
 /** One measured run: `connections` pings in flight at all times, for `durationS`. */
@@ -77,6 +78,8 @@ export interface Target {
   deadline?(): Promise<DeadlineCount>;
   /** Gavel's count of its scoring since `mark`; servers that do not score have none */
   scores?(): Promise<ScoreCount>;
+  /** a Gavel run with --publish-every: start publishing configuration versions as the measured run starts (stopped when it ends) */
+  startPublishing?(): Publishing;
   /** stop the server; returns problems that make the figures suspect (a crash, errors it logged) */
   stop(): Promise<string[]>;
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { BuyerCounters } from '../buyer-counters.js';
 import { emptyCounters } from '../buyer-counters.js';
 import type { Scenario } from '../scenarios/scenario.js';
+import type { PublishingRun } from './config-publisher.js';
 import { closedLoop as closedDrive, DEFAULT_TMAX_MS, openSender } from './drive.js';
 import type { FleetReading } from './fleet-messages.js';
 import { fullLead, pingLead } from './leads.js';
@@ -49,6 +50,8 @@ export interface ServerRun {
   };
   /** what the buyers said they received and answered over the run, against what Gavel counted (a Gavel run on the bench's own fleet) */
   accounts?: Accounts;
+  /** with --publish-every: each configuration version published during the measured run */
+  publishing?: PublishingRun;
 }
 
 /** The fleet's account of a run beside Gavel's: each pair must agree (see accountsHold). */
@@ -68,6 +71,16 @@ export interface Accounts {
   piiInPings: number;
   /** must be 0: everything Gavel sent the buyers was the protocol */
   badRequests: number;
+}
+
+/** Outcome labels of a call that was answered as the protocol says (a bid or not, sold or not); any other label is a failed call. */
+export const ANSWERED_OUTCOMES: readonly string[] = ['bid', 'sold', 'no_bid', 'rejected', 'duplicate', 'answered'];
+
+/** Calls of a run that failed: answered with an error (a status, an error code), or not answered in time, or not at all. */
+export function failedCalls(load: Pick<OpenLoopResult, 'outcomes' | 'timeouts'>): number {
+  let n = load.timeouts;
+  for (const [label, count] of Object.entries(load.outcomes)) if (!ANSWERED_OUTCOMES.includes(label)) n += count;
+  return n;
 }
 
 /** The accounts agree: every ping counted on both sides, every bid and accept Gavel took was sent, and only late ones were lost. */
@@ -164,10 +177,13 @@ async function measureServer({ scenario, target, readFleet }: Started, flags: Ra
     const before = gavel ? await scrapeMetrics(target.metricsUrl ?? target.url) : [];
     const fleetBefore = gavel && fleets.length > 0 ? await fleetTotals(fleets) : null;
     const cpu0 = await target.cpuSeconds();
-    const result =
-      flags.connections !== undefined
-        ? await closedLoop(closedDrive(scenario, target, nextLead), flags.connections, durationS)
-        : await runOpenLoop({ rate, durationS, send: () => load.send(), overMs: tmaxMs });
+    // the publishes are part of the measured run: their cost is in its CPU, their effect in its latency
+    const publishing = target.startPublishing?.();
+    const result = await (flags.connections !== undefined
+      ? closedLoop(closedDrive(scenario, target, nextLead), flags.connections, durationS)
+      : runOpenLoop({ rate, durationS, send: () => load.send(), overMs: tmaxMs })
+    ).finally(() => publishing?.stop());
+    const published = publishing !== undefined ? { publishing: await publishing.stop() } : {};
     await target.quiesce?.();
     const cpuMicrosPerCall = (((await target.cpuSeconds()) - cpu0) * 1e6) / Math.max(1, result.started);
     const { histogram: _h, closed: _c, ...rest } = result as OpenLoopResult & { closed?: LoadResult };
@@ -178,7 +194,7 @@ async function measureServer({ scenario, target, readFleet }: Started, flags: Ra
     }
     const after = await scrapeMetrics(target.metricsUrl ?? target.url);
     const accounts = fleetBefore !== null ? accountsOf(fleetBefore, await fleetTotals(fleets), before, after) : undefined;
-    return { server: scenario.name, load: rest, cpuMicrosPerCall, gavel: gavelCounts(before, after), ...(accounts ? { accounts } : {}) };
+    return { server: scenario.name, load: rest, cpuMicrosPerCall, gavel: gavelCounts(before, after), ...(accounts ? { accounts } : {}), ...published };
   } finally {
     await load.close();
   }

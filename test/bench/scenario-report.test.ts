@@ -64,4 +64,31 @@ describe('scenario report', () => {
     expect(text).toMatch(/^\| Gavel \|.* \| 600 \| 150 \|/m);
     expect(renderScenarioReport(report(undefined))).not.toContain("Gavel's own view");
   });
+
+  it('with --publish-every: the publishes beside every Gavel run, failed calls and late answers told as counts', () => {
+    const r = report(32);
+    const plain = { ...r.runs[2]!, gavel: { answers: 18_000, lateAnswers: 0, bidsPerAuction: 5, peakRssMb: 150 } };
+    const records = [
+      { version: 2, atMs: 1000, changeMs: 30, publishMs: 12, liveHere: true, lagMs: 1.5 },
+      { version: 3, atMs: 2000, changeMs: 40, publishMs: 20, liveHere: true, lagMs: 4 },
+      { version: 4, atMs: 3000, changeMs: 35, publishMs: 16, liveHere: true, lagMs: 2 },
+      { atMs: 4000, changeMs: Number.NaN, publishMs: Number.NaN, error: 'POST /v1/admin/drafts/{id}/publish: DRAFT_STALE' },
+    ];
+    const publishing = {
+      ...r.runs[2]!,
+      server: 'Gavel, publishing every 1 s',
+      load: { ...r.runs[2]!.load, timeouts: 1, outcomes: { answered: 17_990, error_answer: 9 } },
+      gavel: { answers: 17_999, lateAnswers: 3, bidsPerAuction: 5, peakRssMb: 151 },
+      publishing: { everyMs: 1000, records },
+    };
+    r.runs = [r.runs[0]!, r.runs[1]!, plain, publishing];
+    const text = renderScenarioReport(r);
+    expect(text).toContain('a new version every 1 s of the measured run');
+    // the plain run's row has no publishes; answers/s 18,000 in 9 s
+    expect(text).toContain('| Gavel | — | — | — | — | — | 2000 | 15.00 | 30.00 | 0 | 0 | 0 |');
+    // 4 publishes, 1 failed, 3 live; publish call p50 16 of 12, 16, 20; 9 error answers and a timeout failed
+    expect(text).toContain('| Gavel, publishing every 1 s | 4 | 1 | 3 | 16.00 / 20.00 | 4.00 | 2000 | 15.00 | 30.00 | 10 | 3 | 0 |');
+    expect(text).toContain('- Gavel, publishing every 1 s: 3 of 4 publishes live, the slowest 4.00 ms after its publish answered; 1 publish failed (POST /v1/admin/drafts/{id}/publish: DRAFT_STALE); 10 calls failed and 3 answers were late (without publishing: 0 and 0); p99 30.00 ms against 30.00 ms without publishing.');
+    expect(renderScenarioReport(report(32))).not.toContain('Configuration versions published under load');
+  });
 });
