@@ -58,7 +58,7 @@ describe('versions published while auctions run (real ports, Redis and PostgreSQ
     // none past its deadline by Gavel's own count. The deadlines are wide (tmax 1 s, buyers' 800 ms)
     // because test, buyers and exchange share one process on a machine that may be busy: a garbage
     // collection there stalls all three at once, publish or not. What a publish costs a call's
-    // latency is measured by the bench (npm run bench -- http-5 --publish-every 1s, README "Benchmarks")
+    // latency is measured by the bench (npm run bench -- http-5 --publish-every 1, README "Benchmarks")
     expect(await metricsOf(g)).not.toMatch(/^gavel_late_answers_total\{[^}]*\} [1-9]/m);
   });
 });
