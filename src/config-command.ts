@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { GavelError } from './core/codes.js';
 import { fromCommandLine } from './config/environment.js';
-import { ConfigError, loadConfigFile } from './config/load-config.js';
+import { ConfigError, loadConfigFile, modelFilesFrom } from './config/load-config.js';
 import { processSettings } from './config/environment.js';
 import { PostgresVersions } from './versions/postgres-versions.js';
 import { documentYaml, importYaml } from './versions/yaml-io.js';
@@ -56,7 +56,7 @@ export async function configCommand(argv: string[], out: NodeJS.WritableStream, 
       out.write(documentYaml((await store.version(n)).document));
       return 0;
     }
-    const document = importYaml(readFileSync(values.positionals[0]!, 'utf8'));
+    const document = modelFilesFrom(values.positionals[0]!, importYaml(readFileSync(values.positionals[0]!, 'utf8')));
     const draft = await store.createDraft(document, author);
     if (values.draft) {
       out.write(`draft ${draft.id}\n`);

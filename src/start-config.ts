@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { processSettings, type Overrides } from './config/environment.js';
-import { loadConfigFile, parseConfig } from './config/load-config.js';
+import { loadConfigFile, modelFilesFrom, parseConfig } from './config/load-config.js';
 import type { ConfigData } from './config/schema.js';
 import type { ConfigVersions } from './versions/config-versions.js';
 import { openVersions } from './versions/open-versions.js';
@@ -27,7 +27,7 @@ export async function openStartConfig(configPath: string, overrides: Overrides):
     const live = await store.live();
     if (store.kind === 'file') return { config: fromFile, versions: { store, startedOn: live.version }, fileDiffers: false };
     const config = parseConfig(live.document, `configuration version ${live.version}`);
-    const fileDiffers = !isDeepStrictEqual(importYaml(readFileSync(configPath, 'utf8')), live.document);
+    const fileDiffers = !isDeepStrictEqual(modelFilesFrom(configPath, importYaml(readFileSync(configPath, 'utf8'))), live.document);
     return { config, versions: { store, startedOn: live.version }, fileDiffers };
   } catch (e) {
     await store.close().catch(() => undefined);

@@ -34,10 +34,20 @@ export function loadConfigFile(path: string): ConfigData {
   } catch (e) {
     throw new ConfigError(path, [`cannot read: ${(e as Error).message}`]);
   }
-  return parseConfig(relativeTo(dirname(resolve(path)), raw), path);
+  return parseConfig(modelFilesFrom(path, raw), path);
 }
 
-/** A model file named relative to its config file is read from there, wherever Gavel was started. */
+/** A file's document with its model files named from the file's folder: what a version stored from it holds. */
+export function modelFilesFrom(path: string, raw: unknown): unknown {
+  return relativeTo(dirname(resolve(path)), raw);
+}
+
+/**
+ * A model file named relative to its config file is read from there, wherever Gavel was started.
+ * A document in PostgreSQL has no folder: a version made from a file (the seed, `gavel config
+ * import`) stores the paths made absolute here, and one written through the API names its model
+ * files as every process's machine sees them.
+ */
 function relativeTo(dir: string, raw: unknown): unknown {
   const campaigns = (raw as { campaigns?: unknown } | null)?.campaigns;
   if (!Array.isArray(campaigns)) return raw;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { GavelError } from '../core/codes.js';
-import { ConfigError } from '../config/load-config.js';
+import { ConfigError, modelFilesFrom } from '../config/load-config.js';
 import type { ConfigVersions } from './config-versions.js';
 import { FileVersions } from './file-versions.js';
 import { PostgresVersions } from './postgres-versions.js';
@@ -30,7 +30,7 @@ export async function openVersions(o: OpenVersionsOptions): Promise<ConfigVersio
     await store.start();
     if ((await store.liveVersion()) === 0) {
       try {
-        await store.seedIfEmpty(importYaml(readFileSync(o.configPath, 'utf8')), 'file');
+        await store.seedIfEmpty(modelFilesFrom(o.configPath, importYaml(readFileSync(o.configPath, 'utf8'))), 'file');
       } catch (e) {
         // the file's problems, every one with its path, as a start from the file would print them
         if (e instanceof GavelError && e.details) throw new ConfigError(o.configPath, e.details.map((d) => `${d.path}: ${d.message}`));

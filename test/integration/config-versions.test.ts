@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import { PostgresLedger } from '../../src/ledger/postgres-ledger.js';
 import type { ConfigVersions } from '../../src/versions/config-versions.js';
 import { FileVersions } from '../../src/versions/file-versions.js';
 import { openVersions } from '../../src/versions/open-versions.js';
-import { ConfigError } from '../../src/config/load-config.js';
+import { ConfigError, parseConfig } from '../../src/config/load-config.js';
+import { ROOT } from '../../src/core/paths.js';
 import { PostgresVersions } from '../../src/versions/postgres-versions.js';
 import { documentYaml, exportYaml, importYaml } from '../../src/versions/yaml-io.js';
 import { PG_URL, testConfig } from '../support/test-config.js';
@@ -263,4 +264,22 @@ describe('config versions from a file', () => {
     const s = await store(schema);
     expect(await s.liveVersion()).toBe(0);
   });
+
+  it('a model file named relative to the file is stored by its full path, so any process reads it wherever it started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gavel-models-'));
+    dirs.push(dir);
+    copyFileSync(join(ROOT, 'test', 'fixtures', 'xgboost-dump.json'), join(dir, 'model.json'));
+    const path = join(dir, 'gavel.yaml');
+    writeFileSync(path, documentYaml(withCampaign(doc(), { scoring: { model: { type: 'trees', file: 'model.json', features: ['zip', 'zip', 'zip', 'zip'] } } })));
+    const schema = freshSchema();
+    await pgAdmin();
+    const s = await openVersions({ postgresUrl: PG_URL, schema, configPath: path });
+    open.push(s);
+    const live = await s.live();
+    const [campaign] = (live.document as { campaigns: { scoring: { model: { file: string } } }[] }).campaigns;
+    expect(campaign!.scoring.model.file).toBe(join(dir, 'model.json'));
+    // parsed as another process would, from the document alone
+    expect(parseConfig(live.document).campaigns[0]!.scoring!.model).toMatchObject({ type: 'trees', dump: { format: 'xgboost' } });
+  });
 });
+
