@@ -3,7 +3,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type Handler, type TestBuyer } from '../support/buyer-server.js';
 import { openApiDocument } from '../../src/spec/openapi-document.js';
-import { admin, startVersionedExchange } from '../support/admin-api.js';
+import { admin, documentedProblems, startVersionedExchange } from '../support/admin-api.js';
 import { ADMIN_KEY, call, dropSchema, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig, testSchema } from '../support/exchange.js';
 import { stopAfterEach } from '../support/stop-after.js';
 
@@ -55,6 +55,11 @@ describe('the admin API and its published document', () => {
   it('every admin route the OpenAPI document lists is one the operator listener serves, for the documented method', async () => {
     const g = await startExchange(testConfig([]), 'memory');
     stops.push(() => stopExchange(g));
+    // every answer in these tests is checked against the document by admin(); the check itself can fail
+    expect(documentedProblems('GET', '/v1/admin/processes', 200, { live: 'one' }, 'application/json')).not.toBeNull();
+    expect(documentedProblems('GET', '/v1/admin/processes', 418, {}, 'application/json')).toEqual(['GET /v1/admin/processes: status 418 is not documented']);
+    expect(documentedProblems('POST', '/v1/admin/nothing', 200, {}, 'application/json')).toEqual(['POST /v1/admin/nothing: not in the published document']);
+    expect(documentedProblems('GET', '/v1/admin/processes', 200, { live: 1, processes: [], agree: true, this_process: 1 }, 'application/json')).toBeNull();
     const doc = openApiDocument() as { paths: Record<string, Record<string, unknown>> };
     const admin_ = Object.entries(doc.paths).filter(([path]) => path.startsWith('/v1/admin/'));
     expect(admin_.length).toBeGreaterThan(15);

@@ -2,7 +2,34 @@ import { parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startGavel, type Gavel } from '../../src/gavel.js';
 import { PostgresVersions } from '../../src/versions/postgres-versions.js';
+import { openApiDocument } from '../../src/spec/openapi-document.js';
+import { documentSchemas } from './document-schemas.js';
 import { ADMIN_KEY, PG_URL } from './test-config.js';
+
+type Operation = { responses: Record<string, { content?: Record<string, { schema: object }> }> };
+const DOC = openApiDocument() as unknown as { paths: Record<string, Record<string, Operation>> };
+const SCHEMAS = documentSchemas(DOC);
+/** each documented admin route as a pattern over concrete paths */
+const ROUTES = Object.entries(DOC.paths)
+  .filter(([path]) => path.startsWith('/v1/admin/'))
+  .map(([path, item]) => ({ path, item, re: new RegExp(`^${path.replace(/\{[a-z_]+\}/g, '[^/]+')}$`) }))
+  // a literal segment wins over a parameter, as the router matches
+  .sort((a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0));
+
+/**
+ * The answer as the published document describes it: its status is one the operation lists, and
+ * a JSON body validates against that status's schema. Every admin call of the tests goes through
+ * here, so the document cannot drift from what the server answers.
+ */
+export function documentedProblems(method: string, path: string, status: number, body: unknown, type: string | null): string[] | null {
+  const route = ROUTES.find((r) => r.re.test(path.split('?')[0]!) && r.item[method.toLowerCase()] !== undefined);
+  if (route === undefined) return [`${method} ${path}: not in the published document`];
+  const answer = route.item[method.toLowerCase()]!.responses[String(status)];
+  if (answer === undefined) return [`${method} ${route.path}: status ${status} is not documented`];
+  const schema = answer.content?.['application/json']?.schema;
+  if (type?.startsWith('application/json') && schema !== undefined) return SCHEMAS.checkSchema(schema, body);
+  return answer.content?.[type ?? ''] === undefined && type !== null ? [`${method} ${route.path}: ${type} answer not documented for ${status}`] : null;
+}
 
 export interface AdminAnswer {
   status: number;
@@ -25,7 +52,10 @@ export async function admin(g: { operatorPort: number }, method: string, path: s
   } catch {
     /* YAML or empty: the test reads `text` */
   }
-  return { status: res.status, body: parsed, text, type: res.headers.get('content-type') };
+  const type = res.headers.get('content-type');
+  const problems = documentedProblems(method, path, res.status, parsed, type);
+  if (problems !== null) throw new Error(`${method} ${path} answered ${res.status} ${text.slice(0, 300)}, not as documented: ${problems.join('; ')}`);
+  return { status: res.status, body: parsed, text, type };
 }
 
 /**
