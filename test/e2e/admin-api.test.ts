@@ -149,7 +149,7 @@ describe('the admin API on PostgreSQL versions (real ports, real Redis and Postg
   });
 
   it('issues keys shown once and stored hashed, rotates them with an overlap, revokes them, and names the operator in the audit log', async () => {
-    const g = await versioned(testConfig([]));
+    const g = await versioned(testConfig([{ id: 'a', url: 'http://127.0.0.1:9' }]));
     const issued = await admin(g, 'POST', '/v1/admin/keys', { party: 'seller', id: 'pub1' });
     expect(issued.status).toBe(201);
     const key = issued.body.key as string;
@@ -171,6 +171,13 @@ describe('the admin API on PostgreSQL versions (real ports, real Redis and Postg
     expect((await ping(g, key)).body.error.code).toBe('UNAUTHORIZED');
     expect((await ping(g, rotated.body.key)).status).toBe(200);
     expect((await admin(g, 'DELETE', `/v1/admin/keys/${issued.body.key_id}`)).body.error.code).toBe('KEY_NOT_FOUND');
+
+    // a buyer's key, issued for a buyer: it reads that buyer's own traces on the public listener at once
+    const buyerKey = await admin(g, 'POST', '/v1/admin/keys', { party: 'buyer', id: 'a' });
+    expect(buyerKey.status).toBe(201);
+    const trace = await fetch(`http://127.0.0.1:${g.port}/v1/leads/no-such-lead`, { headers: { authorization: `Bearer ${buyerKey.body.key}` } });
+    expect([trace.status, ((await trace.json()) as { error: { code: string } }).error.code]).toEqual([404, 'LEAD_NOT_FOUND']);
+    expect((await admin(g, 'POST', '/v1/admin/keys', { party: 'buyer', id: 'nobody' })).body.error.code).toBe('INVALID_REQUEST');
 
     // a named operator key: what it publishes is signed with its name
     const alice = await admin(g, 'POST', '/v1/admin/keys', { party: 'operator', name: 'alice' });
