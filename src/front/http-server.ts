@@ -23,6 +23,7 @@ import type { Returns } from '../ledger/returns.js';
 import type { Postbacks } from '../notify/postbacks.js';
 import { attachReturnsApi } from './returns-api.js';
 import { attachReportsApi } from './reports-api.js';
+import { attachPostbacksApi } from './postbacks-api.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { LoopDelay } from '../telemetry/loop-delay.js';
 import { PipelinedListener } from './pipelined-listener.js';
@@ -103,6 +104,7 @@ export class HttpFront {
     app.get('/v1/leads/:id', leadTraceRoute(parts.live, parts.traces, 'public'));
     attachReturnsApi(app, 'public', parts.live, parts.returns, parts.log);
     attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
+    attachPostbacksApi(app, 'public', parts.live, parts.postbacks, parts.log);
     attachSellerSpec(app, parts.live, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
@@ -112,7 +114,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
@@ -125,6 +127,7 @@ export class HttpFront {
     app.get('/v1/leads/:id', leadTraceRoute(runtime, this.parts.traces, 'operator'));
     attachReturnsApi(app, 'operator', runtime, returns, log);
     attachReportsApi(app, 'operator', runtime, ledger, log);
+    attachPostbacksApi(app, 'operator', runtime, this.parts.postbacks, log);
     attachAdminApi(app, runtime, this.parts.control, log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
@@ -135,7 +138,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json';
+      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url} on the operator listener`));
     });
     return app;

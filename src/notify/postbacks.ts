@@ -7,7 +7,7 @@ import type { LeadResult } from '../protocol/notices.js';
 import type { ReturnRecord } from '../ledger/ledger.js';
 import { fromMicros } from '../core/money.js';
 import { readQueued } from '../ledger/queued-json.js';
-import type { QueueStore } from '../store/store.js';
+import type { DeliveryStore, QueueStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
@@ -42,6 +42,40 @@ function receivers(config: ConfigData): ReadonlyMap<string, Notify> {
   ]);
 }
 
+/** One try to deliver one notice, as kept for the party and the operator. */
+export interface DeliveryTry {
+  event_id: string;
+  type: string;
+  lead_id: string;
+  attempt: number;
+  /** epoch ms */
+  at: number;
+  ok: boolean;
+  /** the receiver's HTTP status; null when it never answered */
+  status: number | null;
+  /** why it failed (`HTTP 500`, a connection error), null when it did not */
+  error: string | null;
+  /** after this try: delivered, to be tried again, or given up */
+  state: 'delivered' | 'retrying' | 'given_up';
+}
+
+/** A notice as its party and the operator see it: how its delivery went. */
+export interface NoticeDeliveries {
+  event_id: string;
+  type: string;
+  lead_id: string;
+  state: DeliveryTry['state'];
+  attempts: number;
+  first_at: string;
+  last_at: string;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+/** the newest tries kept per party, and for how long after its last */
+const DELIVERIES_KEPT = 500;
+const DELIVERIES_RETENTION_MS = 7 * 24 * 3_600_000;
+
 export class Postbacks {
   /** each party's receiver, of the configuration live now: replaced whole at a swap */
   private to: ReadonlyMap<string, Notify>;
@@ -52,7 +86,7 @@ export class Postbacks {
 
   constructor(
     config: ConfigData,
-    private readonly store: QueueStore,
+    private readonly store: QueueStore & DeliveryStore,
     private readonly opts: { consumer: string; pollMs: number; reclaimMs: number },
     private readonly metrics: Metrics,
     private readonly log: Logger,
@@ -140,6 +174,8 @@ export class Postbacks {
     this.attempts.set(entry, attempt);
     const t = Date.now();
     let ok = false;
+    let status: number | null = null;
+    let error: string | null = null;
     try {
       const res = await request(to.url, {
         method: 'POST',
@@ -149,10 +185,14 @@ export class Postbacks {
         bodyTimeout: 5000,
       });
       await res.body.dump();
+      status = res.statusCode;
       ok = res.statusCode >= 200 && res.statusCode < 300;
-    } catch {
+      if (!ok) error = `HTTP ${res.statusCode}`;
+    } catch (e) {
       ok = false;
+      error = (e as Error).message;
     }
+    this.recordTry(receiver, body, { attempt, at: t, ok, status, error, state: ok ? 'delivered' : attempt >= to.max_attempts ? 'given_up' : 'retrying' });
     if (ok || attempt >= to.max_attempts) {
       this.attempts.delete(entry);
       this.metrics.postbacks.inc({ result: ok ? 'delivered' : 'given_up' });
@@ -167,6 +207,34 @@ export class Postbacks {
     }, backoffMs(attempt));
     timer.unref();
     this.timers.add(timer);
+  }
+
+  /**
+   * A party's notices, newest first: each with its tries so far, its state after the last one, and
+   * the last error (`recipient`: `seller:<id>` or `buyer:<id>`).
+   */
+  async deliveriesOf(recipient: string, limit: number): Promise<NoticeDeliveries[]> {
+    const tries = (await this.store.deliveries(recipient, DELIVERIES_KEPT)).map((r) => JSON.parse(r) as DeliveryTry);
+    const byEvent = new Map<string, NoticeDeliveries>();
+    for (const t of tries) {
+      // newest first: the first try seen of an event is its last
+      const seen = byEvent.get(t.event_id);
+      if (seen !== undefined) {
+        seen.first_at = new Date(t.at).toISOString();
+        continue;
+      }
+      if (byEvent.size >= limit) continue;
+      const at = new Date(t.at).toISOString();
+      byEvent.set(t.event_id, { event_id: t.event_id, type: t.type, lead_id: t.lead_id, state: t.state, attempts: t.attempt, first_at: at, last_at: at, last_status: t.status, last_error: t.error });
+    }
+    return [...byEvent.values()];
+  }
+
+  /** each try, for the party's portal and the operator (GET /v1/postbacks): never holds a delivery up */
+  private recordTry(receiver: string, body: string, t: Omit<DeliveryTry, 'event_id' | 'type' | 'lead_id'>): void {
+    const notice = JSON.parse(body) as { event_id: string; type: string; lead_id: string };
+    const record: DeliveryTry = { event_id: notice.event_id, type: notice.type, lead_id: notice.lead_id, ...t };
+    this.store.recordDelivery(receiver, JSON.stringify(record), DELIVERIES_KEPT, DELIVERIES_RETENTION_MS).catch(() => undefined);
   }
 
   close(): void {

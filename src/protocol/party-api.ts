@@ -105,3 +105,21 @@ export const Readiness = z.object({
   draining: z.boolean(),
   config_version: z.int().positive(),
 });
+
+/** GET /v1/postbacks: how the delivery of a party's notices went (src/notify/postbacks.ts NoticeDeliveries) */
+export const NoticeDeliveriesAnswer = z.object({
+  party: z.string().meta({ description: 'seller:<id> (its postbacks) or buyer:<id> (its loss notices)' }),
+  notices: z.array(
+    z.object({
+      event_id: z.string(),
+      type: z.string(),
+      lead_id: z.string(),
+      state: z.enum(['delivered', 'retrying', 'given_up']),
+      attempts: z.int().min(1),
+      first_at: at,
+      last_at: at,
+      last_status: z.int().nullable().meta({ description: "the receiver's HTTP status at the last try; null when it never answered" }),
+      last_error: z.string().nullable(),
+    }),
+  ),
+});

@@ -3,7 +3,7 @@
  * decisions, reports. Each is served on the listener of the key that uses it (README, Keys and
  * listeners); a key on the wrong listener is 403 FORBIDDEN.
  */
-import { BuyerTrace, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace } from '../protocol/party-api.js';
+import { BuyerTrace, NoticeDeliveriesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace } from '../protocol/party-api.js';
 import { answerSchema, errorAnswer, errorExample, jsonAnswer, PLACEHOLDER, ref, requestSchema, SERVERS, type Example, type PathGroup, type SendHints } from './spec-parts.js';
 
 const LEAD_ID = PLACEHOLDER.leadId;
@@ -226,10 +226,38 @@ function reports() {
   };
 }
 
+function postbacks() {
+  return {
+    get: {
+      operationId: 'postbackDeliveries',
+      tags: ['reports'],
+      summary: "How a party's notices were delivered",
+      description:
+        "Newest first: each notice (a seller's postbacks; a buyer's loss notices) with its tries, its state after the last (delivered, retrying, given_up) and the last error. A seller or a buyer sees its own, whatever it asks (public listener); the operator names the party with ?party=seller:<id> or buyer:<id> (operator listener).",
+      servers: [SERVERS.public, SERVERS.operator],
+      security: bearer,
+      parameters: [
+        { name: 'party', in: 'query', required: false, description: 'the operator only: seller:<id> or buyer:<id>', schema: { type: 'string', pattern: '^(seller|buyer):[A-Za-z0-9_.-]{1,64}$' } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+      ],
+      responses: {
+        '200': jsonAnswer('The party and its notices', ref('NoticeDeliveriesAnswer'), {
+          postbacks: { summary: "A seller's own (none yet)", value: { party: 'seller:pub1', notices: [] } },
+        }),
+        '400': errorAnswer('INVALID_REQUEST: limit, or the operator named no party'),
+        '401': unauthorized,
+        '403': errorAnswer("FORBIDDEN: the operator's key on the public listener, or a party's on the operator one"),
+        '503': errorAnswer('STORE_UNAVAILABLE'),
+      },
+      'x-send': { key: 'seller' } satisfies SendHints,
+    },
+  };
+}
+
 export function partyPaths(): PathGroup {
   return {
     tag: { name: 'parties', description: "Lead traces, returns and reports: each party's own data, on its listener (tags traces, returns, reports)" },
-    paths: { '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports() },
+    paths: { '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks() },
     schemas: {
       SellerTrace: answerSchema(SellerTrace),
       BuyerTrace: answerSchema(BuyerTrace),
@@ -238,6 +266,7 @@ export function partyPaths(): PathGroup {
       ReturnAnswer: answerSchema(ReturnAnswer),
       ReturnList: answerSchema(ReturnList),
       ReportAnswer: answerSchema(ReportAnswer),
+      NoticeDeliveriesAnswer: answerSchema(NoticeDeliveriesAnswer),
     },
   };
 }

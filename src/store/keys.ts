@@ -14,6 +14,8 @@ export const keys = {
   traces: (shard: number, bucket: number) => `{tr:${shard}}:${bucket}`,
   /** a durable queue: a stream with one consumer group (redis-queues.ts) */
   queue: (name: string) => `{q:${name}}`,
+  /** a notice recipient's delivery tries, newest first (redis-deliveries.ts) */
+  deliveries: (recipient: string) => `n:${recipient}`,
   /** a round_robin or weighted tier's current weights (lua/turn-pick-1.lua) */
   turn: (tier: string) => `{t:${tier}}:turn`,
   /** a buyer's decayed post outcomes by grade (lua/accept-rate-1.lua) */

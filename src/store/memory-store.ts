@@ -1,3 +1,4 @@
+import { MemoryDeliveries } from './memory-deliveries.js';
 import { MEMORY_MAX_LEADS } from '../config/server-schema.js';
 import { MemoryAccepts } from './memory-accepts.js';
 import { MemoryAdmission } from './memory-admission.js';
@@ -8,7 +9,7 @@ import { MemoryQueues } from './memory-queues.js';
 import { MemoryTraces } from './memory-traces.js';
 import { MemoryTurns } from './memory-turns.js';
 import type { Persistence } from './persistence.js';
-import type { AcceptStore, AuctionStore, CallStore, CapStore, DedupStore, GateStore, QueueStore, Store, TraceStore, TurnStore } from './store.js';
+import type { AcceptStore, AuctionStore, CallStore, DeliveryStore, CapStore, DedupStore, GateStore, QueueStore, Store, TraceStore, TurnStore } from './store.js';
 
 /**
  * The embedded default: one process, no Redis, the same contract as RedisStore (the same
@@ -43,6 +44,8 @@ export class MemoryStore implements Store {
   readonly enqueue: QueueStore['enqueue'];
   readonly dequeue: QueueStore['dequeue'];
   readonly acknowledge: QueueStore['acknowledge'];
+  readonly recordDelivery: DeliveryStore['recordDelivery'];
+  readonly deliveries: DeliveryStore['deliveries'];
 
   /** `maxTraces`: the most leads whose traces one process keeps in memory */
   constructor(maxTraces = MEMORY_MAX_LEADS) {
@@ -87,6 +90,10 @@ export class MemoryStore implements Store {
     this.enqueue = queues.enqueue.bind(queues);
     this.dequeue = queues.dequeue.bind(queues);
     this.acknowledge = queues.acknowledge.bind(queues);
+
+    const deliveries = new MemoryDeliveries(live);
+    this.recordDelivery = deliveries.recordDelivery.bind(deliveries);
+    this.deliveries = deliveries.deliveries.bind(deliveries);
   }
 
   /** nothing survives the process */

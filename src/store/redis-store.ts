@@ -1,3 +1,4 @@
+import { RedisDeliveries } from './redis-deliveries.js';
 import { Cluster } from 'ioredis';
 import { persistenceOf, weakest, type Persistence } from './persistence.js';
 import { RedisAccepts } from './redis-accepts.js';
@@ -9,7 +10,7 @@ import { connectRedis, type RedisClient, type RedisStoreOptions } from './redis-
 import { RedisQueues } from './redis-queues.js';
 import { RedisTraces } from './redis-traces.js';
 import { RedisTurns } from './redis-turns.js';
-import type { AcceptStore, AuctionStore, CallStore, CapStore, DedupStore, GateStore, QueueStore, Store, TraceStore, TurnStore } from './store.js';
+import type { AcceptStore, AuctionStore, CallStore, DeliveryStore, CapStore, DedupStore, GateStore, QueueStore, Store, TraceStore, TurnStore } from './store.js';
 
 export type { RedisStoreOptions } from './redis-connection.js';
 
@@ -46,6 +47,8 @@ export class RedisStore implements Store {
   readonly enqueue: QueueStore['enqueue'];
   readonly dequeue: QueueStore['dequeue'];
   readonly acknowledge: QueueStore['acknowledge'];
+  readonly recordDelivery: DeliveryStore['recordDelivery'];
+  readonly deliveries: DeliveryStore['deliveries'];
 
   constructor(opts: RedisStoreOptions) {
     this.prefix = opts.prefix;
@@ -89,6 +92,10 @@ export class RedisStore implements Store {
     this.enqueue = queues.enqueue.bind(queues);
     this.dequeue = queues.dequeue.bind(queues);
     this.acknowledge = queues.acknowledge.bind(queues);
+
+    const deliveries = new RedisDeliveries(client);
+    this.recordDelivery = deliveries.recordDelivery.bind(deliveries);
+    this.deliveries = deliveries.deliveries.bind(deliveries);
   }
 
   /** Resolves when connected, or after `ms` (the store then reports unready until it connects). */

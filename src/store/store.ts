@@ -139,6 +139,17 @@ export interface QueueStore {
   acknowledge(queue: string, entries: readonly string[]): Promise<void>;
 }
 
+/**
+ * What became of each try to deliver a party's notices (a seller's postbacks, a buyer's loss
+ * notices), for the party's portal and the operator: the newest `keep` tries per recipient, each
+ * a JSON record, kept `retentionMs` after the recipient's last try. One key per recipient.
+ */
+export interface DeliveryStore {
+  recordDelivery(recipient: string, record: string, keep: number, retentionMs: number): Promise<void>;
+  /** the recipient's newest tries first, at most `limit` */
+  deliveries(recipient: string, limit: number): Promise<string[]>;
+}
+
 /** What readiness and shutdown ask of a store, whatever its roles. */
 export interface StoreHealth {
   readonly kind: 'redis' | 'memory';
@@ -156,7 +167,7 @@ export interface StoreHealth {
  * failures reject (the caller maps them to STORE_UNAVAILABLE). A consumer takes the roles it
  * uses, not this.
  */
-export type Store = CapStore & DedupStore & GateStore & AuctionStore & TurnStore & AcceptStore & TraceStore & QueueStore & CallStore & StoreHealth;
+export type Store = CapStore & DedupStore & GateStore & AuctionStore & TurnStore & AcceptStore & TraceStore & QueueStore & CallStore & DeliveryStore & StoreHealth;
 
 export interface QueuedEvent {
   /** the queue's own id of the event, to acknowledge it */

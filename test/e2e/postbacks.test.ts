@@ -7,7 +7,7 @@ import { signature } from '../../src/notify/postbacks.js';
 import { openApiDocument } from '../../src/spec/openapi-document.js';
 import { documentSchemas } from '../support/document-schemas.js';
 import { startBuyer } from '../support/buyer-server.js';
-import { call, dropSchema, fullLead, PG_URL, stopExchange, testConfig, testPrefix, testSchema } from '../support/exchange.js';
+import { ADMIN_KEY, call, dropSchema, fullLead, PG_URL, SELLER_KEY, stopExchange, testConfig, testPrefix, testSchema } from '../support/exchange.js';
 import { stopAfterEach } from '../support/stop-after.js';
 
 const SECRET = 'postback-secret-0123456789';
@@ -128,5 +128,21 @@ describe('seller postbacks', () => {
     }
     expect(metrics).toContain('result="delivered"} 4');
     expect(metrics).toContain('result="retried"} 2');
+
+    // GET /v1/postbacks: the seller sees how each of its postbacks went (tries, state, last error), and nothing else
+    const get = async (port: number, key: string, query = '') => {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/postbacks${query}`, { headers: { authorization: `Bearer ${key}` } });
+      return { status: res.status, body: (await res.json()) as { party: string; notices: { type: string; lead_id: string; state: string; attempts: number; last_status: number | null; last_error: string | null }[]; error?: { code: string } } };
+    };
+    const mine = await get(g.port, SELLER_KEY, '?party=buyer:b');
+    expect(mine.body.party).toBe('seller:pub1');
+    expect(mine.body.notices.find((n) => n.type === 'lead.sold')).toMatchObject({ lead_id: sold.body.lead_id, state: 'delivered', attempts: 3, last_status: 200, last_error: null });
+    expect(mine.body.notices.every((n) => n.type !== 'lead.lost')).toBe(true);
+    // the buyer that bought sees no loss notices of its own (it asked for none); the operator names the party
+    expect((await get(g.port, BUYER_KEY)).body).toEqual({ party: 'buyer:a', notices: [] });
+    const loser_ = await get(g.operatorPort, ADMIN_KEY, '?party=buyer:b');
+    expect(loser_.body.notices).toEqual([expect.objectContaining({ type: 'lead.lost', lead_id: sold.body.lead_id, state: 'delivered', attempts: 1 })]);
+    expect((await get(g.operatorPort, ADMIN_KEY)).body.error?.code).toBe('INVALID_REQUEST');
+    expect((await get(g.port, ADMIN_KEY)).status).toBe(403);
   }, 20_000);
 });

@@ -14,6 +14,7 @@ import { gateContract } from './store-contract/gate.contract.js';
 import { healthContract } from './store-contract/health.contract.js';
 import { queueContract } from './store-contract/queues.contract.js';
 import { traceContract } from './store-contract/traces.contract.js';
+import { deliveryContract } from './store-contract/deliveries.contract.js';
 import { turnContract } from './store-contract/turns.contract.js';
 
 let cluster: TestCluster;
@@ -77,6 +78,7 @@ describe.each(Object.keys(stores))('store contract: %s', (kind) => {
   describe('turns', () => turnContract(store));
   describe('accept records', () => acceptContract(store));
   describe('traces', () => traceContract(store));
+  describe('deliveries', () => deliveryContract(store));
   describe('queues', () => queueContract(store));
   describe('health', () => healthContract(store));
 });

@@ -30,6 +30,7 @@ describe('the OpenAPI document', () => {
       '/v1/returns/{id}/approve',
       '/v1/returns/{id}/deny',
       '/v1/reports',
+      '/v1/postbacks',
       '/health',
       '/ready',
       '/metrics',
