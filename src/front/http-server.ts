@@ -3,7 +3,7 @@ import type { Exchange } from '../auction/exchange.js';
 import { GavelError } from '../core/codes.js';
 import type { SellerRuntime } from '../config/runtime.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
-import type { CallStore, StoreHealth } from '../store/store.js';
+import type { CallStore, CapStore, StoreHealth } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
@@ -24,6 +24,7 @@ import type { Postbacks } from '../notify/postbacks.js';
 import { attachReturnsApi } from './returns-api.js';
 import { attachReportsApi } from './reports-api.js';
 import { attachPostbacksApi } from './postbacks-api.js';
+import { attachCapsApi } from './caps-api.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { LoopDelay } from '../telemetry/loop-delay.js';
 import { PipelinedListener } from './pipelined-listener.js';
@@ -41,7 +42,8 @@ export interface FrontParts {
   /** the configuration of the moment: read once per request */
   live: RuntimeSource;
   exchange: Exchange;
-  store: CallStore & StoreHealth;
+  /** the seller calls' idempotency, readiness, and a buyer's cap usage for GET /v1/caps */
+  store: CallStore & StoreHealth & Pick<CapStore, 'usage'>;
   metrics: Metrics;
   log: Logger;
   traces: TraceRecorder;
@@ -105,6 +107,7 @@ export class HttpFront {
     attachReturnsApi(app, 'public', parts.live, parts.returns, parts.log);
     attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
     attachPostbacksApi(app, 'public', parts.live, parts.postbacks, parts.log);
+    attachCapsApi(app, 'public', parts.live, parts.store, parts.log);
     attachSellerSpec(app, parts.live, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
@@ -114,7 +117,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
@@ -128,6 +131,7 @@ export class HttpFront {
     attachReturnsApi(app, 'operator', runtime, returns, log);
     attachReportsApi(app, 'operator', runtime, ledger, log);
     attachPostbacksApi(app, 'operator', runtime, this.parts.postbacks, log);
+    attachCapsApi(app, 'operator', runtime, this.parts.store, log);
     attachAdminApi(app, runtime, this.parts.control, log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
@@ -138,7 +142,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json';
+      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url} on the operator listener`));
     });
     return app;

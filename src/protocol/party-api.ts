@@ -123,3 +123,22 @@ export const NoticeDeliveriesAnswer = z.object({
     }),
   ),
 });
+
+/** GET /v1/caps: a buyer's cap windows now (src/front/caps-api.ts) */
+export const CapsAnswer = z.object({
+  buyer: z.string(),
+  at: at,
+  timezone: z.string().nullable().meta({ description: "the buyer's cap time zone (calendar windows are its days, weeks, months)" }),
+  windows: z.array(
+    z.object({
+      window: z.string().meta({ description: 'd:2026-12-03 (a calendar window), r:60m (rolling); c:<campaign>: when the cap is in one campaign' }),
+      campaign: z.string().nullable(),
+      limit_count: z.int().nullable(),
+      limit_spend: z.number().nullable(),
+      used_count: z.int(),
+      used_spend: z.number(),
+      held_count: z.int().meta({ description: 'held for bids whose post is still to come' }),
+      held_spend: z.number(),
+    }),
+  ),
+});

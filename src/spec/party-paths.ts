@@ -3,7 +3,7 @@
  * decisions, reports. Each is served on the listener of the key that uses it (README, Keys and
  * listeners); a key on the wrong listener is 403 FORBIDDEN.
  */
-import { BuyerTrace, NoticeDeliveriesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace } from '../protocol/party-api.js';
+import { BuyerTrace, CapsAnswer, NoticeDeliveriesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace } from '../protocol/party-api.js';
 import { answerSchema, errorAnswer, errorExample, jsonAnswer, PLACEHOLDER, ref, requestSchema, SERVERS, type Example, type PathGroup, type SendHints } from './spec-parts.js';
 
 const LEAD_ID = PLACEHOLDER.leadId;
@@ -254,10 +254,32 @@ function postbacks() {
   };
 }
 
+function caps() {
+  return {
+    get: {
+      operationId: 'buyerCaps',
+      tags: ['reports'],
+      summary: "A buyer's caps now",
+      description:
+        "Every cap window that judges the buyer now (its own, and its caps in each campaign), each against its limit: what is committed and what is held for posts to come. A buyer sees its own (public listener); the operator names it with ?buyer=<id> (operator listener). A seller's key is 403.",
+      servers: [SERVERS.public, SERVERS.operator],
+      security: bearer,
+      parameters: [{ name: 'buyer', in: 'query', required: false, description: 'the operator only', schema: { type: 'string' } }],
+      responses: {
+        '200': jsonAnswer('The windows', ref('CapsAnswer')),
+        '400': errorAnswer('INVALID_REQUEST: the operator named no buyer, or an unknown one'),
+        '401': unauthorized,
+        '403': errorAnswer("FORBIDDEN: a seller's key, or a key on the other listener"),
+        '503': errorAnswer('STORE_UNAVAILABLE'),
+      },
+    },
+  };
+}
+
 export function partyPaths(): PathGroup {
   return {
     tag: { name: 'parties', description: "Lead traces, returns and reports: each party's own data, on its listener (tags traces, returns, reports)" },
-    paths: { '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks() },
+    paths: { '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks(), '/v1/caps': caps() },
     schemas: {
       SellerTrace: answerSchema(SellerTrace),
       BuyerTrace: answerSchema(BuyerTrace),
@@ -267,6 +289,7 @@ export function partyPaths(): PathGroup {
       ReturnList: answerSchema(ReturnList),
       ReportAnswer: answerSchema(ReportAnswer),
       NoticeDeliveriesAnswer: answerSchema(NoticeDeliveriesAnswer),
+      CapsAnswer: answerSchema(CapsAnswer),
     },
   };
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
 import { calendarWindow } from '../../src/core/calendar.js';
 import { startBuyer, type Handler, type TestBuyer } from '../support/buyer-server.js';
-import { call, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { ADMIN_KEY, call, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 import { startCluster } from '../support/redis-cluster.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -46,11 +46,32 @@ describe('caps of every window, on the real Redis', () => {
 
   it('a cap in one campaign sits on top of the buyer’s own', async () => {
     const a = await buyer(bid(2));
-    const g = await exchange(testConfig([{ id: 'a', url: a.url, caps: { daily: 10 }, campaign_caps: { auto: { daily: 2 } } }]));
+    const config = testConfig([{ id: 'a', url: a.url, caps: { daily: 10 }, campaign_caps: { auto: { daily: 2 } } }]);
+    (config.buyers[0] as Record<string, unknown>).key = 'buyer-a-key-0123456789';
+    const g = await exchange(config);
     expect(sold(await Promise.all(Array.from({ length: 5 }, () => direct(g, fullLead()))))).toBe(2);
     const day = calendarWindow('day', Date.now(), 'UTC', 1).id;
     expect((await g.store.usage('a', `c:auto:${day}`, Date.now())).count).toBe(2);
     expect((await g.store.usage('a', day, Date.now())).count).toBe(2);
+
+    // GET /v1/caps: the buyer sees its own windows now against their limits; the operator names it; a seller may not look
+    const caps = async (port: number, key: string, query = '') => {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/caps${query}`, { headers: { authorization: `Bearer ${key}` } });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const own = await caps(g.port, 'buyer-a-key-0123456789');
+    expect(own.status).toBe(200);
+    expect(own.body.buyer).toBe('a');
+    expect(own.body.windows).toEqual(
+      expect.arrayContaining([
+        { window: day, campaign: null, limit_count: 10, limit_spend: null, used_count: 2, used_spend: 4, held_count: 0, held_spend: 0 },
+        { window: `c:auto:${day}`, campaign: 'auto', limit_count: 2, limit_spend: null, used_count: 2, used_spend: 4, held_count: 0, held_spend: 0 },
+      ]),
+    );
+    expect(own.body.windows).toHaveLength(2);
+    expect((await caps(g.operatorPort, ADMIN_KEY, '?buyer=a')).body.windows).toEqual(own.body.windows);
+    expect((await caps(g.port, SELLER_KEY)).status).toBe(403);
+    expect((await caps(g.operatorPort, ADMIN_KEY, '?buyer=nobody')).body.error.code).toBe('INVALID_REQUEST');
   });
 
   it('a rolling window of the last 60 minutes sells at most its max', async () => {

@@ -31,6 +31,7 @@ describe('the OpenAPI document', () => {
       '/v1/returns/{id}/deny',
       '/v1/reports',
       '/v1/postbacks',
+      '/v1/caps',
       '/health',
       '/ready',
       '/metrics',
