@@ -25,6 +25,7 @@ import { attachReturnsApi } from './returns-api.js';
 import { attachReportsApi } from './reports-api.js';
 import { attachPostbacksApi } from './postbacks-api.js';
 import { attachCapsApi } from './caps-api.js';
+import { attachSalesApi } from './sales-api.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { LoopDelay } from '../telemetry/loop-delay.js';
 import { PipelinedListener } from './pipelined-listener.js';
@@ -108,6 +109,7 @@ export class HttpFront {
     attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
     attachPostbacksApi(app, 'public', parts.live, parts.postbacks, parts.log);
     attachCapsApi(app, 'public', parts.live, parts.store, parts.log);
+    attachSalesApi(app, 'public', parts.live, parts.ledger, parts.log);
     attachSellerSpec(app, parts.live, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
@@ -117,7 +119,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
@@ -132,6 +134,7 @@ export class HttpFront {
     attachReportsApi(app, 'operator', runtime, ledger, log);
     attachPostbacksApi(app, 'operator', runtime, this.parts.postbacks, log);
     attachCapsApi(app, 'operator', runtime, this.parts.store, log);
+    attachSalesApi(app, 'operator', runtime, ledger, log);
     attachAdminApi(app, runtime, this.parts.control, log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
@@ -142,7 +145,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json';
+      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json';
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url} on the operator listener`));
     });
     return app;

@@ -116,4 +116,10 @@ CREATE TRIGGER stats_rows_no_truncate BEFORE TRUNCATE ON stats_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
 `,
   },
+  {
+    version: 3,
+    name: "a seller's sales by time",
+    // GET /v1/sales for a seller reads its sales newest first (a buyer's have ledger_events_buyer_at)
+    sql: `CREATE INDEX ledger_events_seller_at ON ledger_events (seller, at) WHERE kind = 'sale';`,
+  },
 ];

@@ -35,6 +35,14 @@ export interface SaleEvent {
   at: number;
 }
 
+export interface SalesFilter {
+  buyer?: string;
+  seller?: string;
+  from: number;
+  to: number;
+  limit: number;
+}
+
 export type ReturnStatus = 'pending' | 'approved' | 'denied';
 
 export interface ReturnRecord {
@@ -172,6 +180,8 @@ export interface Ledger {
   /** the operator approves (writing the credit) or denies a pending return; `RETURN_NOT_FOUND` or `RETURN_DECIDED` otherwise */
   decideReturn(id: string, decision: 'approved' | 'denied', at: number): Promise<ReturnRecord | { refused: 'RETURN_NOT_FOUND' | 'RETURN_DECIDED' }>;
   returnsOf(filter: { status?: ReturnStatus; buyer?: string }): Promise<ReturnRecord[]>;
+  /** sales in [from, to) (epoch ms of the accept), newest first, at most `limit`; of one buyer or one seller when named */
+  salesOf(filter: SalesFilter): Promise<SaleEvent[]>;
   /** the sum of every entry per account */
   balances(): Promise<Map<string, number>>;
   /** sales counted at their time, credits at their approval, in [from, to) (epoch ms); hour and day in UTC */

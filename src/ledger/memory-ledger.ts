@@ -11,6 +11,7 @@ import type {
   StatsBatch,
   StatsGroup,
   StatsRow,
+  SalesFilter,
 } from './ledger.js';
 import { checkStatsBatches, recordIds, STATS_MS_WIDTH } from './ledger.js';
 
@@ -67,6 +68,14 @@ export class MemoryLedger implements Ledger {
       if (held === undefined || s.at < held.at || (s.at === held.at && s.id < held.id)) this.sales.set(key, { ...s });
     }
     return added;
+  }
+
+  async salesOf(f: SalesFilter): Promise<SaleEvent[]> {
+    return [...this.sales.values()]
+      .filter((s) => (f.buyer === undefined || s.buyer === f.buyer) && (f.seller === undefined || s.seller === f.seller) && s.at >= f.from && s.at < f.to)
+      .sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, f.limit)
+      .map((s) => ({ ...s }));
   }
 
   async sale(leadId: string, buyer: string): Promise<SaleEvent | null> {

@@ -16,6 +16,7 @@ import type {
   SaleEvent,
   StatsBatch,
   StatsGroup,
+  SalesFilter,
 } from './ledger.js';
 import { checkStatsBatches, recordIds } from './ledger.js';
 import { LEDGER_MIGRATIONS } from './ledger-migrations.js';
@@ -158,6 +159,17 @@ export class PostgresLedger implements Ledger {
       [filter.status ?? null, filter.buyer ?? null],
     );
     return r.rows.map(toReturn);
+  }
+
+  async salesOf(f: SalesFilter): Promise<SaleEvent[]> {
+    const r = await this.pool.query(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.events}
+        WHERE kind = 'sale' AND ($1::text IS NULL OR buyer = $1) AND ($2::text IS NULL OR seller = $2)
+          AND at >= to_timestamp($3::double precision / 1000) AND at < to_timestamp($4::double precision / 1000)
+        ORDER BY at DESC, event_id COLLATE "C" LIMIT $5`,
+      [f.buyer ?? null, f.seller ?? null, f.from, f.to, f.limit],
+    );
+    return r.rows.map(toSale);
   }
 
   async balances(): Promise<Map<string, number>> {

@@ -142,3 +142,28 @@ export const CapsAnswer = z.object({
     }),
   ),
 });
+
+/** GET /v1/sales: sales from the ledger as the caller may see them (src/front/sales-api.ts) */
+export const SalesAnswer = z.object({
+  from: at,
+  to: at,
+  buyer: z.string().optional().meta({ description: "a buyer's own, or the operator's filter" }),
+  seller: z.string().optional(),
+  totals: z
+    .object({ sold: z.int(), spend: z.number().optional(), payout: z.number().optional(), returns: z.int(), credits: z.number().optional() })
+    .optional()
+    .meta({ description: "a party's own totals over the whole span: a buyer's spend and credits, a seller's payout" }),
+  sales: z.array(
+    z.object({
+      lead_id: z.string(),
+      campaign: z.string(),
+      at: at,
+      price: z.number().optional().meta({ description: 'what the buyer paid: the buyer and the operator see it' }),
+      payout: z.number().optional().meta({ description: 'what the seller is paid: the seller and the operator see it' }),
+      grade: z.string().nullable().optional(),
+      sub_id: z.string().nullable().optional(),
+      buyer: z.string().optional().meta({ description: 'the operator only' }),
+      seller: z.string().optional().meta({ description: 'the operator only' }),
+    }),
+  ),
+});

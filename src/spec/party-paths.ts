@@ -3,7 +3,7 @@
  * decisions, reports. Each is served on the listener of the key that uses it (README, Keys and
  * listeners); a key on the wrong listener is 403 FORBIDDEN.
  */
-import { BuyerTrace, CapsAnswer, NoticeDeliveriesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace } from '../protocol/party-api.js';
+import { BuyerTrace, CapsAnswer, SalesAnswer, NoticeDeliveriesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace } from '../protocol/party-api.js';
 import { answerSchema, errorAnswer, errorExample, jsonAnswer, PLACEHOLDER, ref, requestSchema, SERVERS, type Example, type PathGroup, type SendHints } from './spec-parts.js';
 
 const LEAD_ID = PLACEHOLDER.leadId;
@@ -276,10 +276,41 @@ function caps() {
   };
 }
 
+function sales() {
+  return {
+    get: {
+      operationId: 'sales',
+      tags: ['reports'],
+      summary: 'Sales from the ledger, as the caller may see them',
+      description:
+        "Newest first, between from and to (ISO times; default the last 24 hours; at most 366 days), at most limit (default 100). A buyer sees its purchases with the price it paid and its totals (spend, credits), never the seller; a seller its sold leads with its payout and its totals, never the buyer nor the price (public listener, whatever they name). The operator sees every field, filtered by ?buyer= and ?seller= (operator listener).",
+      servers: [SERVERS.public, SERVERS.operator],
+      security: bearer,
+      parameters: [
+        { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } },
+        { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        { name: 'buyer', in: 'query', required: false, description: 'the operator only', schema: { type: 'string' } },
+        { name: 'seller', in: 'query', required: false, description: 'the operator only', schema: { type: 'string' } },
+      ],
+      responses: {
+        '200': jsonAnswer('The sales', ref('SalesAnswer'), {
+          sales: { summary: "A seller's own", value: { from: '2026-12-02T10:00:00.000Z', to: '2026-12-03T10:00:00.000Z', seller: 'pub1', totals: { sold: 0, payout: 0, returns: 0 }, sales: [] } },
+        }),
+        '400': errorAnswer('INVALID_REQUEST: from, to or limit'),
+        '401': unauthorized,
+        '403': errorAnswer("FORBIDDEN: the operator's key on the public listener, or a party's on the operator one"),
+        '503': errorAnswer('LEDGER_UNAVAILABLE'),
+      },
+      'x-send': { key: 'seller' } satisfies SendHints,
+    },
+  };
+}
+
 export function partyPaths(): PathGroup {
   return {
     tag: { name: 'parties', description: "Lead traces, returns and reports: each party's own data, on its listener (tags traces, returns, reports)" },
-    paths: { '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks(), '/v1/caps': caps() },
+    paths: { '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks(), '/v1/caps': caps(), '/v1/sales': sales() },
     schemas: {
       SellerTrace: answerSchema(SellerTrace),
       BuyerTrace: answerSchema(BuyerTrace),
@@ -290,6 +321,7 @@ export function partyPaths(): PathGroup {
       ReportAnswer: answerSchema(ReportAnswer),
       NoticeDeliveriesAnswer: answerSchema(NoticeDeliveriesAnswer),
       CapsAnswer: answerSchema(CapsAnswer),
+      SalesAnswer: answerSchema(SalesAnswer),
     },
   };
 }

@@ -187,6 +187,23 @@ describe.each(Object.keys(ledgers) as (keyof typeof ledgers)[])('ledger contract
     expect(await l.sale('no-such-lead', 'b1')).toBeNull();
   });
 
+  it('salesOf: newest first within [from, to), of one buyer or one seller, at most limit', async () => {
+    const l = await ledger();
+    const a = sale({ buyer: 'b1', seller: 's1', at: T0 + 1000 });
+    const b = sale({ buyer: 'b2', seller: 's1', at: T0 + 2000 });
+    const c = sale({ buyer: 'b1', seller: 's2', at: T0 + 3000 });
+    const late = sale({ buyer: 'b1', seller: 's1', at: T0 + 9000 });
+    await l.recordSales([a, b, c, late]);
+    const window = { from: T0, to: T0 + 5000, limit: 10 };
+    expect(await l.salesOf(window)).toEqual([c, b, a]);
+    expect(await l.salesOf({ ...window, buyer: 'b1' })).toEqual([c, a]);
+    expect(await l.salesOf({ ...window, seller: 's1' })).toEqual([b, a]);
+    expect(await l.salesOf({ ...window, buyer: 'b1', seller: 's1' })).toEqual([a]);
+    expect(await l.salesOf({ ...window, limit: 1 })).toEqual([c]);
+    expect(await l.salesOf({ ...window, from: T0 + 1001 })).toEqual([c, b]);
+    expect(await l.salesOf({ ...window, buyer: 'nobody' })).toEqual([]);
+  });
+
   it('return approved by the policy: its credit brings the sale back to zero', async () => {
     const l = await ledger();
     const s = sale();

@@ -32,6 +32,7 @@ describe('the OpenAPI document', () => {
       '/v1/reports',
       '/v1/postbacks',
       '/v1/caps',
+      '/v1/sales',
       '/health',
       '/ready',
       '/metrics',
