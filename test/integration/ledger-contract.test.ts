@@ -548,7 +548,7 @@ describe('ledger: PostgreSQL only', () => {
     expect(await l.recordStats([{ id: 'stats:p1:1', rows: [row] }])).toBe(0);
   });
 
-  it('migrations: a schema a build with step 1 alone migrated gets step 2, once, and its tables stay as they were', async () => {
+  it('migrations: a schema a build with step 1 alone migrated gets every later step, once, and its tables stay as they were', async () => {
     const pool = await pgAdmin();
     const schema = freshSchema();
     const step1 = LEDGER_MIGRATIONS.find((m) => m.version === 1)!;
@@ -581,7 +581,7 @@ describe('ledger: PostgreSQL only', () => {
     open.push(next);
     await next.start();
     const after = await applied();
-    expect(after.map((r) => r.version)).toEqual([1, 2]);
+    expect(after.map((r) => r.version)).toEqual(LEDGER_MIGRATIONS.map((m) => m.version));
     expect(after[0]).toEqual(before);
     expect(await next.sale(s.lead_id, s.buyer)).toEqual(s);
     const row = statsRow(T0, 'auto', 's1', '', leadsOnly(1), { 0: 1 });
