@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfigFile } from '../../src/config/load-config.js';
 import { startBuyer } from '../support/buyer-server.js';
 import { call, fullLead, metricsOf, pingLead, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 import { stopAfterEach } from '../support/stop-after.js';
@@ -156,7 +157,8 @@ describe('ops/compose.yaml', () => {
     environment?: Record<string, string>;
     depends_on?: unknown;
   }
-  const compose = parse(readFileSync(join(OPS, 'compose.yaml'), 'utf8')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+  // merge: the Gavel services share one block through a YAML anchor (<<: *gavel), as compose reads it
+  const compose = parse(readFileSync(join(OPS, 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 
   it('runs N Gavel processes, Redis with persistence, PostgreSQL, Prometheus and Grafana', () => {
     const s = compose.services;
@@ -167,7 +169,7 @@ describe('ops/compose.yaml', () => {
       expect(s[k]!.environment!.GAVEL_SECRET).toBeTruthy();
     }
     expect(s.redis!.image).toMatch(/^redis:/);
-    expect(String(s.redis!.command)).toMatch(/--appendonly yes/);
+    expect((s.redis!.command as string[]).join(' ')).toMatch(/--appendonly yes/);
     expect(s.redis!.volumes!.some((v) => v.endsWith(':/data'))).toBe(true);
     expect(s.postgres!.image).toMatch(/^postgres:/);
     expect(s.prometheus!.image).toMatch(/^prom\/prometheus:/);
@@ -193,8 +195,10 @@ describe('ops/compose.yaml', () => {
     const gavels = Object.keys(compose.services).filter((k) => /^gavel-\d+$/.test(k));
     expect(targets.sort()).toEqual(gavels.map((k) => `${k}:9090`).sort());
     // the Gavel config the processes run binds the operator listener where Prometheus can reach it
-    const config = parse(readFileSync(join(OPS, 'gavel/gavel.yaml'), 'utf8')) as { server: { operator: { host: string; port: number } } };
+    const config = loadConfigFile(join(OPS, 'gavel/gavel.yaml'));
     expect(config.server.operator).toEqual({ host: '0.0.0.0', port: 9090 });
+    // its buyers are the compose file's `buyers` service
+    expect(config.buyers.map((b) => b.ping_url)).toEqual([1, 2, 3, 4, 5, 6].map((i) => `http://buyers:910${i}/ping`));
     expect(dirname(DASHBOARD)).toBe(join(OPS, 'grafana'));
   });
 
