@@ -21,13 +21,19 @@ const DASHBOARD = join(OPS, 'grafana/gavel-dashboard.json');
 
 const stops = stopAfterEach();
 
-function hasCompose(): boolean {
-  try {
-    return /Docker Compose/.test(execFileSync('docker', ['compose', 'version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
-  } catch {
-    return false;
+/** the compose CLI this machine has: docker's plugin, else Debian's docker-compose (v1), else none */
+function composeCli(): string[] | null {
+  for (const cli of [['docker', 'compose'], ['docker-compose']]) {
+    try {
+      execFileSync(cli[0]!, [...cli.slice(1), 'version'], { stdio: 'ignore' });
+      return cli;
+    } catch {
+      /* not this one */
+    }
   }
+  return null;
 }
+const COMPOSE = composeCli();
 
 /** promtool from Debian's `prometheus` package (.ci/run installs it): its verdict and its words */
 function promtool(...args: string[]): string {
@@ -202,8 +208,13 @@ describe('ops/compose.yaml', () => {
     expect(dirname(DASHBOARD)).toBe(join(OPS, 'grafana'));
   });
 
-  // docker without the compose plugin (as on the CI machine): skipped, and said so; the structure checks above stand in
-  it.skipIf(!hasCompose())('docker compose accepts the file', () => {
-    execFileSync('docker', ['compose', '-f', join(OPS, 'compose.yaml'), 'config', '--quiet'], { cwd: OPS, stdio: ['ignore', 'pipe', 'pipe'] });
+  // no compose CLI on the machine: skipped, and said so; the structure checks above stand in
+  it.skipIf(COMPOSE === null)(`${COMPOSE?.join(' ') ?? 'docker compose'} accepts the file`, () => {
+    const [cmd, ...args] = COMPOSE!;
+    try {
+      execFileSync(cmd!, [...args, '-f', join(OPS, 'compose.yaml'), 'config', '--quiet'], { cwd: OPS, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      throw new Error(`${COMPOSE!.join(' ')} config refused ops/compose.yaml:\n${(e as { stderr?: string }).stderr ?? String(e)}`);
+    }
   });
 });
