@@ -131,6 +131,12 @@ describe('ops/prometheus and ops/grafana', () => {
     }
   });
 
+  it("the README's alert table lists exactly the rules, each with its for: and severity", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(Gavel\w+)` \| [^|]+ \| (\S+) \| (\w+) \|$/gm)].map(([, alert, wait, severity]) => ({ alert, wait, severity }));
+    expect(rows).toEqual(alertRules().map((r) => ({ alert: r.alert, wait: r.for, severity: r.labels?.severity })));
+  });
+
   it('the name parser keeps metrics and drops functions, keywords, labels and Grafana variables', () => {
     expect(metricNames('histogram_quantile(0.99, sum by (buyer, le) (rate(a_seconds_bucket{instance=~"$instance", x="y(z)"}[$__rate_interval])))')).toEqual(['a_seconds_bucket']);
     expect(metricNames('max(v) - min(v) > 0 and on (instance) b_total offset 5m')).toEqual(['v', 'v', 'b_total']);
