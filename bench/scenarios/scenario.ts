@@ -32,7 +32,7 @@ export interface DeadlineCount {
   answers: number;
   /** of those, answers ready after received_at + tmax_ms (gavel_late_answers_total) */
   late: number;
-  /** bucket bound of the settle p99 (gavel_settle_duration_ms), e.g. "<= 5" */
+  /** bucket bound of the settle p99 (gavel_settle_duration_seconds, shown in ms), e.g. "<= 5" */
   settleP99: string;
 }
 

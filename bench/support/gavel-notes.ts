@@ -1,4 +1,5 @@
 import type { DeadlineCount, ScoreCount } from '../scenarios/scenario.js';
+import { MS_PER_SECOND } from '../../src/telemetry/metrics.js';
 import { bucketQuantile, sumOf, type Sample } from './prom-text.js';
 
 /**
@@ -18,7 +19,7 @@ function delta(before: readonly Sample[], after: readonly Sample[], name: string
 
 /** The event loop lag p99 a scrape reports, ms: prom-client's reading covers the time since the scrape before. */
 export function eventLoopLagP99Ms(scrape: readonly Sample[]): number {
-  return Math.max(0, 1000 * sumOf(scrape, 'gavel_nodejs_eventloop_lag_p99_seconds') - LAG_SAMPLING_MS);
+  return Math.max(0, 1000 * sumOf(scrape, 'nodejs_eventloop_lag_p99_seconds') - LAG_SAMPLING_MS);
 }
 
 /** Gavel's own count of the run between two scrapes: answers, late answers, settle p99. */
@@ -27,7 +28,7 @@ export function deadlineCount(before: readonly Sample[], after: readonly Sample[
     marginMs,
     answers: delta(before, after, 'gavel_pings_total'),
     late: delta(before, after, 'gavel_late_answers_total'),
-    settleP99: bucketQuantile(before, after, 'gavel_settle_duration_ms', 0.99),
+    settleP99: bucketQuantile(before, after, 'gavel_settle_duration_seconds', 0.99, MS_PER_SECOND),
   };
 }
 
@@ -55,7 +56,7 @@ export function gavelNotes(before: readonly Sample[], after: readonly Sample[], 
   const counted = (name: string, label: string) => countedBy(before, after, name, label);
   const mix = counted('gavel_pings_total', 'outcome').map(([o, n]) => `${o} ${pct(n, pings)}`);
   const passes = counted('gavel_buyer_passes_total', 'kind').map(([k, n]) => `${k} ${n}`);
-  const meanOf = (histogram: string) => (d(`${histogram}_sum`) / Math.max(1, d(`${histogram}_count`))).toFixed(2);
+  const meanOf = (histogram: string, scale = 1) => ((scale * d(`${histogram}_sum`)) / Math.max(1, d(`${histogram}_count`))).toFixed(2);
   // grades A to D first, then the reasons a lead went unscored
   const scores = counted('gavel_scores_total', 'outcome')
     .sort(([a], [b]) => a.localeCompare(b))
@@ -64,13 +65,13 @@ export function gavelNotes(before: readonly Sample[], after: readonly Sample[], 
   const scoring = scores.length === 0 ? [] : [`scores by outcome (gavel_scores_total): ${scores.join(', ')}; leads per batch to the pool (gavel_score_batch_size): mean ${meanOf('gavel_score_batch_size')}`];
   return [
     `answers Gavel wrote (gavel_pings_total, errors included): ${pings}, ${mix.join(', ') || 'none'}`,
-    `buyer passes by kind: ${passes.join(', ') || 'none'} (of ${d('gavel_buyer_ping_duration_ms_count')} buyer pings); buyer timeouts: ${d('gavel_buyer_timeouts_total')}`,
+    `buyer passes by kind: ${passes.join(', ') || 'none'} (of ${d('gavel_buyer_ping_duration_seconds_count')} buyer pings); buyer timeouts: ${d('gavel_buyer_timeouts_total')}`,
     `store errors: ${d('gavel_store_errors_total')}; answers later than tmax (gavel_late_answers_total): ${d('gavel_late_answers_total')}`,
-    `Gavel's own means: auction ${meanOf('gavel_auction_duration_ms')} ms, buyer reply ${meanOf('gavel_buyer_ping_duration_ms')} ms, ` +
-      `settle (fan-out end to answer: rank, hold, save in Redis) ${meanOf('gavel_settle_duration_ms')} ms`,
+    `Gavel's own means: auction ${meanOf('gavel_auction_duration_seconds', MS_PER_SECOND)} ms, buyer reply ${meanOf('gavel_buyer_ping_duration_seconds', MS_PER_SECOND)} ms, ` +
+      `settle (fan-out end to answer: rank, hold, save in Redis) ${meanOf('gavel_settle_duration_seconds', MS_PER_SECOND)} ms`,
     // what server.response_margin_ms must cover: the settle time plus the event loop's lag behind the auction timer
-    `response margin check: settle p99 ${bucketQuantile(before, after, 'gavel_settle_duration_ms', 0.99)} ms, ` +
-      `event loop lag p99 ${lagP99Ms.toFixed(2)} ms, auction p99 ${bucketQuantile(before, after, 'gavel_auction_duration_ms', 0.99)} ms`,
+    `response margin check: settle p99 ${bucketQuantile(before, after, 'gavel_settle_duration_seconds', 0.99, MS_PER_SECOND)} ms, ` +
+      `event loop lag p99 ${lagP99Ms.toFixed(2)} ms, auction p99 ${bucketQuantile(before, after, 'gavel_auction_duration_seconds', 0.99, MS_PER_SECOND)} ms`,
     ...scoring,
   ];
 }

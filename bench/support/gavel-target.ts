@@ -52,7 +52,7 @@ export async function startGavelTarget(ctx: ScenarioContext, config: (prefix: st
       const until = performance.now() + QUIESCE_LIMIT_MS;
       while (sumOf(await scrape(), 'gavel_auctions_in_flight') > 0 && performance.now() < until) await sleep(QUIESCE_POLL_MS);
     },
-    cpuSeconds: async () => sumOf(await scrape(), 'gavel_process_cpu_seconds_total'),
+    cpuSeconds: async () => sumOf(await scrape(), 'process_cpu_seconds_total'),
     notes: async () => gavelNotes(before, await scrape(), longest.lagMs),
     deadline: async () => deadlineCount(before, await scrape(), effective.server.response_margin_ms),
     scores: async () => scoreCount(before, await scrape()),

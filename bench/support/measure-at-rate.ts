@@ -8,6 +8,7 @@ import type { FleetReading } from './fleet-messages.js';
 import { fullLead, pingLead } from './leads.js';
 import type { LoadResult } from './load.js';
 import { runOpenLoop, type OpenLoopResult } from './open-loop.js';
+import { MS_PER_SECOND } from '../../src/telemetry/metrics.js';
 import { bucketQuantile, scrapeMetrics, sumOf, type Sample } from './prom-text.js';
 import type { Measurement, Started } from './run-scenarios.js';
 
@@ -120,8 +121,8 @@ function gavelCounts(before: Sample[], after: Sample[]): ServerRun['gavel'] {
     lateAnswers: d('gavel_late_answers_total'),
     bidsPerAuction: answers === 0 ? 0 : d('gavel_bids_total') / answers,
     peakRssMb: sumOf(after, 'gavel_process_peak_resident_memory_bytes') / 1e6,
-    auctionP99: bucketQuantile(before, after, 'gavel_auction_duration_ms', 0.99),
-    settleP99: bucketQuantile(before, after, 'gavel_settle_duration_ms', 0.99),
+    auctionP99: bucketQuantile(before, after, 'gavel_auction_duration_seconds', 0.99, MS_PER_SECOND),
+    settleP99: bucketQuantile(before, after, 'gavel_settle_duration_seconds', 0.99, MS_PER_SECOND),
   };
 }
 

@@ -39,16 +39,19 @@ export async function scrapeMetrics(baseUrl: string): Promise<Sample[]> {
 
 /**
  * The upper bound of the histogram bucket that holds quantile `q` of the observations made
- * between two scrapes: "p99 <= 5 ms" is what a bucketed histogram can honestly say.
+ * between two scrapes: "p99 <= 5 ms" is what a bucketed histogram can honestly say. `scale`
+ * turns the bounds into the report's unit (1000: a `_seconds` histogram read in ms).
  */
-export function bucketQuantile(before: readonly Sample[], after: readonly Sample[], histogram: string, q: number): string {
+export function bucketQuantile(before: readonly Sample[], after: readonly Sample[], histogram: string, q: number, scale = 1): string {
+  // toPrecision: 0.035 * 1000 prints 35, not 35.00000000000001
+  const shown = (le: string | undefined) => String(Number((Number(le) * scale).toPrecision(12)));
   const name = `${histogram}_bucket`;
   const count = (samples: readonly Sample[], le: string) => sumOf(samples, name, { le });
   const bounds = [...new Set(after.filter((s) => s.name === name).map((s) => s.labels.le!))].sort((a, b) => Number(a) - Number(b));
   const total = count(after, '+Inf') - count(before, '+Inf');
   if (total === 0) return 'n/a';
   for (const le of bounds) {
-    if (count(after, le) - count(before, le) >= q * total) return le === '+Inf' ? `> ${bounds[bounds.length - 2]}` : `<= ${le}`;
+    if (count(after, le) - count(before, le) >= q * total) return le === '+Inf' ? `> ${shown(bounds[bounds.length - 2])}` : `<= ${shown(le)}`;
   }
   return 'n/a';
 }

@@ -12,6 +12,7 @@ import type { LeadRun } from './lead-run.js';
 import { pinged, rankPlan } from './rank.js';
 import { storeFailed, type Uses } from './stage-parts.js';
 import type { CapStore, TurnStore } from '../store/store.js';
+import { MS_PER_SECOND } from '../telemetry/metrics.js';
 
 type RoundParts = Uses<'transports' | 'metrics' | 'log' | 'scores' | 'guards' | 'acceptRates' | 'cells', CapStore & TurnStore>;
 
@@ -25,7 +26,7 @@ function count(parts: RoundParts, results: readonly FanOutResult[], floorMicros:
   const { metrics } = parts;
   for (const { buyer, result } of results) {
     const m = parts.cells.of(buyer.id);
-    m.ms.observe(result.ms);
+    m.seconds.observe(result.ms / MS_PER_SECOND);
     trace.ping(buyer.id, sentAt, result);
     if (result.kind === 'bid') {
       m.bids.inc();

@@ -11,6 +11,7 @@ import type { LeadRun } from './lead-run.js';
 import { postLoop } from './post-loop.js';
 import { rejected } from './settlement.js';
 import { BuyerCells, type StageParts } from './stage-parts.js';
+import { MS_PER_SECOND } from '../telemetry/metrics.js';
 
 export type { LostBid } from './stage-parts.js';
 
@@ -62,7 +63,7 @@ export class Exchange {
   /** Every ping answer passes here: the settle time measured (part of what response_margin_ms must cover). */
   private answered(run: LeadRun, settleFrom: number, answer: PingAnswer): PingAnswer {
     const now = performance.now();
-    if (settleFrom > 0) this.parts.metrics.settleMs.observe(now - settleFrom);
+    if (settleFrom > 0) this.parts.metrics.settleSeconds.observe((now - settleFrom) / MS_PER_SECOND);
     if (this.parts.log.isLevelEnabled('debug')) {
       this.parts.log.debug({ campaign: run.campaign.id, seller: run.seller.id, sub_id: run.subId, test: run.test, answer, ms: now - run.receivedAt }, 'ping answered');
     }

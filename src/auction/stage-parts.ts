@@ -76,7 +76,8 @@ export function leftOut(
 }
 
 interface PingCells {
-  ms: { observe(v: number): void };
+  /** the buyer's reply time, in seconds (Prometheus base unit) */
+  seconds: { observe(v: number): void };
   bids: { inc(): void };
 }
 
@@ -89,7 +90,7 @@ export class BuyerCells {
   of(buyer: string): PingCells {
     let m = this.byBuyer.get(buyer);
     if (m === undefined) {
-      m = { ms: this.metrics.buyerMs.cell({ buyer }), bids: this.metrics.bids.cell({ buyer }) };
+      m = { seconds: this.metrics.buyerSeconds.cell({ buyer }), bids: this.metrics.bids.cell({ buyer }) };
       this.byBuyer.set(buyer, m);
     }
     return m;

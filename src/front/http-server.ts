@@ -5,7 +5,7 @@ import type { SellerRuntime } from '../config/runtime.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
 import type { CallStore, CapStore, StoreHealth } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
+import { MS_PER_SECOND, type Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
 import { decodeBody } from './decode-body.js';
 import { refusedFraming } from './http-framing.js';
@@ -80,7 +80,7 @@ export class HttpFront {
   constructor(private readonly parts: FrontParts) {
     this.maxBody = parts.live.current().runtime.data.server.max_body_bytes;
     this.calls = new SellerCalls(parts);
-    this.loopDelay = new LoopDelay((ms) => parts.metrics.callWaitMs.observe(ms));
+    this.loopDelay = new LoopDelay((ms) => parts.metrics.callWaitSeconds.observe(ms / MS_PER_SECOND));
     const app = uws.App();
     const server = parts.live.current().runtime.data.server;
     const cutOffs = parts.metrics.socketCutOffs;

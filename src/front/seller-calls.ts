@@ -8,7 +8,7 @@ import type { CallStore } from '../store/store.js';
 import { IdempotentCalls } from './idempotent-calls.js';
 import type { CallResult, SellerRoute } from './call-result.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
+import { MS_PER_SECOND, type Metrics } from '../telemetry/metrics.js';
 import { errorBody } from './respond.js';
 import { LeadsEnvelope, PingEnvelope, PostEnvelope, type PingAnswer, type PostAnswer } from '../protocol/seller-api.js';
 import { randomUUID } from 'node:crypto';
@@ -123,8 +123,8 @@ export class SellerCalls {
     if (answerBy === null) return; // unknown campaign: an error with no auction and no deadline
     const now = performance.now();
     metrics.pings.inc({ campaign: ping.campaign, outcome: result.outcome });
-    metrics.auctionMs.observe({ campaign: ping.campaign }, now - receivedAt);
-    metrics.slackMs.observe(answerBy - now);
+    metrics.auctionSeconds.observe({ campaign: ping.campaign }, (now - receivedAt) / MS_PER_SECOND);
+    metrics.slackSeconds.observe((answerBy - now) / MS_PER_SECOND);
     if (now > answerBy) metrics.lateAnswers.inc({ campaign: ping.campaign });
   }
 }

@@ -3,12 +3,16 @@ import { HotCounter } from './hot-counter.js';
 import { HotHistogram } from './hot-histogram.js';
 import { BREAKER_GAUGE, type BreakerState } from '../config/breaker-schema.js';
 
-const MS_BUCKETS = [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000, 2500, 5000];
+/** Prometheus base units: durations in seconds (the bounds are the former ms bounds, 1 ms to 5 s) */
+const SECONDS_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5];
+/** callers time in milliseconds (performance.now() differences) and divide by this when they observe */
+export const MS_PER_SECOND = 1000;
 
 /** One registry per exchange (tests run several in one process). Labels are bounded: buyer ids come from config. */
 export function createMetrics(poolQueues: () => Iterable<[string, number]> = () => [], breakers: () => Iterable<[string, BreakerState]> = () => []) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'gavel_' });
+  // no prefix: Node's default metrics under their usual names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, …) so stock dashboards find them
+  collectDefaultMetrics({ register: registry });
   const m = {
     registry,
     pings: new Counter({ name: 'gavel_pings_total', help: 'Pings by campaign and outcome', labelNames: ['campaign', 'outcome'], registers: [registry] }),
@@ -26,15 +30,25 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
       labelNames: ['op', 'kind'],
       registers: [registry],
     }),
-    auctionMs: new Histogram({ name: 'gavel_auction_duration_ms', help: 'Ping received to answer written, ms', labelNames: ['campaign'], buckets: MS_BUCKETS, registers: [registry] }),
+    auctionSeconds: new Histogram({ name: 'gavel_auction_duration_seconds', help: 'Ping received to answer written, seconds', labelNames: ['campaign'], buckets: SECONDS_BUCKETS, registers: [registry] }),
     /** observed per buyer per auction: cells its caller keeps (hot-histogram.ts) */
-    buyerMs: new HotHistogram('gavel_buyer_ping_duration_ms', 'Buyer ping reply time, ms', MS_BUCKETS, registry),
+    buyerSeconds: new HotHistogram('gavel_buyer_ping_duration_seconds', 'Buyer ping reply time, seconds', SECONDS_BUCKETS, registry),
     /** the response margin, measured: from the end of the fan-out to the answer written */
-    settleMs: new Histogram({ name: 'gavel_settle_duration_ms', help: 'End of fan-out to answer ready: rank, hold, save (what response_margin_ms must cover), ms', buckets: [0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34], registers: [registry] }),
+    settleSeconds: new Histogram({
+      name: 'gavel_settle_duration_seconds',
+      help: 'End of fan-out to answer ready: rank, hold, save (what response_margin_ms must cover), seconds',
+      buckets: [0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.008, 0.013, 0.021, 0.034],
+      registers: [registry],
+    }),
     /** invariant 5's witness: must stay 0 */
     lateAnswers: new Counter({ name: 'gavel_late_answers_total', help: 'Ping answers (errors included) written after received_at + tmax_ms', labelNames: ['campaign'], registers: [registry] }),
     /** the margin, measured where it is spent: how much time was left when the answer was written */
-    slackMs: new Histogram({ name: 'gavel_deadline_slack_ms', help: 'received_at + tmax_ms minus the time the ping answer was written, ms (negative: late)', buckets: [-20, -5, -1, 0, 1, 2, 4, 8, 16, 32, 64, 128], registers: [registry] }),
+    slackSeconds: new Histogram({
+      name: 'gavel_deadline_slack_seconds',
+      help: 'received_at + tmax_ms minus the time the ping answer was written, seconds (negative: late)',
+      buckets: [-0.02, -0.005, -0.001, 0, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128],
+      registers: [registry],
+    }),
     /** pings waiting for a pooled connection: a warning sign that a buyer's pool is too small or the buyer too slow */
     poolQueued: new Gauge({
       name: 'gavel_buyer_pool_queued',
@@ -88,10 +102,10 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
     salesUnqueued: new Gauge({ name: 'gavel_sales_unqueued', help: 'Sales this process holds because the durable queue refused them; retried each second (lost if the process dies)', registers: [registry] }),
     postbacks: new Counter({ name: 'gavel_postbacks_total', help: 'Seller postbacks by result: delivered, retried (a try failed; another follows), given_up, unqueued (the queue refused it)', labelNames: ['result'], registers: [registry] }),
     /** what can be measured from inside: the event loop's delay (loop-delay.ts), not a call's own wait */
-    callWaitMs: new Histogram({
-      name: 'gavel_call_wait_ms',
-      help: 'Event-loop delay sampled every 10 ms, ms: about how long a seller call arriving then waited before it was handled (its tmax clock starts only then)',
-      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    callWaitSeconds: new Histogram({
+      name: 'gavel_call_wait_seconds',
+      help: 'Event-loop delay sampled every 10 ms, seconds: about how long a seller call arriving then waited before it was handled (its tmax clock starts only then)',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
       registers: [registry],
     }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),

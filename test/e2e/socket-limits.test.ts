@@ -93,6 +93,6 @@ describe('server.socket_max_in_flight bounds one seller socket', () => {
     // and client sharing this loop. 1.5 s keeps the unbounded case failing on such a box.
     expect(other.ms).toBeLessThan(1500);
     const metrics = await (await fetch(`http://127.0.0.1:${shared.gavel.operatorPort}/metrics`)).text();
-    expect(Number(/^gavel_call_wait_ms_count (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(Number(/^gavel_call_wait_seconds_count (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
   }, 30_000);
 });

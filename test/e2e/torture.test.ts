@@ -917,7 +917,7 @@ describe.each(STORES)('torture: 4 Gavel processes on $name', ({ cluster }) => {
         for (const text of texts) {
           for (const [buyer, n] of sumMetric(text, 'gavel_buyer_pool_queued', () => true, 'buyer')) peaks.queued.set(buyer, Math.max(peaks.queued.get(buyer) ?? 0, n));
           peaks.inFlight = Math.max(peaks.inFlight, sumMetric(text, 'gavel_auctions_in_flight', () => true).get('') ?? 0);
-          peaks.lagMs = Math.max(peaks.lagMs, 1000 * (sumMetric(text, 'gavel_nodejs_eventloop_lag_max_seconds', () => true).get('') ?? 0));
+          peaks.lagMs = Math.max(peaks.lagMs, 1000 * (sumMetric(text, 'nodejs_eventloop_lag_max_seconds', () => true).get('') ?? 0));
         }
         await sleep(250);
       }
