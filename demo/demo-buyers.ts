@@ -35,7 +35,7 @@ export const DEMO_BUYER_ROLES: Record<string, string> = {
 /**
  * A seventh buyer, on the buyer socket through the SDK rather than called over HTTP: a quick,
  * steady bidder a little above acme, so it wins where echo is outbid or rejects its post, and
- * often once fern's cap is full. Not in demo.yaml, which `npm start` runs without a fleet.
+ * often once fern's cap is full. Not in demo.yaml: `npm run demo` adds it, `npm start`'s first run has the six alone.
  */
 export const DEMO_SOCKET_BUYERS: BuyerBehaviour[] = [{ id: 'gale', bid: { min: 9, max: 15 }, latencyMs: 4, jitterMs: 2, redirectUrl: 'https://gale.example/welcome' }];
 
