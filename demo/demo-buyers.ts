@@ -20,9 +20,22 @@ export const DEMO_BUYERS: BuyerBehaviour[] = [
 ];
 
 /**
+ * What each of the six is made to do, in a line: the first-run summary prints these so a
+ * newcomer reads a designed failure (dune always late, echo rejecting posts) as one.
+ */
+export const DEMO_BUYER_ROLES: Record<string, string> = {
+  acme: 'steady bidder, $8-14, answers in about 8 ms; cap 1000 a day',
+  bolt: 'steady bidder, $6-12, answers in about 12 ms; cap 500 a day',
+  cove: 'passes 3 pings in 4 (NO_BID), bids $9-16 on the rest',
+  dune: 'bids high ($18-22) but always answers 25 ms after its deadline: every ping a TIMEOUT, by design',
+  echo: 'bids $12-20 and rejects half the posts it wins, by design (the lead goes to the next bidder)',
+  fern: 'bids highest ($16-21), takes grade B leads or better only (BELOW_GRADE otherwise); cap 20 a day',
+};
+
+/**
  * A seventh buyer, on the buyer socket through the SDK rather than called over HTTP: a quick,
  * steady bidder a little above acme, so it wins where echo is outbid or rejects its post, and
- * often once fern's cap is full. Not in demo.yaml, which `npm start` runs without a fleet.
+ * often once fern's cap is full. Not in demo.yaml: `npm run demo` adds it, `npm start`'s first run has the six alone.
  */
 export const DEMO_SOCKET_BUYERS: BuyerBehaviour[] = [{ id: 'gale', bid: { min: 9, max: 15 }, latencyMs: 4, jitterMs: 2, redirectUrl: 'https://gale.example/welcome' }];
 

@@ -15,6 +15,8 @@ Options:
   --host H               listen address (env HOST; default 0.0.0.0)
   --allow-uws-fallback   serve even when uWebSockets.js's native binary did not load
                          (env GAVEL_ALLOW_UWS_FALLBACK=1); without it Gavel refuses to start
+  --no-demo              on the demo config, run no simulated buyers and no demo traffic (env GAVEL_DEMO=0);
+                         a config of one's own (--config, GAVEL_CONFIG) never runs them
   --help                 print this and exit
   --version              print the version and exit
 
@@ -28,6 +30,7 @@ Environment:
                          With it, the configuration's versions live there too (seeded from the file when empty)
   GAVEL_CONFIG_STORE     file: keep the file as the configuration (read-only admin API) even with PostgreSQL
   GAVEL_ALLOW_UWS_FALLBACK  as --allow-uws-fallback
+  GAVEL_DEMO             0 (false, no, off): as --no-demo
   LOG_LEVEL              pino level (default info)
 
 Neither REDIS_URL, REDIS_CLUSTER nor a redis block: the embedded memory store (one process).

@@ -9,7 +9,7 @@ import { MS_PER_SECOND, type Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
 import { decodeBody } from './decode-body.js';
 import { refusedFraming } from './http-framing.js';
-import { formatOf } from './content-format.js';
+import { formatOf, unsupportedMediaType } from './content-format.js';
 import { send, sendError, sendText, watch, type RequestState } from './respond.js';
 import { SellerCalls } from './seller-calls.js';
 import type { SellerRoute } from './call-result.js';
@@ -189,7 +189,7 @@ export class HttpFront {
     const party = this.parts.live.current().runtime.keys.resolve(key);
     if (party?.kind !== 'seller') return sendError(res, state, unknownKey(key));
     const seller = party.seller;
-    if (format === null) return sendError(res, state, new GavelError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not application/json or application/msgpack`));
+    if (format === null) return sendError(res, state, unsupportedMediaType(contentType));
     if (length !== '' && Number(length) > this.maxBody) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
     readBody(res, this.maxBody, (body) => {
       if (body === null) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);

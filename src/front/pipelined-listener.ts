@@ -5,7 +5,7 @@ import { pack } from 'msgpackr';
 import { GavelError } from '../core/codes.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
 import { bearerKey, unknownKey } from './api-key.js';
-import { formatOf } from './content-format.js';
+import { formatOf, unsupportedMediaType } from './content-format.js';
 import { decodeBody } from './decode-body.js';
 import { errorBody, type Format } from './respond.js';
 import type { SellerCalls } from './seller-calls.js';
@@ -170,7 +170,7 @@ export class PipelinedListener {
     const party = this.parts.live.current().runtime.keys.resolve(key);
     if (party?.kind !== 'seller') return refuse(unknownKey(key));
     const seller = party.seller;
-    if (format === null) return refuse(new GavelError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not application/json or application/msgpack`));
+    if (format === null) return refuse(unsupportedMediaType(contentType));
     const length = header(req, 'content-length');
     const tooLarge = new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`);
     if (length !== '' && Number(length) > this.maxBody) return refuse(tooLarge, true);

@@ -25,7 +25,11 @@ const COMMON_ERRORS = {
   '401': errorAnswer('UNAUTHORIZED: no key, or a key that is not a seller\'s', { no_key: errorExample('No Authorization header', 'UNAUTHORIZED', 'Missing Authorization: Bearer <api key>') }),
   '413': errorAnswer('BODY_TOO_LARGE: over server.max_body_bytes (the connection is closed)'),
   '415': errorAnswer('UNSUPPORTED_MEDIA_TYPE: the body is neither application/json nor application/msgpack', {
-    text_plain: errorExample('Sent as text/plain', 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type "text/plain" is not application/json or application/msgpack'),
+    form_urlencoded: errorExample(
+      "Sent as a form (curl -d without -H 'content-type: application/json')",
+      'UNSUPPORTED_MEDIA_TYPE',
+      "Content-Type \"application/x-www-form-urlencoded\" is not application/json or application/msgpack: send Content-Type: application/json (curl: -H 'content-type: application/json')",
+    ),
   }),
   '422': errorAnswer('IDEMPOTENCY_KEY_REUSED: this Idempotency-Key came with another request within the idempotency window; nothing was run', {
     idempotency_key_reused: errorExample('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for another request by this seller within the idempotency window'),

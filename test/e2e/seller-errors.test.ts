@@ -38,10 +38,13 @@ describe('every bad input gets its code and HTTP status', () => {
     expect(unpack(Buffer.from(await res.arrayBuffer()))).toMatchObject({ status: 'bid', price: 5.6 });
   });
 
-  it('an unsupported content type is UNSUPPORTED_MEDIA_TYPE (415)', async () => {
+  it("an unsupported content type is UNSUPPORTED_MEDIA_TYPE (415), saying how to send JSON (curl -d's form type is the usual slip)", async () => {
     const r = await call(shared.gavel.port, '/v1/ping', 'zip=90210', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(r.status).toBe(415);
     expect(r.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(r.body.error.message).toBe(
+      `Content-Type "application/x-www-form-urlencoded" is not application/json or application/msgpack: send Content-Type: application/json (curl: -H 'content-type: application/json')`,
+    );
   });
 
   it('a body over the limit is BODY_TOO_LARGE (413), by header and by bytes', async () => {
