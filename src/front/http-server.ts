@@ -33,6 +33,7 @@ import { readiness } from './readiness.js';
 import { attachAdminApi } from './admin-api.js';
 import type { ConfigControl } from '../versions/config-control.js';
 import { attachSellerSpec } from './seller-spec-route.js';
+import { attachConsoleCampaigns } from './console-campaigns-route.js';
 import { attachConsoleFiles } from './console-files.js';
 import { attachMarketStream } from './market-stream-route.js';
 import { attachSessionRoutes } from './session-route.js';
@@ -134,6 +135,7 @@ export class HttpFront {
     attachConsoleFiles(app);
     attachSessionRoutes(app, 'operator', runtime);
     attachMarketStream(app, runtime, new MarketSampler(this.parts.metrics));
+    attachConsoleCampaigns(app, runtime, log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.get('/openapi.json', openApiRoute());
