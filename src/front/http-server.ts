@@ -108,6 +108,8 @@ export class HttpFront {
     app.get('/v1/leads/:id', leadTraceRoute(parts.live, parts.traces, 'public'));
     attachReturnsApi(app, 'public', parts.live, parts.returns, parts.log);
     attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
+    // a party's browser session (the portals to come): the same login as the console's
+    attachSessionRoutes(app, 'public', parts.live);
     attachSellerSpec(app, parts.live, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
