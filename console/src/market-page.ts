@@ -37,7 +37,7 @@ export function marketPage(root: Element, onLoggedOut: () => void): () => void {
     status,
     tiles,
     h('p', { class: 'muted' }, 'Revenue and margin: not yet measured per second (see the reports API).'),
-    h('table', { class: 'buyers' }, h('thead', {}, h('tr', {}, ...['buyer', 'pings/s', 'bid rate', 'win rate', 'latency p50', 'timeouts', 'breaker'].map((x) => h('th', {}, x)))), table),
+    h('table', { class: 'buyers' }, h('thead', {}, h('tr', {}, ...['buyer', 'pings/s', 'bid rate', 'win rate (posted)', 'latency p50', 'timeouts', 'breaker'].map((x) => h('th', {}, x)))), table),
   );
   const draw = (x: MarketSample) => {
     mount(status, `updated ${new Date(x.at).toLocaleTimeString()}`);
