@@ -122,6 +122,10 @@ describe('the operator console in Chromium', () => {
     await expect.poll(() => page.locator('.trace .error').textContent()).toContain('LEAD_NOT_FOUND');
   });
 
+  it('fails, saying how to install it, when there is no Chromium (never skips)', async () => {
+    await expect(launchChromium('/nonexistent/chromium')).rejects.toThrow(/No Chromium at \/nonexistent\/chromium[\s\S]*apt-get install -y chromium/);
+  });
+
   it('logs out: the session ends and the login form comes back', async () => {
     await page.click('header button.link');
     await page.locator('form.login').waitFor();

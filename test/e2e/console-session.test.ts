@@ -81,6 +81,22 @@ describe('console: files, session cookie, CSRF', () => {
     expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie } })).status).toBe(401);
   });
 
+  it('streams the live market as Server-Sent Events to the operator key, and to no one else', async () => {
+    expect((await fetch(op('/v1/console/market'))).status).toBe(401);
+    expect((await fetch(op('/v1/console/market'), { headers: { authorization: `Bearer ${SELLER_KEY}` } })).status).toBe(403);
+    const stop = new AbortController();
+    const res = await fetch(op('/v1/console/market'), { headers: { authorization: `Bearer ${ADMIN_KEY}` }, signal: stop.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    // the first sample comes at once, the next a second later
+    while ((text.match(/event: sample\n/g) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+    const data = JSON.parse(/event: sample\ndata: (.*)\n/.exec(text)![1]!) as Record<string, unknown>;
+    expect(data).toMatchObject({ pings_per_s: 0, pings_total: 0, buyers: [] });
+    stop.abort();
+  });
+
   it('marks the cookie Secure when the request came over TLS', async () => {
     const res = await login(ADMIN_KEY, op('/v1/session'), { 'x-forwarded-proto': 'https' });
     expect(res.headers.get('set-cookie')).toContain('; Secure');
