@@ -1,3 +1,4 @@
+import { api } from './api.js';
 import { h, mount } from './dom.js';
 import { dash, ms, num, pct } from './format.js';
 
@@ -25,18 +26,19 @@ const tile = (label: string, value: string, id: string) => h('div', { class: 'ti
 
 /**
  * The live market: one Server-Sent Event a second from GET /v1/console/market, drawn as tiles
- * and a table of buyers. Returns the page's cleanup (the stream closed when the page is left).
+ * and a table of buyers; the day's money beside it from the reports API. Returns the page's cleanup (the stream closed when the page is left).
  */
 export function marketPage(root: Element, onLoggedOut: () => void): () => void {
   const tiles = h('div', { class: 'tiles' });
   const table = h('tbody');
   const status = h('p', { class: 'muted' }, 'connecting…');
+  const money = h('div', { class: 'tiles' });
   mount(
     root,
     h('h2', {}, 'Live market'),
     status,
     tiles,
-    h('p', { class: 'muted' }, 'Revenue and margin: not yet measured per second (see the reports API).'),
+    money,
     h('table', { class: 'buyers' }, h('thead', {}, h('tr', {}, ...['buyer', 'pings/s', 'bid rate', 'win rate (posted)', 'latency p50', 'timeouts', 'breaker'].map((x) => h('th', {}, x)))), table),
   );
   const draw = (x: MarketSample) => {
@@ -59,6 +61,22 @@ export function marketPage(root: Element, onLoggedOut: () => void): () => void {
           )),
     );
   };
+  // money is the ledger's, not a counter's: today's figures from the reports API, every few seconds
+  const today = () => {
+    const now = new Date();
+    const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
+    const to = new Date(now.getTime() + 3_600_000).toISOString();
+    api<{ rows: { revenue: number; payout: number; margin: number; sold: number }[] }>('GET', `/v1/reports?from=${from}&to=${to}&group_by=day`).then(
+      (r) => {
+        const sum = (k: 'revenue' | 'payout' | 'margin') => r.rows.reduce((a, x) => a + x[k], 0);
+        const revenue = sum('revenue');
+        mount(money, tile('revenue today (UTC)', revenue.toFixed(2), 'revenue'), tile('paid to sellers', sum('payout').toFixed(2), 'payout'), tile('margin', `${sum('margin').toFixed(2)}${revenue > 0 ? ` (${pct(sum('margin') / revenue)})` : ''}`, 'margin'));
+      },
+      () => mount(money, h('p', { class: 'muted' }, 'Revenue and margin: the ledger did not answer.')),
+    );
+  };
+  today();
+  const moneyTimer = setInterval(today, 5000);
   const source = new EventSource('/v1/console/market');
   source.addEventListener('sample', (e) => draw(JSON.parse((e as MessageEvent<string>).data) as MarketSample));
   source.addEventListener('error', () => {
@@ -66,5 +84,8 @@ export function marketPage(root: Element, onLoggedOut: () => void): () => void {
     if (source.readyState === EventSource.CLOSED) onLoggedOut();
     else mount(status, 'reconnecting…');
   });
-  return () => source.close();
+  return () => {
+    source.close();
+    clearInterval(moneyTimer);
+  };
 }

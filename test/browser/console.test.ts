@@ -74,12 +74,17 @@ describe('the operator console in Chromium', () => {
 
   it('shows a ping live on the market page, and each buyer in the table', async () => {
     const before = Number(await tile('pings_total').textContent());
-    await ping();
+    const lead = fullLead();
+    const sold = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
+    expect((await call(g.port, '/v1/post', { ping_id: sold.body.ping_id, lead })).body).toMatchObject({ status: 'sold', price: 7.2 });
     await ping();
     // pushed by the server within a second or two, no reload
     await expect.poll(async () => Number(await tile('pings_total').textContent()), { timeout: 5000 }).toBe(before + 2);
     await expect.poll(async () => await page.locator('tr[data-buyer]').count(), { timeout: 5000 }).toBe(3);
     await expect.poll(async () => await page.locator('tr[data-buyer="slow"] td').nth(5).textContent(), { timeout: 5000 }).not.toBe('0');
+    // the sale's money, from the ledger: acme pays its bid of 9, the seller is paid 7.2
+    await expect.poll(async () => await tile('revenue').textContent(), { timeout: 8000 }).toBe('9.00');
+    expect(await tile('margin').textContent()).toBe('1.80 (20%)');
     // keep a moving picture for the screenshot: a few pings a second while it is taken
     const trickle = setInterval(() => void ping().catch(() => undefined), 200);
     await page.waitForTimeout(2200);
