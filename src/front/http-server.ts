@@ -35,6 +35,7 @@ import type { ConfigControl } from '../versions/config-control.js';
 import { attachSellerSpec } from './seller-spec-route.js';
 import { attachConsoleCampaigns } from './console-campaigns-route.js';
 import { attachConsoleFiles } from './console-files.js';
+import { attachConsoleLeads } from './console-leads-route.js';
 import { attachMarketStream } from './market-stream-route.js';
 import { attachSessionRoutes } from './session-route.js';
 import { MarketSampler } from '../telemetry/market-sampler.js';
@@ -138,6 +139,7 @@ export class HttpFront {
     attachSessionRoutes(app, 'operator', runtime);
     attachMarketStream(app, runtime, new MarketSampler(this.parts.metrics));
     attachConsoleCampaigns(app, runtime, log);
+    attachConsoleLeads(app, runtime, this.parts.traces.recent, log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.get('/openapi.json', openApiRoute());

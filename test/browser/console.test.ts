@@ -99,8 +99,16 @@ describe('the operator console in Chromium', () => {
     const id = pinged.body.ping_id as string;
     expect((await call(g.port, '/v1/post', { ping_id: id, lead })).body).toMatchObject({ status: 'sold' });
     await page.click('nav a[href="#/leads"]');
-    await page.fill('#lead-id', id);
-    await page.click('form.search button');
+    // the list of recent leads, filtered by outcome: the sales only, newest first
+    await page.locator('tr[data-lead]').first().waitFor();
+    expect(await page.locator('tr[data-lead]').count()).toBeGreaterThan(2);
+    await page.fill('input[name="outcome"]', 'sold');
+    await page.fill('input[name="buyer"]', 'acme');
+    await page.click('form.filters button');
+    await expect.poll(async () => await page.locator('tr[data-lead] td:last-child').allTextContents()).toEqual(['sold to acme', 'sold to acme']);
+    expect(await page.locator('tr[data-lead]').first().getAttribute('data-lead')).toBe(id);
+    await page.screenshot({ path: join(SHOTS, 'console-leads.png') });
+    await page.click(`tr[data-lead="${id}"] a`);
     await page.locator('svg.timeline').nth(1).waitFor();
     // two segments: the ping's auction, then the post to its winner
     expect(await page.locator('svg.timeline').count()).toBe(2);
@@ -122,6 +130,7 @@ describe('the operator console in Chromium', () => {
     expect(slow!.x + slow!.width).toBeLessThan(deadline!.x);
     await page.screenshot({ path: join(SHOTS, 'console-lead-timeline.png'), fullPage: true });
 
+    expect(await page.inputValue('#lead-id')).toBe(id);
     await page.fill('#lead-id', 'no-such-lead');
     await page.click('form.search button');
     await expect.poll(() => page.locator('.trace .error').textContent()).toContain('LEAD_NOT_FOUND');
