@@ -47,8 +47,11 @@ describe('console: files, session cookie, CSRF', () => {
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(script.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(op('/console/nothing.js'))).status).toBe(404);
+    expect((await fetch(op('/v1/console/market'), { method: 'POST' })).status).toBe(405);
+    expect((await fetch(op('/v1/session'), { method: 'GET' })).status).toBe(405);
     // the console is the operator's: the public listener does not serve it
-    expect((await fetch(pub('/console/'))).status).not.toBe(200);
+    expect((await fetch(pub('/console/'))).status).toBe(404);
+    expect((await fetch(pub('/v1/console/market'))).status).toBe(404);
   });
 
   it('logs in with the operator key into an HttpOnly SameSite=Strict cookie the API accepts, and logs out', async () => {
