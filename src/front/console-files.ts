@@ -47,7 +47,8 @@ function load(dir: string): Map<string, File> {
 export function attachConsoleFiles(app: TemplatedApp, dir = CONSOLE_DIR): void {
   let files: Map<string, File> | undefined;
   const serve = (name: string, res: Parameters<Parameters<TemplatedApp['get']>[1]>[0]) => {
-    files ??= load(dir);
+    // an empty read (not built yet) is tried again next time rather than kept
+    if (files === undefined || files.size === 0) files = load(dir);
     const f = files.get(name);
     res.cork(() => {
       if (f === undefined) {

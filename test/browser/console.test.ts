@@ -3,7 +3,6 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/core/paths.js';
 import type { Gavel } from '../../src/gavel.js';
-import { buildConsole } from '../../console/build.mjs';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { launchChromium } from '../support/chromium.js';
 import { ADMIN_KEY, call, fullLead, pingLead, startExchange, stopExchange, testConfig } from '../support/exchange.js';
@@ -15,8 +14,6 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  // the bundle first: the page under test is the one npm run build makes
-  await buildConsole();
   browser = await launchChromium();
   // three buyers, three fates on the timeline: one bids, one passes, one answers too late
   const b = {

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
 import { ADMIN_KEY, call, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
-import { buildConsole } from '../../console/build.mjs';
 
 let g: Gavel;
 beforeAll(async () => {
-  await buildConsole();
   g = await startExchange(testConfig([]), 'memory');
 });
 afterAll(async () => {
