@@ -3,10 +3,11 @@ import { GavelError } from '../core/codes.js';
 import type { Party } from '../config/runtime.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
 import type { Logger } from '../telemetry/logger.js';
-import { bearerKey, unknownKey } from './api-key.js';
+import { unknownKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
 import { refusedFraming } from './http-framing.js';
 import { readBody } from './read-body.js';
+import { credentialsOf, requestKey } from './request-caller.js';
 import { send, sendError, sendText, watch } from './respond.js';
 
 /** Who a key is: the operator, a seller or a buyer. */
@@ -62,12 +63,14 @@ export function jsonRoute(
 ): void {
   app[method](path, (res: HttpResponse, req: HttpRequest) => {
     if (refusedFraming(res, req)) return;
-    const key = bearerKey(req.getHeader('authorization'));
+    // the Bearer key, or a browser's session cookie (request-caller.ts: CSRF checked there)
+    const key = requestKey(credentialsOf(req));
     const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
     const query = new URLSearchParams(req.getQuery() ?? '');
     const state = watch(res, 'json');
-    const caller = callerOf(runtime, key);
-    if (caller === null) return sendError(res, state, unknownKey(key));
+    if (!('key' in key)) return sendError(res, state, key);
+    const caller = callerOf(runtime, key.key);
+    if (caller === null) return sendError(res, state, unknownKey(key.key));
     const refusal = refusedOn(listener, caller);
     if (refusal !== null) return sendError(res, state, refusal);
     const run = (body: unknown) =>

@@ -4,7 +4,8 @@ import type { RuntimeSource } from '../config/live-runtime.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
 import { buyerView, operatorView, sellerView } from '../trace/trace-views.js';
 import { callerOf, refusedOn, type Listener } from './admin-route.js';
-import { bearerKey, unknownKey } from './api-key.js';
+import { unknownKey } from './api-key.js';
+import { credentialsOf, requestKey } from './request-caller.js';
 import { refusedFraming } from './http-framing.js';
 import { send, sendError, watch } from './respond.js';
 
@@ -19,13 +20,14 @@ const MAX_LEAD_ID = 128;
 export function leadTraceRoute(runtime: RuntimeSource, traces: TraceRecorder, listener: Listener): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
       if (refusedFraming(res, req)) return;
-      const key = bearerKey(req.getHeader('authorization'));
+      const key = requestKey(credentialsOf(req));
       // taken as sent, not URL-decoded: lead ids are Gavel's own UUIDs, and decoding a malformed
       // escape would throw inside uWS's handler and take the process down
       const id = req.getParameter(0) ?? '';
       const state = watch(res, 'json');
-      const caller = callerOf(runtime, key);
-      if (caller === null) return sendError(res, state, unknownKey(key));
+      if (!('key' in key)) return sendError(res, state, key);
+      const caller = callerOf(runtime, key.key);
+      if (caller === null) return sendError(res, state, unknownKey(key.key));
       const refusal = refusedOn(listener, caller);
       if (refusal !== null) return sendError(res, state, refusal);
       if (id.length === 0 || id.length > MAX_LEAD_ID) return sendError(res, state, new GavelError('LEAD_NOT_FOUND'));

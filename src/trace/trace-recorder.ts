@@ -3,6 +3,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { LeadTrace, StoredSegment, TraceSegment } from './lead-trace.js';
 import { wholeSegment } from './trace-views.js';
+import { RecentLeads } from './recent-leads.js';
 
 export interface TraceSettings {
   enabled: boolean;
@@ -29,6 +30,8 @@ export class TraceRecorder {
   private writing: Promise<void> | null = null;
   /** the batch being written: neither buffered nor surely in the store */
   private inFlight: readonly [string, string][] = [];
+  /** the last segments recorded here, for the console's lead list */
+  readonly recent = new RecentLeads();
 
   constructor(
     private readonly store: TraceStore,
@@ -46,7 +49,9 @@ export class TraceRecorder {
       this.metrics.tracesDropped.inc({ why: 'buffer_full' });
       return;
     }
-    this.buffer.push([trace.id, JSON.stringify(trace.seg)]);
+    const json = JSON.stringify(trace.seg);
+    this.buffer.push([trace.id, json]);
+    this.recent.add(json);
     if (this.buffer.length >= this.settings.batchSize) this.flushSoon(0);
     else if (this.timer === null) this.flushSoon(this.settings.flushMs);
   }

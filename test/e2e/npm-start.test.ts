@@ -19,7 +19,7 @@ import { freePort } from '../support/process.js';
 let project: string;
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'gavel-npm-start-'));
-  for (const part of ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'workers', 'bench', 'demo', 'test', 'lua']) {
+  for (const part of ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'workers', 'bench', 'demo', 'test', 'lua', 'console']) {
     await cp(join(ROOT, part), join(project, part), { recursive: true });
   }
   await symlink(join(ROOT, 'node_modules'), join(project, 'node_modules'));

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { ROOT } from '../../src/core/paths.js';
 import { ensureBuilt } from './dist-guard.js';
+import { buildConsole } from '../../console/build.mjs';
 
 /**
  * Tests talk to a real Redis and a real PostgreSQL. When either does not answer, the run fails
@@ -41,6 +42,9 @@ export default async function setup(project: TestProject): Promise<void> {
     await db.end().catch(() => undefined);
   }
   ensureBuilt(ROOT);
+  // the console's bundle (well under a second), here once rather than in each test file that
+  // serves it, so no file deletes dist/console while another one's server reads it
+  await buildConsole();
   // a watch run calls this setup once: each re-run after an edit checks dist/ again first
   project.onTestsRerun(() => ensureBuilt(ROOT));
 }

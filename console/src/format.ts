@@ -1,0 +1,5 @@
+/** How numbers read on the pages: a dash for nothing, shares as percents. */
+export const dash = '—';
+export const pct = (x: number | null | undefined): string => (x === null || x === undefined ? dash : `${(x * 100).toFixed(0)}%`);
+export const num = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? dash : x.toFixed(digits));
+export const ms = (x: number | null | undefined): string => (x === null || x === undefined ? dash : `≤${x} ms`);

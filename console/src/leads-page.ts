@@ -1,0 +1,77 @@
+import { api, ApiError } from './api.js';
+import { h, mount } from './dom.js';
+import { decisions, timeline } from './timeline.js';
+import type { Campaign, LeadSummary, TraceSegment } from './trace-types.js';
+
+let campaigns: Promise<Map<string, Campaign>> | undefined;
+function campaignsById(): Promise<Map<string, Campaign>> {
+  campaigns ??= api<{ campaigns: Campaign[] }>('GET', '/v1/console/campaigns').then((x) => new Map(x.campaigns.map((c) => [c.id, c])));
+  return campaigns;
+}
+
+function deadline(seg: TraceSegment, c: Campaign | undefined): number | null {
+  if (c === undefined) return null;
+  return seg.phase === 'post' ? c.post_tmax_ms : c.tmax_ms;
+}
+
+/** Leads: find one by its id and draw its trace, a timeline per segment (ping, post). */
+export function leadsPage(root: Element, leadId: string | undefined): void {
+  const id = h('input', { type: 'search', id: 'lead-id', placeholder: 'lead id (the ping_id or lead_id)', value: leadId ?? '', size: 44 }) as HTMLInputElement;
+  const out = h('div', { class: 'trace' });
+  const form = h('form', { class: 'search' }, id, h('button', { type: 'submit' }, 'Show trace'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/leads/${encodeURIComponent(id.value.trim())}`;
+  });
+  mount(root, h('h2', {}, 'Leads'), form, out);
+  if (leadId === undefined || leadId === '') return recentLeads(out);
+  mount(out, h('p', { class: 'muted' }, 'loading…'));
+  Promise.all([api<{ lead_id: string; segments: TraceSegment[] }>('GET', `/v1/leads/${encodeURIComponent(leadId)}`), campaignsById()]).then(
+    ([trace, cs]) =>
+      mount(
+        out,
+        ...trace.segments.flatMap((seg) => [
+          h('h3', {}, `${seg.phase} · ${seg.campaign} · seller ${seg.seller} · ${new Date(seg.at).toLocaleString()}`),
+          timeline(seg, deadline(seg, cs.get(seg.campaign))),
+          decisions(seg),
+        ]),
+      ),
+    (err: unknown) => mount(out, h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err))),
+  );
+}
+
+/** The leads this process traced last, filtered by seller, buyer, outcome and time; a row opens its timeline. */
+function recentLeads(out: Element): void {
+  const field = (name: string, placeholder: string, type = 'text') => h('input', { name, placeholder, type, class: 'filter' }) as HTMLInputElement;
+  const fields = [field('seller', 'seller'), field('buyer', 'buyer'), field('outcome', 'outcome (sold, no_bid…)'), field('from', 'from', 'datetime-local'), field('to', 'to', 'datetime-local')];
+  const list = h('tbody');
+  const form = h('form', { class: 'search filters' }, ...fields, h('button', { type: 'submit' }, 'Filter'));
+  const load = () => {
+    const q = new URLSearchParams();
+    for (const f of fields) if (f.value !== '') q.set(f.name, f.type === 'datetime-local' ? new Date(f.value).toISOString() : f.value);
+    api<{ leads: LeadSummary[]; kept: number }>('GET', `/v1/console/leads?${q.toString()}`).then(
+      (r) =>
+        mount(
+          list,
+          ...(r.leads.length === 0
+            ? [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'no lead matches'))]
+            : r.leads.map((l) =>
+                h('tr', { 'data-lead': l.lead_id }, h('td', {}, h('a', { href: `#/leads/${encodeURIComponent(l.lead_id)}` }, l.lead_id.slice(0, 8))), h('td', {}, new Date(l.at).toLocaleTimeString()), h('td', {}, l.phase), h('td', {}, l.seller), h('td', {}, l.buyers.join(', ')), h('td', {}, l.sold_to !== null ? `${l.outcome} to ${l.sold_to}` : l.outcome)),
+              )),
+        ),
+      (err: unknown) => mount(list, h('tr', {}, h('td', { colspan: 6, class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)))),
+    );
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    load();
+  });
+  mount(
+    out,
+    h('h3', {}, 'Recent leads'),
+    form,
+    h('table', { class: 'buyers leads' }, h('thead', {}, h('tr', {}, ...['lead', 'time', 'phase', 'seller', 'buyers', 'outcome'].map((x) => h('th', {}, x)))), list),
+    h('p', { class: 'muted' }, 'The last 1,000 leads this process traced; an older lead, or one another process handled, is found by its id.'),
+  );
+  load();
+}

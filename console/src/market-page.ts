@@ -1,0 +1,91 @@
+import { api } from './api.js';
+import { h, mount } from './dom.js';
+import { dash, ms, num, pct } from './format.js';
+
+interface BuyerSample {
+  buyer: string;
+  pings_per_s: number;
+  bid_rate: number | null;
+  win_rate: number | null;
+  latency_p50_ms: number | null;
+  timeouts: number;
+  breaker: string;
+}
+interface MarketSample {
+  at: string;
+  pings_per_s: number;
+  fill: number | null;
+  pings_total: number;
+  sold_total: number;
+  auction_p50_ms: number | null;
+  auction_p99_ms: number | null;
+  buyers: BuyerSample[];
+}
+
+const tile = (label: string, value: string, id: string) => h('div', { class: 'tile' }, h('span', { class: 'label' }, label), h('span', { class: 'value', 'data-k': id }, value));
+
+/**
+ * The live market: one Server-Sent Event a second from GET /v1/console/market, drawn as tiles
+ * and a table of buyers; the day's money beside it from the reports API. Returns the page's cleanup (the stream closed when the page is left).
+ */
+export function marketPage(root: Element, onLoggedOut: () => void): () => void {
+  const tiles = h('div', { class: 'tiles' });
+  const table = h('tbody');
+  const status = h('p', { class: 'muted' }, 'connecting…');
+  const money = h('div', { class: 'tiles' });
+  mount(
+    root,
+    h('h2', {}, 'Live market'),
+    status,
+    tiles,
+    money,
+    h('table', { class: 'buyers' }, h('thead', {}, h('tr', {}, ...['buyer', 'pings/s', 'bid rate', 'win rate (posted)', 'latency p50', 'timeouts', 'breaker'].map((x) => h('th', {}, x)))), table),
+  );
+  const draw = (x: MarketSample) => {
+    mount(status, `updated ${new Date(x.at).toLocaleTimeString()}`);
+    mount(
+      tiles,
+      tile('pings/s', num(x.pings_per_s), 'pings_per_s'),
+      tile('pings', String(x.pings_total), 'pings_total'),
+      tile('fill', pct(x.fill), 'fill'),
+      tile('sold', String(x.sold_total), 'sold_total'),
+      tile('auction p50', ms(x.auction_p50_ms), 'p50'),
+      tile('auction p99', ms(x.auction_p99_ms), 'p99'),
+    );
+    mount(
+      table,
+      ...(x.buyers.length === 0
+        ? [h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'no buyer has been asked yet'))]
+        : x.buyers.map((b) =>
+            h('tr', { 'data-buyer': b.buyer }, h('td', {}, b.buyer), h('td', {}, num(b.pings_per_s)), h('td', {}, pct(b.bid_rate)), h('td', {}, pct(b.win_rate)), h('td', {}, ms(b.latency_p50_ms)), h('td', {}, String(b.timeouts)), h('td', { class: `breaker ${b.breaker}` }, b.breaker === 'none' ? dash : b.breaker)),
+          )),
+    );
+  };
+  // money is the ledger's, not a counter's: today's figures from the reports API, every few seconds
+  const today = () => {
+    const now = new Date();
+    const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
+    const to = new Date(now.getTime() + 3_600_000).toISOString();
+    api<{ rows: { revenue: number; payout: number; margin: number; sold: number }[] }>('GET', `/v1/reports?from=${from}&to=${to}&group_by=day`).then(
+      (r) => {
+        const sum = (k: 'revenue' | 'payout' | 'margin') => r.rows.reduce((a, x) => a + x[k], 0);
+        const revenue = sum('revenue');
+        mount(money, tile('revenue today (UTC)', revenue.toFixed(2), 'revenue'), tile('paid to sellers', sum('payout').toFixed(2), 'payout'), tile('margin', `${sum('margin').toFixed(2)}${revenue > 0 ? ` (${pct(sum('margin') / revenue)})` : ''}`, 'margin'));
+      },
+      () => mount(money, h('p', { class: 'muted' }, 'Revenue and margin: the ledger did not answer.')),
+    );
+  };
+  today();
+  const moneyTimer = setInterval(today, 5000);
+  const source = new EventSource('/v1/console/market');
+  source.addEventListener('sample', (e) => draw(JSON.parse((e as MessageEvent<string>).data) as MarketSample));
+  source.addEventListener('error', () => {
+    // a 401 ends the stream for good (readyState CLOSED): the session is over
+    if (source.readyState === EventSource.CLOSED) onLoggedOut();
+    else mount(status, 'reconnecting…');
+  });
+  return () => {
+    source.close();
+    clearInterval(moneyTimer);
+  };
+}

@@ -1,0 +1,71 @@
+import type { HttpRequest } from 'uWebSockets.js';
+import { GavelError } from '../core/codes.js';
+import { bearerKey, unknownKey } from './api-key.js';
+import { sessions, type Sessions } from './sessions.js';
+
+export const SESSION_COOKIE = 'gavel_session';
+
+/** What a request says about who sends it, read before uWS invalidates `req`. */
+export interface Credentials {
+  /** the Bearer key, when the request has one: it wins over a cookie */
+  bearer: string | undefined;
+  /** the session cookie's value */
+  session: string | undefined;
+  method: string;
+  origin: string;
+  fetchSite: string;
+  host: string;
+  /** the request came over TLS, as far as a proxy in front says */
+  secure: boolean;
+}
+
+export function credentialsOf(req: HttpRequest): Credentials {
+  return {
+    bearer: bearerKey(req.getHeader('authorization')),
+    session: cookieValue(req.getHeader('cookie'), SESSION_COOKIE),
+    method: req.getCaseSensitiveMethod().toUpperCase(),
+    origin: req.getHeader('origin'),
+    fetchSite: req.getHeader('sec-fetch-site'),
+    host: req.getHeader('host'),
+    secure: req.getHeader('x-forwarded-proto').toLowerCase() === 'https',
+  };
+}
+
+/** One cookie's value out of a Cookie header, or undefined. */
+export function cookieValue(header: string, name: string): string | undefined {
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A state-changing request a browser sends with its cookie must come from the console's own
+ * pages. SameSite=Strict already keeps the cookie off other sites' requests; this is the second
+ * lock (a sibling subdomain is "same site"): Sec-Fetch-Site must say same-origin, or, from a
+ * browser too old to send it, Origin must be this host.
+ */
+export function crossSite(c: Credentials): boolean {
+  if (SAFE.has(c.method)) return false;
+  if (c.fetchSite !== '') return c.fetchSite !== 'same-origin';
+  if (c.origin === '') return true;
+  return c.origin !== `http://${c.host}` && c.origin !== `https://${c.host}`;
+}
+
+/**
+ * The key a request acts with: its Bearer key, or the key behind its session cookie (a
+ * cross-site state change refused). The caller resolves it against the live key ring, the one
+ * place a key becomes a party (admin-route.ts `callerOf`).
+ */
+export function requestKey(c: Credentials, held: Sessions = sessions): { key: string | undefined } | GavelError {
+  if (c.bearer !== undefined || c.session === undefined) return { key: c.bearer };
+  const key = held.keyOf(c.session);
+  if (key === undefined) return new GavelError('UNAUTHORIZED', 'The session has ended or is unknown: log in again');
+  if (crossSite(c)) return new GavelError('FORBIDDEN', 'A state-changing request with a session cookie must come from the same origin');
+  return { key };
+}
+
+export { unknownKey };

@@ -1,0 +1,74 @@
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { GavelError } from '../core/codes.js';
+import type { RuntimeSource } from '../config/live-runtime.js';
+import { callerOf, refusedOn, type Listener } from './admin-route.js';
+import { decodeBody } from './decode-body.js';
+import { refusedFraming } from './http-framing.js';
+import { readBody } from './read-body.js';
+import { errorBody, watch, type RequestState } from './respond.js';
+import { credentialsOf, crossSite, SESSION_COOKIE, type Credentials } from './request-caller.js';
+import { SESSION_MAX_MS, sessions } from './sessions.js';
+
+/** A key is a few dozen characters; a login body has nothing else to carry. */
+const MAX_LOGIN_BODY = 1024;
+
+function cookie(value: string, c: Credentials, maxAgeS: number): string {
+  // Secure where the browser reached Gavel over TLS (a proxy in front says so), else the cookie would never come back on plain http
+  return `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeS}${c.secure ? '; Secure' : ''}`;
+}
+
+function answer(res: HttpResponse, state: RequestState, status: string, body: unknown, setCookie?: string): void {
+  if (state.aborted) return;
+  state.aborted = true;
+  res.cork(() => {
+    res.writeStatus(status);
+    res.writeHeader('content-type', 'application/json');
+    res.writeHeader('cache-control', 'no-store');
+    if (setCookie !== undefined) res.writeHeader('set-cookie', setCookie);
+    res.end(JSON.stringify(body));
+  });
+}
+
+function refuse(res: HttpResponse, state: RequestState, e: GavelError): void {
+  answer(res, state, `${e.status} ${e.status === 401 ? 'Unauthorized' : e.status === 403 ? 'Forbidden' : e.status === 413 ? 'Payload Too Large' : 'Bad Request'}`, errorBody(e.code, e.message, e.details));
+}
+
+/**
+ * POST /v1/session `{ "key": "..." }` logs a party in on this listener: the key is checked against
+ * the live key ring and a random session id goes back as an HttpOnly, SameSite=Strict cookie; the
+ * page never holds the key. DELETE /v1/session logs out. Any party, either listener: the
+ * operator's console uses it on the operator listener, portals will on the public one.
+ */
+export function attachSessionRoutes(app: TemplatedApp, listener: Listener, live: RuntimeSource): void {
+  app.post('/v1/session', (res, req) => {
+    if (refusedFraming(res, req)) return;
+    const c = credentialsOf(req);
+    const state = watch(res, 'json');
+    // a login from another site would log the victim in as the attacker (login CSRF)
+    if (crossSite(c)) return refuse(res, state, new GavelError('FORBIDDEN', 'A login must come from the same origin'));
+    readBody(res, MAX_LOGIN_BODY, (buf) => {
+      if (buf === null) return refuse(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${MAX_LOGIN_BODY} bytes`));
+      let key: unknown;
+      try {
+        key = (decodeBody(buf, 'json') as { key?: unknown } | null)?.key;
+      } catch (e) {
+        return refuse(res, state, e as GavelError);
+      }
+      if (typeof key !== 'string' || key.length === 0) return refuse(res, state, new GavelError('INVALID_REQUEST', 'The body must be { "key": "<api key>" }'));
+      const caller = callerOf(live, key);
+      if (caller === null) return refuse(res, state, new GavelError('UNAUTHORIZED', 'Unknown API key'));
+      const refusal = refusedOn(listener, caller);
+      if (refusal !== null) return refuse(res, state, refusal);
+      const id = sessions.open(key);
+      answer(res, state, '201 Created', { party: caller.kind }, cookie(id, c, Math.floor(SESSION_MAX_MS / 1000)));
+    });
+  });
+  app.del('/v1/session', (res, req) => {
+    if (refusedFraming(res, req)) return;
+    const c = credentialsOf(req);
+    const state = watch(res, 'json');
+    if (crossSite(c)) return refuse(res, state, new GavelError('FORBIDDEN', 'A logout must come from the same origin'));
+    sessions.close(c.session);
+    answer(res, state, '200 OK', { ended: true }, cookie('', c, 0));
+  });
+}

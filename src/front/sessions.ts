@@ -1,0 +1,78 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** How long a console or portal login lasts without use, and at most. */
+export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
+export const SESSION_MAX_MS = 12 * 60 * 60 * 1000;
+/** Logins need a valid key, but a bound keeps a key holder from filling the process's memory. */
+const MAX_SESSIONS = 10_000;
+
+interface Held {
+  /**
+   * The key the party logged in with, in this process's memory only (never in the page, never
+   * logged): each request resolves it against the live key ring again, so a key a swap removed
+   * or a rotated key past its expiry ends its sessions at once, as it ends its Bearer calls.
+   */
+  key: string;
+  createdAt: number;
+  usedAt: number;
+}
+
+/**
+ * Browser sessions of any party (the operator's console, later the buyers' and sellers' portals),
+ * in memory per process: a process restart logs everyone out, which a console can afford. Held by
+ * the SHA-256 of their id, so a map lookup's timing says nothing about a live id.
+ */
+export class Sessions {
+  private readonly held = new Map<string, Held>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** A new session for a key already checked: its id, the cookie's value. */
+  open(key: string): string {
+    this.sweep();
+    if (this.held.size >= MAX_SESSIONS) {
+      // the oldest goes first: Map keeps insertion order
+      const oldest = this.held.keys().next();
+      if (oldest.done !== true) this.held.delete(oldest.value);
+    }
+    const id = randomBytes(32).toString('base64url');
+    const t = this.now();
+    this.held.set(digest(id), { key, createdAt: t, usedAt: t });
+    return id;
+  }
+
+  /** The key behind a live session id, or undefined (unknown, idle too long, or too old). */
+  keyOf(id: string | undefined): string | undefined {
+    if (id === undefined || id.length === 0 || id.length > 64) return undefined;
+    const d = digest(id);
+    const s = this.held.get(d);
+    if (s === undefined) return undefined;
+    const t = this.now();
+    if (t - s.usedAt > SESSION_IDLE_MS || t - s.createdAt > SESSION_MAX_MS) {
+      this.held.delete(d);
+      return undefined;
+    }
+    s.usedAt = t;
+    return s.key;
+  }
+
+  close(id: string | undefined): void {
+    if (id !== undefined) this.held.delete(digest(id));
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  private sweep(): void {
+    const t = this.now();
+    for (const [d, s] of this.held) if (t - s.usedAt > SESSION_IDLE_MS || t - s.createdAt > SESSION_MAX_MS) this.held.delete(d);
+  }
+}
+
+function digest(id: string): string {
+  return createHash('sha256').update(id, 'utf8').digest('base64');
+}
+
+/** The process's sessions: one per process, shared by both listeners (a session names its key, and the key its party). */
+export const sessions = new Sessions();
