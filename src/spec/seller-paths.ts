@@ -79,7 +79,7 @@ export function sellerPaths(): PathGroup {
     examples: {
       bid: { summary: 'A ping of the ping fields', value: { campaign: 'auto', lead: PING_LEAD, tmax_ms: 120, sub_id: 's-17' } },
       no_key: { summary: 'Sent without a key', value: { campaign: 'auto', lead: PING_LEAD } },
-      text_plain: { summary: 'Sent as text/plain', value: { campaign: 'auto', lead: PING_LEAD } },
+      form_urlencoded: { summary: "Sent as a form (curl -d without -H 'content-type: application/json')", value: { campaign: 'auto', lead: PING_LEAD } },
       invalid_lead: { summary: 'A zip that does not match the campaign\'s pattern', value: { campaign: 'auto', lead: { ...PING_LEAD, zip: 'nope' } } },
       invalid_request: { summary: 'No campaign, and a field the envelope does not have', value: { lead: PING_LEAD, color: 'red' } },
       unknown_campaign: { summary: 'A campaign that does not exist', value: { campaign: 'boats', lead: PING_LEAD } },
@@ -110,7 +110,7 @@ export function sellerPaths(): PathGroup {
       key: 'seller',
       examples: {
         no_key: { key: 'none' },
-        text_plain: { headers: { 'content-type': 'text/plain' } },
+        form_urlencoded: { headers: { 'content-type': 'application/x-www-form-urlencoded' } },
         malformed_body: rawHint,
         idempotency_key_reused: { headers: { 'idempotency-key': PLACEHOLDER.idempotencyKey }, needs: 'key_used' },
       },
