@@ -307,10 +307,46 @@ function sales() {
   };
 }
 
+function session() {
+  const servers = [SERVERS.public, SERVERS.operator];
+  const crossSite = errorAnswer('FORBIDDEN: the request did not come from the same origin (Sec-Fetch-Site, else Origin), or the key is not served on this listener');
+  return {
+    post: {
+      operationId: 'login',
+      tags: ['parties'],
+      summary: 'Log in with a key: a session cookie for the console and the portals',
+      description:
+        "Checks the key against the live configuration and answers Set-Cookie: gavel_session=<random id>; HttpOnly; SameSite=Strict; Path=/ (Secure behind TLS). The key stays on the server: the page never holds it. Each request with the cookie is checked against the live keys again, so a revoked key ends its sessions. A session ends after 2 h idle or 12 h. Both listeners: the operator's key on the operator listener, a seller's or a buyer's on the public one; same origin only.",
+      servers,
+      security: [],
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1 } }, additionalProperties: false } } } },
+      responses: {
+        '201': jsonAnswer('Logged in: the cookie is set', { type: 'object', required: ['party'], properties: { party: { type: 'string', enum: ['admin', 'seller', 'buyer'] } } }),
+        '400': errorAnswer('INVALID_REQUEST or MALFORMED_BODY: the body is not {"key": "<api key>"}'),
+        '401': unauthorized,
+        '403': crossSite,
+        '413': errorAnswer('BODY_TOO_LARGE'),
+      },
+    },
+    delete: {
+      operationId: 'logout',
+      tags: ['parties'],
+      summary: 'Log out: the session ends and its cookie is cleared',
+      description: 'Both listeners; same origin only.',
+      servers,
+      security: [],
+      responses: {
+        '200': jsonAnswer('Logged out', { type: 'object', required: ['ended'], properties: { ended: { const: true } } }),
+        '403': crossSite,
+      },
+    },
+  };
+}
+
 export function partyPaths(): PathGroup {
   return {
     tag: { name: 'parties', description: "Lead traces, returns and reports: each party's own data, on its listener (tags traces, returns, reports)" },
-    paths: { '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks(), '/v1/caps': caps(), '/v1/sales': sales() },
+    paths: { '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks(), '/v1/caps': caps(), '/v1/sales': sales(), '/v1/session': session() },
     schemas: {
       SellerTrace: answerSchema(SellerTrace),
       BuyerTrace: answerSchema(BuyerTrace),

@@ -33,6 +33,7 @@ describe('the OpenAPI document', () => {
       '/v1/postbacks',
       '/v1/caps',
       '/v1/sales',
+      '/v1/session',
       '/health',
       '/ready',
       '/metrics',
