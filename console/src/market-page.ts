@@ -1,26 +1,7 @@
 import { api } from './api.js';
 import { h, mount } from './dom.js';
 import { dash, ms, num, pct } from './format.js';
-
-interface BuyerSample {
-  buyer: string;
-  pings_per_s: number;
-  bid_rate: number | null;
-  win_rate: number | null;
-  latency_p50_ms: number | null;
-  timeouts: number;
-  breaker: string;
-}
-interface MarketSample {
-  at: string;
-  pings_per_s: number;
-  fill: number | null;
-  pings_total: number;
-  sold_total: number;
-  auction_p50_ms: number | null;
-  auction_p99_ms: number | null;
-  buyers: BuyerSample[];
-}
+import type { MarketSample } from '../../src/protocol/console-api.js';
 
 const tile = (label: string, value: string, id: string) => h('div', { class: 'tile' }, h('span', { class: 'label' }, label), h('span', { class: 'value', 'data-k': id }, value));
 

@@ -18,13 +18,4 @@ export interface Campaign {
   max_tmax_ms: number;
   post_tmax_ms: number;
 }
-export interface LeadSummary {
-  lead_id: string;
-  phase: string;
-  at: string;
-  seller: string;
-  campaign: string;
-  buyers: string[];
-  sold_to: string | null;
-  outcome: string;
-}
+export type { LeadSummary } from '../../src/protocol/console-api.js';

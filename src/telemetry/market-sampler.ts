@@ -1,28 +1,7 @@
+import type { BuyerSample, MarketSample } from '../protocol/console-api.js';
 import type { Metrics } from './metrics.js';
 
-/** One buyer's last second. Rates are shares (0..1), null when there was nothing to divide. */
-export interface BuyerSample {
-  buyer: string;
-  pings_per_s: number;
-  bid_rate: number | null;
-  win_rate: number | null;
-  latency_p50_ms: number | null;
-  timeouts: number;
-  breaker: 'closed' | 'half-open' | 'open' | 'none';
-}
-
-/** What the console's live market page shows, each second. */
-export interface MarketSample {
-  at: string;
-  pings_per_s: number;
-  /** pings answered with a bid, of all pings in the window */
-  fill: number | null;
-  pings_total: number;
-  sold_total: number;
-  auction_p50_ms: number | null;
-  auction_p99_ms: number | null;
-  buyers: BuyerSample[];
-}
+export type { BuyerSample, MarketSample };
 
 interface Reading {
   pings: Map<string, number>; // outcome -> count

@@ -1,19 +1,7 @@
+import type { LeadSummary } from '../protocol/console-api.js';
 import type { StoredSegment } from './lead-trace.js';
 
-/** One recent trace segment, as the console's lead list shows it. */
-export interface LeadSummary {
-  lead_id: string;
-  phase: string;
-  at: string;
-  seller: string;
-  campaign: string;
-  /** the buyers pinged (a ping) or posted to (a post) */
-  buyers: string[];
-  /** the buyer that bought it, if one did */
-  sold_to: string | null;
-  /** the answer's status, and its reason when there is one: bid, sold, no_bid/NO_ELIGIBLE_BUYERS... */
-  outcome: string;
-}
+export type { LeadSummary };
 
 export interface LeadFilter {
   seller?: string;
