@@ -1,12 +1,15 @@
 import { api, ApiError } from './api.js';
+import { configPage } from './config-page.js';
 import { h, mount } from './dom.js';
 import { leadsPage } from './leads-page.js';
 import { loginPage } from './login-page.js';
 import { marketPage } from './market-page.js';
+import { versionsPage } from './versions-page.js';
 
 /**
- * The console's shell: a header with the pages, and a hash router (#/market, #/leads/<id>), so
- * the server serves one page and a later slice adds a page as one more entry here.
+ * The console's shell: a header with the pages, and a hash router (#/market, #/leads/<id>,
+ * #/config, #/config/<section>/<id>, #/versions/<n>), so the server serves one page and a page is
+ * one more entry here.
  */
 const root = document.getElementById('app')!;
 let leave: (() => void) | undefined;
@@ -20,16 +23,31 @@ function showLogin(): void {
   });
 }
 
+const arg = (x: string | undefined) => (x === undefined || x === '' ? undefined : decodeURIComponent(x));
+
 function route(): void {
   leave?.();
   leave = undefined;
-  const [, page, arg] = location.hash.split('/');
+  const [, page, a, b] = location.hash.split('/');
   const main = h('main');
   const logout = h('button', { class: 'link', type: 'button' }, 'Log out');
   logout.addEventListener('click', () => void api('DELETE', '/v1/session').finally(showLogin));
   const link = (href: string, label: string, on: boolean) => h('a', { href, class: on ? 'on' : undefined }, label);
-  mount(root, h('header', {}, h('b', {}, 'Gavel'), h('nav', {}, link('#/market', 'Live market', page !== 'leads'), link('#/leads', 'Leads', page === 'leads')), logout), main);
-  if (page === 'leads') leadsPage(main, arg === undefined ? undefined : decodeURIComponent(arg));
+  const known = ['leads', 'config', 'versions'];
+  mount(
+    root,
+    h(
+      'header',
+      {},
+      h('b', {}, 'Gavel'),
+      h('nav', {}, link('#/market', 'Live market', !known.includes(page ?? '')), link('#/leads', 'Leads', page === 'leads'), link('#/config', 'Configuration', page === 'config'), link('#/versions', 'Versions', page === 'versions')),
+      logout,
+    ),
+    main,
+  );
+  if (page === 'leads') leadsPage(main, arg(a));
+  else if (page === 'config') configPage(main, arg(a), arg(b));
+  else if (page === 'versions') versionsPage(main, arg(a));
   else leave = marketPage(main, showLogin);
 }
 

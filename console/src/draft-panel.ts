@@ -1,0 +1,100 @@
+import { api, ApiError, errorText } from './api.js';
+import { diffList } from './diff-list.js';
+import { h, mount } from './dom.js';
+import { forgetDraft, openDraft } from './draft-state.js';
+import type { Change, Problem, Published } from './config-types.js';
+
+/** What a refused publish means for the operator, beside the server's own message. */
+const MEANING: Record<string, string> = {
+  DRAFT_STALE: 'Another version went live after this draft was made. Publishing anyway replaces that version with this draft’s whole document (its changes would be undone); discarding starts again from the live version.',
+  DRAFT_INVALID: 'The draft does not validate: nothing was published. Each problem is shown at its place.',
+  RESTART_REQUIRED: 'This version changes what a process reads only at start: publish it only if each process will be restarted.',
+  DRAFT_NOT_FOUND: 'The draft is gone (published or deleted elsewhere). Save again to start a new one.',
+};
+
+/** A problem as a line of the list: its path, then what is wrong. */
+const problemLine = (p: Problem) => h('li', { 'data-problem': p.path }, h('code', {}, p.path), ': ', p.message);
+
+/**
+ * The open draft: its problems, its diff against the live version, and publishing it with a
+ * comment. `place` shows problems inline where the page has their inputs and returns the rest,
+ * listed here. A refused publish shows its code: DRAFT_INVALID with every problem placed,
+ * DRAFT_STALE (another version went live since the draft was made) and RESTART_REQUIRED each
+ * with the one choice that publishes anyway.
+ */
+export function draftPanel(place: (problems: Problem[]) => Problem[], onPublished: (p: Published) => void): { el: HTMLElement; check(): Promise<void> } {
+  const el = h('section', { class: 'draft-panel' });
+  const status = h('div', { class: 'draft-status' });
+  const problems = h('div', { class: 'draft-problems' });
+  const diff = h('div', { class: 'draft-diff' });
+  const outcome = h('div', { class: 'publish-outcome', role: 'status' });
+  const comment = h('input', { type: 'text', id: 'publish-comment', class: 'wide', placeholder: 'what this version changes, and why', maxlength: 500 }) as HTMLInputElement;
+
+  const listProblems = (all: Problem[]) => {
+    const rest = place(all);
+    mount(
+      problems,
+      all.length === 0
+        ? h('p', { class: 'ok' }, '✓ The draft validates.')
+        : h('div', {}, h('p', { class: 'error' }, `${all.length} problem${all.length === 1 ? '' : 's'}${rest.length < all.length ? ', shown beside their inputs' : ''}`), rest.length > 0 ? h('ul', { class: 'problems' }, ...rest.map(problemLine)) : null),
+    );
+  };
+
+  const publish = async (opts: { force?: boolean; restart?: boolean } = {}) => {
+    const d = openDraft();
+    if (d === null) return;
+    mount(outcome, h('p', { class: 'muted' }, 'publishing…'));
+    try {
+      const p = await api<Published>('POST', `/v1/admin/drafts/${d.id}/publish`, { comment: comment.value, ...opts });
+      forgetDraft();
+      onPublished(p);
+    } catch (e) {
+      const choice = (label: string, again: { force?: boolean; restart?: boolean }) => {
+        const b = h('button', { type: 'button', class: 'warn' }, label);
+        b.addEventListener('click', () => void publish({ ...opts, ...again }));
+        return b;
+      };
+      const code = e instanceof ApiError ? e.code : '';
+      if (code === 'DRAFT_NOT_FOUND') forgetDraft();
+      mount(
+        outcome,
+        h('p', { class: 'error publish-error', 'data-code': code }, h('b', {}, code || 'Error'), e instanceof ApiError ? ` ${e.message}` : ` ${String(e)}`),
+        MEANING[code] !== undefined ? h('p', { class: 'hint publish-meaning' }, MEANING[code]) : null,
+        code === 'DRAFT_STALE' ? choice('Publish anyway over the newer version', { force: true }) : null,
+        code === 'RESTART_REQUIRED' ? choice('Publish; I will restart each process', { restart: true }) : null,
+      );
+      if (e instanceof ApiError && e.details.length > 0) listProblems(e.details);
+    }
+  };
+
+  const publishButton = h('button', { type: 'button', class: 'publish' }, 'Publish');
+  publishButton.addEventListener('click', () => void publish());
+  const discard = h('button', { type: 'button', class: 'ghost discard' }, 'Discard draft');
+  discard.addEventListener('click', () => {
+    const d = openDraft();
+    forgetDraft();
+    if (d !== null) void api('DELETE', `/v1/admin/drafts/${d.id}`).catch(() => undefined);
+    void check();
+  });
+
+  async function check(): Promise<void> {
+    const d = openDraft();
+    mount(outcome);
+    if (d === null) {
+      mount(el, h('h3', {}, 'Draft'), h('p', { class: 'muted' }, 'No draft open. Saving a change starts one from the live version; nothing is live until it is published.'));
+      return;
+    }
+    mount(status, h('p', {}, `Draft ${d.id.slice(0, 8)}, made from version ${d.base ?? '—'}`));
+    mount(el, h('h3', {}, 'Draft'), status, problems, h('h4', {}, 'Changes against the live version'), diff, h('div', { class: 'publish-row' }, comment, publishButton, discard), outcome);
+    try {
+      const [v, c] = await Promise.all([api<{ valid: boolean; problems: Problem[] }>('POST', `/v1/admin/drafts/${d.id}/validate`), api<{ changes: Change[] }>('GET', `/v1/admin/drafts/${d.id}/diff`)]);
+      listProblems(v.problems);
+      mount(diff, diffList(c.changes));
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'DRAFT_NOT_FOUND') forgetDraft();
+      mount(outcome, h('p', { class: 'error' }, errorText(e)));
+    }
+  }
+
+  return { el, check };
+}

@@ -1,0 +1,214 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { ROOT } from '../../src/core/paths.js';
+import type { Gavel } from '../../src/gavel.js';
+import { admin, startVersionedExchange } from '../support/admin-api.js';
+import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
+import { launchChromium } from '../support/chromium.js';
+import { ADMIN_KEY, call, dropSchema, fullLead, pingLead, readTrace, stopExchange, testConfig, testSchema } from '../support/exchange.js';
+
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+
+/** An exchange whose configuration can be edited, and how to stop it with what it left behind. */
+type ExchangeFactory = (config: ConfigInput) => Promise<{ g: Gavel; stop: () => Promise<void> }>;
+
+/** Versions in PostgreSQL, in a schema of the test's own, dropped after. */
+const onPostgres: ExchangeFactory = async (config) => {
+  const schema = testSchema();
+  const { g } = await startVersionedExchange(config, schema);
+  return {
+    g,
+    stop: async () => {
+      await stopExchange(g);
+      await dropSchema(schema);
+    },
+  };
+};
+
+/** The filter the test builds, exactly as the config grammar writes it (src/rules/filter.ts). */
+const BUILT = { all: [{ field: 'state', in: ['CA'] }, { any: [{ field: 'age', min: 30 }, { field: 'zip', within: { miles: 25, of: '90210' } }] }] };
+
+function configPages(store: string, start: ExchangeFactory): void {
+  describe(`the console's Configuration and Versions pages in Chromium (versions in ${store})`, () => {
+    const buyers: Record<string, TestBuyer> = {};
+    let g: Gavel;
+    let stop: (() => Promise<void>) | undefined;
+    let browser: Browser;
+    let page: Page;
+
+    beforeAll(async () => {
+      browser = await launchChromium();
+      // three buyers that always bid, so who is pinged is decided by the configuration alone
+      buyers.acme = await startBuyer(() => ({ body: { bid: 9 } }));
+      buyers.beta = await startBuyer(() => ({ body: { bid: 8 } }));
+      buyers.gamma = await startBuyer(() => ({ body: { bid: 7 } }));
+      ({ g, stop } = await start(testConfig(Object.entries(buyers).map(([id, b]) => ({ id, url: b.url })))));
+      page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      // a step that cannot happen fails at its own line, well inside the test's time
+      page.setDefaultTimeout(8000);
+      page.on('pageerror', (e) => console.error('page error:', e.message));
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await stop?.();
+      for (const b of Object.values(buyers)) await b.close();
+    });
+
+    const live = async () => (await admin(g, 'GET', '/v1/admin/config')).body as { version: number; document: { buyers: Record<string, unknown>[] } };
+    const buyerOf = async (id: string) => (await live()).document.buyers.find((b) => b.id === id)!;
+    /** a ping of a fresh lead, and which buyers were pinged and left out, from its trace on the operator listener */
+    const ping = async (over: Record<string, unknown>) => {
+      const r = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead(over)) });
+      expect(r.status).toBe(200);
+      const trace = await readTrace(g, r.body.ping_id as string);
+      const seg = trace.body.segments[0] as { pings: { buyer: string }[]; buyers: { buyer: string; stage: string; outcome: string }[] };
+      return { id: r.body.ping_id as string, pinged: seg.pings.map((p) => p.buyer).sort(), leftOut: seg.buyers.filter((b) => b.outcome !== 'ELIGIBLE') };
+    };
+    const row = (item: string) => page.locator(`tr[data-item="${item}"]`);
+
+    it('lists the live campaigns, buyers and sellers with their state, and pauses and resumes a buyer', async () => {
+      await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config`);
+      await page.fill('#key', ADMIN_KEY);
+      await page.click('form.login button');
+      await row('buyers/gamma').waitFor();
+      expect(await page.locator('[data-section="buyers"] tr[data-item]').count()).toBe(3);
+      expect(await row('campaigns/auto').count()).toBe(1);
+      expect(await row('sellers/pub1').count()).toBe(1);
+      expect(await page.locator('.state.active').count()).toBe(5);
+      expect(await page.locator('[data-live-version]').getAttribute('data-live-version')).toBe('1');
+
+      await row('buyers/gamma').locator('button[data-action="pause"]').click();
+      await expect.poll(() => row('buyers/gamma').locator('.state').textContent()).toBe('paused');
+      expect(await page.locator('.flash').textContent()).toBe('Paused buyer gamma: version 2, live.');
+      expect((await buyerOf('gamma')).active).toBe(false);
+      // paused: pinged no more
+      expect((await ping({})).pinged).toEqual(['acme', 'beta']);
+      await page.screenshot({ path: join(SHOTS, 'console-config.png'), fullPage: true });
+
+      await row('buyers/gamma').locator('button[data-action="resume"]').click();
+      await expect.poll(() => row('buyers/gamma').locator('.state').textContent()).toBe('active');
+      expect((await buyerOf('gamma')).active).toBeUndefined();
+      expect((await ping({})).pinged).toEqual(['acme', 'beta', 'gamma']);
+    });
+
+    it("builds a buyer's filter with the condition builder, shows a bad value at its path, shows the diff and publishes it", async () => {
+      await row('buyers/beta').locator('a').click();
+      await page.locator('button.add-filter').click();
+      // the first condition: state is one of CA
+      const first = page.locator('[data-path="filters.all[0]"]');
+      await first.locator('select.cond-field').selectOption('state');
+      await first.locator('select.cond-op').selectOption('in');
+      await first.locator('[data-path="filters.all[0].in"] input').fill('CA');
+      // a nested group: any of age from 30, or a ZIP within 25 miles of one that does not exist
+      await page.locator('[data-path="filters"] > .group-head button.add-group').click();
+      const nested = page.locator('[data-path="filters.all[1]"]');
+      await nested.locator('[data-path="filters.all[1].any[0]"] select.cond-field').selectOption('age');
+      // an integer field: its operators are the numeric ones, no regex and no radius
+      expect(await nested.locator('[data-path="filters.all[1].any[0]"] select.cond-op option').allTextContents()).toEqual(['is', 'is between', 'is one of', 'is none of', 'is present']);
+      await nested.locator('[data-path="filters.all[1].any[0]"] select.cond-op').selectOption('range');
+      await nested.locator('[data-path="filters.all[1].any[0].min"] input').fill('30');
+      await page.locator('[data-path="filters.all[1]"] > .group-head button.add-cond').click();
+      const zip = page.locator('[data-path="filters.all[1].any[1]"]');
+      await zip.locator('select.cond-field').selectOption('zip');
+      expect(await zip.locator('select.cond-op option').allTextContents()).toContain('is within miles of ZIP');
+      await zip.locator('select.cond-op').selectOption('within');
+      await zip.locator('[data-path="filters.all[1].any[1].within.of"] input').fill('00000');
+      await page.click('button.save');
+
+      // the server's problem, beside the input it is about; nothing else marked
+      const bad = page.locator('[data-path="filters.all[1].any[1].within.of"] .problem');
+      await expect.poll(() => bad.textContent()).toBe('unknown ZIP code "00000"');
+      expect(await page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['unknown ZIP code "00000"']);
+      expect(await page.locator('.draft-problems').textContent()).toContain('1 problem, shown beside their inputs');
+      await page.screenshot({ path: join(SHOTS, 'console-condition-builder.png'), fullPage: true });
+      // an invalid draft is not published: DRAFT_INVALID, its problem still at its input
+      await page.click('button.publish');
+      await expect.poll(() => page.locator('.publish-error').getAttribute('data-code')).toBe('DRAFT_INVALID');
+      expect((await buyerOf('beta')).filters).toBeUndefined();
+
+      await zip.locator('[data-path="filters.all[1].any[1].within.of"] input').fill('90210');
+      await page.click('button.save');
+      await expect.poll(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
+      expect(await page.locator('form.item-form .problem:visible').count()).toBe(0);
+      // the diff against the live version: one path, the filter added
+      const diff = page.locator('ul.diff li');
+      expect(await diff.count()).toBe(1);
+      expect(await diff.getAttribute('data-path')).toBe('buyers[id=beta].filters');
+      expect(await diff.textContent()).toMatch(/^buyers\[id=beta\]\.filters: added → \{"all":\[/);
+
+      await page.fill('#publish-comment', 'beta: California, 30 and over or near 90210');
+      await page.click('button.publish');
+      await expect.poll(() => page.locator('.flash').textContent()).toBe('Version 4 published, live.');
+      // what the builder wrote is the grammar, exactly
+      expect((await buyerOf('beta')).filters).toEqual(BUILT);
+      const v = await live();
+      expect(v).toMatchObject({ version: 4, comment: 'beta: California, 30 and over or near 90210' });
+    });
+
+    it('judges the next lead by the published filter: one that fails leaves the buyer out as FILTERED, one that passes is pinged to it', async () => {
+      const pingsBefore = buyers.beta!.pings.length;
+      const fails = await ping({ state: 'TX', age: 25, zip: '10001' });
+      expect(fails.pinged).toEqual(['acme', 'gamma']);
+      expect(fails.leftOut).toContainEqual({ buyer: 'beta', stage: 'eligibility', outcome: 'FILTERED' });
+      expect(buyers.beta!.pings.length).toBe(pingsBefore);
+      const passes = await ping({ state: 'CA', age: 40, zip: '90210' });
+      expect(passes.pinged).toEqual(['acme', 'beta', 'gamma']);
+      expect(buyers.beta!.pings.length).toBe(pingsBefore + 1);
+      // and the console's trace of the filtered lead says so
+      await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/leads/${fails.id}`);
+      await expect.poll(() => page.locator('.decisions').first().textContent()).toContain('beta eligibility FILTERED');
+    });
+
+    it('loads a filter into the builder unchanged, and shows a stale draft refused with DRAFT_STALE', async () => {
+      await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config/buyers/beta`);
+      await page.locator('[data-path="filters.all[1].any[1]"]').waitFor();
+      expect(await page.locator('[data-path="filters.all[0]"] select.cond-field').inputValue()).toBe('state');
+      expect(await page.locator('[data-path="filters.all[0]"] select.cond-op').inputValue()).toBe('in');
+      expect(await page.locator('[data-path="filters.all[0].in"] input').inputValue()).toBe('CA');
+      expect(await page.locator('[data-path="filters.all[1]"] select.group-mode').inputValue()).toBe('any');
+      expect(await page.locator('[data-path="filters.all[1].any[0].min"] input').inputValue()).toBe('30');
+      expect(await page.locator('[data-path="filters.all[1].any[0].max"] input').inputValue()).toBe('');
+      expect(await page.locator('[data-path="filters.all[1].any[1].within.of"] input').inputValue()).toBe('90210');
+      // saved untouched: the draft is the live version, key for key
+      await page.click('button.save');
+      await expect.poll(() => page.locator('.diff-empty').textContent()).toBe('No changes against the live version.');
+
+      // another version goes live meanwhile: the draft's publish is refused, saying why
+      expect((await admin(g, 'POST', '/v1/admin/buyers/acme/pause')).status).toBe(200);
+      await page.click('button.publish');
+      await expect.poll(() => page.locator('.publish-error').getAttribute('data-code')).toBe('DRAFT_STALE');
+      expect(await page.locator('.publish-error').textContent()).toBe('DRAFT_STALE The draft was made from version 4; version 5 is live now');
+      expect(await page.locator('.publish-meaning').textContent()).toContain('Another version went live after this draft was made');
+      expect(await page.locator('button.warn').textContent()).toBe('Publish anyway over the newer version');
+      expect((await live()).version).toBe(5);
+      await page.click('button.discard');
+      await expect.poll(() => page.locator('.draft-panel').textContent()).toContain('No draft open');
+      expect((await admin(g, 'POST', '/v1/admin/buyers/acme/resume')).body.version).toBe(6);
+    });
+
+    it('rolls back to the version before the filter from the Versions page, with its diff and a comment, and lists it in the audit log', async () => {
+      await page.click('nav a[href="#/versions"]');
+      await page.locator('tr[data-version="6"]').waitFor();
+      expect(await page.locator('tr[data-version]').count()).toBe(6);
+      await page.locator('tr[data-version="3"] button.pick').click();
+      // what publishing version 3 again would change: beta's filter goes
+      await expect.poll(() => page.locator('.version-detail ul.diff li').getAttribute('data-path')).toBe('buyers[id=beta].filters');
+      expect(await page.locator('.version-detail ul.diff li').textContent()).toContain('→ removed');
+      await page.fill('#rollback-comment', 'beta takes every state again');
+      await page.screenshot({ path: join(SHOTS, 'console-versions.png'), fullPage: true });
+      await page.click('button.rollback');
+      await expect.poll(() => page.locator('.flash').textContent()).toBe('Version 3 published again as version 7, live.');
+      expect(await page.locator('tr[data-version]').count()).toBe(7);
+      expect(await page.locator('tr[data-version="7"] td').nth(3).textContent()).toBe('beta takes every state again');
+      expect(await page.locator('table.audit tbody tr').first().locator('td').nth(2).textContent()).toBe('rollback');
+
+      expect((await buyerOf('beta')).filters).toBeUndefined();
+      expect((await ping({ state: 'TX', age: 25, zip: '10001' })).pinged).toEqual(['acme', 'beta', 'gamma']);
+    });
+  });
+}
+
+configPages('PostgreSQL', onPostgres);
