@@ -1,6 +1,7 @@
 import { api, errorText } from './api.js';
 import { h, mount } from './dom.js';
 import { draftPanel } from './draft-panel.js';
+import { when } from './format.js';
 import { draftDocument, ensureDraft, openDraft } from './draft-state.js';
 import { itemForm } from './item-forms.js';
 import { showProblems } from './problems.js';
@@ -19,7 +20,7 @@ function versionLine(live: LiveVersion): HTMLElement {
     'p',
     { class: 'version-line' },
     h('b', { 'data-live-version': live.version }, `Live version ${live.version}`),
-    ` · published ${new Date(live.published_at).toLocaleString()} by ${live.author}`,
+    ` · published ${when(live.published_at)} by ${live.author}`,
     live.comment !== '' ? ` · “${live.comment}”` : null,
     ' · ',
     h('a', { href: '#/versions' }, 'history'),
@@ -29,7 +30,7 @@ function versionLine(live: LiveVersion): HTMLElement {
 /** Pause or resume: one call, one version, live at once (README, "Pausing"). */
 function pauseButton(section: Section, item: Obj, after: () => void, out: Element): HTMLElement {
   const verb = active(item) ? 'pause' : 'resume';
-  const b = h('button', { type: 'button', class: `small ${verb}`, 'data-action': verb }, active(item) ? 'Pause' : 'Resume');
+  const b = h('button', { type: 'button', class: `small ${verb}${verb === 'pause' ? ' ghost' : ''}`, 'data-action': verb }, active(item) ? 'Pause' : 'Resume');
   b.addEventListener('click', () => {
     b.setAttribute('disabled', '');
     api<Published>('POST', `/v1/admin/${section}/${encodeURIComponent(String(item.id))}/${verb}`).then(
@@ -94,7 +95,7 @@ function listPage(root: Element): void {
             h(
               'table',
               { class: 'buyers config-list' },
-              h('thead', {}, h('tr', {}, ...['id', '', 'state', ''].map((x) => h('th', {}, x)))),
+              h('thead', {}, h('tr', {}, h('th', { class: 'c-id' }, 'id'), h('th', {}, 'summary'), h('th', { class: 'c-state' }, 'state'), h('th', { class: 'c-act' }))),
               h(
                 'tbody',
                 {},
@@ -138,6 +139,7 @@ function itemPage(root: Element, section: Section, id: string): void {
       const item = structuredClone(found);
       const form = h('form', { class: 'item-form', novalidate: true });
       const saveState = h('span', { class: 'muted save-state' });
+      const editing = h('span', { class: 'muted editing' });
       const changed = () => mount(saveState, 'unsaved changes');
       mount(form, ...itemForm(section, item, document, changed));
       // where the server's problem paths for this item start: its place in the draft's list
@@ -158,6 +160,7 @@ function itemPage(root: Element, section: Section, id: string): void {
             (d) => {
               prefix = `${section}[${itemsOf(d.document, section).findIndex((x) => x.id === id)}]`;
               mount(saveState, 'saved to the draft');
+              mount(editing, `Editing draft ${d.id.slice(0, 8)} (made from version ${d.base_version ?? '—'}).`);
               return panel.check();
             },
             (err: unknown) => mount(saveState, h('span', { class: 'error' }, errorText(err))),
@@ -166,6 +169,7 @@ function itemPage(root: Element, section: Section, id: string): void {
       });
       const note = h('div', { class: 'note' }, flash !== null ? h('p', { class: 'ok flash' }, flash) : null);
       flash = null;
+      mount(editing, draft !== null ? `Editing draft ${draft.id.slice(0, 8)} (made from version ${draft.base_version ?? '—'}).` : 'Showing the live version; saving starts a draft.');
       mount(
         out,
         versionLine(live),
@@ -175,7 +179,7 @@ function itemPage(root: Element, section: Section, id: string): void {
           { class: 'item-head' },
           liveItem !== undefined ? stateBadge(liveItem) : h('span', { class: 'state new' }, 'not live yet'),
           liveItem !== undefined ? pauseButton(section, liveItem, redraw, note) : null,
-          h('span', { class: 'muted' }, draft !== null ? `Editing draft ${draft.id.slice(0, 8)} (made from version ${draft.base_version ?? '—'}).` : `Showing the live version; saving starts a draft.`),
+          editing,
         ),
         form,
         panel.el,

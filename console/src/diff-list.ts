@@ -1,10 +1,11 @@
 import { h } from './dom.js';
 import type { Change } from './config-types.js';
 
-/** A value as the diff shows it: JSON, cut short when long (the whole is in its tooltip). */
+/** A value as the diff shows it: JSON on one line, or, when long, cut short with the whole laid out under it on a click. */
 function shown(v: unknown): HTMLElement {
   const text = JSON.stringify(v);
-  return h('code', { class: 'val', title: text.length > 80 ? text : undefined }, text.length > 80 ? `${text.slice(0, 77)}…` : text);
+  if (text.length <= 80) return h('code', { class: 'val' }, text);
+  return h('details', { class: 'val' }, h('summary', {}, h('code', {}, `${text.slice(0, 77)}…`)), h('pre', {}, JSON.stringify(v, null, 2)));
 }
 
 /**

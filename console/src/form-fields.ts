@@ -19,9 +19,9 @@ export function setOrDelete(obj: Obj, key: string, value: unknown): void {
   else obj[key] = value;
 }
 
-export function textInput(obj: Obj, key: string, label: string, path: string, changed: Changed, hint?: string, placeholder?: string): HTMLElement {
+export function textInput(obj: Obj, key: string, label: string, path: string, changed: Changed, hint?: string, placeholder?: string, wide = false): HTMLElement {
   const v = obj[key];
-  const input = h('input', { type: 'text', name: path, value: v === undefined ? '' : String(v), placeholder }) as HTMLInputElement;
+  const input = h('input', { type: 'text', name: path, value: v === undefined ? '' : String(v), placeholder, class: wide ? 'wide' : undefined }) as HTMLInputElement;
   input.addEventListener('input', () => {
     setOrDelete(obj, key, input.value === '' ? undefined : input.value);
     changed();
@@ -43,11 +43,13 @@ export function numberInput(obj: Obj, key: string, label: string, path: string, 
 /** A yes/no whose default is `dflt`: set back to the default, the key goes. */
 export function checkInput(obj: Obj, key: string, label: string, path: string, dflt: boolean, changed: Changed, hint?: string): HTMLElement {
   const input = h('input', { type: 'checkbox', name: path, checked: (obj[key] ?? dflt) === true }) as HTMLInputElement;
+  // written out only when it was, or when it differs from the default: a round trip adds nothing
+  const had = obj[key] !== undefined;
   input.addEventListener('change', () => {
-    setOrDelete(obj, key, input.checked === dflt && obj[key] === undefined ? undefined : input.checked);
+    setOrDelete(obj, key, input.checked === dflt && !had ? undefined : input.checked);
     changed();
   });
-  return fieldRow(label, path, input, hint);
+  return h('div', { class: 'field check', 'data-path': path }, h('label', {}, input, h('span', { class: 'name' }, label)), hint !== undefined ? h('span', { class: 'hint' }, hint) : null);
 }
 
 export function selectInput(obj: Obj, key: string, label: string, path: string, options: readonly string[], dflt: string | undefined, changed: Changed, hint?: string): HTMLElement {
@@ -56,9 +58,10 @@ export function selectInput(obj: Obj, key: string, label: string, path: string, 
   const select = h('select', { name: path }, ...choices.map((o) => h('option', { value: o, selected: o === (current === '' ? (dflt ?? '') : current) }, o === '' ? '(none)' : o)));
   // a value the form does not know is kept and shown, never replaced by the first option
   if (current !== '' && !choices.includes(current)) select.append(h('option', { value: current, selected: true }, current));
+  const had = obj[key] !== undefined;
   select.addEventListener('change', () => {
     const v = (select as HTMLSelectElement).value;
-    setOrDelete(obj, key, v === '' || (v === dflt && obj[key] === undefined) ? undefined : v);
+    setOrDelete(obj, key, v === '' || (v === dflt && !had) ? undefined : v);
     changed();
   });
   return fieldRow(label, path, select, hint);

@@ -44,7 +44,7 @@ function buyerForm(item: Obj, document: Obj, changed: Changed): HTMLElement[] {
         selectInput(item, 'transport', 'Transport', 'transport', ['http', 'websocket'], 'http', changed),
         checkInput(item, 'accepts_test', 'Takes test leads', 'accepts_test', false, changed),
       ),
-      h('div', { class: 'row' }, textInput(item, 'ping_url', 'Ping URL', 'ping_url', changed), textInput(item, 'post_url', 'Post URL', 'post_url', changed)),
+      h('div', { class: 'row' }, textInput(item, 'ping_url', 'Ping URL', 'ping_url', changed, undefined, 'https://buyer.example/ping', true), textInput(item, 'post_url', 'Post URL', 'post_url', changed, undefined, 'https://buyer.example/post', true)),
       h(
         'div',
         { class: 'row' },

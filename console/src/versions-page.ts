@@ -1,12 +1,14 @@
 import { api, errorText } from './api.js';
 import { diffList } from './diff-list.js';
 import { h, mount } from './dom.js';
+import { when } from './format.js';
 import type { AuditEntry, Change, Published, VersionHead } from './config-types.js';
 
-/** An audit row's detail in a line: the version, the comment, the draft, as the log wrote them. */
+/** An audit row's detail in a line: the version, the comment, the draft (its id's first 8 digits), as the log wrote them; a false flag says nothing. */
 function detailText(d: Record<string, unknown>): string {
   return Object.entries(d)
-    .map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .filter(([, v]) => v !== false && v !== null && v !== '')
+    .map(([k, v]) => (k === 'comment' ? `“${String(v)}”` : `${k.replace(/_/g, ' ')} ${typeof v === 'string' ? (/^[0-9a-f]{8}-/.test(v) ? v.slice(0, 8) : v) : JSON.stringify(v)}`))
     .join(' · ');
 }
 
@@ -80,9 +82,9 @@ export function versionsPage(root: Element, open: string | undefined): void {
                 'tbody',
                 {},
                 ...v.versions.map((x) => {
-                  const pick = h('button', { type: 'button', class: 'small ghost pick' }, x.version === live ? 'live' : 'diff / roll back');
+                  const pick = h('button', { type: 'button', class: 'small ghost pick' }, x.version === live ? 'live' : 'diff');
                   pick.addEventListener('click', () => (location.hash = `#/versions/${x.version}`));
-                  return h('tr', { 'data-version': x.version }, h('td', {}, String(x.version)), h('td', {}, new Date(x.published_at).toLocaleString()), h('td', {}, x.author), h('td', {}, x.comment), h('td', {}, pick));
+                  return h('tr', { 'data-version': x.version }, h('td', {}, String(x.version)), h('td', { class: 'nowrap' }, when(x.published_at)), h('td', {}, x.author), h('td', {}, x.comment), h('td', {}, pick));
                 }),
               ),
             ),
@@ -94,7 +96,7 @@ export function versionsPage(root: Element, open: string | undefined): void {
           'table',
           { class: 'buyers audit' },
           h('thead', {}, h('tr', {}, ...['when', 'who', 'what', 'detail'].map((x) => h('th', {}, x)))),
-          h('tbody', {}, ...a.audit.map((r) => h('tr', { 'data-audit': r.id }, h('td', {}, new Date(r.at).toLocaleString()), h('td', {}, r.who), h('td', {}, r.what), h('td', { class: 'muted' }, detailText(r.detail))))),
+          h('tbody', {}, ...a.audit.map((r) => h('tr', { 'data-audit': r.id }, h('td', { class: 'nowrap' }, when(r.at)), h('td', {}, r.who), h('td', {}, r.what), h('td', { class: 'muted' }, detailText(r.detail))))),
         ),
       );
       const n = open !== undefined ? Number(open) : undefined;

@@ -208,6 +208,48 @@ function configPages(store: string, start: ExchangeFactory): void {
       expect((await buyerOf('beta')).filters).toBeUndefined();
       expect((await ping({ state: 'TX', age: 25, zip: '10001' })).pinged).toEqual(['acme', 'beta', 'gamma']);
     });
+
+    it("edits a campaign's plan and a buyer's schedule and caps in one draft, each problem at its input, and publishes them together", async () => {
+      await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config/campaigns/auto`);
+      await page.locator('button.add-tier').click();
+      await page.locator('[data-path="distribution[0].method"] select').selectOption('weighted');
+      await page.fill('[data-path="distribution[0]"] input.tier-buyers', 'acme, beta');
+      await page.locator('[data-path="distribution[0]"] input.tier-buyers').blur();
+      await page.fill('[data-path="distribution[0].weights.acme"] input', '3');
+      // a second tier without a list takes every other buyer (gamma)
+      await page.locator('button.add-tier').click();
+      await page.click('button.save');
+      // beta is listed in a weighted tier with no weight: said at the weights, beside the inputs
+      await expect.poll(() => page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['no weight for "beta"']);
+      expect(await page.locator('[data-path="distribution[0].weights"] > .problem').count()).toBe(1);
+      await page.fill('[data-path="distribution[0].weights.beta"] input', '1');
+      await page.click('button.save');
+      await expect.poll(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
+
+      // the same draft, another item: gamma's schedule and caps
+      await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config/buyers/gamma`);
+      await page.locator('button.add-schedule').click();
+      await page.fill('[data-path="schedule.hours.mon"] input', '8-18');
+      await page.fill('[data-path="caps.daily"] input', '50');
+      await page.click('button.save');
+      await expect.poll(() => page.locator('[data-path="schedule.hours.mon"] .problem:visible').count()).toBe(1);
+      await page.fill('[data-path="schedule.hours.mon"] input', '08:00-12:00, 13:00-18:00');
+      await page.click('button.save');
+      await expect.poll(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
+      expect(await page.locator('ul.diff li').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')))).toEqual(['buyers[id=gamma].caps', 'buyers[id=gamma].schedule', 'campaigns[id=auto].distribution']);
+      await page.fill('#publish-comment', 'auto: acme and beta 3:1 first; gamma on weekdays, 50 a day');
+      await page.click('button.publish');
+      await expect.poll(() => page.locator('.flash').textContent()).toBe('Version 8 published, live.');
+
+      const doc = (await live()).document as unknown as { campaigns: Record<string, unknown>[]; buyers: Record<string, unknown>[] };
+      expect(doc.campaigns[0]!.distribution).toEqual([
+        { name: 'tier1', method: 'weighted', buyers: ['acme', 'beta'], weights: { acme: 3, beta: 1 } },
+        { name: 'tier2', method: 'highest_bid' },
+      ]);
+      const gamma = doc.buyers.find((b) => b.id === 'gamma')!;
+      expect(gamma.caps).toEqual({ daily: 50 });
+      expect(gamma.schedule).toEqual({ hours: { mon: ['08:00-12:00', '13:00-18:00'], tue: '08:00-18:00', wed: '08:00-18:00', thu: '08:00-18:00', fri: '08:00-18:00' } });
+    });
   });
 }
 
