@@ -57,7 +57,7 @@ function buyerForm(item: Obj, document: Obj, changed: Changed): HTMLElement[] {
     ),
     fieldset(
       'Filter',
-      h('p', { class: 'hint' }, `Fields of its campaigns’ lead schema: ${Object.keys(fields).join(', ') || 'none'}. A lead that fails is not offered to this buyer (FILTERED in its trace).`),
+      h('p', { class: 'hint' }, `Fields of its campaigns’ lead schema: ${Object.keys(fields).sort().join(', ') || 'none'}. A lead that fails is not offered to this buyer (FILTERED in its trace).`),
       conditionBuilder(item.filters as Filter | undefined, fields, (f) => (setOrDelete(item, 'filters', f), changed())),
     ),
     fieldset('Schedule', scheduleEditor(isObj(item.schedule) ? item.schedule : undefined, (s) => (setOrDelete(item, 'schedule', s), changed()))),
