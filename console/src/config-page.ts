@@ -13,6 +13,29 @@ const ONE: Record<Section, string> = { campaigns: 'campaign', buyers: 'buyer', s
 /** What the last publish or pause said, shown once on the page drawn after it. */
 let flash: string | null = null;
 
+/**
+ * An item being added: its page starts from this rather than from the document, and it joins
+ * the draft when saved. Sellers are not added here: a seller needs a key, which the admin API's
+ * keys routes issue.
+ */
+let adding: { section: Section; id: string } | null = null;
+const NEW_ITEM: Partial<Record<Section, (document: Obj) => Obj>> = {
+  buyers: (d) => ({ campaigns: itemsOf(d, 'campaigns').slice(0, 1).map((c) => c.id) }),
+  campaigns: () => ({ fields: {} }),
+};
+
+function addForm(section: Section): HTMLElement | null {
+  if (NEW_ITEM[section] === undefined) return null;
+  const input = h('input', { type: 'text', name: `new-${section}`, placeholder: `new ${ONE[section]} id`, required: true, pattern: '[A-Za-z0-9_.\\-]{1,64}' }) as HTMLInputElement;
+  const form = h('form', { class: 'add-item' }, input, h('button', { type: 'submit', class: 'small' }, `Add a ${ONE[section]}`));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    adding = { section, id: input.value.trim() };
+    location.hash = `#/config/${section}/${encodeURIComponent(adding.id)}`;
+  });
+  return form;
+}
+
 const active = (item: Obj) => item.active !== false;
 
 function versionLine(live: LiveVersion): HTMLElement {
@@ -111,6 +134,7 @@ function listPage(root: Element): void {
                 ),
               ),
             ),
+            addForm(s),
           ),
         ),
         openDraft() !== null ? panel.el : null,
@@ -130,8 +154,10 @@ function itemPage(root: Element, section: Section, id: string): void {
     ([live, draft]: [LiveVersion, Draft | null]) => {
       // the draft's copy when one is open, so edits made earlier in it are what the form shows
       const document = draft?.document ?? live.document;
-      const found = itemsOf(document, section).find((x) => x.id === id);
       const liveItem = itemsOf(live.document, section).find((x) => x.id === id);
+      const starter = adding?.section === section && adding.id === id ? NEW_ITEM[section] : undefined;
+      const stored = itemsOf(document, section).find((x) => x.id === id);
+      const found = stored ?? starter?.(document);
       if (found === undefined) {
         mount(out, h('p', { class: 'error' }, `No ${ONE[section]} “${id}” in ${draft !== null ? 'the open draft' : 'the live version'}.`));
         return;
@@ -149,7 +175,19 @@ function itemPage(root: Element, section: Section, id: string): void {
         (p) => ((flash = `Version ${p.version} published${p.live_here ? ', live' : ''}.`), redraw()),
       );
       const save = h('button', { type: 'submit', class: 'save' }, 'Save to draft');
-      form.append(h('div', { class: 'form-actions' }, save, saveState));
+      const remove = h('button', { type: 'button', class: 'ghost remove-item' }, `Remove this ${ONE[section]}`);
+      remove.addEventListener('click', () => {
+        ensureDraft()
+          .then((d) => api<Draft>('DELETE', `/v1/admin/drafts/${d.id}/${section}/${encodeURIComponent(id)}`))
+          .then(
+            () => {
+              flash = `${ONE[section][0]!.toUpperCase()}${ONE[section].slice(1)} ${id} taken out of the draft: publish the draft to take it out of the live version.`;
+              location.hash = '#/config';
+            },
+            (err: unknown) => mount(saveState, h('span', { class: 'error' }, errorText(err))),
+          );
+      });
+      form.append(h('div', { class: 'form-actions' }, save, saveState, stored === undefined ? null : remove));
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         save.setAttribute('disabled', '');
@@ -160,6 +198,7 @@ function itemPage(root: Element, section: Section, id: string): void {
             (d) => {
               prefix = `${section}[${itemsOf(d.document, section).findIndex((x) => x.id === id)}]`;
               mount(saveState, 'saved to the draft');
+              if (adding?.id === id) adding = null;
               mount(editing, `Editing draft ${d.id.slice(0, 8)} (made from version ${d.base_version ?? '—'}).`);
               return panel.check();
             },

@@ -250,6 +250,35 @@ function configPages(store: string, start: ExchangeFactory): void {
       expect(gamma.caps).toEqual({ daily: 50 });
       expect(gamma.schedule).toEqual({ hours: { mon: ['08:00-12:00', '13:00-18:00'], tue: '08:00-18:00', wed: '08:00-18:00', thu: '08:00-18:00', fri: '08:00-18:00' } });
     });
+
+    it('adds a buyer through its form, problems first, publishes it so it is pinged, then removes it', async () => {
+      buyers.delta = await startBuyer(() => ({ body: { bid: 6 } }));
+      await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config`);
+      await page.fill('input[name="new-buyers"]', 'delta');
+      await page.click('[data-section="buyers"] form.add-item button');
+      await page.locator('.state.new').waitFor();
+      expect(await page.locator('[data-path="campaigns"] input').inputValue()).toBe('auto');
+      await page.fill('[data-path="ping_url"] input', `${buyers.delta.url}/ping`);
+      await page.click('button.save');
+      await expect.poll(() => page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['required for an http buyer']);
+      expect(await page.locator('[data-path="post_url"] .problem').count()).toBe(1);
+      await page.fill('[data-path="post_url"] input', `${buyers.delta.url}/post`);
+      await page.click('button.save');
+      await expect.poll(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
+      expect(await page.locator('ul.diff li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-path'), e.className]))).toEqual([['buyers[id=delta]', 'added']]);
+      await page.click('button.publish');
+      await expect.poll(() => page.locator('.flash').textContent()).toBe('Version 9 published, live.');
+      expect((await buyerOf('delta')).ping_url).toBe(`${buyers.delta.url}/ping`);
+      expect((await ping({})).pinged).toContain('delta');
+
+      await page.click('button.remove-item');
+      await expect.poll(() => page.locator('.flash').textContent()).toContain('Buyer delta taken out of the draft');
+      await expect.poll(() => page.locator('ul.diff li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-path'), e.className]))).toEqual([['buyers[id=delta]', 'removed']]);
+      await page.click('button.publish');
+      await expect.poll(() => page.locator('.flash').textContent()).toBe('Version 10 published, live.');
+      expect(await row('buyers/delta').count()).toBe(0);
+      expect((await ping({})).pinged).not.toContain('delta');
+    });
   });
 }
 
