@@ -121,6 +121,16 @@ export function conditionBuilder(value: Filter | undefined, fields: Readonly<Rec
           });
           return wrap('equals', sel);
         }
+        if (f?.enum !== undefined) {
+          // an enum's values to pick from, and the written one kept when it is not (yet) among them
+          const values = f.enum.includes(String(c.equals)) ? f.enum : [String(c.equals), ...f.enum];
+          const sel = h('select', { class: 'op-value' }, ...values.map((v) => h('option', { value: v, selected: String(c.equals) === v }, v === '' ? '(pick one)' : v))) as HTMLSelectElement;
+          sel.addEventListener('change', () => {
+            c.equals = sel.value;
+            emit();
+          });
+          return wrap('equals', sel);
+        }
         return wrap('equals', text(c.equals, { type: numeric(f) ? 'number' : 'text', step: 'any', class: 'op-value' }, (s) => (c.equals = scalarOf(s, f))));
       }
       case 'in':
