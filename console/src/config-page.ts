@@ -15,8 +15,8 @@ let flash: string | null = null;
 
 /**
  * An item being added: its page starts from this rather than from the document, and it joins
- * the draft when saved. Sellers are not added here: a seller needs a key, which the admin API's
- * keys routes issue.
+ * the draft when saved. Sellers are not added here: a seller needs a key's hash from its first
+ * version (the keys routes issue keys to sellers that exist), which this page never handles.
  */
 let adding: { section: Section; id: string } | null = null;
 const NEW_ITEM: Partial<Record<Section, (document: Obj) => Obj>> = {
