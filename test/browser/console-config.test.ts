@@ -225,6 +225,7 @@ function configPages(store: string, start: ExchangeFactory): void {
       await page.fill('[data-path="distribution[0].weights.beta"] input', '1');
       await page.click('button.save');
       await expect.poll(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
+      await page.screenshot({ path: join(SHOTS, 'console-plan-editor.png'), fullPage: true });
 
       // the same draft, another item: gamma's schedule and caps
       await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config/buyers/gamma`);
