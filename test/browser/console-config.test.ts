@@ -27,6 +27,9 @@ const onPostgres: ExchangeFactory = async (config) => {
   };
 };
 
+/** A condition the page meets once the server has answered: generous, since the machine may be busy (a publish writes to PostgreSQL). */
+const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000 });
+
 /** The filter the test builds, exactly as the config grammar writes it (src/rules/filter.ts). */
 const BUILT = { all: [{ field: 'state', in: ['CA'] }, { any: [{ field: 'age', min: 30 }, { field: 'zip', within: { miles: 25, of: '90210' } }] }] };
 
@@ -81,7 +84,7 @@ function configPages(store: string, start: ExchangeFactory): void {
       expect(await page.locator('[data-live-version]').getAttribute('data-live-version')).toBe('1');
 
       await row('buyers/gamma').locator('button[data-action="pause"]').click();
-      await expect.poll(() => row('buyers/gamma').locator('.state').textContent()).toBe('paused');
+      await eventually(() => row('buyers/gamma').locator('.state').textContent()).toBe('paused');
       expect(await page.locator('.flash').textContent()).toBe('Paused buyer gamma: version 2, live.');
       expect((await buyerOf('gamma')).active).toBe(false);
       // paused: pinged no more
@@ -89,7 +92,7 @@ function configPages(store: string, start: ExchangeFactory): void {
       await page.screenshot({ path: join(SHOTS, 'console-config.png'), fullPage: true });
 
       await row('buyers/gamma').locator('button[data-action="resume"]').click();
-      await expect.poll(() => row('buyers/gamma').locator('.state').textContent()).toBe('active');
+      await eventually(() => row('buyers/gamma').locator('.state').textContent()).toBe('active');
       expect((await buyerOf('gamma')).active).toBeUndefined();
       expect((await ping({})).pinged).toEqual(['acme', 'beta', 'gamma']);
     });
@@ -120,18 +123,18 @@ function configPages(store: string, start: ExchangeFactory): void {
 
       // the server's problem, beside the input it is about; nothing else marked
       const bad = page.locator('[data-path="filters.all[1].any[1].within.of"] .problem');
-      await expect.poll(() => bad.textContent()).toBe('unknown ZIP code "00000"');
+      await eventually(() => bad.textContent()).toBe('unknown ZIP code "00000"');
       expect(await page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['unknown ZIP code "00000"']);
       expect(await page.locator('.draft-problems').textContent()).toContain('1 problem, shown beside their inputs');
       await page.screenshot({ path: join(SHOTS, 'console-condition-builder.png'), fullPage: true });
       // an invalid draft is not published: DRAFT_INVALID, its problem still at its input
       await page.click('button.publish');
-      await expect.poll(() => page.locator('.publish-error').getAttribute('data-code')).toBe('DRAFT_INVALID');
+      await eventually(() => page.locator('.publish-error').getAttribute('data-code')).toBe('DRAFT_INVALID');
       expect((await buyerOf('beta')).filters).toBeUndefined();
 
       await zip.locator('[data-path="filters.all[1].any[1].within.of"] input').fill('90210');
       await page.click('button.save');
-      await expect.poll(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
+      await eventually(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
       expect(await page.locator('form.item-form .problem:visible').count()).toBe(0);
       // the diff against the live version: one path, the filter added
       const diff = page.locator('ul.diff li');
@@ -141,7 +144,7 @@ function configPages(store: string, start: ExchangeFactory): void {
 
       await page.fill('#publish-comment', 'beta: California, 30 and over or near 90210');
       await page.click('button.publish');
-      await expect.poll(() => page.locator('.flash').textContent()).toBe('Version 4 published, live.');
+      await eventually(() => page.locator('.flash').textContent()).toBe('Version 4 published, live.');
       // what the builder wrote is the grammar, exactly
       expect((await buyerOf('beta')).filters).toEqual(BUILT);
       const v = await live();
@@ -159,7 +162,7 @@ function configPages(store: string, start: ExchangeFactory): void {
       expect(buyers.beta!.pings.length).toBe(pingsBefore + 1);
       // and the console's trace of the filtered lead says so
       await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/leads/${fails.id}`);
-      await expect.poll(() => page.locator('.decisions').first().textContent()).toContain('beta eligibility FILTERED');
+      await eventually(() => page.locator('.decisions').first().textContent()).toContain('beta eligibility FILTERED');
     });
 
     it('loads a filter into the builder unchanged, and shows a stale draft refused with DRAFT_STALE', async () => {
@@ -174,18 +177,18 @@ function configPages(store: string, start: ExchangeFactory): void {
       expect(await page.locator('[data-path="filters.all[1].any[1].within.of"] input').inputValue()).toBe('90210');
       // saved untouched: the draft is the live version, key for key
       await page.click('button.save');
-      await expect.poll(() => page.locator('.diff-empty').textContent()).toBe('No changes against the live version.');
+      await eventually(() => page.locator('.diff-empty').textContent()).toBe('No changes against the live version.');
 
       // another version goes live meanwhile: the draft's publish is refused, saying why
       expect((await admin(g, 'POST', '/v1/admin/buyers/acme/pause')).status).toBe(200);
       await page.click('button.publish');
-      await expect.poll(() => page.locator('.publish-error').getAttribute('data-code')).toBe('DRAFT_STALE');
+      await eventually(() => page.locator('.publish-error').getAttribute('data-code')).toBe('DRAFT_STALE');
       expect(await page.locator('.publish-error').textContent()).toBe('DRAFT_STALE The draft was made from version 4; version 5 is live now');
       expect(await page.locator('.publish-meaning').textContent()).toContain('Another version went live after this draft was made');
       expect(await page.locator('button.warn').textContent()).toBe('Publish anyway over the newer version');
       expect((await live()).version).toBe(5);
       await page.click('button.discard');
-      await expect.poll(() => page.locator('.draft-panel').textContent()).toContain('No draft open');
+      await eventually(() => page.locator('.draft-panel').textContent()).toContain('No draft open');
       expect((await admin(g, 'POST', '/v1/admin/buyers/acme/resume')).body.version).toBe(6);
     });
 
@@ -195,12 +198,12 @@ function configPages(store: string, start: ExchangeFactory): void {
       expect(await page.locator('tr[data-version]').count()).toBe(6);
       await page.locator('tr[data-version="3"] button.pick').click();
       // what publishing version 3 again would change: beta's filter goes
-      await expect.poll(() => page.locator('.version-detail ul.diff li').getAttribute('data-path')).toBe('buyers[id=beta].filters');
+      await eventually(() => page.locator('.version-detail ul.diff li').getAttribute('data-path')).toBe('buyers[id=beta].filters');
       expect(await page.locator('.version-detail ul.diff li').textContent()).toContain('→ removed');
       await page.fill('#rollback-comment', 'beta takes every state again');
       await page.screenshot({ path: join(SHOTS, 'console-versions.png'), fullPage: true });
       await page.click('button.rollback');
-      await expect.poll(() => page.locator('.flash').textContent()).toBe('Version 3 published again as version 7, live.');
+      await eventually(() => page.locator('.flash').textContent()).toBe('Version 3 published again as version 7, live.');
       expect(await page.locator('tr[data-version]').count()).toBe(7);
       expect(await page.locator('tr[data-version="7"] td').nth(3).textContent()).toBe('beta takes every state again');
       expect(await page.locator('table.audit tbody tr').first().locator('td').nth(2).textContent()).toBe('rollback');
@@ -220,11 +223,11 @@ function configPages(store: string, start: ExchangeFactory): void {
       await page.locator('button.add-tier').click();
       await page.click('button.save');
       // beta is listed in a weighted tier with no weight: said at the weights, beside the inputs
-      await expect.poll(() => page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['no weight for "beta"']);
+      await eventually(() => page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['no weight for "beta"']);
       expect(await page.locator('[data-path="distribution[0].weights"] > .problem').count()).toBe(1);
       await page.fill('[data-path="distribution[0].weights.beta"] input', '1');
       await page.click('button.save');
-      await expect.poll(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
+      await eventually(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
       await page.screenshot({ path: join(SHOTS, 'console-plan-editor.png'), fullPage: true });
 
       // the same draft, another item: gamma's schedule and caps
@@ -233,14 +236,14 @@ function configPages(store: string, start: ExchangeFactory): void {
       await page.fill('[data-path="schedule.hours.mon"] input', '8-18');
       await page.fill('[data-path="caps.daily"] input', '50');
       await page.click('button.save');
-      await expect.poll(() => page.locator('[data-path="schedule.hours.mon"] .problem:visible').count()).toBe(1);
+      await eventually(() => page.locator('[data-path="schedule.hours.mon"] .problem:visible').count()).toBe(1);
       await page.fill('[data-path="schedule.hours.mon"] input', '08:00-12:00, 13:00-18:00');
       await page.click('button.save');
-      await expect.poll(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
+      await eventually(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
       expect(await page.locator('ul.diff li').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')))).toEqual(['buyers[id=gamma].caps', 'buyers[id=gamma].schedule', 'campaigns[id=auto].distribution']);
       await page.fill('#publish-comment', 'auto: acme and beta 3:1 first; gamma on weekdays, 50 a day');
       await page.click('button.publish');
-      await expect.poll(() => page.locator('.flash').textContent()).toBe('Version 8 published, live.');
+      await eventually(() => page.locator('.flash').textContent()).toBe('Version 8 published, live.');
 
       const doc = (await live()).document as unknown as { campaigns: Record<string, unknown>[]; buyers: Record<string, unknown>[] };
       expect(doc.campaigns[0]!.distribution).toEqual([
@@ -261,24 +264,64 @@ function configPages(store: string, start: ExchangeFactory): void {
       expect(await page.locator('[data-path="campaigns"] input').inputValue()).toBe('auto');
       await page.fill('[data-path="ping_url"] input', `${buyers.delta.url}/ping`);
       await page.click('button.save');
-      await expect.poll(() => page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['required for an http buyer']);
+      await eventually(() => page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['required for an http buyer']);
       expect(await page.locator('[data-path="post_url"] .problem').count()).toBe(1);
       await page.fill('[data-path="post_url"] input', `${buyers.delta.url}/post`);
       await page.click('button.save');
-      await expect.poll(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
+      await eventually(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
       expect(await page.locator('ul.diff li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-path'), e.className]))).toEqual([['buyers[id=delta]', 'added']]);
       await page.click('button.publish');
-      await expect.poll(() => page.locator('.flash').textContent()).toBe('Version 9 published, live.');
+      await eventually(() => page.locator('.flash').textContent()).toBe('Version 9 published, live.');
       expect((await buyerOf('delta')).ping_url).toBe(`${buyers.delta.url}/ping`);
       expect((await ping({})).pinged).toContain('delta');
 
       await page.click('button.remove-item');
-      await expect.poll(() => page.locator('.flash').textContent()).toContain('Buyer delta taken out of the draft');
-      await expect.poll(() => page.locator('ul.diff li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-path'), e.className]))).toEqual([['buyers[id=delta]', 'removed']]);
+      await eventually(() => page.locator('.flash').textContent()).toContain('Buyer delta taken out of the draft');
+      await eventually(() => page.locator('ul.diff li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-path'), e.className]))).toEqual([['buyers[id=delta]', 'removed']]);
       await page.click('button.publish');
-      await expect.poll(() => page.locator('.flash').textContent()).toBe('Version 10 published, live.');
+      await eventually(() => page.locator('.flash').textContent()).toBe('Version 10 published, live.');
       expect(await row('buyers/delta').count()).toBe(0);
       expect((await ping({})).pinged).not.toContain('delta');
+    });
+
+    it('loads every operator of the grammar into the builder and writes back only the key an edit is about', async () => {
+      // a filter written by hand, published through the admin API: NOT at the top, nesting, each operator
+      const written = {
+        not: {
+          any: [
+            { field: 'state', not_in: ['NY', 'NJ'] },
+            { field: 'zip', matches: '^9[0-9]{4}$' },
+            { all: [{ field: 'age', max: 65 }, { field: 'age', equals: 40 }, { field: 'email', present: false }] },
+            { not: { field: 'zip', within: { miles: 10, of: '10001' } } },
+          ],
+        },
+      };
+      const draft = (await admin(g, 'POST', '/v1/admin/drafts')).body.id as string;
+      const acme = structuredClone(await buyerOf('acme'));
+      expect((await admin(g, 'PUT', `/v1/admin/drafts/${draft}/buyers/acme`, { ...acme, filters: written })).status).toBe(200);
+      expect((await admin(g, 'POST', `/v1/admin/drafts/${draft}/publish`, { comment: 'acme: a hand-written filter' })).status).toBe(200);
+
+      await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config/buyers/acme`);
+      await page.locator('[data-path="filters.not.any[3].not"]').waitFor();
+      expect(await page.locator('.builder .cond').count()).toBe(6);
+      expect(await page.locator('.builder .not').count()).toBe(2);
+      expect(await page.locator('[data-path="filters.not.any[0]"] select.cond-op').inputValue()).toBe('not_in');
+      expect(await page.locator('[data-path="filters.not.any[0].not_in"] input').inputValue()).toBe('NY, NJ');
+      expect(await page.locator('[data-path="filters.not.any[1].matches"] input').inputValue()).toBe('^9[0-9]{4}$');
+      expect(await page.locator('[data-path="filters.not.any[2].all[0].min"] input').inputValue()).toBe('');
+      expect(await page.locator('[data-path="filters.not.any[2].all[1].equals"] input').inputValue()).toBe('40');
+      expect(await page.locator('[data-path="filters.not.any[2].all[2].present"] select').inputValue()).toBe('false');
+      expect(await page.locator('[data-path="filters.not.any[3].not.within.miles"] input').inputValue()).toBe('10');
+      expect(await page.locator('button.wrap').count()).toBe(1);
+      await page.click('button.save');
+      await eventually(() => page.locator('.diff-empty').textContent()).toBe('No changes against the live version.');
+
+      await page.fill('[data-path="filters.not.any[2].all[0].max"] input', '70');
+      await page.click('button.save');
+      await eventually(() => page.locator('ul.diff li').allTextContents()).toEqual(['buyers[id=acme].filters.not.any[2].all[0].max: 65 → 70']);
+      await page.click('button.discard');
+      await eventually(() => page.locator('.draft-panel').textContent()).toContain('No draft open');
+      expect((await buyerOf('acme')).filters).toEqual(written);
     });
   });
 }
