@@ -175,7 +175,8 @@ function itemPage(root: Element, section: Section, id: string): void {
         (p) => ((flash = `Version ${p.version} published${p.live_here ? ', live' : ''}.`), redraw()),
       );
       const save = h('button', { type: 'submit', class: 'save' }, 'Save to draft');
-      const remove = h('button', { type: 'button', class: 'ghost remove-item' }, `Remove this ${ONE[section]}`);
+      // a new item can be taken out once it is in the draft
+      const remove = h('button', { type: 'button', class: 'ghost remove-item', hidden: stored === undefined }, `Remove this ${ONE[section]}`);
       remove.addEventListener('click', () => {
         ensureDraft()
           .then((d) => api<Draft>('DELETE', `/v1/admin/drafts/${d.id}/${section}/${encodeURIComponent(id)}`))
@@ -187,7 +188,7 @@ function itemPage(root: Element, section: Section, id: string): void {
             (err: unknown) => mount(saveState, h('span', { class: 'error' }, errorText(err))),
           );
       });
-      form.append(h('div', { class: 'form-actions' }, save, saveState, stored === undefined ? null : remove));
+      form.append(h('div', { class: 'form-actions' }, save, saveState, remove));
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         save.setAttribute('disabled', '');
@@ -199,6 +200,7 @@ function itemPage(root: Element, section: Section, id: string): void {
               prefix = `${section}[${itemsOf(d.document, section).findIndex((x) => x.id === id)}]`;
               mount(saveState, 'saved to the draft');
               if (adding?.id === id) adding = null;
+              remove.hidden = false;
               mount(editing, `Editing draft ${d.id.slice(0, 8)} (made from version ${d.base_version ?? '—'}).`);
               return panel.check();
             },

@@ -261,10 +261,12 @@ function configPages(store: string, start: ExchangeFactory): void {
       await page.fill('input[name="new-buyers"]', 'delta');
       await page.click('[data-section="buyers"] form.add-item button');
       await page.locator('.state.new').waitFor();
+      expect(await page.locator('button.remove-item').isVisible()).toBe(false);
       expect(await page.locator('[data-path="campaigns"] input').inputValue()).toBe('auto');
       await page.fill('[data-path="ping_url"] input', `${buyers.delta.url}/ping`);
       await page.click('button.save');
       await eventually(() => page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['required for an http buyer']);
+      expect(await page.locator('button.remove-item').isVisible()).toBe(true);
       expect(await page.locator('[data-path="post_url"] .problem').count()).toBe(1);
       await page.fill('[data-path="post_url"] input', `${buyers.delta.url}/post`);
       await page.click('button.save');
