@@ -27,7 +27,7 @@ const NEW_ITEM: Partial<Record<Section, (document: Obj) => Obj>> = {
 function addForm(section: Section): HTMLElement | null {
   if (NEW_ITEM[section] === undefined) return null;
   const input = h('input', { type: 'text', name: `new-${section}`, placeholder: `new ${ONE[section]} id`, required: true, pattern: '[A-Za-z0-9_.\\-]{1,64}' }) as HTMLInputElement;
-  const form = h('form', { class: 'add-item' }, input, h('button', { type: 'submit', class: 'small' }, `Add a ${ONE[section]}`));
+  const form = h('form', { class: 'add-item' }, input, h('button', { type: 'submit', class: 'small ghost' }, `Add a ${ONE[section]}`));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     adding = { section, id: input.value.trim() };
