@@ -2,8 +2,13 @@
  * The console's calls to the operator listener. The session cookie goes along by itself
  * (same origin, HttpOnly: the page never sees it, nor the key after login).
  */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details: Problem[] = []) {
     super(message);
   }
 }
@@ -15,7 +20,14 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  const data = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'HTTP_' + res.status, data?.error?.message ?? res.statusText);
+  const data = (await res.json().catch(() => null)) as { error?: { code: string; message: string; details?: Problem[] } } | null;
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'HTTP_' + res.status, data?.error?.message ?? res.statusText, data?.error?.details ?? []);
   return data as T;
+}
+
+/** An error as a page shows it: its code first (the one to search the README for), then what it means and, for a refused body, each field at fault. */
+export function explain(err: unknown): string {
+  if (!(err instanceof ApiError)) return String(err);
+  const fields = err.details.map((d) => `${d.path}: ${d.message}`).join('; ');
+  return `${err.code}: ${err.message}${fields !== '' ? ` (${fields})` : ''}`;
 }
