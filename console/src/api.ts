@@ -31,3 +31,9 @@ export function explain(err: unknown): string {
   const fields = err.details.map((d) => `${d.path}: ${d.message}`).join('; ');
   return `${err.code}: ${err.message}${fields !== '' ? ` (${fields})` : ''}`;
 }
+
+/**
+ * An id as one path segment. `:` stays as it is (RFC 3986 allows it in a segment): the routes
+ * read their parameters undecoded, and a return's id is `ret:<lead_id>:<buyer>`.
+ */
+export const segment = (id: string): string => encodeURIComponent(id).replace(/%3A/gi, ':');

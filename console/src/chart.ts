@@ -86,7 +86,8 @@ export function barChart(o: BarChartOptions): SVGElement {
   const plotH = height - PAD.top - PAD.bottom;
   const y = (v: number) => PAD.top + ((hi - v) / (hi - lo)) * plotH;
   const band = (W - PAD.left - PAD.right) / Math.max(1, o.groups.length);
-  const barW = Math.max(1, (band * 0.78) / o.series.length);
+  // a bar no wider than 56 px: two groups on a wide chart read as columns, not slabs
+  const barW = Math.max(1, Math.min(56, (band * 0.78) / o.series.length));
   // labels over the bars only while they fit: a few wide bars
   const labelled = barW >= 34;
   const nth = every(o.groups.length, 14);
@@ -96,7 +97,7 @@ export function barChart(o: BarChartOptions): SVGElement {
     legend(o.series),
     yAxis(ticks, y, o.tick),
     ...o.groups.map((g, i) => {
-      const x0 = PAD.left + i * band + band * 0.11;
+      const x0 = PAD.left + i * band + (band - barW * o.series.length) / 2;
       return s(
         'g',
         { class: 'group', 'data-key': g },

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { KeyIssued, KeyListingSchema, KeyRevoked, KeyRotated } from '../../src/versions/admin-schemas.js';
-import { api, ApiError, explain } from './api.js';
+import { api, ApiError, explain, segment } from './api.js';
 import { h, mount } from './dom.js';
 import { dash, when } from './format.js';
 
@@ -77,7 +77,7 @@ export function keysPage(root: Element): void {
     api<{ keys: Key[] }>('GET', '/v1/admin/keys').then(
       (r) => {
         const order = (k: Key) => PARTIES.indexOf(k.party);
-        const keys = [...r.keys].sort((a, b) => order(a) - order(b) || String(a.id).localeCompare(String(b.id)) || String(a.issued_at).localeCompare(String(b.issued_at)));
+        const keys = [...r.keys].sort((a, b) => order(a) - order(b) || String(a.id).localeCompare(String(b.id)) || (a.issued_at ?? '').localeCompare(b.issued_at ?? ''));
         mount(body, ...(keys.length === 0 ? [h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'no key'))] : keys.map(row)));
       },
       (err: unknown) => mount(body, h('tr', {}, h('td', { colspan: 7, class: 'error' }, explain(err)))),
@@ -100,7 +100,7 @@ export function keysPage(root: Element): void {
       cancel.addEventListener('click', idle);
       go.addEventListener('click', () => {
         go.setAttribute('disabled', '');
-        api<z.infer<typeof KeyRotated>>('POST', `/v1/admin/keys/${encodeURIComponent(k.key_id)}/rotate`, { overlap: overlap.value }).then(
+        api<z.infer<typeof KeyRotated>>('POST', `/v1/admin/keys/${segment(k.key_id)}/rotate`, { overlap: overlap.value }).then(
           (x) => {
             showKey(x, 'New key for');
             done(`Key ${x.old_key_id} rotated: it keeps working until ${when(x.old_expires_at)}, then only the new one does.`);
@@ -120,7 +120,7 @@ export function keysPage(root: Element): void {
       cancel.addEventListener('click', idle);
       go.addEventListener('click', () => {
         go.setAttribute('disabled', '');
-        api<z.infer<typeof KeyRevoked>>('DELETE', `/v1/admin/keys/${encodeURIComponent(k.key_id)}`).then(
+        api<z.infer<typeof KeyRevoked>>('DELETE', `/v1/admin/keys/${segment(k.key_id)}`).then(
           (x) => {
             done(`Key ${x.revoked.key_id} (${x.revoked.party}${x.revoked.id ? ` ${x.revoked.id}` : ''}) revoked in configuration version ${x.config_version}: it is refused everywhere within a second.`);
             void load();

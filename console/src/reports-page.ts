@@ -75,6 +75,15 @@ function days(r: Report): { key: string; value: number }[] {
   return out;
 }
 
+/** the span as the answer widened it, in UTC: whole days when it is whole days */
+function span(r: Report): string {
+  const from = Date.parse(r.from);
+  const to = Date.parse(r.to);
+  const day = (t: number) => new Date(t).toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+  if (from % DAY === 0 && to % DAY === 0) return `${day(from)} – ${day(to - DAY)} (UTC days)`;
+  return `${r.from.slice(0, 16).replace('T', ' ')} – ${r.to.slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 function draw(out: Element, r: Report, byDay: Report): void {
   const sum = (k: 'revenue' | 'payout' | 'margin' | 'sold' | 'leads' | 'returns' | 'credits') => r.rows.reduce((a, x) => a + x[k], 0);
   const revenue = sum('revenue');
@@ -85,7 +94,7 @@ function draw(out: Element, r: Report, byDay: Report): void {
   const short = r.group_by === 'day' || r.group_by === 'hour' ? shortDay : undefined;
   mount(
     out,
-    h('p', { class: 'muted' }, `${new Date(r.from).toUTCString()} – ${new Date(r.to).toUTCString()}`),
+    h('p', { class: 'muted', 'data-k': 'span' }, span(r)),
     h(
       'div',
       { class: 'tiles' },

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ReturnAnswer } from '../../src/protocol/party-api.js';
-import { api, explain } from './api.js';
+import { api, explain, segment } from './api.js';
 import { h, mount } from './dom.js';
 import { money, when } from './format.js';
 
@@ -56,7 +56,7 @@ function draw(tr: HTMLElement, r: Return, error?: string): void {
       const b = h('button', { type: 'button', class: verb === 'approve' ? 'approve' : 'deny secondary', 'data-action': verb }, verb === 'approve' ? 'Approve' : 'Deny');
       b.addEventListener('click', () => {
         for (const x of actions.querySelectorAll('button')) (x as HTMLButtonElement).disabled = true;
-        api<Return>('POST', `/v1/returns/${encodeURIComponent(r.id)}/${verb}`).then(
+        api<Return>('POST', `/v1/returns/${segment(r.id)}/${verb}`).then(
           (done) => draw(tr, done),
           (err: unknown) => draw(tr, r, explain(err)),
         );
