@@ -87,7 +87,9 @@ function span(r: Report): string {
 function draw(out: Element, r: Report, byDay: Report): void {
   const sum = (k: 'revenue' | 'payout' | 'margin' | 'sold' | 'leads' | 'returns' | 'credits') => r.rows.reduce((a, x) => a + x[k], 0);
   const revenue = sum('revenue');
-  const leads = r.group_by === 'buyer' ? null : sum('leads');
+  // fill over the whole span from the day rows: by buyer a lead counts once per buyer it reached, so the groups' sum would count it several times
+  const leads = byDay.rows.reduce((a, x) => a + x.leads, 0);
+  const soldLeads = byDay.rows.reduce((a, x) => a + x.sold, 0);
   const tile = (label: string, value: string, id: string) => h('div', { class: 'tile' }, h('span', { class: 'label' }, label), h('span', { class: 'value', 'data-k': id }, value));
   const what = r.group_by === 'day' || r.group_by === 'hour' ? `${r.group_by} (UTC)` : r.group_by;
   const keys = r.rows.map((x) => x.key);
@@ -102,8 +104,7 @@ function draw(out: Element, r: Report, byDay: Report): void {
       tile('paid to sellers', money(sum('payout')), 'payout'),
       tile('margin', `${money(sum('margin'))}${revenue > 0 ? ` (${pct(sum('margin') / revenue)})` : ''}`, 'margin'),
       tile('leads sold', String(sum('sold')), 'sold'),
-      // by buyer a lead is counted once per buyer it reached: a sum would count it several times
-      tile('fill', leads === null ? dash : leads === 0 ? dash : pct(sum('sold') / leads), 'fill'),
+      tile('fill', leads === 0 ? dash : pct(soldLeads / leads), 'fill'),
       tile('returns approved', `${sum('returns')} · ${money(sum('credits'))}`, 'returns'),
     ),
     r.rows.length === 0

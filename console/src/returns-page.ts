@@ -31,9 +31,24 @@ export function returnsPage(root: Element, arg: string | undefined): void {
   );
   api<{ returns: Return[] }>('GET', `/v1/returns${filter === 'all' ? '' : `?status=${filter}`}`).then(
     (r) => {
-      const total = r.returns.reduce((a, x) => a + x.price, 0);
-      mount(summary, r.returns.length === 0 ? `no ${filter === 'all' ? '' : `${filter} `}return` : `${r.returns.length} ${filter === 'all' ? '' : `${filter} `}return${r.returns.length === 1 ? '' : 's'}, ${money(total)} in price`);
-      mount(body, ...(r.returns.length === 0 ? [h('tr', {}, h('td', { colspan: COLUMNS.length, class: 'muted empty' }, filter === 'pending' ? 'Nothing waits for a decision.' : 'None.'))] : r.returns.map(row)));
+      // the rows as they are now: a decision redraws its row, and the summary with it
+      const shown = new Map(r.returns.map((x) => [x.id, x]));
+      const summarize = () => {
+        const all = [...shown.values()];
+        const left = filter === 'pending' ? all.filter((x) => x.status === 'pending') : all;
+        const word = filter === 'all' ? '' : `${filter} `;
+        const decided = all.length - left.length;
+        mount(
+          summary,
+          `${left.length === 0 ? `no ${word}return` : `${left.length} ${word}return${left.length === 1 ? '' : 's'}, ${money(left.reduce((a, x) => a + x.price, 0))} in price`}${decided > 0 ? ` · ${decided} decided just now` : ''}`,
+        );
+      };
+      const changed = (x: Return) => {
+        shown.set(x.id, x);
+        summarize();
+      };
+      summarize();
+      mount(body, ...(r.returns.length === 0 ? [h('tr', {}, h('td', { colspan: COLUMNS.length, class: 'muted empty' }, filter === 'pending' ? 'Nothing waits for a decision.' : 'None.'))] : r.returns.map((x) => row(x, changed))));
     },
     (err: unknown) => {
       mount(summary, '');
@@ -42,13 +57,13 @@ export function returnsPage(root: Element, arg: string | undefined): void {
   );
 }
 
-function row(r: Return): HTMLElement {
+function row(r: Return, changed: (r: Return) => void): HTMLElement {
   const tr = h('tr', { 'data-return': r.id, 'data-status': r.status });
-  draw(tr, r);
+  draw(tr, r, changed);
   return tr;
 }
 
-function draw(tr: HTMLElement, r: Return, error?: string): void {
+function draw(tr: HTMLElement, r: Return, changed: (r: Return) => void, error?: string): void {
   tr.setAttribute('data-status', r.status);
   const actions = h('td', { class: 'actions' });
   if (r.status === 'pending') {
@@ -57,8 +72,11 @@ function draw(tr: HTMLElement, r: Return, error?: string): void {
       b.addEventListener('click', () => {
         for (const x of actions.querySelectorAll('button')) (x as HTMLButtonElement).disabled = true;
         api<Return>('POST', `/v1/returns/${segment(r.id)}/${verb}`).then(
-          (done) => draw(tr, done),
-          (err: unknown) => draw(tr, r, explain(err)),
+          (done) => {
+            draw(tr, done, changed);
+            changed(done);
+          },
+          (err: unknown) => draw(tr, r, changed, explain(err)),
         );
       });
       return b;
@@ -77,7 +95,7 @@ function draw(tr: HTMLElement, r: Return, error?: string): void {
     h('td', { class: 'reason' }, r.reason),
     h('td', { class: 'num' }, money(r.price)),
     h('td', { class: 'num' }, money(r.payout)),
-    h('td', {}, when(r.requested_at)),
+    h('td', { class: 'time' }, when(r.requested_at)),
     h('td', {}, h('span', { class: `pill ${r.status}`, 'data-k': 'status' }, r.status)),
     actions,
   );

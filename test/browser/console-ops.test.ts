@@ -112,6 +112,7 @@ describe("the console's returns, reports and keys in Chromium", () => {
     await page.screenshot({ path: join(SHOTS, 'console-returns.png'), fullPage: true });
     expect(await row(first.id).locator('[data-k="status"]').textContent()).toBe('approved');
     expect(await row(first.id).locator('button').count()).toBe(0);
+    expect(await page.locator('[data-k="returns-summary"]').textContent()).toBe('1 pending return, 9.00 in price · 1 decided just now');
     expect(await returnStatus(first.id)).toBe('approved');
 
     await row(second.id).locator('button[data-action="deny"]').click();
@@ -154,6 +155,7 @@ describe("the console's returns, reports and keys in Chromium", () => {
     // three sales at 9; one return approved credits 9 back: revenue stays the sales', credits beside it
     expect(await page.locator('[data-k="revenue"]').textContent()).toBe('27.00');
     expect(await page.locator('[data-k="payout"]').textContent()).toBe('21.60');
+    expect(await page.locator('[data-k="fill"]').textContent()).toBe('100%');
     expect(await page.locator('[data-k="returns"]').textContent()).toBe('1 · 9.00');
     expect(await page.locator('[data-k="span"]').textContent()).toMatch(/ – \d+ \w+ \d{4} \(UTC days\)$/);
 
@@ -161,6 +163,8 @@ describe("the console's returns, reports and keys in Chromium", () => {
     await page.click('form.report-range button[type="submit"]');
     const acmeRow = page.locator('table.report-table tr[data-key="acme"]');
     await acmeRow.waitFor();
+    // by buyer, fill is still of the leads received: each lead reached both buyers, and counts once
+    expect(await page.locator('[data-k="fill"]').textContent()).toBe('100%');
     expect(await acmeRow.locator('td[data-col="revenue"]').textContent()).toBe('27.00');
     expect(await acmeRow.locator('td[data-col="margin"]').textContent()).toBe('5.40');
     expect(await acmeRow.locator('td[data-col="sold"]').textContent()).toBe('3');
