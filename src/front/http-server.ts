@@ -3,7 +3,7 @@ import type { Exchange } from '../auction/exchange.js';
 import { GavelError } from '../core/codes.js';
 import type { SellerRuntime } from '../config/runtime.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
-import type { CallStore, CapStore, StoreHealth } from '../store/store.js';
+import type { CallStore, CapStore, LeadIndexStore, StoreHealth } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { MS_PER_SECOND, type Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
@@ -38,7 +38,7 @@ import type { ConfigControl } from '../versions/config-control.js';
 import { attachSellerSpec } from './seller-spec-route.js';
 import { attachConsoleCampaigns } from './console-campaigns-route.js';
 import { attachConsoleFiles } from './console-files.js';
-import { attachConsoleLeads } from './console-leads-route.js';
+import { attachLeadsApi } from './leads-api.js';
 import { attachMarketStream } from './market-stream-route.js';
 import { attachSessionRoutes } from './session-route.js';
 import { MarketSampler } from '../telemetry/market-sampler.js';
@@ -50,7 +50,7 @@ export interface FrontParts {
   live: RuntimeSource;
   exchange: Exchange;
   /** the seller calls' idempotency, readiness, and a buyer's cap usage for GET /v1/caps */
-  store: CallStore & StoreHealth & Pick<CapStore, 'usage'>;
+  store: CallStore & StoreHealth & Pick<CapStore, 'usage'> & LeadIndexStore;
   metrics: Metrics;
   log: Logger;
   traces: TraceRecorder;
@@ -111,6 +111,7 @@ export class HttpFront {
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
     app.get('/v1/leads/:id', leadTraceRoute(parts.live, parts.traces, 'public'));
+    attachLeadsApi(app, 'public', parts.live, parts.store, parts.log);
     attachReturnsApi(app, 'public', parts.live, parts.returns, parts.log);
     attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
     attachPostbacksApi(app, 'public', parts.live, parts.postbacks, parts.log);
@@ -138,6 +139,7 @@ export class HttpFront {
   private operatorRoutes(app: TemplatedApp): TemplatedApp {
     const { live: runtime, returns, ledger, log } = this.parts;
     app.get('/v1/leads/:id', leadTraceRoute(runtime, this.parts.traces, 'operator'));
+    attachLeadsApi(app, 'operator', runtime, this.parts.store, log);
     attachReturnsApi(app, 'operator', runtime, returns, log);
     attachReportsApi(app, 'operator', runtime, ledger, log);
     attachPostbacksApi(app, 'operator', runtime, this.parts.postbacks, log);
@@ -149,7 +151,6 @@ export class HttpFront {
     attachSessionRoutes(app, 'operator', runtime);
     attachMarketStream(app, runtime, new MarketSampler(this.parts.metrics));
     attachConsoleCampaigns(app, runtime, log);
-    attachConsoleLeads(app, runtime, this.parts.traces.recent, log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.get('/openapi.json', openApiRoute());
@@ -159,7 +160,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/v1/console/') || url.startsWith('/console');
+      const known = url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/v1/console/') || url.startsWith('/console');
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url} on the operator listener`));
     });
     return app;
