@@ -13,6 +13,9 @@ export class ApiError extends Error {
   }
 }
 
+/** the event a 401 raises on window, whichever page made the call */
+export const LOGGED_OUT = 'gavel:logged-out';
+
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
@@ -21,6 +24,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const data = (await res.json().catch(() => null)) as { error?: { code: string; message: string; details?: Problem[] } } | null;
+  // the session ended (logged out elsewhere, expired, or its key revoked): the shell shows the login
+  if (res.status === 401 && path !== '/v1/session') window.dispatchEvent(new Event(LOGGED_OUT));
   if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'HTTP_' + res.status, data?.error?.message ?? res.statusText, data?.error?.details ?? []);
   return data as T;
 }

@@ -1,4 +1,4 @@
-import { api, ApiError } from './api.js';
+import { api, ApiError, LOGGED_OUT } from './api.js';
 import { h, mount } from './dom.js';
 import { keysPage } from './keys-page.js';
 import { leadsPage } from './leads-page.js';
@@ -47,5 +47,9 @@ function route(): void {
 }
 
 window.addEventListener('hashchange', route);
+// a call refused for want of a session, from any page: back to the login (once, not per call)
+window.addEventListener(LOGGED_OUT, () => {
+  if (root.querySelector('form.login') === null) showLogin();
+});
 // the session is the cookie the page cannot read: ask the server whether it is still good
 api('GET', '/v1/console/campaigns').then(route, (e: unknown) => (e instanceof ApiError && e.status === 401 ? showLogin() : mount(root, String(e))));

@@ -12,8 +12,9 @@ type GroupBy = Report['group_by'];
 const GROUPS: GroupBy[] = ['campaign', 'buyer', 'seller', 'day', 'hour'];
 const DAY = 86_400_000;
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
-/** a day key as an axis writes it: 11-27 */
-const shortDay = (key: string) => key.slice(5, 10).replace('T', ' ');
+/** a day or hour key as an axis writes it: 11-27, 11-27 13h */
+const shortDay = (key: string) => key.slice(5, 10);
+const shortHour = (key: string) => `${key.slice(5, 10)} ${key.slice(11, 13)}h`;
 
 /** fill: the group's leads that were sold (by buyer: of the leads it took part in); null when it had none */
 const fill = (r: Row): number | null => (r.leads === 0 ? null : r.sold / r.leads);
@@ -93,7 +94,7 @@ function draw(out: Element, r: Report, byDay: Report): void {
   const tile = (label: string, value: string, id: string) => h('div', { class: 'tile' }, h('span', { class: 'label' }, label), h('span', { class: 'value', 'data-k': id }, value));
   const what = r.group_by === 'day' || r.group_by === 'hour' ? `${r.group_by} (UTC)` : r.group_by;
   const keys = r.rows.map((x) => x.key);
-  const short = r.group_by === 'day' || r.group_by === 'hour' ? shortDay : undefined;
+  const short = r.group_by === 'day' ? shortDay : r.group_by === 'hour' ? shortHour : undefined;
   mount(
     out,
     h('p', { class: 'muted', 'data-k': 'span' }, span(r)),

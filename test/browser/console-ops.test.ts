@@ -46,14 +46,14 @@ afterAll(async () => {
 });
 
 /** a page logged in as the operator on an exchange's console */
-async function operatorPage(x: Gavel): Promise<Page> {
+async function operatorPage(x: Gavel, key = ADMIN_KEY): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1180, height: 820 } });
   // no page may break the CSP: a violation would mean an inline style or script slipped in
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
   });
   await page.goto(`http://127.0.0.1:${x.operatorPort}/console/`);
-  await page.fill('#key', ADMIN_KEY);
+  await page.fill('#key', key);
   await page.click('form.login button');
   await page.locator('[data-k="pings_total"]').waitFor();
   return page;
@@ -280,6 +280,32 @@ describe("the console's returns, reports and keys in Chromium", () => {
     expect(await notice.textContent()).toContain('LAST_OPERATOR_KEY: This is the only operator key left');
     expect(await op.count()).toBe(1);
     await keysPage.close();
+  });
+
+  it("issues a named operator key; revoking the key a page is logged in with sends that page back to the login", async () => {
+    const alice = await operatorPage(v);
+    await alice.click('nav a[href="#/keys"]');
+    await alice.locator('tr[data-key-id]').first().waitFor();
+    await alice.selectOption('select[name="party"]', 'operator');
+    // an operator key needs a name (the audit log says who by it): the form asks for one first
+    expect(await alice.locator('label.party-id').isVisible()).toBe(false);
+    expect(await alice.locator('input[name="name"]').getAttribute('required')).not.toBeNull();
+    await alice.fill('input[name="name"]', 'bob');
+    await alice.click('form.issue button[type="submit"]');
+    await alice.locator('code.new-key').waitFor();
+    const bobKey = (await alice.locator('code.new-key').textContent())!;
+    await alice.close();
+
+    const bob = await operatorPage(v, bobKey);
+    await bob.click('nav a[href="#/keys"]');
+    const own = bob.locator('tr[data-party="operator"]', { hasText: 'bob' });
+    await own.waitFor();
+    await own.locator('button[data-action="revoke"]').click();
+    await own.locator('button[data-action="revoke-confirm"]').click();
+    // the revoke went through on bob's session; the list read after it is refused: the login is back
+    await bob.locator('form.login').waitFor();
+    expect((await admin(v, 'GET', '/v1/admin/keys')).body.keys.some((k: { name: string | null }) => k.name === 'bob')).toBe(false);
+    await bob.close();
   });
 
   it('no page broke the Content-Security-Policy (no inline style or script)', () => {
