@@ -1,5 +1,5 @@
 import { keys } from './keys.js';
-import type { RedisClient } from './redis-connection.js';
+import type { RedisClient, Scripts } from './redis-connection.js';
 import type { IndexedLead, LeadIndexStore } from './store.js';
 
 /**
@@ -9,12 +9,15 @@ import type { IndexedLead, LeadIndexStore } from './store.js';
  * One key: on a Cluster it lives on one node, which the index's few hundred bytes per lead allow.
  */
 export class RedisLeadIndex implements LeadIndexStore {
-  constructor(private readonly client: RedisClient) {}
+  constructor(
+    private readonly client: RedisClient,
+    private readonly scripts: Scripts,
+  ) {}
 
   async indexLeads(summaries: readonly string[], retentionMs: number): Promise<void> {
-    const minId = String(Math.max(0, Date.now() - retentionMs));
-    // the client pipelines the calls of one tick into one write
-    await Promise.all(summaries.map((s) => this.client.xadd(keys.leadIndex, 'MINID', '~', minId, '*', 's', s)));
+    if (summaries.length === 0) return;
+    // a trace batch's summaries in one script call (lua/lead-index-append-1.lua)
+    await this.scripts.leadIndexAppend(keys.leadIndex, Math.max(0, Date.now() - retentionMs), ...summaries);
   }
 
   async scanLeads(fromMs: number, toMs: number, before: string | undefined, count: number): Promise<IndexedLead[]> {

@@ -91,7 +91,7 @@ export class RedisStore implements Store {
     this.appendTraces = traces.appendTraces.bind(traces);
     this.readTrace = traces.readTrace.bind(traces);
 
-    const index = new RedisLeadIndex(client);
+    const index = new RedisLeadIndex(client, scripts);
     this.indexLeads = index.indexLeads.bind(index);
     this.scanLeads = index.scanLeads.bind(index);
 
