@@ -3,7 +3,7 @@ import { h, mount, s } from './dom.js';
 import { money, said, when } from './format.js';
 import type { Caps, Who } from './portal-types.js';
 
-const W = 420;
+const W = 240;
 const H = 18;
 
 const KINDS: Record<string, string> = { 'h:': 'hour', 'd:': 'day', 'w:': 'week of', 'm:': 'month', 'r:': 'last' };
@@ -50,7 +50,7 @@ export function capsPage(root: HTMLElement, _who: Who): void {
               h(
                 'tr',
                 { 'data-window': w.window },
-                h('td', {}, windowName(w.window)),
+                h('td', { class: 'nowrap' }, windowName(w.window)),
                 h('td', {}, w.campaign ?? 'all'),
                 h('td', { class: 'num' }, `${w.used_count}${w.held_count > 0 ? ` +${w.held_count}` : ''} of ${w.limit_count ?? 'no limit'}`),
                 h('td', {}, w.limit_count === null ? null : bar(w.used_count, w.held_count, w.limit_count, `count ${w.window}`)),

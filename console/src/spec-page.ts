@@ -59,10 +59,10 @@ function campaignCard(spec: SellerSpec, id: string): HTMLElement {
     h(
       'div',
       { class: 'tiles' },
-      h('div', { class: 'tile' }, h('span', { class: 'label' }, 'ping answered within'), h('span', { class: 'value small', 'data-k': `tmax_${id}` }, `${facts.tmax_ms} ms`)),
-      h('div', { class: 'tile' }, h('span', { class: 'label' }, 'tmax_ms you may ask, at most'), h('span', { class: 'value small' }, `${facts.max_tmax_ms} ms`)),
+      h('div', { class: 'tile' }, h('span', { class: 'label' }, 'ping answered within'), h('span', { class: 'value small', 'data-k': `tmax_${id}` }, ms(facts.tmax_ms))),
+      h('div', { class: 'tile' }, h('span', { class: 'label' }, 'tmax_ms you may ask, at most'), h('span', { class: 'value small' }, ms(facts.max_tmax_ms))),
       h('div', { class: 'tile' }, h('span', { class: 'label' }, 'a bid stands for'), h('span', { class: 'value small' }, ms(facts.ping_ttl_ms))),
-      h('div', { class: 'tile' }, h('span', { class: 'label' }, 'post answered within'), h('span', { class: 'value small' }, `${facts.post_tmax_ms} ms`)),
+      h('div', { class: 'tile' }, h('span', { class: 'label' }, 'post answered within'), h('span', { class: 'value small' }, ms(facts.post_tmax_ms))),
     ),
     h(
       'table',

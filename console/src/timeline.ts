@@ -4,6 +4,7 @@ import type { TraceSegment } from './trace-types.js';
 const W = 880;
 const LEFT = 150;
 const ROW = 26;
+const RIGHT = 150;
 
 export function kindClass(kind: string): string {
   return kind === 'bid' ? 'bid' : kind === 'TIMEOUT' ? 'timeout' : kind === 'NO_BID' ? 'pass' : 'error';
@@ -24,7 +25,8 @@ export interface Bar {
  */
 export function bars(rows: readonly Bar[], deadlineMs: number | null, answeredMs: number | null, label: string): SVGElement {
   const span = Math.max(deadlineMs ?? 0, answeredMs ?? 0, ...rows.map((r) => r.to), 1) * 1.05;
-  const x = (t: number) => LEFT + (t / span) * (W - LEFT - 40);
+  // room on the right for the label after the longest bar
+  const x = (t: number) => LEFT + (t / span) * (W - LEFT - RIGHT);
   const height = 30 + rows.length * ROW + 20;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * span));
   return s(

@@ -65,7 +65,7 @@ beforeAll(async () => {
   );
   servers.push(...Object.values(b), receiver);
   const config = testConfig([
-    { id: 'north', url: b.north.url, caps: { daily: 50, daily_budget: 500 } },
+    { id: 'north', url: b.north.url, caps: { daily: 50, daily_budget: 500, rolling: [{ window: '60m', max: 5 }] }, campaign_caps: { auto: { daily: 20 } } },
     { id: 'south', url: b.south.url },
     { id: 'rival', url: b.rival.url },
   ]);
@@ -142,13 +142,13 @@ describe("the buyers' and sellers' portal in Chromium", () => {
 
     await page.goto(portal());
     await page.locator('form.login').waitFor();
+    await page.fill('#key', 'not-a-key');
+    await page.click('form.login button');
+    await expect.poll(() => page.locator('form.login .error').textContent()).toContain('UNAUTHORIZED');
     await page.fill('#key', ADMIN_KEY);
     await page.click('form.login button');
     await expect.poll(() => page.locator('form.login .error').textContent()).toContain('operator listener');
     expect(await page.locator('form.login .error').textContent()).toContain('/console/');
-    await page.fill('#key', 'not-a-key');
-    await page.click('form.login button');
-    await expect.poll(() => page.locator('form.login .error').textContent()).toContain('UNAUTHORIZED');
     await page.screenshot({ path: join(SHOTS, 'portal-login.png') });
   });
 
@@ -185,6 +185,9 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     expect(await day.locator('td').nth(2).textContent()).toBe('3 of 50');
     expect(await day.locator('td').nth(4).textContent()).toBe('27.00 of 500.00');
     expect(await day.locator('svg.cap-bar').count()).toBe(2);
+    // its caps in one campaign, and a rolling window, each against its own limit
+    expect(await page.locator('tr[data-window^="c:auto:d:"] td').nth(2).textContent()).toBe('3 of 20');
+    expect(await page.locator('tr[data-window="r:60m"] td').nth(2).textContent()).toBe('3 of 5');
     await page.screenshot({ path: join(SHOTS, 'portal-caps.png') });
 
     await page.click('nav a[href="#/spend"]');
