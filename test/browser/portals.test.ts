@@ -166,6 +166,7 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     const listed = await page.locator('tr[data-lead]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-lead')!));
     for (const id of north) expect(listed).toContain(id);
     for (const id of south) expect(listed).not.toContain(id);
+    for (const id of south) expect(await page.content()).not.toContain(id);
     await page.screenshot({ path: join(SHOTS, 'portal-buyer.png') });
 
     // a lead it bought: its own ping drawn, won at its bid
@@ -194,6 +195,7 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     await expect.poll(() => page.locator('[data-k="spend_today"]').textContent()).toBe('27.00');
     expect(await page.locator('[data-k="sold_30d"]').textContent()).toBe('3');
     expect((await page.locator('table.sales tr[data-lead]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-lead')))).sort()).toEqual([...north].sort());
+    for (const id of south) expect(await page.content()).not.toContain(id);
     await page.screenshot({ path: join(SHOTS, 'portal-spend.png'), fullPage: true });
   });
 
@@ -258,6 +260,7 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     const listed = await page.locator('tr[data-lead]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-lead')!));
     for (const id of [...north, lost]) expect(listed).toContain(id);
     for (const id of south) expect(listed).not.toContain(id);
+    for (const id of south) expect(await page.content()).not.toContain(id);
     await page.screenshot({ path: join(SHOTS, 'portal-seller-leads.png') });
 
     await page.click('nav a[href="#/postbacks"]');
