@@ -1,5 +1,5 @@
 /**
- * The console's calls to the operator listener. The session cookie goes along by itself
+ * The pages' calls to their own listener (the console's to the operator one, the portal's to the public one). The session cookie goes along by itself
  * (same origin, HttpOnly: the page never sees it, nor the key after login).
  */
 export interface Problem {

@@ -14,3 +14,5 @@ export const moneyTick = (x: number): string => (Math.abs(x) >= 10_000 ? COMPACT
 /** a time as the operator reads it: the browser's zone, to the minute */
 export const when = (iso: string | null | undefined): string =>
   iso === null || iso === undefined ? dash : new Date(iso).toLocaleString('en-GB', { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+/** An error said with its stable code first, as the API gives it. */
+export const said = (err: unknown): string => (err instanceof Error && 'code' in err ? `${String((err as { code: unknown }).code)}: ${err.message}` : String(err));

@@ -37,10 +37,11 @@ import { attachAdminApi } from './admin-api.js';
 import type { ConfigControl } from '../versions/config-control.js';
 import { attachSellerSpec } from './seller-spec-route.js';
 import { attachConsoleCampaigns } from './console-campaigns-route.js';
-import { attachConsoleFiles } from './console-files.js';
+import { attachConsoleFiles, attachPortalFiles } from './console-files.js';
 import { attachLeadsApi } from './leads-api.js';
 import { attachMarketStream } from './market-stream-route.js';
 import { attachSessionRoutes } from './session-route.js';
+import { credentialsOf, requestKey } from './request-caller.js';
 import { MarketSampler } from '../telemetry/market-sampler.js';
 
 export interface FrontParts {
@@ -117,8 +118,9 @@ export class HttpFront {
     attachPostbacksApi(app, 'public', parts.live, parts.postbacks, parts.log);
     attachCapsApi(app, 'public', parts.live, parts.store, parts.log);
     attachSalesApi(app, 'public', parts.live, parts.ledger, parts.log);
-    // a party's browser session (the portals to come): the same login as the console's
+    // a party's browser session and its portal at /portal/: the same login as the console's
     attachSessionRoutes(app, 'public', parts.live);
+    attachPortalFiles(app);
     attachSellerSpec(app, parts.live, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
@@ -128,7 +130,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/portal');
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
@@ -200,7 +202,15 @@ export class HttpFront {
     const format = formatOf(contentType);
     const state = watch(res, format ?? 'json');
     if (this.draining) return sendError(res, state, new GavelError('SHUTTING_DOWN'), true);
-    const key = bearerKey(auth);
+    let key = bearerKey(auth);
+    if (auth === '') {
+      // no key header: a seller's portal sending a test lead with its session cookie. Read only
+      // here, so a call that carries its key costs nothing more; a cookie is a browser's ambient
+      // credential, so the call must come from the portal's own origin (request-caller.ts)
+      const session = sessionKey(credentialsOf(req));
+      if (session instanceof GavelError) return sendError(res, state, session);
+      key = session;
+    }
     const party = this.parts.live.current().runtime.keys.resolve(key);
     if (party?.kind !== 'seller') return sendError(res, state, unknownKey(key));
     const seller = party.seller;
@@ -274,6 +284,12 @@ export class HttpFront {
     for (const app of [this.app, this.operatorApp]) closeApp(app);
     await this.pipelined?.close();
   }
+}
+
+/** The key behind a seller call's session cookie (no cookie: undefined, answered as a missing key), or why it is refused. */
+function sessionKey(c: ReturnType<typeof credentialsOf>): string | undefined | GavelError {
+  const key = requestKey(c);
+  return 'key' in key ? key.key : key;
 }
 
 function listenOn(app: TemplatedApp, host: string, port: number, listening: (socket: us_listen_socket) => void): Promise<number> {

@@ -185,3 +185,9 @@ export const LeadList = z.object({
   ),
   next: z.string().nullable().meta({ description: 'pass as `before` for the next (older) page; null when there is none' }),
 });
+/** GET /v1/session: who the session cookie (or the Bearer key) is, so a page knows which pages to draw (src/front/session-route.ts) */
+export const SessionAnswer = z.object({
+  party: z.enum(['seller', 'buyer', 'operator']),
+  id: z.string().meta({ description: "the seller's or the buyer's id; the operator's key's name" }),
+});
+export type SessionAnswer = z.infer<typeof SessionAnswer>;

@@ -3,7 +3,7 @@
  * decisions, reports. Each is served on the listener of the key that uses it (README, Keys and
  * listeners); a key on the wrong listener is 403 FORBIDDEN.
  */
-import { BuyerTrace, CapsAnswer, LeadList, SalesAnswer, NoticeDeliveriesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace } from '../protocol/party-api.js';
+import { BuyerTrace, CapsAnswer, LeadList, SalesAnswer, NoticeDeliveriesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace, SessionAnswer } from '../protocol/party-api.js';
 import { answerSchema, errorAnswer, errorExample, jsonAnswer, PLACEHOLDER, ref, requestSchema, SERVERS, type Example, type PathGroup, type SendHints } from './spec-parts.js';
 
 const LEAD_ID = PLACEHOLDER.leadId;
@@ -344,6 +344,23 @@ function session() {
   const servers = [SERVERS.public, SERVERS.operator];
   const crossSite = errorAnswer('FORBIDDEN: the request did not come from the same origin (Sec-Fetch-Site, else Origin), or the key is not served on this listener');
   return {
+    get: {
+      operationId: 'whoAmI',
+      tags: ['parties'],
+      summary: 'Who the session is: the party and its id',
+      description:
+        "The party behind the session cookie (or the Bearer key, which wins over a cookie): a seller or a buyer on the public listener, the operator on the operator listener, with its id (the operator's key's name). The portals ask it after login to draw a buyer's or a seller's pages. An ended or unknown session is 401 UNAUTHORIZED.",
+      servers,
+      security: bearer,
+      responses: {
+        '200': jsonAnswer('The party', ref('SessionAnswer'), { whoami: { summary: 'A seller', value: { party: 'seller', id: 'pub1' } }, whoami_buyer: { summary: 'A buyer', value: { party: 'buyer', id: 'acme' } }, whoami_operator: { summary: 'The operator, on the operator listener', value: { party: 'operator', id: 'admin' } } }),
+        '401': errorAnswer('UNAUTHORIZED: no key or session, an unknown key, or an ended session', { session_no_key: errorExample('No key, no session', 'UNAUTHORIZED', 'Missing Authorization: Bearer <api key>') }),
+        '403': errorAnswer("FORBIDDEN: the operator's key on the public listener, or a party's on the operator listener", {
+          session_operator_on_public: errorExample("The operator's key on the public listener", 'FORBIDDEN', "The operator's key is served on the operator listener (server.operator), not here"),
+        }),
+      },
+      'x-send': { key: 'seller', examples: { whoami: {}, whoami_buyer: { key: 'buyer' }, whoami_operator: { key: 'operator', listener: 'operator' }, session_no_key: { key: 'none' }, session_operator_on_public: { key: 'operator' } } } satisfies SendHints,
+    },
     post: {
       operationId: 'login',
       tags: ['parties'],
@@ -392,6 +409,7 @@ export function partyPaths(): PathGroup {
       CapsAnswer: answerSchema(CapsAnswer),
       SalesAnswer: answerSchema(SalesAnswer),
       LeadList: answerSchema(LeadList),
+      SessionAnswer: answerSchema(SessionAnswer),
     },
   };
 }

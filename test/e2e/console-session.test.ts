@@ -46,7 +46,9 @@ describe('console: files, session cookie, CSRF', () => {
     expect(script.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(op('/console/nothing.js'))).status).toBe(404);
     expect((await fetch(op('/v1/console/market'), { method: 'POST' })).status).toBe(405);
-    expect((await fetch(op('/v1/session'), { method: 'GET' })).status).toBe(405);
+    expect((await fetch(op('/v1/session'), { method: 'PUT' })).status).toBe(405);
+    // who the session is: no session, no party
+    expect((await fetch(op('/v1/session'))).status).toBe(401);
     // the console is the operator's: the public listener does not serve it
     expect((await fetch(pub('/console/'))).status).toBe(404);
     expect((await fetch(pub('/v1/console/market'))).status).toBe(404);
@@ -66,6 +68,7 @@ describe('console: files, session cookie, CSRF', () => {
     expect(set).toMatch(/^gavel_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+$/);
     expect(set).not.toContain(ADMIN_KEY);
     const cookie = sessionOf(res);
+    expect(await (await fetch(op('/v1/session'), { headers: { cookie } })).json()).toEqual({ party: 'operator', id: 'admin_key' });
 
     // the cookie alone reads the operator's APIs: an unknown lead is LEAD_NOT_FOUND, not UNAUTHORIZED
     const trace = await fetch(op('/v1/leads/no-such-lead'), { headers: { cookie } });
