@@ -16,7 +16,8 @@ interface Row {
 
 /** One of the party's leads, as the server lets it see it: never another party's name. */
 function rowOf(l: LeadPage['leads'][number]): Row {
-  const outcome = l.bought !== undefined ? (l.bought ? 'bought' : 'not bought') : (l.outcome ?? dash);
+  // a buyer's ping is only asked for a bid: whether it bought the lead is its post's (or a direct post's) to say
+  const outcome = l.bought !== undefined ? (l.bought ? 'bought' : l.phase === 'ping' ? 'pinged' : 'not bought') : (l.outcome ?? dash);
   return { lead_id: l.lead_id, at: l.at, phase: l.phase, campaign: l.campaign, outcome };
 }
 

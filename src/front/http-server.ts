@@ -207,7 +207,7 @@ export class HttpFront {
       // no key header: a seller's portal sending a test lead with its session cookie. Read only
       // here, so a call that carries its key costs nothing more; a cookie is a browser's ambient
       // credential, so the call must come from the portal's own origin (request-caller.ts)
-      const session = sessionKey(credentialsOf(req));
+      const session = sessionKey(credentialsOf(req, 'public'));
       if (session instanceof GavelError) return sendError(res, state, session);
       key = session;
     }

@@ -8,15 +8,15 @@ import { decodeBody } from './decode-body.js';
 import { refusedFraming } from './http-framing.js';
 import { readBody } from './read-body.js';
 import { errorBody, watch, type RequestState } from './respond.js';
-import { credentialsOf, crossSite, requestKey, SESSION_COOKIE, type Credentials } from './request-caller.js';
+import { credentialsOf, crossSite, requestKey, SESSION_COOKIES, type Credentials } from './request-caller.js';
 import { SESSION_MAX_MS, sessions } from './sessions.js';
 
 /** A key is a few dozen characters; a login body has nothing else to carry. */
 const MAX_LOGIN_BODY = 1024;
 
-function cookie(value: string, c: Credentials, maxAgeS: number): string {
+function cookie(listener: Listener, value: string, c: Credentials, maxAgeS: number): string {
   // Secure where the browser reached Gavel over TLS (a proxy in front says so), else the cookie would never come back on plain http
-  return `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeS}${c.secure ? '; Secure' : ''}`;
+  return `${SESSION_COOKIES[listener]}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeS}${c.secure ? '; Secure' : ''}`;
 }
 
 function answer(res: HttpResponse, state: RequestState, status: string, body: unknown, setCookie?: string): void {
@@ -52,7 +52,7 @@ function refuse(res: HttpResponse, state: RequestState, e: GavelError): void {
 export function attachSessionRoutes(app: TemplatedApp, listener: Listener, live: RuntimeSource): void {
   app.post('/v1/session', (res, req) => {
     if (refusedFraming(res, req)) return;
-    const c = credentialsOf(req);
+    const c = credentialsOf(req, listener);
     const state = watch(res, 'json');
     // a login from another site would log the victim in as the attacker (login CSRF)
     if (crossSite(c)) return refuse(res, state, new GavelError('FORBIDDEN', 'A login must come from the same origin'));
@@ -70,12 +70,12 @@ export function attachSessionRoutes(app: TemplatedApp, listener: Listener, live:
       const refusal = refusedOn(listener, caller);
       if (refusal !== null) return refuse(res, state, refusal);
       const id = sessions.open(key);
-      answer(res, state, '201 Created', { party: caller.kind }, cookie(id, c, Math.floor(SESSION_MAX_MS / 1000)));
+      answer(res, state, '201 Created', whoIs(caller), cookie(listener, id, c, Math.floor(SESSION_MAX_MS / 1000)));
     });
   });
   app.get('/v1/session', (res, req) => {
     if (refusedFraming(res, req)) return;
-    const key = requestKey(credentialsOf(req));
+    const key = requestKey(credentialsOf(req, listener));
     const state = watch(res, 'json');
     if (!('key' in key)) return refuse(res, state, key);
     const caller = callerOf(live, key.key);
@@ -86,10 +86,10 @@ export function attachSessionRoutes(app: TemplatedApp, listener: Listener, live:
   });
   app.del('/v1/session', (res, req) => {
     if (refusedFraming(res, req)) return;
-    const c = credentialsOf(req);
+    const c = credentialsOf(req, listener);
     const state = watch(res, 'json');
     if (crossSite(c)) return refuse(res, state, new GavelError('FORBIDDEN', 'A logout must come from the same origin'));
     sessions.close(c.session);
-    answer(res, state, '200 OK', { ended: true }, cookie('', c, 0));
+    answer(res, state, '200 OK', { ended: true }, cookie(listener, '', c, 0));
   });
 }

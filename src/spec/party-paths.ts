@@ -366,12 +366,12 @@ function session() {
       tags: ['parties'],
       summary: 'Log in with a key: a session cookie for the console and the portals',
       description:
-        "Checks the key against the live configuration and answers Set-Cookie: gavel_session=<random id>; HttpOnly; SameSite=Strict; Path=/ (Secure behind TLS). The key stays on the server: the page never holds it. Each request with the cookie is checked against the live keys again, so a revoked key ends its sessions. A session ends after 2 h idle or 12 h. Both listeners: the operator's key on the operator listener, a seller's or a buyer's on the public one; same origin only.",
+        "Checks the key against the live configuration and answers Set-Cookie: gavel_session=<random id> on the public listener, gavel_console=<random id> on the operator listener (a browser sends a host's cookies to every port: each listener reads its own); HttpOnly; SameSite=Strict; Path=/ (Secure behind TLS). The key stays on the server: the page never holds it. Each request with the cookie is checked against the live keys again, so a revoked key ends its sessions. A session ends after 2 h idle or 12 h. Both listeners: the operator's key on the operator listener, a seller's or a buyer's on the public one; same origin only.",
       servers,
       security: [],
       requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1 } }, additionalProperties: false } } } },
       responses: {
-        '201': jsonAnswer('Logged in: the cookie is set', { type: 'object', required: ['party'], properties: { party: { type: 'string', enum: ['admin', 'seller', 'buyer'] } } }),
+        '201': jsonAnswer('Logged in: the cookie is set; who the key is, as GET /v1/session says', ref('SessionAnswer')),
         '400': errorAnswer('INVALID_REQUEST or MALFORMED_BODY: the body is not {"key": "<api key>"}'),
         '401': unauthorized,
         '403': crossSite,

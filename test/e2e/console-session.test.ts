@@ -19,9 +19,10 @@ async function login(key: string, url = op('/v1/session'), headers: Record<strin
 
 function sessionOf(res: Response): string {
   const set = res.headers.get('set-cookie') ?? '';
-  const m = /^gavel_session=([^;]+);/.exec(set);
+  // each listener's own cookie: the console's on the operator listener, the portal's on the public one
+  const m = /^(gavel_console|gavel_session)=([^;]+);/.exec(set);
   if (m === null) throw new Error(`no session cookie in ${set}`);
-  return `gavel_session=${m[1]}`;
+  return `${m[1]}=${m[2]}`;
 }
 
 describe('console: files, session cookie, CSRF', () => {
@@ -65,7 +66,7 @@ describe('console: files, session cookie, CSRF', () => {
     const res = await login(ADMIN_KEY);
     expect(res.status).toBe(201);
     const set = res.headers.get('set-cookie')!;
-    expect(set).toMatch(/^gavel_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+$/);
+    expect(set).toMatch(/^gavel_console=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+$/);
     expect(set).not.toContain(ADMIN_KEY);
     const cookie = sessionOf(res);
     expect(await (await fetch(op('/v1/session'), { headers: { cookie } })).json()).toEqual({ party: 'operator', id: 'admin_key' });
@@ -77,7 +78,7 @@ describe('console: files, session cookie, CSRF', () => {
     expect(campaigns.status).toBe(200);
     expect(await campaigns.json()).toMatchObject({ campaigns: [{ id: 'auto' }] });
     // a made-up session is refused
-    expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie: 'gavel_session=made-up' } })).status).toBe(401);
+    expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie: 'gavel_console=made-up' } })).status).toBe(401);
 
     const out = await fetch(op('/v1/session'), { method: 'DELETE', headers: { cookie, 'sec-fetch-site': 'same-origin' } });
     expect(out.status).toBe(200);
@@ -132,7 +133,21 @@ describe('console: files, session cookie, CSRF', () => {
     const seller = await login(SELLER_KEY, pub('/v1/session'));
     expect(seller.status).toBe(201);
     const cookie = sessionOf(seller);
-    expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie } })).status).toBe(403);
-    expect((await fetch(op('/v1/console/market'), { headers: { cookie } })).status).toBe(403);
+    // the portal's cookie is not the console's: the operator listener does not even read it
+    expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie } })).status).toBe(401);
+    expect((await fetch(op('/v1/console/market'), { headers: { cookie } })).status).toBe(401);
+  });
+
+  it("keeps a console session and a portal session apart in one browser, which sends a host's cookies to every port", async () => {
+    const consoleCookie = sessionOf(await login(ADMIN_KEY));
+    const portalCookie = sessionOf(await login(SELLER_KEY, pub('/v1/session')));
+    expect(consoleCookie.startsWith('gavel_console=')).toBe(true);
+    expect(portalCookie.startsWith('gavel_session=')).toBe(true);
+    const jar = `${consoleCookie}; ${portalCookie}`;
+    expect(await (await fetch(op('/v1/session'), { headers: { cookie: jar } })).json()).toEqual({ party: 'operator', id: 'admin_key' });
+    expect(await (await fetch(pub('/v1/session'), { headers: { cookie: jar } })).json()).toEqual({ party: 'seller', id: 'pub1' });
+    // logging out of the portal leaves the console's session alone
+    expect((await fetch(pub('/v1/session'), { method: 'DELETE', headers: { cookie: jar, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+    expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie: jar } })).status).toBe(200);
   });
 });
