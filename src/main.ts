@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const { configPath, overrides } = fromCommandLine(values, process.env);
   const start = await openStartConfig(configPath, overrides);
   const demo = demoWanted(values, process.env) ? await startDemo(start.config) : undefined;
-  const gavel = await startGavel({ config: start.config, versions: start.versions, ...overrides }).catch(async (e: unknown) => {
+  const gavel = await startGavel({ config: start.config, versions: start.versions, ...overrides, ...(demo !== undefined ? { demo: demo.info } : {}) }).catch(async (e: unknown) => {
     await demo?.close();
     throw e;
   });

@@ -37,6 +37,7 @@ import { attachAdminApi } from './admin-api.js';
 import type { ConfigControl } from '../versions/config-control.js';
 import { attachSellerSpec } from './seller-spec-route.js';
 import { attachConsoleCampaigns } from './console-campaigns-route.js';
+import type { DemoInfo } from '../protocol/console-api.js';
 import { attachConsoleFiles, attachPortalFiles } from './console-files.js';
 import { attachLeadsApi } from './leads-api.js';
 import { attachMarketStream } from './market-stream-route.js';
@@ -60,6 +61,8 @@ export interface FrontParts {
   ledger: Ledger;
   /** the configuration's versions: the admin API publishes through it */
   control: ConfigControl;
+  /** the first run's demo market, when one runs: the console labels it */
+  demo?: DemoInfo;
   /** serving on uWebSockets.js's pure-JS fallback was allowed: /ready does not count it against readiness */
   uwsFallbackAllowed?: boolean;
 }
@@ -152,7 +155,7 @@ export class HttpFront {
     attachConsoleFiles(app);
     attachSessionRoutes(app, 'operator', runtime);
     attachMarketStream(app, runtime, new MarketSampler(this.parts.metrics));
-    attachConsoleCampaigns(app, runtime, log);
+    attachConsoleCampaigns(app, runtime, log, this.parts.demo ?? null);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.get('/openapi.json', openApiRoute());
