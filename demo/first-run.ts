@@ -3,6 +3,7 @@ import { StartRefused, type Gavel } from '../src/gavel.js';
 import { startBuyerFleet, type BuyerFleet } from '../bench/buyer-fleet.js';
 import { DEMO_SELLER_KEY } from '../bench/support/demo-config.js';
 import { DEMO_BUYER_ROLES, DEMO_BUYERS } from './demo-buyers.js';
+import type { DemoInfo } from '../src/protocol/console-api.js';
 import { firstRunSummary } from './first-run-summary.js';
 import { SellerClient } from './seller-client.js';
 import { startTrickle } from './trickle.js';
@@ -43,6 +44,11 @@ export async function startFirstRunFleet(config: ConfigData): Promise<BuyerFleet
         `(${e instanceof Error ? e.message : String(e)}): is another Gavel demo running? Stop it, or start with --no-demo (GAVEL_DEMO=0)`,
     );
   }
+}
+
+/** What the first run's market is made of, for the console's label: the demo seller, its pace, each buyer's designed behaviour. */
+export function firstRunInfo(fleet: BuyerFleet): DemoInfo {
+  return { seller: 'demo-seller', every_ms: EVERY_MS, buyers: fleet.buyers.map((b) => ({ id: b.id, role: DEMO_BUYER_ROLES[b.id] ?? 'simulated buyer' })) };
 }
 
 export interface FirstRunMarket {

@@ -28,7 +28,7 @@ Environment:
   GAVEL_SECRET           HMAC key of dedup hashes; required with Redis (every process must hash alike)
   DATABASE_URL           the ledger's PostgreSQL (postgres://user@host:5432/db); none: an in-memory ledger.
                          With it, the configuration's versions live there too (seeded from the file when empty)
-  GAVEL_CONFIG_STORE     file: keep the file as the configuration (read-only admin API) even with PostgreSQL
+  GAVEL_CONFIG_STORE     file: keep the file as the configuration (read-only admin API) even with PostgreSQL or embedded
   GAVEL_ALLOW_UWS_FALLBACK  as --allow-uws-fallback
   GAVEL_DEMO             0 (false, no, off): as --no-demo
   LOG_LEVEL              pino level (default info)

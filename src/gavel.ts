@@ -1,4 +1,5 @@
 import { Exchange } from './auction/exchange.js';
+import type { DemoInfo } from './protocol/console-api.js';
 import type { BuyerTransport } from './buyers/transport.js';
 import type { BuyerGuards } from './buyers/buyer-guards.js';
 import { processSettings, type Overrides, type ProcessSettings } from './config/environment.js';
@@ -42,6 +43,8 @@ export interface GavelOptions extends Overrides {
   versions?: { store: ConfigVersions; startedOn: number };
   /** how often the live version is read when no notice comes (default 1000 ms) */
   configPollMs?: number;
+  /** the first run's demo market, when main starts one: the console labels it */
+  demo?: DemoInfo;
 }
 
 /** The notices of new versions go over the shared Redis when there is one; the embedded store's process hears itself. */
@@ -193,7 +196,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     log,
   });
 
-  const front = new HttpFront({ live, exchange, store, metrics, log, socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback });
+  const front = new HttpFront({ live, exchange, store, metrics, log, socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
   const ports = await listen(front, settings);
   log.info({ port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 

@@ -30,6 +30,12 @@ function commandLine() {
   }
 }
 
+const CONFIG_STORE_SAYS = {
+  file: 'config loaded from its file (read-only: no PostgreSQL)',
+  memory: 'config loaded from its file; edits from the admin API and the console are kept in this process until it stops (PostgreSQL keeps them for good)',
+  postgres: 'config loaded: the live version in PostgreSQL',
+} as const;
+
 /** The command line: `gavel [--config PATH] [--port N] [--host H] [--allow-uws-fallback] [--no-demo] [--help] [--version]`; the environment: see USAGE. */
 async function main(): Promise<void> {
   if (process.argv[2] === 'hash-key') return void (process.exitCode = await hashKeyCommand(process.stdin, process.stdout));
@@ -40,12 +46,12 @@ async function main(): Promise<void> {
   const { configPath, overrides } = fromCommandLine(values, process.env);
   const start = await openStartConfig(configPath, overrides);
   const demo = demoWanted(values, process.env) ? await startDemo(start.config) : undefined;
-  const gavel = await startGavel({ config: start.config, versions: start.versions, ...overrides }).catch(async (e: unknown) => {
+  const gavel = await startGavel({ config: start.config, versions: start.versions, ...overrides, ...(demo !== undefined ? { demo: demo.info } : {}) }).catch(async (e: unknown) => {
     await demo?.close();
     throw e;
   });
   const versions = start.versions.store;
-  gavel.log.info({ config: configPath, config_store: versions.kind, config_version: start.versions.startedOn }, versions.kind === 'file' ? 'config loaded from its file (read-only: no PostgreSQL)' : 'config loaded: the live version in PostgreSQL');
+  gavel.log.info({ config: configPath, config_store: versions.kind, config_version: start.versions.startedOn }, CONFIG_STORE_SAYS[versions.kind]);
   if (start.fileDiffers) gavel.log.warn({ config: configPath, config_version: start.versions.startedOn }, 'the config file differs from the live version in PostgreSQL, which wins: the file only seeds an empty store (publish it with `gavel config import`)');
   // last, so the demo's summary is the first screen's last lines
   demo?.run(gavel);

@@ -17,12 +17,14 @@ export interface StartConfig {
 
 /**
  * Start-up step: the versions the settings ask for (PostgreSQL whenever a URL is known and
- * GAVEL_CONFIG_STORE is not `file`; an empty store is seeded from the file), and the live one.
+ * GAVEL_CONFIG_STORE is not `file`; an empty store is seeded from the file; without one, this
+ * process's memory on the embedded store, else the file read-only), and the live one.
  */
 export async function openStartConfig(configPath: string, overrides: Overrides): Promise<StartConfig> {
   const fromFile = loadConfigFile(configPath);
-  const { postgresUrl } = processSettings(fromFile, overrides);
-  const store = await openVersions({ postgresUrl: overrides.configStore === 'file' ? undefined : postgresUrl, schema: fromFile.ledger.schema, configPath });
+  const { postgresUrl, store: target } = processSettings(fromFile, overrides);
+  const fileOnly = overrides.configStore === 'file';
+  const store = await openVersions({ postgresUrl: fileOnly ? undefined : postgresUrl, schema: fromFile.ledger.schema, configPath, embedded: !fileOnly && target.kind === 'memory' });
   try {
     const live = await store.live();
     if (store.kind === 'file') return { config: fromFile, versions: { store, startedOn: live.version }, fileDiffers: false };

@@ -1,8 +1,11 @@
 import type { ConfigData } from './config/schema.js';
 import type { Gavel } from './gavel.js';
+import type { DemoInfo } from './protocol/console-api.js';
 
 /** The demo market of a first run, started and stopped by main. */
 export interface DemoMarket {
+  /** what the demo is made of, for the console's label */
+  info: DemoInfo;
   /** the simulated buyers listen: before Gavel does, so the first ping finds them */
   run(gavel: Gavel): void;
   /** stops the demo traffic: before Gavel drains */
@@ -28,10 +31,11 @@ export function demoWanted(flags: { config?: string; 'no-demo'?: boolean }, env:
  * its own configuration never loads it.
  */
 export async function startDemo(config: ConfigData): Promise<DemoMarket> {
-  const { startFirstRunFleet, runFirstRunMarket } = await import('../demo/first-run.js');
+  const { startFirstRunFleet, runFirstRunMarket, firstRunInfo } = await import('../demo/first-run.js');
   const fleet = await startFirstRunFleet(config);
   let market: { stop(): Promise<void> } | undefined;
   return {
+    info: firstRunInfo(fleet),
     run: (gavel) => void (market = runFirstRunMarket(gavel, fleet, config)),
     stop: async () => market?.stop(),
     close: () => fleet.close(),

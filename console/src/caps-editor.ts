@@ -36,7 +36,7 @@ export function capsEditor(value: Obj | undefined, onChange: (caps: Obj | undefi
           drawRolling();
           emit();
         });
-        return h('div', { class: 'row', 'data-path': path }, textInput(r, 'window', 'Window', `${path}.window`, emit, undefined, '60m'), numberInput(r, 'max', 'Leads', `${path}.max`, emit), numberInput(r, 'budget', 'Spend', `${path}.budget`, emit), drop);
+        return h('div', { class: 'form-row', 'data-path': path }, textInput(r, 'window', 'Window', `${path}.window`, emit, undefined, '60m'), numberInput(r, 'max', 'Leads', `${path}.max`, emit), numberInput(r, 'budget', 'Spend', `${path}.budget`, emit), drop);
       }),
       add,
     );
@@ -45,11 +45,11 @@ export function capsEditor(value: Obj | undefined, onChange: (caps: Obj | undefi
 
   mount(
       box,
-      h('div', { class: 'row' }, ...UNITS.map((u) => numberInput(caps, u, `Leads ${u}`, `${basePath}.${u}`, emit))),
-      h('div', { class: 'row' }, ...UNITS.map((u) => numberInput(caps, `${u}_budget`, `Spend ${u}`, `${basePath}.${u}_budget`, emit))),
+      h('div', { class: 'form-row' }, ...UNITS.map((u) => numberInput(caps, u, `Leads ${u}`, `${basePath}.${u}`, emit))),
+      h('div', { class: 'form-row' }, ...UNITS.map((u) => numberInput(caps, `${u}_budget`, `Spend ${u}`, `${basePath}.${u}_budget`, emit))),
       h(
         'div',
-        { class: 'row' },
+        { class: 'form-row' },
         textInput(caps, 'timezone', 'Time zone', `${basePath}.timezone`, emit, 'calendar windows reset at its midnight (UTC)', 'UTC'),
         selectInput(caps, 'week_start', 'Week starts', `${basePath}.week_start`, WEEKDAYS, 'monday', emit),
         textInput(caps, 'ping_rate', 'Ping rate', `${basePath}.ping_rate`, emit, 'across every process, like 200/s', '200/s'),

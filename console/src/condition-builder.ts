@@ -210,10 +210,10 @@ export function conditionBuilder(value: Filter | undefined, fields: Readonly<Rec
     const partPath = `${path}.${mode}`;
     return h(
       'div',
-      { class: `group depth-${depth % 4}`, 'data-path': path },
+      { class: `cond-group depth-${depth % 4}`, 'data-path': path },
       h(
         'div',
-        { class: 'group-head', 'data-path': partPath },
+        { class: 'cond-group-head', 'data-path': partPath },
         h('span', { class: 'label' }, 'Match'),
         modeSel,
         h('span', { class: 'tools' }, button('+ condition', 'add-cond', 'add a condition to this group', () => (parts.push(newCondition()), reshape())), button('+ group', 'add-group', 'add a nested group', () => (parts.push({ any: [newCondition()] }), reshape())), button('NOT', 'ghost negate', 'negate this group', () => (replace({ not: g }), reshape())), button('×', 'ghost remove', 'remove this group', () => (replace(null), reshape()))),
@@ -233,7 +233,7 @@ export function conditionBuilder(value: Filter | undefined, fields: Readonly<Rec
     return h(
       'div',
       { class: 'not', 'data-path': path },
-      h('div', { class: 'group-head' }, h('span', { class: 'label' }, 'NOT'), h('span', { class: 'tools' }, button('undo NOT', 'ghost unwrap', 'keep what is inside, without NOT', () => (replace(n.not), reshape())), button('×', 'ghost remove', 'remove this part', () => (replace(null), reshape())))),
+      h('div', { class: 'cond-group-head' }, h('span', { class: 'label' }, 'NOT'), h('span', { class: 'tools' }, button('undo NOT', 'ghost unwrap', 'keep what is inside, without NOT', () => (replace(n.not), reshape())), button('×', 'ghost remove', 'remove this part', () => (replace(null), reshape())))),
       node(n.not, `${path}.not`, (inner) => (inner === null ? replace(null) : (n.not = inner)), depth + 1),
     );
   }

@@ -1,7 +1,7 @@
-import { api, errorText } from './api.js';
+import { api } from './api.js';
 import { h, mount } from './dom.js';
 import { draftPanel } from './draft-panel.js';
-import { when } from './format.js';
+import { said, when } from './format.js';
 import { draftDocument, ensureDraft, openDraft } from './draft-state.js';
 import { itemForm } from './item-forms.js';
 import { showProblems } from './problems.js';
@@ -61,13 +61,13 @@ function pauseButton(section: Section, item: Obj, after: () => void, out: Elemen
         flash = `${verb === 'pause' ? 'Paused' : 'Resumed'} ${ONE[section]} ${String(item.id)}: version ${p.version}${p.live_here ? ', live' : ''}.`;
         after();
       },
-      (e: unknown) => mount(out, h('p', { class: 'error' }, errorText(e))),
+      (e: unknown) => mount(out, h('p', { class: 'error' }, said(e))),
     );
   });
   return b;
 }
 
-const stateBadge = (item: Obj) => h('span', { class: `state ${active(item) ? 'active' : 'paused'}` }, active(item) ? 'active' : 'paused');
+const stateBadge = (item: Obj) => h('span', { class: `item-state ${active(item) ? 'active' : 'paused'}` }, active(item) ? 'active' : 'paused');
 
 /** One line of what an item is, for the lists. */
 function summary(section: Section, item: Obj): string {
@@ -103,7 +103,7 @@ function listPage(root: Element): void {
   const redraw = () => listPage(root);
   api<LiveVersion>('GET', '/v1/admin/config').then(
     (live) => {
-      const note = h('div', { class: 'note' }, flash !== null ? h('p', { class: 'ok flash' }, flash) : null);
+      const note = h('div', { class: 'note' }, flash !== null ? h('p', { class: 'ok-text flash' }, flash) : null);
       flash = null;
       const panel = draftPanel((ps) => ps, (p) => ((flash = `Version ${p.version} published${p.live_here ? ', live' : ''}.`), redraw()));
       mount(
@@ -141,7 +141,7 @@ function listPage(root: Element): void {
       );
       if (openDraft() !== null) void panel.check();
     },
-    (e: unknown) => mount(out, h('p', { class: 'error' }, errorText(e))),
+    (e: unknown) => mount(out, h('p', { class: 'error' }, said(e))),
   );
 }
 
@@ -185,7 +185,7 @@ function itemPage(root: Element, section: Section, id: string): void {
               flash = `${ONE[section][0]!.toUpperCase()}${ONE[section].slice(1)} ${id} taken out of the draft: publish the draft to take it out of the live version.`;
               location.hash = '#/config';
             },
-            (err: unknown) => mount(saveState, h('span', { class: 'error' }, errorText(err))),
+            (err: unknown) => mount(saveState, h('span', { class: 'error' }, said(err))),
           );
       });
       form.append(h('div', { class: 'form-actions' }, save, saveState, remove));
@@ -204,11 +204,11 @@ function itemPage(root: Element, section: Section, id: string): void {
               mount(editing, `Editing draft ${d.id.slice(0, 8)} (made from version ${d.base_version ?? '—'}).`);
               return panel.check();
             },
-            (err: unknown) => mount(saveState, h('span', { class: 'error' }, errorText(err))),
+            (err: unknown) => mount(saveState, h('span', { class: 'error' }, said(err))),
           )
           .finally(() => save.removeAttribute('disabled'));
       });
-      const note = h('div', { class: 'note' }, flash !== null ? h('p', { class: 'ok flash' }, flash) : null);
+      const note = h('div', { class: 'note' }, flash !== null ? h('p', { class: 'ok-text flash' }, flash) : null);
       flash = null;
       mount(editing, draft !== null ? `Editing draft ${draft.id.slice(0, 8)} (made from version ${draft.base_version ?? '—'}).` : 'Showing the live version; saving starts a draft.');
       mount(
@@ -218,7 +218,7 @@ function itemPage(root: Element, section: Section, id: string): void {
         h(
           'div',
           { class: 'item-head' },
-          liveItem !== undefined ? stateBadge(liveItem) : h('span', { class: 'state new' }, 'not live yet'),
+          liveItem !== undefined ? stateBadge(liveItem) : h('span', { class: 'item-state new' }, 'not live yet'),
           liveItem !== undefined ? pauseButton(section, liveItem, redraw, note) : null,
           editing,
         ),
@@ -227,6 +227,6 @@ function itemPage(root: Element, section: Section, id: string): void {
       );
       void panel.check();
     },
-    (e: unknown) => mount(out, h('p', { class: 'error' }, errorText(e))),
+    (e: unknown) => mount(out, h('p', { class: 'error' }, said(e))),
   );
 }

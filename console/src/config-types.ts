@@ -1,9 +1,21 @@
+import type { z } from 'zod';
+import type {
+  AuditEntry as AuditEntrySchema,
+  Changes,
+  Draft as DraftSchema,
+  Problems,
+  Published as PublishedSchema,
+  VersionHead as VersionHeadSchema,
+  VersionWhole,
+} from '../../src/versions/admin-schemas.js';
+
 /**
  * The configuration document and the admin API's answers as the Configuration pages read them
- * (README, "Live configuration and the admin API"; the server's zod schemas are in
- * src/versions/admin-schemas.ts and src/config/*-schema.ts). Only what the pages touch is typed:
- * every other key of an item is carried through untouched, so a save never drops what a form
- * does not show.
+ * (README, "Live configuration and the admin API"). The answers are the server's own schemas'
+ * types (src/versions/admin-schemas.ts), so the pages cannot drift from them. Of the document,
+ * only what the forms touch is typed here (the server's schemas, src/config/*-schema.ts, type
+ * what they parse it into, not what is written): every other key of an item is carried through
+ * untouched, so a save never drops what a form does not show.
  */
 export type Obj = Record<string, unknown>;
 export type Scalar = string | number | boolean;
@@ -35,41 +47,14 @@ export interface FieldSpec {
 export type Section = 'campaigns' | 'buyers' | 'sellers';
 export const SECTIONS: readonly Section[] = ['campaigns', 'buyers', 'sellers'];
 
-export interface VersionHead {
-  version: number;
-  author: string;
-  comment: string;
-  published_at: string;
-}
-export interface LiveVersion extends VersionHead {
-  document: Obj;
-}
-export interface Published extends VersionHead {
-  live_here: boolean;
-}
-export interface Draft {
-  id: string;
-  document: Obj;
-  base_version: number | null;
-  author: string;
-  updated_at: number;
-}
-export interface Problem {
-  path: string;
-  message: string;
-}
-export interface Change {
-  path: string;
-  before?: unknown;
-  after?: unknown;
-}
-export interface AuditEntry {
-  id: number;
-  at: string;
-  who: string;
-  what: string;
-  detail: Obj;
-}
+/** The admin API's answers, as the server's own schemas say (types only: the bundle drops them). */
+export type VersionHead = z.infer<typeof VersionHeadSchema>;
+export type LiveVersion = z.infer<typeof VersionWhole>;
+export type Published = z.infer<typeof PublishedSchema>;
+export type Draft = z.infer<typeof DraftSchema>;
+export type Problem = z.infer<typeof Problems>['problems'][number];
+export type Change = z.infer<typeof Changes>['changes'][number];
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 

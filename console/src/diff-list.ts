@@ -23,9 +23,9 @@ export function diffList(changes: readonly Change[]): HTMLElement {
         { 'data-path': c.path, class: c.before === undefined ? 'added' : c.after === undefined ? 'removed' : 'changed' },
         h('code', { class: 'path' }, c.path),
         ': ',
-        c.before === undefined ? h('span', { class: 'tag' }, 'added') : shown(c.before),
+        c.before === undefined ? h('span', { class: 'diff-tag' }, 'added') : shown(c.before),
         ' → ',
-        c.after === undefined ? h('span', { class: 'tag' }, 'removed') : shown(c.after),
+        c.after === undefined ? h('span', { class: 'diff-tag' }, 'removed') : shown(c.after),
       ),
     ),
   );

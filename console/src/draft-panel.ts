@@ -1,6 +1,7 @@
-import { api, ApiError, errorText } from './api.js';
+import { api, ApiError } from './api.js';
 import { diffList } from './diff-list.js';
 import { h, mount } from './dom.js';
+import { said } from './format.js';
 import { forgetDraft, openDraft } from './draft-state.js';
 import type { Change, Problem, Published } from './config-types.js';
 
@@ -35,7 +36,7 @@ export function draftPanel(place: (problems: Problem[]) => Problem[], onPublishe
     mount(
       problems,
       all.length === 0
-        ? h('p', { class: 'ok' }, '✓ The draft validates.')
+        ? h('p', { class: 'ok-text' }, '✓ The draft validates.')
         : h('div', {}, h('p', { class: 'error' }, `${all.length} problem${all.length === 1 ? '' : 's'}${rest.length < all.length ? ', shown beside their inputs' : ''}`), rest.length > 0 ? h('ul', { class: 'problems' }, ...rest.map(problemLine)) : null),
     );
   };
@@ -92,7 +93,7 @@ export function draftPanel(place: (problems: Problem[]) => Problem[], onPublishe
       mount(diff, diffList(c.changes));
     } catch (e) {
       if (e instanceof ApiError && e.code === 'DRAFT_NOT_FOUND') forgetDraft();
-      mount(outcome, h('p', { class: 'error' }, errorText(e)));
+      mount(outcome, h('p', { class: 'error' }, said(e)));
     }
   }
 

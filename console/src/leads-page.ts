@@ -40,38 +40,43 @@ export function leadsPage(root: Element, leadId: string | undefined): void {
   );
 }
 
-/** The leads this process traced last, filtered by seller, buyer, outcome and time; a row opens its timeline. */
+/** Leads from the index (every process's, within the traces' retention), filtered by seller, buyer, outcome and time; a row opens its timeline. */
 function recentLeads(out: Element): void {
   const field = (name: string, placeholder: string, type = 'text') => h('input', { name, placeholder, type, class: 'filter' }) as HTMLInputElement;
   const fields = [field('seller', 'seller'), field('buyer', 'buyer'), field('outcome', 'outcome (sold, no_bid…)'), field('from', 'from', 'datetime-local'), field('to', 'to', 'datetime-local')];
   const list = h('tbody');
+  const more = h('button', { type: 'button', class: 'more', hidden: true }, 'Older leads');
   const form = h('form', { class: 'search filters' }, ...fields, h('button', { type: 'submit' }, 'Filter'));
-  const load = () => {
+  let next: string | null = null;
+  const row = (l: LeadSummary) =>
+    h('tr', { 'data-lead': l.lead_id }, h('td', {}, h('a', { href: `#/leads/${encodeURIComponent(l.lead_id)}` }, l.lead_id.slice(0, 8))), h('td', {}, new Date(l.at).toLocaleTimeString()), h('td', {}, l.phase), h('td', {}, l.seller), h('td', {}, l.buyers.join(', ')), h('td', {}, l.sold_to !== null ? `${l.outcome} to ${l.sold_to}` : l.outcome));
+  const load = (append: boolean) => {
     const q = new URLSearchParams();
     for (const f of fields) if (f.value !== '') q.set(f.name, f.type === 'datetime-local' ? new Date(f.value).toISOString() : f.value);
-    api<{ leads: LeadSummary[]; kept: number }>('GET', `/v1/console/leads?${q.toString()}`).then(
-      (r) =>
-        mount(
-          list,
-          ...(r.leads.length === 0
-            ? [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'no lead matches'))]
-            : r.leads.map((l) =>
-                h('tr', { 'data-lead': l.lead_id }, h('td', {}, h('a', { href: `#/leads/${encodeURIComponent(l.lead_id)}` }, l.lead_id.slice(0, 8))), h('td', {}, new Date(l.at).toLocaleTimeString()), h('td', {}, l.phase), h('td', {}, l.seller), h('td', {}, l.buyers.join(', ')), h('td', {}, l.sold_to !== null ? `${l.outcome} to ${l.sold_to}` : l.outcome)),
-              )),
-        ),
+    if (append && next !== null) q.set('before', next);
+    api<{ leads: LeadSummary[]; next: string | null }>('GET', `/v1/leads?${q.toString()}`).then(
+      (r) => {
+        next = r.next;
+        more.hidden = next === null;
+        const rows = r.leads.map(row);
+        if (append) list.append(...rows);
+        else mount(list, ...(rows.length === 0 ? [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'no lead matches'))] : rows));
+      },
       (err: unknown) => mount(list, h('tr', {}, h('td', { colspan: 6, class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)))),
     );
   };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    load();
+    load(false);
   });
+  more.addEventListener('click', () => load(true));
   mount(
     out,
-    h('h3', {}, 'Recent leads'),
+    h('h3', {}, 'Leads'),
     form,
     h('table', { class: 'buyers leads' }, h('thead', {}, h('tr', {}, ...['lead', 'time', 'phase', 'seller', 'buyers', 'outcome'].map((x) => h('th', {}, x)))), list),
-    h('p', { class: 'muted' }, 'The last 1,000 leads this process traced; an older lead, or one another process handled, is found by its id.'),
+    more,
+    h('p', { class: 'muted' }, 'Every process\'s leads, newest first, for as long as their traces are kept.'),
   );
-  load();
+  load(false);
 }

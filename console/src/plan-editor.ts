@@ -74,7 +74,7 @@ export function planEditor(value: Obj[] | undefined, campaignBuyers: readonly st
           }),
         ),
       ),
-      h('div', { class: 'row' }, textInput(t, 'name', 'Name', `${path}.name`, emit), methodRow, sellRow, t.sell === 'shared' ? numberInput(t, 'max_buyers', 'Max buyers', `${path}.max_buyers`, emit, 'default 3') : null),
+      h('div', { class: 'form-row' }, textInput(t, 'name', 'Name', `${path}.name`, emit), methodRow, sellRow, t.sell === 'shared' ? numberInput(t, 'max_buyers', 'Max buyers', `${path}.max_buyers`, emit, 'default 3') : null),
       fieldRow('Buyers', `${path}.buyers`, buyersInput, `in priority order; of ${campaignBuyers.join(', ') || 'no buyer yet'}`),
       weights,
     );

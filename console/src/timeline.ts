@@ -4,9 +4,48 @@ import type { TraceSegment } from './trace-types.js';
 const W = 880;
 const LEFT = 150;
 const ROW = 26;
+const RIGHT = 150;
 
-function kindClass(kind: string): string {
+export function kindClass(kind: string): string {
   return kind === 'bid' ? 'bid' : kind === 'TIMEOUT' ? 'timeout' : kind === 'NO_BID' ? 'pass' : 'error';
+}
+
+/** One bar of a timeline: a name on the left, a span in ms, a colour class, a label after it. */
+export interface Bar {
+  name: string;
+  from: number;
+  to: number;
+  cls: string;
+  label: string;
+}
+
+/**
+ * Bars on a time axis in ms against a deadline (a red line) and, when known, the moment the
+ * answer was written (a blue one): the picture of a trace segment, and of a party's own part of one.
+ */
+export function bars(rows: readonly Bar[], deadlineMs: number | null, answeredMs: number | null, label: string): SVGElement {
+  const span = Math.max(deadlineMs ?? 0, answeredMs ?? 0, ...rows.map((r) => r.to), 1) * 1.05;
+  // room on the right for the label after the longest bar
+  const x = (t: number) => LEFT + (t / span) * (W - LEFT - RIGHT);
+  const height = 30 + rows.length * ROW + 20;
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * span));
+  return s(
+    'svg',
+    { class: 'timeline', viewBox: `0 0 ${W} ${height}`, width: W, height, role: 'img', 'aria-label': label },
+    ...ticks.map((t) => s('g', {}, s('line', { x1: x(t), x2: x(t), y1: 20, y2: height - 10, class: 'grid' }), s('text', { x: x(t), y: 14, class: 'tick' }, `${t} ms`))),
+    ...rows.map((r, i) => {
+      const y = 26 + i * ROW;
+      return s(
+        'g',
+        { class: `row ${r.cls}`, 'data-buyer': r.name },
+        s('text', { x: LEFT - 8, y: y + 14, class: 'name' }, r.name),
+        s('rect', { x: x(r.from), y, width: Math.max(2, x(r.to) - x(r.from)), height: ROW - 8, rx: 3, class: `bar ${r.cls}` }, s('title', {}, `${r.name}: ${r.from.toFixed(1)}–${r.to.toFixed(1)} ms, ${r.label}`)),
+        s('text', { x: x(r.to) + 6, y: y + 14, class: 'what' }, r.label),
+      );
+    }),
+    answeredMs === null ? null : s('g', { class: 'answered' }, s('line', { x1: x(answeredMs), x2: x(answeredMs), y1: 20, y2: height - 10 }), s('text', { x: x(answeredMs) + 4, y: height - 2 }, `answered ${answeredMs.toFixed(1)} ms`)),
+    deadlineMs === null ? null : s('g', { class: 'deadline' }, s('line', { x1: x(deadlineMs), x2: x(deadlineMs), y1: 20, y2: height - 10 }), s('text', { x: x(deadlineMs) - 4, y: height - 2 }, `deadline ${deadlineMs} ms`)),
+  );
 }
 
 /**
@@ -14,31 +53,11 @@ function kindClass(kind: string): string {
  * answered, the deadline a red line. Times are ms from the call's receipt, as the trace keeps them.
  */
 export function timeline(seg: TraceSegment, deadlineMs: number | null): SVGElement {
-  const rows = [
-    ...seg.pings.map((p) => ({ buyer: p.buyer, from: p.sent_ms, to: p.answered_ms, cls: kindClass(p.kind), label: p.kind === 'bid' ? `bid ${p.bid}` : p.kind })),
-    ...seg.posts.map((p) => ({ buyer: p.buyer, from: p.sent_ms, to: p.sent_ms + p.ms, cls: p.accepted ? 'bid' : 'error', label: p.accepted ? `post accepted at ${p.price}` : `post ${p.unconfirmed === true ? 'unconfirmed' : 'rejected'}${p.reason !== undefined ? `: ${p.reason}` : ''}` })),
+  const rows: Bar[] = [
+    ...seg.pings.map((p) => ({ name: p.buyer, from: p.sent_ms, to: p.answered_ms, cls: kindClass(p.kind), label: p.kind === 'bid' ? `bid ${p.bid}` : p.kind })),
+    ...seg.posts.map((p) => ({ name: p.buyer, from: p.sent_ms, to: p.sent_ms + p.ms, cls: p.accepted ? 'bid' : 'error', label: p.accepted ? `post accepted at ${p.price}` : `post ${p.unconfirmed === true ? 'unconfirmed' : 'rejected'}${p.reason !== undefined ? `: ${p.reason}` : ''}` })),
   ];
-  const span = Math.max(deadlineMs ?? 0, seg.total_ms, ...rows.map((r) => r.to), 1) * 1.05;
-  const x = (t: number) => LEFT + (t / span) * (W - LEFT - 40);
-  const height = 30 + rows.length * ROW + 20;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * span));
-  return s(
-    'svg',
-    { class: 'timeline', viewBox: `0 0 ${W} ${height}`, width: W, height, role: 'img', 'aria-label': `${seg.phase} timeline` },
-    ...ticks.map((t) => s('g', {}, s('line', { x1: x(t), x2: x(t), y1: 20, y2: height - 10, class: 'grid' }), s('text', { x: x(t), y: 14, class: 'tick' }, `${t} ms`))),
-    ...rows.map((r, i) => {
-      const y = 26 + i * ROW;
-      return s(
-        'g',
-        { class: `row ${r.cls}`, 'data-buyer': r.buyer },
-        s('text', { x: LEFT - 8, y: y + 14, class: 'name' }, r.buyer),
-        s('rect', { x: x(r.from), y, width: Math.max(2, x(r.to) - x(r.from)), height: ROW - 8, rx: 3, class: `bar ${r.cls}` }, s('title', {}, `${r.buyer}: ${r.from.toFixed(1)}–${r.to.toFixed(1)} ms, ${r.label}`)),
-        s('text', { x: x(r.to) + 6, y: y + 14, class: 'what' }, r.label),
-      );
-    }),
-    s('g', { class: 'answered' }, s('line', { x1: x(seg.total_ms), x2: x(seg.total_ms), y1: 20, y2: height - 10 }), s('text', { x: x(seg.total_ms) + 4, y: height - 2 }, `answered ${seg.total_ms.toFixed(1)} ms`)),
-    deadlineMs === null ? null : s('g', { class: 'deadline' }, s('line', { x1: x(deadlineMs), x2: x(deadlineMs), y1: 20, y2: height - 10 }), s('text', { x: x(deadlineMs) - 4, y: height - 2 }, `deadline ${deadlineMs} ms`)),
-  );
+  return bars(rows, deadlineMs, seg.total_ms, `${seg.phase} timeline`);
 }
 
 /** What the picture does not show: who was left out, the ranking, the hold, the answer. */

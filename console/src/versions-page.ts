@@ -1,7 +1,7 @@
-import { api, errorText } from './api.js';
+import { api } from './api.js';
 import { diffList } from './diff-list.js';
 import { h, mount } from './dom.js';
-import { when } from './format.js';
+import { said, when } from './format.js';
 import type { AuditEntry, Change, Published, VersionHead } from './config-types.js';
 
 /** An audit row's detail in a line: the version, the comment, the draft (its id's first 8 digits), as the log wrote them; a false flag says nothing. */
@@ -33,7 +33,7 @@ export function versionsPage(root: Element, open: string | undefined): void {
     ([v, a]) => {
       const live = v.versions[0]?.version;
       const detail = h('div', { class: 'version-detail' });
-      const note = h('div', { class: 'note' }, pending !== null ? h('p', { class: 'ok flash' }, pending) : null);
+      const note = h('div', { class: 'note' }, pending !== null ? h('p', { class: 'ok-text flash' }, pending) : null);
       pending = null;
       const show = (n: number) => {
         for (const tr of out.querySelectorAll('tr[data-version]')) tr.classList.toggle('selected', tr.getAttribute('data-version') === String(n));
@@ -49,7 +49,7 @@ export function versionsPage(root: Element, open: string | undefined): void {
                 (p) => redraw(`Version ${n} published again as version ${p.version}${p.live_here ? ', live' : ''}.`),
                 (e: unknown) => {
                   back.removeAttribute('disabled');
-                  mount(result, h('p', { class: 'error' }, errorText(e)));
+                  mount(result, h('p', { class: 'error' }, said(e)));
                 },
               );
             });
@@ -61,7 +61,7 @@ export function versionsPage(root: Element, open: string | undefined): void {
               result,
             );
           },
-          (e: unknown) => mount(detail, h('p', { class: 'error' }, errorText(e))),
+          (e: unknown) => mount(detail, h('p', { class: 'error' }, said(e))),
         );
       };
       mount(
@@ -69,7 +69,7 @@ export function versionsPage(root: Element, open: string | undefined): void {
         note,
         h(
           'div',
-          { class: 'split' },
+          { class: 'versions-split' },
           h(
             'div',
             {},
@@ -103,6 +103,6 @@ export function versionsPage(root: Element, open: string | undefined): void {
       if (n !== undefined && Number.isInteger(n) && n > 0) show(n);
       else mount(detail, h('p', { class: 'muted' }, 'Pick a version to see its diff against the live one and roll back to it.'));
     },
-    (e: unknown) => mount(out, h('p', { class: 'error' }, errorText(e))),
+    (e: unknown) => mount(out, h('p', { class: 'error' }, said(e))),
   );
 }

@@ -7,7 +7,7 @@ import { unknownKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
 import { refusedFraming } from './http-framing.js';
 import { readBody } from './read-body.js';
-import { credentialsOf, requestKey } from './request-caller.js';
+import { credentialsOf, requestKey, type Listener } from './request-caller.js';
 import { send, sendError, sendText, watch } from './respond.js';
 
 /** Who a key is: the operator, a seller or a buyer. */
@@ -17,11 +17,11 @@ export type Caller = Party;
  * The public listener serves sellers and buyers, the operator listener the operator alone
  * (ARCHITECTURE.md, "Two listeners"): a key on the wrong one is refused, saying where it belongs.
  */
-export type Listener = 'public' | 'operator';
+export type { Listener };
 
 export interface RouteCall {
   caller: Caller;
-  /** the route's `:parameters`, as sent (not URL-decoded: ids are Gavel's own) */
+  /** the route's `:parameters`, URL-decoded */
   params: string[];
   query: URLSearchParams;
   /** the JSON body, parsed; undefined for a GET */
@@ -37,6 +37,14 @@ export type RouteAnswer = { status: number; body: unknown } | { status: number; 
 export function callerOf(live: RuntimeSource, key: string | undefined): Caller | null {
   // the keys of the version live now: a key a swap added works at once, one it removed is refused
   return live.current().runtime.keys.resolve(key) ?? null;
+}
+
+function decodedParams(raw: string[]): string[] | null {
+  try {
+    return raw.map((p) => (p.includes('%') ? decodeURIComponent(p) : p));
+  } catch {
+    return null;
+  }
 }
 
 /** Why this caller may not use this listener, or null when it may. */
@@ -64,11 +72,15 @@ export function jsonRoute(
   app[method](path, (res: HttpResponse, req: HttpRequest) => {
     if (refusedFraming(res, req)) return;
     // the Bearer key, or a browser's session cookie (request-caller.ts: CSRF checked there)
-    const key = requestKey(credentialsOf(req));
-    const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
+    const key = requestKey(credentialsOf(req, listener));
+    const raw = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
     const query = new URLSearchParams(req.getQuery() ?? '');
     const state = watch(res, 'json');
     if (!('key' in key)) return sendError(res, state, key);
+    // ids are decoded as a browser encodes them (a return's `ret:…` comes as `ret%3A…`); a
+    // malformed escape is the caller's error, never a throw inside uWS's handler
+    const params = decodedParams(raw);
+    if (params === null) return sendError(res, state, new GavelError('INVALID_REQUEST', 'A path parameter holds a malformed %-escape'));
     const caller = callerOf(runtime, key.key);
     if (caller === null) return sendError(res, state, unknownKey(key.key));
     const refusal = refusedOn(listener, caller);

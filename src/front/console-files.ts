@@ -4,8 +4,9 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { ROOT } from '../core/paths.js';
 import { refusedFraming } from './http-framing.js';
 
-/** Where `npm run build` puts the console's bundle (console/build.mjs). */
+/** Where `npm run build` puts the console's bundle and the portals' (console/build.mjs): a directory each, so neither listener can be asked for the other's page. */
 export const CONSOLE_DIR = join(ROOT, 'dist', 'console');
+export const PORTAL_DIR = join(ROOT, 'dist', 'portal');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,8 +44,13 @@ function load(dir: string): Map<string, File> {
   return files;
 }
 
-/** The operator's console at /console/ (static files; its data comes from the operator's APIs). */
-export function attachConsoleFiles(app: TemplatedApp, dir = CONSOLE_DIR): void {
+/**
+ * A bundled page's static files under `/<mount>/`: the operator's console at /console/ on the
+ * operator listener, the buyers' and sellers' portal at /portal/ on the public one. Each page's
+ * data comes from the APIs of the key its session holds, so the files themselves are no secret.
+ */
+export function attachPageFiles(app: TemplatedApp, mount: 'console' | 'portal', dir: string): void {
+  const what = mount === 'console' ? 'The console' : 'The portal';
   let files: Map<string, File> | undefined;
   const serve = (name: string, res: Parameters<Parameters<TemplatedApp['get']>[1]>[0]) => {
     // an empty read (not built yet) is tried again next time rather than kept
@@ -54,7 +60,7 @@ export function attachConsoleFiles(app: TemplatedApp, dir = CONSOLE_DIR): void {
       if (f === undefined) {
         res.writeStatus('404 Not Found');
         res.writeHeader('content-type', 'text/plain; charset=utf-8');
-        res.end(files!.size === 0 ? 'The console is not built: run npm run build' : 'Not found');
+        res.end(files!.size === 0 ? `${what} is not built: run npm run build` : 'Not found');
         return;
       }
       res.writeStatus('200 OK');
@@ -66,13 +72,23 @@ export function attachConsoleFiles(app: TemplatedApp, dir = CONSOLE_DIR): void {
       res.end(f.body);
     });
   };
-  app.get('/console', (res, req) => {
+  app.get(`/${mount}`, (res, req) => {
     if (refusedFraming(res, req)) return;
-    res.cork(() => void res.writeStatus('301 Moved Permanently').writeHeader('location', '/console/').end());
+    res.cork(() => void res.writeStatus('301 Moved Permanently').writeHeader('location', `/${mount}/`).end());
   });
-  app.get('/console/', (res, req) => void (refusedFraming(res, req) || serve('index.html', res)));
-  app.get('/console/:file', (res, req) => {
+  app.get(`/${mount}/`, (res, req) => void (refusedFraming(res, req) || serve('index.html', res)));
+  app.get(`/${mount}/:file`, (res, req) => {
     if (refusedFraming(res, req)) return;
     serve(req.getParameter(0) ?? '', res);
   });
+}
+
+/** The operator's console at /console/ (operator listener only). */
+export function attachConsoleFiles(app: TemplatedApp, dir = CONSOLE_DIR): void {
+  attachPageFiles(app, 'console', dir);
+}
+
+/** The buyers' and sellers' portal at /portal/ (public listener only). */
+export function attachPortalFiles(app: TemplatedApp, dir = PORTAL_DIR): void {
+  attachPageFiles(app, 'portal', dir);
 }

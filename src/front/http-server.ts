@@ -3,7 +3,7 @@ import type { Exchange } from '../auction/exchange.js';
 import { GavelError } from '../core/codes.js';
 import type { SellerRuntime } from '../config/runtime.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
-import type { CallStore, CapStore, StoreHealth } from '../store/store.js';
+import type { CallStore, CapStore, LeadIndexStore, StoreHealth } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { MS_PER_SECOND, type Metrics } from '../telemetry/metrics.js';
 import { readBody } from './read-body.js';
@@ -37,10 +37,12 @@ import { attachAdminApi } from './admin-api.js';
 import type { ConfigControl } from '../versions/config-control.js';
 import { attachSellerSpec } from './seller-spec-route.js';
 import { attachConsoleCampaigns } from './console-campaigns-route.js';
-import { attachConsoleFiles } from './console-files.js';
-import { attachConsoleLeads } from './console-leads-route.js';
+import type { DemoInfo } from '../protocol/console-api.js';
+import { attachConsoleFiles, attachPortalFiles } from './console-files.js';
+import { attachLeadsApi } from './leads-api.js';
 import { attachMarketStream } from './market-stream-route.js';
 import { attachSessionRoutes } from './session-route.js';
+import { credentialsOf, requestKey } from './request-caller.js';
 import { MarketSampler } from '../telemetry/market-sampler.js';
 
 export interface FrontParts {
@@ -50,7 +52,7 @@ export interface FrontParts {
   live: RuntimeSource;
   exchange: Exchange;
   /** the seller calls' idempotency, readiness, and a buyer's cap usage for GET /v1/caps */
-  store: CallStore & StoreHealth & Pick<CapStore, 'usage'>;
+  store: CallStore & StoreHealth & Pick<CapStore, 'usage'> & LeadIndexStore;
   metrics: Metrics;
   log: Logger;
   traces: TraceRecorder;
@@ -59,6 +61,8 @@ export interface FrontParts {
   ledger: Ledger;
   /** the configuration's versions: the admin API publishes through it */
   control: ConfigControl;
+  /** the first run's demo market, when one runs: the console labels it */
+  demo?: DemoInfo;
   /** serving on uWebSockets.js's pure-JS fallback was allowed: /ready does not count it against readiness */
   uwsFallbackAllowed?: boolean;
 }
@@ -111,13 +115,15 @@ export class HttpFront {
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
     app.get('/v1/leads/:id', leadTraceRoute(parts.live, parts.traces, 'public'));
+    attachLeadsApi(app, 'public', parts.live, parts.store, parts.log);
     attachReturnsApi(app, 'public', parts.live, parts.returns, parts.log);
     attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
     attachPostbacksApi(app, 'public', parts.live, parts.postbacks, parts.log);
     attachCapsApi(app, 'public', parts.live, parts.store, parts.log);
     attachSalesApi(app, 'public', parts.live, parts.ledger, parts.log);
-    // a party's browser session (the portals to come): the same login as the console's
+    // a party's browser session and its portal at /portal/: the same login as the console's
     attachSessionRoutes(app, 'public', parts.live);
+    attachPortalFiles(app);
     attachSellerSpec(app, parts.live, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
@@ -127,7 +133,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session';
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/portal');
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
@@ -138,6 +144,7 @@ export class HttpFront {
   private operatorRoutes(app: TemplatedApp): TemplatedApp {
     const { live: runtime, returns, ledger, log } = this.parts;
     app.get('/v1/leads/:id', leadTraceRoute(runtime, this.parts.traces, 'operator'));
+    attachLeadsApi(app, 'operator', runtime, this.parts.store, log);
     attachReturnsApi(app, 'operator', runtime, returns, log);
     attachReportsApi(app, 'operator', runtime, ledger, log);
     attachPostbacksApi(app, 'operator', runtime, this.parts.postbacks, log);
@@ -148,8 +155,7 @@ export class HttpFront {
     attachConsoleFiles(app);
     attachSessionRoutes(app, 'operator', runtime);
     attachMarketStream(app, runtime, new MarketSampler(this.parts.metrics));
-    attachConsoleCampaigns(app, runtime, log);
-    attachConsoleLeads(app, runtime, this.parts.traces.recent, log);
+    attachConsoleCampaigns(app, runtime, log, this.parts.demo ?? null);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.get('/openapi.json', openApiRoute());
@@ -159,7 +165,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/v1/console/') || url.startsWith('/console');
+      const known = url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/v1/console/') || url.startsWith('/console');
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url} on the operator listener`));
     });
     return app;
@@ -199,7 +205,15 @@ export class HttpFront {
     const format = formatOf(contentType);
     const state = watch(res, format ?? 'json');
     if (this.draining) return sendError(res, state, new GavelError('SHUTTING_DOWN'), true);
-    const key = bearerKey(auth);
+    let key = bearerKey(auth);
+    if (auth === '') {
+      // no key header: a seller's portal sending a test lead with its session cookie. Read only
+      // here, so a call that carries its key costs nothing more; a cookie is a browser's ambient
+      // credential, so the call must come from the portal's own origin (request-caller.ts)
+      const session = sessionKey(credentialsOf(req, 'public'));
+      if (session instanceof GavelError) return sendError(res, state, session);
+      key = session;
+    }
     const party = this.parts.live.current().runtime.keys.resolve(key);
     if (party?.kind !== 'seller') return sendError(res, state, unknownKey(key));
     const seller = party.seller;
@@ -273,6 +287,12 @@ export class HttpFront {
     for (const app of [this.app, this.operatorApp]) closeApp(app);
     await this.pipelined?.close();
   }
+}
+
+/** The key behind a seller call's session cookie (no cookie: undefined, answered as a missing key), or why it is refused. */
+function sessionKey(c: ReturnType<typeof credentialsOf>): string | undefined | GavelError {
+  const key = requestKey(c);
+  return 'key' in key ? key.key : key;
 }
 
 function listenOn(app: TemplatedApp, host: string, port: number, listening: (socket: us_listen_socket) => void): Promise<number> {

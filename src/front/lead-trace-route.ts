@@ -20,7 +20,7 @@ const MAX_LEAD_ID = 128;
 export function leadTraceRoute(runtime: RuntimeSource, traces: TraceRecorder, listener: Listener): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
       if (refusedFraming(res, req)) return;
-      const key = requestKey(credentialsOf(req));
+      const key = requestKey(credentialsOf(req, listener));
       // taken as sent, not URL-decoded: lead ids are Gavel's own UUIDs, and decoding a malformed
       // escape would throw inside uWS's handler and take the process down
       const id = req.getParameter(0) ?? '';

@@ -16,7 +16,7 @@ export function attachMarketStream(app: TemplatedApp, live: RuntimeSource, sampl
   app.get('/v1/console/market', (res, req) => {
     if (refusedFraming(res, req)) return;
     const state = watch(res, 'json');
-    const key = requestKey(credentialsOf(req));
+    const key = requestKey(credentialsOf(req, 'operator'));
     if (!('key' in key)) return sendError(res, state, key);
     const caller = callerOf(live, key.key);
     if (caller === null) return sendError(res, state, unknownKey(key.key));

@@ -3,7 +3,15 @@ import { GavelError } from '../core/codes.js';
 import { bearerKey, unknownKey } from './api-key.js';
 import { sessions, type Sessions } from './sessions.js';
 
-export const SESSION_COOKIE = 'gavel_session';
+/** Which listener a request came in on: the public one (sellers, buyers) or the operator's. */
+export type Listener = 'public' | 'operator';
+
+/**
+ * Each listener's own session cookie. A browser sends a host's cookies to every port of it, so
+ * with one name a portal login (public listener) would replace a console session (operator
+ * listener) in the same browser, and the reverse.
+ */
+export const SESSION_COOKIES: Readonly<Record<Listener, string>> = { public: 'gavel_session', operator: 'gavel_console' };
 
 /** What a request says about who sends it, read before uWS invalidates `req`. */
 export interface Credentials {
@@ -19,10 +27,10 @@ export interface Credentials {
   secure: boolean;
 }
 
-export function credentialsOf(req: HttpRequest): Credentials {
+export function credentialsOf(req: HttpRequest, listener: Listener): Credentials {
   return {
     bearer: bearerKey(req.getHeader('authorization')),
-    session: cookieValue(req.getHeader('cookie'), SESSION_COOKIE),
+    session: cookieValue(req.getHeader('cookie'), SESSION_COOKIES[listener]),
     method: req.getCaseSensitiveMethod().toUpperCase(),
     origin: req.getHeader('origin'),
     fetchSite: req.getHeader('sec-fetch-site'),

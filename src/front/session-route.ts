@@ -1,20 +1,22 @@
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { GavelError } from '../core/codes.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
-import { callerOf, refusedOn, type Listener } from './admin-route.js';
+import type { SessionAnswer } from '../protocol/party-api.js';
+import { callerOf, refusedOn, type Caller, type Listener } from './admin-route.js';
+import { unknownKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
 import { refusedFraming } from './http-framing.js';
 import { readBody } from './read-body.js';
 import { errorBody, watch, type RequestState } from './respond.js';
-import { credentialsOf, crossSite, SESSION_COOKIE, type Credentials } from './request-caller.js';
+import { credentialsOf, crossSite, requestKey, SESSION_COOKIES, type Credentials } from './request-caller.js';
 import { SESSION_MAX_MS, sessions } from './sessions.js';
 
 /** A key is a few dozen characters; a login body has nothing else to carry. */
 const MAX_LOGIN_BODY = 1024;
 
-function cookie(value: string, c: Credentials, maxAgeS: number): string {
+function cookie(listener: Listener, value: string, c: Credentials, maxAgeS: number): string {
   // Secure where the browser reached Gavel over TLS (a proxy in front says so), else the cookie would never come back on plain http
-  return `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeS}${c.secure ? '; Secure' : ''}`;
+  return `${SESSION_COOKIES[listener]}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeS}${c.secure ? '; Secure' : ''}`;
 }
 
 function answer(res: HttpResponse, state: RequestState, status: string, body: unknown, setCookie?: string): void {
@@ -29,6 +31,13 @@ function answer(res: HttpResponse, state: RequestState, status: string, body: un
   });
 }
 
+/** Who a caller is, in the words of the pages: the operator's key is the operator, named by its key's name. */
+export function whoIs(caller: Caller): SessionAnswer {
+  if (caller.kind === 'seller') return { party: 'seller', id: caller.seller.id };
+  if (caller.kind === 'buyer') return { party: 'buyer', id: caller.buyer.id };
+  return { party: 'operator', id: caller.name };
+}
+
 function refuse(res: HttpResponse, state: RequestState, e: GavelError): void {
   answer(res, state, `${e.status} ${e.status === 401 ? 'Unauthorized' : e.status === 403 ? 'Forbidden' : e.status === 413 ? 'Payload Too Large' : 'Bad Request'}`, errorBody(e.code, e.message, e.details));
 }
@@ -36,13 +45,14 @@ function refuse(res: HttpResponse, state: RequestState, e: GavelError): void {
 /**
  * POST /v1/session `{ "key": "..." }` logs a party in on this listener: the key is checked against
  * the live key ring and a random session id goes back as an HttpOnly, SameSite=Strict cookie; the
- * page never holds the key. DELETE /v1/session logs out. Any party, either listener: the
- * operator's console uses it on the operator listener, portals will on the public one.
+ * page never holds the key. GET /v1/session says who the session (or a Bearer key) is, so a
+ * portal draws a buyer's or a seller's pages. DELETE /v1/session logs out. Any party, either
+ * listener: the operator's console uses it on the operator listener, the portals on the public one.
  */
 export function attachSessionRoutes(app: TemplatedApp, listener: Listener, live: RuntimeSource): void {
   app.post('/v1/session', (res, req) => {
     if (refusedFraming(res, req)) return;
-    const c = credentialsOf(req);
+    const c = credentialsOf(req, listener);
     const state = watch(res, 'json');
     // a login from another site would log the victim in as the attacker (login CSRF)
     if (crossSite(c)) return refuse(res, state, new GavelError('FORBIDDEN', 'A login must come from the same origin'));
@@ -60,15 +70,26 @@ export function attachSessionRoutes(app: TemplatedApp, listener: Listener, live:
       const refusal = refusedOn(listener, caller);
       if (refusal !== null) return refuse(res, state, refusal);
       const id = sessions.open(key);
-      answer(res, state, '201 Created', { party: caller.kind }, cookie(id, c, Math.floor(SESSION_MAX_MS / 1000)));
+      answer(res, state, '201 Created', whoIs(caller), cookie(listener, id, c, Math.floor(SESSION_MAX_MS / 1000)));
     });
+  });
+  app.get('/v1/session', (res, req) => {
+    if (refusedFraming(res, req)) return;
+    const key = requestKey(credentialsOf(req, listener));
+    const state = watch(res, 'json');
+    if (!('key' in key)) return refuse(res, state, key);
+    const caller = callerOf(live, key.key);
+    if (caller === null) return refuse(res, state, unknownKey(key.key));
+    const refusal = refusedOn(listener, caller);
+    if (refusal !== null) return refuse(res, state, refusal);
+    answer(res, state, '200 OK', whoIs(caller));
   });
   app.del('/v1/session', (res, req) => {
     if (refusedFraming(res, req)) return;
-    const c = credentialsOf(req);
+    const c = credentialsOf(req, listener);
     const state = watch(res, 'json');
     if (crossSite(c)) return refuse(res, state, new GavelError('FORBIDDEN', 'A logout must come from the same origin'));
     sessions.close(c.session);
-    answer(res, state, '200 OK', { ended: true }, cookie('', c, 0));
+    answer(res, state, '200 OK', { ended: true }, cookie(listener, '', c, 0));
   });
 }

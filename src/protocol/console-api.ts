@@ -28,6 +28,25 @@ export interface MarketSample {
   buyers: BuyerSample[];
 }
 
+/**
+ * The first run's demo market, when `npm start` runs one: the console labels it so a newcomer
+ * does not take a designed failure (a buyer always late) for a fault.
+ */
+export interface DemoInfo {
+  /** the seller whose key sends the demo's leads */
+  seller: string;
+  /** a lead every this many ms */
+  every_ms: number;
+  /** each simulated buyer and what it is made to do */
+  buyers: { id: string; role: string }[];
+}
+
+/** GET /v1/console/campaigns: the live campaigns' deadlines, and the demo when one runs. */
+export interface ConsoleFacts {
+  campaigns: { id: string; tmax_ms: number; max_tmax_ms: number; post_tmax_ms: number }[];
+  demo: DemoInfo | null;
+}
+
 /** One recent trace segment, as the console's lead list shows it. */
 export interface LeadSummary {
   lead_id: string;

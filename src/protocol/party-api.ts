@@ -167,3 +167,27 @@ export const SalesAnswer = z.object({
     }),
   ),
 });
+
+/** GET /v1/leads: the lead index as the caller may see it (src/trace/lead-index.ts) */
+export const LeadList = z.object({
+  leads: z.array(
+    z.object({
+      lead_id: z.string(),
+      phase: z.enum(['ping', 'post', 'leads']).meta({ description: 'the call: a ping, its post, or a direct post' }),
+      at: at,
+      campaign: z.string(),
+      outcome: z.string().optional().meta({ description: "the answer's status, and its reason when there is one (sold, bid, no_bid/NO_ELIGIBLE_BUYERS...): the seller and the operator" }),
+      bought: z.boolean().optional().meta({ description: 'whether this buyer bought it: a buyer only (why it lost is in its view of the trace)' }),
+      seller: z.string().optional().meta({ description: 'the operator only' }),
+      buyers: z.array(z.string()).optional().meta({ description: 'the buyers pinged, ranked or posted to: the operator only' }),
+      sold_to: z.string().nullable().optional().meta({ description: 'the operator only' }),
+    }),
+  ),
+  next: z.string().nullable().meta({ description: 'pass as `before` for the next (older) page; null when there is none' }),
+});
+/** GET /v1/session: who the session cookie (or the Bearer key) is, so a page knows which pages to draw (src/front/session-route.ts) */
+export const SessionAnswer = z.object({
+  party: z.enum(['seller', 'buyer', 'operator']),
+  id: z.string().meta({ description: "the seller's or the buyer's id; the operator's key's name" }),
+});
+export type SessionAnswer = z.infer<typeof SessionAnswer>;

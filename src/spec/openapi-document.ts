@@ -28,7 +28,16 @@ export function openApiDocument() {
       [schemas, g.schemas],
     ] as const) {
       for (const [name, value] of Object.entries(from ?? {})) {
-        // two groups may not claim one name: a silent overwrite would drop half an API
+        // two groups may share a path (a seller's POST /v1/leads, a party's GET), never a method
+        // of it nor a schema's name: a silent overwrite would drop half an API
+        if (into === paths && name in into) {
+          const item = into[name] as Record<string, unknown>;
+          for (const [method, op] of Object.entries(value as Record<string, unknown>)) {
+            if (method in item) throw new Error(`the published document: ${method} ${name} is defined by two path groups`);
+            item[method] = op;
+          }
+          continue;
+        }
         if (name in into) throw new Error(`the published document: ${name} is defined by two path groups`);
         into[name] = value;
       }

@@ -3,7 +3,7 @@
  * decisions, reports. Each is served on the listener of the key that uses it (README, Keys and
  * listeners); a key on the wrong listener is 403 FORBIDDEN.
  */
-import { BuyerTrace, CapsAnswer, SalesAnswer, NoticeDeliveriesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace } from '../protocol/party-api.js';
+import { BuyerTrace, CapsAnswer, LeadList, SalesAnswer, NoticeDeliveriesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace, SessionAnswer } from '../protocol/party-api.js';
 import { answerSchema, errorAnswer, errorExample, jsonAnswer, PLACEHOLDER, ref, requestSchema, SERVERS, type Example, type PathGroup, type SendHints } from './spec-parts.js';
 
 const LEAD_ID = PLACEHOLDER.leadId;
@@ -307,21 +307,71 @@ function sales() {
   };
 }
 
+function leads() {
+  return {
+    get: {
+      operationId: 'leads',
+      tags: ['traces'],
+      summary: 'Leads, newest first, as the caller may see them',
+      description:
+        "Every traced call (a ping, its post, a direct post) from every process, for as long as traces are kept, newest first, with a cursor: pass `next` as `before` for the next page. Filters: seller, buyer (the leads it was pinged for, ranked or posted to), outcome (a prefix of the answer: sold, bid, no_bid...), from and to (ISO times). A seller sees its own leads and their outcomes, never a buyer; a buyer the leads it took part in and whether it bought each, never the seller nor another buyer (public listener; a party's own, whatever it names). The operator sees every field (operator listener). Each request reads at most 20,000 index entries: a rare match among many comes page by page.",
+      servers: [SERVERS.public, SERVERS.operator],
+      security: bearer,
+      parameters: [
+        { name: 'seller', in: 'query', required: false, description: 'the operator only', schema: { type: 'string' } },
+        { name: 'buyer', in: 'query', required: false, description: 'the operator only', schema: { type: 'string' } },
+        { name: 'outcome', in: 'query', required: false, schema: { type: 'string' } },
+        { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } },
+        { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+        { name: 'before', in: 'query', required: false, description: "an earlier page's `next`", schema: { type: 'string', pattern: '^[0-9]{1,15}-[0-9]{1,15}$' } },
+      ],
+      responses: {
+        '200': jsonAnswer('The leads', ref('LeadList'), {
+          seller_leads: { summary: "A seller's own", value: { leads: [{ lead_id: LEAD_ID, phase: 'leads', at: AT, campaign: 'auto', outcome: 'sold' }], next: null } },
+        }),
+        '400': errorAnswer('INVALID_REQUEST: from, to, limit or before'),
+        '401': unauthorized,
+        '403': errorAnswer("FORBIDDEN: the operator's key on the public listener, or a party's on the operator one"),
+        '503': errorAnswer('STORE_UNAVAILABLE'),
+      },
+      'x-send': { key: 'seller' } satisfies SendHints,
+    },
+  };
+}
+
 function session() {
   const servers = [SERVERS.public, SERVERS.operator];
   const crossSite = errorAnswer('FORBIDDEN: the request did not come from the same origin (Sec-Fetch-Site, else Origin), or the key is not served on this listener');
   return {
+    get: {
+      operationId: 'whoAmI',
+      tags: ['parties'],
+      summary: 'Who the session is: the party and its id',
+      description:
+        "The party behind the session cookie (or the Bearer key, which wins over a cookie): a seller or a buyer on the public listener, the operator on the operator listener, with its id (the operator's key's name). The portals ask it after login to draw a buyer's or a seller's pages. An ended or unknown session is 401 UNAUTHORIZED.",
+      servers,
+      security: bearer,
+      responses: {
+        '200': jsonAnswer('The party', ref('SessionAnswer'), { whoami: { summary: 'A seller', value: { party: 'seller', id: 'pub1' } }, whoami_buyer: { summary: 'A buyer', value: { party: 'buyer', id: 'acme' } }, whoami_operator: { summary: 'The operator, on the operator listener', value: { party: 'operator', id: 'admin' } } }),
+        '401': errorAnswer('UNAUTHORIZED: no key or session, an unknown key, or an ended session', { session_no_key: errorExample('No key, no session', 'UNAUTHORIZED', 'Missing Authorization: Bearer <api key>') }),
+        '403': errorAnswer("FORBIDDEN: the operator's key on the public listener, or a party's on the operator listener", {
+          session_operator_on_public: errorExample("The operator's key on the public listener", 'FORBIDDEN', "The operator's key is served on the operator listener (server.operator), not here"),
+        }),
+      },
+      'x-send': { key: 'seller', examples: { whoami: {}, whoami_buyer: { key: 'buyer' }, whoami_operator: { key: 'operator', listener: 'operator' }, session_no_key: { key: 'none' }, session_operator_on_public: { key: 'operator' } } } satisfies SendHints,
+    },
     post: {
       operationId: 'login',
       tags: ['parties'],
       summary: 'Log in with a key: a session cookie for the console and the portals',
       description:
-        "Checks the key against the live configuration and answers Set-Cookie: gavel_session=<random id>; HttpOnly; SameSite=Strict; Path=/ (Secure behind TLS). The key stays on the server: the page never holds it. Each request with the cookie is checked against the live keys again, so a revoked key ends its sessions. A session ends after 2 h idle or 12 h. Both listeners: the operator's key on the operator listener, a seller's or a buyer's on the public one; same origin only.",
+        "Checks the key against the live configuration and answers Set-Cookie: gavel_session=<random id> on the public listener, gavel_console=<random id> on the operator listener (a browser sends a host's cookies to every port: each listener reads its own); HttpOnly; SameSite=Strict; Path=/ (Secure behind TLS). The key stays on the server: the page never holds it. Each request with the cookie is checked against the live keys again, so a revoked key ends its sessions. A session ends after 2 h idle or 12 h. Both listeners: the operator's key on the operator listener, a seller's or a buyer's on the public one; same origin only.",
       servers,
       security: [],
       requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1 } }, additionalProperties: false } } } },
       responses: {
-        '201': jsonAnswer('Logged in: the cookie is set', { type: 'object', required: ['party'], properties: { party: { type: 'string', enum: ['admin', 'seller', 'buyer'] } } }),
+        '201': jsonAnswer('Logged in: the cookie is set; who the key is, as GET /v1/session says', ref('SessionAnswer')),
         '400': errorAnswer('INVALID_REQUEST or MALFORMED_BODY: the body is not {"key": "<api key>"}'),
         '401': unauthorized,
         '403': crossSite,
@@ -346,7 +396,7 @@ function session() {
 export function partyPaths(): PathGroup {
   return {
     tag: { name: 'parties', description: "Lead traces, returns and reports: each party's own data, on its listener (tags traces, returns, reports)" },
-    paths: { '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks(), '/v1/caps': caps(), '/v1/sales': sales(), '/v1/session': session() },
+    paths: { '/v1/leads': leads(), '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks(), '/v1/caps': caps(), '/v1/sales': sales(), '/v1/session': session() },
     schemas: {
       SellerTrace: answerSchema(SellerTrace),
       BuyerTrace: answerSchema(BuyerTrace),
@@ -358,6 +408,8 @@ export function partyPaths(): PathGroup {
       NoticeDeliveriesAnswer: answerSchema(NoticeDeliveriesAnswer),
       CapsAnswer: answerSchema(CapsAnswer),
       SalesAnswer: answerSchema(SalesAnswer),
+      LeadList: answerSchema(LeadList),
+      SessionAnswer: answerSchema(SessionAnswer),
     },
   };
 }

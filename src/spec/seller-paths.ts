@@ -22,7 +22,8 @@ const shared = {
 };
 
 const COMMON_ERRORS = {
-  '401': errorAnswer('UNAUTHORIZED: no key, or a key that is not a seller\'s', { no_key: errorExample('No Authorization header', 'UNAUTHORIZED', 'Missing Authorization: Bearer <api key>') }),
+  '401': errorAnswer('UNAUTHORIZED: no key, a key that is not a seller\'s, or an ended session', { no_key: errorExample('No Authorization header', 'UNAUTHORIZED', 'Missing Authorization: Bearer <api key>') }),
+  '403': errorAnswer("FORBIDDEN: made with a seller's session cookie (no Authorization header) from another origin"),
   '413': errorAnswer('BODY_TOO_LARGE: over server.max_body_bytes (the connection is closed)'),
   '415': errorAnswer('UNSUPPORTED_MEDIA_TYPE: the body is neither application/json nor application/msgpack', {
     form_urlencoded: errorExample(
@@ -57,7 +58,7 @@ function operation(o: { id: string; summary: string; description: string; envelo
       operationId: o.id,
       tags: ['seller'],
       summary: o.summary,
-      description: `${o.description}\n\nServed on the public listener (and the pipelined one, when configured), with a seller's key. The answer comes in the request's format (JSON or msgpack).`,
+      description: `${o.description}\n\nServed on the public listener (and the pipelined one, when configured), with a seller's key. On the public listener a request with no Authorization header may carry a seller's portal session cookie instead (POST /v1/session), from the same origin only (Sec-Fetch-Site, else Origin), else 403 FORBIDDEN. The answer comes in the request's format (JSON or msgpack).`,
       servers: [SERVERS.public],
       security: [{ bearer: [] }],
       parameters: [shared.idempotencyKey],

@@ -12,6 +12,8 @@ export const keys = {
   call: (seller: string, keyDigest: string) => `c:${seller}:${keyDigest}`,
   /** a shard's trace segments written in one span of time (lua/trace-append-1.lua) */
   traces: (shard: number, bucket: number) => `{tr:${shard}}:${bucket}`,
+  /** the lead index: one stream of lead summaries, in the order written (redis-lead-index.ts) */
+  leadIndex: '{li}',
   /** a durable queue: a stream with one consumer group (redis-queues.ts) */
   queue: (name: string) => `{q:${name}}`,
   /** a notice recipient's delivery tries, newest first (redis-deliveries.ts) */

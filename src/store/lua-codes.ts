@@ -4,7 +4,7 @@
  * a posted auction to auction-claim). Each script's header lists the same codes (a test checks
  * it). The Redis roles map replies through lua-replies.ts, which throws on any other code: a
  * reply no one named is a script and its caller that disagree, never a plausible answer.
- * Scripts that return a count or a list (accept-rate, trace-append, turn-pick) have no codes.
+ * Scripts that return a count or a list (accept-rate, trace-append, lead-index-append, turn-pick) have no codes.
  */
 export const LuaCodes = {
   /** lua/cap-check-6.lua (a second value names the window of a full limit) */

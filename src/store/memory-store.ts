@@ -9,7 +9,8 @@ import { MemoryQueues } from './memory-queues.js';
 import { MemoryTraces } from './memory-traces.js';
 import { MemoryTurns } from './memory-turns.js';
 import type { Persistence } from './persistence.js';
-import type { AcceptStore, AuctionStore, CallStore, DeliveryStore, CapStore, DedupStore, GateStore, QueueStore, Store, TraceStore, TurnStore } from './store.js';
+import { MemoryLeadIndex } from './memory-lead-index.js';
+import type { AcceptStore, AuctionStore, CallStore, DeliveryStore, CapStore, DedupStore, GateStore, QueueStore, Store, LeadIndexStore, TraceStore, TurnStore } from './store.js';
 
 /**
  * The embedded default: one process, no Redis, the same contract as RedisStore (the same
@@ -41,6 +42,8 @@ export class MemoryStore implements Store {
   readonly acceptRecords: AcceptStore['acceptRecords'];
   readonly appendTraces: TraceStore['appendTraces'];
   readonly readTrace: TraceStore['readTrace'];
+  readonly indexLeads: LeadIndexStore['indexLeads'];
+  readonly scanLeads: LeadIndexStore['scanLeads'];
   readonly enqueue: QueueStore['enqueue'];
   readonly dequeue: QueueStore['dequeue'];
   readonly acknowledge: QueueStore['acknowledge'];
@@ -85,6 +88,10 @@ export class MemoryStore implements Store {
     const traces = new MemoryTraces(live, maxTraces);
     this.appendTraces = traces.appendTraces.bind(traces);
     this.readTrace = traces.readTrace.bind(traces);
+
+    const index = new MemoryLeadIndex(live, maxTraces);
+    this.indexLeads = index.indexLeads.bind(index);
+    this.scanLeads = index.scanLeads.bind(index);
 
     const queues = new MemoryQueues(live);
     this.enqueue = queues.enqueue.bind(queues);

@@ -23,6 +23,7 @@ export interface Scripts {
   acceptRate(key: string, ...argv: Arg[]): Promise<number>;
   turnPick(key: string, ...argv: Arg[]): Promise<string[]>;
   traceAppend(key: string, expiresAt: number, max: number, ...pairs: string[]): Promise<number>;
+  leadIndexAppend(key: string, minId: number, ...summaries: string[]): Promise<number>;
   callClaim(key: string, now: number, fingerprint: string, leaseMs: number, windowMs: number): Promise<Reply>;
   callFinish(key: string, fingerprint: string, answer: string, windowMs: number): Promise<Reply>;
 }
@@ -42,6 +43,7 @@ const SCRIPTS: Record<keyof Scripts, true> = {
   acceptRate: true,
   turnPick: true,
   traceAppend: true,
+  leadIndexAppend: true,
   callClaim: true,
   callFinish: true,
 };

@@ -10,7 +10,8 @@ import { connectRedis, type RedisClient, type RedisStoreOptions } from './redis-
 import { RedisQueues } from './redis-queues.js';
 import { RedisTraces } from './redis-traces.js';
 import { RedisTurns } from './redis-turns.js';
-import type { AcceptStore, AuctionStore, CallStore, DeliveryStore, CapStore, DedupStore, GateStore, QueueStore, Store, TraceStore, TurnStore } from './store.js';
+import { RedisLeadIndex } from './redis-lead-index.js';
+import type { AcceptStore, AuctionStore, CallStore, DeliveryStore, CapStore, DedupStore, GateStore, QueueStore, Store, LeadIndexStore, TraceStore, TurnStore } from './store.js';
 
 export type { RedisStoreOptions } from './redis-connection.js';
 
@@ -44,6 +45,8 @@ export class RedisStore implements Store {
   readonly acceptRecords: AcceptStore['acceptRecords'];
   readonly appendTraces: TraceStore['appendTraces'];
   readonly readTrace: TraceStore['readTrace'];
+  readonly indexLeads: LeadIndexStore['indexLeads'];
+  readonly scanLeads: LeadIndexStore['scanLeads'];
   readonly enqueue: QueueStore['enqueue'];
   readonly dequeue: QueueStore['dequeue'];
   readonly acknowledge: QueueStore['acknowledge'];
@@ -87,6 +90,10 @@ export class RedisStore implements Store {
     const traces = new RedisTraces(client, scripts);
     this.appendTraces = traces.appendTraces.bind(traces);
     this.readTrace = traces.readTrace.bind(traces);
+
+    const index = new RedisLeadIndex(client, scripts);
+    this.indexLeads = index.indexLeads.bind(index);
+    this.scanLeads = index.scanLeads.bind(index);
 
     const queues = new RedisQueues(client);
     this.enqueue = queues.enqueue.bind(queues);

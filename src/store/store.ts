@@ -121,6 +121,27 @@ export interface TraceStore {
   readTrace(leadId: string, retentionMs: number, maxSegments: number): Promise<string[]>;
 }
 
+/** One entry of the lead index: its id (time-ordered, the cursor of a listing) and a lead summary's JSON. */
+export interface IndexedLead {
+  id: string;
+  json: string;
+}
+
+/**
+ * The lead index: a short summary of every traced segment (its lead, seller, buyers, outcome),
+ * in the order written, for listing and searching leads across processes and time. Kept as long
+ * as the traces are; the traces themselves stay keyed by lead id.
+ */
+export interface LeadIndexStore {
+  /** append summaries (JSON), in order; each kept at least `retentionMs` */
+  indexLeads(summaries: readonly string[], retentionMs: number): Promise<void>;
+  /**
+   * up to `count` entries written from `fromMs` to `toMs` (epoch ms, both included), newest first;
+   * with `before` (an entry's id from an earlier page), only those written before it
+   */
+  scanLeads(fromMs: number, toMs: number, before: string | undefined, count: number): Promise<IndexedLead[]>;
+}
+
 /**
  * Durable queues (the ledger's sales, postbacks, lead stats): `enqueue` resolves once the store
  * holds the event. Each event is handed to one consumer at a time; one that is not acknowledged
@@ -167,7 +188,7 @@ export interface StoreHealth {
  * failures reject (the caller maps them to STORE_UNAVAILABLE). A consumer takes the roles it
  * uses, not this.
  */
-export type Store = CapStore & DedupStore & GateStore & AuctionStore & TurnStore & AcceptStore & TraceStore & QueueStore & CallStore & DeliveryStore & StoreHealth;
+export type Store = CapStore & DedupStore & GateStore & AuctionStore & TurnStore & AcceptStore & TraceStore & LeadIndexStore & QueueStore & CallStore & DeliveryStore & StoreHealth;
 
 export interface QueuedEvent {
   /** the queue's own id of the event, to acknowledge it */

@@ -50,16 +50,22 @@ export function quantile(now: { le: number; n: number }[], before: { le: number;
 
 const BREAKER = ['closed', 'half-open', 'open'] as const;
 
+/** Readings kept for the shares (bid rate, win rate): half a minute of them. */
+const SHARE_WINDOW = 30;
+
 /**
- * Samples the exchange's counters each second and turns two readings into the numbers the
- * operator's console shows (rates over the last second). It reads the Metrics object's fields,
+ * Samples the exchange's counters each second and turns readings into the numbers the operator's
+ * console shows: rates and latencies over the last second; a buyer's bid and win rates over the
+ * last half minute, since a win (its post) often falls in the second after its bid and a share of
+ * one second's counts would swing from 0 to 100%. It reads the Metrics object's fields,
  * never metric names, so renaming the exported names changes nothing here. It runs only while
  * someone watches: the first subscriber starts the timer, the last one to leave stops it.
  */
 export class MarketSampler {
   private readonly listeners = new Set<(s: MarketSample) => void>();
   private timer: NodeJS.Timeout | undefined;
-  private last: Reading | undefined;
+  /** the last readings, oldest first: the previous one for per-second rates, the oldest for the shares */
+  private history: Reading[] = [];
   latest: MarketSample | undefined;
 
   constructor(
@@ -79,7 +85,7 @@ export class MarketSampler {
       if (this.listeners.size === 0 && this.timer !== undefined) {
         clearInterval(this.timer);
         this.timer = undefined;
-        this.last = undefined;
+        this.history = [];
       }
     };
   }
@@ -107,8 +113,10 @@ export class MarketSampler {
 
   private async tick(): Promise<void> {
     const now = await this.read();
-    const before = this.last;
-    this.last = now;
+    const before = this.history.at(-1);
+    const older = this.history[0];
+    this.history.push(now);
+    if (this.history.length > SHARE_WINDOW) this.history.shift();
     const dt = before === undefined ? 1 : Math.max(0.001, (now.t - before.t) / 1000);
     const delta = (a: Map<string, number>, b: Map<string, number> | undefined, k: string) => (a.get(k) ?? 0) - (b?.get(k) ?? 0);
     const total = (m: Map<string, number>) => [...m.values()].reduce((x, y) => x + y, 0);
@@ -125,16 +133,16 @@ export class MarketSampler {
       auction_p50_ms: quantile(now.auction, before?.auction, 0.5),
       auction_p99_ms: quantile(now.auction, before?.auction, 0.99),
       buyers: [...buyers].sort().map((buyer) => {
-        const bids = before === undefined ? 0 : delta(now.bids, before.bids, buyer);
-        const passes = before === undefined ? 0 : delta(now.passes, before.passes, buyer);
+        const asked = before === undefined ? 0 : delta(now.bids, before.bids, buyer) + delta(now.passes, before.passes, buyer);
         const timeouts = before === undefined ? 0 : delta(now.timeouts, before.timeouts, buyer);
-        const wins = before === undefined ? 0 : delta(now.wins, before.wins, buyer);
-        const asked = bids + passes;
+        const bids = older === undefined ? 0 : delta(now.bids, older.bids, buyer);
+        const askedLately = older === undefined ? 0 : bids + delta(now.passes, older.passes, buyer);
+        const wins = older === undefined ? 0 : delta(now.wins, older.wins, buyer);
         const state = now.breakers.get(buyer);
         return {
           buyer,
           pings_per_s: asked / dt,
-          bid_rate: asked > 0 ? bids / asked : null,
+          bid_rate: askedLately > 0 ? bids / askedLately : null,
           win_rate: bids > 0 ? Math.min(1, wins / bids) : null,
           latency_p50_ms: quantile(now.buyerMs.get(buyer) ?? [], before?.buyerMs.get(buyer), 0.5),
           timeouts,

@@ -1,9 +1,9 @@
-import type { TraceStore } from '../store/store.js';
+import type { LeadIndexStore, TraceStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { LeadTrace, StoredSegment, TraceSegment } from './lead-trace.js';
 import { wholeSegment } from './trace-views.js';
-import { RecentLeads } from './recent-leads.js';
+import { leadSummary } from './lead-index.js';
 
 export interface TraceSettings {
   enabled: boolean;
@@ -24,17 +24,15 @@ export interface TraceSettings {
  * gavel_traces_dropped_total, never waited for: a trace must not slow an auction.
  */
 export class TraceRecorder {
-  /** [lead id, segment JSON]: serialised when handed over, so the trace's objects die young (a cheap scavenge) instead of waiting for the batch in the old generation */
-  private buffer: [string, string][] = [];
+  /** [lead id, segment JSON, its index summary's JSON]: serialised when handed over, so the trace's objects die young (a cheap scavenge) instead of waiting for the batch in the old generation */
+  private buffer: [string, string, string][] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   /** the batch being written: neither buffered nor surely in the store */
-  private inFlight: readonly [string, string][] = [];
-  /** the last segments recorded here, for the console's lead list */
-  readonly recent = new RecentLeads();
+  private inFlight: readonly [string, string, string][] = [];
 
   constructor(
-    private readonly store: TraceStore,
+    private readonly store: TraceStore & LeadIndexStore,
     readonly settings: TraceSettings,
     private readonly metrics: Metrics,
     private readonly log: Logger,
@@ -49,9 +47,7 @@ export class TraceRecorder {
       this.metrics.tracesDropped.inc({ why: 'buffer_full' });
       return;
     }
-    const json = JSON.stringify(trace.seg);
-    this.buffer.push([trace.id, json]);
-    this.recent.add(json);
+    this.buffer.push([trace.id, JSON.stringify(trace.seg), JSON.stringify(leadSummary(trace.seg))]);
     if (this.buffer.length >= this.settings.batchSize) this.flushSoon(0);
     else if (this.timer === null) this.flushSoon(this.settings.flushMs);
   }
@@ -80,9 +76,20 @@ export class TraceRecorder {
     await this.writing;
   }
 
-  private async write(entries: readonly [string, string][]): Promise<void> {
+  private async write(entries: readonly [string, string, string][]): Promise<void> {
     try {
-      await this.store.appendTraces(entries, this.settings.retentionMs, this.settings.maxSegments);
+      // the index beside the traces, under their retention: a listing finds what a read by id finds
+      await Promise.all([
+        this.store.appendTraces(
+          entries.map(([id, seg]) => [id, seg] as const),
+          this.settings.retentionMs,
+          this.settings.maxSegments,
+        ),
+        this.store.indexLeads(
+          entries.map((e) => e[2]),
+          this.settings.retentionMs,
+        ),
+      ]);
       this.metrics.tracesWritten.inc(entries.length);
     } catch (e) {
       this.metrics.tracesDropped.inc({ why: 'store_error' }, entries.length);

@@ -49,7 +49,7 @@ export type DiffSubject = { draft: string } | { version: number };
  * codes (CONFIG_READ_ONLY, DRAFT_NOT_FOUND, VERSION_NOT_FOUND, DRAFT_INVALID, DRAFT_STALE).
  */
 export interface ConfigVersions {
-  readonly kind: 'postgres' | 'file';
+  readonly kind: 'postgres' | 'memory' | 'file';
   start(): Promise<void>;
   close(): Promise<void>;
   /** the live version; VERSION_NOT_FOUND while nothing was ever published */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { ROOT } from '../../src/core/paths.js';
 import type { Gavel } from '../../src/gavel.js';
-import { admin, startVersionedExchange } from '../support/admin-api.js';
+import { admin, startEmbeddedExchange, startVersionedExchange } from '../support/admin-api.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { launchChromium } from '../support/chromium.js';
 import { ADMIN_KEY, call, dropSchema, fullLead, pingLead, readTrace, stopExchange, testConfig, testSchema } from '../support/exchange.js';
@@ -27,13 +27,26 @@ const onPostgres: ExchangeFactory = async (config) => {
   };
 };
 
+/** The embedded default, as `npm start` runs it: versions in the process's memory. */
+const onEmbedded: ExchangeFactory = async (config) => {
+  const { g, close } = await startEmbeddedExchange(config);
+  return {
+    g,
+    stop: async () => {
+      await stopExchange(g);
+      await close();
+    },
+  };
+};
+
 /** A condition the page meets once the server has answered: generous, since the machine may be busy (a publish writes to PostgreSQL). */
 const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000 });
 
 /** The filter the test builds, exactly as the config grammar writes it (src/rules/filter.ts). */
 const BUILT = { all: [{ field: 'state', in: ['CA'] }, { any: [{ field: 'age', min: 30 }, { field: 'zip', within: { miles: 25, of: '90210' } }] }] };
 
-function configPages(store: string, start: ExchangeFactory): void {
+/** The same pages on each store of versions; `shots`: this run writes the screenshots (one run does, so they stay as the README shows them). */
+function configPages(store: string, start: ExchangeFactory, shots: boolean): void {
   describe(`the console's Configuration and Versions pages in Chromium (versions in ${store})`, () => {
     const buyers: Record<string, TestBuyer> = {};
     let g: Gavel;
@@ -71,6 +84,9 @@ function configPages(store: string, start: ExchangeFactory): void {
       return { id: r.body.ping_id as string, pinged: seg.pings.map((p) => p.buyer).sort(), leftOut: seg.buyers.filter((b) => b.outcome !== 'ELIGIBLE') };
     };
     const row = (item: string) => page.locator(`tr[data-item="${item}"]`);
+    const screenshot = async (name: string) => {
+      if (shots) await page.screenshot({ path: join(SHOTS, name), fullPage: true });
+    };
 
     it('lists the live campaigns, buyers and sellers with their state, and pauses and resumes a buyer', async () => {
       await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config`);
@@ -80,19 +96,19 @@ function configPages(store: string, start: ExchangeFactory): void {
       expect(await page.locator('[data-section="buyers"] tr[data-item]').count()).toBe(3);
       expect(await row('campaigns/auto').count()).toBe(1);
       expect(await row('sellers/pub1').count()).toBe(1);
-      expect(await page.locator('.state.active').count()).toBe(5);
+      expect(await page.locator('.item-state.active').count()).toBe(5);
       expect(await page.locator('[data-live-version]').getAttribute('data-live-version')).toBe('1');
 
       await row('buyers/gamma').locator('button[data-action="pause"]').click();
-      await eventually(() => row('buyers/gamma').locator('.state').textContent()).toBe('paused');
+      await eventually(() => row('buyers/gamma').locator('.item-state').textContent()).toBe('paused');
       expect(await page.locator('.flash').textContent()).toBe('Paused buyer gamma: version 2, live.');
       expect((await buyerOf('gamma')).active).toBe(false);
       // paused: pinged no more
       expect((await ping({})).pinged).toEqual(['acme', 'beta']);
-      await page.screenshot({ path: join(SHOTS, 'console-config.png'), fullPage: true });
+      await screenshot('console-config.png');
 
       await row('buyers/gamma').locator('button[data-action="resume"]').click();
-      await eventually(() => row('buyers/gamma').locator('.state').textContent()).toBe('active');
+      await eventually(() => row('buyers/gamma').locator('.item-state').textContent()).toBe('active');
       expect((await buyerOf('gamma')).active).toBeUndefined();
       expect((await ping({})).pinged).toEqual(['acme', 'beta', 'gamma']);
     });
@@ -106,14 +122,14 @@ function configPages(store: string, start: ExchangeFactory): void {
       await first.locator('select.cond-op').selectOption('in');
       await first.locator('[data-path="filters.all[0].in"] input').fill('CA');
       // a nested group: any of age from 30, or a ZIP within 25 miles of one that does not exist
-      await page.locator('[data-path="filters"] > .group-head button.add-group').click();
+      await page.locator('[data-path="filters"] > .cond-group-head button.add-group').click();
       const nested = page.locator('[data-path="filters.all[1]"]');
       await nested.locator('[data-path="filters.all[1].any[0]"] select.cond-field').selectOption('age');
       // an integer field: its operators are the numeric ones, no regex and no radius
       expect(await nested.locator('[data-path="filters.all[1].any[0]"] select.cond-op option').allTextContents()).toEqual(['is', 'is between', 'is one of', 'is none of', 'is present']);
       await nested.locator('[data-path="filters.all[1].any[0]"] select.cond-op').selectOption('range');
       await nested.locator('[data-path="filters.all[1].any[0].min"] input').fill('30');
-      await page.locator('[data-path="filters.all[1]"] > .group-head button.add-cond').click();
+      await page.locator('[data-path="filters.all[1]"] > .cond-group-head button.add-cond').click();
       const zip = page.locator('[data-path="filters.all[1].any[1]"]');
       await zip.locator('select.cond-field').selectOption('zip');
       expect(await zip.locator('select.cond-op option').allTextContents()).toContain('is within miles of ZIP');
@@ -126,7 +142,7 @@ function configPages(store: string, start: ExchangeFactory): void {
       await eventually(() => bad.textContent()).toBe('unknown ZIP code "00000"');
       expect(await page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['unknown ZIP code "00000"']);
       expect(await page.locator('.draft-problems').textContent()).toContain('1 problem, shown beside their inputs');
-      await page.screenshot({ path: join(SHOTS, 'console-condition-builder.png'), fullPage: true });
+      await screenshot('console-condition-builder.png');
       // an invalid draft is not published: DRAFT_INVALID, its problem still at its input
       await page.click('button.publish');
       await eventually(() => page.locator('.publish-error').getAttribute('data-code')).toBe('DRAFT_INVALID');
@@ -201,7 +217,7 @@ function configPages(store: string, start: ExchangeFactory): void {
       await eventually(() => page.locator('.version-detail ul.diff li').getAttribute('data-path')).toBe('buyers[id=beta].filters');
       expect(await page.locator('.version-detail ul.diff li').textContent()).toContain('→ removed');
       await page.fill('#rollback-comment', 'beta takes every state again');
-      await page.screenshot({ path: join(SHOTS, 'console-versions.png'), fullPage: true });
+      await screenshot('console-versions.png');
       await page.click('button.rollback');
       await eventually(() => page.locator('.flash').textContent()).toBe('Version 3 published again as version 7, live.');
       expect(await page.locator('tr[data-version]').count()).toBe(7);
@@ -228,7 +244,7 @@ function configPages(store: string, start: ExchangeFactory): void {
       await page.fill('[data-path="distribution[0].weights.beta"] input', '1');
       await page.click('button.save');
       await eventually(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
-      await page.screenshot({ path: join(SHOTS, 'console-plan-editor.png'), fullPage: true });
+      await screenshot('console-plan-editor.png');
 
       // the same draft, another item: gamma's schedule and caps
       await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config/buyers/gamma`);
@@ -260,7 +276,7 @@ function configPages(store: string, start: ExchangeFactory): void {
       await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config`);
       await page.fill('input[name="new-buyers"]', 'delta');
       await page.click('[data-section="buyers"] form.add-item button');
-      await page.locator('.state.new').waitFor();
+      await page.locator('.item-state.new').waitFor();
       expect(await page.locator('button.remove-item').isVisible()).toBe(false);
       expect(await page.locator('[data-path="campaigns"] input').inputValue()).toBe('auto');
       await page.fill('[data-path="ping_url"] input', `${buyers.delta.url}/ping`);
@@ -328,4 +344,5 @@ function configPages(store: string, start: ExchangeFactory): void {
   });
 }
 
-configPages('PostgreSQL', onPostgres);
+configPages('PostgreSQL', onPostgres, true);
+configPages("the embedded default's memory", onEmbedded, false);

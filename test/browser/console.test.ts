@@ -66,7 +66,7 @@ describe('the operator console in Chromium', () => {
     expect(await page.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0);
     expect(await page.content()).not.toContain(ADMIN_KEY);
     const cookies = await page.context().cookies();
-    expect(cookies.find((c) => c.name === 'gavel_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(cookies.find((c) => c.name === 'gavel_console')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
   });
 
   it('shows a ping live on the market page, and each buyer in the table', async () => {

@@ -3,7 +3,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import type { Gavel } from '../../src/gavel.js';
 import { startBuyer, type Handler, type TestBuyer } from '../support/buyer-server.js';
 import { openApiDocument } from '../../src/spec/openapi-document.js';
-import { admin, documentedProblems, startVersionedExchange } from '../support/admin-api.js';
+import { admin, documentedProblems, startEmbeddedExchange, startVersionedExchange } from '../support/admin-api.js';
 import { ADMIN_KEY, call, dropSchema, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig, testSchema } from '../support/exchange.js';
 import { stopAfterEach } from '../support/stop-after.js';
 
@@ -24,7 +24,31 @@ async function versioned(config: ConfigInput): Promise<Gavel> {
 }
 const ping = (g: Gavel, key = SELLER_KEY) => call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${key}` });
 
-describe('the admin API on the embedded default (the file is the configuration, read-only)', () => {
+describe('the admin API on the embedded default, started as npm start starts it', () => {
+  it('edits, publishes, pauses and rolls back in the process: the versions are its own memory', async () => {
+    const a = await buyer(() => ({ body: { bid: 7 } }));
+    const b = await buyer(() => ({ body: { bid: 9 } }));
+    const { g, close } = await startEmbeddedExchange(testConfig([{ id: 'a', url: a.url }, { id: 'b', url: b.url }]));
+    stops.push(close, () => stopExchange(g));
+    expect((await admin(g, 'GET', '/v1/admin/config')).body).toMatchObject({ version: 1, author: 'file' });
+    expect((await ping(g)).body).toMatchObject({ price: 7.2 });
+    expect((await admin(g, 'POST', '/v1/admin/buyers/b/pause')).body).toMatchObject({ version: 2, live_here: true });
+    expect((await ping(g)).body).toMatchObject({ price: 5.6 });
+    const draft = await admin(g, 'POST', '/v1/admin/drafts', {});
+    expect(draft.status).toBe(201);
+    const doc = draft.body.document as { campaigns: { floor: number }[] };
+    doc.campaigns[0]!.floor = 8;
+    expect((await admin(g, 'PUT', `/v1/admin/drafts/${draft.body.id}`, { document: doc })).status).toBe(200);
+    expect((await admin(g, 'POST', `/v1/admin/drafts/${draft.body.id}/publish`, { comment: 'floor 8' })).body).toMatchObject({ version: 3, live_here: true });
+    // a's 7 is under the floor now, and b is paused
+    expect((await ping(g)).body).toMatchObject({ status: 'no_bid' });
+    expect((await admin(g, 'POST', '/v1/admin/versions/1/rollback', { comment: 'back' })).body).toMatchObject({ version: 4, live_here: true });
+    expect((await ping(g)).body).toMatchObject({ price: 7.2 });
+    expect((await admin(g, 'GET', '/v1/admin/versions')).body.versions.map((v: { version: number }) => v.version)).toEqual([4, 3, 2, 1]);
+  });
+});
+
+describe('the admin API on a file configuration (GAVEL_CONFIG_STORE=file, or Redis without PostgreSQL: read-only)', () => {
   it('reads the configuration, refuses every write with CONFIG_READ_ONLY, and serves operator keys only', async () => {
     const g = await startExchange(testConfig([]), 'memory');
     stops.push(() => stopExchange(g));

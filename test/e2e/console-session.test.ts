@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gavel } from '../../src/gavel.js';
-import { ADMIN_KEY, call, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { ADMIN_KEY, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 
 let g: Gavel;
 beforeAll(async () => {
@@ -19,9 +19,10 @@ async function login(key: string, url = op('/v1/session'), headers: Record<strin
 
 function sessionOf(res: Response): string {
   const set = res.headers.get('set-cookie') ?? '';
-  const m = /^gavel_session=([^;]+);/.exec(set);
+  // each listener's own cookie: the console's on the operator listener, the portal's on the public one
+  const m = /^(gavel_console|gavel_session)=([^;]+);/.exec(set);
   if (m === null) throw new Error(`no session cookie in ${set}`);
-  return `gavel_session=${m[1]}`;
+  return `${m[1]}=${m[2]}`;
 }
 
 describe('console: files, session cookie, CSRF', () => {
@@ -46,7 +47,9 @@ describe('console: files, session cookie, CSRF', () => {
     expect(script.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(op('/console/nothing.js'))).status).toBe(404);
     expect((await fetch(op('/v1/console/market'), { method: 'POST' })).status).toBe(405);
-    expect((await fetch(op('/v1/session'), { method: 'GET' })).status).toBe(405);
+    expect((await fetch(op('/v1/session'), { method: 'PUT' })).status).toBe(405);
+    // who the session is: no session, no party
+    expect((await fetch(op('/v1/session'))).status).toBe(401);
     // the console is the operator's: the public listener does not serve it
     expect((await fetch(pub('/console/'))).status).toBe(404);
     expect((await fetch(pub('/v1/console/market'))).status).toBe(404);
@@ -63,9 +66,10 @@ describe('console: files, session cookie, CSRF', () => {
     const res = await login(ADMIN_KEY);
     expect(res.status).toBe(201);
     const set = res.headers.get('set-cookie')!;
-    expect(set).toMatch(/^gavel_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+$/);
+    expect(set).toMatch(/^gavel_console=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+$/);
     expect(set).not.toContain(ADMIN_KEY);
     const cookie = sessionOf(res);
+    expect(await (await fetch(op('/v1/session'), { headers: { cookie } })).json()).toEqual({ party: 'operator', id: 'admin_key' });
 
     // the cookie alone reads the operator's APIs: an unknown lead is LEAD_NOT_FOUND, not UNAUTHORIZED
     const trace = await fetch(op('/v1/leads/no-such-lead'), { headers: { cookie } });
@@ -74,7 +78,7 @@ describe('console: files, session cookie, CSRF', () => {
     expect(campaigns.status).toBe(200);
     expect(await campaigns.json()).toMatchObject({ campaigns: [{ id: 'auto' }] });
     // a made-up session is refused
-    expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie: 'gavel_session=made-up' } })).status).toBe(401);
+    expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie: 'gavel_console=made-up' } })).status).toBe(401);
 
     const out = await fetch(op('/v1/session'), { method: 'DELETE', headers: { cookie, 'sec-fetch-site': 'same-origin' } });
     expect(out.status).toBe(200);
@@ -96,22 +100,6 @@ describe('console: files, session cookie, CSRF', () => {
     const data = JSON.parse(/event: sample\ndata: (.*)\n/.exec(text)![1]!) as Record<string, unknown>;
     expect(data).toMatchObject({ pings_per_s: 0, pings_total: 0, buyers: [] });
     stop.abort();
-  });
-
-  it('lists the leads this process traced last, to the operator only, refusing a bad filter', async () => {
-    const auth = { authorization: `Bearer ${ADMIN_KEY}` };
-    // no buyers here: each ping is a no_bid
-    for (let i = 0; i < 3; i++) await call(g.port, '/v1/ping', { campaign: 'auto', lead: { zip: '90210', state: 'CA', age: 40 } });
-    const all = await fetch(op('/v1/console/leads?seller=pub1&outcome=no_bid&limit=2'), { headers: auth });
-    expect(all.status).toBe(200);
-    const body = (await all.json()) as { leads: { seller: string; outcome: string }[] };
-    expect(body.leads).toHaveLength(2);
-    for (const l of body.leads) expect(l).toMatchObject({ seller: 'pub1', outcome: expect.stringMatching(/^no_bid/) });
-    expect(((await (await fetch(op('/v1/console/leads?seller=someone-else'), { headers: auth })).json()) as { leads: unknown[] }).leads).toEqual([]);
-    const bad = await fetch(op('/v1/console/leads?from=yesterday&limit=9999'), { headers: auth });
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { details: { path: string }[] } }).error.details.map((d) => d.path).sort()).toEqual(['from', 'limit']);
-    expect((await fetch(op('/v1/console/leads'), { headers: { authorization: `Bearer ${SELLER_KEY}` } })).status).toBe(403);
   });
 
   it('marks the cookie Secure when the request came over TLS', async () => {
@@ -145,7 +133,21 @@ describe('console: files, session cookie, CSRF', () => {
     const seller = await login(SELLER_KEY, pub('/v1/session'));
     expect(seller.status).toBe(201);
     const cookie = sessionOf(seller);
-    expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie } })).status).toBe(403);
-    expect((await fetch(op('/v1/console/market'), { headers: { cookie } })).status).toBe(403);
+    // the portal's cookie is not the console's: the operator listener does not even read it
+    expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie } })).status).toBe(401);
+    expect((await fetch(op('/v1/console/market'), { headers: { cookie } })).status).toBe(401);
+  });
+
+  it("keeps a console session and a portal session apart in one browser, which sends a host's cookies to every port", async () => {
+    const consoleCookie = sessionOf(await login(ADMIN_KEY));
+    const portalCookie = sessionOf(await login(SELLER_KEY, pub('/v1/session')));
+    expect(consoleCookie.startsWith('gavel_console=')).toBe(true);
+    expect(portalCookie.startsWith('gavel_session=')).toBe(true);
+    const jar = `${consoleCookie}; ${portalCookie}`;
+    expect(await (await fetch(op('/v1/session'), { headers: { cookie: jar } })).json()).toEqual({ party: 'operator', id: 'admin_key' });
+    expect(await (await fetch(pub('/v1/session'), { headers: { cookie: jar } })).json()).toEqual({ party: 'seller', id: 'pub1' });
+    // logging out of the portal leaves the console's session alone
+    expect((await fetch(pub('/v1/session'), { method: 'DELETE', headers: { cookie: jar, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+    expect((await fetch(op('/v1/console/campaigns'), { headers: { cookie: jar } })).status).toBe(200);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/core/paths.js';
 import { scrapeMetrics, sumOf } from '../../bench/support/prom-text.js';
 import { freePort } from '../support/process.js';
+import { launchChromium } from '../support/chromium.js';
 
 /**
  * `npm start` as the README says to run it, in a copy of the project: its build step rewrites
@@ -188,7 +189,7 @@ const ping = (port: number) =>
   }).then(async (r) => (await r.json()) as Record<string, unknown>);
 
 describe('the first run: npm start on the demo config shows a market', () => {
-  it('simulated buyers answer, demo traffic sells and a buyer files a return, all labelled demo; the logged curl gets a bid', { timeout: 30_000 }, async () => {
+  it('simulated buyers answer, demo traffic sells and a buyer files a return, all labelled demo; the logged curl gets a bid', { timeout: 60_000 }, async () => {
     const g = await startNoConfig([]);
     try {
       const demo = g.logs.filter((l) => l.demo === true);
@@ -213,6 +214,32 @@ describe('the first run: npm start on the demo config shows a market', () => {
       const r = await fetch(`${operator}/v1/returns?status=pending`, { headers: { authorization: 'Bearer demo-admin-key-0123456789' } });
       expect(JSON.stringify(await r.json())).toContain(String(returned.return_id));
       expect(g.logs.filter((l) => l.demo === true && l.level === 40), 'a demo call failed').toEqual([]);
+
+      // what a newcomer sees in the console: the market labelled demo, its sales, a lead's timeline, the return
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1180, height: 900 } });
+        await page.goto(`${operator}/console/`);
+        await page.fill('#key', 'demo-admin-key-0123456789');
+        await page.click('form.login button');
+        await page.locator('[data-demo="on"]').waitFor();
+        await expect.poll(async () => Number(await page.locator('[data-k="sold_total"]').textContent()), { timeout: 5000 }).toBeGreaterThan(0);
+        await expect.poll(() => page.locator('tr[data-buyer="dune"] .demo-role').textContent(), { timeout: 5000 }).toMatch(/after its deadline/);
+        // a second sample (rates need two) with the demo's traffic in it
+        await expect.poll(async () => Number(await page.locator('[data-k="pings_per_s"]').textContent()), { timeout: 8000 }).toBeGreaterThan(0);
+        await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'first-run-console.png') });
+        await page.goto(`${operator}/console/#/leads`);
+        await page.fill('input[name="outcome"]', 'sold');
+        await page.click('form.filters button');
+        const sold = page.locator('tr[data-lead] a').first();
+        await sold.waitFor();
+        await sold.click();
+        await page.locator('svg.timeline').first().waitFor();
+        await page.goto(`${operator}/console/#/returns`);
+        await page.locator(`tr[data-return="${String(returned.return_id)}"][data-status="pending"]`).waitFor();
+      } finally {
+        await browser.close();
+      }
     } finally {
       expect(await stop(g)).toBe(0);
     }

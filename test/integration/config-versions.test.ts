@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MemoryVersions } from '../../src/versions/memory-versions.js';
 import { PostgresLedger } from '../../src/ledger/postgres-ledger.js';
 import type { ConfigVersions } from '../../src/versions/config-versions.js';
 import { FileVersions } from '../../src/versions/file-versions.js';
@@ -54,9 +55,13 @@ function withCampaign(d: Record<string, unknown>, over: Record<string, unknown>)
   return { ...d, campaigns: [{ ...c, ...over }] };
 }
 
-describe('config versions in PostgreSQL', () => {
+/** Both writable stores keep the same rules: PostgreSQL, and the embedded default's memory. */
+describe.each([
+  ['in PostgreSQL', () => store(freshSchema())],
+  ['in memory (the embedded default)', async (): Promise<ConfigVersions> => new MemoryVersions()],
+] as const)('config versions %s', (_, make) => {
   it('a draft is validated, diffed and published, and goes live; an invalid one is refused with its paths', async () => {
-    const s = await store(freshSchema());
+    const s = await make();
     expect(await s.liveVersion()).toBe(0);
     await expect(s.live()).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' });
     expect(await s.seedIfEmpty(doc(), 'ops')).toBe(true);
@@ -87,7 +92,7 @@ describe('config versions in PostgreSQL', () => {
   });
 
   it('a rollback publishes an earlier version again as a new version', async () => {
-    const s = await store(freshSchema());
+    const s = await make();
     await s.seedIfEmpty(doc(), 'ops');
     const d = await s.createDraft(doc(3), 'bob');
     await s.publish(d.id, 'bob', 'three');
@@ -100,6 +105,35 @@ describe('config versions in PostgreSQL', () => {
     expect(await s.liveVersion()).toBe(3);
   });
 
+  it('every change lands in the audit log with who did it', async () => {
+    const s = await make();
+    await s.seedIfEmpty(doc(), 'ops');
+    const d1 = await s.createDraft(undefined, 'alice');
+    await s.updateDraft(d1.id, doc(2), 'alice');
+    await s.publish(d1.id, 'alice', 'two');
+    const d2 = await s.createDraft(undefined, 'bob');
+    await s.deleteDraft(d2.id, 'bob');
+    await expect(s.deleteDraft(d2.id, 'bob')).rejects.toMatchObject({ code: 'DRAFT_NOT_FOUND' });
+    await s.rollback(1, 'carol', 'undo');
+    const rows = (await s.audit(20)).reverse();
+    expect(rows.map((r) => [r.who, r.what])).toEqual([
+      ['ops', 'seed'],
+      ['alice', 'draft.create'],
+      ['alice', 'draft.update'],
+      ['alice', 'publish'],
+      ['bob', 'draft.create'],
+      ['bob', 'draft.delete'],
+      ['carol', 'rollback'],
+    ]);
+    expect(rows[3]!.detail).toMatchObject({ version: 2, draft: d1.id, base_version: 1, forced: false, comment: 'two' });
+    expect(rows[6]!.detail).toMatchObject({ version: 3, from: 1 });
+    expect(rows.every((r) => r.at > 0)).toBe(true);
+    expect(await s.audit(2)).toHaveLength(2);
+  });
+
+});
+
+describe('config versions in PostgreSQL', () => {
   it('a published version and the audit log cannot be changed, whoever connects', async () => {
     const schema = freshSchema();
     const s = await store(schema);
@@ -140,32 +174,6 @@ describe('config versions in PostgreSQL', () => {
     const published = await Promise.all(drafts.map((d, k) => stores[k % 3]!.publish(d.id, d.author, 'race', { force: true })));
     expect(published.map((v) => v.version).sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7]);
     expect(await stores[1]!.liveVersion()).toBe(Math.max(...published.map((v) => v.version)));
-  });
-
-  it('every change lands in the audit log with who did it', async () => {
-    const s = await store(freshSchema());
-    await s.seedIfEmpty(doc(), 'ops');
-    const d1 = await s.createDraft(undefined, 'alice');
-    await s.updateDraft(d1.id, doc(2), 'alice');
-    await s.publish(d1.id, 'alice', 'two');
-    const d2 = await s.createDraft(undefined, 'bob');
-    await s.deleteDraft(d2.id, 'bob');
-    await expect(s.deleteDraft(d2.id, 'bob')).rejects.toMatchObject({ code: 'DRAFT_NOT_FOUND' });
-    await s.rollback(1, 'carol', 'undo');
-    const rows = (await s.audit(20)).reverse();
-    expect(rows.map((r) => [r.who, r.what])).toEqual([
-      ['ops', 'seed'],
-      ['alice', 'draft.create'],
-      ['alice', 'draft.update'],
-      ['alice', 'publish'],
-      ['bob', 'draft.create'],
-      ['bob', 'draft.delete'],
-      ['carol', 'rollback'],
-    ]);
-    expect(rows[3]!.detail).toMatchObject({ version: 2, draft: d1.id, base_version: 1, forced: false, comment: 'two' });
-    expect(rows[6]!.detail).toMatchObject({ version: 3, from: 1 });
-    expect(rows.every((r) => r.at > 0)).toBe(true);
-    expect(await s.audit(2)).toHaveLength(2);
   });
 
   it('seeds an empty store once, however many processes start at once', async () => {

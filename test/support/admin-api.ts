@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startGavel, type Gavel } from '../../src/gavel.js';
 import { PostgresVersions } from '../../src/versions/postgres-versions.js';
+import type { ConfigVersions } from '../../src/versions/config-versions.js';
+import { openStartConfig } from '../../src/start-config.js';
 import { openApiDocument } from '../../src/spec/openapi-document.js';
 import { documentSchemas } from './document-schemas.js';
 import { ADMIN_KEY, PG_URL } from './test-config.js';
@@ -77,4 +82,18 @@ export async function startVersionedExchange(config: ConfigInput, schema: string
     ...(pollMs !== undefined ? { configPollMs: pollMs } : {}),
   });
   return { g, versions };
+}
+
+/**
+ * An exchange started as `npm start` starts the embedded default: `config` (without its Redis)
+ * written to a file, opened by the start-up step, so its versions are the process's own memory.
+ */
+export async function startEmbeddedExchange(config: ConfigInput): Promise<{ g: Gavel; versions: ConfigVersions; close: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gavel-embedded-'));
+  const path = join(dir, 'gavel.json');
+  writeFileSync(path, JSON.stringify({ ...config, redis: undefined }));
+  const start = await openStartConfig(path, {});
+  if (start.versions.store.kind !== 'memory') throw new Error(`the embedded default kept its versions in ${start.versions.store.kind}, not memory`);
+  const g = await startGavel({ config: start.config, versions: start.versions, port: 0, host: '127.0.0.1', operatorPort: 0, logLevel: 'silent' });
+  return { g, versions: start.versions.store, close: async () => void rmSync(dir, { recursive: true, force: true }) };
 }

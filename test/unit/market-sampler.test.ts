@@ -39,4 +39,20 @@ describe('the live market sampler', () => {
     await new Promise((r) => setTimeout(r, 120));
     expect(seen.length).toBe(n);
   });
+
+  it("counts a win whose post came in the second after its bid: shares are over the last half minute", async () => {
+    const m = createMetrics(() => [], () => []);
+    const sampler = new MarketSampler(m, 40);
+    const seen: MarketSample[] = [];
+    const stop = sampler.subscribe((s) => seen.push(s));
+    await new Promise((r) => setTimeout(r, 10));
+    m.bids.cell({ buyer: 'acme' }).inc();
+    // the sampler reads between the bid and its post
+    await new Promise((r) => setTimeout(r, 90));
+    m.posts.inc({ buyer: 'acme', result: 'accepted' });
+    await new Promise((r) => setTimeout(r, 90));
+    stop();
+    const last = seen.at(-1)!;
+    expect(last.buyers).toEqual([expect.objectContaining({ buyer: 'acme', bid_rate: 1, win_rate: 1 })]);
+  });
 });
