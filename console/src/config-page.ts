@@ -1,5 +1,6 @@
 import { api } from './api.js';
 import { h, mount } from './dom.js';
+import { refusal } from './config-codes.js';
 import { draftPanel } from './draft-panel.js';
 import { said, when } from './format.js';
 import { draftDocument, ensureDraft, openDraft } from './draft-state.js';
@@ -61,7 +62,10 @@ function pauseButton(section: Section, item: Obj, after: () => void, out: Elemen
         flash = `${verb === 'pause' ? 'Paused' : 'Resumed'} ${ONE[section]} ${String(item.id)}: version ${p.version}${p.live_here ? ', live' : ''}.`;
         after();
       },
-      (e: unknown) => mount(out, h('p', { class: 'error' }, said(e))),
+      (e: unknown) => {
+        b.removeAttribute('disabled');
+        mount(out, refusal(e));
+      },
     );
   });
   return b;
@@ -185,14 +189,16 @@ function itemPage(root: Element, section: Section, id: string): void {
               flash = `${ONE[section][0]!.toUpperCase()}${ONE[section].slice(1)} ${id} taken out of the draft: publish the draft to take it out of the live version.`;
               location.hash = '#/config';
             },
-            (err: unknown) => mount(saveState, h('span', { class: 'error' }, said(err))),
+            (err: unknown) => mount(refused, refusal(err)),
           );
       });
-      form.append(h('div', { class: 'form-actions' }, save, saveState, remove));
+      const refused = h('div', { class: 'save-refused' });
+      form.append(h('div', { class: 'form-actions' }, save, saveState, remove), refused);
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         save.setAttribute('disabled', '');
         mount(saveState, 'saving…');
+        mount(refused);
         ensureDraft()
           .then((d) => api<Draft>('PUT', `/v1/admin/drafts/${d.id}/${section}/${encodeURIComponent(id)}`, item))
           .then(
@@ -204,7 +210,10 @@ function itemPage(root: Element, section: Section, id: string): void {
               mount(editing, `Editing draft ${d.id.slice(0, 8)} (made from version ${d.base_version ?? '—'}).`);
               return panel.check();
             },
-            (err: unknown) => mount(saveState, h('span', { class: 'error' }, said(err))),
+            (err: unknown) => {
+              mount(saveState);
+              mount(refused, refusal(err));
+            },
           )
           .finally(() => save.removeAttribute('disabled'));
       });

@@ -2,16 +2,9 @@ import { api, ApiError } from './api.js';
 import { diffList } from './diff-list.js';
 import { h, mount } from './dom.js';
 import { said } from './format.js';
+import { refusal } from './config-codes.js';
 import { forgetDraft, openDraft } from './draft-state.js';
 import type { Change, Problem, Published } from './config-types.js';
-
-/** What a refused publish means for the operator, beside the server's own message. */
-const MEANING: Record<string, string> = {
-  DRAFT_STALE: 'Another version went live after this draft was made. Publishing anyway replaces that version with this draft’s whole document (its changes would be undone); discarding starts again from the live version.',
-  DRAFT_INVALID: 'The draft does not validate: nothing was published. Each problem is shown at its place.',
-  RESTART_REQUIRED: 'This version changes what a process reads only at start: publish it only if each process will be restarted.',
-  DRAFT_NOT_FOUND: 'The draft is gone (published or deleted elsewhere). Save again to start a new one.',
-};
 
 /** A problem as a line of the list: its path, then what is wrong. */
 const problemLine = (p: Problem) => h('li', { 'data-problem': p.path }, h('code', {}, p.path), ': ', p.message);
@@ -59,8 +52,7 @@ export function draftPanel(place: (problems: Problem[]) => Problem[], onPublishe
       if (code === 'DRAFT_NOT_FOUND') forgetDraft();
       mount(
         outcome,
-        h('p', { class: 'error publish-error', 'data-code': code }, h('b', {}, code || 'Error'), e instanceof ApiError ? ` ${e.message}` : ` ${String(e)}`),
-        MEANING[code] !== undefined ? h('p', { class: 'hint publish-meaning' }, MEANING[code]) : null,
+        refusal(e, 'error publish-error'),
         code === 'DRAFT_STALE' ? choice('Publish anyway over the newer version', { force: true }) : null,
         code === 'RESTART_REQUIRED' ? choice('Publish; I will restart each process', { restart: true }) : null,
       );

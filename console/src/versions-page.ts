@@ -1,6 +1,7 @@
 import { api } from './api.js';
 import { diffList } from './diff-list.js';
 import { h, mount } from './dom.js';
+import { refusal } from './config-codes.js';
 import { said, when } from './format.js';
 import type { AuditEntry, Change, Published, VersionHead } from './config-types.js';
 
@@ -49,7 +50,7 @@ export function versionsPage(root: Element, open: string | undefined): void {
                 (p) => redraw(`Version ${n} published again as version ${p.version}${p.live_here ? ', live' : ''}.`),
                 (e: unknown) => {
                   back.removeAttribute('disabled');
-                  mount(result, h('p', { class: 'error' }, said(e)));
+                  mount(result, refusal(e));
                 },
               );
             });

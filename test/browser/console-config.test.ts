@@ -7,7 +7,7 @@ import type { Gavel } from '../../src/gavel.js';
 import { admin, startEmbeddedExchange, startVersionedExchange } from '../support/admin-api.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { launchChromium } from '../support/chromium.js';
-import { ADMIN_KEY, call, dropSchema, fullLead, pingLead, readTrace, stopExchange, testConfig, testSchema } from '../support/exchange.js';
+import { ADMIN_KEY, call, dropSchema, fullLead, pingLead, readTrace, startExchange, stopExchange, testConfig, testSchema } from '../support/exchange.js';
 
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 
@@ -145,7 +145,7 @@ function configPages(store: string, start: ExchangeFactory, shots: boolean): voi
       await screenshot('console-condition-builder.png');
       // an invalid draft is not published: DRAFT_INVALID, its problem still at its input
       await page.click('button.publish');
-      await eventually(() => page.locator('.publish-error').getAttribute('data-code')).toBe('DRAFT_INVALID');
+      await eventually(() => page.locator('.draft-panel .refusal').getAttribute('data-code')).toBe('DRAFT_INVALID');
       expect((await buyerOf('beta')).filters).toBeUndefined();
 
       await zip.locator('[data-path="filters.all[1].any[1].within.of"] input').fill('90210');
@@ -198,9 +198,9 @@ function configPages(store: string, start: ExchangeFactory, shots: boolean): voi
       // another version goes live meanwhile: the draft's publish is refused, saying why
       expect((await admin(g, 'POST', '/v1/admin/buyers/acme/pause')).status).toBe(200);
       await page.click('button.publish');
-      await eventually(() => page.locator('.publish-error').getAttribute('data-code')).toBe('DRAFT_STALE');
+      await eventually(() => page.locator('.draft-panel .refusal').getAttribute('data-code')).toBe('DRAFT_STALE');
       expect(await page.locator('.publish-error').textContent()).toBe('DRAFT_STALE The draft was made from version 4; version 5 is live now');
-      expect(await page.locator('.publish-meaning').textContent()).toContain('Another version went live after this draft was made');
+      expect(await page.locator('.draft-panel .meaning').textContent()).toContain('Another version went live after this draft was made');
       expect(await page.locator('button.warn').textContent()).toBe('Publish anyway over the newer version');
       expect((await live()).version).toBe(5);
       await page.click('button.discard');
@@ -346,3 +346,44 @@ function configPages(store: string, start: ExchangeFactory, shots: boolean): voi
 
 configPages('PostgreSQL', onPostgres, true);
 configPages("the embedded default's memory", onEmbedded, false);
+
+describe("the console's Configuration pages where the configuration is a file (read-only)", () => {
+  let g: Gavel;
+  let buyer: TestBuyer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    buyer = await startBuyer(() => ({ body: { bid: 9 } }));
+    // no versions store given: the file is the only version, and every write is refused
+    g = await startExchange(testConfig([{ id: 'acme', url: buyer.url }]), 'memory');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (g) await stopExchange(g);
+    await buyer?.close();
+  });
+
+  it('shows the file as version 1 and says what CONFIG_READ_ONLY means when a pause or a save is refused', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.setDefaultTimeout(8000);
+    await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config`);
+    await page.fill('#key', ADMIN_KEY);
+    await page.click('form.login button');
+    await page.locator('tr[data-item="buyers/acme"]').waitFor();
+    expect(await page.locator('[data-live-version]').getAttribute('data-live-version')).toBe('1');
+    await page.click('tr[data-item="buyers/acme"] button[data-action="pause"]');
+    const refused = page.locator('.note .refusal[data-code="CONFIG_READ_ONLY"]');
+    await refused.waitFor();
+    expect(await refused.locator('.meaning').textContent()).toContain('reads its configuration from a file');
+    expect(await page.locator('tr[data-item="buyers/acme"] .item-state').textContent()).toBe('active');
+
+    await page.click('tr[data-item="buyers/acme"] a');
+    await page.locator('button.add-filter').click();
+    await page.click('button.save');
+    await page.locator('.save-refused .refusal[data-code="CONFIG_READ_ONLY"]').waitFor();
+    expect((await admin(g, 'GET', '/v1/admin/config')).body.document.buyers[0].filters).toBeUndefined();
+    await page.close();
+  });
+});
