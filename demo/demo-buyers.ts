@@ -24,8 +24,8 @@ export const DEMO_BUYERS: BuyerBehaviour[] = [
  * newcomer reads a designed failure (dune always late, echo rejecting posts) as one.
  */
 export const DEMO_BUYER_ROLES: Record<string, string> = {
-  acme: 'steady bidder, $8-14, answers in about 8 ms; cap 1000 a day',
-  bolt: 'steady bidder, $6-12, answers in about 12 ms; cap 500 a day',
+  acme: 'steady bidder, $8-14, answers in about 8 ms; cap 1000 a day; takes test leads',
+  bolt: 'steady bidder, $6-12, answers in about 12 ms; cap 500 a day; takes test leads',
   cove: 'passes 3 pings in 4 (NO_BID), bids $9-16 on the rest',
   dune: 'bids high ($18-22) but always answers 25 ms after its deadline: every ping a TIMEOUT, by design',
   echo: 'bids $12-20 and rejects half the posts it wins, by design (the lead goes to the next bidder)',

@@ -10,9 +10,10 @@ import { partyPaths } from './party-paths.js';
 import { reasonCodeSchema } from './reason-codes.js';
 import { sellerPaths } from './seller-paths.js';
 import { adminPaths } from './admin-paths.js';
+import { consolePaths } from './console-paths.js';
 import { ref, SERVERS, type PathGroup } from './spec-parts.js';
 
-const GROUPS: readonly (() => PathGroup)[] = [sellerPaths, partyPaths, operatorPaths, adminPaths, buyerWebhooks];
+const GROUPS: readonly (() => PathGroup)[] = [sellerPaths, partyPaths, operatorPaths, adminPaths, consolePaths, buyerWebhooks];
 
 export function openApiDocument() {
   const paths: Record<string, unknown> = {};
@@ -62,7 +63,15 @@ export function openApiDocument() {
     paths,
     webhooks,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: "A seller's, a buyer's or the operator's API key" } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: "A seller's, a buyer's or the operator's API key" },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'gavel_console',
+          description: 'A browser session from POST /v1/session: gavel_console on the operator listener, gavel_session on the public one (a state-changing call with it must come from the same origin)',
+        },
+      },
       schemas,
     },
   };

@@ -39,6 +39,8 @@ describe('the OpenAPI document', () => {
       '/metrics',
       '/openapi.json',
       '/asyncapi.json',
+      '/v1/console/market',
+      '/v1/console/campaigns',
     ]);
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/v1/admin/'))).toEqual(expect.arrayContaining(['/v1/admin/config', '/v1/admin/drafts/{id}/publish', '/v1/admin/keys', '/v1/admin/processes']));
     expect(Object.keys(doc.webhooks)).toEqual(['buyerPing', 'buyerPost', 'sellerPostback', 'buyerLossNotice']);
@@ -55,7 +57,7 @@ describe('the OpenAPI document', () => {
   it('documents every status the seller calls answer', () => {
     const statuses = (path: string) => Object.keys((doc.paths as Record<string, Record<string, Op>>)[path]!.post!.responses).sort();
     expect(statuses('/v1/ping')).toEqual(['200', '400', '401', '403', '409', '413', '415', '422', '429', '500', '503']);
-    expect(statuses('/v1/post')).toEqual(['200', '400', '401', '404', '409', '413', '415', '422', '500', '503']);
+    expect(statuses('/v1/post')).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '422', '500', '503']);
     expect(statuses('/v1/leads')).toEqual(['200', '400', '401', '403', '409', '413', '415', '422', '429', '500', '503']);
   });
 
