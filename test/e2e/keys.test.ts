@@ -124,8 +124,8 @@ describe('two listeners', () => {
     // its own lead: on the public listener only
     expect((await req(g.port, 'GET', `/v1/leads/${id}`, PUB1_NEW)).status).toBe(200);
     expect(await req(g.operatorPort, 'GET', `/v1/leads/${id}`, PUB1_NEW)).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN', message: expect.stringMatching(/operator's key only/) } } });
-    // and the seller routes are not on the operator listener
-    expect(await lead(PUB1_NEW, g.operatorPort)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    // and the seller calls are not on the operator listener (GET /v1/leads is, the operator's list: a POST there is 405)
+    expect(await lead(PUB1_NEW, g.operatorPort)).toMatchObject({ status: 405, body: { error: { code: 'METHOD_NOT_ALLOWED' } } });
   });
 
   it("the operator's key works on the operator listener only; health and readiness answer on both; shutdown closes both", async () => {
