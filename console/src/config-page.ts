@@ -16,13 +16,14 @@ let flash: string | null = null;
 
 /**
  * An item being added: its page starts from this rather than from the document, and it joins
- * the draft when saved. Sellers are not added here: a seller needs a key's hash from its first
- * version (the keys routes issue keys to sellers that exist), which this page never handles.
+ * the draft when saved. A seller starts with no key: once it is live, the Keys page issues its
+ * first one (a key is shown once and only its hash is stored, so this page never makes one).
  */
 let adding: { section: Section; id: string } | null = null;
 const NEW_ITEM: Partial<Record<Section, (document: Obj) => Obj>> = {
   buyers: (d) => ({ campaigns: itemsOf(d, 'campaigns').slice(0, 1).map((c) => c.id) }),
   campaigns: () => ({ fields: {} }),
+  sellers: () => ({ api_keys: [] }),
 };
 
 function addForm(section: Section): HTMLElement | null {

@@ -100,7 +100,10 @@ function campaignForm(item: Obj, document: Obj, changed: Changed): HTMLElement[]
 function sellerForm(item: Obj, _document: Obj, changed: Changed): HTMLElement[] {
   const shareMargin = item.margin === undefined || typeof item.margin === 'number';
   const covered = ['campaigns', 'rate_limit', 'floor', ...(shareMargin ? ['margin'] : [])];
+  const keyless = item.api_key === undefined && (!Array.isArray(item.api_keys) || item.api_keys.length === 0);
+  const noKey = h('p', { class: 'notice warn', 'data-k': 'no-key' }, 'This seller has no key yet: once it is published, issue its first key on the ', h('a', { href: '#/keys' }, 'Keys'), ' page. Until then its calls are refused (401).');
   return [
+    ...(keyless ? [noKey] : []),
     fieldset(
       'Seller',
       h(

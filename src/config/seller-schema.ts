@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AllowBlock } from '../rules/buyer-rules.js';
-import { clearKey, id, keyHashes, money, Notify, rate } from './field-schema.js';
+import { clearKey, id, KeyEntry, money, Notify, rate } from './field-schema.js';
 import { Margin } from './plan-schema.js';
 
 export const Seller = z.strictObject({
@@ -9,7 +9,11 @@ export const Seller = z.strictObject({
   active: z.boolean().default(true),
   /** one key in clear: accepted, with a warning at start; api_keys holds hashes */
   api_key: clearKey.optional(),
-  api_keys: keyHashes.optional(),
+  /**
+   * hashes; may be empty for a seller added before its first key is issued (the console adds a
+   * seller, then the keys API issues its key): until then every call of it is 401
+   */
+  api_keys: z.array(KeyEntry).max(16).optional(),
   /** where the final result of each of this seller's leads is posted (sold, rejected, returned), signed with `secret` */
   postback: Notify.optional(),
   /** campaigns this seller may send to; all when absent */

@@ -73,7 +73,7 @@ function configPages(store: string, start: ExchangeFactory, shots: boolean): voi
       for (const b of Object.values(buyers)) await b.close();
     });
 
-    const live = async () => (await admin(g, 'GET', '/v1/admin/config')).body as { version: number; document: { buyers: Record<string, unknown>[] } };
+    const live = async () => (await admin(g, 'GET', '/v1/admin/config')).body as { version: number; document: { buyers: Record<string, unknown>[]; sellers: Record<string, unknown>[] } };
     const buyerOf = async (id: string) => (await live()).document.buyers.find((b) => b.id === id)!;
     /** a ping of a fresh lead, and which buyers were pinged and left out, from its trace on the operator listener */
     const ping = async (over: Record<string, unknown>) => {
@@ -300,6 +300,29 @@ function configPages(store: string, start: ExchangeFactory, shots: boolean): voi
       await eventually(() => page.locator('.flash').textContent()).toBe('Version 10 published, live.');
       expect(await row('buyers/delta').count()).toBe(0);
       expect((await ping({})).pinged).not.toContain('delta');
+    });
+
+    it('adds a seller with no key, publishes it, and issues its first key on the Keys page: the seller then sells', async () => {
+      await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/config`);
+      await page.fill('input[name="new-sellers"]', 'pub9');
+      await page.click('[data-section="sellers"] form.add-item button');
+      await page.locator('.item-state.new').waitFor();
+      expect(await page.locator('[data-k="no-key"]').textContent()).toContain('no key yet');
+      await page.click('button.save');
+      await eventually(() => page.locator('.draft-problems').textContent()).toBe('✓ The draft validates.');
+      await page.click('button.publish');
+      await eventually(() => page.locator('.flash').textContent()).toMatch(/^Version \d+ published, live\.$/);
+      expect((await live()).document.sellers).toContainEqual(expect.objectContaining({ id: 'pub9', api_keys: [] }));
+
+      await page.goto(`http://127.0.0.1:${g.operatorPort}/console/#/keys`);
+      await page.selectOption('select[name="party"]', 'seller');
+      await page.selectOption('select[name="id"]', 'pub9');
+      await page.click('form.issue button[type="submit"]');
+      const shown = page.locator('code.new-key');
+      await shown.waitFor();
+      const key = (await shown.textContent())!;
+      const r = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${key}` });
+      expect(r.body).toMatchObject({ status: 'bid' });
     });
 
     it('loads every operator of the grammar into the builder and writes back only the key an edit is about', async () => {
