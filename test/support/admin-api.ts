@@ -109,9 +109,22 @@ export async function startRedisPostgresExchange(config: ConfigInput, schema: st
   const path = join(dir, 'gavel.json');
   // poll_ms 20: the ledger's consumers (postbacks, loss notices) pick up work at once, as a test waits for it
   writeFileSync(path, JSON.stringify({ ...config, ledger: { ...config.ledger, postgres_url: PG_URL, schema, poll_ms: 20 } }));
+  const close = async () => void rmSync(dir, { recursive: true, force: true });
   const start = await openStartConfig(path, {});
-  if (start.versions.store.kind !== 'postgres') throw new Error(`the shared start kept its versions in ${start.versions.store.kind}, not PostgreSQL`);
-  const g = await startGavel({ config: start.config, versions: start.versions, port: 0, host: '127.0.0.1', operatorPort: 0, logLevel: 'silent' });
-  if (g.store.kind !== 'redis' || g.ledger.kind !== 'postgres') throw new Error(`the shared start runs on ${g.store.kind} with its ledger in ${g.ledger.kind}, not Redis and PostgreSQL`);
-  return { g, versions: start.versions.store, close: async () => void rmSync(dir, { recursive: true, force: true }) };
+  let g: Gavel;
+  try {
+    if (start.versions.store.kind !== 'postgres') throw new Error(`the shared start kept its versions in ${start.versions.store.kind}, not PostgreSQL`);
+    g = await startGavel({ config: start.config, versions: start.versions, port: 0, host: '127.0.0.1', operatorPort: 0, logLevel: 'silent' });
+  } catch (e) {
+    // an open pool on PostgreSQL would keep the test run from ending
+    await start.versions.store.close().catch(() => undefined);
+    await close();
+    throw e;
+  }
+  if (g.store.kind !== 'redis' || g.ledger.kind !== 'postgres') {
+    await g.shutdown();
+    await close();
+    throw new Error(`the shared start runs on ${g.store.kind} with its ledger in ${g.ledger.kind}, not Redis and PostgreSQL`);
+  }
+  return { g, versions: start.versions.store, close };
 }

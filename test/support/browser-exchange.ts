@@ -26,6 +26,11 @@ export interface StoreCase {
 /** The embedded default: memory store, memory ledger, the configuration's versions in the process. */
 async function startEmbedded(config: ConfigInput): Promise<StoreExchange> {
   const { g, close } = await startEmbeddedExchange(config);
+  if (g.store.kind !== 'memory' || g.ledger.kind !== 'memory') {
+    await stopExchange(g);
+    await close();
+    throw new Error(`the embedded start runs on ${g.store.kind} with its ledger in ${g.ledger.kind}, not memory`);
+  }
   return { g, stop: async () => void (await stopExchange(g), await close()) };
 }
 
