@@ -62,9 +62,11 @@ describe.each(STORES)('the operator console in Chromium, on $name', (store) => {
   it('paints the login page within a second and logs in with the operator key, keeping no key in the page', async () => {
     await page.goto(consoleUrl());
     await page.locator('form.login').waitFor();
-    const paint = await page.evaluate(() => performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime ?? null);
-    expect(paint).not.toBeNull();
-    expect(paint!).toBeLessThan(1000);
+    // the paint's entry is recorded once the frame is shown, which can come after the form is laid
+    // out (a loaded machine, or the second run's page): wait for it, then read when it painted
+    const firstPaint = () => page.evaluate(() => performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime ?? null);
+    await expect.poll(firstPaint, { timeout: 5000 }).not.toBeNull();
+    expect((await firstPaint())!).toBeLessThan(1000);
     await screenshot(store, page, 'console-login');
 
     await page.fill('#key', 'wrong-key');
