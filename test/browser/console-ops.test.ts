@@ -1,52 +1,26 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../src/core/paths.js';
 import type { Gavel } from '../../src/gavel.js';
-import { admin, startVersionedExchange } from '../support/admin-api.js';
+import { admin } from '../support/admin-api.js';
+import { screenshot, STORES, type StoreExchange } from '../support/browser-exchange.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { launchChromium } from '../support/chromium.js';
-import { ADMIN_KEY, call, dropSchema, fullLead, pingLead, startExchange, stopExchange, testConfig, testSchema } from '../support/exchange.js';
+import { ADMIN_KEY, call, fullLead, pingLead, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 
-const SHOTS = join(ROOT, 'docs', 'screenshots');
 const BUYER_KEY = 'buyer-acme-key-0123456789';
+/** one Chromium for the file; each run opens its own pages on it */
 let browser: Browser;
-let acme: TestBuyer;
-let bolt: TestBuyer;
-/** the exchange of the returns and the reports: memory store, the file its configuration (read-only) */
-let g: Gavel;
-/** the exchange of the keys: its configuration's versions in PostgreSQL */
-let v: Gavel;
-let schema: string;
-/** what Chromium refused under the console's CSP: an inline style or script would land here */
-const violations: string[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
-  // acme bids 9 and takes every post; bolt bids 6, so acme wins each lead
-  acme = await startBuyer(() => ({ body: { bid: 9 } }));
-  bolt = await startBuyer(() => ({ body: { bid: 6 } }));
-  const config = testConfig([
-    { id: 'acme', url: acme.url },
-    { id: 'bolt', url: bolt.url },
-  ]);
-  (config.buyers[0] as Record<string, unknown>).key = BUYER_KEY;
-  g = await startExchange(config, 'memory');
-  schema = testSchema();
-  ({ g: v } = await startVersionedExchange(testConfig([{ id: 'acme', url: acme.url }]), schema));
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (g) await stopExchange(g);
-  if (v) await stopExchange(v);
-  if (schema) await dropSchema(schema);
-  await acme?.close();
-  await bolt?.close();
 });
 
-/** a page logged in as the operator on an exchange's console */
-async function operatorPage(x: Gavel, key = ADMIN_KEY): Promise<Page> {
+/** a page logged in as the operator on an exchange's console; what Chromium refuses under the CSP goes to `violations` */
+async function operatorPage(x: Gavel, violations: string[], key = ADMIN_KEY): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1180, height: 820 } });
   // no page may break the CSP: a violation would mean an inline style or script slipped in
   page.on('console', (m) => {
@@ -59,32 +33,97 @@ async function operatorPage(x: Gavel, key = ADMIN_KEY): Promise<Page> {
   return page;
 }
 
-/** a lead sold the seller's way, ping then post: acme buys it at its bid of 9 */
-async function sell(): Promise<string> {
-  const lead = fullLead();
-  const pinged = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
-  expect(pinged.body).toMatchObject({ status: 'bid' });
-  const posted = await call(g.port, '/v1/post', { ping_id: pinged.body.ping_id, lead });
-  expect(posted.body).toMatchObject({ status: 'sold' });
-  return posted.body.lead_id as string;
-}
-
-/** acme files a return with its own key, on the public listener */
-async function fileReturn(leadId: string, reason: string): Promise<{ id: string; status: string }> {
-  const r = await call(g.port, '/v1/returns', { lead_id: leadId, reason }, { authorization: `Bearer ${BUYER_KEY}` });
-  expect(r.status).toBe(201);
-  return r.body;
-}
-
-async function returnStatus(id: string): Promise<string | undefined> {
-  const res = await fetch(`http://127.0.0.1:${g.operatorPort}/v1/returns`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-  const list = ((await res.json()) as { returns: { id: string; status: string }[] }).returns;
-  return list.find((r) => r.id === id)?.status;
-}
-
-describe("the console's returns, reports and keys in Chromium", () => {
+/**
+ * The keys page on a configuration that is really read-only: a file, on an exchange started
+ * without versions (the embedded default and Redis + PostgreSQL both keep writable versions).
+ */
+describe('the keys page on a read-only configuration', () => {
+  let g: Gavel;
   let page: Page;
+  const violations: string[] = [];
+
+  beforeAll(async () => {
+    // no call reaches a buyer here: the page is only asked to issue a key
+    g = await startExchange(testConfig([{ id: 'acme', url: 'http://127.0.0.1:9' }]), 'memory');
+    page = await operatorPage(g, violations);
+  });
+
+  afterAll(async () => {
+    if (g) await stopExchange(g);
+  });
+
+  it('says what CONFIG_READ_ONLY means when the configuration is a file', async () => {
+    await page.click('nav a[href="#/keys"]');
+    await page.locator('tr[data-key-id]').first().waitFor();
+    await page.selectOption('select[name="party"]', 'seller');
+    await page.click('form.issue button[type="submit"]');
+    const notice = page.locator('.notice[data-code="CONFIG_READ_ONLY"]');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('reads its configuration from a file');
+    expect(await notice.textContent()).toContain('PostgreSQL');
+    expect(await page.locator('code.new-key').count()).toBe(0);
+    await page.close();
+    expect(violations).toEqual([]);
+  });
+});
+
+describe.each(STORES)("the console's returns, reports and keys in Chromium, on $name", (store) => {
+  let acme: TestBuyer;
+  let bolt: TestBuyer;
+  /** one exchange for the returns, the reports and the keys: on both stores its configuration's versions are writable */
+  let x: StoreExchange;
+  let g: Gavel;
+  /** what Chromium refused under the console's CSP: an inline style or script would land here */
+  const violations: string[] = [];
+  /** the operator's page of the returns and the reports */
+  let page: Page;
+  /** acme's purchases, returned in turn */
   const sold: string[] = [];
+
+  beforeAll(async () => {
+    // acme bids 9 and takes every post; bolt bids 6, so acme wins each lead
+    acme = await startBuyer(() => ({ body: { bid: 9 } }));
+    bolt = await startBuyer(() => ({ body: { bid: 6 } }));
+    const config = testConfig([
+      { id: 'acme', url: acme.url },
+      { id: 'bolt', url: bolt.url },
+    ]);
+    (config.buyers[0] as Record<string, unknown>).key = BUYER_KEY;
+    x = await store.start(config);
+    g = x.g;
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await x?.stop();
+    await acme?.close();
+    await bolt?.close();
+  });
+
+  const operatorPageOf = (on: Gavel, key = ADMIN_KEY) => operatorPage(on, violations, key);
+
+  /** a lead sold the seller's way, ping then post: acme buys it at its bid of 9 */
+  async function sell(): Promise<string> {
+    const lead = fullLead();
+    const pinged = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
+    expect(pinged.body).toMatchObject({ status: 'bid' });
+    const posted = await call(g.port, '/v1/post', { ping_id: pinged.body.ping_id, lead });
+    expect(posted.body).toMatchObject({ status: 'sold' });
+    return posted.body.lead_id as string;
+  }
+
+  /** acme files a return with its own key, on the public listener */
+  async function fileReturn(leadId: string, reason: string): Promise<{ id: string; status: string }> {
+    const r = await call(g.port, '/v1/returns', { lead_id: leadId, reason }, { authorization: `Bearer ${BUYER_KEY}` });
+    expect(r.status).toBe(201);
+    return r.body;
+  }
+
+  async function returnStatus(id: string): Promise<string | undefined> {
+    const res = await fetch(`http://127.0.0.1:${g.operatorPort}/v1/returns`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const list = ((await res.json()) as { returns: { id: string; status: string }[] }).returns;
+    return list.find((r) => r.id === id)?.status;
+  }
 
   it('approves a return and denies another from the queue; the API then says approved and denied', async () => {
     sold.push(await sell(), await sell(), await sell());
@@ -96,7 +135,7 @@ describe("the console's returns, reports and keys in Chromium", () => {
     const own = await fetch(`http://127.0.0.1:${g.port}/v1/returns`, { headers: { authorization: `Bearer ${BUYER_KEY}` } });
     expect(((await own.json()) as { returns: Record<string, unknown>[] }).returns.every((r) => r.payout === undefined && r.seller === undefined)).toBe(true);
 
-    page = await operatorPage(g);
+    page = await operatorPageOf(g);
     await page.click('nav a[href="#/returns"]');
     const row = (id: string) => page.locator(`tr[data-return="${id}"]`);
     await row(first.id).waitFor();
@@ -109,7 +148,7 @@ describe("the console's returns, reports and keys in Chromium", () => {
     await row(first.id).locator('button[data-action="approve"]').click();
     await expect.poll(() => row(first.id).getAttribute('data-status')).toBe('approved');
     // the queue as the operator sees it mid-way: one just approved, one still to decide
-    await page.screenshot({ path: join(SHOTS, 'console-returns.png'), fullPage: true });
+    await screenshot(store, page, 'console-returns', true);
     expect(await row(first.id).locator('[data-k="status"]').textContent()).toBe('approved');
     expect(await row(first.id).locator('button').count()).toBe(0);
     expect(await page.locator('[data-k="returns-summary"]').textContent()).toBe('1 pending return, 9.00 in price · 1 decided just now');
@@ -186,7 +225,7 @@ describe("the console's returns, reports and keys in Chromium", () => {
     expect(await page.locator(`svg.chart.line g.point[data-key="${today}"] circle`).getAttribute('data-value')).toBe('27');
     expect(await page.locator('svg.chart.line .axis-title').allTextContents()).toEqual(['day (UTC)', 'revenue']);
     expect(await page.locator('svg.chart.bars .axis-title').allTextContents()).toEqual(['buyer', 'money']);
-    await page.screenshot({ path: join(SHOTS, 'console-reports.png'), fullPage: true });
+    await screenshot(store, page, 'console-reports', true);
 
     // a range the API refuses comes back with its code
     await page.fill('input[name="from"]', '2020-01-01');
@@ -195,21 +234,8 @@ describe("the console's returns, reports and keys in Chromium", () => {
     expect(await page.locator('.report .error').textContent()).toContain('at most 366 days');
   });
 
-  it('says what CONFIG_READ_ONLY means when the configuration is a file', async () => {
-    await page.click('nav a[href="#/keys"]');
-    await page.locator('tr[data-key-id]').first().waitFor();
-    await page.selectOption('select[name="party"]', 'seller');
-    await page.click('form.issue button[type="submit"]');
-    const notice = page.locator('.notice[data-code="CONFIG_READ_ONLY"]');
-    await notice.waitFor();
-    expect(await notice.textContent()).toContain('reads its configuration from a file');
-    expect(await notice.textContent()).toContain('PostgreSQL');
-    expect(await page.locator('code.new-key').count()).toBe(0);
-    await page.close();
-  });
-
   it('issues a seller key shown once, which then works for a ping, and revokes it after a confirm', async () => {
-    const keysPage = await operatorPage(v);
+    const keysPage = await operatorPageOf(g);
     await keysPage.click('nav a[href="#/keys"]');
     await keysPage.locator('tr[data-key-id]').first().waitFor();
     const before = await keysPage.locator('tr[data-key-id]').count();
@@ -223,15 +249,15 @@ describe("the console's returns, reports and keys in Chromium", () => {
     expect(key).toMatch(/^gvl_/);
     expect(await keysPage.locator('.issued').textContent()).toContain('it will not be shown again');
     await expect.poll(() => keysPage.locator('tr[data-key-id]').count()).toBe(before + 1);
-    const keyId = (await admin(v, 'GET', '/v1/admin/keys')).body.keys.find((k: { name: string | null }) => k.name === 'pub1 tracker').key_id as string;
+    const keyId = (await admin(g, 'GET', '/v1/admin/keys')).body.keys.find((k: { name: string | null }) => k.name === 'pub1 tracker').key_id as string;
     const row = keysPage.locator(`tr[data-key-id="${keyId}"]`);
     expect(await row.locator('td').nth(0).textContent()).toBe('seller');
     expect(await row.locator('td').nth(1).textContent()).toBe('pub1');
     expect(await row.locator('td').nth(5).textContent()).toBe('never');
-    await keysPage.screenshot({ path: join(SHOTS, 'console-keys.png'), fullPage: true });
+    await screenshot(store, keysPage, 'console-keys', true);
 
     // the new key is a seller's key now, in this process within the publish
-    const ping = () => call(v.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${key}` });
+    const ping = () => call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${key}` });
     expect((await ping()).body).toMatchObject({ status: 'bid' });
     // shown once: closing the panel drops it, and neither the page nor the list holds it again
     await keysPage.click('.issued button:has-text("I have copied it")');
@@ -255,7 +281,7 @@ describe("the console's returns, reports and keys in Chromium", () => {
   });
 
   it('rotates a key with an overlap, the old one listed with its end; the last operator key is kept, with its code', async () => {
-    const keysPage = await operatorPage(v);
+    const keysPage = await operatorPageOf(g);
     await keysPage.click('nav a[href="#/keys"]');
     const pub1 = keysPage.locator('tr[data-party="seller"]').first();
     await pub1.waitFor();
@@ -268,7 +294,7 @@ describe("the console's returns, reports and keys in Chromium", () => {
     const old = keysPage.locator(`tr[data-key-id="${oldId}"]`);
     await expect.poll(() => old.locator('td').nth(5).textContent()).toMatch(/\(in (59|60) min\)$/);
     const rotated = (await keysPage.locator('code.new-key').textContent())!;
-    expect((await call(v.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${rotated}` })).body).toMatchObject({ status: 'bid' });
+    expect((await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${rotated}` })).body).toMatchObject({ status: 'bid' });
 
     // the operator's one key: revoking it is refused, the row stays, the code is shown
     const op = keysPage.locator('tr[data-party="operator"]');
@@ -283,7 +309,7 @@ describe("the console's returns, reports and keys in Chromium", () => {
   });
 
   it("issues a named operator key; revoking the key a page is logged in with sends that page back to the login", async () => {
-    const alice = await operatorPage(v);
+    const alice = await operatorPageOf(g);
     await alice.click('nav a[href="#/keys"]');
     await alice.locator('tr[data-key-id]').first().waitFor();
     await alice.selectOption('select[name="party"]', 'operator');
@@ -296,7 +322,7 @@ describe("the console's returns, reports and keys in Chromium", () => {
     const bobKey = (await alice.locator('code.new-key').textContent())!;
     await alice.close();
 
-    const bob = await operatorPage(v, bobKey);
+    const bob = await operatorPageOf(g, bobKey);
     await bob.click('nav a[href="#/keys"]');
     const own = bob.locator('tr[data-party="operator"]', { hasText: 'bob' });
     await own.waitFor();
@@ -304,7 +330,7 @@ describe("the console's returns, reports and keys in Chromium", () => {
     await own.locator('button[data-action="revoke-confirm"]').click();
     // the revoke went through on bob's session; the list read after it is refused: the login is back
     await bob.locator('form.login').waitFor();
-    expect((await admin(v, 'GET', '/v1/admin/keys')).body.keys.some((k: { name: string | null }) => k.name === 'bob')).toBe(false);
+    expect((await admin(g, 'GET', '/v1/admin/keys')).body.keys.some((k: { name: string | null }) => k.name === 'bob')).toBe(false);
     await bob.close();
   });
 

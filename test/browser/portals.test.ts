@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../src/core/paths.js';
 import type { Gavel } from '../../src/gavel.js';
+import { screenshot, STORES, type StoreExchange } from '../support/browser-exchange.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { launchChromium } from '../support/chromium.js';
-import { ADMIN_KEY, call, fullLead, pingLead, SELLER_KEY, startExchange, stopExchange, testConfig, TEST_FIELDS } from '../support/exchange.js';
+import { ADMIN_KEY, call, fullLead, pingLead, SELLER_KEY, testConfig, TEST_FIELDS } from '../support/exchange.js';
 
 /**
  * The buyers' and sellers' portal in a real Chromium, on the public listener of an exchange with
@@ -13,88 +12,17 @@ import { ADMIN_KEY, call, fullLead, pingLead, SELLER_KEY, startExchange, stopExc
  * buyer north buys (and rival, when the consumer is 60 or over); seller pub2 sends auto2, which
  * buyer south buys. Each party's portal must show its own leads and nothing of the other side's.
  */
-const SHOTS = join(ROOT, 'docs', 'screenshots');
 const OTHER_SELLER_KEY = 'seller-pub2-key-0123456789';
 const buyerKey = (id: string) => `buyer-${id}-key-0123456789`;
-const servers: TestBuyer[] = [];
-let g: Gavel;
+/** one Chromium for the file; each store's run opens its own page on it */
 let browser: Browser;
-let page: Page;
-let postbackTries = 0;
-/** what each side sold: north's and south's lead ids, and the lead north lost to rival */
-const north: string[] = [];
-const south: string[] = [];
-let lost = '';
-
-const portal = () => `http://127.0.0.1:${g.port}/portal/`;
-const pub = (path: string) => `http://127.0.0.1:${g.port}${path}`;
-
-async function sell(key: string, campaign: string, age: number): Promise<string> {
-  const lead = fullLead({ age });
-  const auth = { authorization: `Bearer ${key}` };
-  const ping = await call(g.port, '/v1/ping', { campaign, lead: pingLead(lead) }, auth);
-  expect(ping.body).toMatchObject({ status: 'bid' });
-  expect((await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead }, auth)).body).toMatchObject({ status: 'sold' });
-  return ping.body.ping_id as string;
-}
-
-/** The ledger's sales of a buyer, read with its key: sales reach the ledger a moment after the answer. */
-async function salesOf(buyer: string): Promise<string[]> {
-  const res = await fetch(pub('/v1/sales?limit=1000'), { headers: { authorization: `Bearer ${buyerKey(buyer)}` } });
-  return ((await res.json()) as { sales: { lead_id: string }[] }).sales.map((s) => s.lead_id);
-}
-
-/** Wait (10 s at most) until the ledger holds exactly these sales of the buyer. */
-async function ledgerHas(buyer: string, ids: string[]): Promise<void> {
-  const want = JSON.stringify([...ids].sort());
-  for (let t = Date.now(); Date.now() - t < 10_000; await new Promise((r) => setTimeout(r, 50))) if (JSON.stringify((await salesOf(buyer)).sort()) === want) return;
-  throw new Error(`the ledger does not hold ${buyer}'s sales ${want}: ${JSON.stringify(await salesOf(buyer))}`);
-}
 
 beforeAll(async () => {
   browser = await launchChromium();
-  const b = {
-    north: await startBuyer(() => ({ body: { bid: 9 } })),
-    south: await startBuyer(() => ({ body: { bid: 6 } })),
-    rival: await startBuyer((c) => ({ body: Number((c.body.lead as { age?: number } | undefined)?.age) >= 60 ? { bid: 12 } : { pass: true } })),
-  };
-  // where pub1's postbacks and north's loss notices go: the first postback is refused once, so a retry shows
-  const receiver = await startBuyer(
-    () => ({ body: {} }),
-    () => (++postbackTries === 1 ? { status: 500, body: { error: 'busy' } } : { body: { ok: true } }),
-  );
-  servers.push(...Object.values(b), receiver);
-  const config = testConfig([
-    { id: 'north', url: b.north.url, caps: { daily: 50, daily_budget: 500, rolling: [{ window: '60m', max: 5 }] }, campaign_caps: { auto: { daily: 20 } } },
-    { id: 'south', url: b.south.url },
-    { id: 'rival', url: b.rival.url },
-  ]);
-  config.campaigns = [...config.campaigns, { id: 'auto2', tmax_ms: 150, margin: 0.2, floor: 1.0, fields: TEST_FIELDS }];
-  config.sellers = [
-    { id: 'pub1', api_key: SELLER_KEY, campaigns: ['auto'], postback: { url: `${receiver.url}/postback`, secret: 'postback-secret-0123456789' } },
-    { id: 'pub2', api_key: OTHER_SELLER_KEY, campaigns: ['auto2'] },
-  ];
-  config.buyers = config.buyers.map((x) =>
-    x.id === 'north'
-      ? { ...x, key: buyerKey('north'), accepts_test: true, loss_notices: { url: `${receiver.url}/lost`, secret: 'loss-secret-0123456789' } }
-      : x.id === 'south'
-        ? { ...x, key: buyerKey('south'), campaigns: ['auto2'] }
-        : x,
-  );
-  config.trace = { flush_ms: 10 };
-  g = await startExchange(config, 'memory');
-  for (let i = 0; i < 3; i++) north.push(await sell(SELLER_KEY, 'auto', 40));
-  lost = await sell(SELLER_KEY, 'auto', 70);
-  for (let i = 0; i < 2; i++) south.push(await sell(OTHER_SELLER_KEY, 'auto2', 40));
-  await ledgerHas('north', north);
-  await ledgerHas('south', south);
-  page = await browser.newPage({ viewport: { width: 1180, height: 760 } });
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (g) await stopExchange(g);
-  for (const s of servers) await s.close();
 });
 
 /** Every answer the page's session can get from the public listener, asking for its own data and for the other side's. */
@@ -132,7 +60,88 @@ async function everyAnswer(p: Page, others: string[]): Promise<string> {
   return answers.map((a) => a.text).join('\n');
 }
 
-describe("the buyers' and sellers' portal in Chromium", () => {
+describe.each(STORES)("the buyers' and sellers' portal in Chromium, on $name", (store) => {
+  const servers: TestBuyer[] = [];
+  let x: StoreExchange;
+  let g: Gavel;
+  let page: Page;
+  let postbackTries = 0;
+  /** what each side sold: north's and south's lead ids, and the lead north lost to rival */
+  const north: string[] = [];
+  const south: string[] = [];
+  let lost = '';
+
+  const portal = () => `http://127.0.0.1:${g.port}/portal/`;
+  const pub = (path: string) => `http://127.0.0.1:${g.port}${path}`;
+
+  async function sell(key: string, campaign: string, age: number): Promise<string> {
+    const lead = fullLead({ age });
+    const auth = { authorization: `Bearer ${key}` };
+    const ping = await call(g.port, '/v1/ping', { campaign, lead: pingLead(lead) }, auth);
+    expect(ping.body).toMatchObject({ status: 'bid' });
+    expect((await call(g.port, '/v1/post', { ping_id: ping.body.ping_id, lead }, auth)).body).toMatchObject({ status: 'sold' });
+    return ping.body.ping_id as string;
+  }
+
+  /** The ledger's sales of a buyer, read with its key: sales reach the ledger a moment after the answer. */
+  async function salesOf(buyer: string): Promise<string[]> {
+    const res = await fetch(pub('/v1/sales?limit=1000'), { headers: { authorization: `Bearer ${buyerKey(buyer)}` } });
+    return ((await res.json()) as { sales: { lead_id: string }[] }).sales.map((s) => s.lead_id);
+  }
+
+  /** Wait (10 s at most) until the ledger holds exactly these sales of the buyer. */
+  async function ledgerHas(buyer: string, ids: string[]): Promise<void> {
+    const want = JSON.stringify([...ids].sort());
+    for (let t = Date.now(); Date.now() - t < 10_000; await new Promise((r) => setTimeout(r, 50))) if (JSON.stringify((await salesOf(buyer)).sort()) === want) return;
+    throw new Error(`the ledger does not hold ${buyer}'s sales ${want}: ${JSON.stringify(await salesOf(buyer))}`);
+  }
+
+  beforeAll(async () => {
+    const b = {
+      north: await startBuyer(() => ({ body: { bid: 9 } })),
+      south: await startBuyer(() => ({ body: { bid: 6 } })),
+      rival: await startBuyer((c) => ({ body: Number((c.body.lead as { age?: number } | undefined)?.age) >= 60 ? { bid: 12 } : { pass: true } })),
+    };
+    // where pub1's postbacks and north's loss notices go: the first postback is refused once, so a retry shows
+    const receiver = await startBuyer(
+      () => ({ body: {} }),
+      () => (++postbackTries === 1 ? { status: 500, body: { error: 'busy' } } : { body: { ok: true } }),
+    );
+    servers.push(...Object.values(b), receiver);
+    const config = testConfig([
+      { id: 'north', url: b.north.url, caps: { daily: 50, daily_budget: 500, rolling: [{ window: '60m', max: 5 }] }, campaign_caps: { auto: { daily: 20 } } },
+      { id: 'south', url: b.south.url },
+      { id: 'rival', url: b.rival.url },
+    ]);
+    config.campaigns = [...config.campaigns, { id: 'auto2', tmax_ms: 150, margin: 0.2, floor: 1.0, fields: TEST_FIELDS }];
+    config.sellers = [
+      { id: 'pub1', api_key: SELLER_KEY, campaigns: ['auto'], postback: { url: `${receiver.url}/postback`, secret: 'postback-secret-0123456789' } },
+      { id: 'pub2', api_key: OTHER_SELLER_KEY, campaigns: ['auto2'] },
+    ];
+    config.buyers = config.buyers.map((buyer) =>
+      buyer.id === 'north'
+        ? { ...buyer, key: buyerKey('north'), accepts_test: true, loss_notices: { url: `${receiver.url}/lost`, secret: 'loss-secret-0123456789' } }
+        : buyer.id === 'south'
+          ? { ...buyer, key: buyerKey('south'), campaigns: ['auto2'] }
+          : buyer,
+    );
+    config.trace = { flush_ms: 10 };
+    x = await store.start(config);
+    g = x.g;
+    for (let i = 0; i < 3; i++) north.push(await sell(SELLER_KEY, 'auto', 40));
+    lost = await sell(SELLER_KEY, 'auto', 70);
+    for (let i = 0; i < 2; i++) south.push(await sell(OTHER_SELLER_KEY, 'auto2', 40));
+    await ledgerHas('north', north);
+    await ledgerHas('south', south);
+    page = await browser.newPage({ viewport: { width: 1180, height: 760 } });
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await x?.stop();
+    for (const s of servers) await s.close();
+  });
+
   it('is served on the public listener only, with the strict CSP, and tells the operator key where the console is', async () => {
     const res = await fetch(portal());
     expect(res.status).toBe(200);
@@ -149,7 +158,7 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     await page.click('form.login button');
     await expect.poll(() => page.locator('form.login .error').textContent()).toContain('operator listener');
     expect(await page.locator('form.login .error').textContent()).toContain('/console/');
-    await page.screenshot({ path: join(SHOTS, 'portal-login.png') });
+    await screenshot(store, page, 'portal-login');
   });
 
   it("shows a buyer its own leads only, its part of a lead's trace, its caps and its spend", async () => {
@@ -167,7 +176,7 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     for (const id of north) expect(listed).toContain(id);
     for (const id of south) expect(listed).not.toContain(id);
     for (const id of south) expect(await page.content()).not.toContain(id);
-    await page.screenshot({ path: join(SHOTS, 'portal-buyer.png') });
+    await screenshot(store, page, 'portal-buyer');
 
     // a lead it bought: its own ping drawn, won at its bid
     await page.click(`tr[data-lead="${north[0]}"] a`);
@@ -178,7 +187,7 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     await expect.poll(() => page.locator('[data-k="outcome"]').textContent()).toBe('lost: OUTBID');
     expect(await page.locator('[data-k="clearing"]').textContent()).toBe('12.00');
     expect(await page.content()).not.toContain('rival');
-    await page.screenshot({ path: join(SHOTS, 'portal-buyer-lead.png') });
+    await screenshot(store, page, 'portal-buyer-lead');
 
     await page.click('nav a[href="#/caps"]');
     await page.locator('tr[data-window]').first().waitFor();
@@ -189,14 +198,14 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     // its caps in one campaign, and a rolling window, each against its own limit
     expect(await page.locator('tr[data-window^="c:auto:d:"] td').nth(2).textContent()).toBe('3 of 20');
     expect(await page.locator('tr[data-window="r:60m"] td').nth(2).textContent()).toBe('3 of 5');
-    await page.screenshot({ path: join(SHOTS, 'portal-caps.png') });
+    await screenshot(store, page, 'portal-caps');
 
     await page.click('nav a[href="#/spend"]');
     await expect.poll(() => page.locator('[data-k="spend_today"]').textContent()).toBe('27.00');
     expect(await page.locator('[data-k="sold_30d"]').textContent()).toBe('3');
     expect((await page.locator('table.sales tr[data-lead]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-lead')))).sort()).toEqual([...north].sort());
     for (const id of south) expect(await page.content()).not.toContain(id);
-    await page.screenshot({ path: join(SHOTS, 'portal-spend.png'), fullPage: true });
+    await screenshot(store, page, 'portal-spend', true);
   });
 
   it('files a return for a lead the buyer bought and shows it pending', async () => {
@@ -212,14 +221,14 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     await expect.poll(() => page.locator(`table.returns tr[data-lead="${north[1]}"] td.status`).textContent()).toBe('pending');
     // returned once: not offered again
     expect(await page.locator(`#return-lead option[value="${north[1]}"]`).count()).toBe(0);
-    await page.screenshot({ path: join(SHOTS, 'portal-returns.png') });
+    await screenshot(store, page, 'portal-returns');
   });
 
   it('shows the buyer its loss notices, and no answer its session can get names the other side', async () => {
     await page.click('nav a[href="#/notices"]');
     await expect.poll(() => page.locator(`tr[data-lead="${lost}"] td`).first().textContent(), { timeout: 10_000 }).toBe('lead.lost');
     await expect.poll(async () => { await page.reload(); return page.locator(`tr[data-lead="${lost}"] td.state`).textContent(); }, { timeout: 10_000 }).toBe('delivered');
-    await page.screenshot({ path: join(SHOTS, 'portal-loss-notices.png') });
+    await screenshot(store, page, 'portal-loss-notices');
 
     const all = await everyAnswer(page, south);
     for (const id of south) expect(all).not.toContain(id);
@@ -261,14 +270,14 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     for (const id of [...north, lost]) expect(listed).toContain(id);
     for (const id of south) expect(listed).not.toContain(id);
     for (const id of south) expect(await page.content()).not.toContain(id);
-    await page.screenshot({ path: join(SHOTS, 'portal-seller-leads.png') });
+    await screenshot(store, page, 'portal-seller-leads');
 
     await page.click('nav a[href="#/postbacks"]');
     await page.locator('table.notices tr[data-lead]').first().waitFor({ timeout: 10_000 });
     await expect.poll(async () => { await page.reload(); return page.locator('table.notices td.state.delivered').count(); }, { timeout: 10_000 }).toBe(4);
     // the first try was refused and retried: its attempts say so
     expect(await page.locator('table.notices td.num').evaluateAll((cells) => cells.map((c) => Number(c.textContent)))).toContain(2);
-    await page.screenshot({ path: join(SHOTS, 'portal-seller-postbacks.png') });
+    await screenshot(store, page, 'portal-seller-postbacks');
 
     await page.click('nav a[href="#/spec"]');
     await page.locator('section.campaign').first().waitFor();
@@ -284,13 +293,13 @@ describe("the buyers' and sellers' portal in Chromium", () => {
     await expect.poll(() => page.locator('[data-k="ping_status"]').textContent()).toBe('bid');
     await expect.poll(() => page.locator('[data-k="post_status"]').textContent()).toBe('sold');
     expect(await page.locator('.answer[data-step="post"] pre').textContent()).toContain('"price"');
-    await page.screenshot({ path: join(SHOTS, 'portal-seller-spec.png'), fullPage: true });
+    await screenshot(store, page, 'portal-seller-spec', true);
 
     // the test lead is the seller's: its trace opens from the answer
     await page.click('.answers a');
     await expect.poll(() => page.locator('[data-k="outcome"]').textContent()).toMatch(/^sold at /);
     expect(await page.locator('section.call').count()).toBe(2);
-    await page.screenshot({ path: join(SHOTS, 'portal-seller-lead.png'), fullPage: true });
+    await screenshot(store, page, 'portal-seller-lead', true);
 
     const all = await everyAnswer(page, south);
     for (const id of south) expect(all).not.toContain(id);

@@ -97,3 +97,34 @@ export async function startEmbeddedExchange(config: ConfigInput): Promise<{ g: G
   const g = await startGavel({ config: start.config, versions: start.versions, port: 0, host: '127.0.0.1', operatorPort: 0, logLevel: 'silent' });
   return { g, versions: start.versions.store, close: async () => void rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * An exchange started as `npm start` starts a shared deployment: `config` (with its Redis) and a
+ * ledger in PostgreSQL on `schema` written to a file, opened by the start-up step, so the
+ * configuration's versions live in PostgreSQL on the ledger's schema, seeded from the file.
+ */
+export async function startRedisPostgresExchange(config: ConfigInput, schema: string): Promise<{ g: Gavel; versions: ConfigVersions; close: () => Promise<void> }> {
+  if (config.redis === undefined) throw new Error('a Redis + PostgreSQL exchange needs the config to name its Redis (testConfig does)');
+  const dir = mkdtempSync(join(tmpdir(), 'gavel-shared-'));
+  const path = join(dir, 'gavel.json');
+  // poll_ms 20: the ledger's consumers (postbacks, loss notices) pick up work at once, as a test waits for it
+  writeFileSync(path, JSON.stringify({ ...config, ledger: { ...config.ledger, postgres_url: PG_URL, schema, poll_ms: 20 } }));
+  const close = async () => void rmSync(dir, { recursive: true, force: true });
+  const start = await openStartConfig(path, {});
+  let g: Gavel;
+  try {
+    if (start.versions.store.kind !== 'postgres') throw new Error(`the shared start kept its versions in ${start.versions.store.kind}, not PostgreSQL`);
+    g = await startGavel({ config: start.config, versions: start.versions, port: 0, host: '127.0.0.1', operatorPort: 0, logLevel: 'silent' });
+  } catch (e) {
+    // an open pool on PostgreSQL would keep the test run from ending
+    await start.versions.store.close().catch(() => undefined);
+    await close();
+    throw e;
+  }
+  if (g.store.kind !== 'redis' || g.ledger.kind !== 'postgres') {
+    await g.shutdown();
+    await close();
+    throw new Error(`the shared start runs on ${g.store.kind} with its ledger in ${g.ledger.kind}, not Redis and PostgreSQL`);
+  }
+  return { g, versions: start.versions.store, close };
+}
