@@ -142,7 +142,7 @@ describe.each(STORES)("the buyers' and sellers' portal in Chromium, on $name", (
     for (const s of servers) await s.close();
   });
 
-  it('is served on the public listener only, with the strict CSP, and tells the operator key where the console is', async () => {
+  it('is served on the public listener only, with the strict CSP, paints within a second, and tells the operator key where the console is', async () => {
     const res = await fetch(portal());
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -151,6 +151,10 @@ describe.each(STORES)("the buyers' and sellers' portal in Chromium, on $name", (
 
     await page.goto(portal());
     await page.locator('form.login').waitFor();
+    // pages stay fast: first paint on localhost under a second (recorded once the frame is shown)
+    const firstPaint = () => page.evaluate(() => performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime ?? null);
+    await expect.poll(firstPaint, { timeout: 5000 }).not.toBeNull();
+    expect((await firstPaint())!).toBeLessThan(1000);
     await page.fill('#key', 'not-a-key');
     await page.click('form.login button');
     await expect.poll(() => page.locator('form.login .error').textContent()).toContain('UNAUTHORIZED');
