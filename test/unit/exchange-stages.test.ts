@@ -152,7 +152,9 @@ describe('the exchange, stage by stage, in-process', () => {
     open.push(server);
     const transport = new HttpBuyerTransport({ pingUrl: `${server.url}/ping`, postUrl: `${server.url}/post`, connections: 2, headers: {} });
     open.push(transport);
-    const x = exchangeOf([[{ id: 'h', ping_url: `${server.url}/ping`, post_url: `${server.url}/post` }, transport]]);
+    // deadlines generous: this is about the transport's wiring, and a first call opens its
+    // connection, which a machine with both cores busy can hold past a 100 ms buyer timeout
+    const x = exchangeOf([[{ id: 'h', ping_url: `${server.url}/ping`, post_url: `${server.url}/post`, timeout_ms: 2000 }, transport]], { tmax_ms: 3000, max_tmax_ms: 3000 });
     const lead = fullLead();
     const bid = await x.ping(lead);
     expect(bid).toMatchObject({ status: 'bid', price: 6 });
