@@ -20,6 +20,16 @@ export const Server = z.strictObject({
   socket_max_buffered_bytes: z.int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
   /** calls one seller socket may have unanswered; past it TOO_MANY_IN_FLIGHT, so one burst cannot starve other sellers */
   socket_max_in_flight: z.int().min(1).max(100_000).default(64),
+  /**
+   * admission control: past either limit a new lead (ping, direct post) is refused with 503
+   * OVERLOADED at once rather than answered late; posts always run (README, Overload)
+   */
+  overload: z
+    .strictObject({
+      max_calls_in_flight: z.int().min(1).max(1_000_000).default(2000),
+      max_loop_lag_ms: z.int().min(1).max(60_000).default(100),
+    })
+    .prefault({}),
   /** the operator's listener: /metrics and the operator's API, on an address sellers cannot reach (port 0: any free one) */
   operator: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.int().min(0).max(65_535).default(9090) }).prefault({}),
   /**

@@ -79,6 +79,7 @@ export const Codes = {
   STORE_UNAVAILABLE: { status: 503, message: 'The store did not answer in time' },
   LEDGER_UNAVAILABLE: { status: 503, message: 'The ledger (PostgreSQL) could not be reached; nothing was recorded' },
   SHUTTING_DOWN: { status: 503, message: 'This process is draining before exit; retry on another' },
+  OVERLOADED: { status: 503, message: 'This process is at capacity (its event loop behind, or too many calls in flight): the lead was not started, so it is not answered late; retry in a moment or on another process' },
   // raised by the SDK's socket clients (src/sdk), never sent by the server
   SOCKET_CLOSED: { status: 503, message: 'SDK: the socket closed before the answer came; the call may or may not have been handled' },
   CALL_TIMEOUT: { status: 504, message: 'SDK: no answer within callTimeoutMs' },

@@ -40,6 +40,7 @@ import { attachConsoleCampaigns } from './console-campaigns-route.js';
 import type { DemoInfo } from '../protocol/console-api.js';
 import { attachConsoleFiles, attachPortalFiles } from './console-files.js';
 import { attachLeadsApi } from './leads-api.js';
+import { CallAdmission } from './call-admission.js';
 import { attachMarketStream } from './market-stream-route.js';
 import { attachSessionRoutes } from './session-route.js';
 import { credentialsOf, requestKey } from './request-caller.js';
@@ -89,10 +90,17 @@ export class HttpFront {
 
   constructor(private readonly parts: FrontParts) {
     this.maxBody = parts.live.current().runtime.data.server.max_body_bytes;
-    this.calls = new SellerCalls(parts);
-    this.loopDelay = new LoopDelay((ms) => parts.metrics.callWaitSeconds.observe(ms / MS_PER_SECOND));
-    const app = uws.App();
     const server = parts.live.current().runtime.data.server;
+    const admission = new CallAdmission({ maxCallsInFlight: server.overload.max_calls_in_flight, maxLoopLagMs: server.overload.max_loop_lag_ms }, parts.metrics);
+    this.calls = new SellerCalls({ ...parts, admission });
+    this.loopDelay = new LoopDelay(
+      (ms) => {
+        parts.metrics.callWaitSeconds.observe(ms / MS_PER_SECOND);
+        admission.observeLoopDelay(ms);
+      },
+      () => admission.active,
+    );
+    const app = uws.App();
     const cutOffs = parts.metrics.socketCutOffs;
     const socketBuyer = (key: string | undefined) => {
       const party = parts.live.current().runtime.keys.resolve(key);

@@ -6,6 +6,7 @@ import type { Runtime, SellerRuntime } from '../config/runtime.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
 import type { CallStore } from '../store/store.js';
 import { IdempotentCalls } from './idempotent-calls.js';
+import type { CallAdmission } from './call-admission.js';
 import type { CallResult, SellerRoute } from './call-result.js';
 import type { Logger } from '../telemetry/logger.js';
 import { MS_PER_SECOND, type Metrics } from '../telemetry/metrics.js';
@@ -55,7 +56,7 @@ export class SellerCalls {
   private readonly callSettings: { windowMs: number; leaseMs: number };
   private leaseVersion: number;
 
-  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks; store: CallStore; live: RuntimeSource }) {
+  constructor(private readonly parts: { exchange: Exchange; metrics: Metrics; log: Logger; traces: TraceRecorder; postbacks: Postbacks; store: CallStore; live: RuntimeSource; admission?: CallAdmission }) {
     const now = parts.live.current();
     this.leaseVersion = now.version;
     this.callSettings = { windowMs: now.runtime.idempotencyWindowMs, leaseMs: leaseOf(now.runtime) };
@@ -67,6 +68,19 @@ export class SellerCalls {
    * for the call, if it gave one (a retry under it gets the first call's answer)
    */
   async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey?: string): Promise<CallResult> {
+    const admission = this.parts.admission;
+    // refused before anything starts (no trace, no store call, no claim on its Idempotency-Key):
+    // a 5xx is never kept, so a retry runs the call
+    const refused = admission?.enter(route) ?? null;
+    if (refused !== null) return { status: refused.status, body: errorBody(refused.code, refused.message), ping: undefined, outcome: 'overloaded' };
+    try {
+      return await this.admitted(seller, route, raw, receivedAt, bytes, idempotencyKey);
+    } finally {
+      admission?.leave();
+    }
+  }
+
+  private async admitted(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey: string | undefined): Promise<CallResult> {
     if (idempotencyKey === undefined) return this.runOnce(seller, route, raw, receivedAt, bytes);
     const now = this.parts.live.current();
     if (now.version !== this.leaseVersion) {

@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 
-/** ms between samples: short enough to catch a burst's blocking, cheap at 100 timers a second */
+/** ms between samples while calls come: short enough to catch a burst's blocking, cheap at 100 timers a second */
 const EVERY_MS = 10;
+/** and while none do: an idle process wakes ten times a second, not a hundred */
+const IDLE_EVERY_MS = 100;
 
 /**
  * How long this process leaves ready I/O waiting: a timer due every 10 ms and how late it runs.
@@ -12,7 +14,11 @@ const EVERY_MS = 10;
 export class LoopDelay {
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly observe: (ms: number) => void) {}
+  constructor(
+    private readonly observe: (ms: number) => void,
+    /** whether calls come now: sampled every 10 ms then, every 100 ms when not */
+    private readonly active: () => boolean = () => true,
+  ) {}
 
   start(): void {
     if (this.timer !== null) return;
@@ -20,8 +26,9 @@ export class LoopDelay {
     const tick = () => {
       const now = performance.now();
       this.observe(Math.max(0, now - due));
-      due = now + EVERY_MS;
-      this.timer = setTimeout(tick, EVERY_MS);
+      const every = this.active() ? EVERY_MS : IDLE_EVERY_MS;
+      due = now + every;
+      this.timer = setTimeout(tick, every);
       this.timer.unref();
     };
     this.timer = setTimeout(tick, EVERY_MS);

@@ -22,7 +22,7 @@ const pingIds: string[] = [];
 const shared = sharedExchange(
   () => ({ body: { bid: 4 } }),
   // a small body limit, so generated bodies reach it too
-  (c) => ({ ...c, server: { max_body_bytes: 2048 } }),
+  (c) => ({ ...c, server: { ...c.server, max_body_bytes: 2048 } }),
 );
 beforeAll(async () => {
   for (let i = 0; i < PINGS; i++) {

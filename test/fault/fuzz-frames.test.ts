@@ -22,7 +22,7 @@ const TYPES = { '/v1/ping': 'ping', '/v1/post': 'post', '/v1/leads': 'lead' } as
 
 const shared = sharedExchange(
   () => ({ body: { bid: 4 } }),
-  (c) => ({ ...c, server: { max_body_bytes: MAX_BODY } }),
+  (c) => ({ ...c, server: { ...c.server, max_body_bytes: MAX_BODY } }),
 );
 let ws: WebSocket;
 const pingIds: string[] = [];

@@ -27,7 +27,7 @@ const MALFORMED_WAIT_MS = 300;
 
 const shared = sharedExchange(
   () => ({ body: { bid: 4 } }),
-  (c) => ({ ...c, server: { max_body_bytes: 2048, pipelined: { host: '127.0.0.1', port: 0 } } }),
+  (c) => ({ ...c, server: { ...c.server, max_body_bytes: 2048, pipelined: { host: '127.0.0.1', port: 0 } } }),
 );
 
 /**

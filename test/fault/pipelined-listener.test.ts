@@ -16,7 +16,8 @@ import { stopAfterEach } from '../support/stop-after.js';
 const open = stopAfterEach();
 
 async function exchange(b: TestBuyer): Promise<Gavel & { pipelinedPort: number }> {
-  const config = { ...testConfig([{ id: 'a', url: b.url }]), server: { pipelined: { host: '127.0.0.1', port: 0 } } };
+  const base = testConfig([{ id: 'a', url: b.url }]);
+  const config = { ...base, server: { ...base.server, pipelined: { host: '127.0.0.1', port: 0 } } };
   const g = await startExchange(config);
   open.push(() => stopExchange(g));
   if (g.pipelinedPort === undefined) throw new Error('server.pipelined was configured, yet Gavel reports no pipelined port');

@@ -1,0 +1,73 @@
+import { performance } from 'node:perf_hooks';
+import { GavelError } from '../core/codes.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { SellerRoute } from './call-result.js';
+
+export interface OverloadSettings {
+  /** calls (pings, posts, direct posts, over HTTP and the socket) handled at once, past which a new lead is refused */
+  maxCallsInFlight: number;
+  /** event-loop delay past which a new lead is refused: calls already waiting that long would answer late */
+  maxLoopLagMs: number;
+}
+
+/** the weight of a new loop-delay sample in the smoothed delay */
+const LAG_WEIGHT = 0.25;
+
+/** A process with no call for this long samples its loop slowly: an idle process should cost nothing. */
+const IDLE_AFTER_MS = 1000;
+
+/**
+ * Admission control: past saturation, a new lead (a ping, a direct post) is refused at once
+ * with 503 OVERLOADED instead of being started and answered late, or timing out on the store
+ * and answered STORE_UNAVAILABLE, which points at Redis when the CPU is the cause. Two signals:
+ * the event loop's delay (the process is behind: what it starts now waits that long first) and
+ * the calls in flight (a burst the loop has not felt yet). A post is never refused: it finishes
+ * an auction whose winner's cap room is held, and refusing it would lose a sale.
+ */
+export class CallAdmission {
+  private inFlight = 0;
+  /**
+   * the loop's recent delay, smoothed: a process behind sample after sample (saturated) is
+   * refused new leads; one long task (a GC, a compile) moves it a quarter of its length and is
+   * forgotten within a few samples
+   */
+  private lagMs = 0;
+  private lastCallAt = -Infinity;
+
+  constructor(
+    private readonly settings: OverloadSettings,
+    private readonly metrics: Pick<Metrics, 'callsShed'>,
+  ) {}
+
+  observeLoopDelay(ms: number): void {
+    this.lagMs += LAG_WEIGHT * (ms - this.lagMs);
+  }
+
+  /** whether calls came lately: the loop is sampled often then, seldom when idle */
+  get active(): boolean {
+    return this.inFlight > 0 || performance.now() - this.lastCallAt < IDLE_AFTER_MS;
+  }
+
+  /** A call begins, or is refused with why; a call that began must `leave`. */
+  enter(route: SellerRoute): GavelError | null {
+    this.lastCallAt = performance.now();
+    if (route !== 'post') {
+      const why = this.inFlight >= this.settings.maxCallsInFlight ? 'in_flight' : this.lagMs > this.settings.maxLoopLagMs ? 'loop_lag' : null;
+      if (why !== null) {
+        this.metrics.callsShed.inc({ route, why });
+        return new GavelError(
+          'OVERLOADED',
+          why === 'in_flight'
+            ? `This process is handling ${this.inFlight} calls (server.overload.max_calls_in_flight): the lead was not started; retry in a moment or on another process`
+            : `This process is ${Math.round(this.lagMs)} ms behind (server.overload.max_loop_lag_ms ${this.settings.maxLoopLagMs}): the lead was not started, so it is not answered late; retry in a moment or on another process`,
+        );
+      }
+    }
+    this.inFlight++;
+    return null;
+  }
+
+  leave(): void {
+    this.inFlight--;
+  }
+}
