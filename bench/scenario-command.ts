@@ -10,6 +10,7 @@ import { machine } from './support/machine.js';
 import { atRate, type RateFlags } from './support/measure-at-rate.js';
 import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
 import { runScenarios } from './support/run-scenarios.js';
+import { wrkScenarioMain } from './wrk-command.js';
 
 /** A Gavel already running at `url`: measured through its /metrics there, its CPU unknown. */
 function externalGavel(file: ScenarioFile, url: string): Scenario {
@@ -37,6 +38,11 @@ function externalGavel(file: ScenarioFile, url: string): Scenario {
  * measures Gavel once more, publishing a new configuration version every S seconds of the run.
  */
 export async function scenarioMain(name: string, args: string[]): Promise<void> {
+  // `--generator wrk`: the closed loop by an outside generator, a command of its own flags
+  const at = args.findIndex((a) => a === '--generator' || a.startsWith('--generator='));
+  const generator = at < 0 ? undefined : args[at]!.includes('=') ? args[at]!.slice('--generator='.length) : args[at + 1];
+  if (generator === 'wrk') return wrkScenarioMain(name, args);
+  if (generator !== undefined) throw new Error(`--generator: "${generator}" is not one the bench has (wrk; without the flag, the bench's own)`);
   const { values } = parseArgs({
     args,
     options: { rate: { type: 'string' }, connections: { type: 'string' }, without: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' }, 'publish-every': { type: 'string' } },
