@@ -17,7 +17,8 @@ const luaList = (xs: readonly string[]) => `{${xs.map(luaString).join(', ')}}`;
  * `fullLead(i)` of leads.ts builds it, field for field and in the same order, so Gavel's dedup
  * sees distinct leads and its validation the same shapes as under the bench's other
  * generators (a test holds the two to the same bodies). The first lead's index is the script's
- * argument (`wrk ... -- <first>`), so a warm-up and the measured run never send the same lead.
+ * argument (`wrk ... -- <first>`), so a warm-up and the measured run never send the same lead
+ * (wrk builds one request to check the script before the run, unsent: the first sent is the next).
  * When the run is done the script prints wrk's own CPU time, from /proc/self/stat: read after
  * wrk's threads have ended, it holds all of them.
  */
