@@ -100,7 +100,8 @@ export async function scenarioMain(name: string, args: string[]): Promise<void> 
     machine: machine(),
     command,
     rate: flags.rate,
-    durationS: flags.durationS,
+    // a ramp's rows are each server's last step that held: a step long
+    durationS: ramp ? ramp.stepS : flags.durationS,
     runs,
   };
   // the capacity run has a folder of its own, so it never takes the place of the scenario's report

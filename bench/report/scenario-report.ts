@@ -84,7 +84,7 @@ function generatorSection(r: ScenarioReport): string[] {
   const who = r.connections !== undefined ? (r.scenario.seller === 'socket' ? 'the socket closed loop' : 'autocannon') : 'the open-loop generator';
   const capacity =
     ceiling !== undefined && ceiling.generator!.cpuMicrosPerCall > 0
-      ? ` Against the front ceiling it spent ${f(ceiling.generator!.cpuMicrosPerCall, 1)} µs per call, ${f(ceiling.generator!.coreShare * 100, 0)}% of a core at ${f(perS(ceiling), 0)}/s: at that cost one core starts at most about ${f(1e6 / ceiling.generator!.cpuMicrosPerCall, 0)} calls/s, and well before that its own event loop delays the calls it times. Its highest clean rate is measured with \`npm run bench -- ${r.scenario.name} --generator-capacity\`.`
+      ? ` Against the front ceiling it spent ${f(ceiling.generator!.cpuMicrosPerCall, 1)} µs per call, ${f(ceiling.generator!.coreShare * 100, 0)}% of a core at ${f(perS(ceiling), 0)}/s: at that cost one core would start about ${f(1e6 / ceiling.generator!.cpuMicrosPerCall, 0)} calls/s (a rough figure: the cost per call falls as calls share the loop's turns, and well before a full core its own event loop delays the calls it times). Its highest clean rate is measured with \`npm run bench -- ${r.scenario.name} --generator-capacity\`.`
       : '';
   const busy = runs.filter((x) => x.generator!.coreShare >= GENERATOR_BUSY).map((x) => x.server);
   const warn = busy.length > 0 ? ` **The generator used half a core or more in: ${busy.join(', ')}**: its own queueing is in those latencies.` : '';

@@ -60,7 +60,7 @@ describe('scenario report', () => {
     r.runs[2] = { ...r.runs[2]!, generator: { cpuMicrosPerCall: 55, coreShare: 0.6 } };
     const text = renderScenarioReport(r);
     // 40 µs a call: 25,000 calls/s at most on one core
-    expect(text).toContain('Against the front ceiling it spent 40.0 µs per call, 32% of a core at 8000/s: at that cost one core starts at most about 25000 calls/s');
+    expect(text).toContain('Against the front ceiling it spent 40.0 µs per call, 32% of a core at 8000/s: at that cost one core would start about 25000 calls/s');
     expect(text).toContain('--generator-capacity');
     expect(text).toContain('| Gavel | 55.0 | 60% |');
     expect(text).toMatch(/half a core or more in: Gavel\*\*/);
