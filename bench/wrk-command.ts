@@ -59,9 +59,12 @@ export async function wrkScenarioMain(name: string, args: string[]): Promise<voi
         const base = { url: target.url, connections, serverCpuSeconds, ...calls };
         // a cold server is slow for its first seconds (pools empty, code not yet optimised): not measured
         if (warmupS > 0) await runWrk({ ...base, durationS: warmupS, firstLead: WARMUP_FIRST_LEAD });
+        // Gavel's own count of the measured run (its answers by outcome, store errors, late answers): what wrk's non-2xx were
+        await target.mark();
         const run = await runWrk({ ...base, durationS, firstLead: 0 });
+        const notes = await target.notes();
         console.error(`bench:   ${scenario.name}: ${Math.round(run.okPerSecond)}/s, ${Math.round(run.serverMicrosPerCall)} µs CPU per call, wrk ${Math.round(run.generatorCoreShare * 100)}% of a core`);
-        return [{ server: scenario.name, round: round + 1, run, problems: [] }];
+        return [{ server: scenario.name, round: round + 1, run, notes, problems: [] }];
       },
       stopped(results, problems) {
         for (const r of results) r.problems.push(...problems);

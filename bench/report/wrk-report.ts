@@ -11,6 +11,8 @@ export interface WrkRoundRun {
   /** from 1 */
   round: number;
   run: WrkRun;
+  /** what the server counted of the measured run (Gavel: its answers by outcome, store errors, late answers); empty for a baseline */
+  notes: string[];
   /** what the server's stop found wrong (a crash, errors it logged): the figures are suspect */
   problems: string[];
 }
@@ -56,6 +58,17 @@ export function summarise(runs: readonly WrkRoundRun[]): ServerSummary[] {
   });
 }
 
+/** Gavel / relay within each round that measured both. */
+export function roundRatios(runs: readonly WrkRoundRun[]): { round: number; throughput: number; cpuPerCall: number }[] {
+  const rounds = [...new Set(runs.map((x) => x.round))];
+  return rounds.flatMap((round) => {
+    const relay = runs.find((x) => x.round === round && x.server.startsWith('bare relay'))?.run;
+    const gavel = runs.find((x) => x.round === round && x.server.startsWith('Gavel'))?.run;
+    if (relay === undefined || gavel === undefined) return [];
+    return [{ round, throughput: gavel.okPerSecond / relay.okPerSecond, cpuPerCall: gavel.serverMicrosPerCall / relay.serverMicrosPerCall }];
+  });
+}
+
 const byKind = (s: readonly ServerSummary[], prefix: string) => s.find((x) => x.server.startsWith(prefix));
 
 /** Gavel against the relay, or the reasons the report gives none. */
@@ -75,8 +88,13 @@ export function renderWrkReport(r: WrkReport): string {
     return `| ${round} | ${server} | ${f(run.okPerSecond)} | ${f(o.latency.p50 ?? Number.NaN, 2)} | ${f(o.latency.p99 ?? Number.NaN, 2)} | ${f(run.serverMicrosPerCall)} | ${pct(run.generatorCoreShare)} | ${f(run.generatorMicrosPerRequest, 1)} | ${o.non2xx} | ${socketErrorCount(o.socketErrors)} |`;
   });
   const medians = summary.map((s) => `| ${s.server} | ${f(s.perSecond)} | ${f(s.p99Ms, 2)} | ${f(s.cpuMicrosPerCall)} | ${pct(s.generatorCoreShare)} | ${f(s.generatorMicrosPerRequest, 1)} | ${s.non2xx} | ${s.socketErrors} |`);
+  const perRound = roundRatios(r.runs);
+  const list = (xs: number[]) => `${xs.map((x) => x.toFixed(2)).join(', ')} (median ${median(xs).toFixed(2)})`;
   const result = verdict.ratios
-    ? [`**Gavel / bare relay** (medians of ${r.rounds} rounds): pings/s **${verdict.ratios.throughput.toFixed(2)}**, CPU per ping **${verdict.ratios.cpuPerCall.toFixed(2)}**.`]
+    ? [
+        `**Gavel / bare relay** (medians of ${r.rounds} rounds): pings/s **${verdict.ratios.throughput.toFixed(2)}**, CPU per ping **${verdict.ratios.cpuPerCall.toFixed(2)}**.`,
+        ...(perRound.length > 1 ? ['', `Round by round (the two servers a few seconds apart, so the box's drift between rounds cancels): pings/s ${list(perRound.map((x) => x.throughput))}; CPU per ping ${list(perRound.map((x) => x.cpuPerCall))}.`] : []),
+      ]
     : ['**No ratio printed.** The bench gives Gavel / relay only when the generator was not the limit, and here:', '', ...verdict.refused.map((x) => `- ${x}`)];
   return [
     `### ${r.scenario.name} under wrk: ${r.scenario.description}`,
@@ -97,9 +115,17 @@ export function renderWrkReport(r: WrkReport): string {
     ...result,
     '',
     `The rule: no ratio when wrk used ${pct(GENERATOR_CORE_LIMIT)} of a core or more against the relay or Gavel, or when the front ceiling it reached is under ${CEILING_HEADROOM}× the relay's pings/s. Against the front ceiling wrk may well be at a full core: the ceiling is then a floor of what that server answers, and what matters is that it stands well above the servers compared.`,
+    ...ownCounts(r),
     ...(problems.length > 0 ? ['', 'Problems (these runs\' figures are suspect):', '', ...problems.map((p) => `- ${p}`)] : []),
     '',
   ].join('\n');
+}
+
+/** Gavel's own count of each measured run: what its answers were, wrk counting only statuses. */
+function ownCounts(r: WrkReport): string[] {
+  const counted = r.runs.filter((x) => x.notes.length > 0);
+  if (counted.length === 0) return [];
+  return ['', "Gavel's own count of each measured run (its metrics, read before and after):", '', ...counted.flatMap((x) => [`- round ${x.round}, ${x.server}:`, ...x.notes.map((n) => `  - ${n}`)])];
 }
 
 /** wrk-report.md and wrk-report.json in the scenario's results folder, beside its open-loop report. */
