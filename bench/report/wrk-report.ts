@@ -95,7 +95,7 @@ export function renderWrkReport(r: WrkReport): string {
         `**Gavel / bare relay** (medians of ${r.rounds} rounds): pings/s **${verdict.ratios.throughput.toFixed(2)}**, CPU per ping **${verdict.ratios.cpuPerCall.toFixed(2)}**.`,
         ...(perRound.length > 1 ? ['', `Round by round (the two servers a few seconds apart, so the box's drift between rounds cancels): pings/s ${list(perRound.map((x) => x.throughput))}; CPU per ping ${list(perRound.map((x) => x.cpuPerCall))}.`] : []),
       ]
-    : ['**No ratio printed.** The bench gives Gavel / relay only when the generator was not the limit, and here:', '', ...verdict.refused.map((x) => `- ${x}`)];
+    : ['**No ratio printed.** Gavel / relay is given only when both were measured and the generator was the limit of neither; here:', '', ...verdict.refused.map((x) => `- ${x}`)];
   return [
     `### ${r.scenario.name} under wrk: ${r.scenario.description}`,
     '',
@@ -116,7 +116,8 @@ export function renderWrkReport(r: WrkReport): string {
     '',
     `The rule: no ratio when wrk used ${pct(GENERATOR_CORE_LIMIT)} of a core or more against the relay or Gavel, or when the front ceiling it reached is under ${CEILING_HEADROOM}× the relay's pings/s. Against the front ceiling wrk may well be at a full core: the ceiling is then a floor of what that server answers, and what matters is that it stands well above the servers compared.`,
     ...ownCounts(r),
-    ...(problems.length > 0 ? ['', 'Problems (these runs\' figures are suspect):', '', ...problems.map((p) => `- ${p}`)] : []),
+    // a crash makes a run's figures suspect; a warning (Redis without persistence on a bench box) may not: the reader judges
+    ...(problems.length > 0 ? ['', 'What the servers reported when stopped (a crash, the warnings and errors they logged):', '', ...problems.map((p) => `- ${p}`)] : []),
     '',
   ].join('\n');
 }
