@@ -10,6 +10,10 @@ import { machine } from './support/machine.js';
 import { atRate, type RateFlags } from './support/measure-at-rate.js';
 import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
 import { runScenarios } from './support/run-scenarios.js';
+import { wrkScenarioMain } from './wrk-command.js';
+
+/** p99 bound of a --generator-capacity step, ms, unless --bound-p99 says otherwise */
+const CAPACITY_P99_MS = 10;
 
 /** A Gavel already running at `url`: measured through its /metrics there, its CPU unknown. */
 function externalGavel(file: ScenarioFile, url: string): Scenario {
@@ -35,11 +39,19 @@ function externalGavel(file: ScenarioFile, url: string): Scenario {
  * `npm run bench -- <scenario> [--rate N | --connections N] [--duration S] [--warmup S] [--target URL] [--without trace,ledger,direct-ledger] [--publish-every S]`:
  * one scenario file, open loop at a rate, or closed loop with N calls in flight. `--publish-every`
  * measures Gavel once more, publishing a new configuration version every S seconds of the run.
+ * `--generator wrk` hands the command to wrk-command.ts (the closed loop by wrk);
+ * `--generator-capacity` ramps the open loop against the front ceiling alone: the most the
+ * generator itself starts on time.
  */
 export async function scenarioMain(name: string, args: string[]): Promise<void> {
+  // `--generator wrk`: the closed loop by an outside generator, a command of its own flags
+  const at = args.findIndex((a) => a === '--generator' || a.startsWith('--generator='));
+  const generator = at < 0 ? undefined : args[at]!.includes('=') ? args[at]!.slice('--generator='.length) : args[at + 1];
+  if (generator === 'wrk') return wrkScenarioMain(name, args);
+  if (generator !== undefined) throw new Error(`--generator: "${generator}" is not one the bench has (wrk; without the flag, the bench's own)`);
   const { values } = parseArgs({
     args,
-    options: { rate: { type: 'string' }, connections: { type: 'string' }, without: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' }, 'publish-every': { type: 'string' } },
+    options: { rate: { type: 'string' }, connections: { type: 'string' }, without: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' }, 'publish-every': { type: 'string' }, 'generator-capacity': { type: 'boolean' } },
     strict: true,
   });
   const num = (flag: string | undefined, what: string) => {
@@ -50,6 +62,10 @@ export async function scenarioMain(name: string, args: string[]): Promise<void> 
   };
   if (values.rate !== undefined && values.connections !== undefined) throw new Error('--rate (open loop) or --connections (closed loop), not both');
   if (values.ramp && values.connections !== undefined) throw new Error('--ramp steps an open-loop rate: it does not go with --connections');
+  const capacity = values['generator-capacity'] === true;
+  if (capacity && (values.connections !== undefined || values.target !== undefined || values.without !== undefined || values['publish-every'] !== undefined)) {
+    throw new Error('--generator-capacity ramps the open loop against the front ceiling alone: it takes --rate, --step-duration, --bound-p99 and --bound-over only');
+  }
   if (values.target !== undefined && values['publish-every'] !== undefined) throw new Error('--publish-every publishes through the admin API of a Gavel the bench starts: it does not go with --target');
   const without = (values.without ?? '').split(',').filter((x) => x !== '');
   for (const w of without) if (!(GAVEL_FEATURES as readonly string[]).includes(w)) throw new Error(`--without: "${w}" is not one of ${GAVEL_FEATURES.join(', ')}`);
@@ -57,7 +73,12 @@ export async function scenarioMain(name: string, args: string[]): Promise<void> 
   if (values.target === undefined) await assertRedis(redisUrl);
   const command = `npm run bench -- ${[name, ...args].join(' ')}`;
   const file = loadScenario(name);
-  const ramp = values.ramp ? { stepS: num(values['step-duration'], 'step-duration') ?? 5, boundP99Ms: num(values['bound-p99'], 'bound-p99') ?? file.tmax_ms, boundOverShare: num(values['bound-over'], 'bound-over') ?? 0.001 } : undefined;
+  // the generator's capacity: against a server that answers in well under a millisecond, a p99
+  // past CAPACITY_P99_MS is the generator's own queueing
+  const ramp =
+    values.ramp || capacity
+      ? { stepS: num(values['step-duration'], 'step-duration') ?? 5, boundP99Ms: num(values['bound-p99'], 'bound-p99') ?? (capacity ? CAPACITY_P99_MS : file.tmax_ms), boundOverShare: num(values['bound-over'], 'bound-over') ?? 0.001 }
+      : undefined;
   const connections = values.connections !== undefined ? Math.round(num(values.connections, 'connections')!) : undefined;
   const flags: RateFlags = {
     rate: num(values.rate, 'rate') ?? file.rate,
@@ -69,7 +90,7 @@ export async function scenarioMain(name: string, args: string[]): Promise<void> 
   // a Gavel already running (its buyers configured there) is the only server measured
   // seconds like every other flag here; "1s" taken too, as an operator writes a duration
   const publishEveryS = num(values['publish-every']?.replace(/(\d)s$/, '$1'), 'publish-every');
-  const scenarios = values.target === undefined ? fileScenarios(file, without as GavelFeature[], publishEveryS !== undefined ? publishEveryS * 1000 : undefined) : [externalGavel(file, values.target)];
+  const scenarios = capacity ? fileScenarios(file).slice(0, 1) : values.target === undefined ? fileScenarios(file, without as GavelFeature[], publishEveryS !== undefined ? publishEveryS * 1000 : undefined) : [externalGavel(file, values.target)];
   const buyers = values.target === undefined ? expandBuyers(file).filter((b) => b.transport === 'http').map((b) => b.behaviour) : [];
   const runs = await runScenarios(buyers, scenarios, redisUrl, atRate(flags));
   const report: ScenarioReport = {
@@ -79,10 +100,13 @@ export async function scenarioMain(name: string, args: string[]): Promise<void> 
     machine: machine(),
     command,
     rate: flags.rate,
-    durationS: flags.durationS,
+    // a ramp's rows are each server's last step that held: a step long
+    durationS: ramp ? ramp.stepS : flags.durationS,
     runs,
   };
-  writeResults(scenarioResultFiles(report));
+  // the capacity run has a folder of its own, so it never takes the place of the scenario's report
+  const folder = capacity ? `${file.name}-generator-capacity` : file.name;
+  writeResults(scenarioResultFiles(report, folder));
   console.log(renderScenarioReport(report));
-  console.error(`bench: report, JSON and plots in ${join(RESULTS_DIR, file.name)}`);
+  console.error(`bench: report, JSON and plots in ${join(RESULTS_DIR, folder)}`);
 }

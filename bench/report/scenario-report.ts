@@ -54,6 +54,7 @@ export function renderScenarioReport(r: ScenarioReport): string {
     `| server | answers/s | p50 | p90 | p99 | p99.9 | max | over tmax (client) | late (Gavel) | bids/auction | fill | errors | CPU µs/call | peak RSS MB | p99 vs ceiling | p99 vs relay | CPU vs relay |${closed ? ' answers/s vs ceiling | answers/s vs relay |' : ''}`,
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |${closed ? ' ---: | ---: |' : ''}`,
     ...rows,
+    ...generatorSection(r),
     ...ownViewSection(r),
     ...accountsSection(r),
     ...publishingSection(r),
@@ -64,6 +65,34 @@ export function renderScenarioReport(r: ScenarioReport): string {
 /** A section below the main table: a paragraph, then a table whose first column is text and the rest numbers unless `textColumns` says otherwise. */
 function tableSection(intro: string, head: readonly string[], rows: readonly string[], textColumns: ReadonlySet<number> = new Set([0])): string[] {
   return ['', intro, '', `| ${head.join(' | ')} |`, `| ${head.map((_, i) => (textColumns.has(i) ? '---' : '---:')).join(' | ')} |`, ...rows];
+}
+
+/** above this share of a core, the generator's own event loop is in the latencies it reports */
+const GENERATOR_BUSY = 0.5;
+
+/**
+ * The load generator's own CPU in each run, and from the front ceiling's run what it can start
+ * at most: a Node process at one core. The open loop stays the source of latency figures (no
+ * coordinated omission), so its capacity is stated where its figures are: a rate near it measures
+ * the generator, not the server.
+ */
+function generatorSection(r: ScenarioReport): string[] {
+  const runs = r.runs.filter((x) => x.generator !== undefined);
+  if (runs.length === 0) return [];
+  const ceiling = runs.find((x) => x.server.startsWith('front ceiling'));
+  const perS = (x: ServerRun) => x.load.completed / x.load.elapsedS;
+  const who = r.connections !== undefined ? (r.scenario.seller === 'socket' ? 'the socket closed loop' : 'autocannon') : 'the open-loop generator';
+  const capacity =
+    ceiling !== undefined && ceiling.generator!.cpuMicrosPerCall > 0
+      ? ` Against the front ceiling it spent ${f(ceiling.generator!.cpuMicrosPerCall, 1)} µs per call, ${f(ceiling.generator!.coreShare * 100, 0)}% of a core at ${f(perS(ceiling), 0)}/s: at that cost one core would start about ${f(1e6 / ceiling.generator!.cpuMicrosPerCall, 0)} calls/s (a rough figure: the cost per call falls as calls share the loop's turns, and well before a full core its own event loop delays the calls it times). Its highest clean rate is measured with \`npm run bench -- ${r.scenario.name} --generator-capacity\`.`
+      : '';
+  const busy = runs.filter((x) => x.generator!.coreShare >= GENERATOR_BUSY).map((x) => x.server);
+  const warn = busy.length > 0 ? ` **The generator used half a core or more in: ${busy.join(', ')}**: its own queueing is in those latencies.` : '';
+  return tableSection(
+    `The load generator (${who}, this process) over each measured run.${capacity}${warn}`,
+    ['server', 'generator CPU µs/call', 'generator, share of a core'],
+    runs.map((x) => `| ${x.server} | ${f(x.generator!.cpuMicrosPerCall, 1)} | ${f(x.generator!.coreShare * 100, 0)}% |`),
+  );
 }
 
 /**
@@ -104,10 +133,10 @@ function rampSection(r: ScenarioReport): string[] {
   const ratio = (a: number, b: number | undefined) => (b === undefined || b === 0 ? '—' : f(a / b));
   return tableSection(
     `Ramp: ×1.25 a step from ${r.rate}/s, each step held while p99 ≤ the bound and no more than the bound's share of calls came back after tmax; the rows above are each server's last step that held.`,
-    ['server', 'highest rate held /s', 'vs ceiling', 'vs relay', 'steps (rate: p99 ms, share over tmax)'],
+    ['server', 'highest rate held /s', 'vs ceiling', 'vs relay', "steps (rate: p99 ms, share over tmax, the generator's share of a core)"],
     r.runs.map((x) => {
       const held = x.ramp?.held ?? 0;
-      const steps = (x.ramp?.steps ?? []).map((st) => `${st.rate}: ${f(st.p99, 1)}, ${f(st.overShare * 100, 1)}%${st.ok ? '' : ' ✗'}`).join('; ');
+      const steps = (x.ramp?.steps ?? []).map((st) => `${st.rate}: ${f(st.p99, 1)}, ${f(st.overShare * 100, 1)}%${st.generatorShare !== undefined ? `, generator ${f(st.generatorShare * 100, 0)}%` : ''}${st.ok ? '' : ' ✗'}`).join('; ');
       return `| ${x.server} | ${held} | ${ratio(held, ceiling)} | ${ratio(held, relay)} | ${steps} |`;
     }),
     new Set([0, 4]),
@@ -115,8 +144,8 @@ function rampSection(r: ScenarioReport): string[] {
 }
 
 /** JSON for machines, markdown for people, SVG plots for browsers: the files of bench/results/<scenario>/. */
-export function scenarioResultFiles(r: ScenarioReport): ResultFile[] {
-  const dir = join(RESULTS_DIR, r.scenario.name);
+export function scenarioResultFiles(r: ScenarioReport, folder = r.scenario.name): ResultFile[] {
+  const dir = join(RESULTS_DIR, folder);
   const files: ResultFile[] = [
     { path: join(dir, 'report.json'), text: JSON.stringify(r, null, 2) },
     { path: join(dir, 'report.md'), text: renderScenarioReport(r) + '\n' },

@@ -51,6 +51,8 @@ export interface ScoreCount {
 /** A server under test, started by its scenario; the runner drives the load. */
 export interface Target {
   url: string;
+  /** the server's process id, for reading its CPU from /proc without asking the server (absent for a server the bench did not start) */
+  pid?: number;
   /** the headers of an HTTP seller's calls: Gavel's carry the seller's key, the baselines take none */
   headers: Record<string, string>;
   /** Gavel itself, read through its /metrics around each run; absent for a baseline */

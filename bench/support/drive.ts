@@ -20,7 +20,8 @@ function callsOf(scenario: Scenario, target: Target): Calls {
   return { path: scenario.route === 'leads' ? '/v1/leads' : '/v1/ping', tmaxMs: scenario.tmaxMs ?? DEFAULT_TMAX_MS, key: target.sellerKey ?? DEMO_SELLER_KEY };
 }
 
-const bodyOf = (lead: object, tmaxMs: number) => `{"campaign":"auto","lead":${JSON.stringify(lead)},"tmax_ms":${tmaxMs}}`;
+/** A seller call's body, as every generator of the bench sends it (wrk's script builds the same text in Lua). */
+export const bodyOf = (lead: object, tmaxMs: number) => `{"campaign":"auto","lead":${JSON.stringify(lead)},"tmax_ms":${tmaxMs}}`;
 
 /**
  * A closed loop against the target, by the scenario's seller: autocannon over HTTP, or

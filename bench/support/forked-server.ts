@@ -32,6 +32,7 @@ export async function startForkedServer(entry: string, args: string[], name: str
   const { port, native } = ready;
   return {
     url: `http://127.0.0.1:${port}`,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     headers: { 'content-type': 'application/json' },
     mark: async () => undefined,
     async cpuSeconds() {

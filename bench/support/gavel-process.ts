@@ -8,6 +8,8 @@ import { ROOT } from '../../src/core/paths.js';
 import { pinServer } from './pin-server.js';
 
 export interface GavelProcess {
+  /** the process's id: its CPU is read from /proc/<pid>/stat by the wrk driver */
+  pid: number | undefined;
   port: number;
   baseUrl: string;
   /** the operator listener's base URL: /metrics */
@@ -78,6 +80,7 @@ export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProce
         clearTimeout(timer);
         const port = entry.port;
         resolve({
+          pid: child.pid,
           port,
           baseUrl: `http://127.0.0.1:${port}`,
           operatorUrl: `http://127.0.0.1:${entry.operator_port}`,

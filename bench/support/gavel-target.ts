@@ -38,6 +38,7 @@ export async function startGavelTarget(ctx: ScenarioContext, config: (prefix: st
   };
   return {
     url: gavel.baseUrl,
+    ...(gavel.pid !== undefined ? { pid: gavel.pid } : {}),
     metricsUrl: gavel.operatorUrl,
     gavel: true,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_SELLER_KEY}` },

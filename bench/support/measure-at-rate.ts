@@ -26,7 +26,8 @@ export interface RateFlags {
 /** A ramp's steps, and the highest rate at which the bounds held. */
 export interface RampResult {
   held: number;
-  steps: { rate: number; p99: number; overShare: number; ok: boolean }[];
+  /** generatorShare: the load generator's share of a core at that step (see ServerRun.generator) */
+  steps: { rate: number; p99: number; overShare: number; ok: boolean; generatorShare?: number }[];
 }
 
 /** What one server did under the scenario's load. */
@@ -35,6 +36,12 @@ export interface ServerRun {
   load: Omit<OpenLoopResult, 'histogram'>;
   /** the server's CPU per call started, µs (NaN when it cannot be read) */
   cpuMicrosPerCall: number;
+  /**
+   * The load generator's own CPU over the measured run: this process (the open loop, or
+   * autocannon), the fleet being a process of its own. Near a full core its event loop, not the
+   * server, sets the pace and the latencies.
+   */
+  generator?: { cpuMicrosPerCall: number; coreShare: number };
   /** a baseline's peak resident memory, MB (Gavel's is in `gavel`) */
   peakRssMb?: number;
   /** when the run was a ramp: the highest rate that held; `load` is then the last step that held (or the first) */
@@ -180,10 +187,14 @@ async function measureServer({ scenario, target, readFleet }: Started, flags: Ra
     const cpu0 = await target.cpuSeconds();
     // the publishes are part of the measured run: their cost is in its CPU, their effect in its latency
     const publishing = target.startPublishing?.();
+    const generatorCpu0 = process.cpuUsage();
     const result = await (flags.connections !== undefined
       ? closedLoop(closedDrive(scenario, target, nextLead), flags.connections, durationS)
       : runOpenLoop({ rate, durationS, send: () => load.send(), overMs: tmaxMs })
     ).finally(() => publishing?.stop());
+    const generatorCpu = process.cpuUsage(generatorCpu0);
+    const generatorMicros = generatorCpu.user + generatorCpu.system;
+    const generator = { cpuMicrosPerCall: generatorMicros / Math.max(1, result.started), coreShare: generatorMicros / 1e6 / Math.max(1e-9, result.elapsedS) };
     const published = publishing !== undefined ? { publishing: await publishing.stop() } : {};
     await target.quiesce?.();
     const cpuMicrosPerCall = (((await target.cpuSeconds()) - cpu0) * 1e6) / Math.max(1, result.started);
@@ -191,11 +202,11 @@ async function measureServer({ scenario, target, readFleet }: Started, flags: Ra
     // nothing scrapes Gavel during the run: rendering /metrics takes its event loop, which would show in the tail
     if (!gavel) {
       const peak = await target.peakRssMb?.();
-      return { server: scenario.name, load: rest, cpuMicrosPerCall, ...(peak !== undefined ? { peakRssMb: peak } : {}) };
+      return { server: scenario.name, load: rest, cpuMicrosPerCall, generator, ...(peak !== undefined ? { peakRssMb: peak } : {}) };
     }
     const after = await scrapeMetrics(target.metricsUrl ?? target.url);
     const accounts = fleetBefore !== null ? accountsOf(fleetBefore, await fleetTotals(fleets), before, after) : undefined;
-    return { server: scenario.name, load: rest, cpuMicrosPerCall, gavel: gavelCounts(before, after), ...(accounts ? { accounts } : {}), ...published };
+    return { server: scenario.name, load: rest, cpuMicrosPerCall, generator, gavel: gavelCounts(before, after), ...(accounts ? { accounts } : {}), ...published };
   } finally {
     await load.close();
   }
@@ -215,7 +226,7 @@ async function measureOrRamp(started: Started, flags: RateFlags): Promise<Server
     const run = await measureServer(started, flags, r, stepS, k === 0 ? flags.warmupS : 0);
     const overShare = (run.load.over + run.load.timeouts + run.load.skipped) / Math.max(1, run.load.started);
     const ok = run.load.latency.p99 <= boundP99Ms && overShare <= boundOverShare && (run.gavel?.lateAnswers ?? 0) <= boundOverShare * run.load.started;
-    steps.push({ rate: r, p99: run.load.latency.p99, overShare, ok });
+    steps.push({ rate: r, p99: run.load.latency.p99, overShare, ok, ...(run.generator ? { generatorShare: run.generator.coreShare } : {}) });
     last = run;
     if (!ok) break;
     best = run;

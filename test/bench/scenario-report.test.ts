@@ -54,6 +54,18 @@ describe('scenario report', () => {
     expect(renderScenarioReport(r)).toContain('| Gavel | 6000 / 6000 | 6000 (1200) / 4800 (0) | 600 (0) / 600 | 0 | 0 | yes |');
   });
 
+  it("the load generator's own CPU in each run, and from the ceiling's run what one core of it can start", () => {
+    const r = report(undefined);
+    r.runs[0] = { ...r.runs[0]!, generator: { cpuMicrosPerCall: 40, coreShare: 0.32 } };
+    r.runs[2] = { ...r.runs[2]!, generator: { cpuMicrosPerCall: 55, coreShare: 0.6 } };
+    const text = renderScenarioReport(r);
+    // 40 µs a call: 25,000 calls/s at most on one core
+    expect(text).toContain('Against the front ceiling it spent 40.0 µs per call, 32% of a core at 8000/s: at that cost one core would start about 25000 calls/s');
+    expect(text).toContain('--generator-capacity');
+    expect(text).toContain('| Gavel | 55.0 | 60% |');
+    expect(text).toMatch(/half a core or more in: Gavel\*\*/);
+  });
+
   it("Gavel's own p99s beside the client's, and each baseline's peak RSS in its row", () => {
     const r = report(undefined);
     r.runs[1] = { ...r.runs[1]!, peakRssMb: 61.4 };

@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderWrkReport, wrkReportFiles, type WrkReport, type WrkRoundRun } from './report/wrk-report.js';
+import { RESULTS_DIR, writeResults } from './report/write-results.js';
+import { expandBuyers, loadScenario } from './scenario-file.js';
+import { fileScenarios } from './scenarios/file-servers.js';
+import { DEFAULT_TMAX_MS } from './support/drive.js';
+import { machine } from './support/machine.js';
+import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
+import { runScenarios, type Measurement } from './support/run-scenarios.js';
+import { assertWrk, runWrk, serverCpuReader } from './support/wrk-load.js';
+import { roundOrder } from './support/wrk-verdict.js';
+
+/** The leads of a warm-up start here, far from the measured run's (from 0), so dedup never sees one twice. */
+const WARMUP_FIRST_LEAD = 4_500_000;
+
+/**
+ * `npm run bench -- <scenario> --generator wrk [--connections C] [--duration S] [--warmup S] [--rounds R]`:
+ * the most each server answers, measured by wrk (an outside generator, see support/wrk-load.ts)
+ * in a closed loop of C connections: the front ceiling, the bare relay and Gavel on the
+ * scenario's buyers, in R rounds, their order alternating ABBA, every server started afresh each
+ * round; the medians of the rounds, and Gavel / relay only when the generator was not the limit
+ * (support/wrk-verdict.ts).
+ */
+export async function wrkScenarioMain(name: string, args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { generator: { type: 'string' }, connections: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' } },
+    strict: true,
+  });
+  const int = (flag: string | undefined, what: string, fallback: number, min = 1) => {
+    if (flag === undefined) return fallback;
+    const n = Number(flag);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${what}: not a whole number of at least ${min}: "${flag}"`);
+    return n;
+  };
+  const connections = int(values.connections, 'connections', 50);
+  const durationS = int(values.duration, 'duration', 8);
+  const warmupS = int(values.warmup, 'warmup', 3, 0);
+  const rounds = int(values.rounds, 'rounds', 3);
+  const file = loadScenario(name);
+  if (file.seller === 'socket') throw new Error(`${name}: its seller calls over the seller socket, which wrk does not speak; measure it with --connections (the socket closed loop) instead`);
+  assertWrk();
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  await assertRedis(redisUrl);
+  const command = `npm run bench -- ${[name, ...args].join(' ')}`;
+  const scenarios = fileScenarios(file);
+  const buyers = expandBuyers(file)
+    .filter((b) => b.transport === 'http')
+    .map((b) => b.behaviour);
+  const runs: WrkRoundRun[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const order = roundOrder(scenarios, round);
+    console.error(`bench: wrk round ${round + 1} of ${rounds}: ${order.map((s) => s.name).join(' → ')}`);
+    const measured: Measurement<WrkRoundRun> = {
+      async measure({ scenario, target }) {
+        const calls = { route: scenario.route ?? 'ping', tmaxMs: scenario.tmaxMs ?? DEFAULT_TMAX_MS, headers: target.headers } as const;
+        const serverCpuSeconds = serverCpuReader(target);
+        const base = { url: target.url, connections, serverCpuSeconds, ...calls };
+        // a cold server is slow for its first seconds (pools empty, code not yet optimised): not measured
+        if (warmupS > 0) await runWrk({ ...base, durationS: warmupS, firstLead: WARMUP_FIRST_LEAD });
+        // Gavel's own count of the measured run (its answers by outcome, store errors, late answers): what wrk's non-2xx were
+        await target.mark();
+        const run = await runWrk({ ...base, durationS, firstLead: 0 });
+        const notes = await target.notes();
+        console.error(`bench:   ${scenario.name}: ${Math.round(run.okPerSecond)}/s, ${Math.round(run.serverMicrosPerCall)} µs CPU per call, wrk ${Math.round(run.generatorCoreShare * 100)}% of a core`);
+        return [{ server: scenario.name, round: round + 1, run, notes, problems: [] }];
+      },
+      stopped(results, problems) {
+        for (const r of results) r.problems.push(...problems);
+        if (problems.length > 0) console.error(`bench: ${problems.join('; ')}`);
+      },
+    };
+    runs.push(...(await runScenarios(buyers, order, redisUrl, measured)));
+  }
+  const report: WrkReport = { scenario: file, date: new Date().toISOString(), machine: machine(), command, connections, durationS, warmupS, rounds, runs };
+  writeResults(wrkReportFiles(report));
+  console.log(renderWrkReport(report));
+  console.error(`bench: report and JSON in ${join(RESULTS_DIR, file.name)}`);
+}
