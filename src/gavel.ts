@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { Exchange } from './auction/exchange.js';
 import type { DemoInfo } from './protocol/console-api.js';
 import type { BuyerTransport } from './buyers/transport.js';
@@ -17,7 +18,7 @@ import { FileVersions } from './versions/file-versions.js';
 import { RedisConfigBus } from './versions/redis-config-bus.js';
 import { RedisStore } from './store/redis-store.js';
 import { refuseUnswappable, SwapRefused } from './live-buyers.js';
-import { HttpFront } from './front/http-server.js';
+import { HttpFront, ListenRefused } from './front/http-server.js';
 import { UWS_BINARY, UWS_NATIVE } from './front/uws.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { LedgerWriter } from './ledger/ledger-writer.js';
@@ -31,6 +32,7 @@ import { openStore } from './start-store.js';
 import type { Store } from './store/store.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
+import { joinClusterMetrics } from './telemetry/cluster-metrics.js';
 import { TraceRecorder } from './trace/trace-recorder.js';
 
 /** A validated config, and what the command line and the environment say over it (src/config/environment.ts). */
@@ -110,13 +112,13 @@ function warnAboutKeys(runtime: Runtime, log: Logger): void {
 /** Start-up step: the operator's listener, the pipelined one if configured, then the public one; none stays open if one fails. */
 async function listen(front: HttpFront, settings: ProcessSettings): Promise<{ port: number; operatorPort: number; pipelinedPort?: number }> {
   try {
-    const operatorPort = await front.listenOperator(settings.operator.host, settings.operator.port);
+    const operatorPort = await front.listenOperator(settings.operator.host, settings.operator.port, settings.sharedPorts);
     const pipelinedPort = settings.pipelined === undefined ? undefined : await front.listenPipelined(settings.pipelined.host, settings.pipelined.port);
-    const port = await front.listen(settings.listen.host, settings.listen.port);
+    const port = await front.listen(settings.listen.host, settings.listen.port, settings.sharedPorts);
     return { port, operatorPort, ...(pipelinedPort !== undefined ? { pipelinedPort } : {}) };
   } catch (e) {
     await front.close();
-    throw e;
+    throw e instanceof ListenRefused ? new StartRefused(e.message) : e;
   }
 }
 
@@ -196,9 +198,11 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     log,
   });
 
-  const front = new HttpFront({ live, exchange, store, metrics, log, socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
+  // one of a set (--processes N): /metrics answers for the whole set, whichever process is scraped
+  const setMetrics = settings.sharedPorts && cluster.isWorker ? joinClusterMetrics(metrics.registry) : undefined;
+  const front = new HttpFront({ live, exchange, store, metrics, log, ...(setMetrics !== undefined ? { setMetrics } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
   const ports = await listen(front, settings);
-  log.info({ port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
+  log.info({ pid: process.pid, port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
   const steps = shutdownSteps({
     'config versions': () => control.close().then(() => versions.close()),

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { USAGE, version } from './cli-usage.js';
 import { ConfigError } from './config/load-config.js';
 import { configCommand } from './config-command.js';
 import { openStartConfig } from './start-config.js';
 import { hashKeyCommand } from './config/hash-key-command.js';
-import { fromCommandLine } from './config/environment.js';
+import { fromCommandLine, processSettings, type Overrides } from './config/environment.js';
+import { loadConfigFile } from './config/load-config.js';
+import { processCount } from './process-count.js';
+import { LISTENING, runSupervisor, SET_PORTS_ENV, type Listening } from './supervisor.js';
+import { createLogger } from './telemetry/logger.js';
+import { freePort } from './free-port.js';
 import { StartRefused, startGavel } from './gavel.js';
 import { demoWanted, startDemo } from './start-demo.js';
 
@@ -15,6 +21,7 @@ const OPTIONS = {
   host: { type: 'string' },
   'allow-uws-fallback': { type: 'boolean' },
   'no-demo': { type: 'boolean' },
+  processes: { type: 'string' },
   help: { type: 'boolean' },
   version: { type: 'boolean' },
 } as const;
@@ -36,7 +43,7 @@ const CONFIG_STORE_SAYS = {
   postgres: 'config loaded: the live version in PostgreSQL',
 } as const;
 
-/** The command line: `gavel [--config PATH] [--port N] [--host H] [--allow-uws-fallback] [--no-demo] [--help] [--version]`; the environment: see USAGE. */
+/** The command line: `gavel [--config PATH] [--port N] [--host H] [--processes N|auto] [--allow-uws-fallback] [--no-demo] [--help] [--version]`; the environment: see USAGE. */
 async function main(): Promise<void> {
   if (process.argv[2] === 'hash-key') return void (process.exitCode = await hashKeyCommand(process.stdin, process.stdout));
   if (process.argv[2] === 'config') return void (process.exitCode = await configCommand(process.argv.slice(3), process.stdout, process.stderr));
@@ -44,8 +51,13 @@ async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(USAGE);
   if (values.version) return void process.stdout.write(`${version()}\n`);
   const { configPath, overrides } = fromCommandLine(values, process.env);
+  const processes = processCount(values.processes, process.env);
+  if (processes > 1 && cluster.isPrimary) return void (process.exitCode = await supervise(processes, configPath, overrides, demoWanted(values, process.env)));
+  if (cluster.isWorker) Object.assign(overrides, setOverrides());
   const start = await openStartConfig(configPath, overrides);
-  const demo = demoWanted(values, process.env) ? await startDemo(start.config) : undefined;
+  // the live version in PostgreSQL may name another store than the file the primary read
+  if (cluster.isWorker && processSettings(start.config, overrides).store.kind === 'memory') throw new StartRefused(ONE_STORE);
+  const demo = !cluster.isWorker && demoWanted(values, process.env) ? await startDemo(start.config) : undefined;
   const gavel = await startGavel({ config: start.config, versions: start.versions, ...overrides, ...(demo !== undefined ? { demo: demo.info } : {}) }).catch(async (e: unknown) => {
     await demo?.close();
     throw e;
@@ -56,6 +68,11 @@ async function main(): Promise<void> {
   // last, so the demo's summary is the first screen's last lines
   demo?.run(gavel);
   let stopping = false;
+  if (cluster.isWorker) {
+    process.send!({ type: LISTENING, port: gavel.port, operatorPort: gavel.operatorPort } satisfies Listening);
+    // the primary is gone (killed): nothing would restart this process or drain it, so it drains now
+    process.once('disconnect', () => process.emit('SIGTERM'));
+  }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     // `on`, not `once`: under npm a terminal's Ctrl-C reaches node twice (from the terminal and
     // forwarded by npm), and a second one finding no listener would kill the process mid-drain
@@ -76,6 +93,30 @@ async function main(): Promise<void> {
         );
     });
   }
+}
+
+const ONE_STORE =
+  'more than one process needs the shared store: each process on the embedded memory store would keep caps, dedup and holds of its own. ' +
+  'Set REDIS_URL (or REDIS_CLUSTER, or a redis block in the config) and GAVEL_SECRET, or run one process';
+
+/** A process of a set (--processes N): the ports the primary gave it, shared with the others. */
+function setOverrides(): Overrides {
+  const given = process.env[SET_PORTS_ENV];
+  if (given === undefined) throw new Error(`a process of a set started without ${SET_PORTS_ENV}: only the primary of --processes starts them`);
+  const [port, operatorPort] = given.split(',').map(Number);
+  return { sharedPorts: true, port: port!, operatorPort: operatorPort! };
+}
+
+/** The primary of --processes N: what the set needs is checked here, before any process starts, then the supervisor runs them. */
+async function supervise(processes: number, configPath: string, overrides: Overrides, demo: boolean): Promise<number> {
+  if (demo) throw new StartRefused('the demo market runs in one process: with --processes, start with --no-demo (GAVEL_DEMO=0) or a config of your own (--config)');
+  const settings = processSettings(loadConfigFile(configPath), overrides);
+  if (settings.store.kind === 'memory') throw new StartRefused(ONE_STORE);
+  const log = createLogger([], settings.logLevel);
+  // uWS shares a port (SO_REUSEPORT) only when it is given one: "any free port" is picked here, once for the set
+  const ports = { port: await freePort(settings.listen.host, settings.listen.port), operatorPort: await freePort(settings.operator.host, settings.operator.port) };
+  log.info({ processes, pid: process.pid, ...ports }, 'supervisor starting the set');
+  return runSupervisor(processes, ports, log);
 }
 
 main().catch((e) => {

@@ -42,6 +42,11 @@ export interface Overrides {
   logLevel?: string;
   /** --allow-uws-fallback / GAVEL_ALLOW_UWS_FALLBACK: serve even on uWebSockets.js's pure-JS fallback */
   allowUwsFallback?: boolean;
+  /**
+   * This process is one of a set started with --processes N: its listeners share their ports with
+   * the others (SO_REUSEPORT). Otherwise each port is the process's alone (see src/supervisor.ts).
+   */
+  sharedPorts?: boolean;
 }
 
 const DEFAULT_CONFIG = join(ROOT, 'src', 'config', 'demo.yaml');
@@ -99,6 +104,8 @@ export interface ProcessSettings {
   readonly pipelined: { readonly host: string; readonly port: number } | undefined;
   readonly logLevel: string;
   readonly allowUwsFallback: boolean;
+  /** the public and operator ports are shared with the other processes of a set (--processes N) */
+  readonly sharedPorts: boolean;
 }
 
 function hostPort(node: string): { host: string; port: number } {
@@ -130,5 +137,6 @@ export function processSettings(config: ConfigData, o: Overrides): ProcessSettin
     pipelined: config.server.pipelined,
     logLevel: o.logLevel ?? 'info',
     allowUwsFallback: o.allowUwsFallback === true,
+    sharedPorts: o.sharedPorts === true,
   };
 }

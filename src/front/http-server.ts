@@ -17,7 +17,7 @@ import { attachSellerSocket } from './seller-socket.js';
 import { attachBuyerSocket } from './buyer-socket.js';
 import { bearerKey, unknownKey } from './api-key.js';
 import type { SocketBuyerTransport } from '../buyers/socket-transport.js';
-import { closeApp, uws } from './uws.js';
+import { closeApp, LISTEN_EXCLUSIVE_PORT, uws } from './uws.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
 import type { Returns } from '../ledger/returns.js';
 import type { Postbacks } from '../notify/postbacks.js';
@@ -64,6 +64,8 @@ export interface FrontParts {
   control: ConfigControl;
   /** the first run's demo market, when one runs: the console labels it */
   demo?: DemoInfo;
+  /** one of a set of processes (--processes N): the set's metrics, which /metrics serves instead of this process's own */
+  setMetrics?: () => Promise<string>;
   /** serving on uWebSockets.js's pure-JS fallback was allowed: /ready does not count it against readiness */
   uwsFallbackAllowed?: boolean;
 }
@@ -168,7 +170,7 @@ export class HttpFront {
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.get('/openapi.json', openApiRoute());
     app.get('/asyncapi.json', asyncApiRoute());
-    app.get('/metrics', metricsRoute(runtime, this.parts.metrics));
+    app.get('/metrics', metricsRoute(runtime, this.parts.metrics, this.parts.setMetrics));
     app.any('/*', (res, req) => {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
@@ -179,15 +181,20 @@ export class HttpFront {
     return app;
   }
 
-  listen(host: string, port: number): Promise<number> {
-    return listenOn(this.app, host, port, (socket) => {
+  /**
+   * `shared`: other processes of the same set listen on this port too (SO_REUSEPORT, the kernel
+   * spreads the connections); otherwise the port is this process's alone, so a second Gavel
+   * started by mistake on it fails at start instead of silently taking half the traffic.
+   */
+  listen(host: string, port: number, shared = false): Promise<number> {
+    return listenOn(this.app, host, port, shared, (socket) => {
       this.listenSocket = socket;
       this.loopDelay.start();
     });
   }
 
-  listenOperator(host: string, port: number): Promise<number> {
-    return listenOn(this.operatorApp, host, port, (socket) => (this.operatorSocket = socket));
+  listenOperator(host: string, port: number, shared = false): Promise<number> {
+    return listenOn(this.operatorApp, host, port, shared, (socket) => (this.operatorSocket = socket));
   }
 
   /** The seller calls on Node's HTTP server, for clients that pipeline (src/front/pipelined-listener.ts). */
@@ -303,10 +310,18 @@ function sessionKey(c: ReturnType<typeof credentialsOf>): string | undefined | G
   return 'key' in key ? key.key : key;
 }
 
-function listenOn(app: TemplatedApp, host: string, port: number, listening: (socket: us_listen_socket) => void): Promise<number> {
+/** A listener could not open its port: the start fails with this message. */
+export class ListenRefused extends Error {}
+
+/** uWS's listen with options (host, port, options, cb): in the binding, missing from its type definitions. */
+type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
+
+function listenOn(app: TemplatedApp, host: string, port: number, shared: boolean, listening: (socket: us_listen_socket) => void): Promise<number> {
   return new Promise((resolve, reject) => {
-    app.listen(host, port, (socket) => {
-      if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
+    // uWS sets SO_REUSEPORT on Linux unless told the port is exclusive
+    const options = shared ? 0 : LISTEN_EXCLUSIVE_PORT;
+    (app.listen as unknown as ListenWithOptions).call(app, host, port, options, (socket) => {
+      if (!socket) return reject(new ListenRefused(`cannot listen on ${host}:${port}${shared ? '' : ': the port is taken, or the address is not this machine\'s (another Gavel on it? to run several processes on one port, start one Gavel with --processes N)'}`));
       listening(socket);
       resolve(uws.us_socket_local_port(socket as never));
     });

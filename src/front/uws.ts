@@ -46,3 +46,10 @@ export function closeApp(app: UWS.TemplatedApp): void {
     context.http.closeAllConnections();
   }
 }
+
+/**
+ * The listen option that makes a port this process's alone. uWS on Linux sets SO_REUSEPORT on
+ * every listen socket by default, so without it a second process on the same port silently
+ * shares the traffic. The binding exports the flag, its type definitions do not.
+ */
+export const LISTEN_EXCLUSIVE_PORT: number = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT?: number }).LIBUS_LISTEN_EXCLUSIVE_PORT ?? 1;

@@ -1,0 +1,127 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from './telemetry/logger.js';
+import { serveClusterMetrics } from './telemetry/cluster-metrics.js';
+
+/**
+ * The primary of `--processes N`: it serves nothing itself; it runs N Gavel processes (node:cluster
+ * workers running this same main), each a whole Gavel on the shared store, and watches them.
+ *
+ * Why node:cluster and not child_process.fork: a worker is the same program with an IPC channel
+ * the primary's metrics aggregation (prom-client's AggregatorRegistry) already speaks. Why each
+ * worker listens itself: uWebSockets.js cannot take a listen socket from another process, and
+ * with SO_REUSEPORT the kernel spreads the connections across the processes with no hop through
+ * the primary (node:cluster's own round-robin only applies to node's net servers).
+ *
+ * - Ports: every worker is given the same ports. uWS sets SO_REUSEPORT only on a listen socket
+ *   bound to a given port (never on port 0), so "any free port" (0) is picked here, by the
+ *   primary, before the workers start (main.ts, freePort).
+ * - A worker that dies is started again on the same ports, after a backoff that doubles with each
+ *   death soon after start (a crash loop does not spin the CPU) and resets once one has lived.
+ *   A worker that dies during the first start fails the whole start: it will not do better alone.
+ * - SIGTERM or SIGINT: every worker is told to drain (each runs its own drain, as one process
+ *   does); none is started again; the primary exits 0 when all exited 0, else 1.
+ * - /metrics: any worker may be scraped, it asks the primary, which aggregates every worker's
+ *   registry (src/telemetry/cluster-metrics.ts).
+ */
+
+/** what a worker sends once it listens, read by the primary */
+export const LISTENING = 'gavel:listening';
+/** the environment variable the primary gives every worker: `port,operatorPort`, the ports the set shares */
+export const SET_PORTS_ENV = 'GAVEL_SET_PORTS';
+
+export interface Listening {
+  type: typeof LISTENING;
+  port: number;
+  operatorPort: number;
+}
+
+const FIRST_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 30_000;
+/** a worker that lived this long was not crash-looping: the next death restarts it at once */
+const STABLE_AFTER_MS = 10_000;
+
+interface Slot {
+  index: number;
+  worker: Worker | null;
+  startedAt: number;
+  /** deaths in a row, each soon after its start */
+  quickDeaths: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/** Run the set until it is told to stop; resolves with the exit code. */
+export function runSupervisor(count: number, setPorts: { port: number; operatorPort: number }, log: Logger): Promise<number> {
+  serveClusterMetrics();
+  const slots: Slot[] = Array.from({ length: count }, (_, index) => ({ index, worker: null, startedAt: 0, quickDeaths: 0, timer: null }));
+  const ports = `${setPorts.port},${setPorts.operatorPort}`;
+  let starting = true;
+  let stopping = false;
+  let exitCode = 0;
+  let finish: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+
+  const fork = (slot: Slot): Promise<Listening> => {
+    const worker = cluster.fork({ [SET_PORTS_ENV]: ports });
+    slot.worker = worker;
+    slot.startedAt = Date.now();
+    log.info({ worker: slot.index, pid: worker.process.pid }, 'process started');
+    return new Promise((resolve, reject) => {
+      worker.on('message', (m: Listening) => {
+        if (m?.type === LISTENING) resolve(m);
+      });
+      worker.once('exit', (code, signal) => {
+        reject(new Error(`process ${slot.index} (pid ${worker.process.pid}) exited before it listened (${signal ?? `code ${code}`})`));
+        exited(slot, worker, code, signal);
+      });
+    });
+  };
+
+  const exited = (slot: Slot, worker: Worker, code: number | null, signal: string | null): void => {
+    if (slot.worker !== worker) return;
+    slot.worker = null;
+    if (stopping || starting) {
+      if (code !== 0) exitCode = 1;
+      log.info({ worker: slot.index, pid: worker.process.pid, code, signal }, 'process exited');
+      if (stopping && slots.every((s) => s.worker === null)) finish(exitCode);
+      return;
+    }
+    const lived = Date.now() - slot.startedAt;
+    slot.quickDeaths = lived >= STABLE_AFTER_MS ? 0 : slot.quickDeaths + 1;
+    const wait = slot.quickDeaths === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (slot.quickDeaths - 1));
+    log.error({ worker: slot.index, pid: worker.process.pid, code, signal, lived_ms: lived, restart_in_ms: wait }, 'process died: starting another');
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      if (stopping) return;
+      fork(slot).then(
+        (l) => log.info({ worker: slot.index, pid: slot.worker?.process.pid, port: l.port }, 'process replaced'),
+        () => undefined, // its exit is handled by `exited`, which schedules the next try
+      );
+    }, wait);
+  };
+
+  const stop = (signal: string): void => {
+    if (stopping) return void log.info({ signal }, 'already draining');
+    stopping = true;
+    log.info({ signal, processes: slots.filter((s) => s.worker !== null).length }, 'draining every process');
+    for (const s of slots) {
+      if (s.timer !== null) clearTimeout(s.timer);
+      s.timer = null;
+      s.worker?.process.kill('SIGTERM');
+    }
+    if (slots.every((s) => s.worker === null)) finish(exitCode);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(signal));
+
+  void (async () => {
+    try {
+      await Promise.all(slots.map(fork));
+      starting = false;
+      if (!stopping) log.info({ processes: count, port: setPorts.port, operator_port: setPorts.operatorPort }, 'gavel set listening');
+    } catch (e) {
+      log.fatal({ err: e }, 'the set could not start: stopping every process');
+      exitCode = 1;
+      stop('start failed');
+    }
+  })();
+  return done;
+}

@@ -1,0 +1,213 @@
+/**
+ * `--processes N`: a supervisor runs N Gavel processes on one port (SO_REUSEPORT), replaces one
+ * that dies, drains them all on SIGTERM, and answers /metrics for the whole set; and one process
+ * alone keeps its port to itself, so a second Gavel started by mistake on it is refused.
+ */
+import http from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../src/core/paths.js';
+import { startBuyer } from '../support/buyer-server.js';
+import { cleanPrefix, dropSchema, fullLead, pingLead, PG_URL, SELLER_KEY, testConfig, testPrefix, testSchema } from '../support/exchange.js';
+import { spawnGavel, writeConfig } from '../support/process.js';
+import { startTraffic } from '../support/seller-traffic.js';
+import { stopAfterAll } from '../support/stop-after.js';
+
+const cleanups = stopAfterAll({ ignoreFailures: true });
+
+interface Main {
+  child: ChildProcess;
+  logs: Record<string, unknown>[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** the first log line `match` accepts, waiting for it up to `ms` */
+  line(match: (l: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
+}
+
+/** `node dist/src/main.js` with these arguments, as `npm start -- ...` runs it: its JSON log lines collected. */
+function startMain(args: string[], env: Record<string, string> = {}): Main {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js'), ...args], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  let buf = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) !== -1) {
+      const text = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(text));
+      } catch {
+        logs.push({ text });
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    logs,
+    stderr: () => stderr,
+    exited,
+    async line(match, ms = 15_000) {
+      const until = Date.now() + ms;
+      for (;;) {
+        const found = logs.find(match);
+        if (found !== undefined) return found;
+        if (Date.now() > until) throw new Error(`no such log line in ${ms} ms; stderr: ${stderr}`);
+        await sleep(25);
+      }
+    },
+  };
+}
+
+/** One call on a connection of its own (no keep-alive): the kernel picks the process for each, so calls spread over the set. */
+function fresh(port: number, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Σ of a counter's samples, every label set. */
+function total(metrics: string, name: string): number {
+  let sum = 0;
+  for (const line of metrics.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+async function ledgerSales(schema: string): Promise<Map<string, number>> {
+  const db = new pg.Client({ connectionString: PG_URL });
+  await db.connect();
+  try {
+    const r = await db.query<{ lead_id: string; n: string }>(`SELECT lead_id, count(*) AS n FROM "${schema}".ledger_events WHERE kind = 'sale' GROUP BY lead_id`);
+    return new Map(r.rows.map((row) => [row.lead_id, Number(row.n)]));
+  } finally {
+    await db.end();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const listening = (l: Record<string, unknown>) => l.msg === 'gavel listening';
+
+describe('--processes 2 on Redis and PostgreSQL', () => {
+  it('one port, one /metrics for the set; a process SIGKILLed under load is replaced, no sale lost or told twice; SIGTERM drains all and exits 0', async () => {
+    const buyer = await startBuyer(() => ({ body: { bid: 10 } }));
+    cleanups.push(() => buyer.close());
+    const prefix = testPrefix();
+    const schema = testSchema();
+    cleanups.push(() => cleanPrefix(prefix), () => dropSchema(schema));
+    const config = {
+      ...testConfig([{ id: 'a', url: buyer.url, timeout_ms: 500 }], { tmax_ms: 600, max_tmax_ms: 1000, post_tmax_ms: 5000 }, prefix),
+      ledger: { postgres_url: PG_URL, schema, poll_ms: 20, reclaim_after: '1000ms' },
+    };
+    // port 0 for both listeners: the supervisor picks one free port for the whole set
+    const set = startMain(['--config', writeConfig(config), '--port', '0', '--host', '127.0.0.1', '--processes', '2']);
+    cleanups.push(() => {
+      for (const l of set.logs) if (listening(l) && alive(l.pid as number)) process.kill(l.pid as number, 'SIGKILL');
+      set.child.kill('SIGKILL');
+    });
+    const ready = await set.line((l) => l.msg === 'gavel set listening', 20_000);
+    const port = ready.port as number;
+    const operatorPort = ready.operator_port as number;
+    const first = set.logs.filter(listening);
+    expect(first.map((l) => [l.port, l.operator_port])).toEqual([
+      [port, operatorPort],
+      [port, operatorPort],
+    ]);
+    const [pidA, pidB] = first.map((l) => l.pid as number) as [number, number];
+    expect(pidA).not.toBe(pidB);
+
+    // each ping on a connection of its own lands on either process; any scrape answers for both
+    const PINGS = 20;
+    for (let i = 0; i < PINGS; i++) {
+      const r = await fresh(port, 'POST', '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${SELLER_KEY}` });
+      expect(r.status).toBe(200);
+    }
+    for (let i = 0; i < 4; i++) expect(total((await fresh(operatorPort, 'GET', '/metrics')).text, 'gavel_pings_total')).toBe(PINGS);
+
+    // direct posts from 6 sellers at once; each process SIGKILLed in turn, so at the end only replacements serve
+    const traffic = startTraffic(port, { loops: 6, paths: ['/v1/leads'] });
+    const told = () => traffic.sent.filter((s) => s.body?.status === 'sold');
+    const toldAtLeast = async (n: number) => {
+      for (let i = 0; i < 300 && told().length < n; i++) await sleep(25);
+      expect(told().length).toBeGreaterThanOrEqual(n);
+    };
+    await toldAtLeast(30);
+    const replacements: number[] = [];
+    for (const [i, victim] of [pidA, pidB].entries()) {
+      process.kill(victim, 'SIGKILL');
+      const died = await set.line((l) => l.msg === 'process died: starting another' && l.pid === victim);
+      expect(died.signal).toBe('SIGKILL');
+      const replaced = await set.line((l) => l.msg === 'process replaced' && l.worker === died.worker);
+      replacements.push(replaced.pid as number);
+      await toldAtLeast(30 * (i + 2));
+    }
+    expect(replacements.filter((p) => p !== pidA && p !== pidB)).toHaveLength(2);
+    await traffic.stop();
+    // only the two replacements are left, and they serve
+    for (let i = 0; i < 6; i++) expect((await fresh(port, 'POST', '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${SELLER_KEY}` })).status).toBe(200);
+
+    // every sale a seller was told of is in the ledger exactly once (what a dead process took
+    // off the durable queue unacknowledged is taken over by a live one after reclaim_after)
+    const toldIds = told().map((s) => s.body.lead_id as string);
+    expect(new Set(toldIds).size, 'no lead told sold twice').toBe(toldIds.length);
+    let recorded = new Map<string, number>();
+    for (let i = 0; i < 100; i++) {
+      recorded = await ledgerSales(schema);
+      if (toldIds.every((id) => recorded.has(id))) break;
+      await sleep(100);
+    }
+    expect(toldIds.filter((id) => recorded.get(id) !== 1).map((id) => [id, recorded.get(id) ?? 0])).toEqual([]);
+    expect([...recorded.values()].every((n) => n === 1)).toBe(true);
+    // a sale in the ledger no seller was told of is one whose answer died with its process
+    const lost = traffic.sent.filter((s) => s.status === 0);
+    const untold = [...recorded.keys()].filter((id) => !toldIds.includes(id));
+    expect(untold.length).toBeLessThanOrEqual(lost.length);
+    const buyerPosts = buyer.posts.map((p) => p.body.ping_id as string);
+    expect(new Set(buyerPosts).size, 'no lead posted to the buyer twice').toBe(buyerPosts.length);
+
+    set.child.kill('SIGTERM');
+    expect(await set.exited).toBe(0);
+    expect(replacements.filter(alive)).toEqual([]);
+    expect(set.logs.filter((l) => l.msg === 'gavel stopped')).toHaveLength(2);
+  }, 90_000);
+
+  it('refuses more than one process on the embedded store, before any starts', async () => {
+    const { redis: _, ...embedded } = testConfig([{ id: 'a', url: 'http://127.0.0.1:9' }]) as Record<string, unknown>;
+    const set = startMain(['--config', writeConfig(embedded), '--port', '0', '--processes', '2'], { REDIS_URL: '', REDIS_CLUSTER: '' });
+    cleanups.push(() => set.child.kill('SIGKILL'));
+    expect(await set.exited).toBe(1);
+    expect(set.stderr()).toMatch(/more than one process needs the shared store/);
+    expect(set.logs.filter(listening)).toEqual([]);
+  });
+});
+
+describe('one process', () => {
+  it('keeps its port to itself: a second Gavel on the same port is refused at start, and the first serves on', async () => {
+    const path = writeConfig(testConfig([{ id: 'a', url: 'http://127.0.0.1:9' }]));
+    const a = await spawnGavel(path);
+    cleanups.push(() => a.child.kill('SIGKILL'));
+    const second = spawnGavel(path, {}, a.port);
+    await expect(second).rejects.toThrow(/exited with 1 before listening; stderr: cannot listen on 127\.0\.0\.1:\d+: the port is taken/);
+    for (let i = 0; i < 3; i++) expect((await fresh(a.port, 'GET', '/health')).status).toBe(200);
+  });
+});
