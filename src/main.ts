@@ -69,9 +69,8 @@ async function main(): Promise<void> {
   demo?.run(gavel);
   let stopping = false;
   if (cluster.isWorker) {
+    // (should the primary be killed, node:cluster ends this process at once, undrained: the set stops with SIGTERM to the primary)
     process.send!({ type: LISTENING, port: gavel.port, operatorPort: gavel.operatorPort } satisfies Listening);
-    // the primary is gone (killed): nothing would restart this process or drain it, so it drains now
-    process.once('disconnect', () => process.emit('SIGTERM'));
   }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     // `on`, not `once`: under npm a terminal's Ctrl-C reaches node twice (from the terminal and
