@@ -17,6 +17,8 @@ import type { ConfigVersions } from './versions/config-versions.js';
 import { FileVersions } from './versions/file-versions.js';
 import { RedisConfigBus } from './versions/redis-config-bus.js';
 import { RedisStore } from './store/redis-store.js';
+import { RedisSessions } from './store/redis-sessions.js';
+import { SharedSessions } from './front/shared-sessions.js';
 import { refuseUnswappable, SwapRefused } from './live-buyers.js';
 import { HttpFront, ListenRefused } from './front/http-server.js';
 import { UWS_BINARY, UWS_NATIVE } from './front/uws.js';
@@ -200,7 +202,9 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
 
   // one of a set (--processes N): /metrics answers for the whole set, whichever process is scraped
   const setMetrics = settings.sharedPorts && cluster.isWorker ? joinClusterMetrics(metrics.registry) : undefined;
-  const front = new HttpFront({ live, exchange, store, metrics, log, ...(setMetrics !== undefined ? { setMetrics } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
+  // with a shared store, a browser's login holds on every process that shares it (src/front/shared-sessions.ts)
+  const sessions = store instanceof RedisStore ? new SharedSessions(new RedisSessions(store.client), runtime.secret) : undefined;
+  const front = new HttpFront({ live, exchange, store, metrics, log, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
   const ports = await listen(front, settings);
   log.info({ pid: process.pid, port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 

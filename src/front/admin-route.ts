@@ -7,7 +7,8 @@ import { unknownKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
 import { refusedFraming } from './http-framing.js';
 import { readBody } from './read-body.js';
-import { credentialsOf, requestKey, type Listener } from './request-caller.js';
+import { credentialsOf, requestKey, type KeyAnswer, type Listener } from './request-caller.js';
+import { sessionBookOf } from './sessions.js';
 import { send, sendError, sendText, watch } from './respond.js';
 
 /** Who a key is: the operator, a seller or a buyer. */
@@ -72,21 +73,24 @@ export function jsonRoute(
   app[method](path, (res: HttpResponse, req: HttpRequest) => {
     if (refusedFraming(res, req)) return;
     // the Bearer key, or a browser's session cookie (request-caller.ts: CSRF checked there)
-    const key = requestKey(credentialsOf(req, listener));
+    const key = requestKey(credentialsOf(req, listener), sessionBookOf(runtime));
     const raw = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
     const query = new URLSearchParams(req.getQuery() ?? '');
     const state = watch(res, 'json');
-    if (!('key' in key)) return sendError(res, state, key);
+    /** the caller the key names, or null once refused */
+    const authorized = (key: KeyAnswer): Caller | null => {
+      if (!('key' in key)) return sendError(res, state, key), null;
+      const caller = callerOf(runtime, key.key);
+      if (caller === null) return sendError(res, state, unknownKey(key.key)), null;
+      const refusal = refusedOn(listener, caller);
+      if (refusal !== null) return sendError(res, state, refusal), null;
+      return caller;
+    };
     // ids are decoded as a browser encodes them (a return's `ret:…` comes as `ret%3A…`); a
     // malformed escape is the caller's error, never a throw inside uWS's handler
     const params = decodedParams(raw);
-    if (params === null) return sendError(res, state, new GavelError('INVALID_REQUEST', 'A path parameter holds a malformed %-escape'));
-    const caller = callerOf(runtime, key.key);
-    if (caller === null) return sendError(res, state, unknownKey(key.key));
-    const refusal = refusedOn(listener, caller);
-    if (refusal !== null) return sendError(res, state, refusal);
-    const run = (body: unknown) =>
-      handler({ caller, params, query, body }).then(
+    const run = (caller: Caller, body: unknown) =>
+      handler({ caller, params: params!, query, body }).then(
         (r) => ('text' in r ? sendText(res, state, r.status, r.contentType, r.text) : send(res, state, r.status, r.body)),
         (e: unknown) => {
           if (e instanceof GavelError) return sendError(res, state, e);
@@ -94,18 +98,36 @@ export function jsonRoute(
           sendError(res, state, new GavelError('INTERNAL'));
         },
       );
-    if (method === 'get') return void run(undefined);
-    readBody(res, maxBody, (buf) => {
+    /** the body read: parsed and the route run, or refused */
+    const withBody = (caller: Caller, buf: Buffer | null): void => {
       if (buf === null) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${maxBody} bytes`), true);
       // an action with nothing to say (approve, deny) may come with no body
-      if (buf.length === 0) return void run(undefined);
+      if (buf.length === 0) return void run(caller, undefined);
       let body: unknown;
       try {
         body = decodeBody(buf, 'json');
       } catch (e) {
         return sendError(res, state, e as GavelError);
       }
-      void run(body);
-    });
+      void run(caller, body);
+    };
+    if (key instanceof Promise) {
+      // a session in the shared store: the body is read meanwhile (uWS hands it over only to a
+      // reader attached now), and the key judged when both are in
+      const body = method === 'get' ? Promise.resolve(null) : new Promise<Buffer | null>((resolve) => readBody(res, maxBody, resolve));
+      void Promise.all([key, body]).then(([k, buf]) => {
+        const caller = authorized(k);
+        if (caller === null) return;
+        if (params === null) return sendError(res, state, new GavelError('INVALID_REQUEST', 'A path parameter holds a malformed %-escape'));
+        if (method === 'get') return void run(caller, undefined);
+        withBody(caller, buf);
+      });
+      return;
+    }
+    const caller = authorized(key);
+    if (caller === null) return;
+    if (params === null) return sendError(res, state, new GavelError('INVALID_REQUEST', 'A path parameter holds a malformed %-escape'));
+    if (method === 'get') return void run(caller, undefined);
+    readBody(res, maxBody, (buf) => withBody(caller, buf));
   });
 }

@@ -45,6 +45,7 @@ import { attachMarketStream } from './market-stream-route.js';
 import { attachSessionRoutes } from './session-route.js';
 import { credentialsOf, requestKey } from './request-caller.js';
 import { MarketSampler } from '../telemetry/market-sampler.js';
+import { sessionBookOf, useSessionBook, type SessionBook } from './sessions.js';
 
 export interface FrontParts {
   /** transports of the buyers that connect over /v1/bidders/ws, by buyer id */
@@ -66,6 +67,8 @@ export interface FrontParts {
   demo?: DemoInfo;
   /** one of a set of processes (--processes N): the set's metrics, which /metrics serves instead of this process's own */
   setMetrics?: () => Promise<string>;
+  /** browser sessions in the shared store (processes sharing Redis); none: this process's memory */
+  sessions?: SessionBook;
   /** serving on uWebSockets.js's pure-JS fallback was allowed: /ready does not count it against readiness */
   uwsFallbackAllowed?: boolean;
 }
@@ -91,6 +94,8 @@ export class HttpFront {
   private readonly loopDelay: LoopDelay;
 
   constructor(private readonly parts: FrontParts) {
+    // first: the routes find their sessions by the runtime source as they are attached
+    if (parts.sessions !== undefined) useSessionBook(parts.live, parts.sessions);
     this.maxBody = parts.live.current().runtime.data.server.max_body_bytes;
     const server = parts.live.current().runtime.data.server;
     const admission = new CallAdmission({ maxCallsInFlight: server.overload.max_calls_in_flight, maxLoopLagMs: server.overload.max_loop_lag_ms }, parts.metrics);
@@ -225,7 +230,8 @@ export class HttpFront {
       // no key header: a seller's portal sending a test lead with its session cookie. Read only
       // here, so a call that carries its key costs nothing more; a cookie is a browser's ambient
       // credential, so the call must come from the portal's own origin (request-caller.ts)
-      const session = sessionKey(credentialsOf(req, 'public'));
+      const session = sessionKey(credentialsOf(req, 'public'), sessionBookOf(this.parts.live));
+      if (session instanceof Promise) return this.sellerBySession(res, state, session, route, format, contentType, length, idempotencyKey);
       if (session instanceof GavelError) return sendError(res, state, session);
       key = session;
     }
@@ -246,6 +252,30 @@ export class HttpFront {
       setImmediate(() => {
         if (state.aborted) return this.end();
         this.handle(res, state, seller, route, body, idempotencyKey === '' ? undefined : idempotencyKey).finally(() => this.end());
+      });
+    });
+  }
+
+  /**
+   * A seller's portal test lead whose session is in the shared store: the same checks as
+   * `seller`, once the store has answered. The body is read meanwhile, since uWS hands it over
+   * only to a reader attached before the handler returns.
+   */
+  private sellerBySession(res: HttpResponse, state: RequestState, session: Promise<string | undefined | GavelError>, route: SellerRoute, format: ReturnType<typeof formatOf>, contentType: string, length: string, idempotencyKey: string): void {
+    if (length !== '' && Number(length) > this.maxBody) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
+    readBody(res, this.maxBody, (body) => {
+      void session.then((key) => {
+        if (key instanceof GavelError) return sendError(res, state, key);
+        const party = this.parts.live.current().runtime.keys.resolve(key);
+        if (party?.kind !== 'seller') return sendError(res, state, unknownKey(key));
+        if (format === null) return sendError(res, state, unsupportedMediaType(contentType));
+        if (body === null) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
+        if (this.draining) return sendError(res, state, new GavelError('SHUTTING_DOWN'), true);
+        this.begin();
+        setImmediate(() => {
+          if (state.aborted) return this.end();
+          this.handle(res, state, party.seller, route, body, idempotencyKey === '' ? undefined : idempotencyKey).finally(() => this.end());
+        });
       });
     });
   }
@@ -305,8 +335,9 @@ export class HttpFront {
 }
 
 /** The key behind a seller call's session cookie (no cookie: undefined, answered as a missing key), or why it is refused. */
-function sessionKey(c: ReturnType<typeof credentialsOf>): string | undefined | GavelError {
-  const key = requestKey(c);
+function sessionKey(c: ReturnType<typeof credentialsOf>, book: SessionBook): string | undefined | GavelError | Promise<string | undefined | GavelError> {
+  const key = requestKey(c, book);
+  if (key instanceof Promise) return key.then((k) => ('key' in k ? k.key : k));
   return 'key' in key ? key.key : key;
 }
 

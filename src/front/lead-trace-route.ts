@@ -5,9 +5,10 @@ import type { TraceRecorder } from '../trace/trace-recorder.js';
 import { buyerView, operatorView, sellerView } from '../trace/trace-views.js';
 import { callerOf, refusedOn, type Listener } from './admin-route.js';
 import { unknownKey } from './api-key.js';
-import { credentialsOf, requestKey } from './request-caller.js';
+import { credentialsOf, requestKey, whenKnown, type KeyAnswer } from './request-caller.js';
+import { sessionBookOf } from './sessions.js';
 import { refusedFraming } from './http-framing.js';
-import { send, sendError, watch } from './respond.js';
+import { send, sendError, watch, type RequestState } from './respond.js';
 
 /** Lead ids are UUIDs Gavel made, or a seller's ping id: anything longer is not one. */
 const MAX_LEAD_ID = 128;
@@ -20,11 +21,15 @@ const MAX_LEAD_ID = 128;
 export function leadTraceRoute(runtime: RuntimeSource, traces: TraceRecorder, listener: Listener): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
       if (refusedFraming(res, req)) return;
-      const key = requestKey(credentialsOf(req, listener));
+      const key = requestKey(credentialsOf(req, listener), sessionBookOf(runtime));
       // taken as sent, not URL-decoded: lead ids are Gavel's own UUIDs, and decoding a malformed
       // escape would throw inside uWS's handler and take the process down
       const id = req.getParameter(0) ?? '';
       const state = watch(res, 'json');
+      whenKnown(key, (key) => answer(key, id, state, res));
+  };
+
+  function answer(key: KeyAnswer, id: string, state: RequestState, res: HttpResponse): void {
       if (!('key' in key)) return sendError(res, state, key);
       const caller = callerOf(runtime, key.key);
       if (caller === null) return sendError(res, state, unknownKey(key.key));
@@ -40,5 +45,5 @@ export function leadTraceRoute(runtime: RuntimeSource, traces: TraceRecorder, li
         },
         () => sendError(res, state, new GavelError('STORE_UNAVAILABLE')),
       );
-  };
+  }
 }

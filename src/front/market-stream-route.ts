@@ -4,7 +4,8 @@ import type { MarketSampler, MarketSample } from '../telemetry/market-sampler.js
 import { callerOf, refusedOn } from './admin-route.js';
 import { unknownKey } from './api-key.js';
 import { refusedFraming } from './http-framing.js';
-import { credentialsOf, requestKey } from './request-caller.js';
+import { credentialsOf, requestKey, whenKnown } from './request-caller.js';
+import { sessionBookOf } from './sessions.js';
 import { sendError, watch } from './respond.js';
 
 /**
@@ -16,27 +17,30 @@ export function attachMarketStream(app: TemplatedApp, live: RuntimeSource, sampl
   app.get('/v1/console/market', (res, req) => {
     if (refusedFraming(res, req)) return;
     const state = watch(res, 'json');
-    const key = requestKey(credentialsOf(req, 'operator'));
-    if (!('key' in key)) return sendError(res, state, key);
-    const caller = callerOf(live, key.key);
-    if (caller === null) return sendError(res, state, unknownKey(key.key));
-    const refusal = refusedOn('operator', caller);
-    if (refusal !== null) return sendError(res, state, refusal);
-    res.cork(() => {
-      res.writeStatus('200 OK');
-      res.writeHeader('content-type', 'text/event-stream');
-      res.writeHeader('cache-control', 'no-store');
-      // the first bytes now, so the browser's EventSource opens at once
-      res.write('retry: 2000\n\n');
-    });
-    const push = (s: MarketSample) => {
+    whenKnown(requestKey(credentialsOf(req, 'operator'), sessionBookOf(live)), (key) => {
+      if (!('key' in key)) return sendError(res, state, key);
+      const caller = callerOf(live, key.key);
+      if (caller === null) return sendError(res, state, unknownKey(key.key));
+      const refusal = refusedOn('operator', caller);
+      if (refusal !== null) return sendError(res, state, refusal);
+      // a session looked up in the shared store: the client may have gone meanwhile
       if (state.aborted) return;
-      res.cork(() => void res.write(`event: sample\ndata: ${JSON.stringify(s)}\n\n`));
-    };
-    const stop = sampler.subscribe(push);
-    res.onAborted(() => {
-      state.aborted = true;
-      stop();
+      res.cork(() => {
+        res.writeStatus('200 OK');
+        res.writeHeader('content-type', 'text/event-stream');
+        res.writeHeader('cache-control', 'no-store');
+        // the first bytes now, so the browser's EventSource opens at once
+        res.write('retry: 2000\n\n');
+      });
+      const push = (s: MarketSample) => {
+        if (state.aborted) return;
+        res.cork(() => void res.write(`event: sample\ndata: ${JSON.stringify(s)}\n\n`));
+      };
+      const stop = sampler.subscribe(push);
+      res.onAborted(() => {
+        state.aborted = true;
+        stop();
+      });
     });
   });
 }

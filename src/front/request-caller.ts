@@ -1,7 +1,7 @@
 import type { HttpRequest } from 'uWebSockets.js';
 import { GavelError } from '../core/codes.js';
 import { bearerKey, unknownKey } from './api-key.js';
-import { sessions, type Sessions } from './sessions.js';
+import { sessions, type SessionBook } from './sessions.js';
 
 /** Which listener a request came in on: the public one (sellers, buyers) or the operator's. */
 export type Listener = 'public' | 'operator';
@@ -63,17 +63,32 @@ export function crossSite(c: Credentials): boolean {
   return c.origin !== `http://${c.host}` && c.origin !== `https://${c.host}`;
 }
 
+export type KeyAnswer = { key: string | undefined } | GavelError;
+
 /**
  * The key a request acts with: its Bearer key, or the key behind its session cookie (a
  * cross-site state change refused). The caller resolves it against the live key ring, the one
- * place a key becomes a party (admin-route.ts `callerOf`).
+ * place a key becomes a party (admin-route.ts `callerOf`). A Bearer key, or a session in this
+ * process's memory, answers at once; a session in the shared store answers with a promise
+ * (whenKnown runs the rest of a route either way).
  */
-export function requestKey(c: Credentials, held: Sessions = sessions): { key: string | undefined } | GavelError {
+export function requestKey(c: Credentials, held: SessionBook = sessions): KeyAnswer | Promise<KeyAnswer> {
   if (c.bearer !== undefined || c.session === undefined) return { key: c.bearer };
   const key = held.keyOf(c.session);
+  if (key instanceof Promise) return key.then((k) => sessionAnswer(c, k), () => new GavelError('STORE_UNAVAILABLE', 'The sessions store did not answer: retry'));
+  return sessionAnswer(c, key);
+}
+
+function sessionAnswer(c: Credentials, key: string | undefined): KeyAnswer {
   if (key === undefined) return new GavelError('UNAUTHORIZED', 'The session has ended or is unknown: log in again');
   if (crossSite(c)) return new GavelError('FORBIDDEN', 'A state-changing request with a session cookie must come from the same origin');
   return { key };
+}
+
+/** Run `then` with a value now, or once its promise settles: a route's rest after requestKey. */
+export function whenKnown<T>(value: T | Promise<T>, then: (v: T) => void): void {
+  if (value instanceof Promise) void value.then(then);
+  else then(value);
 }
 
 export { unknownKey };

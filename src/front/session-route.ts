@@ -8,8 +8,8 @@ import { decodeBody } from './decode-body.js';
 import { refusedFraming } from './http-framing.js';
 import { readBody } from './read-body.js';
 import { errorBody, watch, type RequestState } from './respond.js';
-import { credentialsOf, crossSite, requestKey, SESSION_COOKIES, type Credentials } from './request-caller.js';
-import { SESSION_MAX_MS, sessions } from './sessions.js';
+import { credentialsOf, crossSite, requestKey, SESSION_COOKIES, whenKnown, type Credentials } from './request-caller.js';
+import { SESSION_MAX_MS, sessionBookOf } from './sessions.js';
 
 /** A key is a few dozen characters; a login body has nothing else to carry. */
 const MAX_LOGIN_BODY = 1024;
@@ -39,7 +39,7 @@ export function whoIs(caller: Caller): SessionAnswer {
 }
 
 function refuse(res: HttpResponse, state: RequestState, e: GavelError): void {
-  answer(res, state, `${e.status} ${e.status === 401 ? 'Unauthorized' : e.status === 403 ? 'Forbidden' : e.status === 413 ? 'Payload Too Large' : 'Bad Request'}`, errorBody(e.code, e.message, e.details));
+  answer(res, state, `${e.status} ${e.status === 401 ? 'Unauthorized' : e.status === 403 ? 'Forbidden' : e.status === 413 ? 'Payload Too Large' : e.status === 503 ? 'Service Unavailable' : 'Bad Request'}`, errorBody(e.code, e.message, e.details));
 }
 
 /**
@@ -50,6 +50,7 @@ function refuse(res: HttpResponse, state: RequestState, e: GavelError): void {
  * listener: the operator's console uses it on the operator listener, the portals on the public one.
  */
 export function attachSessionRoutes(app: TemplatedApp, listener: Listener, live: RuntimeSource): void {
+  const book = sessionBookOf(live);
   app.post('/v1/session', (res, req) => {
     if (refusedFraming(res, req)) return;
     const c = credentialsOf(req, listener);
@@ -69,27 +70,33 @@ export function attachSessionRoutes(app: TemplatedApp, listener: Listener, live:
       if (caller === null) return refuse(res, state, new GavelError('UNAUTHORIZED', 'Unknown API key'));
       const refusal = refusedOn(listener, caller);
       if (refusal !== null) return refuse(res, state, refusal);
-      const id = sessions.open(key);
-      answer(res, state, '201 Created', whoIs(caller), cookie(listener, id, c, Math.floor(SESSION_MAX_MS / 1000)));
+      const opened = (id: string) => answer(res, state, '201 Created', whoIs(caller), cookie(listener, id, c, Math.floor(SESSION_MAX_MS / 1000)));
+      const id = book.open(key);
+      if (typeof id === 'string') return opened(id);
+      id.then(opened, () => refuse(res, state, new GavelError('STORE_UNAVAILABLE', 'The sessions store did not answer: retry')));
     });
   });
   app.get('/v1/session', (res, req) => {
     if (refusedFraming(res, req)) return;
-    const key = requestKey(credentialsOf(req, listener));
+    const key = requestKey(credentialsOf(req, listener), book);
     const state = watch(res, 'json');
-    if (!('key' in key)) return refuse(res, state, key);
-    const caller = callerOf(live, key.key);
-    if (caller === null) return refuse(res, state, unknownKey(key.key));
-    const refusal = refusedOn(listener, caller);
-    if (refusal !== null) return refuse(res, state, refusal);
-    answer(res, state, '200 OK', whoIs(caller));
+    whenKnown(key, (key) => {
+      if (!('key' in key)) return refuse(res, state, key);
+      const caller = callerOf(live, key.key);
+      if (caller === null) return refuse(res, state, unknownKey(key.key));
+      const refusal = refusedOn(listener, caller);
+      if (refusal !== null) return refuse(res, state, refusal);
+      answer(res, state, '200 OK', whoIs(caller));
+    });
   });
   app.del('/v1/session', (res, req) => {
     if (refusedFraming(res, req)) return;
     const c = credentialsOf(req, listener);
     const state = watch(res, 'json');
     if (crossSite(c)) return refuse(res, state, new GavelError('FORBIDDEN', 'A logout must come from the same origin'));
-    sessions.close(c.session);
-    answer(res, state, '200 OK', { ended: true }, cookie(listener, '', c, 0));
+    const ended = () => answer(res, state, '200 OK', { ended: true }, cookie(listener, '', c, 0));
+    const closing = book.close(c.session);
+    if (closing instanceof Promise) closing.then(ended, () => refuse(res, state, new GavelError('STORE_UNAVAILABLE', 'The sessions store did not answer: retry')));
+    else ended();
   });
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { RuntimeSource } from '../config/live-runtime.js';
 
 /** How long a console or portal login lasts without use, and at most. */
 export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
@@ -18,11 +19,23 @@ interface Held {
 }
 
 /**
+ * Where sessions are kept: this process's memory (Sessions, below: answers at once) or the
+ * shared store (shared-sessions.ts: answers with a promise), so a route handles both.
+ */
+export interface SessionBook {
+  /** a new session for a key already checked: its id, the cookie's value */
+  open(key: string): string | Promise<string>;
+  /** the key behind a live session id, or undefined (unknown, idle too long, or too old) */
+  keyOf(id: string | undefined): string | undefined | Promise<string | undefined>;
+  close(id: string | undefined): void | Promise<void>;
+}
+
+/**
  * Browser sessions of any party (the operator's console, later the buyers' and sellers' portals),
  * in memory per process: a process restart logs everyone out, which a console can afford. Held by
  * the SHA-256 of their id, so a map lookup's timing says nothing about a live id.
  */
-export class Sessions {
+export class Sessions implements SessionBook {
   private readonly held = new Map<string, Held>();
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -70,9 +83,26 @@ export class Sessions {
   }
 }
 
-function digest(id: string): string {
+/** A session id's SHA-256: what sessions are held by, never the id itself. */
+export function digest(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('base64');
 }
 
 /** The process's sessions: one per process, shared by both listeners (a session names its key, and the key its party). */
 export const sessions = new Sessions();
+
+/**
+ * The book of an exchange whose sessions are in the shared store, registered by its front
+ * against the exchange's runtime source, which every route already holds: one process may run
+ * several exchanges (the tests do), each with its own store.
+ */
+const books = new WeakMap<RuntimeSource, SessionBook>();
+
+export function useSessionBook(live: RuntimeSource, book: SessionBook): void {
+  books.set(live, book);
+}
+
+/** The sessions of the exchange `live` belongs to: its shared book, else this process's memory. */
+export function sessionBookOf(live: RuntimeSource): SessionBook {
+  return books.get(live) ?? sessions;
+}

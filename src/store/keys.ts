@@ -18,6 +18,8 @@ export const keys = {
   queue: (name: string) => `{q:${name}}`,
   /** a notice recipient's delivery tries, newest first (redis-deliveries.ts) */
   deliveries: (recipient: string) => `n:${recipient}`,
+  /** a browser session, by the SHA-256 of its id (redis-sessions.ts): its sealed record */
+  session: (idDigest: string) => `ss:${idDigest}`,
   /** a round_robin or weighted tier's current weights (lua/turn-pick-1.lua) */
   turn: (tier: string) => `{t:${tier}}:turn`,
   /** a buyer's decayed post outcomes by grade (lua/accept-rate-1.lua) */

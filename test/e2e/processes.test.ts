@@ -11,7 +11,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/core/paths.js';
 import { startBuyer } from '../support/buyer-server.js';
-import { cleanPrefix, dropSchema, fullLead, pingLead, PG_URL, SELLER_KEY, testConfig, testPrefix, testSchema } from '../support/exchange.js';
+import { ADMIN_KEY, cleanPrefix, dropSchema, fullLead, pingLead, PG_URL, SELLER_KEY, testConfig, testPrefix, testSchema } from '../support/exchange.js';
 import { spawnGavel, writeConfig } from '../support/process.js';
 import { startTraffic } from '../support/seller-traffic.js';
 import { stopAfterAll } from '../support/stop-after.js';
@@ -109,7 +109,7 @@ function alive(pid: number): boolean {
 const listening = (l: Record<string, unknown>) => l.msg === 'gavel listening';
 
 describe('--processes 2 on Redis and PostgreSQL', () => {
-  it('one port, one /metrics for the set; a process SIGKILLed under load is replaced, no sale lost or told twice; SIGTERM drains all and exits 0', async () => {
+  it('one port, one /metrics and one login for the set; a process SIGKILLed under load is replaced, no sale lost or told twice; SIGTERM drains all and exits 0', async () => {
     const buyer = await startBuyer(() => ({ body: { bid: 10 } }));
     cleanups.push(() => buyer.close());
     const prefix = testPrefix();
@@ -143,6 +143,30 @@ describe('--processes 2 on Redis and PostgreSQL', () => {
       expect(r.status).toBe(200);
     }
     for (let i = 0; i < 4; i++) expect(total((await fresh(operatorPort, 'GET', '/metrics')).text, 'gavel_pings_total')).toBe(PINGS);
+
+    // a browser's login holds whichever process its next request reaches (sessions in Redis)
+    const login = async (p: number, key: string, cookieName: string) => {
+      const r = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: p, method: 'POST', path: '/v1/session', agent: false, headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' } }, resolve);
+        req.on('error', reject);
+        req.end(JSON.stringify({ key }));
+      });
+      r.resume();
+      expect(r.statusCode).toBe(201);
+      return new RegExp(`^(${cookieName}=[^;]+);`).exec(String(r.headers['set-cookie']))![1]!;
+    };
+    const consoleCookie = await login(operatorPort, ADMIN_KEY, 'gavel_console');
+    for (let i = 0; i < 10; i++) expect(JSON.parse((await fresh(operatorPort, 'GET', '/v1/session', undefined, { cookie: consoleCookie })).text)).toMatchObject({ party: 'operator' });
+    for (let i = 0; i < 6; i++) expect((await fresh(operatorPort, 'GET', '/v1/sales', undefined, { cookie: consoleCookie })).status).toBe(200);
+    // a seller's portal test lead: a POST with its body, its key behind the cookie
+    const portal = await login(port, SELLER_KEY, 'gavel_session');
+    for (let i = 0; i < 6; i++) {
+      const r = await fresh(port, 'POST', '/v1/leads', { campaign: 'auto', lead: fullLead(), test: true }, { cookie: portal, 'sec-fetch-site': 'same-origin' });
+      expect(r.status, r.text).toBe(200);
+    }
+    // logged out on one process: out on all
+    expect((await fresh(operatorPort, 'DELETE', '/v1/session', undefined, { cookie: consoleCookie, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    for (let i = 0; i < 6; i++) expect((await fresh(operatorPort, 'GET', '/v1/session', undefined, { cookie: consoleCookie })).status).toBe(401);
 
     // direct posts from 6 sellers at once; each process SIGKILLed in turn, so at the end only replacements serve
     const traffic = startTraffic(port, { loops: 6, paths: ['/v1/leads'] });
