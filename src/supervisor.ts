@@ -118,6 +118,8 @@ export function runSupervisor(count: number, setPorts: { port: number; operatorP
       starting = false;
       if (!stopping) log.info({ processes: count, port: setPorts.port, operator_port: setPorts.operatorPort }, 'gavel set listening');
     } catch (e) {
+      // told to stop while starting: the processes it stopped did not fail
+      if (stopping) return;
       log.fatal({ err: e }, 'the set could not start: stopping every process');
       exitCode = 1;
       stop('start failed');
