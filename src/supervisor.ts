@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from './telemetry/logger.js';
 import { serveClusterMetrics } from './telemetry/cluster-metrics.js';
+import { quickDeaths, restartDelay } from './restart-backoff.js';
 
 /**
  * The primary of `--processes N`: it serves nothing itself; it runs N Gavel processes (node:cluster
@@ -35,10 +36,6 @@ export interface Listening {
   operatorPort: number;
 }
 
-const FIRST_BACKOFF_MS = 250;
-const MAX_BACKOFF_MS = 30_000;
-/** a worker that lived this long was not crash-looping: the next death restarts it at once */
-const STABLE_AFTER_MS = 10_000;
 
 interface Slot {
   index: number;
@@ -86,8 +83,8 @@ export function runSupervisor(count: number, setPorts: { port: number; operatorP
       return;
     }
     const lived = Date.now() - slot.startedAt;
-    slot.quickDeaths = lived >= STABLE_AFTER_MS ? 0 : slot.quickDeaths + 1;
-    const wait = slot.quickDeaths === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (slot.quickDeaths - 1));
+    slot.quickDeaths = quickDeaths(slot.quickDeaths, lived);
+    const wait = restartDelay(slot.quickDeaths);
     log.error({ worker: slot.index, pid: worker.process.pid, code, signal, lived_ms: lived, restart_in_ms: wait }, 'process died: starting another');
     slot.timer = setTimeout(() => {
       slot.timer = null;
