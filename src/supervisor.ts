@@ -21,8 +21,8 @@ import { quickDeaths, restartDelay } from './restart-backoff.js';
  *   A worker that dies during the first start fails the whole start: it will not do better alone.
  * - SIGTERM or SIGINT: every worker is told to drain (each runs its own drain, as one process
  *   does); none is started again; the primary exits 0 when all exited 0, else 1.
- * - /metrics: any worker may be scraped, it asks the primary, which aggregates every worker's
- *   registry (src/telemetry/cluster-metrics.ts).
+ * - /metrics: any worker may be scraped, it asks the primary, which aggregates the registry of
+ *   every worker that listens (src/telemetry/cluster-metrics.ts).
  */
 
 /** what a worker sends once it listens, read by the primary */
@@ -40,6 +40,8 @@ export interface Listening {
 interface Slot {
   index: number;
   worker: Worker | null;
+  /** the worker said it listens: its metrics are part of the set's */
+  listening: boolean;
   startedAt: number;
   /** deaths in a row, each soon after its start */
   quickDeaths: number;
@@ -48,8 +50,10 @@ interface Slot {
 
 /** Run the set until it is told to stop; resolves with the exit code. */
 export function runSupervisor(count: number, setPorts: { port: number; operatorPort: number }, log: Logger): Promise<number> {
-  serveClusterMetrics();
-  const slots: Slot[] = Array.from({ length: count }, (_, index) => ({ index, worker: null, startedAt: 0, quickDeaths: 0, timer: null }));
+  const slots: Slot[] = Array.from({ length: count }, (_, index) => ({ index, worker: null, listening: false, startedAt: 0, quickDeaths: 0, timer: null }));
+  serveClusterMetrics(function* () {
+    for (const s of slots) if (s.worker !== null && s.listening) yield s.worker;
+  });
   const ports = `${setPorts.port},${setPorts.operatorPort}`;
   let starting = true;
   let stopping = false;
@@ -60,11 +64,14 @@ export function runSupervisor(count: number, setPorts: { port: number; operatorP
   const fork = (slot: Slot): Promise<Listening> => {
     const worker = cluster.fork({ [SET_PORTS_ENV]: ports });
     slot.worker = worker;
+    slot.listening = false;
     slot.startedAt = Date.now();
     log.info({ worker: slot.index, pid: worker.process.pid }, 'process started');
     return new Promise((resolve, reject) => {
       worker.on('message', (m: Listening) => {
-        if (m?.type === LISTENING) resolve(m);
+        if (m?.type !== LISTENING) return;
+        if (slot.worker === worker) slot.listening = true;
+        resolve(m);
       });
       worker.once('exit', (code, signal) => {
         reject(new Error(`process ${slot.index} (pid ${worker.process.pid}) exited before it listened (${signal ?? `code ${code}`})`));
@@ -76,6 +83,7 @@ export function runSupervisor(count: number, setPorts: { port: number; operatorP
   const exited = (slot: Slot, worker: Worker, code: number | null, signal: string | null): void => {
     if (slot.worker !== worker) return;
     slot.worker = null;
+    slot.listening = false;
     if (stopping || starting) {
       if (code !== 0) exitCode = 1;
       log.info({ worker: slot.index, pid: worker.process.pid, code, signal }, 'process exited');

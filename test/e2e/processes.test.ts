@@ -181,6 +181,12 @@ describe('--processes 2 on Redis and PostgreSQL', () => {
       process.kill(victim, 'SIGKILL');
       const died = await set.line((l) => l.msg === 'process died: starting another' && l.pid === victim);
       expect(died.signal).toBe('SIGKILL');
+      // a scrape while the replacement starts is answered at once, not held until it listens
+      await set.line((l) => l.msg === 'process started' && l.worker === died.worker && l.pid !== victim);
+      const t0 = performance.now();
+      const scrape = await fresh(operatorPort, 'GET', '/metrics');
+      expect(scrape.status, scrape.text.slice(0, 200)).toBe(200);
+      expect(performance.now() - t0).toBeLessThan(2500);
       const replaced = await set.line((l) => l.msg === 'process replaced' && l.worker === died.worker);
       replacements.push(replaced.pid as number);
       await toldAtLeast(30 * (i + 2));
