@@ -77,20 +77,21 @@ export function jsonRoute(
     const raw = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
     const query = new URLSearchParams(req.getQuery() ?? '');
     const state = watch(res, 'json');
-    /** the caller the key names, or null once refused */
-    const authorized = (key: KeyAnswer): Caller | null => {
+    // ids are decoded as a browser encodes them (a return's `ret:…` comes as `ret%3A…`); a
+    // malformed escape is the caller's error, never a throw inside uWS's handler
+    const params = decodedParams(raw);
+    /** the caller the key names and the path's ids, or null once refused (in this order: the key or session, the path, the party) */
+    const authorized = (key: KeyAnswer): { caller: Caller; params: string[] } | null => {
       if (!('key' in key)) return sendError(res, state, key), null;
+      if (params === null) return sendError(res, state, new GavelError('INVALID_REQUEST', 'A path parameter holds a malformed %-escape')), null;
       const caller = callerOf(runtime, key.key);
       if (caller === null) return sendError(res, state, unknownKey(key.key)), null;
       const refusal = refusedOn(listener, caller);
       if (refusal !== null) return sendError(res, state, refusal), null;
-      return caller;
+      return { caller, params };
     };
-    // ids are decoded as a browser encodes them (a return's `ret:…` comes as `ret%3A…`); a
-    // malformed escape is the caller's error, never a throw inside uWS's handler
-    const params = decodedParams(raw);
-    const run = (caller: Caller, body: unknown) =>
-      handler({ caller, params: params!, query, body }).then(
+    const run = (who: { caller: Caller; params: string[] }, body: unknown) =>
+      handler({ ...who, query, body }).then(
         (r) => ('text' in r ? sendText(res, state, r.status, r.contentType, r.text) : send(res, state, r.status, r.body)),
         (e: unknown) => {
           if (e instanceof GavelError) return sendError(res, state, e);
@@ -99,35 +100,33 @@ export function jsonRoute(
         },
       );
     /** the body read: parsed and the route run, or refused */
-    const withBody = (caller: Caller, buf: Buffer | null): void => {
+    const withBody = (who: { caller: Caller; params: string[] }, buf: Buffer | null): void => {
       if (buf === null) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${maxBody} bytes`), true);
       // an action with nothing to say (approve, deny) may come with no body
-      if (buf.length === 0) return void run(caller, undefined);
+      if (buf.length === 0) return void run(who, undefined);
       let body: unknown;
       try {
         body = decodeBody(buf, 'json');
       } catch (e) {
         return sendError(res, state, e as GavelError);
       }
-      void run(caller, body);
+      void run(who, body);
     };
     if (key instanceof Promise) {
       // a session in the shared store: the body is read meanwhile (uWS hands it over only to a
       // reader attached now), and the key judged when both are in
       const body = method === 'get' ? Promise.resolve(null) : new Promise<Buffer | null>((resolve) => readBody(res, maxBody, resolve));
       void Promise.all([key, body]).then(([k, buf]) => {
-        const caller = authorized(k);
-        if (caller === null) return;
-        if (params === null) return sendError(res, state, new GavelError('INVALID_REQUEST', 'A path parameter holds a malformed %-escape'));
-        if (method === 'get') return void run(caller, undefined);
-        withBody(caller, buf);
+        const who = authorized(k);
+        if (who === null) return;
+        if (method === 'get') return void run(who, undefined);
+        withBody(who, buf);
       });
       return;
     }
-    const caller = authorized(key);
-    if (caller === null) return;
-    if (params === null) return sendError(res, state, new GavelError('INVALID_REQUEST', 'A path parameter holds a malformed %-escape'));
-    if (method === 'get') return void run(caller, undefined);
-    readBody(res, maxBody, (buf) => withBody(caller, buf));
+    const who = authorized(key);
+    if (who === null) return;
+    if (method === 'get') return void run(who, undefined);
+    readBody(res, maxBody, (buf) => withBody(who, buf));
   });
 }
