@@ -48,6 +48,8 @@ export async function scenarioMain(name: string, args: string[]): Promise<void> 
   const at = args.findIndex((a) => a === '--generator' || a.startsWith('--generator='));
   const generator = at < 0 ? undefined : args[at]!.includes('=') ? args[at]!.slice('--generator='.length) : args[at + 1];
   if (generator === 'wrk') return wrkScenarioMain(name, args);
+  // scale measures sets of processes at their most: only a closed loop by an outside generator says that
+  if (name === 'scale') throw new Error('scale runs under wrk: npm run bench -- scale --generator wrk [--scenario http-5] [--processes 1,2]');
   if (generator !== undefined) throw new Error(`--generator: "${generator}" is not one the bench has (wrk; without the flag, the bench's own)`);
   const { values } = parseArgs({
     args,

@@ -1,9 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderWrkReport, wrkReportFiles, type WrkReport, type WrkRoundRun } from './report/wrk-report.js';
 import { RESULTS_DIR, writeResults } from './report/write-results.js';
 import { expandBuyers, loadScenario } from './scenario-file.js';
-import { fileScenarios } from './scenarios/file-servers.js';
+import { fileScenarios, scaleScenarios } from './scenarios/file-servers.js';
 import { DEFAULT_TMAX_MS } from './support/drive.js';
 import { machine } from './support/machine.js';
 import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
@@ -25,9 +26,20 @@ const WARMUP_FIRST_LEAD = 4_500_000;
 export async function wrkScenarioMain(name: string, args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { generator: { type: 'string' }, connections: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' } },
+    options: {
+      generator: { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      rounds: { type: 'string' },
+      // `scale` only: the scenario whose buyers and config it runs, and the set sizes
+      scenario: { type: 'string' },
+      processes: { type: 'string' },
+    },
     strict: true,
   });
+  const scale = name === 'scale';
+  if (!scale && (values.scenario !== undefined || values.processes !== undefined)) throw new Error('--scenario and --processes belong to the scale scenario: npm run bench -- scale --generator wrk --scenario http-5 --processes 1,2');
   const int = (flag: string | undefined, what: string, fallback: number, min = 1) => {
     if (flag === undefined) return fallback;
     const n = Number(flag);
@@ -38,13 +50,14 @@ export async function wrkScenarioMain(name: string, args: string[]): Promise<voi
   const durationS = int(values.duration, 'duration', 8);
   const warmupS = int(values.warmup, 'warmup', 3, 0);
   const rounds = int(values.rounds, 'rounds', 3);
-  const file = loadScenario(name);
+  const file = loadScenario(scale ? (values.scenario ?? 'http-5') : name);
+  const counts = scale ? processCounts(values.processes ?? `1,${Math.max(2, availableParallelism())}`) : [];
   if (file.seller === 'socket') throw new Error(`${name}: its seller calls over the seller socket, which wrk does not speak; measure it with --connections (the socket closed loop) instead`);
   assertWrk();
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
   await assertRedis(redisUrl);
   const command = `npm run bench -- ${[name, ...args].join(' ')}`;
-  const scenarios = fileScenarios(file);
+  const scenarios = scale ? scaleScenarios(file, counts) : fileScenarios(file);
   const buyers = expandBuyers(file)
     .filter((b) => b.transport === 'http')
     .map((b) => b.behaviour);
@@ -73,8 +86,16 @@ export async function wrkScenarioMain(name: string, args: string[]): Promise<voi
     };
     runs.push(...(await runScenarios(buyers, order, redisUrl, measured)));
   }
-  const report: WrkReport = { scenario: file, date: new Date().toISOString(), machine: machine(), command, connections, durationS, warmupS, rounds, runs };
+  const report: WrkReport = { scenario: scale ? { ...file, name: `scale-${file.name}`, description: `Gavel as sets of ${counts.join(', ')} processes on ${file.name}'s buyers, one Redis: ${file.description}` } : file, date: new Date().toISOString(), machine: machine(), command, connections, durationS, warmupS, rounds, runs };
   writeResults(wrkReportFiles(report));
   console.log(renderWrkReport(report));
   console.error(`bench: report and JSON in ${join(RESULTS_DIR, file.name)}`);
+}
+
+/** "1,2,4": the set sizes `scale` measures, each a whole number from 1, no repeats, ascending. */
+export function processCounts(text: string): number[] {
+  const counts = text.split(',').map((x) => Number(x.trim()));
+  if (counts.some((n) => !Number.isInteger(n) || n < 1) || new Set(counts).size !== counts.length) throw new Error(`--processes: whole numbers from 1, each once, like 1,2,4: "${text}"`);
+  if (!counts.includes(1)) throw new Error(`--processes: the sizes must include 1, the baseline of the efficiency: "${text}"`);
+  return counts.sort((a, b) => a - b);
 }

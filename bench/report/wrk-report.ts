@@ -71,6 +71,17 @@ export function roundRatios(runs: readonly WrkRoundRun[]): { round: number; thro
 
 const byKind = (s: readonly ServerSummary[], prefix: string) => s.find((x) => x.server.startsWith(prefix));
 
+/** A set of N processes against one: pings/s ÷ (N × one process's), from the medians. */
+export function scaleEfficiency(s: readonly ServerSummary[]): { processes: number; perSecond: number; efficiency: number }[] {
+  const sets = s.flatMap((x) => {
+    const m = /^Gavel, (\d+) process(es)?$/.exec(x.server);
+    return m === null ? [] : [{ processes: Number(m[1]), perSecond: x.perSecond }];
+  });
+  const one = sets.find((x) => x.processes === 1);
+  if (one === undefined || sets.length < 2) return [];
+  return sets.map((x) => ({ ...x, efficiency: x.perSecond / (x.processes * one.perSecond) }));
+}
+
 /** Gavel against the relay, or the reasons the report gives none. */
 export function verdictOf(s: readonly ServerSummary[]): Verdict {
   return wrkVerdict(byKind(s, 'front ceiling'), byKind(s, 'bare relay'), byKind(s, 'Gavel'));
@@ -113,6 +124,7 @@ export function renderWrkReport(r: WrkReport): string {
     ...medians,
     '',
     ...result,
+    ...scaleLines(summary, verdict),
     '',
     `The rule: no ratio when wrk used ${pct(GENERATOR_CORE_LIMIT)} of a core or more against the relay or Gavel, or when the front ceiling it reached is under ${CEILING_HEADROOM}× the relay's pings/s. Against the front ceiling wrk may well be at a full core: the ceiling is then a floor of what that server answers, and what matters is that it stands well above the servers compared.`,
     ...ownCounts(r),
@@ -120,6 +132,21 @@ export function renderWrkReport(r: WrkReport): string {
     ...(problems.length > 0 ? ['', 'What the servers reported when stopped (a crash, the warnings and errors they logged):', '', ...problems.map((p) => `- ${p}`)] : []),
     '',
   ].join('\n');
+}
+
+/** The scale scenario's efficiency, under the same rule as the ratio: none when the generator was the limit. */
+function scaleLines(summary: readonly ServerSummary[], verdict: Verdict): string[] {
+  const scale = scaleEfficiency(summary);
+  if (scale.length === 0) return [];
+  if (verdict.ratios === undefined) return ['', '**No scaling efficiency printed**, for the reasons above.'];
+  return [
+    '',
+    '**Scaling** (one Redis; pings/s of N processes ÷ N × one process\'s, medians):',
+    '',
+    '| processes | pings/s | efficiency |',
+    '| ---: | ---: | ---: |',
+    ...scale.map((x) => `| ${x.processes} | ${f(x.perSecond)} | ${x.efficiency.toFixed(2)} |`),
+  ];
 }
 
 /** Gavel's own count of each measured run: what its answers were, wrk counting only statuses. */

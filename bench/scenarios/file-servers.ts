@@ -65,6 +65,26 @@ export function publishingGavel(s: ScenarioFile, everyMs: number): Scenario {
 }
 
 /**
+ * The `scale` scenario's servers: the front ceiling and the bare relay (the generator's limit and
+ * the baseline), then Gavel on the file's config as a set of each of `counts` processes
+ * (`--processes N`, a supervisor and N workers on one port, one Redis), on the same buyers.
+ */
+export function scaleScenarios(s: ScenarioFile, counts: readonly number[]): Scenario[] {
+  const [ceiling, relay] = fileScenarios(s);
+  const socketBuyers = expandBuyers(s).filter((b) => b.transport === 'websocket').map((b) => b.behaviour);
+  const load = { route: s.route, seller: s.seller, tmaxMs: s.tmax_ms };
+  return [
+    ceiling!,
+    ...(relay !== undefined && relay.name.startsWith('bare relay') ? [relay] : []),
+    ...counts.map((n) => ({
+      ...load,
+      name: n === 1 ? 'Gavel, 1 process' : `Gavel, ${n} processes`,
+      start: (ctx: Parameters<Scenario['start']>[0]) => startGavelWithBuyers(ctx, (prefix) => gavelConfig(s, { url: ctx.redisUrl, prefix }, ctx.buyers, []), socketBuyers, n),
+    })),
+  ];
+}
+
+/**
  * The scenarios a scenario file measures, in order, all under its load: the front ceiling, the
  * bare relay to its buyers (a ping route to buyers all on HTTP or all on sockets), then Gavel,
  * Gavel once more without each feature in `without`, and, with `publishEveryMs`, Gavel once

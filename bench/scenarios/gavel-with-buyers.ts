@@ -12,8 +12,8 @@ export const socketBuyerKey = (id: string) => `bench-socket-buyer-${id}`;
  * own: they dial Gavel, so they start once it listens. Their readings are the target's, and they
  * leave before Gavel stops, so no buyer is left redialling a server that is gone.
  */
-export async function startGavelWithBuyers(ctx: ScenarioContext, config: (prefix: string) => ConfigInput, socketBuyers: readonly BuyerBehaviour[] = []): Promise<Target> {
-  const target = await startGavelTarget(ctx, config);
+export async function startGavelWithBuyers(ctx: ScenarioContext, config: (prefix: string) => ConfigInput, socketBuyers: readonly BuyerBehaviour[] = [], processes = 1): Promise<Target> {
+  const target = await startGavelTarget(ctx, config, processes);
   if (socketBuyers.length === 0) return target;
   const keys = Object.fromEntries(socketBuyers.map((b) => [b.id, socketBuyerKey(b.id)]));
   const fleet = await startRemoteSocketFleet(socketBuyers, { url: target.url, keys, seed: 1 }).catch(async (e: unknown) => {

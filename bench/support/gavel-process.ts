@@ -25,6 +25,8 @@ export interface GavelProcessOptions {
   redisUrl?: string;
   secret?: string;
   startTimeoutMs?: number;
+  /** a set of this many processes (`--processes N`, one supervisor and N workers on one port); default one */
+  processes?: number;
 }
 
 /** BENCH_GAVEL_MAIN: another build's dist/src/main.js, to measure two builds under one harness (before and after a change) */
@@ -47,7 +49,11 @@ export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProce
   if (opts.secret !== undefined) env.GAVEL_SECRET = opts.secret;
   // BENCH_GAVEL_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under the bench's load
   const nodeArgs = (process.env.BENCH_GAVEL_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, '--config', file, '--port', '0', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const processes = opts.processes ?? 1;
+  const set = processes > 1 ? ['--processes', String(processes)] : [];
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, '--config', file, '--port', '0', '--host', '127.0.0.1', ...set], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // a set is ready once every process listens: its supervisor says so with the set's ports
+  const listening = processes > 1 ? 'gavel set listening' : 'gavel listening';
   pinServer(child.pid);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   void exited.then(() => rmSync(file, { force: true }));
@@ -76,7 +82,7 @@ export function startGavelProcess(opts: GavelProcessOptions): Promise<GavelProce
         return;
       }
       if ((entry.level ?? 0) >= PINO_WARN) problems.push(line);
-      if (entry.msg === 'gavel listening' && typeof entry.port === 'number') {
+      if (entry.msg === listening && typeof entry.port === 'number') {
         clearTimeout(timer);
         const port = entry.port;
         resolve({

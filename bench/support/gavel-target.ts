@@ -18,12 +18,12 @@ const QUIESCE_LIMIT_MS = 3000;
  * Gavel in its own process on the scenario's Redis under a key prefix no other run uses,
  * seen through its /metrics. `config` is given that prefix; its keys are dropped on stop.
  */
-export async function startGavelTarget(ctx: ScenarioContext, config: (prefix: string) => ConfigInput): Promise<Target> {
+export async function startGavelTarget(ctx: ScenarioContext, config: (prefix: string) => ConfigInput, processes = 1): Promise<Target> {
   const prefix = uniquePrefix('bench');
   const input = config(prefix);
   // validated here too, so a bad scenario config fails with its paths, and the effective margin is known
   const effective = parseConfig(input, 'bench scenario config');
-  const gavel = await startGavelProcess({ config: input, redisUrl: ctx.redisUrl, secret: randomBytes(16).toString('hex') });
+  const gavel = await startGavelProcess({ config: input, redisUrl: ctx.redisUrl, secret: randomBytes(16).toString('hex'), processes });
   let before: Sample[] = [];
   // prom-client resets its loop delay histogram at every scrape, so each scrape reads the lag
   // since the one before; of the intervals since mark, the longest is the load run itself

@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { clockTicks, procCpuSeconds } from './proc-cpu.js';
+import { clockTicks, procTreeCpuSeconds } from './proc-cpu.js';
 import { parseWrkOutput, type WrkOutput } from './wrk-output.js';
 import { wrkScript, type WrkCalls } from './wrk-script.js';
 
@@ -96,5 +96,6 @@ export async function runWrk(o: WrkLoadOptions): Promise<WrkRun> {
 /** The CPU reader for a server: from /proc when its pid is known, else what it reports itself. */
 export function serverCpuReader(target: { pid?: number; cpuSeconds(): Promise<number> }): () => Promise<number> | number {
   const pid = target.pid;
-  return pid !== undefined ? () => procCpuSeconds(pid) : () => target.cpuSeconds();
+  // the process and those under it: a set of processes (--processes N) is its supervisor's tree
+  return pid !== undefined ? () => procTreeCpuSeconds(pid) : () => target.cpuSeconds();
 }

@@ -82,3 +82,20 @@ describe('the refusal rule', () => {
     expect(median([])).toBeNaN();
   });
 });
+
+describe('the scale scenario', () => {
+  it('takes set sizes that include 1, and gives each set its efficiency against one process', async () => {
+    const { processCounts } = await import('../../bench/wrk-command.js');
+    const { scaleEfficiency } = await import('../../bench/report/wrk-report.js');
+    expect(processCounts('2, 1,4')).toEqual([1, 2, 4]);
+    expect(() => processCounts('2,4')).toThrow(/include 1/);
+    expect(() => processCounts('1,1')).toThrow(/each once/);
+    expect(() => processCounts('1,x')).toThrow(/whole numbers/);
+    const row = (server: string, perSecond: number) => ({ server, perSecond, rounds: 3, cpuMicrosPerCall: 300, generatorCoreShare: 0.1, p99Ms: 10, generatorMicrosPerRequest: 15, non2xx: 0, socketErrors: 0 });
+    expect(scaleEfficiency([row('front ceiling (uWS, a fixed bid)', 90_000), row('Gavel, 1 process', 2000), row('Gavel, 2 processes', 3200)])).toEqual([
+      { processes: 1, perSecond: 2000, efficiency: 1 },
+      { processes: 2, perSecond: 3200, efficiency: 0.8 },
+    ]);
+    expect(scaleEfficiency([row('Gavel', 2000)])).toEqual([]);
+  });
+});
