@@ -41,13 +41,13 @@ function originOf(url: URL): string {
 }
 
 /**
- * What the library reports for a reply it could not read (llhttp's parse errors, a reply over
+ * What the library reports for a reply it could not read (llhttp's parse errors, a head over 16 KB, a reply over
  * maxResponseSize, a body shorter or longer than its content-length): the buyer answered, but not
  * in HTTP, which is a BAD_REPLY as on the lean path, not a connection error.
  */
 function isBadReply(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('HPE_') || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH');
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return e?.name === 'HTTPParserError' || e?.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || e?.code === 'UND_ERR_HEADERS_OVERFLOW' || e?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH';
 }
 
 /** A header name or value that would end the line it is written on: the request is refused, as undici refuses it. */
