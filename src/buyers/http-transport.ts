@@ -54,8 +54,11 @@ function isBadReply(err: unknown): boolean {
 const LINE_BREAK = /[\r\n]/;
 
 /**
- * The native buyer protocol over HTTP: one undici Pool per buyer origin, keep-alive,
- * pipelining 1 (a slow reply must not hold the pings queued behind it).
+ * The native buyer protocol over HTTP, keep-alive, one request per socket at a time (a slow reply
+ * must not hold the pings queued behind it). Pings go through the lean pool (lean-http-pool.ts),
+ * which in a profile of http-5 under load cost a fraction of undici's JavaScript and keeps its
+ * socket when a queued ping is dropped; posts, one per auction, stay on an undici Pool, whose
+ * handler callbacks tell whether a post left (post-call.ts).
  */
 export class HttpBuyerTransport implements BuyerTransport {
   /** a ping still out when the auction settles is dropped through its signal */
