@@ -46,11 +46,19 @@ interface Conn {
   job: Job | null;
   /** when its request was written, or when it became idle */
   since: number;
+  /** how long it may stay idle: the pool's keep-alive, or less where the buyer said so */
+  idleMs: number;
   hung: boolean;
 }
 
 /** How often sockets are checked for the hung and keep-alive limits: one timer per pool, none per call. */
 const SWEEP_MS = 500;
+
+/**
+ * A socket is given up this long before the buyer said it closes idle ones (undici's own margin),
+ * so a ping is not written on a socket the buyer is closing: a POST is not retried.
+ */
+const HINT_MARGIN_MS = 2_000;
 
 /**
  * A keep-alive HTTP/1.1 pool to one buyer for pings, written for the hot path: one request per
@@ -82,7 +90,10 @@ export class LeanHttpPool {
   send(data: string, signal: AbortSignal, done: CallDone): void {
     if (signal.aborted || this.closed) return done(CallFail.GaveUp, 0, '');
     const job: Job = { data, signal, done, onAbort: null, dead: false };
-    const conn = this.idle.pop() ?? (this.conns.size < this.opts.connections ? this.open() : null);
+    let conn = this.idle.pop() ?? null;
+    // one the buyer closed, its close not yet seen: not written on
+    while (conn !== null && (conn.socket.destroyed || !conn.socket.writable)) conn = this.idle.pop() ?? null;
+    if (conn === null && this.conns.size < this.opts.connections) conn = this.open();
     if (conn !== null) return this.write(conn, job);
     job.onAbort = () => {
       job.dead = true;
@@ -105,7 +116,7 @@ export class LeanHttpPool {
   private open(): Conn {
     const socket = connect(this.opts.port, this.opts.host);
     socket.setNoDelay(true);
-    const conn: Conn = { socket, reader: new ReplyReader(this.opts.maxReplyBytes), job: null, since: performance.now(), hung: false };
+    const conn: Conn = { socket, reader: new ReplyReader(this.opts.maxReplyBytes), job: null, since: performance.now(), idleMs: this.opts.keepAliveMs, hung: false };
     this.conns.add(conn);
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
     // the close that follows says what became of a call on it
@@ -164,8 +175,9 @@ export class LeanHttpPool {
     const { reader } = conn;
     const status = reader.status;
     const text = reader.text();
+    if (reader.keepAliveHintMs >= 0) conn.idleMs = Math.min(this.opts.keepAliveMs, reader.keepAliveHintMs - HINT_MARGIN_MS);
     // the socket is given back before the answer is told, so a call made from `done` can take it
-    if (reader.keepAlive && !reader.extra && !this.closed) this.release(conn);
+    if (reader.keepAlive && !reader.extra && !this.closed && conn.idleMs > 0) this.release(conn);
     else conn.socket.destroy();
     job.done(CallFail.None, status, text);
   }
@@ -197,7 +209,7 @@ export class LeanHttpPool {
           conn.hung = true;
           conn.socket.destroy();
         }
-      } else if (now - conn.since > this.opts.keepAliveMs) conn.socket.destroy();
+      } else if (now - conn.since > conn.idleMs) conn.socket.destroy();
     }
   }
 

@@ -41,6 +41,8 @@ export class ReplyReader {
   keepAlive = true;
   /** bytes that came after the reply: a buyer that answers what was not asked (the socket is not reused) */
   extra = false;
+  /** how long the buyer says it keeps an idle connection (`keep-alive: timeout=N`), ms; -1 when it does not say */
+  keepAliveHintMs = -1;
   private phase = Phase.Head;
   /** bytes of an incomplete head, chunk-size line or trailer kept for the next feed */
   private pending: Buffer = EMPTY;
@@ -55,6 +57,7 @@ export class ReplyReader {
     this.status = 0;
     this.keepAlive = true;
     this.extra = false;
+    this.keepAliveHintMs = -1;
     this.phase = Phase.Head;
     this.pending = EMPTY;
     this.body.length = 0;
@@ -222,6 +225,9 @@ export class ReplyReader {
         // chunked must be the last coding; any other framing cannot be read here
         if (codings[codings.length - 1] !== 'chunked') return null;
         chunked = true;
+      } else if (name === 'keep-alive') {
+        const t = /(?:^|[\s,])timeout=(\d{1,9})/i.exec(value);
+        if (t !== null) this.keepAliveHintMs = Number(t[1]) * 1000;
       } else if (name === 'connection') {
         const tokens = value.toLowerCase();
         if (/(^|,)\s*close\s*(,|$)/.test(tokens)) close = true;

@@ -194,6 +194,17 @@ describe('lean ping path against the library, the same answers', () => {
     await t.close();
   });
 
+  it("honours the buyer's keep-alive hint: a socket it closes soon is not reused", async () => {
+    for (const [hint, want] of [[5, 1], [2, 3]] as const) {
+      const buyer = await rawBuyer(() => ({ pieces: [json('{"bid":1}', `keep-alive: timeout=${hint}\r\n`)] }));
+      closing.push(() => buyer.close());
+      const t = transport(buyer.url, 'lean');
+      for (let i = 0; i < 3; i++) expect(said(await ping(t, 500))).toBe('bid 1000000');
+      expect(buyer.connections).toBe(want);
+      await t.close();
+    }
+  });
+
   it('holds at most `connections` sockets, and queues the rest', async () => {
     const buyer = await startBuyer(() => ({ body: { bid: 2 }, delayMs: 20 }));
     closing.push(() => buyer.close());
