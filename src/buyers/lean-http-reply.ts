@@ -95,7 +95,7 @@ export class ReplyReader {
             return ReplyState.More;
           }
           if (end - at > MAX_HEAD_BYTES) return ReplyState.Bad;
-          const next = this.readHead(buf.toString('latin1', at, end));
+          const next = this.readHead(buf, at, end);
           if (next === null) return ReplyState.Bad;
           at = end;
           // an interim answer (100 Continue and the like): the real one follows
@@ -193,46 +193,64 @@ export class ReplyReader {
   }
 
   /**
-   * The status line and headers (without the blank line): the phase the body is read in, or null
-   * when the head is not HTTP/1.x. Header names are matched without regard to case.
+   * The status line and headers, `buf` from `start` to `end` (past the blank line): the phase the
+   * body is read in, or null when the head is not HTTP/1.x. Read on the bytes: only the headers
+   * that frame the body or the connection are made into strings (a reply is read per buyer per
+   * auction). Header names are matched without regard to case.
    */
-  private readHead(head: string): Phase | null {
-    const lines = head.split('\n');
-    const statusLine = trimCr(lines[0]!);
-    const m = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/.exec(statusLine);
-    if (m === null) return null;
-    const http10 = m[1] === '0';
-    this.status = Number(m[2]);
+  private readHead(buf: Buffer, start: number, end: number): Phase | null {
+    // "HTTP/1.x NNN" and then a reason after a space, or the end of the line
+    if (end - start < 13 || buf.toString('latin1', start, start + 7) !== 'HTTP/1.') return null;
+    const minor = buf[start + 7]!;
+    if ((minor !== 0x30 && minor !== 0x31) || buf[start + 8] !== 0x20) return null;
+    const d0 = buf[start + 9]! - 0x30;
+    const d1 = buf[start + 10]! - 0x30;
+    const d2 = buf[start + 11]! - 0x30;
+    if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return null;
+    const after = buf[start + 12];
+    if (after !== 0x20 && after !== 0x0d && after !== 0x0a) return null;
+    const http10 = minor === 0x30;
+    this.status = d0 * 100 + d1 * 10 + d2;
     let length = -1;
     let chunked = false;
     let close = http10;
-    for (let i = 1; i < lines.length; i++) {
-      const line = trimCr(lines[i]!);
-      if (line === '') continue;
-      const colon = line.indexOf(':');
-      // a header is a token, a colon, a value: no name, or white space before the colon, is not HTTP
-      if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) return null;
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      if (name === 'content-length') {
-        if (!/^\d{1,15}$/.test(value)) return null;
-        const n = Number(value);
-        // two different lengths: which one frames the body is anyone's guess
-        if (length >= 0 && length !== n) return null;
-        length = n;
-      } else if (name === 'transfer-encoding') {
-        const codings = value.toLowerCase().split(',').map((s) => s.trim());
-        // chunked must be the last coding; any other framing cannot be read here
-        if (codings[codings.length - 1] !== 'chunked') return null;
-        chunked = true;
-      } else if (name === 'keep-alive') {
-        const t = /(?:^|[\s,])timeout=(\d{1,9})/i.exec(value);
-        if (t !== null) this.keepAliveHintMs = Number(t[1]) * 1000;
-      } else if (name === 'connection') {
-        const tokens = value.toLowerCase();
-        if (/(^|,)\s*close\s*(,|$)/.test(tokens)) close = true;
-        else if (http10 && /(^|,)\s*keep-alive\s*(,|$)/.test(tokens)) close = false;
+    let line = buf.indexOf(CRLF, start) + 1;
+    while (line < end) {
+      let eol = buf.indexOf(CRLF, line);
+      if (eol < 0 || eol > end) eol = end;
+      const next = eol + 1;
+      if (eol > line && buf[eol - 1] === 0x0d) eol--;
+      if (eol === line) break; // the blank line
+      // a header is a token, a colon, a value: no name, or a byte outside a token before the colon, is not HTTP
+      let colon = line;
+      while (colon < eol && TOKEN_BYTE[buf[colon]!] === 1) colon++;
+      if (colon === line || colon === eol || buf[colon] !== 0x3a) return null;
+      const nameLength = colon - line;
+      // only the names that matter are read: connection, keep-alive (10), content-length (14), transfer-encoding (17)
+      if (nameLength === 10 || nameLength === 14 || nameLength === 17) {
+        const name = buf.toString('latin1', line, colon).toLowerCase();
+        const value = buf.toString('latin1', colon + 1, eol).trim();
+        if (name === 'content-length') {
+          if (!/^\d{1,15}$/.test(value)) return null;
+          const n = Number(value);
+          // two different lengths: which one frames the body is anyone's guess
+          if (length >= 0 && length !== n) return null;
+          length = n;
+        } else if (name === 'transfer-encoding') {
+          const codings = value.toLowerCase().split(',');
+          // chunked must be the last coding; any other framing cannot be read here
+          if (codings[codings.length - 1]!.trim() !== 'chunked') return null;
+          chunked = true;
+        } else if (name === 'keep-alive') {
+          const t = /(?:^|[\s,])timeout=(\d{1,9})/i.exec(value);
+          if (t !== null) this.keepAliveHintMs = Number(t[1]) * 1000;
+        } else if (name === 'connection') {
+          const tokens = value.toLowerCase();
+          if (/(^|,)\s*close\s*(,|$)/.test(tokens)) close = true;
+          else if (http10 && /(^|,)\s*keep-alive\s*(,|$)/.test(tokens)) close = false;
+        }
       }
+      line = next;
     }
     this.keepAlive = !close;
     if (this.status < 200) return Phase.Head;
@@ -250,8 +268,9 @@ export class ReplyReader {
   }
 }
 
-/** RFC 9110's token: what a header name may be. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110's token characters, by byte: what a header name may be made of. */
+const TOKEN_BYTE = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_BYTE[c.charCodeAt(0)] = 1;
 
 function trimCr(line: string): string {
   return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;

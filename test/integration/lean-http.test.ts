@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HttpBuyerTransport } from '../../src/buyers/http-transport.js';
 import { CallFail, LeanHttpPool } from '../../src/buyers/lean-http-pool.js';
+import { ReplyReader, ReplyState } from '../../src/buyers/lean-http-reply.js';
 import type { Bid, Pass } from '../../src/buyers/transport.js';
 import { startBuyer } from '../support/buyer-server.js';
 
@@ -248,5 +249,17 @@ describe('lean ping path against the library, the same answers', () => {
     expect(await next).toBe(CallFail.Hung);
     expect(buyer.connections).toBe(2);
     pool.close();
+  });
+
+  it('reads a reply cut at every byte the same as whole', () => {
+    for (const reply of [json('{"bid":7.5}', 'keep-alive: timeout=5\r\n'), chunked(['{"bid"', ':7.5}'], 'x-t: 1\r\n')]) {
+      const bytes = Buffer.from(reply);
+      for (let cut = 1; cut < bytes.length; cut++) {
+        const r = new ReplyReader(65536);
+        expect(r.feed(bytes.subarray(0, cut))).toBe(ReplyState.More);
+        expect(r.feed(bytes.subarray(cut))).toBe(ReplyState.Done);
+        expect([r.status, r.text(), r.keepAlive, r.extra]).toEqual([200, '{"bid":7.5}', true, false]);
+      }
+    }
   });
 });
