@@ -3,7 +3,7 @@ import { Pool } from 'undici';
 import { pass, PostReply, readPingReply } from './buyer-replies.js';
 import { NATIVE_CODEC, type BuyerCodec, type CallFacts, type WireRequest } from './buyer-codec.js';
 import { lateTolerantCall } from './late-tolerant-call.js';
-import { CallFail, LeanHttpPool } from './lean-http-pool.js';
+import { CallFail, LeanHttpPool, type LeanCall } from './lean-http-pool.js';
 import { postCall, type PostCallResult } from './post-call.js';
 import type { Bid, BuyerTransport, Pass, PingSink, PostOutcome } from './transport.js';
 
@@ -133,7 +133,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     void this.call(bodyPrefix, budgetMs, until, signal, facts).then((result) => sink.answer(i, result));
   }
 
-  /** A ping through the lean pool: no promise, the answer goes straight to the sink. */
+  /** A ping through the lean pool: no promise and no closure, one object that the answer goes to the sink from. */
   private leanPing(native: string, until: number, signal: AbortSignal, sink: PingSink, i: number, facts: CallFacts | undefined): void {
     const t0 = performance.now();
     let data: string;
@@ -146,18 +146,11 @@ export class HttpBuyerTransport implements BuyerTransport {
       const ms = performance.now() - t0;
       return sink.answer(i, pass(signal.aborted || t0 + ms > until ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
     }
-    this.lean!.send(data, signal, (fail, status, text) => {
-      const now = performance.now();
-      const ms = now - t0;
-      if (fail === CallFail.None) return sink.answer(i, this.judge(status, text, now, until, ms));
-      // the same order as call(): a call given up or past its time is a TIMEOUT whatever else happened
-      if (fail === CallFail.GaveUp || fail === CallFail.Hung || signal.aborted || now > until) return sink.answer(i, pass('TIMEOUT', ms));
-      sink.answer(i, pass(fail === CallFail.Bad ? 'BAD_REPLY' : 'CONNECT_ERROR', ms));
-    });
+    this.lean!.send(new LeanPing(this, data, signal, sink, i, t0, until));
   }
 
-  /** A reply read whole, `ms` after its call began: the same judgement on either path. */
-  private judge(status: number, text: string, now: number, until: number, ms: number): Bid | Pass {
+  /** A reply read whole, `ms` after its call began: the same judgement on either path (the lean one calls it from LeanPing). */
+  judge(status: number, text: string, now: number, until: number, ms: number): Bid | Pass {
     // a reply after the buyer's own time is dropped, whatever it says
     if (now > until) return pass('TIMEOUT', ms);
     if (status < 200 || status >= 300) return pass('HTTP_ERROR', ms, `HTTP ${status}`);
@@ -236,5 +229,27 @@ export class HttpBuyerTransport implements BuyerTransport {
     this.lean?.close();
     await this.pingPool.destroy();
     if (this.postPool !== this.pingPool) await this.postPool.destroy();
+  }
+}
+
+/** One ping on the lean path: the call the pool writes, and what its end says to the auction's sink. */
+class LeanPing implements LeanCall {
+  constructor(
+    private readonly transport: HttpBuyerTransport,
+    readonly data: string,
+    readonly signal: AbortSignal,
+    private readonly sink: PingSink,
+    private readonly i: number,
+    private readonly t0: number,
+    private readonly until: number,
+  ) {}
+
+  end(fail: CallFail, status: number, text: string): void {
+    const now = performance.now();
+    const ms = now - this.t0;
+    if (fail === CallFail.None) return this.sink.answer(this.i, this.transport.judge(status, text, now, this.until, ms));
+    // the same order as the undici path: a call given up or past its time is a TIMEOUT whatever else happened
+    if (fail === CallFail.GaveUp || fail === CallFail.Hung || this.signal.aborted || now > this.until) return this.sink.answer(this.i, pass('TIMEOUT', ms));
+    this.sink.answer(this.i, pass(fail === CallFail.Bad ? 'BAD_REPLY' : 'CONNECT_ERROR', ms));
   }
 }

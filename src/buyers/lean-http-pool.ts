@@ -15,8 +15,17 @@ export const enum CallFail {
   Hung,
 }
 
-/** Where a call's end is told: `status` and `text` only with CallFail.None. */
-export type CallDone = (fail: CallFail, status: number, text: string) => void;
+/**
+ * One call through the pool: the request, the signal that gives it up while it waits, and where
+ * its end is told (once; `status` and `text` only with CallFail.None). The caller's own object, so
+ * the pool makes none per call but for a call that has to wait.
+ */
+export interface LeanCall {
+  /** the whole request, head and body */
+  readonly data: string;
+  readonly signal: AbortSignal;
+  end(fail: CallFail, status: number, text: string): void;
+}
 
 export interface LeanPoolOptions {
   host: string;
@@ -30,20 +39,17 @@ export interface LeanPoolOptions {
   keepAliveMs: number;
 }
 
-interface Job {
-  /** the whole request, head and body */
-  data: string;
-  signal: AbortSignal;
-  done: CallDone;
-  /** set while it waits in the queue: drops it there when the signal fires */
-  onAbort: (() => void) | null;
+/** A call waiting for a socket: dropped from the queue when its signal fires. */
+interface Waiting {
+  call: LeanCall;
+  onAbort: () => void;
   dead: boolean;
 }
 
 interface Conn {
   socket: Socket;
   reader: ReplyReader;
-  job: Job | null;
+  job: LeanCall | null;
   /** when its request was written, or when it became idle */
   since: number;
   /** how long it may stay idle: the pool's keep-alive, or less where the buyer said so */
@@ -73,7 +79,7 @@ const HINT_MARGIN_MS = 2_000;
 export class LeanHttpPool {
   private readonly idle: Conn[] = [];
   private readonly conns = new Set<Conn>();
-  private readonly queue: Job[] = [];
+  private readonly queue: Waiting[] = [];
   private queueHead = 0;
   private live = 0;
   private sweeper: NodeJS.Timeout | null = null;
@@ -86,29 +92,32 @@ export class LeanHttpPool {
     return this.live;
   }
 
-  /** One call: `data` is the request, written once a socket is free; `done` is called once. */
-  send(data: string, signal: AbortSignal, done: CallDone): void {
-    if (signal.aborted || this.closed) return done(CallFail.GaveUp, 0, '');
-    const job: Job = { data, signal, done, onAbort: null, dead: false };
+  /** One call, written once a socket is free; its `end` is called once. */
+  send(call: LeanCall): void {
+    if (call.signal.aborted || this.closed) return call.end(CallFail.GaveUp, 0, '');
     let conn = this.idle.pop() ?? null;
     // one the buyer closed, its close not yet seen: not written on
     while (conn !== null && (conn.socket.destroyed || !conn.socket.writable)) conn = this.idle.pop() ?? null;
     if (conn === null && this.conns.size < this.opts.connections) conn = this.open();
-    if (conn !== null) return this.write(conn, job);
-    job.onAbort = () => {
-      job.dead = true;
-      this.live--;
-      job.done(CallFail.GaveUp, 0, '');
+    if (conn !== null) return this.write(conn, call);
+    const waiting: Waiting = {
+      call,
+      onAbort: () => {
+        waiting.dead = true;
+        this.live--;
+        call.end(CallFail.GaveUp, 0, '');
+      },
+      dead: false,
     };
-    signal.addEventListener('abort', job.onAbort, { once: true });
-    this.queue.push(job);
+    call.signal.addEventListener('abort', waiting.onAbort, { once: true });
+    this.queue.push(waiting);
     this.live++;
   }
 
   /** Every socket closed; calls still waiting are given up, calls out end as connection errors. */
   close(): void {
     this.closed = true;
-    for (let job = this.dequeue(); job !== null; job = this.dequeue()) job.done(CallFail.GaveUp, 0, '');
+    for (let call = this.dequeue(); call !== null; call = this.dequeue()) call.end(CallFail.GaveUp, 0, '');
     for (const conn of [...this.conns]) conn.socket.destroy();
     this.stopSweeper();
   }
@@ -129,34 +138,33 @@ export class LeanHttpPool {
     return conn;
   }
 
-  private write(conn: Conn, job: Job): void {
-    conn.job = job;
+  private write(conn: Conn, call: LeanCall): void {
+    conn.job = call;
     conn.since = performance.now();
     conn.reader.reset();
-    conn.socket.write(job.data);
+    conn.socket.write(call.data);
   }
 
-  private dequeue(): Job | null {
+  private dequeue(): LeanCall | null {
     while (this.queueHead < this.queue.length) {
-      const job = this.queue[this.queueHead]!;
-      this.queue[this.queueHead++] = undefined as unknown as Job;
+      const waiting = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined as unknown as Waiting;
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
         this.queue.splice(0, this.queueHead);
         this.queueHead = 0;
       }
-      if (job.dead) continue;
-      job.signal.removeEventListener('abort', job.onAbort!);
-      job.onAbort = null;
+      if (waiting.dead) continue;
+      waiting.call.signal.removeEventListener('abort', waiting.onAbort);
       this.live--;
-      return job;
+      return waiting.call;
     }
     return null;
   }
 
   /** A socket free again: the next call waiting takes it, else it waits idle. */
   private release(conn: Conn): void {
-    const job = this.dequeue();
-    if (job !== null) return this.write(conn, job);
+    const call = this.dequeue();
+    if (call !== null) return this.write(conn, call);
     conn.since = performance.now();
     this.idle.push(conn);
   }
@@ -170,16 +178,16 @@ export class LeanHttpPool {
     conn.job = null;
     if (state === ReplyState.Bad) {
       conn.socket.destroy();
-      return job.done(CallFail.Bad, 0, '');
+      return job.end(CallFail.Bad, 0, '');
     }
     const { reader } = conn;
     const status = reader.status;
     const text = reader.text();
     if (reader.keepAliveHintMs >= 0) conn.idleMs = Math.min(this.opts.keepAliveMs, reader.keepAliveHintMs - HINT_MARGIN_MS);
-    // the socket is given back before the answer is told, so a call made from `done` can take it
+    // the socket is given back before the answer is told, so a call made from `end` can take it
     if (reader.keepAlive && !reader.extra && !this.closed && conn.idleMs > 0) this.release(conn);
     else conn.socket.destroy();
-    job.done(CallFail.None, status, text);
+    job.end(CallFail.None, status, text);
   }
 
   private onClose(conn: Conn): void {
@@ -189,9 +197,9 @@ export class LeanHttpPool {
     const job = conn.job;
     conn.job = null;
     if (job !== null) {
-      if (conn.hung) job.done(CallFail.Hung, 0, '');
-      else if (conn.reader.end() === ReplyState.Done) job.done(CallFail.None, conn.reader.status, conn.reader.text());
-      else job.done(CallFail.Connect, 0, '');
+      if (conn.hung) job.end(CallFail.Hung, 0, '');
+      else if (conn.reader.end() === ReplyState.Done) job.end(CallFail.None, conn.reader.status, conn.reader.text());
+      else job.end(CallFail.Connect, 0, '');
     }
     if (this.conns.size === 0) this.stopSweeper();
     // calls still waiting take the place this socket left

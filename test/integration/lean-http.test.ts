@@ -240,12 +240,13 @@ describe('lean ping path against the library, the same answers', () => {
     const port = Number(new URL(buyer.url).port);
     const pool = new LeanHttpPool({ host: '127.0.0.1', port, connections: 1, maxReplyBytes: 65536, hungMs: 200, keepAliveMs: 4000 });
     const t0 = performance.now();
-    const fail = await new Promise<CallFail>((resolve) => pool.send('POST /ping HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}', new AbortController().signal, (f) => resolve(f)));
+    const call = (resolve: (f: CallFail) => void) => ({ data: 'POST /ping HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}', signal: new AbortController().signal, end: resolve });
+    const fail = await new Promise<CallFail>((resolve) => pool.send(call(resolve)));
     expect(fail).toBe(CallFail.Hung);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(200);
     expect(performance.now() - t0).toBeLessThan(1500);
     // the next call gets a socket of its own
-    const next = new Promise<CallFail>((resolve) => pool.send('POST /ping HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}', new AbortController().signal, (f) => resolve(f)));
+    const next = new Promise<CallFail>((resolve) => pool.send(call(resolve)));
     expect(await next).toBe(CallFail.Hung);
     expect(buyer.connections).toBe(2);
     pool.close();
