@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import { pass, PostReply, readPingReply } from './buyer-replies.js';
 import { NATIVE_CODEC, type BuyerCodec, type CallFacts, type WireRequest } from './buyer-codec.js';
 import { lateTolerantCall } from './late-tolerant-call.js';
+import { CallFail, LeanHttpPool, type LeanCall } from './lean-http-pool.js';
 import { postCall, type PostCallResult } from './post-call.js';
 import type { Bid, BuyerTransport, Pass, PingSink, PostOutcome } from './transport.js';
 
@@ -13,6 +14,12 @@ export interface HttpBuyerOptions {
   headers: Record<string, string>;
   /** the native protocol unless the buyer has a format of its own */
   codec?: BuyerCodec;
+  /**
+   * How pings are sent: `lean` (lean-http-pool.ts, the default for an http: ping URL) or `undici`
+   * (the library, as posts are). Both give the same answers (test/integration/lean-http.test.ts);
+   * the choice is here for that test and for measuring one against the other.
+   */
+  pingClient?: 'lean' | 'undici';
 }
 
 /**
@@ -34,8 +41,24 @@ function originOf(url: URL): string {
 }
 
 /**
- * The native buyer protocol over HTTP: one undici Pool per buyer origin, keep-alive,
- * pipelining 1 (a slow reply must not hold the pings queued behind it).
+ * What the library reports for a reply it could not read (llhttp's parse errors, a head over 16 KB, a reply over
+ * maxResponseSize, a body shorter or longer than its content-length): the buyer answered, but not
+ * in HTTP, which is a BAD_REPLY as on the lean path, not a connection error.
+ */
+function isBadReply(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return e?.name === 'HTTPParserError' || e?.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || e?.code === 'UND_ERR_HEADERS_OVERFLOW' || e?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH';
+}
+
+/** A header name or value that would end the line it is written on: the request is refused, as undici refuses it. */
+const LINE_BREAK = /[\r\n]/;
+
+/**
+ * The native buyer protocol over HTTP, keep-alive, one request per socket at a time (a slow reply
+ * must not hold the pings queued behind it). Pings go through the lean pool (lean-http-pool.ts),
+ * which in a profile of http-5 under load cost a fraction of undici's JavaScript and keeps its
+ * socket when a queued ping is dropped; posts, one per auction, stay on an undici Pool, whose
+ * handler callbacks tell whether a post left (post-call.ts).
  */
 export class HttpBuyerTransport implements BuyerTransport {
   /** a ping still out when the auction settles is dropped through its signal */
@@ -48,6 +71,11 @@ export class HttpBuyerTransport implements BuyerTransport {
   /** headers by content type, made once: a call allocates none */
   private readonly headers = new Map<string | null, Record<string, string>>();
   private readonly codec: BuyerCodec;
+  /** pings' sockets when they go the lean way, else null */
+  private readonly lean: LeanHttpPool | null;
+  /** the lean request heads by content type, through `content-length: `: a call appends its length and body */
+  private readonly heads = new Map<string | null, string>();
+  private readonly pingHost: string;
 
   constructor(opts: HttpBuyerOptions) {
     const ping = new URL(opts.pingUrl);
@@ -60,6 +88,34 @@ export class HttpBuyerTransport implements BuyerTransport {
     this.postPath = post.pathname + post.search;
     this.baseHeaders = opts.headers;
     this.codec = opts.codec ?? NATIVE_CODEC;
+    this.pingHost = ping.host;
+    // https buyers stay on the library: the lean pool speaks plain TCP
+    this.lean =
+      (opts.pingClient ?? 'lean') === 'lean' && ping.protocol === 'http:'
+        ? new LeanHttpPool({ host: ping.hostname.replace(/^\[|\]$/g, ''), port: Number(ping.port || 80), connections: opts.connections, maxReplyBytes: MAX_REPLY_BYTES, hungMs: HUNG_MS, keepAliveMs: KEEP_ALIVE_MS })
+        : null;
+  }
+
+  /**
+   * A lean request's head up to the body's length, made once per method, path and content type
+   * where the path has no per-call query (a GET template's has: made per call). Throws on a header
+   * that would break the request's lines.
+   */
+  private leanHead(wire: WireRequest): string {
+    const cacheable = wire.query === '';
+    const key = cacheable ? `${wire.method} ${wire.contentType ?? ''}` : null;
+    if (key !== null) {
+      const h = this.heads.get(key);
+      if (h !== undefined) return h;
+    }
+    let head = `${wire.method} ${HttpBuyerTransport.pathOf(this.pingPath, wire)} HTTP/1.1\r\nhost: ${this.pingHost}\r\nconnection: keep-alive\r\n`;
+    for (const [name, value] of Object.entries(this.headersFor(wire.contentType))) {
+      if (LINE_BREAK.test(name) || LINE_BREAK.test(value)) throw new Error(`header ${JSON.stringify(name)} holds a line break`);
+      head += `${name}: ${value}\r\n`;
+    }
+    head += 'content-length: ';
+    if (key !== null) this.heads.set(key, head);
+    return head;
   }
 
   private headersFor(contentType: string | null): Record<string, string> {
@@ -73,7 +129,38 @@ export class HttpBuyerTransport implements BuyerTransport {
   }
 
   ping(_campaign: string, bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal, sink: PingSink, i: number, facts?: CallFacts): void {
+    if (this.lean !== null) return this.leanPing(bodyPrefix + budgetMs + '}', until, signal, sink, i, facts);
     void this.call(bodyPrefix, budgetMs, until, signal, facts).then((result) => sink.answer(i, result));
+  }
+
+  /** A ping through the lean pool: no promise and no closure, one object that the answer goes to the sink from. */
+  private leanPing(native: string, until: number, signal: AbortSignal, sink: PingSink, i: number, facts: CallFacts | undefined): void {
+    const t0 = performance.now();
+    let data: string;
+    try {
+      const wire = this.codec.pingRequest(native, facts);
+      const body = wire.body ?? '';
+      // as undici: a GET without a body says no length; a POST says its length, 0 included
+      data = wire.method === 'GET' && body === '' ? this.leanHead(wire).slice(0, -'content-length: '.length) + '\r\n' : this.leanHead(wire) + Buffer.byteLength(body) + '\r\n\r\n' + body;
+    } catch {
+      const ms = performance.now() - t0;
+      return sink.answer(i, pass(signal.aborted || t0 + ms > until ? 'TIMEOUT' : 'CONNECT_ERROR', ms));
+    }
+    this.lean!.send(new LeanPing(this, data, signal, sink, i, t0, until));
+  }
+
+  /** A reply read whole, `ms` after its call began: the same judgement on either path (the lean one calls it from LeanPing). */
+  judge(status: number, text: string, now: number, until: number, ms: number): Bid | Pass {
+    // a reply after the buyer's own time is dropped, whatever it says
+    if (now > until) return pass('TIMEOUT', ms);
+    if (status < 200 || status >= 300) return pass('HTTP_ERROR', ms, `HTTP ${status}`);
+    let json: unknown;
+    try {
+      json = this.codec.readPing(text);
+    } catch {
+      return pass('BAD_REPLY', ms);
+    }
+    return readPingReply(json, ms);
   }
 
   private async call(bodyPrefix: string, budgetMs: number, until: number, signal: AbortSignal, facts: CallFacts | undefined): Promise<Bid | Pass> {
@@ -90,22 +177,13 @@ export class HttpBuyerTransport implements BuyerTransport {
       if (reply === null) return pass('TIMEOUT', performance.now() - t0);
       status = reply.status;
       text = reply.text;
-    } catch {
+    } catch (err) {
       const ms = performance.now() - t0;
-      return pass(signal.aborted || t0 + ms > until ? 'TIMEOUT' : 'CONNECT_ERROR', ms);
+      if (signal.aborted || t0 + ms > until) return pass('TIMEOUT', ms);
+      return pass(isBadReply(err) ? 'BAD_REPLY' : 'CONNECT_ERROR', ms);
     }
     const now = performance.now();
-    const ms = now - t0;
-    // a reply after the buyer's own time is dropped, whatever it says
-    if (now > until) return pass('TIMEOUT', ms);
-    if (status < 200 || status >= 300) return pass('HTTP_ERROR', ms, `HTTP ${status}`);
-    let json: unknown;
-    try {
-      json = this.codec.readPing(text);
-    } catch {
-      return pass('BAD_REPLY', ms);
-    }
-    return readPingReply(json, ms);
+    return this.judge(status, text, now, until, now - t0);
   }
 
   async post(_campaign: string, body: string, budgetMs: number, facts?: CallFacts): Promise<PostOutcome> {
@@ -143,12 +221,35 @@ export class HttpBuyerTransport implements BuyerTransport {
   }
 
   queued(): number {
-    return this.pingPool.stats.queued + (this.postPool === this.pingPool ? 0 : this.postPool.stats.queued);
+    return (this.lean?.queued ?? 0) + this.pingPool.stats.queued + (this.postPool === this.pingPool ? 0 : this.postPool.stats.queued);
   }
 
   /** After the drain no call waits on these pools, but pings left to finish late may: they are dropped. */
   async close(): Promise<void> {
+    this.lean?.close();
     await this.pingPool.destroy();
     if (this.postPool !== this.pingPool) await this.postPool.destroy();
+  }
+}
+
+/** One ping on the lean path: the call the pool writes, and what its end says to the auction's sink. */
+class LeanPing implements LeanCall {
+  constructor(
+    private readonly transport: HttpBuyerTransport,
+    readonly data: string,
+    readonly signal: AbortSignal,
+    private readonly sink: PingSink,
+    private readonly i: number,
+    private readonly t0: number,
+    private readonly until: number,
+  ) {}
+
+  end(fail: CallFail, status: number, text: string): void {
+    const now = performance.now();
+    const ms = now - this.t0;
+    if (fail === CallFail.None) return this.sink.answer(this.i, this.transport.judge(status, text, now, this.until, ms));
+    // the same order as the undici path: a call given up or past its time is a TIMEOUT whatever else happened
+    if (fail === CallFail.GaveUp || fail === CallFail.Hung || this.signal.aborted || now > this.until) return this.sink.answer(this.i, pass('TIMEOUT', ms));
+    this.sink.answer(this.i, pass(fail === CallFail.Bad ? 'BAD_REPLY' : 'CONNECT_ERROR', ms));
   }
 }

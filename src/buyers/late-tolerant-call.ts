@@ -6,8 +6,9 @@ export interface CallReply {
 }
 
 /**
- * One request to a buyer that gives up at `signal` without tearing down its connection. A
- * request still queued for a connection is dropped before it is written; one already written
+ * One request to a buyer through undici (pings to an https buyer, and the comparison with the
+ * lean path) that gives up at `signal`. A request still queued is dropped before it is written,
+ * at the cost of the socket it was about to take (see onRequestStart); one already written
  * is left to finish on its socket and its reply thrown away. Aborting a written request makes
  * undici destroy the socket, so a buyer that answers a little late would cost a new TCP
  * connection per auction (measured: CPU per answer doubled); the pool's headersTimeout still
@@ -28,7 +29,8 @@ export function lateTolerantCall(pool: Dispatcher, opts: Dispatcher.DispatchOpti
     const done = () => signal.removeEventListener('abort', giveUp);
     pool.dispatch(opts, {
       onRequestStart(controller) {
-        // still not written: dropping it now costs nothing
+        // still not written, but undici has handed it a socket, which this abort destroys: the
+        // lean path (lean-http-pool.ts) drops a queued ping without touching a socket
         if (gaveUp) return controller.abort(new Error('deadline passed before the request left'));
       },
       onResponseStart(_controller, statusCode) {
