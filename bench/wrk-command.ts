@@ -89,7 +89,7 @@ export async function wrkScenarioMain(name: string, args: string[]): Promise<voi
   const report: WrkReport = { scenario: scale ? { ...file, name: `scale-${file.name}`, description: `Gavel as sets of ${counts.join(', ')} processes on ${file.name}'s buyers, one Redis: ${file.description}` } : file, date: new Date().toISOString(), machine: machine(), command, connections, durationS, warmupS, rounds, runs };
   writeResults(wrkReportFiles(report));
   console.log(renderWrkReport(report));
-  console.error(`bench: report and JSON in ${join(RESULTS_DIR, file.name)}`);
+  console.error(`bench: report and JSON in ${join(RESULTS_DIR, report.scenario.name)}`);
 }
 
 /** "1,2,4": the set sizes `scale` measures, each a whole number from 1, no repeats, ascending. */
