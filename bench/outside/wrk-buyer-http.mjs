@@ -14,10 +14,11 @@
  * (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it under load).
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBuyer } from '../../dist/test/support/buyer-server.js';
+import { procCpuSeconds } from '../../dist/bench/support/proc-cpu.js';
 import { testConfig, testPrefix, testSchema, dropSchema, cleanPrefix, PG_URL, REDIS_URL, SECRET, SELLER_KEY } from '../../dist/test/support/exchange.js';
 
 const [mainA, mainB] = [process.argv[2], process.argv[3]];
@@ -25,7 +26,6 @@ if (!mainA || !mainB) throw new Error('usage: wrk-buyer-http.mjs <A main.js> <B 
 const rounds = Number(process.argv[4] ?? 4);
 const seconds = Number(process.argv[5] ?? 6);
 const nodeArgs = (process.env.GAVEL_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const TICKS = 100; // USER_HZ on Linux
 
 const buyers = await Promise.all(Array.from({ length: 5 }, (_, i) => startBuyer(() => ({ body: { bid: 5 + i } }))));
 const lua = join(tmpdir(), `gavel-wrk-http-${process.pid}.lua`);
@@ -79,15 +79,13 @@ async function round(main) {
       }
     });
   });
-  const cpuTicks = () => {
-    const f = readFileSync(`/proc/${gavel.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[11]) + Number(f[12]);
-  };
+  // the bench's own reader (bench/support/proc-cpu.ts): every thread of the process, seconds
+  const cpuSeconds = () => procCpuSeconds(gavel.pid);
   await wrk(2); // warm-up: pools and JIT
   const conns0 = buyers.reduce((a, b) => a + b.connections, 0);
-  const before = cpuTicks();
+  const before = cpuSeconds();
   const run = await wrk(seconds);
-  const after = cpuTicks();
+  const after = cpuSeconds();
   const conns = buyers.reduce((a, b) => a + b.connections, 0) - conns0;
   gavel.kill('SIGTERM');
   await new Promise((r) => gavel.on('exit', r));
@@ -101,7 +99,7 @@ async function round(main) {
     p99: /99%\s+([\d.]+\w+)/.exec(out)?.[1] ?? '?',
     wrkCpu: wu + ws,
     conns,
-    cpuUsPerPing: Math.round((((after - before) / TICKS) * 1e6) / requests),
+    cpuUsPerPing: Math.round(((after - before) * 1e6) / requests),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     socketErrors: /Socket errors: (.*)/.exec(out)?.[1] ?? 'none',
   };

@@ -14,15 +14,15 @@
  * non-2xx answers and socket errors, and the publishes made.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBuyer } from '../../dist/test/support/buyer-server.js';
+import { procCpuSeconds } from '../../dist/bench/support/proc-cpu.js';
 import { testConfig, testPrefix, testSchema, dropSchema, cleanPrefix, PG_URL, REDIS_URL, SECRET, SELLER_KEY, ADMIN_KEY } from '../../dist/test/support/exchange.js';
 
 const rounds = Number(process.argv[2] ?? 4);
 const seconds = Number(process.argv[3] ?? 8);
-const TICKS = 100; // USER_HZ on Linux
 
 const buyers = await Promise.all(Array.from({ length: 5 }, (_, i) => startBuyer(() => ({ body: { bid: 5 + i } }))));
 const prefix = testPrefix();
@@ -48,10 +48,8 @@ const operatorPort = await new Promise((resolve) => {
     }
   });
 });
-const cpuTicks = () => {
-  const f = readFileSync(`/proc/${gavel.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(f[11]) + Number(f[12]);
-};
+// the bench's own reader (bench/support/proc-cpu.ts): every thread of the process, seconds
+  const cpuSeconds = () => procCpuSeconds(gavel.pid);
 const admin = async (method, p, body) => {
   const res = await fetch(`http://127.0.0.1:${operatorPort}${p}`, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
   return res.json();
@@ -87,7 +85,7 @@ async function round(publishing) {
       await new Promise((res) => setTimeout(res, Math.max(0, 1000 - (Date.now() - t0))));
     }
   })();
-  const before = cpuTicks();
+  const before = cpuSeconds();
   // asynchronously: the buyers and the publisher live in this process, so its loop must keep running
   const run = await new Promise((resolve) => {
     const c = spawn('/usr/bin/time', ['-f', 'WRKCPU %U %S', 'wrk', '-t1', '-c50', `-d${seconds}`, '--latency', '-s', lua, `http://127.0.0.1:${port}`]);
@@ -99,7 +97,7 @@ async function round(publishing) {
   });
   const out = run.stdout;
   const [wu, ws] = /WRKCPU ([\d.]+) ([\d.]+)/.exec(run.stderr).slice(1).map(Number);
-  const after = cpuTicks();
+  const after = cpuSeconds();
   stop = true;
   await publisher;
   const requests = Number(/(\d+) requests in/.exec(out)[1]);
@@ -107,7 +105,7 @@ async function round(publishing) {
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const socketErrors = /Socket errors: (.*)/.exec(out)?.[1] ?? 'none';
   const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1] ?? '?';
-  return { publishing, rps, p99, wrkCpu: wu + ws, cpuUsPerPing: Math.round((((after - before) / TICKS) * 1e6) / requests), non2xx, socketErrors, publishes };
+  return { publishing, rps, p99, wrkCpu: wu + ws, cpuUsPerPing: Math.round(((after - before) * 1e6) / requests), non2xx, socketErrors, publishes };
 }
 
 // warm-up, asynchronously too

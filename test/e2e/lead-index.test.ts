@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startGavel, type Gavel } from '../../src/gavel.js';
 import { startBuyer } from '../support/buyer-server.js';
-import { ADMIN_KEY, call, fullLead, SELLER_KEY, stopExchange, testConfig, testPrefix } from '../support/exchange.js';
+import { ADMIN_KEY, call, fullLead, SELLER_KEY, stopExchange, testConfig, testPrefix, getAs } from '../support/exchange.js';
 import { stopAfterEach } from '../support/stop-after.js';
 
 const A_KEY = 'buyer-a-key-0123456789';
@@ -10,10 +10,7 @@ const B_KEY = 'buyer-b-key-0123456789';
 const OTHER_SELLER = 'seller-two-key-0123456789';
 const stops = stopAfterEach();
 
-async function get(port: number, path: string, key: string) {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${key}` } });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const get = getAs;
 const ids = (body: { leads: { lead_id: string }[] }) => body.leads.map((l) => l.lead_id);
 
 /** Two parties of each kind; `a` bids on leads under 40, `b` on the rest; each process traced apart. */

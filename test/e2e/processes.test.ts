@@ -7,7 +7,6 @@ import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/core/paths.js';
 import { startBuyer } from '../support/buyer-server.js';
@@ -15,6 +14,8 @@ import { ADMIN_KEY, cleanPrefix, dropSchema, fullLead, pingLead, PG_URL, SELLER_
 import { spawnGavel, writeConfig } from '../support/process.js';
 import { startTraffic } from '../support/seller-traffic.js';
 import { stopAfterAll } from '../support/stop-after.js';
+import { ledgerSales } from '../support/ledger-sales.js';
+import { parsePromText, sumOf } from '../../bench/support/prom-text.js';
 
 const cleanups = stopAfterAll({ ignoreFailures: true });
 
@@ -80,22 +81,8 @@ function fresh(port: number, method: string, path: string, body?: unknown, heade
 }
 
 /** Σ of a counter's samples, every label set. */
-function total(metrics: string, name: string): number {
-  let sum = 0;
-  for (const line of metrics.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
-}
+const total = (metrics: string, name: string): number => sumOf(parsePromText(metrics), name);
 
-async function ledgerSales(schema: string): Promise<Map<string, number>> {
-  const db = new pg.Client({ connectionString: PG_URL });
-  await db.connect();
-  try {
-    const r = await db.query<{ lead_id: string; n: string }>(`SELECT lead_id, count(*) AS n FROM "${schema}".ledger_events WHERE kind = 'sale' GROUP BY lead_id`);
-    return new Map(r.rows.map((row) => [row.lead_id, Number(row.n)]));
-  } finally {
-    await db.end();
-  }
-}
 
 function alive(pid: number): boolean {
   try {

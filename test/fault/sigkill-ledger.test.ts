@@ -4,7 +4,6 @@
  * left (taking over, after reclaim_after, what the dead writer took and never acknowledged).
  * Then the ledger is reconciled against every answer the sellers got.
  */
-import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { startBuyer } from '../support/buyer-server.js';
@@ -12,6 +11,7 @@ import { dropSchema, PG_URL, startExchange, stopExchange, testConfig, testPrefix
 import { spawnGavel, writeConfig } from '../support/process.js';
 import { startTraffic } from '../support/seller-traffic.js';
 import { stopAfterAll } from '../support/stop-after.js';
+import { ledgerSales } from '../support/ledger-sales.js';
 
 const SELLERS = 6;
 /** sales told before the kill: enough that the kill lands mid-stream, with the queue busy */
@@ -20,16 +20,6 @@ const RECLAIM_AFTER_MS = 1000;
 
 const cleanups = stopAfterAll({ ignoreFailures: true });
 
-async function ledgerSales(schema: string): Promise<Map<string, number>> {
-  const db = new pg.Client({ connectionString: PG_URL });
-  await db.connect();
-  try {
-    const r = await db.query<{ lead_id: string; n: string }>(`SELECT lead_id, count(*) AS n FROM "${schema}".ledger_events WHERE kind = 'sale' GROUP BY lead_id`);
-    return new Map(r.rows.map((row) => [row.lead_id, Number(row.n)]));
-  } finally {
-    await db.end();
-  }
-}
 
 describe('SIGKILL under load', () => {
   it('every sale a seller was told of is in the ledger exactly once; any other sale there is one whose answer died with the process', async () => {

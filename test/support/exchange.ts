@@ -36,6 +36,12 @@ export async function call(port: number, path: string, body: unknown, headers: R
   return { status: res.status, body: parsed, ms: performance.now() - t0 };
 }
 
+/** A GET with a party's key, on the listener of the port given: its status and JSON body. */
+export async function getAs(port: number, path: string, key: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
 /** GET /v1/leads/{id} with a key (the operator's by default), each on its listener: the operator's key on the operator one. */
 export async function readTrace(g: { port: number; operatorPort: number }, leadId: string, key = ADMIN_KEY): Promise<Answer> {
   const t0 = performance.now();
