@@ -43,6 +43,12 @@ export interface SocketLink {
    * was not handed to the socket (closed, cut off, or dropped by it): then it never left.
    */
   send(frame: OutFrame): boolean;
+  /**
+   * a ping, written with the socket's other pings of this turn of the event loop in one write
+   * (src/front/buyer-socket.ts). One that never leaves (the socket closed or was cut off first)
+   * is a ping unanswered, swept as a timeout; a post, which must know, goes by `send`.
+   */
+  queue(frame: OutFrame): void;
   /** the campaigns this socket bids for; null: all of the buyer's */
   campaigns: ReadonlySet<string> | null;
 }
@@ -174,7 +180,7 @@ export class SocketBuyerTransport implements BuyerTransport {
     if (link === undefined) return sink.answer(i, pass('CONNECT_ERROR', 0, 'no socket open for this campaign'));
     const { id, frame } = pingFrame(bodyPrefix, budgetMs);
     this.pending.set(id, new PingCall(link, until, performance.now(), sink, i, this.onLate));
-    link.send(frame);
+    link.queue(frame);
   }
 
   post(campaign: string, body: string, budgetMs: number): Promise<PostOutcome> {

@@ -1,5 +1,5 @@
-import type { TemplatedApp } from 'uWebSockets.js';
-import type { SocketBuyerTransport, SocketLink } from '../buyers/socket-transport.js';
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type { OutFrame, SocketBuyerTransport, SocketLink } from '../buyers/socket-transport.js';
 import { GavelError } from '../core/codes.js';
 import { refuseUpgrade, socketKey } from './api-key.js';
 import { decodeBody } from './decode-body.js';
@@ -12,6 +12,39 @@ interface BuyerSocketData {
   binary: boolean;
   link: SocketLink | null;
   closed: boolean;
+  /** pings queued in this turn of the event loop, written together by `writeQueued` */
+  queued: OutFrame[];
+}
+
+/** A socket with pings queued, and its data (read without touching a socket that may have closed). */
+type Queued = [ws: WebSocket<BuyerSocketData>, data: BuyerSocketData];
+let queuedSockets: Queued[] = [];
+
+/**
+ * Every socket's queued pings, each socket's in one corked write. Pings of the auctions one turn
+ * of the event loop runs (many, under load: the seller calls that one poll brought in) go to
+ * each buyer socket in one system call instead of one each, which under load is most of what a
+ * frame cost (the kernel's loopback work, on both ends). Run by setImmediate: after the poll
+ * phase's callbacks, in the same turn, so a ping waits for no timer.
+ */
+function writeQueued(limits: { maxBuffered: number }, cutOff: (buyer: string) => void): void {
+  const sockets = queuedSockets;
+  queuedSockets = [];
+  for (const [ws, data] of sockets) {
+    const frames = data.queued;
+    data.queued = [];
+    if (data.closed) continue; // its pings were settled when it closed
+    if (ws.getBufferedAmount() > limits.maxBuffered) {
+      data.closed = true;
+      cutOff(data.transport.buyer);
+      ws.end(1008, 'not reading its pings');
+      continue;
+    }
+    // 2 from send (dropped by uWS over its backpressure limit): those pings time out as passes
+    ws.cork(() => {
+      for (const frame of frames) ws.send(data.binary ? frame.msgpack() : frame.json(), data.binary);
+    });
+  }
 }
 
 /** What a buyer may ask for at the upgrade besides its key, or the coded error that refuses it. */
@@ -41,6 +74,7 @@ export function attachBuyerSocket(
   limits: { maxPayload: number; maxBuffered: number },
   cutOff: (buyer: string) => void,
 ): void {
+  const flush = () => writeQueued(limits, cutOff);
   app.ws<BuyerSocketData>('/v1/bidders/ws', {
     maxPayloadLength: backstopOf(limits.maxPayload),
     // a buyer that stops reading is cut off at maxBuffered, with a reason; uWS's own limit is the backstop
@@ -59,7 +93,7 @@ export function attachBuyerSocket(
       const options = socketOptions(transport, query);
       if (options instanceof GavelError) return refuseUpgrade(res, options);
       res.upgrade<BuyerSocketData>(
-        { transport, ...options, link: null, closed: false },
+        { transport, ...options, link: null, closed: false, queued: [] },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -82,6 +116,14 @@ export function attachBuyerSocket(
           // 2: dropped by uWS (over its backpressure limit); 0 and 1 are sent or queued to be
           return ws.send(data.binary ? frame.msgpack() : frame.json(), data.binary) !== 2;
         },
+        queue: (frame) => {
+          if (data.closed) return;
+          if (data.queued.length === 0) {
+            if (queuedSockets.length === 0) setImmediate(flush);
+            queuedSockets.push([ws, data]);
+          }
+          data.queued.push(frame);
+        },
       };
       data.transport.attach(data.link);
     },
@@ -89,7 +131,9 @@ export function attachBuyerSocket(
       if (message.byteLength > limits.maxPayload) return tooBig(ws);
       let msg: unknown;
       try {
-        msg = decodeBody(Buffer.from(message.slice(0)), isBinary ? 'msgpack' : 'json', 'frame');
+        // uWS frees `message` when this returns. JSON is parsed into new strings before that, so
+        // it is read in place; msgpack is copied first, as its reader may hand out views of it
+        msg = decodeBody(Buffer.from(isBinary ? message.slice(0) : message), isBinary ? 'msgpack' : 'json', 'frame');
       } catch {
         return; // not the protocol: the call it meant to answer times out as a pass
       }

@@ -10,15 +10,13 @@ describe('socket buyers: one frame per auction', () => {
     const transports = new Map<string, SocketBuyerTransport>();
     const buyers = [0, 1, 2].map((i) => {
       const t = new SocketBuyerTransport(`b${i}`, new Set(['auto']), () => undefined);
-      t.attach({
-        campaigns: null,
-        send: (frame) => {
-          sent[i]!.push(frame);
-          const id = (JSON.parse(frame.text) as { id: number }).id;
-          setImmediate(() => t.receive({ type: 'bid', id, bid: 2 + i }));
-          return true;
-        },
-      });
+      const send = (frame: OutFrame) => {
+        sent[i]!.push(frame);
+        const id = (JSON.parse(frame.text) as { id: number }).id;
+        setImmediate(() => t.receive({ type: 'bid', id, bid: 2 + i }));
+        return true;
+      };
+      t.attach({ campaigns: null, send, queue: send });
       transports.set(`b${i}`, t);
       return { id: `b${i}`, config: { timeout_ms: i === 2 ? 50 : 100 } } as unknown as BuyerRuntime;
     });
@@ -41,7 +39,8 @@ describe('socket buyers: one frame per auction', () => {
     let late = 0;
     const t = new SocketBuyerTransport('slow', new Set(['auto']), () => late++);
     const ids: number[] = [];
-    t.attach({ campaigns: null, send: (frame) => ids.push((JSON.parse(frame.text) as { id: number }).id) > 0 });
+    const send = (frame: OutFrame) => ids.push((JSON.parse(frame.text) as { id: number }).id) > 0;
+    t.attach({ campaigns: null, send, queue: send });
     const transports = new Map([['slow', t]]);
     const buyers = [{ id: 'slow', config: { timeout_ms: 20 } } as unknown as BuyerRuntime];
     const body = '{"ping_id":"p-3","campaign":"auto","test":false,"lead":{},"tmax_ms":';
