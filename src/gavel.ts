@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { performance } from 'node:perf_hooks';
 import { Exchange } from './auction/exchange.js';
 import type { DemoInfo } from './protocol/console-api.js';
 import type { BuyerTransport } from './buyers/transport.js';
@@ -36,6 +37,8 @@ import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { joinClusterMetrics } from './telemetry/cluster-metrics.js';
 import { TraceRecorder } from './trace/trace-recorder.js';
+import { warmConnections } from './warm-connections.js';
+import { warmHotPaths } from './warm-hot-paths.js';
 
 /** A validated config, and what the command line and the environment say over it (src/config/environment.ts). */
 export interface GavelOptions extends Overrides {
@@ -109,6 +112,27 @@ function warnAboutKeys(runtime: Runtime, log: Logger): void {
     log.warn({ party }, `a key in clear in the config for ${party}: store its hash instead (see hash-key in the README)`);
   }
   if (runtime.secretGenerated) log.warn('no secret configured: dedup hashes use a random per-process key (fine for one process, wrong for several)');
+}
+
+/** Ping connections opened ahead per HTTP buyer (at most its pool's size), and how long a buyer has to accept them. */
+const WARM_CONNECTIONS = 4;
+const WARM_CONNECT_MS = 1000;
+/** Rounds of the hot pure code per campaign, and the most they may take. */
+const WARM_ROUNDS = 3000;
+const WARM_PATHS_MS = 1000;
+
+/**
+ * Start-up step, before any listener opens (so /ready cannot answer 200, and no seller call can
+ * land, on a cold process): the buyers' ping connections opened and the hot code compiled at the
+ * same time. At most about a second; a buyer that is down is logged and left to connect on demand.
+ */
+async function warmUp(runtime: Runtime, transports: ReadonlyMap<string, BuyerTransport>, log: Logger): Promise<void> {
+  const t0 = performance.now();
+  const connecting = warmConnections(runtime, transports, WARM_CONNECTIONS, WARM_CONNECT_MS);
+  const paths = await warmHotPaths(runtime, WARM_ROUNDS, WARM_PATHS_MS);
+  const connections = await connecting;
+  for (const buyer of connections.unreached) log.warn({ buyer, within_ms: WARM_CONNECT_MS }, 'buyer not reached while warming up: its pings will connect on demand');
+  log.info({ ms: Math.round(performance.now() - t0), buyer_connections: connections.opened, rounds: paths.rounds, campaigns: paths.campaigns, hot_paths_ms: Math.round(paths.ms) }, 'warmed up');
 }
 
 /** Start-up step: the operator's listener, the pipelined one if configured, then the public one; none stays open if one fails. */
@@ -205,6 +229,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   // with a shared store, a browser's login holds on every process that shares it (src/front/shared-sessions.ts)
   const sessions = store instanceof RedisStore ? new SharedSessions(new RedisSessions(store.client), runtime.secret) : undefined;
   const front = new HttpFront({ live, exchange, store, metrics, log, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
+  await warmUp(runtime, transports, log);
   const ports = await listen(front, settings);
   log.info({ pid: process.pid, port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 

@@ -9,7 +9,7 @@ import { hashKeyCommand } from './config/hash-key-command.js';
 import { fromCommandLine, processSettings, type Overrides } from './config/environment.js';
 import { loadConfigFile } from './config/load-config.js';
 import { processCount } from './process-count.js';
-import { LISTENING, runSupervisor, SET_PORTS_ENV, type Listening } from './supervisor.js';
+import { LISTENING, runSupervisor, SET_PORTS_ENV, STOP_MARGIN_MS, type Listening } from './supervisor.js';
 import { createLogger } from './telemetry/logger.js';
 import { freePort } from './free-port.js';
 import { StartRefused, startGavel } from './gavel.js';
@@ -109,13 +109,15 @@ function setOverrides(): Overrides {
 /** The primary of --processes N: what the set needs is checked here, before any process starts, then the supervisor runs them. */
 async function supervise(processes: number, configPath: string, overrides: Overrides, demo: boolean): Promise<number> {
   if (demo) throw new StartRefused('the demo market runs in one process: with --processes, start with --no-demo (GAVEL_DEMO=0) or a config of your own (--config)');
-  const settings = processSettings(loadConfigFile(configPath), overrides);
+  const config = loadConfigFile(configPath);
+  const settings = processSettings(config, overrides);
   if (settings.store.kind === 'memory') throw new StartRefused(ONE_STORE);
   const log = createLogger([], settings.logLevel);
   // uWS shares a port (SO_REUSEPORT) only when it is given one: "any free port" is picked here, once for the set
   const ports = { port: await freePort(settings.listen.host, settings.listen.port), operatorPort: await freePort(settings.operator.host, settings.operator.port) };
   log.info({ processes, pid: process.pid, ...ports }, 'supervisor starting the set');
-  return runSupervisor(processes, ports, log);
+  // the file's drain time: the primary reads no PostgreSQL, so a live version that lengthens it belongs in the file as well
+  return runSupervisor(processes, ports, config.server.drain_timeout_ms + STOP_MARGIN_MS, log);
 }
 
 main().catch((e) => {

@@ -20,7 +20,10 @@ import { quickDeaths, restartDelay } from './restart-backoff.js';
  *   death soon after start (a crash loop does not spin the CPU) and resets once one has lived.
  *   A worker that dies during the first start fails the whole start: it will not do better alone.
  * - SIGTERM or SIGINT: every worker is told to drain (each runs its own drain, as one process
- *   does); none is started again; the primary exits 0 when all exited 0, else 1.
+ *   does); none is started again; the primary exits 0 when all exited 0, else 1. A worker still
+ *   alive `stopLimitMs` after it was told (the server's drain_timeout_ms plus STOP_MARGIN_MS) is
+ *   stuck: it is SIGKILLed, logged with its pid, and the primary exits 1 (an operator must see it).
+ *   A second signal SECOND_SIGNAL_MS or more after the first kills what is left at once.
  * - /metrics: any worker may be scraped, it asks the primary, which aggregates the registry of
  *   every worker that listens (src/telemetry/cluster-metrics.ts).
  */
@@ -37,6 +40,19 @@ export interface Listening {
 }
 
 
+/**
+ * What a worker's stop may take past its drain: the shutdown steps after it (the ledger's last
+ * drain alone may take 2 s, and the store's last writes) with room to spare.
+ */
+export const STOP_MARGIN_MS = 5_000;
+
+/**
+ * A second SIGINT or SIGTERM this long after the first kills the workers at once: an operator who
+ * asks again will not wait. One sooner is taken for the same Ctrl-C arriving twice (under npm the
+ * terminal's and npm's forward of it), as main.ts explains, and does not cut a drain short.
+ */
+export const SECOND_SIGNAL_MS = 1_000;
+
 interface Slot {
   index: number;
   worker: Worker | null;
@@ -48,8 +64,11 @@ interface Slot {
   timer: NodeJS.Timeout | null;
 }
 
-/** Run the set until it is told to stop; resolves with the exit code. */
-export function runSupervisor(count: number, setPorts: { port: number; operatorPort: number }, log: Logger): Promise<number> {
+/**
+ * Run the set until it is told to stop; resolves with the exit code. `stopLimitMs`: how long a
+ * worker told to stop may take before it is killed.
+ */
+export function runSupervisor(count: number, setPorts: { port: number; operatorPort: number }, stopLimitMs: number, log: Logger): Promise<number> {
   const slots: Slot[] = Array.from({ length: count }, (_, index) => ({ index, worker: null, listening: false, startedAt: 0, quickDeaths: 0, timer: null }));
   serveClusterMetrics(function* () {
     for (const s of slots) if (s.worker !== null && s.listening) yield s.worker;
@@ -57,9 +76,17 @@ export function runSupervisor(count: number, setPorts: { port: number; operatorP
   const ports = `${setPorts.port},${setPorts.operatorPort}`;
   let starting = true;
   let stopping = false;
+  let stoppingAt = 0;
+  let hardStop: NodeJS.Timeout | null = null;
   let exitCode = 0;
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
+
+  const endIfAllExited = (): void => {
+    if (!slots.every((s) => s.worker === null)) return;
+    if (hardStop !== null) clearTimeout(hardStop);
+    finish(exitCode);
+  };
 
   const fork = (slot: Slot): Promise<Listening> => {
     const worker = cluster.fork({ [SET_PORTS_ENV]: ports });
@@ -87,7 +114,7 @@ export function runSupervisor(count: number, setPorts: { port: number; operatorP
     if (stopping || starting) {
       if (code !== 0) exitCode = 1;
       log.info({ worker: slot.index, pid: worker.process.pid, code, signal }, 'process exited');
-      if (stopping && slots.every((s) => s.worker === null)) finish(exitCode);
+      if (stopping) endIfAllExited();
       return;
     }
     const lived = Date.now() - slot.startedAt;
@@ -104,16 +131,32 @@ export function runSupervisor(count: number, setPorts: { port: number; operatorP
     }, wait);
   };
 
+  /** Every worker still alive killed, the set's exit a failure: its stop did not end by itself. */
+  const killLeft = (why: string): void => {
+    for (const s of slots) {
+      if (s.worker === null) continue;
+      exitCode = 1;
+      log.error({ worker: s.index, pid: s.worker.process.pid, why }, 'process did not stop: killed');
+      s.worker.process.kill('SIGKILL');
+    }
+  };
+
   const stop = (signal: string): void => {
-    if (stopping) return void log.info({ signal }, 'already draining');
+    if (stopping) {
+      const since = Date.now() - stoppingAt;
+      if (since < SECOND_SIGNAL_MS) return void log.info({ signal }, 'already draining');
+      return killLeft(`${signal} again ${since} ms into the drain`);
+    }
     stopping = true;
+    stoppingAt = Date.now();
+    hardStop = setTimeout(() => killLeft(`still draining ${stopLimitMs} ms after it was told to stop (drain_timeout_ms + ${STOP_MARGIN_MS} ms)`), stopLimitMs);
     log.info({ signal, processes: slots.filter((s) => s.worker !== null).length }, 'draining every process');
     for (const s of slots) {
       if (s.timer !== null) clearTimeout(s.timer);
       s.timer = null;
       s.worker?.process.kill('SIGTERM');
     }
-    if (slots.every((s) => s.worker === null)) finish(exitCode);
+    endIfAllExited();
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(signal));
 

@@ -16,7 +16,7 @@ import { MS_PER_SECOND } from '../telemetry/metrics.js';
 
 type RoundParts = Uses<'transports' | 'metrics' | 'log' | 'scores' | 'guards' | 'acceptRates' | 'cells', CapStore & TurnStore>;
 
-function pingBody(pingId: string, c: CampaignRuntime, lead: Lead, test: boolean): string {
+export function pingBody(pingId: string, c: CampaignRuntime, lead: Lead, test: boolean): string {
   // serialised once per auction; each buyer's own tmax_ms closes it (see HttpBuyerTransport.ping)
   return `{"ping_id":"${pingId}","campaign":${JSON.stringify(c.id)},"test":${test},"lead":${JSON.stringify(c.schema.pingView(lead))},"tmax_ms":`;
 }

@@ -220,6 +220,15 @@ export class HttpBuyerTransport implements BuyerTransport {
     return outcome(true, false, undefined, r.data.redirect_url);
   }
 
+  /**
+   * Open up to `count` ping connections ahead of the first auction (start-up's warm-up), each
+   * given `withinMs` to connect; resolves with how many did. Pings on the library's pool (https,
+   * or `pingClient: 'undici'`) open theirs on first use: 0.
+   */
+  warm(count: number, withinMs: number): Promise<number> {
+    return this.lean?.preconnect(count, withinMs) ?? Promise.resolve(0);
+  }
+
   queued(): number {
     return (this.lean?.queued ?? 0) + this.pingPool.stats.queued + (this.postPool === this.pingPool ? 0 : this.postPool.stats.queued);
   }

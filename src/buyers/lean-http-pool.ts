@@ -114,6 +114,43 @@ export class LeanHttpPool {
     this.live++;
   }
 
+  /**
+   * Open sockets ahead of the first calls, up to `count` in all (never past the pool's bound),
+   * each kept idle once connected; one not connected within `withinMs` is closed. Resolves with
+   * the sockets connected, never rejects: a buyer that is down is found by its first ping.
+   */
+  preconnect(count: number, withinMs: number): Promise<number> {
+    const want = Math.min(count, this.opts.connections) - this.conns.size;
+    if (this.closed || want <= 0) return Promise.resolve(0);
+    const opening: Promise<boolean>[] = [];
+    for (let i = 0; i < want; i++) {
+      const conn = this.open();
+      opening.push(
+        new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => {
+            conn.socket.destroy();
+            resolve(false);
+          }, withinMs);
+          const settle = (ok: boolean) => {
+            clearTimeout(timer);
+            conn.socket.off('connect', onConnect);
+            conn.socket.off('close', onClose);
+            resolve(ok);
+          };
+          const onConnect = () => {
+            // no call is written on a socket still connecting: a call queued meanwhile (the pool at its bound) takes it now
+            if (!this.closed) this.release(conn);
+            settle(true);
+          };
+          const onClose = () => settle(false);
+          conn.socket.once('connect', onConnect);
+          conn.socket.once('close', onClose);
+        }),
+      );
+    }
+    return Promise.all(opening).then((ok) => ok.filter(Boolean).length);
+  }
+
   /** Every socket closed; calls still waiting are given up, calls out end as connection errors. */
   close(): void {
     this.closed = true;

@@ -1,6 +1,6 @@
 /**
  * `--processes N`: a supervisor runs N Gavel processes on one port (SO_REUSEPORT), replaces one
- * that dies, drains them all on SIGTERM, and answers /metrics for the whole set; and one process
+ * that dies, drains them all on SIGTERM (and kills one whose stop is stuck), and answers /metrics for the whole set; and one process
  * alone keeps its port to itself, so a second Gavel started by mistake on it is refused.
  */
 import http from 'node:http';
@@ -10,7 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/core/paths.js';
 import { startBuyer } from '../support/buyer-server.js';
-import { ADMIN_KEY, cleanPrefix, dropSchema, fullLead, pingLead, PG_URL, SELLER_KEY, testConfig, testPrefix, testSchema } from '../support/exchange.js';
+import { ADMIN_KEY, cleanPrefix, dropSchema, fullLead, pingLead, PG_URL, REDIS_URL, SELLER_KEY, testConfig, testPrefix, testSchema } from '../support/exchange.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { SECOND_SIGNAL_MS, STOP_MARGIN_MS } from '../../src/supervisor.js';
 import { spawnGavel, writeConfig } from '../support/process.js';
 import { startTraffic } from '../support/seller-traffic.js';
 import { stopAfterAll } from '../support/stop-after.js';
@@ -216,6 +218,68 @@ describe('--processes 2 on Redis and PostgreSQL', () => {
     expect(set.stderr()).toMatch(/more than one process needs the shared store/);
     expect(set.logs.filter(listening)).toEqual([]);
   });
+});
+
+describe('--processes 2, a stop that gets stuck', () => {
+  const DRAIN_MS = 300;
+  const LIMIT_MS = DRAIN_MS + STOP_MARGIN_MS;
+
+  /** A set on Redis behind a proxy that is then black-holed: each process's last writes and its store's QUIT wait for an answer that never comes. */
+  async function stuckSet() {
+    const buyer = await startBuyer(() => ({ body: { bid: 10 } }));
+    cleanups.push(() => buyer.close());
+    const proxy = await startFaultProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
+    cleanups.push(() => proxy.close());
+    const prefix = testPrefix();
+    cleanups.push(() => cleanPrefix(prefix));
+    const base = testConfig([{ id: 'a', url: buyer.url }], {}, prefix);
+    const config = { ...base, redis: { url: proxy.url('redis'), prefix }, server: { ...base.server, drain_timeout_ms: DRAIN_MS } };
+    const set = startMain(['--config', writeConfig(config), '--port', '0', '--host', '127.0.0.1', '--processes', '2']);
+    cleanups.push(() => {
+      for (const l of set.logs) if (listening(l) && alive(l.pid as number)) process.kill(l.pid as number, 'SIGKILL');
+      set.child.kill('SIGKILL');
+    });
+    const ready = await set.line((l) => l.msg === 'gavel set listening', 20_000);
+    // a lead each way, so the processes have traces and counts to write on the way down
+    for (let i = 0; i < 4; i++) expect((await fresh(ready.port as number, 'POST', '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) }, { authorization: `Bearer ${SELLER_KEY}` })).status).toBe(200);
+    proxy.set({ kind: 'black-hole' });
+    return { set, pids: set.logs.filter(listening).map((l) => l.pid as number) };
+  }
+
+  it('a process still stopping past drain_timeout_ms + the margin is SIGKILLed, logged with its pid, and the set exits 1', async () => {
+    const { set, pids } = await stuckSet();
+    const t0 = performance.now();
+    set.child.kill('SIGTERM');
+    expect(await set.exited).toBe(1);
+    const took = performance.now() - t0;
+    // not before the limit: the drains were given their time; soon after it: the set does not hang
+    expect(took).toBeGreaterThanOrEqual(LIMIT_MS - 50);
+    expect(took).toBeLessThan(LIMIT_MS + 2_000);
+    const killed = set.logs.filter((l) => l.msg === 'process did not stop: killed');
+    expect(killed.map((l) => l.pid).sort()).toEqual([...pids].sort());
+    for (const l of killed) expect(l.why).toMatch(new RegExp(`still draining ${LIMIT_MS} ms`));
+    expect(set.logs.filter((l) => l.msg === 'process exited').map((l) => l.signal)).toEqual(['SIGKILL', 'SIGKILL']);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(set.logs.filter((l) => l.msg === 'gavel stopped')).toEqual([]);
+  }, 40_000);
+
+  it('a second SIGTERM a while into a stuck drain kills at once; one right after the first does not', async () => {
+    const { set, pids } = await stuckSet();
+    set.child.kill('SIGTERM');
+    // the same signal twice at once (a Ctrl-C under npm): only logged
+    set.child.kill('SIGTERM');
+    await set.line((l) => l.msg === 'already draining');
+    await sleep(SECOND_SIGNAL_MS + 100);
+    expect(pids.filter(alive)).toHaveLength(2);
+    const t0 = performance.now();
+    set.child.kill('SIGTERM');
+    expect(await set.exited).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    const killed = set.logs.filter((l) => l.msg === 'process did not stop: killed');
+    expect(killed).toHaveLength(2);
+    for (const l of killed) expect(l.why).toMatch(/^SIGTERM again \d+ ms into the drain$/);
+    expect(pids.filter(alive)).toEqual([]);
+  }, 40_000);
 });
 
 describe('one process', () => {

@@ -1,4 +1,5 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -262,5 +263,67 @@ describe('lean ping path against the library, the same answers', () => {
         expect([r.status, r.text(), r.keepAlive, r.extra]).toEqual([200, '{"bid":7.5}', true, false]);
       }
     }
+  });
+});
+
+describe('warming the lean pool: sockets opened ahead of the first pings', () => {
+  it('opens the sockets asked for, at most the pool\'s size, and the first pings use them', async () => {
+    const buyer = await startBuyer(() => ({ body: { bid: 3 } }));
+    closing.push(() => buyer.close());
+    const t = transport(buyer.url, 'lean', 3);
+    expect(await t.warm(4, 1000)).toBe(3);
+    // the server hears of a connection a turn of its loop after the client has it
+    for (let i = 0; i < 100 && buyer.connections < 3; i++) await sleep(5);
+    expect(buyer.connections).toBe(3);
+    expect(buyer.pings).toHaveLength(0);
+    // asked again: the pool is full already
+    expect(await t.warm(4, 1000)).toBe(0);
+    const answers = await Promise.all(Array.from({ length: 3 }, () => ping(t, 1000)));
+    expect(answers.map(said)).toEqual(Array(3).fill('bid 3000000'));
+    expect(buyer.connections).toBe(3);
+    await t.close();
+  });
+
+  it('a buyer that refuses: 0 at once; the library\'s pool (undici) warms nothing', async () => {
+    const gone = await startBuyer(() => ({ body: { bid: 1 } }));
+    const url = gone.url;
+    await gone.close();
+    const t = transport(url, 'lean', 4);
+    const t0 = performance.now();
+    expect(await t.warm(4, 1000)).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(500);
+    await t.close();
+    const up = await startBuyer(() => ({ body: { bid: 1 } }));
+    closing.push(() => up.close());
+    const lib = transport(up.url, 'undici', 4);
+    expect(await lib.warm(4, 1000)).toBe(0);
+    expect(up.connections).toBe(0);
+    await lib.close();
+  });
+
+  it('a buyer whose connect hangs (its listen queue full, the process stopped) holds the warm-up no longer than its bound, and leaves no socket behind', async () => {
+    // a listener in a process of its own, stopped: the kernel queues a connection or two, then drops the SYNs
+    const child = spawn(process.execPath, ['-e', "const s=require('net').createServer(()=>{});s.listen({port:0,host:'127.0.0.1',backlog:1},()=>console.log(s.address().port))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    closing.push(async () => void child.kill('SIGKILL'));
+    const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+    child.kill('SIGSTOP');
+    const fill = Array.from({ length: 4 }, () => connect(port, '127.0.0.1').on('error', () => {}));
+    closing.push(async () => fill.forEach((s) => s.destroy()));
+    await sleep(200);
+    const pool = new LeanHttpPool({ host: '127.0.0.1', port, connections: 2, maxReplyBytes: 1024, hungMs: 10_000, keepAliveMs: 4_000 });
+    const t0 = performance.now();
+    expect(await pool.preconnect(2, 300)).toBe(0);
+    const took = performance.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(295);
+    expect(took).toBeLessThan(800);
+    // the sockets given up no longer count against the pool: a call opens one of its own and is
+    // written on it (were they still held, it would wait in the queue and be given up at 100 ms)
+    let failed: CallFail | null = null;
+    pool.send({ data: 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', signal: AbortSignal.timeout(100), end: (f) => void (failed = f) });
+    await sleep(150);
+    expect(failed).toBe(null);
+    pool.close();
+    await sleep(10);
+    expect(failed).toBe(CallFail.Connect);
   });
 });
