@@ -120,6 +120,12 @@ const WARM_CONNECT_MS = 1000;
 /** Rounds of the hot pure code per campaign, and the most they may take. */
 const WARM_ROUNDS = 3000;
 const WARM_PATHS_MS = 1000;
+/**
+ * Compiled code belongs to the process, not to one Gavel: a second Gavel started in the same
+ * process (tests, an embedding program) finds its hot paths compiled already and warms only its
+ * connections.
+ */
+let hotPathsWarmed = false;
 
 /**
  * Start-up step, before any listener opens (so /ready cannot answer 200, and no seller call can
@@ -129,7 +135,8 @@ const WARM_PATHS_MS = 1000;
 async function warmUp(runtime: Runtime, transports: ReadonlyMap<string, BuyerTransport>, log: Logger): Promise<void> {
   const t0 = performance.now();
   const connecting = warmConnections(runtime, transports, WARM_CONNECTIONS, WARM_CONNECT_MS);
-  const paths = await warmHotPaths(runtime, WARM_ROUNDS, WARM_PATHS_MS);
+  const paths = hotPathsWarmed ? { rounds: 0, campaigns: 0, ms: 0 } : await warmHotPaths(runtime, WARM_ROUNDS, WARM_PATHS_MS);
+  hotPathsWarmed = true;
   const connections = await connecting;
   for (const buyer of connections.unreached) log.warn({ buyer, within_ms: WARM_CONNECT_MS }, 'buyer not reached while warming up: its pings will connect on demand');
   log.info({ ms: Math.round(performance.now() - t0), buyer_connections: connections.opened, rounds: paths.rounds, campaigns: paths.campaigns, hot_paths_ms: Math.round(paths.ms) }, 'warmed up');
