@@ -27,7 +27,8 @@ export const Server = z.strictObject({
   overload: z
     .strictObject({
       max_calls_in_flight: z.int().min(1).max(1_000_000).default(2000),
-      max_loop_lag_ms: z.int().min(1).max(60_000).default(100),
+      // a third of the default tmax_ms (150): a call that starts this late still has the rest for its buyers
+      max_loop_lag_ms: z.int().min(1).max(60_000).default(50),
     })
     .prefault({}),
   /** the operator's listener: /metrics and the operator's API, on an address sellers cannot reach (port 0: any free one) */

@@ -6,7 +6,7 @@ import type { SellerRoute } from './call-result.js';
 export interface OverloadSettings {
   /** calls (pings, posts, direct posts, over HTTP and the socket) handled at once, past which a new lead is refused */
   maxCallsInFlight: number;
-  /** event-loop delay past which a new lead is refused: calls already waiting that long would answer late */
+  /** event-loop delay, or a call's wait to start, past which a new lead is refused: calls already waiting that long would answer late */
   maxLoopLagMs: number;
 }
 
@@ -19,9 +19,13 @@ const IDLE_AFTER_MS = 1000;
 /**
  * Admission control: past saturation, a new lead (a ping, a direct post) is refused at once
  * with 503 OVERLOADED instead of being started and answered late, or timing out on the store
- * and answered STORE_UNAVAILABLE, which points at Redis when the CPU is the cause. Two signals:
- * the event loop's delay (the process is behind: what it starts now waits that long first) and
- * the calls in flight (a burst the loop has not felt yet). A post is never refused: it finishes
+ * and answered STORE_UNAVAILABLE, which points at Redis when the CPU is the cause. Three signals:
+ * the event loop's delay (the process is behind: what it starts now waits that long first); the
+ * calls in flight (a burst the loop has not felt yet); and how long this call waited, read in
+ * whole, for its turn to start. The last catches what the loop's delay cannot: a burst read in
+ * one turn (a thousand connections' requests in one poll) is started call after call within that
+ * turn, before any delay sample, and the calls at its end would start already late and hold
+ * every timer of the turn's other auctions behind them. A post is never refused: it finishes
  * an auction whose winner's cap room is held, and refusing it would lose a sale.
  */
 export class CallAdmission {
@@ -48,18 +52,25 @@ export class CallAdmission {
     return this.inFlight > 0 || performance.now() - this.lastCallAt < IDLE_AFTER_MS;
   }
 
-  /** A call begins, or is refused with why; a call that began must `leave`. */
-  enter(route: SellerRoute): GavelError | null {
+  /**
+   * A call begins, or is refused with why; a call that began must `leave`. `queuedMs`: how long
+   * the call, read in whole, waited for its turn to start (0 where it starts as it is read).
+   */
+  enter(route: SellerRoute, queuedMs = 0): GavelError | null {
     this.lastCallAt = performance.now();
     if (route !== 'post') {
-      const why = this.inFlight >= this.settings.maxCallsInFlight ? 'in_flight' : this.lagMs > this.settings.maxLoopLagMs ? 'loop_lag' : null;
+      const { maxCallsInFlight, maxLoopLagMs } = this.settings;
+      // the call's own wait before the loop's: it is the more telling of the two when both are over
+      const why = this.inFlight >= maxCallsInFlight ? 'in_flight' : queuedMs > maxLoopLagMs ? 'queued' : this.lagMs > maxLoopLagMs ? 'loop_lag' : null;
       if (why !== null) {
         this.metrics.callsShed.inc({ route, why });
         return new GavelError(
           'OVERLOADED',
           why === 'in_flight'
             ? `This process is handling ${this.inFlight} calls (server.overload.max_calls_in_flight): the lead was not started; retry in a moment or on another process`
-            : `This process is ${Math.round(this.lagMs)} ms behind (server.overload.max_loop_lag_ms ${this.settings.maxLoopLagMs}): the lead was not started, so it is not answered late; retry in a moment or on another process`,
+            : why === 'loop_lag'
+              ? `This process is ${Math.round(this.lagMs)} ms behind (server.overload.max_loop_lag_ms ${maxLoopLagMs}): the lead was not started, so it is not answered late; retry in a moment or on another process`
+              : `This call waited ${Math.round(queuedMs)} ms for its turn to start (server.overload.max_loop_lag_ms ${maxLoopLagMs}): the lead was not started, so it is not answered late; retry in a moment or on another process`,
         );
       }
     }

@@ -249,9 +249,10 @@ export class HttpFront {
       // Starting on the next turn lets that close be seen first, so no lead is sold to a seller that
       // can no longer be told (a call already running when such a close comes runs to its end, and its
       // answer is kept under the seller's Idempotency-Key; see README, Lost answers)
+      const readAt = performance.now();
       setImmediate(() => {
         if (state.aborted) return this.end();
-        this.handle(res, state, seller, route, body, idempotencyKey === '' ? undefined : idempotencyKey).finally(() => this.end());
+        this.handle(res, state, seller, route, body, idempotencyKey === '' ? undefined : idempotencyKey, performance.now() - readAt).finally(() => this.end());
       });
     });
   }
@@ -272,22 +273,24 @@ export class HttpFront {
         if (body === null) return sendError(res, state, new GavelError('BODY_TOO_LARGE', `The body is over ${this.maxBody} bytes`), true);
         if (this.draining) return sendError(res, state, new GavelError('SHUTTING_DOWN'), true);
         this.begin();
+        const readAt = performance.now();
         setImmediate(() => {
           if (state.aborted) return this.end();
-          this.handle(res, state, party.seller, route, body, idempotencyKey === '' ? undefined : idempotencyKey).finally(() => this.end());
+          this.handle(res, state, party.seller, route, body, idempotencyKey === '' ? undefined : idempotencyKey, performance.now() - readAt).finally(() => this.end());
         });
       });
     });
   }
 
-  private async handle(res: HttpResponse, state: RequestState, seller: SellerRuntime, route: SellerRoute, body: Buffer, idempotencyKey: string | undefined): Promise<void> {
+  /** `queuedMs`: how long the call, read in whole, waited for its turn to start */
+  private async handle(res: HttpResponse, state: RequestState, seller: SellerRuntime, route: SellerRoute, body: Buffer, idempotencyKey: string | undefined, queuedMs: number): Promise<void> {
     let raw: unknown;
     try {
       raw = decodeBody(body, state.format);
     } catch (e) {
       return sendError(res, state, e as GavelError);
     }
-    const result = await this.calls.run(seller, route, raw, state.receivedAt, body.length, idempotencyKey);
+    const result = await this.calls.run(seller, route, raw, state.receivedAt, body.length, idempotencyKey, queuedMs);
     send(res, state, result.status, result.body);
     this.calls.written(result, state.receivedAt);
   }

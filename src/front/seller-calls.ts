@@ -65,13 +65,14 @@ export class SellerCalls {
 
   /**
    * `bytes`: the size of the seller's message, for its trace; `idempotencyKey`: the seller's key
-   * for the call, if it gave one (a retry under it gets the first call's answer)
+   * for the call, if it gave one (a retry under it gets the first call's answer); `queuedMs`: how
+   * long the call, read in whole, waited to start (call-admission.ts)
    */
-  async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey?: string): Promise<CallResult> {
+  async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey?: string, queuedMs = 0): Promise<CallResult> {
     const admission = this.parts.admission;
     // refused before anything starts (no trace, no store call, no claim on its Idempotency-Key):
     // a 5xx is never kept, so a retry runs the call
-    const refused = admission?.enter(route) ?? null;
+    const refused = admission?.enter(route, queuedMs) ?? null;
     if (refused !== null) return { status: refused.status, body: errorBody(refused.code, refused.message), ping: undefined, outcome: 'overloaded' };
     try {
       return await this.admitted(seller, route, raw, receivedAt, bytes, idempotencyKey);

@@ -111,7 +111,7 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
       registers: [registry],
     }),
-    callsShed: new Counter({ name: 'gavel_calls_shed_total', help: 'New leads refused with OVERLOADED before they started, by route and why: loop_lag (the event loop was behind) or in_flight (server.overload.max_calls_in_flight)', labelNames: ['route', 'why'], registers: [registry] }),
+    callsShed: new Counter({ name: 'gavel_calls_shed_total', help: 'New leads refused with OVERLOADED before they started, by route and why: loop_lag (the event loop was behind), queued (the call waited past server.overload.max_loop_lag_ms for its turn to start) or in_flight (server.overload.max_calls_in_flight)', labelNames: ['route', 'why'], registers: [registry] }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
     configVersion: new Gauge({ name: 'gavel_config_version', help: 'The configuration version this process runs (with PostgreSQL: the version number there; from a file: 1, and one more at each live swap)', registers: [registry] }),
   };

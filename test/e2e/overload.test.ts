@@ -62,4 +62,21 @@ describe('admission control: overload is said, not hidden', () => {
     await expect.poll(async () => (await ping()).body.status, { timeout: 3000, interval: 50 }).toBe('bid');
     expect(await metricsOf(g)).toMatch(/gavel_calls_shed_total\{route="ping",why="loop_lag"\} [1-9]/);
   });
+
+  it('refuses a lead that waited past max_loop_lag_ms for its turn to start: a burst read in one turn', async () => {
+    const b = await startBuyer(() => ({ body: { bid: 8 } }));
+    stops.push(() => b.close());
+    // 1 ms: the limit every call after the first few of a burst passes while the turn starts the ones before it
+    const g = await startExchange({ ...testConfig([{ id: 'quick', url: b.url }]), server: { overload: { max_calls_in_flight: 2000, max_loop_lag_ms: 1 } } }, 'memory');
+    stops.push(() => stopExchange(g));
+    // 200 pings on their own connections, written in one turn of this process (the exchange's
+    // too): its next poll reads them all, and it starts them one after another in the turn after
+    const answers = await Promise.all(Array.from({ length: 200 }, () => call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) })));
+    const shed = answers.filter((a) => a.status === 503);
+    // every call is answered: a bid (started in time), or refused before it started
+    for (const a of answers) expect(a.status === 200 ? a.body.status : a.body.error.code).toMatch(/^(bid|OVERLOADED)$/);
+    expect(shed.length).toBeGreaterThan(0);
+    expect(shed.some((a) => /waited \d+ ms for its turn to start \(server\.overload\.max_loop_lag_ms 1\)/.test(a.body.error.message))).toBe(true);
+    expect(await metricsOf(g)).toMatch(/gavel_calls_shed_total\{route="ping",why="queued"\} [1-9]/);
+  });
 });
