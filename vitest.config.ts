@@ -10,7 +10,9 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // e2e files start servers on ports of their own; files run in parallel, tests inside in order
+    // e2e files start servers on ports of their own; files may run in parallel, tests inside in
+    // order. vitest's default workers are the cores less one: on a two-core machine (CI's), one
+    // file runs at a time
     fileParallelism: true,
     projects: [
       {
