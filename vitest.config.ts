@@ -10,10 +10,18 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // e2e files start servers on ports of their own; files run in parallel, tests inside in order
+    // e2e files start servers on ports of their own; files may run in parallel, tests inside in
+    // order. vitest's default workers are the cores less one: on a two-core machine (CI's), one
+    // file runs at a time
     fileParallelism: true,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        // one process for the unit files, their modules loaded once: a fresh process and import
+        // per file cost more (about 25 s on two cores) than the tests themselves. They start no
+        // server and hold no port; a file that watches a module loads it afresh (key-ring.test.ts)
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false },
+      },
       {
         extends: true,
         test: {

@@ -145,10 +145,22 @@ export function caseConfig(c: Case, urlOf: (buyer: string) => string): ConfigInp
     { id: 'pub1', api_key: SELLER_KEY },
     { id: 'pub2', api_key: SECOND_SELLER_KEY },
   ].map((s) => ({ ...s, ...(sellerOver.get(s.id as 'pub1' | 'pub2') ?? {}) }));
-  // cases set the clock to fixed past dates (a weekday, an hour); traces written then would
-  // already be past a 7-day retention by the real clock of Redis, and gone before they are read
-  config.trace = { retention: '3650d' };
+  config.trace = { retention: `${traceRetentionDays(c)}d` };
   return config;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Cases set the clock to fixed dates (a weekday, an hour); traces written at a past one would
+ * already be past a 7-day retention by the real clock of Redis, and gone before they are read.
+ * So the retention is the default 7 days past the oldest date a case sets, by the real clock
+ * now, and no longer: a read looks in every bucket of the retention (an hour's each, at most;
+ * src/store/redis-traces.ts), and ten years of them made each read of a trace take a second.
+ */
+function traceRetentionDays(c: Case, now = Date.now()): number {
+  const oldest = Math.min(now, ...c.steps.flatMap((s) => (s.at === undefined ? [] : [Date.parse(s.at)])));
+  return Math.ceil((now - oldest) / DAY_MS) + 7;
 }
 
 /** What a buyer server answers a ping with, as the case says: an HTTP status and a body. */

@@ -6,6 +6,9 @@ vi.mock('node:crypto', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:crypto')>();
   return { ...real, timingSafeEqual: vi.fn(real.timingSafeEqual) };
 });
+// the unit files share their modules (vitest.config.ts): an earlier file may have loaded the ring
+// on the real crypto, so it is loaded afresh here, on the watched one
+vi.resetModules();
 const { hashKey, KeyRing, digestOf } = await import('../../src/config/keys.js');
 const compared = vi.mocked(crypto.timingSafeEqual);
 
