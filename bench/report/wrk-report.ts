@@ -117,13 +117,13 @@ export function renderWrkReport(r: WrkReport): string {
     `### ${r.scenario.name} under ${g}: ${r.scenario.description}`,
     '',
     `Machine: ${r.machine}. Command: \`${r.command}\`. Date: ${r.date.slice(0, 10)}.`,
-    `Load: ${loadText(g, r.connections, r.durationS, r.generatorProcesses)}, every request a different lead, for ${r.durationS} s after ${r.warmupS} s of warm-up per server; ${r.rounds} rounds, the servers' order alternating (ABBA), each server started afresh each round. CPU from /proc/<pid>/stat (every thread), the server's per answer under 400 (on the socket: per answer not an error), ${g}'s own per request; ${g}'s share is of one core over its run${r.generatorProcesses > 1 ? ' (the highest of its processes)' : ''}.`,
+    `Load: ${loadText(g, r.connections, r.durationS, r.generatorProcesses)}, every request a different lead, for ${r.durationS} s after ${r.warmupS} s of warm-up per server; ${r.rounds} rounds, the servers' order alternating (ABBA), each server started afresh each round. CPU from /proc/<pid>/stat (every thread), the server's per answer under 400 (on the socket: per answer not an error), ${owner(g)} own per request; ${owner(g)} share is of one core over its run${r.generatorProcesses > 1 ? ' (the highest of its processes)' : ''}.`,
     '',
     `| round | server | pings/s | p50 ms | p99 ms | server CPU µs/ping | ${g}, share of a core | ${g} CPU µs/request | ${errorsColumn(g)} | socket errors |`,
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    `Medians of the rounds (${g}'s share: the highest):`,
+    `Medians of the rounds (${owner(g)} share: the highest):`,
     '',
     `| server | pings/s | p99 ms | server CPU µs/ping | ${g}, share of a core | ${g} CPU µs/request | ${errorsColumn(g)} | socket errors |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -161,6 +161,9 @@ function ownCounts(r: WrkReport): string[] {
   if (counted.length === 0) return [];
   return ['', "Gavel's own count of each measured run (its metrics, read before and after):", '', ...counted.flatMap((x) => [`- round ${x.round}, ${x.server}:`, ...x.notes.map((n) => `  - ${n}`)])];
 }
+
+/** "wrk's", "frames'" */
+const owner = (g: GeneratorName) => (g.endsWith('s') ? `${g}'` : `${g}'s`);
 
 /** What a generator counts as a failed call: wrk, statuses of 400 and up; frames, error answers on the socket. */
 const errorsColumn = (g: GeneratorName) => (g === 'wrk' ? 'non-2xx' : 'error answers');
