@@ -39,18 +39,18 @@ function externalGavel(file: ScenarioFile, url: string): Scenario {
  * `npm run bench -- <scenario> [--rate N | --connections N] [--duration S] [--warmup S] [--target URL] [--without trace,ledger,direct-ledger] [--publish-every S]`:
  * one scenario file, open loop at a rate, or closed loop with N calls in flight. `--publish-every`
  * measures Gavel once more, publishing a new configuration version every S seconds of the run.
- * `--generator wrk` hands the command to wrk-command.ts (the closed loop by wrk);
+ * `--generator wrk` (or `frames`, for a seller on the socket) hands the command to wrk-command.ts;
  * `--generator-capacity` ramps the open loop against the front ceiling alone: the most the
  * generator itself starts on time.
  */
 export async function scenarioMain(name: string, args: string[]): Promise<void> {
-  // `--generator wrk`: the closed loop by an outside generator, a command of its own flags
+  // `--generator wrk` (HTTP sellers) or `--generator frames` (the seller socket): the closed loop by a lean generator, a command of its own flags
   const at = args.findIndex((a) => a === '--generator' || a.startsWith('--generator='));
   const generator = at < 0 ? undefined : args[at]!.includes('=') ? args[at]!.slice('--generator='.length) : args[at + 1];
-  if (generator === 'wrk') return wrkScenarioMain(name, args);
+  if (generator === 'wrk' || generator === 'frames') return wrkScenarioMain(name, args);
   // scale measures sets of processes at their most: only a closed loop by an outside generator says that
   if (name === 'scale') throw new Error('scale runs under wrk: npm run bench -- scale --generator wrk [--scenario http-5] [--processes 1,2]');
-  if (generator !== undefined) throw new Error(`--generator: "${generator}" is not one the bench has (wrk; without the flag, the bench's own)`);
+  if (generator !== undefined) throw new Error(`--generator: "${generator}" is not one the bench has (wrk, frames; without the flag, the bench's own)`);
   const { values } = parseArgs({
     args,
     options: { rate: { type: 'string' }, connections: { type: 'string' }, without: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, ramp: { type: 'boolean' }, 'step-duration': { type: 'string' }, 'bound-p99': { type: 'string' }, 'bound-over': { type: 'string' }, 'publish-every': { type: 'string' }, 'generator-capacity': { type: 'boolean' } },

@@ -5,7 +5,10 @@ import { renderWrkReport, wrkReportFiles, type WrkReport, type WrkRoundRun } fro
 import { RESULTS_DIR, writeResults } from './report/write-results.js';
 import { expandBuyers, loadScenario } from './scenario-file.js';
 import { fileScenarios, scaleScenarios } from './scenarios/file-servers.js';
+import { generatorFor } from './support/closed-loop-generator.js';
+import { DEMO_SELLER_KEY } from './support/demo-config.js';
 import { DEFAULT_TMAX_MS } from './support/drive.js';
+import { runFrames } from './support/frame-load.js';
 import { machine } from './support/machine.js';
 import { assertRedis, DEFAULT_REDIS_URL } from './support/redis-prefix.js';
 import { runScenarios, type Measurement } from './support/run-scenarios.js';
@@ -16,9 +19,11 @@ import { roundOrder } from './support/wrk-verdict.js';
 const WARMUP_FIRST_LEAD = 4_500_000;
 
 /**
- * `npm run bench -- <scenario> --generator wrk [--connections C] [--duration S] [--warmup S] [--rounds R]`:
- * the most each server answers, measured by wrk (an outside generator, see support/wrk-load.ts)
- * in a closed loop of C connections: the front ceiling, the bare relay and Gavel on the
+ * `npm run bench -- <scenario> --generator wrk|frames [--connections C] [--duration S] [--warmup S] [--rounds R] [--generator-processes K]`:
+ * the most each server answers, measured by a generator that is not the limit: wrk (an outside
+ * generator, see support/wrk-load.ts) for a seller over HTTP, frames (support/frame-load.ts,
+ * K processes of it, 1 by default) for a seller on the seller socket, in a closed loop of C
+ * connections (calls in flight): the front ceiling, the bare relay and Gavel on the
  * scenario's buyers, in R rounds, their order alternating ABBA, every server started afresh each
  * round; the medians of the rounds, and Gavel / relay only when the generator was not the limit
  * (support/wrk-verdict.ts).
@@ -32,6 +37,7 @@ export async function wrkScenarioMain(name: string, args: string[]): Promise<voi
       duration: { type: 'string' },
       warmup: { type: 'string' },
       rounds: { type: 'string' },
+      'generator-processes': { type: 'string' },
       // `scale` only: the scenario whose buyers and config it runs, and the set sizes
       scenario: { type: 'string' },
       processes: { type: 'string' },
@@ -52,8 +58,11 @@ export async function wrkScenarioMain(name: string, args: string[]): Promise<voi
   const rounds = int(values.rounds, 'rounds', 3);
   const file = loadScenario(scale ? (values.scenario ?? 'http-5') : name);
   const counts = scale ? processCounts(values.processes ?? `1,${Math.max(2, availableParallelism())}`) : [];
-  if (file.seller === 'socket') throw new Error(`${name}: its seller calls over the seller socket, which wrk does not speak; measure it with --connections (the socket closed loop) instead`);
-  assertWrk();
+  const generator = generatorFor(file.name, values.generator, file.seller);
+  const generatorProcesses = int(values['generator-processes'], 'generator-processes', 1);
+  if (generator === 'wrk' && values['generator-processes'] !== undefined) throw new Error('--generator-processes: frames only (wrk runs one thread, which drives the front ceiling past 3× the relay)');
+  if (generatorProcesses > connections) throw new Error(`--generator-processes ${generatorProcesses}: more processes than --connections ${connections}`);
+  if (generator === 'wrk') assertWrk();
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
   await assertRedis(redisUrl);
   const command = `npm run bench -- ${[name, ...args].join(' ')}`;
@@ -64,19 +73,23 @@ export async function wrkScenarioMain(name: string, args: string[]): Promise<voi
   const runs: WrkRoundRun[] = [];
   for (let round = 0; round < rounds; round++) {
     const order = roundOrder(scenarios, round);
-    console.error(`bench: wrk round ${round + 1} of ${rounds}: ${order.map((s) => s.name).join(' → ')}`);
+    console.error(`bench: ${generator} round ${round + 1} of ${rounds}: ${order.map((s) => s.name).join(' → ')}`);
     const measured: Measurement<WrkRoundRun> = {
       async measure({ scenario, target }) {
         const calls = { route: scenario.route ?? 'ping', tmaxMs: scenario.tmaxMs ?? DEFAULT_TMAX_MS, headers: target.headers } as const;
         const serverCpuSeconds = serverCpuReader(target);
         const base = { url: target.url, connections, serverCpuSeconds, ...calls };
+        // the baselines take any key on their seller socket; Gavel's is the demo seller's
+        const key = target.sellerKey ?? DEMO_SELLER_KEY;
+        const load = (durationS: number, firstLead: number) =>
+          generator === 'frames' ? runFrames({ ...base, key, processes: generatorProcesses, durationS, firstLead }) : runWrk({ ...base, durationS, firstLead });
         // a cold server is slow for its first seconds (pools empty, code not yet optimised): not measured
-        if (warmupS > 0) await runWrk({ ...base, durationS: warmupS, firstLead: WARMUP_FIRST_LEAD });
-        // Gavel's own count of the measured run (its answers by outcome, store errors, late answers): what wrk's non-2xx were
+        if (warmupS > 0) await load(warmupS, WARMUP_FIRST_LEAD);
+        // Gavel's own count of the measured run (its answers by outcome, store errors, late answers): what the generator's non-2xx were
         await target.mark();
-        const run = await runWrk({ ...base, durationS, firstLead: 0 });
+        const run = await load(durationS, 0);
         const notes = await target.notes();
-        console.error(`bench:   ${scenario.name}: ${Math.round(run.okPerSecond)}/s, ${Math.round(run.serverMicrosPerCall)} µs CPU per call, wrk ${Math.round(run.generatorCoreShare * 100)}% of a core`);
+        console.error(`bench:   ${scenario.name}: ${Math.round(run.okPerSecond)}/s, ${Math.round(run.serverMicrosPerCall)} µs CPU per call, ${generator} ${Math.round(run.generatorCoreShare * 100)}% of a core`);
         return [{ server: scenario.name, round: round + 1, run, notes, problems: [] }];
       },
       stopped(results, problems) {
@@ -86,7 +99,7 @@ export async function wrkScenarioMain(name: string, args: string[]): Promise<voi
     };
     runs.push(...(await runScenarios(buyers, order, redisUrl, measured)));
   }
-  const report: WrkReport = { scenario: scale ? { ...file, name: `scale-${file.name}`, description: `Gavel as sets of ${counts.join(', ')} processes on ${file.name}'s buyers, one Redis: ${file.description}` } : file, date: new Date().toISOString(), machine: machine(), command, connections, durationS, warmupS, rounds, runs };
+  const report: WrkReport = { scenario: scale ? { ...file, name: `scale-${file.name}`, description: `Gavel as sets of ${counts.join(', ')} processes on ${file.name}'s buyers, one Redis: ${file.description}` } : file, date: new Date().toISOString(), machine: machine(), command, generator, generatorProcesses, connections, durationS, warmupS, rounds, runs };
   writeResults(wrkReportFiles(report));
   console.log(renderWrkReport(report));
   console.error(`bench: report and JSON in ${join(RESULTS_DIR, report.scenario.name)}`);

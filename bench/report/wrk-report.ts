@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { ScenarioFile } from '../scenario-file.js';
+import { loadText, type GeneratorName } from '../support/closed-loop-generator.js';
 import type { WrkRun } from '../support/wrk-load.js';
 import { socketErrorCount } from '../support/wrk-output.js';
 import { CEILING_HEADROOM, GENERATOR_CORE_LIMIT, median, wrkVerdict, type ServerFigures, type Verdict } from '../support/wrk-verdict.js';
 import { RESULTS_DIR, type ResultFile } from './write-results.js';
 
-/** One server measured once by wrk, in one round. */
+/** One server measured once by the generator (wrk, or frames on the seller socket), in one round. */
 export interface WrkRoundRun {
   server: string;
   /** from 1 */
@@ -17,12 +18,16 @@ export interface WrkRoundRun {
   problems: string[];
 }
 
-/** What `npm run bench -- <scenario> --generator wrk` measured: wrk-report.json is this. */
+/** What `npm run bench -- <scenario> --generator wrk|frames` measured: <generator>-report.json is this. */
 export interface WrkReport {
   scenario: ScenarioFile;
   date: string;
   machine: string;
   command: string;
+  /** the load generator, named in the report wherever its figures are */
+  generator: GeneratorName;
+  /** frames: the generator's processes sharing the calls (wrk: 1) */
+  generatorProcesses: number;
   connections: number;
   durationS: number;
   warmupS: number;
@@ -30,7 +35,7 @@ export interface WrkReport {
   runs: WrkRoundRun[];
 }
 
-/** A server's figures over its rounds: medians, and wrk's highest share of a core. */
+/** A server's figures over its rounds: medians, and the generator's highest share of a core. */
 export interface ServerSummary extends ServerFigures {
   server: string;
   rounds: number;
@@ -83,8 +88,8 @@ export function scaleEfficiency(s: readonly ServerSummary[]): { processes: numbe
 }
 
 /** Gavel against the relay, or the reasons the report gives none. */
-export function verdictOf(s: readonly ServerSummary[]): Verdict {
-  return wrkVerdict(byKind(s, 'front ceiling'), byKind(s, 'bare relay'), byKind(s, 'Gavel'));
+export function verdictOf(s: readonly ServerSummary[], generator: GeneratorName = 'wrk'): Verdict {
+  return wrkVerdict(byKind(s, 'front ceiling'), byKind(s, 'bare relay'), byKind(s, 'Gavel'), generator);
 }
 
 const f = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—');
@@ -92,7 +97,8 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 export function renderWrkReport(r: WrkReport): string {
   const summary = summarise(r.runs);
-  const verdict = verdictOf(summary);
+  const g = r.generator;
+  const verdict = verdictOf(summary, g);
   const problems = r.runs.flatMap((x) => x.problems.map((p) => `round ${x.round}, ${x.server}: ${p}`));
   const rows = r.runs.map(({ server, round, run }) => {
     const o = run.output;
@@ -108,25 +114,25 @@ export function renderWrkReport(r: WrkReport): string {
       ]
     : ['**No ratio printed.** Gavel / relay is given only when both were measured and the generator was the limit of neither; here:', '', ...verdict.refused.map((x) => `- ${x}`)];
   return [
-    `### ${r.scenario.name} under wrk: ${r.scenario.description}`,
+    `### ${r.scenario.name} under ${g}: ${r.scenario.description}`,
     '',
     `Machine: ${r.machine}. Command: \`${r.command}\`. Date: ${r.date.slice(0, 10)}.`,
-    `Load: \`wrk -t1 -c${r.connections} -d${r.durationS}s --latency\`, a closed loop of ${r.connections} connections, every request a different lead, after ${r.warmupS} s of warm-up per server; ${r.rounds} rounds, the servers' order alternating (ABBA), each server started afresh each round. CPU from /proc/<pid>/stat (every thread), the server's per answer under 400, wrk's per request; wrk's share is of one core over its run.`,
+    `Load: ${loadText(g, r.connections, r.durationS, r.generatorProcesses)}, every request a different lead, for ${r.durationS} s after ${r.warmupS} s of warm-up per server; ${r.rounds} rounds, the servers' order alternating (ABBA), each server started afresh each round. CPU from /proc/<pid>/stat (every thread), the server's per answer under 400 (on the socket: per answer not an error), ${owner(g)} own per request; ${owner(g)} share is of one core over its run${r.generatorProcesses > 1 ? ' (the highest of its processes)' : ''}.`,
     '',
-    '| round | server | pings/s | p50 ms | p99 ms | server CPU µs/ping | wrk, share of a core | wrk CPU µs/request | non-2xx | socket errors |',
+    `| round | server | pings/s | p50 ms | p99 ms | server CPU µs/ping | ${g}, share of a core | ${g} CPU µs/request | ${errorsColumn(g)} | socket errors |`,
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    `Medians of the rounds (wrk's share: the highest):`,
+    `Medians of the rounds (${owner(g)} share: the highest):`,
     '',
-    '| server | pings/s | p99 ms | server CPU µs/ping | wrk, share of a core | wrk CPU µs/request | non-2xx | socket errors |',
+    `| server | pings/s | p99 ms | server CPU µs/ping | ${g}, share of a core | ${g} CPU µs/request | ${errorsColumn(g)} | socket errors |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...medians,
     '',
     ...result,
     ...scaleLines(summary, verdict),
     '',
-    `The rule: no ratio when wrk used ${pct(GENERATOR_CORE_LIMIT)} of a core or more against the relay or Gavel, or when the front ceiling it reached is under ${CEILING_HEADROOM}× the relay's pings/s. Against the front ceiling wrk may well be at a full core: the ceiling is then a floor of what that server answers, and what matters is that it stands well above the servers compared.`,
+    `The rule: no ratio when ${g} used ${pct(GENERATOR_CORE_LIMIT)} of a core or more against the relay or Gavel, or when the front ceiling it reached is under ${CEILING_HEADROOM}× the relay's pings/s. Against the front ceiling ${g} may well be at a full core: the ceiling is then a floor of what that server answers, and what matters is that it stands well above the servers compared.`,
     ...ownCounts(r),
     // a crash makes a run's figures suspect; a warning (Redis without persistence on a bench box) may not: the reader judges
     ...(problems.length > 0 ? ['', 'What the servers reported when stopped (a crash, the warnings and errors they logged):', '', ...problems.map((p) => `- ${p}`)] : []),
@@ -149,19 +155,25 @@ function scaleLines(summary: readonly ServerSummary[], verdict: Verdict): string
   ];
 }
 
-/** Gavel's own count of each measured run: what its answers were, wrk counting only statuses. */
+/** Gavel's own count of each measured run: what its answers were, the generator counting only statuses (or error answers). */
 function ownCounts(r: WrkReport): string[] {
   const counted = r.runs.filter((x) => x.notes.length > 0);
   if (counted.length === 0) return [];
   return ['', "Gavel's own count of each measured run (its metrics, read before and after):", '', ...counted.flatMap((x) => [`- round ${x.round}, ${x.server}:`, ...x.notes.map((n) => `  - ${n}`)])];
 }
 
-/** wrk-report.md and wrk-report.json in the scenario's results folder, beside its open-loop report. */
+/** "wrk's", "frames'" */
+const owner = (g: GeneratorName) => (g.endsWith('s') ? `${g}'` : `${g}'s`);
+
+/** What a generator counts as a failed call: wrk, statuses of 400 and up; frames, error answers on the socket. */
+const errorsColumn = (g: GeneratorName) => (g === 'wrk' ? 'non-2xx' : 'error answers');
+
+/** <generator>-report.md and .json (wrk-report.md, frames-report.md) in the scenario's results folder, beside its open-loop report. */
 export function wrkReportFiles(r: WrkReport): ResultFile[] {
   const dir = join(RESULTS_DIR, r.scenario.name);
   const summary = summarise(r.runs);
   return [
-    { path: join(dir, 'wrk-report.md'), text: renderWrkReport(r) },
-    { path: join(dir, 'wrk-report.json'), text: `${JSON.stringify({ ...r, summary, verdict: verdictOf(summary) }, null, 2)}\n` },
+    { path: join(dir, `${r.generator}-report.md`), text: renderWrkReport(r) },
+    { path: join(dir, `${r.generator}-report.json`), text: `${JSON.stringify({ ...r, summary, verdict: verdictOf(summary, r.generator) }, null, 2)}\n` },
   ];
 }

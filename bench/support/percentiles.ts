@@ -18,12 +18,12 @@ export function percentile(samples: readonly number[], q: number): number {
 }
 
 /** Every figure of SampleSummary from one sort of the samples (zeros when there are none). */
-export function summarize(samples: readonly number[]): SampleSummary {
+export function summarize(samples: readonly number[] | Float64Array): SampleSummary {
   const sorted = Float64Array.from(samples).sort();
   return { p50: rank(sorted, 0.5), p90: rank(sorted, 0.9), p99: rank(sorted, 0.99), p999: rank(sorted, 0.999), max: rank(sorted, 1), mean: mean(samples) };
 }
 
-export function mean(samples: readonly number[]): number {
+export function mean(samples: readonly number[] | Float64Array): number {
   let sum = 0;
   for (const x of samples) sum += x;
   return samples.length === 0 ? 0 : sum / samples.length;

@@ -1,16 +1,17 @@
 /**
  * When a closed-loop ratio may be printed. A closed loop measures the slower of the server and
  * the load generator; a ratio of two servers is only the servers' when the generator was the
- * limit of neither. Two witnesses, both from the same run:
+ * limit of neither. The same rule for either generator (wrk, or frames on the seller socket:
+ * each process one thread of JavaScript). Two witnesses, both from the same run:
  *
- * - wrk's own CPU during the compared runs: with one thread, a share of a core near 1 means
- *   it was busy all the time, so it, not the server, set the pace;
+ * - the generator's own CPU during the compared runs: with one thread, a share of a core near 1
+ *   means it was busy all the time, so it, not the server, set the pace;
  * - the front ceiling it reached: the most wrk drove from a server that does nothing. If that is
  *   not well above the servers compared, the generator (or the box it shares) is close to its
  *   own limit at their rates too, and the ratio would be squeezed toward 1.
  */
 
-/** A share of a core at or above this, and wrk was (near) its limit */
+/** A share of a core at or above this, and the generator was (near) its limit */
 export const GENERATOR_CORE_LIMIT = 0.9;
 /** the front ceiling must reach at least this many times the relay's answers/s */
 export const CEILING_HEADROOM = 3;
@@ -19,7 +20,7 @@ export const CEILING_HEADROOM = 3;
 export interface ServerFigures {
   perSecond: number;
   cpuMicrosPerCall: number;
-  /** wrk's share of one core over the server's runs (the highest of the rounds) */
+  /** the generator's share of one core over the server's runs (the highest of the rounds) */
   generatorCoreShare: number;
 }
 
@@ -33,12 +34,12 @@ export interface Verdict {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 /** The ratios of Gavel to the relay, or why the bench refuses to print them. */
-export function wrkVerdict(ceiling: ServerFigures | undefined, relay: ServerFigures | undefined, gavel: ServerFigures | undefined): Verdict {
+export function wrkVerdict(ceiling: ServerFigures | undefined, relay: ServerFigures | undefined, gavel: ServerFigures | undefined, generator = 'wrk'): Verdict {
   const refused: string[] = [];
   if (relay === undefined || gavel === undefined) return { refused: ['no bare relay and Gavel both measured: nothing to compare'] };
   for (const [name, s] of [['the bare relay', relay], ['Gavel', gavel]] as const) {
     if (!(s.perSecond > 0)) refused.push(`${name} answered nothing`);
-    if (s.generatorCoreShare >= GENERATOR_CORE_LIMIT) refused.push(`wrk used ${pct(s.generatorCoreShare)} of a core against ${name} (limit ${pct(GENERATOR_CORE_LIMIT)}): the generator set the pace`);
+    if (s.generatorCoreShare >= GENERATOR_CORE_LIMIT) refused.push(`${generator} used ${pct(s.generatorCoreShare)} of a core against ${name} (limit ${pct(GENERATOR_CORE_LIMIT)}): the generator set the pace`);
   }
   if (ceiling === undefined) refused.push('no front ceiling measured: nothing shows the generator had room');
   else if (!(ceiling.perSecond >= CEILING_HEADROOM * relay.perSecond)) {

@@ -16,10 +16,10 @@ function run(server: string, round: number, okPerSecond: number, serverMicrosPer
   return { server, round, run: r, notes: server === 'Gavel' ? ['answers Gavel wrote: 19200, bid 100%'] : [], problems: [] };
 }
 
-function report(ceiling: number): WrkReport {
+function report(ceiling: number, generator: WrkReport['generator'] = 'wrk'): WrkReport {
   const scenario = { name: 'http-5', description: 'five buyers', route: 'ping', seller: 'http', tmax_ms: 150, rate: 1000, duration_s: 10, buyers: [] } as unknown as WrkReport['scenario'];
   const runs = [1, 2, 3].flatMap((k) => [run('front ceiling (uWS, a fixed bid)', k, ceiling, 10, 0.95), run('bare relay (uWS + undici to the buyers)', k, 3600 + k * 100, 250, 0.06), run('Gavel', k, 2100 + k * 100, 450 - k, 0.04)]);
-  return { scenario, date: '2026-12-03T15:00:00.000Z', machine: 'm', command: 'npm run bench -- http-5 --generator wrk', connections: 50, durationS: 8, warmupS: 3, rounds: 3, runs };
+  return { scenario, date: '2026-12-03T15:00:00.000Z', machine: 'm', command: `npm run bench -- http-5 --generator ${generator}`, generator, generatorProcesses: 1, connections: 50, durationS: 8, warmupS: 3, rounds: 3, runs };
 }
 
 describe('the wrk report', () => {
@@ -41,5 +41,22 @@ describe('the wrk report', () => {
     expect(text).not.toContain('pings/s **');
     expect(text).toContain('**No ratio printed.**');
     expect(text).toMatch(/front ceiling reached 9000\/s, under 3× the relay's 3800\/s/);
+  });
+
+  it('names the generator that measured, frames on the seller socket, and never wrk for it', () => {
+    const text = renderWrkReport(report(96_000, 'frames'));
+    expect(text).not.toMatch(/wrk/);
+    expect(text).toContain('under frames:');
+    expect(text).toContain('Load: frames (bench/support/frame-load.ts');
+    expect(text).toContain('| frames, share of a core | frames CPU µs/request | error answers |');
+    expect(text).toContain('pings/s **0.61**, CPU per ping **1.79**');
+  });
+
+  it('says the generator was the limit, by its name, when it was', () => {
+    const r = report(96_000, 'frames');
+    r.runs.find((x) => x.server === 'Gavel' && x.round === 2)!.run.generatorCoreShare = 0.95;
+    const text = renderWrkReport(r);
+    expect(text).toContain('**No ratio printed.**');
+    expect(text).toContain('- frames used 95% of a core against Gavel (limit 90%): the generator set the pace');
   });
 });
