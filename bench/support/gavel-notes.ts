@@ -1,13 +1,14 @@
 import type { DeadlineCount, ScoreCount } from '../scenarios/scenario.js';
-import { MS_PER_SECOND } from '../../src/telemetry/metrics.js';
+import { EVENT_LOOP_MONITORING_PRECISION_MS, MS_PER_SECOND } from '../../src/telemetry/metrics.js';
 import { bucketQuantile, sumOf, type Sample } from './prom-text.js';
 
 /**
- * prom-client samples the event loop delay with a timer of this period (its default
- * eventLoopMonitoringPrecision, which Gavel keeps), and each sample includes the period:
- * an idle loop reads about 10 ms. The lag a timer suffers is what is above it.
+ * prom-client samples the event loop delay with a timer of Gavel's monitoring period, and each
+ * sample includes the period: an idle loop reads about that much. The lag a timer suffers is
+ * what is above it. (Until the bench read the period from Gavel, it took 10 ms off after the period
+ * had become 100 ms: its lag p99s from then read about 90 ms high.)
  */
-const LAG_SAMPLING_MS = 10;
+const LAG_SAMPLING_MS = EVENT_LOOP_MONITORING_PRECISION_MS;
 
 function pct(part: number, whole: number): string {
   return whole === 0 ? '0%' : `${((100 * part) / whole).toFixed(part === whole || part === 0 ? 0 : 2)}%`;

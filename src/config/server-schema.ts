@@ -29,6 +29,8 @@ export const Server = z.strictObject({
       max_calls_in_flight: z.int().min(1).max(1_000_000).default(2000),
       // a third of the default tmax_ms (150): a call that starts this late still has the rest for its buyers
       max_loop_lag_ms: z.int().min(1).max(60_000).default(50),
+      // of about the last 50 ping answers, fading within seconds (src/front/call-admission.ts); 1: never
+      max_late_share: z.number().min(0).max(1).default(0.05),
     })
     .prefault({}),
   /** the operator's listener: /metrics and the operator's API, on an address sellers cannot reach (port 0: any free one) */

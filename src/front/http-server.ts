@@ -98,7 +98,7 @@ export class HttpFront {
     if (parts.sessions !== undefined) useSessionBook(parts.live, parts.sessions);
     this.maxBody = parts.live.current().runtime.data.server.max_body_bytes;
     const server = parts.live.current().runtime.data.server;
-    const admission = new CallAdmission({ maxCallsInFlight: server.overload.max_calls_in_flight, maxLoopLagMs: server.overload.max_loop_lag_ms }, parts.metrics);
+    const admission = new CallAdmission({ maxCallsInFlight: server.overload.max_calls_in_flight, maxLoopLagMs: server.overload.max_loop_lag_ms, maxLateShare: server.overload.max_late_share }, parts.metrics);
     this.calls = new SellerCalls({ ...parts, admission });
     this.loopDelay = new LoopDelay(
       (ms) => {

@@ -141,5 +141,6 @@ export class SellerCalls {
     metrics.auctionSeconds.observe({ campaign: ping.campaign }, (now - receivedAt) / MS_PER_SECOND);
     metrics.slackSeconds.observe((answerBy - now) / MS_PER_SECOND);
     if (now > answerBy) metrics.lateAnswers.inc({ campaign: ping.campaign });
+    this.parts.admission?.answered(now > answerBy, now);
   }
 }

@@ -8,6 +8,12 @@ const SECONDS_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.
 /** callers time in milliseconds (performance.now() differences) and divide by this when they observe */
 export const MS_PER_SECOND = 1000;
 
+/**
+ * The period of the default metrics' event-loop monitor, ms. Each of its samples includes the
+ * period, so an idle loop reads about this much: the lag a timer suffers is what is above it.
+ */
+export const EVENT_LOOP_MONITORING_PRECISION_MS = 100;
+
 /** One registry per exchange (tests run several in one process). Labels are bounded: buyer ids come from config. */
 export function createMetrics(poolQueues: () => Iterable<[string, number]> = () => [], breakers: () => Iterable<[string, BreakerState]> = () => []) {
   const registry = new Registry();
@@ -15,7 +21,7 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
   // the default event-loop monitor wakes the process every 10 ms, which was a third of an idle
   // process's CPU (22 against 14 ms a second, bench/README.md); every 100 ms still gives its lag
   // percentiles, and gavel_call_wait_seconds samples every 10 ms while calls come
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS });
   const m = {
     registry,
     pings: new Counter({ name: 'gavel_pings_total', help: 'Pings by campaign and outcome', labelNames: ['campaign', 'outcome'], registers: [registry] }),
@@ -111,7 +117,7 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
       registers: [registry],
     }),
-    callsShed: new Counter({ name: 'gavel_calls_shed_total', help: 'New leads refused with OVERLOADED before they started, by route and why: loop_lag (the event loop was behind), queued (the call waited past server.overload.max_loop_lag_ms for its turn to start) or in_flight (server.overload.max_calls_in_flight)', labelNames: ['route', 'why'], registers: [registry] }),
+    callsShed: new Counter({ name: 'gavel_calls_shed_total', help: 'New leads refused with OVERLOADED before they started, by route and why: loop_lag (the event loop was behind), queued (the call waited past server.overload.max_loop_lag_ms for its turn to start), late_answers (over server.overload.max_late_share of recent answers were late) or in_flight (server.overload.max_calls_in_flight)', labelNames: ['route', 'why'], registers: [registry] }),
     inFlight: new Gauge({ name: 'gavel_auctions_in_flight', help: 'Auctions and posts being handled', registers: [registry] }),
     configVersion: new Gauge({ name: 'gavel_config_version', help: 'The configuration version this process runs (with PostgreSQL: the version number there; from a file: 1, and one more at each live swap)', registers: [registry] }),
   };

@@ -79,4 +79,31 @@ describe('admission control: overload is said, not hidden', () => {
     expect(shed.some((a) => /waited \d+ ms for its turn to start \(server\.overload\.max_loop_lag_ms 1\)/.test(a.body.error.message))).toBe(true);
     expect(await metricsOf(g)).toMatch(/gavel_calls_shed_total\{route="ping",why="queued"\} [1-9]/);
   });
+
+  it('refuses new leads while too many recent answers left late, and takes them again as the share fades', async () => {
+    // the buyer answers at 60 ms of a 100 ms deadline: in time, unless this process is held
+    const b = await startBuyer(() => ({ body: { bid: 8 }, delayMs: 60 }));
+    stops.push(() => b.close());
+    const config = testConfig([{ id: 'steady', url: b.url, timeout_ms: 90 }], { tmax_ms: 100 });
+    const g = await startExchange({ ...config, server: { overload: { max_calls_in_flight: 2000, max_loop_lag_ms: 60_000, max_late_share: 0.05 } } }, 'memory');
+    stops.push(() => stopExchange(g));
+    const ping = () => call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead()) });
+    expect((await ping()).body).toMatchObject({ status: 'bid' });
+
+    // ten auctions waiting on the buyer when the process is held for 300 ms: each answer leaves
+    // past its 100 ms (the loop-delay limit is out of the way, so only lateness can refuse)
+    const held = Array.from({ length: 10 }, ping);
+    await new Promise((r) => setTimeout(r, 20));
+    block(300);
+    const answers = await Promise.all(held);
+    for (const a of answers) expect(a.status).toBe(200);
+    expect(await metricsOf(g)).toMatch(/gavel_late_answers_total\{campaign="auto"\} 10/);
+
+    const refused = await ping();
+    expect([refused.status, refused.body.error?.code]).toEqual([503, 'OVERLOADED']);
+    expect(refused.body.error.message).toMatch(/recent answers left after their deadline \(server\.overload\.max_late_share 0\.05\)/);
+    expect(await metricsOf(g)).toMatch(/gavel_calls_shed_total\{route="ping",why="late_answers"\} 1/);
+    // the share fades with time (by e each second): leads are taken again within a few seconds
+    await expect.poll(async () => (await ping()).body.status, { timeout: 5000, interval: 200 }).toBe('bid');
+  });
 });

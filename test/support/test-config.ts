@@ -56,7 +56,7 @@ export function testConfig(buyers: BuyerSpec[], campaign: Record<string, unknown
     // the exchanges of the tests mostly run in the test's own process, whose loop the test's code
     // holds at times (a schema compiled, a browser driven): admission control would refuse their
     // leads for it. test/e2e/overload.test.ts sets its own limits
-    server: { overload: { max_loop_lag_ms: 60_000 } },
+    server: { overload: { max_loop_lag_ms: 60_000, max_late_share: 1 } },
     sellers: [{ id: 'pub1', api_key: SELLER_KEY }],
     buyers: buyers.map((b) => ({
       id: b.id,
