@@ -36,7 +36,7 @@ function externalGavel(file: ScenarioFile, url: string): Scenario {
 }
 
 /**
- * `npm run bench -- <scenario> [--rate N | --connections N] [--duration S] [--warmup S] [--target URL] [--without trace,ledger,direct-ledger] [--publish-every S]`:
+ * `npm run bench -- <scenario> [--rate N | --connections N] [--duration S] [--warmup S] [--target URL] [--without trace,ledger,direct-ledger,fields] [--publish-every S]`:
  * one scenario file, open loop at a rate, or closed loop with N calls in flight. `--publish-every`
  * measures Gavel once more, publishing a new configuration version every S seconds of the run.
  * `--generator wrk` (or `frames`, for a seller on the socket) hands the command to wrk-command.ts;

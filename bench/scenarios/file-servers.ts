@@ -12,8 +12,11 @@ import { socketBuyerKey, startGavelWithBuyers } from './gavel-with-buyers.js';
 import type { Scenario } from './scenario.js';
 
 /** What `--without` can turn off in an extra run of Gavel, measured in the same run as the rest. */
-/** direct-ledger: sales written into the ledger on the post's path (off: ledger.direct_ms 0, the durable queue alone) */
-export const GAVEL_FEATURES = ['trace', 'ledger', 'direct-ledger'] as const;
+/**
+ * direct-ledger: sales written into the ledger on the post's path (off: ledger.direct_ms 0, the
+ * durable queue alone); fields: each lead's non-personal fields kept in its trace (trace.record_fields)
+ */
+export const GAVEL_FEATURES = ['trace', 'ledger', 'direct-ledger', 'fields'] as const;
 export type GavelFeature = (typeof GAVEL_FEATURES)[number];
 
 const SOCKET_RELAY = fileURLToPath(new URL('./bare-socket-relay-server.js', import.meta.url));
@@ -34,7 +37,7 @@ function gavelConfig(s: ScenarioFile, redis: { url: string; prefix: string }, fl
   const config = demoExchange(redis, buyerConfigs as ConfigInput['buyers'], { campaign: { tmax_ms: s.tmax_ms, max_tmax_ms: Math.max(1000, s.tmax_ms), ...(distribution ? { distribution } : {}) } });
   return {
     ...config,
-    ...(without.includes('trace') ? { trace: { enabled: false } } : {}),
+    ...(without.includes('trace') || without.includes('fields') ? { trace: { enabled: !without.includes('trace'), record_fields: !without.includes('fields') } } : {}),
     ...(without.includes('ledger') ? { ledger: { enabled: false } } : {}),
     ...(without.includes('direct-ledger') ? { ledger: { ...config.ledger, direct_ms: 0 } } : {}),
   };

@@ -37,6 +37,8 @@ export function openRun(runtime: Runtime, seller: SellerRuntime, route: 'ping' |
     trace.invalid(parsed.details);
     throw new GavelError('INVALID_LEAD', undefined, parsed.details);
   }
+  // a ping may carry personal fields for dedup: only its ping fields are kept, as buyers see them
+  if (runtime.data.trace.record_fields) trace.fields(route === 'ping' ? c.schema.pingView(parsed.lead) : c.schema.recordView(parsed.lead));
   const end = auctionEnd(c, env.tmax_ms, receivedAt);
   // the same fields in the same order as openPost's, so every run has one shape
   return {
@@ -126,6 +128,7 @@ export async function openPost(runtime: Runtime, seller: SellerRuntime, env: Pos
     trace.invalid(parsed.details);
     throw new GavelError('INVALID_LEAD', undefined, parsed.details);
   }
+  if (runtime.data.trace.record_fields) trace.fields(c.schema.recordView(parsed.lead));
   if (c.schema.pingFingerprint(parsed.lead) !== state.fingerprint) throw new GavelError('PING_MISMATCH');
   const end = postEnd(c, receivedAt);
   const claim = await within(parts.store.claimAuction(env.ping_id, seller.id, POSTED_RETENTION_MS), end - performance.now(), storeFailed(parts.metrics, 'claim_auction'));

@@ -55,6 +55,8 @@ export interface LeadSchema {
   parseFull(lead: unknown): { ok: true; lead: Lead } | { ok: false; details: Detail[] };
   /** only the fields buyers may see in a ping; never PII */
   pingView(lead: Lead): Lead;
+  /** every field but the personal ones: what a lead's trace keeps for replays (trace.record_fields) */
+  recordView(lead: Lead): Lead;
   /** a stable text of the ping fields, to tell whether a post matches its ping */
   pingFingerprint(lead: Lead): string;
   readonly piiFields: readonly string[];
@@ -89,12 +91,18 @@ export function compileLeadSchema(fields: Record<string, FieldSpec>): LeadSchema
     const r = schema.safeParse(lead);
     return r.success ? { ok: true as const, lead: r.data as Lead } : { ok: false as const, details: toDetails(r.error) };
   };
+  const pii = new Set(piiFields);
   return {
     parsePing: (lead) => run(ping, lead),
     parseFull: (lead) => run(full, lead),
     pingView(lead) {
       const out: Lead = {};
       for (const name of pingFields) if (lead[name] !== undefined) out[name] = lead[name]!;
+      return out;
+    },
+    recordView(lead) {
+      const out: Lead = {};
+      for (const [name, value] of Object.entries(lead)) if (!pii.has(name)) out[name] = value;
       return out;
     },
     pingFingerprint(lead) {

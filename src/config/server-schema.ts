@@ -77,6 +77,12 @@ export const Trace = z.strictObject({
   max_buffered: z.int().min(1).max(1_000_000).default(20_000),
   /** the memory store keeps the traces of at most this many leads (the oldest go first) */
   memory_max_leads: z.int().min(1).max(10_000_000).default(MEMORY_MAX_LEADS),
+  /**
+   * each lead's non-personal fields kept in its trace (a ping's fields; for a post or a direct
+   * post, every field not marked pii), so a draft can be replayed on recorded traffic. Never a
+   * personal field, not even hashed
+   */
+  record_fields: z.boolean().default(true),
 });
 
 /** the ledger of money: PostgreSQL when a URL is given (DATABASE_URL wins), else memory (one process, lost on exit) */

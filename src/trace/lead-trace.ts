@@ -63,6 +63,8 @@ export interface TraceSegment {
   /** the answer the seller got: status and reason (or the error code), and the price offered or paid */
   result: { status: string; reason?: string; price?: number; message?: string } | null;
   total_ms: number;
+  /** the lead's non-personal fields, as validated (trace.record_fields): what a replay runs it on; absent when not recorded */
+  fields?: Readonly<Record<string, unknown>>;
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
@@ -118,6 +120,11 @@ export class LeadTrace {
     return round(at - this.receivedAt);
   }
 
+  /** the lead's fields as recorded: the caller passes none that is personal */
+  fields(view: Readonly<Record<string, unknown>>): void {
+    this.seg.fields = view;
+  }
+
   invalid(details: Detail[] | undefined): void {
     this.seg.invalid = details ?? [];
   }
@@ -167,6 +174,7 @@ export class LeadTrace {
  * and they keep nothing, so turning the trace off spares building it as well as writing it.
  */
 export class UntracedLead extends LeadTrace {
+  override fields(): void {}
   override invalid(): void {}
   override dedup(): void {}
   override buyer(): void {}

@@ -4,6 +4,7 @@ import type { Gavel } from '../../src/gavel.js';
 import type { TraceSegment } from '../../src/trace/lead-trace.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { ADMIN_KEY, call, fullLead, pingLead, readTrace, SELLER_KEY, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { TEST_FIELDS } from '../support/test-config.js';
 
 const open: TestBuyer[] = [];
 let g: Gavel | undefined;
@@ -119,6 +120,44 @@ describe('per-lead trace', () => {
       expect((await fetch(`http://127.0.0.1:${gavel.operatorPort}/v1/leads/%E0%A4%A`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${port}/v1/leads/%E0%A4%A`)).status).toBe(401);
       expect((await readTrace(gavel, id)).status).toBe(200);
+    });
+  }
+
+  for (const store of ['redis', 'memory'] as const) {
+    it(`${store}: each lead's non-personal fields are kept with its trace, never a personal one; trace.record_fields turns it off`, async () => {
+      const b = await startBuyer(() => ({ body: { bid: 6 } }));
+      open.push(b);
+      // a field that is neither in pings nor personal: a post carries it, and the trace keeps it
+      const campaign = { fields: { ...TEST_FIELDS, purpose: { type: 'string' } } };
+      const config = testConfig([{ id: 'only', url: b.url }], campaign);
+      g = await startExchange(config, store);
+      const lead = fullLead({ purpose: 'refinance' });
+      // a ping may carry personal fields (dedup reads them): only its ping fields are kept
+      const ping = await call(g.port, '/v1/ping', { campaign: 'auto', lead: { ...pingLead(lead), phone: lead.phone } });
+      expect(ping.body).toMatchObject({ status: 'bid' });
+      const id = ping.body.ping_id as string;
+      expect((await call(g.port, '/v1/post', { ping_id: id, lead })).body).toMatchObject({ status: 'sold' });
+      const direct = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead({ purpose: 'purchase', age: 52 }) });
+      expect(direct.body).toMatchObject({ status: 'sold' });
+
+      const [p, q] = (await readTrace(g, id)).body.segments as TraceSegment[];
+      expect(p!.fields).toEqual({ zip: '90210', state: 'CA', age: 40 });
+      expect(q!.fields).toEqual({ zip: '90210', state: 'CA', age: 40, purpose: 'refinance' });
+      const [d] = (await readTrace(g, direct.body.lead_id as string)).body.segments as TraceSegment[];
+      expect(d!.fields).toEqual({ zip: '90210', state: 'CA', age: 52, purpose: 'purchase' });
+      // nothing personal in what is stored, in any form
+      const stored = JSON.stringify([p, q, d]);
+      for (const personal of [lead.phone, 'Ada Lovelace', 'Ada@Example.com', 'ada@example.com']) expect(stored).not.toContain(String(personal));
+      // the seller's and the buyer's views are as before: the fields are for the operator's replays
+      expect(JSON.stringify((await readTrace(g, id, SELLER_KEY)).body)).not.toContain('"fields"');
+      await stopExchange(g);
+
+      // switched off: the same calls keep no fields
+      g = await startExchange({ ...testConfig([{ id: 'only', url: b.url }], campaign), trace: { record_fields: false } }, store);
+      const off = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead({ purpose: 'refinance' }) });
+      expect(off.body).toMatchObject({ status: 'sold' });
+      const [o] = (await readTrace(g, off.body.lead_id as string)).body.segments as TraceSegment[];
+      expect(o).not.toHaveProperty('fields');
     });
   }
 
