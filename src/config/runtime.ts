@@ -136,6 +136,19 @@ export interface Runtime {
   readonly acceptRate: { readonly halfLifeMs: number; readonly prior: number; readonly priorWeight: number; readonly refreshMs: number };
 }
 
+/** A seller as the exchange reads it: its floor, margin and lists compiled (a key's party, a replay's seller). */
+export function sellerRuntime(s: ConfigData['sellers'][number]): SellerRuntime {
+  return {
+    id: s.id,
+    active: s.active,
+    floorMicros: s.floor ?? null,
+    margin: s.margin === undefined ? null : marginRuntime(s.margin),
+    buyers: s.buyers,
+    campaigns: s.campaigns ? new Set(s.campaigns) : null,
+    rate: s.rate_limit ?? null,
+  };
+}
+
 /** the plan of a campaign that has none: one tier of the tier's defaults */
 const DEFAULT_TIER = Tier.parse({ name: 'main' });
 
@@ -262,18 +275,7 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
     parties.push({ digest: k.digest, party: { kind: 'admin', name }, expiresAt: k.expiresAt });
   });
   for (const s of data.sellers) {
-    const seller: Party = {
-      kind: 'seller',
-      seller: {
-        id: s.id,
-        active: s.active,
-        floorMicros: s.floor ?? null,
-        margin: s.margin === undefined ? null : marginRuntime(s.margin),
-        buyers: s.buyers,
-        campaigns: s.campaigns ? new Set(s.campaigns) : null,
-        rate: s.rate_limit ?? null,
-      },
-    };
+    const seller: Party = { kind: 'seller', seller: sellerRuntime(s) };
     for (const k of storedKeys(s.api_key, s.api_keys)) parties.push({ digest: k.digest, party: seller, expiresAt: k.expiresAt });
   }
   for (const b of buyers) {
