@@ -2,7 +2,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import { GavelError } from '../core/codes.js';
 import { durationMs } from '../core/duration.js';
-import { DraftBody, KeyBody, PublishBody, RollbackBody, RotateBody } from '../versions/admin-schemas.js';
+import { DraftBody, KeyBody, PublishBody, ReplayBody, RollbackBody, RotateBody } from '../versions/admin-schemas.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ConfigControl, Published } from '../versions/config-control.js';
@@ -11,6 +11,7 @@ import { deleteItem, isSection, putItem, setActive, type Section } from '../vers
 import { addKey, keyIdOfKey, listKeys, newKey, revokeKey, rotateKey } from '../versions/key-edits.js';
 import { documentYaml, importYaml } from '../versions/yaml-io.js';
 import { jsonRoute, type Caller, type RouteAnswer, type RouteCall } from './admin-route.js';
+import { replayDraft, type RecordedTraffic } from './draft-replay.js';
 
 /** a configuration document, as JSON or YAML, fits in this */
 const MAX_DOCUMENT = 1024 * 1024;
@@ -47,8 +48,9 @@ const asked = (call: RouteCall, v: ConfigVersion): RouteAnswer =>
  * time), validate, diff, publish, rollback, pause and resume, keys, the audit log, and which
  * version each process runs. Every write is a new version, published through `control`, so it
  * has an author, a comment and a place in the audit log, and reaches every process within a second.
+ * A draft may be replayed on the recorded traffic first (`traffic`: the lead index and the traces).
  */
-export function attachAdminApi(app: TemplatedApp, live: RuntimeSource, control: ConfigControl, log: Logger): void {
+export function attachAdminApi(app: TemplatedApp, live: RuntimeSource, control: ConfigControl, log: Logger, traffic: RecordedTraffic): void {
   const route = (method: 'get' | 'post' | 'put' | 'del', path: string, params: number, handler: (call: RouteCall) => Promise<RouteAnswer>) =>
     jsonRoute(app, 'operator', method, path, params, live, log, handler, MAX_DOCUMENT);
   const versions = control.versions;
@@ -93,6 +95,13 @@ export function attachAdminApi(app: TemplatedApp, live: RuntimeSource, control: 
     return ok({ valid: problems.length === 0, problems });
   });
   route('get', '/v1/admin/drafts/:id/diff', 1, async ({ params }) => ok({ changes: await versions.diff({ draft: params[0]! }) }));
+  route('post', '/v1/admin/drafts/:id/replay', 1, async ({ params, body }) => {
+    const b = parse(ReplayBody, body);
+    const from = Date.parse(b.from);
+    const to = Date.parse(b.to);
+    if (!(from < to)) throw new GavelError('INVALID_REQUEST', undefined, [{ path: 'to', message: 'after from' }]);
+    return ok(await replayDraft(versions, live.current().runtime, traffic, params[0]!, from, to, b.limit));
+  });
   route('post', '/v1/admin/drafts/:id/publish', 1, async ({ caller, params, body }) => {
     const b = parse(PublishBody, body);
     return published(await control.publish(params[0]!, who(caller), b.comment, { force: b.force, restart: b.restart }));

@@ -32,6 +32,8 @@ function adminSchemas(): Record<string, unknown> {
     AdminKeyRevoked: json(S.KeyRevoked, 'output'),
     AdminAuditEntry: json(S.AuditEntry, 'output'),
     AdminProcesses: json(S.ProcessesAnswer, 'output'),
+    AdminReplayBody: json(S.ReplayBody, 'input'),
+    AdminReplay: json(S.ReplayAnswer, 'output'),
   };
 }
 
@@ -97,6 +99,9 @@ function paths(): Record<string, Record<string, unknown>> {
     },
     '/v1/admin/drafts/{id}/validate': { post: op('Every problem of a draft, with its path', ok('Problems', ref('AdminProblems')), ['DRAFT_NOT_FOUND'], { parameters: [id] }) },
     '/v1/admin/drafts/{id}/diff': { get: op('What publishing the draft would change in the live version', ok('Changes', ref('AdminChanges')), ['DRAFT_NOT_FOUND'], { parameters: [id] }) },
+    '/v1/admin/drafts/{id}/replay': {
+      post: op('Replay the draft on recorded traffic: the pings received in a time range judged again under live and under the draft, side by side (reads only)', ok('Live and the draft, and the pings whose outcome changed', ref('AdminReplay')), ['INVALID_REQUEST', 'DRAFT_NOT_FOUND', 'DRAFT_INVALID', 'STORE_UNAVAILABLE'], { parameters: [id], requestBody: body('AdminReplayBody') }),
+    },
     '/v1/admin/drafts/{id}/publish': { post: op('Publish a draft: live in every process within a second', ok('Published', ref('AdminPublished')), [...PUBLISH, 'DRAFT_NOT_FOUND'], { parameters: [id], requestBody: body('AdminPublishBody', false) }) },
     '/v1/admin/keys': {
       get: op('Every key: ids, parties, names, times; never a key or a whole hash', ok('Keys', { type: 'object', properties: { keys: { type: 'array', items: ref('AdminKey') } } }), ['VERSION_NOT_FOUND']),

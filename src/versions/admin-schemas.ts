@@ -60,3 +60,31 @@ export const ProcessesAnswer = z.object({
   agree: z.boolean(),
   this_process: z.int(),
 });
+
+/** POST /v1/admin/drafts/{id}/replay: the recorded pings received from `from` to `to` replayed under live and the draft */
+export const ReplayBody = z.strictObject({
+  from: isoTime.meta({ description: 'the first receipt time of the pings replayed' }),
+  to: isoTime.meta({ description: 'the end of the range (exclusive)' }),
+  limit: z.int().min(1).max(100_000).default(10_000).meta({ description: 'the most leads read from the range, newest first' }),
+});
+const ReplayTotalsSchema = z.object({
+  offers: z.int().min(0),
+  offer_rate: z.number(),
+  offered: z.number().meta({ description: 'the prices offered to the sellers, summed' }),
+  buyers: z.record(z.string(), z.object({ wins: z.int().min(0), offered: z.number() })),
+  skipped: z.record(z.string(), z.int().min(0)).meta({ description: 'pings not judged, by why: UNKNOWN_CAMPAIGN, UNKNOWN_SELLER, CAMPAIGN_PAUSED, SELLER_PAUSED' }),
+  unobserved: z.record(z.string(), z.int().min(0)).meta({ description: 'per buyer eligible but never pinged live: pings with no recorded answer of its (counted, never guessed)' }),
+});
+const ReplayPath = z.object({ winner: z.string().nullable(), offer: z.number().nullable() });
+export const ReplayAnswer = z.object({
+  draft: z.string(),
+  from: isoTime,
+  to: isoTime,
+  leads: z.int().min(0).meta({ description: 'leads read from the range' }),
+  pings: z.int().min(0).meta({ description: 'pings replayed: those with their fields recorded (trace.record_fields)' }),
+  not_recorded: z.int().min(0).meta({ description: 'leads of the range with no ping segment with fields: not replayed' }),
+  live: ReplayTotalsSchema,
+  draft_totals: ReplayTotalsSchema,
+  changed: z.array(z.object({ lead_id: z.string(), live: ReplayPath, draft: ReplayPath })).meta({ description: 'the pings whose winner or offer the draft changes, at most 100' }),
+  changed_count: z.int().min(0),
+});

@@ -7,6 +7,7 @@ import { toMicros } from '../../src/core/money.js';
 import type { Gavel } from '../../src/gavel.js';
 import type { TraceSegment } from '../../src/trace/lead-trace.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
+import { admin, startEmbeddedExchange } from '../support/admin-api.js';
 import { call, fullLead, pingLead, readTrace, startExchange, stopExchange, testConfig } from '../support/exchange.js';
 
 const open: TestBuyer[] = [];
@@ -24,7 +25,7 @@ const bidOf = (age: number, k: number) => Math.round((age / 10) * k * 100) / 100
  * Three buyers: `high` and `low` bid by the lead's age, `ny` takes New York leads only (a
  * filter). Eight pings of varied states and ages are run live, and their traces read back.
  */
-async function recorded(): Promise<{ config: ConfigInput; segs: TraceSegment[] }> {
+async function recorded(embedded = false): Promise<{ config: ConfigInput; segs: TraceSegment[]; close?: () => Promise<void> }> {
   const buyers = {
     high: await startBuyer((req) => ({ body: { bid: bidOf(Number((req.body as { lead: { age: number } }).lead.age), 1.5) } })),
     low: await startBuyer((req) => ({ body: { bid: bidOf(Number((req.body as { lead: { age: number } }).lead.age), 1) } })),
@@ -33,7 +34,9 @@ async function recorded(): Promise<{ config: ConfigInput; segs: TraceSegment[] }
   open.push(...Object.values(buyers));
   const config = testConfig(Object.entries(buyers).map(([id, b]) => ({ id, url: b.url })), { floor: 1 });
   config.buyers = config.buyers.map((b) => (b.id === 'ny' ? { ...b, filters: { field: 'state', equals: 'NY' } } : b));
-  g = await startExchange(config, 'memory');
+  let close: (() => Promise<void>) | undefined;
+  if (embedded) ({ g, close } = await startEmbeddedExchange(config));
+  else g = await startExchange(config, 'memory');
   const segs: TraceSegment[] = [];
   const leads = [20, 25, 30, 35, 40, 50, 60, 70].map((age, i) => fullLead({ age, state: i % 3 === 0 ? 'NY' : 'CA' }));
   for (const lead of leads) {
@@ -42,7 +45,7 @@ async function recorded(): Promise<{ config: ConfigInput; segs: TraceSegment[] }
     const trace = await readTrace(g, ping.body.ping_id as string);
     segs.push((trace.body.segments as TraceSegment[])[0]!);
   }
-  return { config, segs };
+  return { config, segs, ...(close !== undefined ? { close } : {}) };
 }
 
 const runtimeOf = (config: ConfigInput) => compileRuntime(parseConfig(config), undefined);
@@ -87,5 +90,31 @@ describe('replaying recorded pings under a version', () => {
     expect(recordedPing(bare as TraceSegment)).toBeNull();
     expect((await replayPing(runtimeOf(config), { ...recordedPing(segs[0]!)!, campaign: 'gone' })).skipped).toBe('UNKNOWN_CAMPAIGN');
     expect((await replayPing(runtimeOf(config), { ...recordedPing(segs[0]!)!, seller: 'gone' })).skipped).toBe('UNKNOWN_SELLER');
+  });
+
+  it('POST /v1/admin/drafts/{id}/replay: a draft with a raised floor, replayed on the range, against live, with the pings it changes', async () => {
+    const from = new Date(Date.now() - 1000).toISOString();
+    const { segs, close } = await recorded(true);
+    const to = new Date(Date.now() + 1000).toISOString();
+    const draft = await admin(g!, 'POST', '/v1/admin/drafts', {});
+    const doc = draft.body.document as { campaigns: { floor: number }[] };
+    doc.campaigns[0]!.floor = 6;
+    expect((await admin(g!, 'PUT', `/v1/admin/drafts/${draft.body.id}`, { document: doc })).status).toBe(200);
+    // the lead index is written with the trace batches: wait until every ping is in it
+    await expect.poll(async () => (await admin(g!, 'POST', `/v1/admin/drafts/${draft.body.id}/replay`, { from, to })).body.pings, { timeout: 3000 }).toBe(segs.length);
+    const r = (await admin(g!, 'POST', `/v1/admin/drafts/${draft.body.id}/replay`, { from, to })).body;
+    const best = (seg: TraceSegment) => Math.max(...seg.pings.filter((p) => p.kind === 'bid').map((p) => p.bid!));
+    const under = segs.filter((x) => best(x) < 6);
+    expect(r).toMatchObject({ draft: draft.body.id, leads: segs.length, not_recorded: 0, changed_count: under.length });
+    // live, replayed, offers what was offered: every ping, the same sum
+    expect(r.live.offers).toBe(segs.length);
+    expect(r.live.offered).toBeCloseTo(segs.reduce((sum, x) => sum + x.result!.price!, 0), 2);
+    expect(r.draft_totals.offers).toBe(segs.length - under.length);
+    expect(r.changed.map((c: { lead_id: string }) => c.lead_id).sort()).toEqual(under.map((x) => x.lead_id).sort());
+    for (const c of r.changed) expect(c.draft).toEqual({ winner: null, offer: null });
+    // bad requests: a range that ends before it starts, an unknown draft
+    expect((await admin(g!, 'POST', `/v1/admin/drafts/${draft.body.id}/replay`, { from: to, to: from })).body.error.code).toBe('INVALID_REQUEST');
+    expect((await admin(g!, 'POST', '/v1/admin/drafts/nope/replay', { from, to })).body.error.code).toBe('DRAFT_NOT_FOUND');
+    await close!();
   });
 });
