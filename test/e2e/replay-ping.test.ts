@@ -7,8 +7,8 @@ import { toMicros } from '../../src/core/money.js';
 import type { Gavel } from '../../src/gavel.js';
 import type { TraceSegment } from '../../src/trace/lead-trace.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
-import { admin, startEmbeddedExchange } from '../support/admin-api.js';
-import { call, fullLead, pingLead, readTrace, startExchange, stopExchange, testConfig } from '../support/exchange.js';
+import { admin, startEmbeddedExchange, startRedisPostgresExchange } from '../support/admin-api.js';
+import { call, dropSchema, fullLead, pingLead, readTrace, startExchange, stopExchange, testConfig, testSchema } from '../support/exchange.js';
 
 const open: TestBuyer[] = [];
 let g: Gavel | undefined;
@@ -25,7 +25,7 @@ const bidOf = (age: number, k: number) => Math.round((age / 10) * k * 100) / 100
  * Three buyers: `high` and `low` bid by the lead's age, `ny` takes New York leads only (a
  * filter). Eight pings of varied states and ages are run live, and their traces read back.
  */
-async function recorded(embedded = false): Promise<{ config: ConfigInput; segs: TraceSegment[]; close?: () => Promise<void> }> {
+async function recorded(start: 'memory' | 'embedded' | 'redis+postgres' = 'memory'): Promise<{ config: ConfigInput; segs: TraceSegment[]; close?: () => Promise<void> }> {
   const buyers = {
     high: await startBuyer((req) => ({ body: { bid: bidOf(Number((req.body as { lead: { age: number } }).lead.age), 1.5) } })),
     low: await startBuyer((req) => ({ body: { bid: bidOf(Number((req.body as { lead: { age: number } }).lead.age), 1) } })),
@@ -35,8 +35,16 @@ async function recorded(embedded = false): Promise<{ config: ConfigInput; segs: 
   const config = testConfig(Object.entries(buyers).map(([id, b]) => ({ id, url: b.url })), { floor: 1 });
   config.buyers = config.buyers.map((b) => (b.id === 'ny' ? { ...b, filters: { field: 'state', equals: 'NY' } } : b));
   let close: (() => Promise<void>) | undefined;
-  if (embedded) ({ g, close } = await startEmbeddedExchange(config));
-  else g = await startExchange(config, 'memory');
+  if (start === 'embedded') ({ g, close } = await startEmbeddedExchange(config));
+  else if (start === 'redis+postgres') {
+    const schema = testSchema();
+    const started = await startRedisPostgresExchange(config, schema);
+    g = started.g;
+    close = async () => {
+      await started.close();
+      await dropSchema(schema);
+    };
+  } else g = await startExchange(config, 'memory');
   const segs: TraceSegment[] = [];
   const leads = [20, 25, 30, 35, 40, 50, 60, 70].map((age, i) => fullLead({ age, state: i % 3 === 0 ? 'NY' : 'CA' }));
   for (const lead of leads) {
@@ -92,9 +100,10 @@ describe('replaying recorded pings under a version', () => {
     expect((await replayPing(runtimeOf(config), { ...recordedPing(segs[0]!)!, seller: 'gone' })).skipped).toBe('UNKNOWN_SELLER');
   });
 
-  it('POST /v1/admin/drafts/{id}/replay: a draft with a raised floor, replayed on the range, against live, with the pings it changes', async () => {
+  for (const start of ['embedded', 'redis+postgres'] as const) {
+  it(`${start}: POST /v1/admin/drafts/{id}/replay: a draft with a raised floor, replayed on the range, against live, with the pings it changes`, async () => {
     const from = new Date(Date.now() - 1000).toISOString();
-    const { segs, close } = await recorded(true);
+    const { segs, close } = await recorded(start);
     const to = new Date(Date.now() + 1000).toISOString();
     const draft = await admin(g!, 'POST', '/v1/admin/drafts', {});
     const doc = draft.body.document as { campaigns: { floor: number }[] };
@@ -115,6 +124,9 @@ describe('replaying recorded pings under a version', () => {
     // bad requests: a range that ends before it starts, an unknown draft
     expect((await admin(g!, 'POST', `/v1/admin/drafts/${draft.body.id}/replay`, { from: to, to: from })).body.error.code).toBe('INVALID_REQUEST');
     expect((await admin(g!, 'POST', '/v1/admin/drafts/nope/replay', { from, to })).body.error.code).toBe('DRAFT_NOT_FOUND');
+    await stopExchange(g!);
+    g = undefined;
     await close!();
   });
+  }
 });
