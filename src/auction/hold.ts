@@ -35,6 +35,17 @@ export async function release(parts: Uses<'metrics', CapStore>, buyer: string, h
 }
 
 /**
+ * What a ping's answer offers when `ranked[0]` is held: what its tier's top max_buyers bidders
+ * would pay out together (one, in an exclusive tier), after each one's margin, in the seller
+ * API's decimals. A replay (replay-ping.ts) offers by the same rule.
+ */
+export function tierOffer(run: Pick<LeadRun, 'runtime' | 'seller' | 'campaign'>, ranked: readonly RankedBid[]): number {
+  const top = ranked[0]!;
+  const sharing = ranked.filter((x) => x.tier === top.tier).slice(0, run.campaign.plan[top.tier]?.maxBuyers ?? 1);
+  return fromMicros(sharing.reduce((sum, x) => sum + payout(x.priceMicros, marginFor(run, x.buyer)), 0));
+}
+
+/**
  * A ping's hold: the best bidder with room (a full cap passes the win down) is held, and the
  * auction saved for its post; for the best bidder both go out together, one round trip
  * (auto-pipelined). The answer offers what the held bidder's tier pays out: a shared tier, what
@@ -79,9 +90,7 @@ export async function holdWinner(run: LeadRun, parts: Uses<'metrics' | 'log', Ca
     await save([]);
     return { status: 'no_bid', ping_id: pingId, reason: 'CAP_REACHED' };
   }
-  const top = ranked[winner]!;
-  trace.buyer(top.buyer, 'hold', 'HELD');
-  const sharing = ranked.slice(winner).filter((x) => x.tier === top.tier).slice(0, c.plan[top.tier]?.maxBuyers ?? 1);
-  const price = fromMicros(sharing.reduce((sum, x) => sum + payout(x.priceMicros, marginFor(run, x.buyer)), 0));
+  trace.buyer(ranked[winner]!.buyer, 'hold', 'HELD');
+  const price = tierOffer(run, ranked.slice(winner));
   return { status: 'bid', ping_id: pingId, price, expires_at: new Date(expiresAt).toISOString(), bids: ranked.length };
 }

@@ -61,7 +61,7 @@ export const NONE_BOUGHT: readonly string[] = Object.freeze([]);
 const buyersById = new WeakMap<Runtime, ReadonlyMap<string, BuyerRuntime>>();
 
 /** A buyer of the run's configuration; undefined when that configuration has no such buyer. */
-export function buyerOf(run: LeadRun, id: string): BuyerRuntime | undefined {
+export function buyerOf(run: Pick<LeadRun, 'runtime'>, id: string): BuyerRuntime | undefined {
   let byId = buyersById.get(run.runtime);
   if (byId === undefined) {
     byId = new Map(run.runtime.buyers.map((b) => [b.id, b]));
@@ -71,6 +71,6 @@ export function buyerOf(run: LeadRun, id: string): BuyerRuntime | undefined {
 }
 
 /** The margin on a sale: the buyer's own, else the seller's, else the campaign's. */
-export function marginFor(run: LeadRun, buyer: string): MarginRuntime {
+export function marginFor(run: Pick<LeadRun, 'runtime' | 'seller' | 'campaign'>, buyer: string): MarginRuntime {
   return buyerOf(run, buyer)?.margin ?? run.seller.margin ?? run.campaign.margin;
 }

@@ -1,9 +1,10 @@
 import type { Runtime } from '../config/runtime.js';
 import { sellerRuntime } from '../config/runtime.js';
-import { fromMicros, payout, toMicros } from '../core/money.js';
+import { toMicros } from '../core/money.js';
 import type { Grade } from '../scoring/scoring-schema.js';
 import type { TraceSegment } from '../trace/lead-trace.js';
 import type { FanOutResult } from './fan-out.js';
+import { tierOffer } from './hold.js';
 import { pinged, rankPlan, type RankedBid } from './rank.js';
 
 /**
@@ -108,9 +109,7 @@ export async function replayPing(runtime: Runtime, r: RecordedPing): Promise<Rep
   });
   const top = ranked[0];
   if (top === undefined) return { eligible: eligible.map((b) => b.id), unobserved, ranked, winner: null, offerMicros: null };
-  const marginOf = (buyer: string) => c.buyers.find((b) => b.id === buyer)?.margin ?? seller.margin ?? c.margin;
-  const sharing = ranked.filter((x) => x.tier === top.tier).slice(0, c.plan[top.tier]?.maxBuyers ?? 1);
-  // the answer's price, as holdWinner rounds it: the sum of the payouts, in the seller API's decimals
-  const offer = fromMicros(sharing.reduce((sum, x) => sum + payout(x.priceMicros, marginOf(x.buyer)), 0));
+  // the answer's price as the live hold makes it, the buyer first in the ranking held
+  const offer = tierOffer({ runtime, seller, campaign: c }, ranked);
   return { eligible: eligible.map((b) => b.id), unobserved, ranked, winner: top.buyer, offerMicros: toMicros(offer) };
 }

@@ -20,6 +20,15 @@ interface BuyerSocketData {
 type Queued = [ws: WebSocket<BuyerSocketData>, data: BuyerSocketData];
 let queuedSockets: Queued[] = [];
 
+/** A buyer that stops reading is cut off past maxBuffered, with a reason, rather than grow Gavel's memory: true when it was. */
+function cutIfBehind(ws: WebSocket<BuyerSocketData>, data: BuyerSocketData, limits: { maxBuffered: number }, cutOff: (buyer: string) => void): boolean {
+  if (ws.getBufferedAmount() <= limits.maxBuffered) return false;
+  data.closed = true;
+  cutOff(data.transport.buyer);
+  ws.end(1008, 'not reading its pings');
+  return true;
+}
+
 /**
  * Every socket's queued pings, each socket's in one corked write. Pings of the auctions one turn
  * of the event loop runs (many, under load: the seller calls that one poll brought in) go to
@@ -34,12 +43,7 @@ function writeQueued(limits: { maxBuffered: number }, cutOff: (buyer: string) =>
     const frames = data.queued;
     data.queued = [];
     if (data.closed) continue; // its pings were settled when it closed
-    if (ws.getBufferedAmount() > limits.maxBuffered) {
-      data.closed = true;
-      cutOff(data.transport.buyer);
-      ws.end(1008, 'not reading its pings');
-      continue;
-    }
+    if (cutIfBehind(ws, data, limits, cutOff)) continue;
     // 2 from send (dropped by uWS over its backpressure limit): those pings time out as passes
     ws.cork(() => {
       for (const frame of frames) ws.send(data.binary ? frame.msgpack() : frame.json(), data.binary);
@@ -107,12 +111,7 @@ export function attachBuyerSocket(
         // a ping is serialised once for all its buyers, and encoded once per format
         send: (frame) => {
           if (data.closed) return false;
-          if (ws.getBufferedAmount() > limits.maxBuffered) {
-            data.closed = true;
-            cutOff(data.transport.buyer);
-            ws.end(1008, 'not reading its pings');
-            return false;
-          }
+          if (cutIfBehind(ws, data, limits, cutOff)) return false;
           // 2: dropped by uWS (over its backpressure limit); 0 and 1 are sent or queued to be
           return ws.send(data.binary ? frame.msgpack() : frame.json(), data.binary) !== 2;
         },

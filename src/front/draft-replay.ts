@@ -41,7 +41,7 @@ export async function replayDraft(versions: ConfigVersions, live: Runtime, traff
     }
     for (const id of ids) {
       const ping = (await traffic.read(id)).map(recordedPing).find((r) => r !== null);
-      if (ping !== undefined && ping !== null) pings.push(ping);
+      if (ping) pings.push(ping);
     }
   } catch (e) {
     if (e instanceof GavelError) throw e;

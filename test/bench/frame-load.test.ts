@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { killTinyChildren, startTinyChild, type TinyChild } from '../support/tiny-child.js';
 import { fullLead, pingLead } from '../../bench/support/leads.js';
 import { readDemoConfig } from '../../bench/support/demo-config.js';
 import { runFrames } from '../../bench/support/frame-load.js';
@@ -41,33 +41,10 @@ uws.App().ws('/v1/ws', {
 }).listen('127.0.0.1', 0, (s) => process.stdout.write(uws.us_socket_local_port(s) + '\\n'));
 process.on('SIGUSR2', () => { process.stdout.write(JSON.stringify({ messages, refused }) + '\\n'); messages.length = 0; refused = 0; });`;
 
-const servers: ChildProcess[] = [];
-afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
+afterAll(killTinyChildren);
 
-async function tinySocket(mode = 'normal'): Promise<{ url: string; pid: number; took: () => Promise<{ messages: string[]; refused: number }> }> {
-  const child = spawn(process.execPath, ['-e', TINY_SOCKET, mode], { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
-  servers.push(child);
-  const lines: ((line: string) => void)[] = [];
-  let buf = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      lines.shift()?.(line);
-    }
-  });
-  const next = () => new Promise<string>((resolve) => lines.push(resolve));
-  const port = Number(await next());
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pid: child.pid!,
-    took: async () => {
-      const line = next();
-      child.kill('SIGUSR2');
-      return JSON.parse(await line) as { messages: string[]; refused: number };
-    },
-  };
+async function tinySocket(mode = 'normal'): Promise<TinyChild<{ messages: string[]; refused: number }>> {
+  return startTinyChild<{ messages: string[]; refused: number }>(TINY_SOCKET, [mode], ROOT);
 }
 
 /** The message the SDK sends for call `id` (src/sdk/seller-client.ts: `{ ...{ type, campaign, lead, ...options }, id }`). */

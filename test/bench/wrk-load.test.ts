@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { killTinyChildren, startTinyChild, type TinyChild } from '../support/tiny-child.js';
 import { bodyOf } from '../../bench/support/drive.js';
 import { fullLead, pingLead } from '../../bench/support/leads.js';
 import { procCpuSeconds } from '../../bench/support/proc-cpu.js';
@@ -27,33 +27,10 @@ server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
 process.on('SIGUSR2', () => { process.stdout.write(JSON.stringify({ bodies, refused }) + '\\n'); bodies.length = 0; refused = 0; });`;
 
-const servers: ChildProcess[] = [];
-afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
+afterAll(killTinyChildren);
 
-async function tinyServer(): Promise<{ url: string; pid: number; took: () => Promise<{ bodies: string[]; refused: number }> }> {
-  const child = spawn(process.execPath, ['-e', TINY_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  servers.push(child);
-  const lines: ((line: string) => void)[] = [];
-  let buf = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      lines.shift()?.(line);
-    }
-  });
-  const next = () => new Promise<string>((resolve) => lines.push(resolve));
-  const port = Number(await next());
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pid: child.pid!,
-    took: async () => {
-      const line = next();
-      child.kill('SIGUSR2');
-      return JSON.parse(await line) as { bodies: string[]; refused: number };
-    },
-  };
+async function tinyServer(): Promise<TinyChild<{ bodies: string[]; refused: number }>> {
+  return startTinyChild<{ bodies: string[]; refused: number }>(TINY_SERVER);
 }
 
 /**
