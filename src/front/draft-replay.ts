@@ -1,62 +1,71 @@
-import { recordedPing, type RecordedPing } from '../auction/replay-ping.js';
-import { comparePings } from '../auction/replay-summary.js';
+import { readRecorded, traceLagMs, type TraceScan, type TrafficCount } from '../auction/recorded-traffic.js';
+import type { RecordedLead } from '../auction/recorded-lead.js';
+import { ReplayEvidence } from '../auction/replay-evidence.js';
+import { ReplayMarket } from '../auction/replay-lead.js';
+import { ReplayComparer } from '../auction/replay-summary.js';
 import { GavelError } from '../core/codes.js';
 import { compileRuntime, type Runtime } from '../config/runtime.js';
 import { parseConfig } from '../config/load-config.js';
-import type { LeadIndexStore } from '../store/store.js';
-import type { TraceSegment } from '../trace/lead-trace.js';
-import { listLeads } from '../trace/lead-index.js';
+import type { TraceBatch } from '../store/store.js';
 import type { ConfigVersions } from '../versions/config-versions.js';
 import { validateDocument } from '../versions/validate-document.js';
 
-/** Where a replay reads recorded traffic: the lead index, and each lead's segments. */
+/** Where a replay reads recorded traffic: a scan of the stored traces over a time range (TraceRecorder.scan). */
 export interface RecordedTraffic {
-  index: LeadIndexStore;
-  read(leadId: string): Promise<TraceSegment[]>;
+  scan(from: number, to: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void): Promise<void>;
 }
 
-/** the lead index is read in pages of this many (its own limit) */
-const PAGE = 200;
+/** Thrown from a scan's callback to end it once `limit` leads are read. */
+class Enough extends Error {}
+
+/** The first `limit` recorded leads of the range, oldest first, through `each`; a store that fails is STORE_UNAVAILABLE. */
+async function eachLead(scan: TraceScan, from: number, to: number, lagMs: number, limit: number, each: (lead: RecordedLead) => Promise<void> | void): Promise<TrafficCount & { truncated: boolean }> {
+  let n = 0;
+  let truncated = false;
+  let counted: TrafficCount = { leads: 0, notRecorded: 0 };
+  try {
+    counted = await readRecorded(scan, from, to, lagMs, async (lead) => {
+      if (n >= limit) {
+        truncated = true;
+        throw new Enough();
+      }
+      n++;
+      await each(lead);
+    });
+  } catch (e) {
+    if (!(e instanceof Enough)) throw new GavelError('STORE_UNAVAILABLE', 'The recorded traffic could not be read');
+    counted = { leads: n, notRecorded: 0 };
+  }
+  return { ...counted, truncated };
+}
 
 /**
- * POST /v1/admin/drafts/{id}/replay: the pings recorded from `from` to `to` (at most `limit`
- * leads, newest first) replayed under the live version and under the draft
- * (src/auction/replay-summary.ts). Reads only: the lead index and the traces. A draft that does
- * not validate is refused with DRAFT_INVALID and its problems, as at publish.
+ * POST /v1/admin/drafts/{id}/replay: the leads recorded from `from` to `to` (the oldest `limit`)
+ * replayed under the live version and under the draft (src/auction/replay-lead.ts). Two reads
+ * of the range: the first gathers what the estimates are drawn from (replay-evidence.ts), the
+ * second replays each lead under both, in the order they came. Reads only the traces. A draft
+ * that does not validate is refused with DRAFT_INVALID and its problems, as at publish.
  */
 export async function replayDraft(versions: ConfigVersions, live: Runtime, traffic: RecordedTraffic, draftId: string, from: number, to: number, limit: number) {
   const draft = await versions.getDraft(draftId);
   const problems = validateDocument(draft.document);
   if (problems.length > 0) throw new GavelError('DRAFT_INVALID', undefined, problems);
   const draftRuntime = compileRuntime(parseConfig(draft.document, 'draft'), live.secret);
-  const ids = new Set<string>();
-  const pings: RecordedPing[] = [];
-  try {
-    let before: string | undefined;
-    while (ids.size < limit) {
-      const page = await listLeads(traffic.index, { from, to, limit: Math.min(PAGE, limit - ids.size), ...(before !== undefined ? { before } : {}) }, { kind: 'operator' });
-      for (const row of page.leads) ids.add(row.lead_id);
-      if (page.next === null) break;
-      before = page.next;
-    }
-    for (const id of ids) {
-      const ping = (await traffic.read(id)).map(recordedPing).find((r) => r !== null);
-      if (ping) pings.push(ping);
-    }
-  } catch (e) {
-    if (e instanceof GavelError) throw e;
-    throw new GavelError('STORE_UNAVAILABLE', 'The recorded traffic could not be read');
-  }
-  // oldest first: the order they happened in
-  pings.sort((a, b) => a.at - b.at);
-  const compared = await comparePings(live, draftRuntime, pings);
-  const { live: liveTotals, draft: draftTotals, ...rest } = compared;
+  const lagMs = Math.max(traceLagMs(live), traceLagMs(draftRuntime));
+  // a lead's post is written up to lagMs after its receipt, so the read runs that far past `to`
+  const scan: TraceScan = (each) => traffic.scan(from, to + lagMs, each);
+  const evidence = new ReplayEvidence(live.acceptRate);
+  await eachLead(scan, from, to, lagMs, limit, (lead) => evidence.add(lead));
+  const comparer = new ReplayComparer(new ReplayMarket(live, evidence), new ReplayMarket(draftRuntime, evidence));
+  const read = await eachLead(scan, from, to, lagMs, limit, (lead) => comparer.add(lead));
+  const { live: liveTotals, draft: draftTotals, ...rest } = comparer.result();
   return {
     draft: draftId,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
-    leads: ids.size,
-    not_recorded: ids.size - pings.length,
+    leads: read.leads,
+    not_recorded: read.notRecorded,
+    truncated: read.truncated,
     ...rest,
     live: liveTotals,
     draft_totals: draftTotals,

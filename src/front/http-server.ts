@@ -165,7 +165,7 @@ export class HttpFront {
     attachPostbacksApi(app, 'operator', runtime, this.parts.postbacks, log);
     attachCapsApi(app, 'operator', runtime, this.parts.store, log);
     attachSalesApi(app, 'operator', runtime, ledger, log);
-    attachAdminApi(app, runtime, this.parts.control, log, { index: this.parts.store, read: (id) => this.parts.traces.read(id) });
+    attachAdminApi(app, runtime, this.parts.control, log, { scan: (from, to, each) => this.parts.traces.scan(from, to, each) });
     // the operator's console: its files, its login, its live feed
     attachConsoleFiles(app);
     attachSessionRoutes(app, 'operator', runtime);

@@ -42,6 +42,7 @@ export class MemoryStore implements Store {
   readonly acceptRecords: AcceptStore['acceptRecords'];
   readonly appendTraces: TraceStore['appendTraces'];
   readonly readTrace: TraceStore['readTrace'];
+  readonly scanTraces: TraceStore['scanTraces'];
   readonly indexLeads: LeadIndexStore['indexLeads'];
   readonly scanLeads: LeadIndexStore['scanLeads'];
   readonly enqueue: QueueStore['enqueue'];
@@ -88,6 +89,7 @@ export class MemoryStore implements Store {
     const traces = new MemoryTraces(live, maxTraces);
     this.appendTraces = traces.appendTraces.bind(traces);
     this.readTrace = traces.readTrace.bind(traces);
+    this.scanTraces = traces.scanTraces.bind(traces);
 
     const index = new MemoryLeadIndex(live, maxTraces);
     this.indexLeads = index.indexLeads.bind(index);

@@ -45,6 +45,7 @@ export class RedisStore implements Store {
   readonly acceptRecords: AcceptStore['acceptRecords'];
   readonly appendTraces: TraceStore['appendTraces'];
   readonly readTrace: TraceStore['readTrace'];
+  readonly scanTraces: TraceStore['scanTraces'];
   readonly indexLeads: LeadIndexStore['indexLeads'];
   readonly scanLeads: LeadIndexStore['scanLeads'];
   readonly enqueue: QueueStore['enqueue'];
@@ -90,6 +91,7 @@ export class RedisStore implements Store {
     const traces = new RedisTraces(client, scripts);
     this.appendTraces = traces.appendTraces.bind(traces);
     this.readTrace = traces.readTrace.bind(traces);
+    this.scanTraces = traces.scanTraces.bind(traces);
 
     const index = new RedisLeadIndex(client, scripts);
     this.indexLeads = index.indexLeads.bind(index);

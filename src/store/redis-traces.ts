@@ -1,6 +1,6 @@
 import { keys } from './keys.js';
 import type { RedisClient, Scripts } from './redis-connection.js';
-import type { TraceStore } from './store.js';
+import type { TraceBatch, TraceStore } from './store.js';
 
 /** Trace buckets per shard: a batch's traces go in at most this many script calls. */
 const TRACE_SHARDS = 16;
@@ -49,4 +49,26 @@ export class RedisTraces implements TraceStore {
     const found = await Promise.all(buckets.map((b) => this.client.hget(keys.traces(shard, b), leadId)));
     return found.flatMap((v) => (v === null ? [] : v.split('\n'))).slice(0, maxSegments);
   }
+
+  async scanTraces(from: number, to: number, retentionMs: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void): Promise<void> {
+    const span = traceSpanMs(retentionMs);
+    // a segment is written after its call ends, a flush later: the span after `to` may hold some
+    const last = Math.min(Math.floor(Date.now() / span), Math.floor(to / span) + 1);
+    for (let b = Math.floor(from / span); b <= last; b++) {
+      for (let shard = 0; shard < TRACE_SHARDS; shard++) {
+        let cursor = '0';
+        do {
+          // HSCAN in pages: a bucket of a busy hour is too big for one reply
+          const [next, flat] = await this.client.hscan(keys.traces(shard, b), cursor, 'COUNT', SCAN_PAGE);
+          cursor = next;
+          const batch: [string, string[]][] = [];
+          for (let i = 0; i + 1 < flat.length; i += 2) batch.push([flat[i]!, flat[i + 1]!.split('\n')]);
+          if (batch.length > 0) await each(batch, b * span);
+        } while (cursor !== '0');
+      }
+    }
+  }
 }
+
+/** Fields asked of Redis per HSCAN page of a trace bucket. */
+const SCAN_PAGE = 1000;

@@ -119,7 +119,18 @@ export interface TraceStore {
   appendTraces(entries: readonly (readonly [string, string])[], retentionMs: number, maxSegments: number): Promise<void>;
   /** a lead's first `maxSegments` trace segments, oldest first; empty when unknown or expired (`retentionMs` as written) */
   readTrace(leadId: string, retentionMs: number, maxSegments: number): Promise<string[]>;
+  /**
+   * Every lead's segments written from `from` to `to` (wall-clock ms), handed to `each` a batch
+   * at a time, never all at once: a replay's read of a day of traffic. Oldest span first in
+   * Redis (a lead written in two spans comes in two batches); the memory store keeps no write
+   * time, so it hands over all it holds and the reader filters by each segment's `at`.
+   * `complete`: every segment written before this wall-clock ms has been handed over.
+   */
+  scanTraces(from: number, to: number, retentionMs: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void): Promise<void>;
 }
+
+/** Leads and their segments (JSON) as a scan reads them. */
+export type TraceBatch = readonly (readonly [string, readonly string[]])[];
 
 /** One entry of the lead index: its id (time-ordered, the cursor of a listing) and a lead summary's JSON. */
 export interface IndexedLead {

@@ -1,4 +1,4 @@
-import type { LeadIndexStore, TraceStore } from '../store/store.js';
+import type { LeadIndexStore, TraceBatch, TraceStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { LeadTrace, StoredSegment, TraceSegment } from './lead-trace.js';
@@ -105,6 +105,19 @@ export class TraceRecorder {
     const stored = await this.store.readTrace(leadId, this.settings.retentionMs, this.settings.maxSegments);
     const seen = new Set(stored);
     return [...stored, ...held.filter((x) => !seen.has(x))].slice(0, this.settings.maxSegments).map((x) => wholeSegment(JSON.parse(x) as StoredSegment));
+  }
+
+  /**
+   * Every lead's segments (as stored) written from `from` to `to`, a batch at a time (a replay's
+   * read, src/auction/recorded-traffic.ts); what this process has not written yet comes last, so
+   * a lead may come in more than one batch, and a segment twice.
+   */
+  async scan(from: number, to: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void): Promise<void> {
+    const held = [...this.inFlight, ...this.buffer];
+    await this.store.scanTraces(from, to, this.settings.retentionMs, each);
+    const byLead = new Map<string, string[]>();
+    for (const [id, seg] of held) byLead.set(id, [...(byLead.get(id) ?? []), seg]);
+    if (byLead.size > 0) await each([...byLead], -Infinity);
   }
 
   /** At shutdown: everything buffered is written. */

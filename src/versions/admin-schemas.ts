@@ -61,30 +61,52 @@ export const ProcessesAnswer = z.object({
   this_process: z.int(),
 });
 
-/** POST /v1/admin/drafts/{id}/replay: the recorded pings received from `from` to `to` replayed under live and the draft */
+/** POST /v1/admin/drafts/{id}/replay: the recorded leads received from `from` to `to` replayed under live and the draft */
 export const ReplayBody = z.strictObject({
-  from: isoTime.meta({ description: 'the first receipt time of the pings replayed' }),
-  to: isoTime.meta({ description: 'the end of the range (exclusive)' }),
-  limit: z.int().min(1).max(100_000).default(10_000).meta({ description: 'the most leads read from the range, newest first' }),
+  from: isoTime.meta({ description: 'the first receipt time of the leads replayed' }),
+  to: isoTime.meta({ description: 'the end of the range' }),
+  limit: z.int().min(1).max(10_000_000).default(1_000_000).meta({ description: 'the most leads replayed, oldest first' }),
 });
+const count = z.int().min(0);
 const ReplayTotalsSchema = z.object({
-  offers: z.int().min(0),
+  leads: count.meta({ description: 'leads judged (skipped ones apart)' }),
+  bids: count.meta({ description: 'bids that counted in the rankings (at or over the floor, grade met)' }),
+  offers: count.meta({ description: 'leads whose answer offered a price' }),
   offer_rate: z.number(),
   offered: z.number().meta({ description: 'the prices offered to the sellers, summed' }),
-  buyers: z.record(z.string(), z.object({ wins: z.int().min(0), offered: z.number() })),
-  skipped: z.record(z.string(), z.int().min(0)).meta({ description: 'pings not judged, by why: UNKNOWN_CAMPAIGN, UNKNOWN_SELLER, CAMPAIGN_PAUSED, SELLER_PAUSED' }),
-  unobserved: z.record(z.string(), z.int().min(0)).meta({ description: 'per buyer eligible but never pinged live: pings with no recorded answer of its (counted, never guessed)' }),
+  posted: count,
+  sold: count.meta({ description: 'leads sold, to one buyer or more' }),
+  fill: z.number().meta({ description: 'sold / leads' }),
+  revenue: z.number().meta({ description: 'what buyers paid' }),
+  payout: z.number().meta({ description: 'what sellers were paid' }),
+  margin: z.number(),
+  buyers: z.record(
+    z.string(),
+    z.object({ eligible: count, bids: count, wins: count.meta({ description: 'leads it was held for first' }), sold: count, spend: z.number(), cap_hits: count, win_share: z.number().meta({ description: 'its share of the leads sold' }) }),
+  ),
+  sellers: z.record(z.string(), z.object({ leads: count, offers: count, sold: count, revenue: z.number(), payout: z.number() })),
+  skipped: z.record(z.string(), count).meta({ description: 'leads not judged, by why: UNKNOWN_CAMPAIGN, UNKNOWN_SELLER, CAMPAIGN_PAUSED, SELLER_PAUSED' }),
+  estimated: z
+    .object({ leads: count, sold: count, revenue: z.number(), payout: z.number(), bids: count, posts: count, unobserved: z.record(z.string(), count) })
+    .meta({ description: 'the part of the figures that rests on an estimate: leads whose outcome used one, their sales, revenue and payout; bids drawn for buyers never pinged live (unobserved: leads per buyer with no recorded answer); posts drawn from accept rates' }),
 });
-const ReplayPath = z.object({ winner: z.string().nullable(), offer: z.number().nullable() });
+const ReplayPath = z.object({
+  winner: z.string().nullable(),
+  offer: z.number().nullable(),
+  sold: z.array(z.object({ buyer: z.string(), price: z.number(), payout: z.number() })),
+  cap_hits: z.array(z.string()),
+  estimated: z.boolean(),
+});
 export const ReplayAnswer = z.object({
   draft: z.string(),
   from: isoTime,
   to: isoTime,
-  leads: z.int().min(0).meta({ description: 'leads read from the range' }),
-  pings: z.int().min(0).meta({ description: 'pings replayed: those with their fields recorded (trace.record_fields)' }),
-  not_recorded: z.int().min(0).meta({ description: 'leads of the range with no ping segment with fields: not replayed' }),
+  leads: count.meta({ description: 'leads received in the range' }),
+  pings: count.meta({ description: 'leads replayed: those recorded with their fields (trace.record_fields)' }),
+  not_recorded: count.meta({ description: 'leads of the range recorded without their fields: not replayed' }),
+  truncated: z.boolean().meta({ description: 'the range held more leads than the limit: the oldest `limit` were replayed' }),
   live: ReplayTotalsSchema,
   draft_totals: ReplayTotalsSchema,
-  changed: z.array(z.object({ lead_id: z.string(), live: ReplayPath, draft: ReplayPath })).meta({ description: 'the pings whose winner or offer the draft changes, at most 100' }),
-  changed_count: z.int().min(0),
+  changed: z.array(z.object({ lead_id: z.string(), seller: z.string(), at: isoTime, live: ReplayPath, draft: ReplayPath })).meta({ description: 'the leads whose winner, offer or sales the draft changes, oldest first, at most 100' }),
+  changed_count: count,
 });
