@@ -49,9 +49,10 @@ export interface ScoringParts {
   readonly acceptRates: AcceptRates;
 }
 
-/** The buyers whose accept rates ranking reads: those of the campaigns this runtime ranks by expected value. */
+/** The buyers whose accept rates ranking reads: those of the campaigns (and test arms) this runtime ranks by expected value. */
 export function rankedBuyers(runtime: Runtime): Set<string> {
-  return new Set([...runtime.campaigns.values()].filter((c) => c.rankBy === 'expected_value').flatMap((c) => c.buyers.map((b) => b.id)));
+  const all = [...runtime.campaigns.values()].flatMap((c) => [c, ...(c.experiment?.arms ?? [])]);
+  return new Set(all.filter((c) => c.rankBy === 'expected_value').flatMap((c) => c.buyers.map((b) => b.id)));
 }
 
 /** How a scoring pool is made, at start and at a swap: the process's pool settings, its batches counted. */

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Runtime, SellerRuntime } from '../config/runtime.js';
+import { campaignFor } from '../config/experiment-arm.js';
 import { GavelError } from '../core/codes.js';
 import { within } from '../core/within.js';
 import type { PingEnvelope, PostEnvelope } from '../protocol/seller-api.js';
@@ -24,14 +25,17 @@ export type Admission = 'ok' | 'NO_BID' | 'DUPLICATE' | 'RESUBMITTED';
  * fields, or the full lead), and the run it goes on with. Throws UNKNOWN_CAMPAIGN or INVALID_LEAD.
  */
 export function openRun(runtime: Runtime, seller: SellerRuntime, route: 'ping' | 'leads', env: PingEnvelope, receivedAt: number, trace: LeadTrace): LeadRun {
-  const c = runtime.campaigns.get(env.campaign);
-  if (c === undefined || (seller.campaigns !== null && !seller.campaigns.has(env.campaign))) {
+  const campaign = runtime.campaigns.get(env.campaign);
+  if (campaign === undefined || (seller.campaigns !== null && !seller.campaigns.has(env.campaign))) {
     throw new GavelError('UNKNOWN_CAMPAIGN', `No campaign "${env.campaign}" for this seller`, [{ path: 'campaign', message: 'unknown campaign' }]);
   }
   // paused by the operator: new leads are refused at once; posts of pings taken before still finish
   if (!seller.active) throw new GavelError('SELLER_PAUSED');
-  if (!c.active) throw new GavelError('CAMPAIGN_PAUSED', `Campaign "${c.id}" is paused by the operator`);
+  if (!campaign.active) throw new GavelError('CAMPAIGN_PAUSED', `Campaign "${campaign.id}" is paused by the operator`);
+  // from here the lead runs under its A/B test's arm (the campaign itself when it runs none): every stage reads run.campaign
+  const c = campaignFor(campaign, trace.id);
   trace.lead(c.id, env.sub_id, env.test);
+  if (c.arm !== null) trace.arm(c.arm);
   const parsed = route === 'ping' ? c.schema.parsePing(env.lead) : c.schema.parseFull(env.lead);
   if (!parsed.ok) {
     trace.invalid(parsed.details);
@@ -119,10 +123,13 @@ export async function openPost(runtime: Runtime, seller: SellerRuntime, env: Pos
   if (found.kind === 'posted') throw new GavelError('ALREADY_POSTED');
   const state = decodeState(found.data);
   if (state.bids.length === 0) throw new GavelError('PING_EXPIRED', 'This ping had no bid');
-  const c = runtime.campaigns.get(state.campaign);
-  if (c === undefined) throw new GavelError('PING_EXPIRED', 'The campaign of this ping is no longer configured');
+  const campaign = runtime.campaigns.get(state.campaign);
+  if (campaign === undefined) throw new GavelError('PING_EXPIRED', 'The campaign of this ping is no longer configured');
+  // the ping's arm, by the ping's id: the same arm its auction ran under, while the test is unchanged
+  const c = campaignFor(campaign, env.ping_id);
   // the seller's own live ping: from here the post is part of the lead's trace
   trace.lead(c.id, undefined, state.test);
+  if (c.arm !== null) trace.arm(c.arm);
   const parsed = c.schema.parseFull(env.lead);
   if (!parsed.ok) {
     trace.invalid(parsed.details);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BuyerRuntime, Runtime } from '../config/runtime.js';
 import { fromMicros } from '../core/money.js';
+import type { SaleEvent } from '../ledger/ledger.js';
 import { saleId } from '../ledger/sales-queue.js';
 import type { PostAnswer } from '../protocol/seller-api.js';
 import type { LeadRun } from './lead-run.js';
@@ -35,24 +36,28 @@ export function settleSale(
   now: number,
 ): Promise<[boolean, void]> {
   const purchases = run.digests.bought.map((b) => ({ digest: b.digest, until: now + b.windowMs }));
-  const queued =
-    run.test || parts.sales === null
-      ? undefined
-      : parts.sales.record(
-          {
-            id: saleId(run.id, buyer.id),
-            lead_id: run.id,
-            campaign: run.campaign.id,
-            seller: run.seller.id,
-            sub_id: run.subId ?? null,
-            buyer: buyer.id,
-            price_micros: bid.priceMicros,
-            payout_micros: payoutMicros,
-            grade: run.score?.grade ?? null,
-            at: now,
-          },
-          run.answerBy - performance.now(),
-        );
+  let queued: Promise<void> | undefined;
+  if (!run.test && parts.sales !== null) {
+    const sale: SaleEvent = {
+      id: saleId(run.id, buyer.id),
+      lead_id: run.id,
+      campaign: run.campaign.id,
+      seller: run.seller.id,
+      sub_id: run.subId ?? null,
+      buyer: buyer.id,
+      price_micros: bid.priceMicros,
+      payout_micros: payoutMicros,
+      grade: run.score?.grade ?? null,
+      at: now,
+    };
+    // the lead's A/B arm, so the test's report counts its sales (absent when none runs)
+    const arm = run.campaign.arm;
+    if (arm !== null) {
+      sale.experiment = arm.experiment;
+      sale.arm = arm.name;
+    }
+    queued = parts.sales.record(sale, run.answerBy - performance.now());
+  }
   return Promise.all([!held || parts.store.commitHold(buyer.id, run.id, now, purchases).catch(() => false), queued]);
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Scoring } from '../scoring/scoring-schema.js';
 import { duration, id, money } from './field-schema.js';
+import { Experiment } from './experiment-schema.js';
 import { Margin, Pricing, Tier } from './plan-schema.js';
 
 export const FieldSpec = z.strictObject({
@@ -79,6 +80,8 @@ export const Campaign = z
     rank_by: z.enum(['bid', 'expected_value']).default('bid'),
     /** how buyers may return leads of this campaign (POST /v1/returns) */
     returns: CampaignReturns.prefault({}),
+    /** an A/B test: the campaign's leads split between arms that sell under their own floor, plan, pricing, margin or ranking */
+    experiment: Experiment.optional(),
   })
   .superRefine((c, ctx) => {
     const known = (name: string) => name === 'rules' || name.split('=')[0]! in c.fields;

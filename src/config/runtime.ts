@@ -7,6 +7,7 @@ import type { Scoring } from '../scoring/scoring-schema.js';
 import { ConfigError } from './load-config.js';
 import { marginRuntime, type MarginRuntime } from '../core/money.js';
 import { Tier, type Method } from './plan-schema.js';
+import { ARM_BUCKETS, armSeed } from './experiment-hash.js';
 import { weekdayOf } from '../core/calendar.js';
 import type { CalendarLimit, CapRules, RollingLimit } from '../core/cap-limits.js';
 import { digestOf, KeyRing, type KeyRingEntry } from './keys.js';
@@ -76,6 +77,30 @@ export interface CampaignRuntime {
   /** null: leads of this campaign are not scored */
   readonly scoring: Scoring | null;
   readonly rankBy: 'bid' | 'expected_value';
+  /** the campaign's A/B test, each arm compiled; null: none (and on an arm's own runtime) */
+  readonly experiment: ExperimentRuntime | null;
+  /** the arm this runtime is, on an arm's runtime; null on a campaign's own */
+  readonly arm: ArmTag | null;
+}
+
+/** Which test and which arm a lead ran under: what its trace and its sales record. */
+export interface ArmTag {
+  readonly experiment: string;
+  readonly name: string;
+}
+
+/**
+ * A campaign's A/B test, compiled once: each arm a whole CampaignRuntime (the campaign's buyers,
+ * schema and dedup; its own plan, floor, margin, pricing and ranking), and a lead's arm looked up
+ * by its hash's bucket (src/config/experiment-arm.ts).
+ */
+export interface ExperimentRuntime {
+  readonly id: string;
+  readonly arms: readonly CampaignRuntime[];
+  /** the hash's state after the test's id: a lead's hash goes on from it with the lead's id */
+  readonly seed: number;
+  /** the arm index of each of the 100 buckets: arm i takes `share` buckets after those of the arms before it */
+  readonly byBucket: Uint8Array;
 }
 
 export interface SellerRuntime {
@@ -156,14 +181,14 @@ const DEFAULT_TIER = Tier.parse({ name: 'main' });
  * A campaign's plan over its active buyers: the configured tiers (a tier without a buyers list
  * takes every buyer no other tier names), or one highest_bid tier of them all.
  */
-function planOf(campaign: string, tiers: readonly Tier[] | undefined, buyers: readonly BuyerRuntime[]): TierRuntime[] {
+function planOf(campaign: string, tiers: readonly Tier[] | undefined, buyers: readonly BuyerRuntime[], turnPrefix = campaign): TierRuntime[] {
   const byId = new Map(buyers.map((b) => [b.id, b]));
   const named = new Set((tiers ?? []).flatMap((t) => t.buyers ?? []));
   return (tiers ?? [DEFAULT_TIER]).map((t) => {
     // an inactive buyer stays in the config but out of the plan
     const members = t.buyers === undefined ? buyers.filter((b) => !named.has(b.id)) : t.buyers.flatMap((id) => byId.get(id) ?? []);
     const weights = new Map(t.method === 'round_robin' ? members.map((b) => [b.id, 1]) : t.method === 'weighted' ? members.map((b) => [b.id, t.weights![b.id]!]) : []);
-    return { name: t.name, method: t.method, buyers: members, weights, maxBuyers: t.sell === 'shared' ? t.max_buyers : 1, turnKey: `${campaign}:${t.name}` };
+    return { name: t.name, method: t.method, buyers: members, weights, maxBuyers: t.sell === 'shared' ? t.max_buyers : 1, turnKey: `${turnPrefix}:${t.name}` };
   });
 }
 
@@ -216,6 +241,35 @@ function capRules(b: BuyerConfig, campaign: string): CapRules {
   return { timezone: b.caps.timezone, weekStart: weekdayOf(b.caps.week_start), calendar, rolling, pingRate: b.caps.ping_rate ?? null };
 }
 
+/**
+ * A campaign's test: each arm the campaign's runtime with the arm's overrides. Each arm's
+ * round-robin and weighted turns are its own (`<campaign>:<arm>:<tier>`, never a campaign's
+ * `<campaign>:<tier>`: ids hold no colon), so each arm's leads rotate fairly among its buyers.
+ */
+function compileExperiment(c: ConfigData['campaigns'][number], base: CampaignRuntime, active: readonly BuyerRuntime[]): ExperimentRuntime {
+  const e = c.experiment!;
+  const arms = e.arms.map((a): CampaignRuntime => {
+    const plan = planOf(c.id, a.distribution ?? c.distribution, active, `${c.id}:${a.name}`);
+    const pricing = a.pricing ?? c.pricing;
+    return {
+      ...base,
+      margin: marginRuntime(a.margin ?? c.margin),
+      plan,
+      buyers: plan.flatMap((t) => t.buyers),
+      secondPriceIncrementMicros: pricing.second_price?.increment ?? null,
+      maxPriceMicros: pricing.max_price ?? null,
+      floorMicros: a.floor ?? c.floor,
+      rankBy: a.rank_by ?? c.rank_by,
+      experiment: null,
+      arm: Object.freeze({ experiment: e.id, name: a.name }),
+    };
+  });
+  const byBucket = new Uint8Array(ARM_BUCKETS);
+  let at = 0;
+  e.arms.forEach((a, i) => byBucket.fill(i, at, (at += a.share)));
+  return { id: e.id, arms, seed: armSeed(e.id), byBucket };
+}
+
 export function compileRuntime(data: ConfigData, secret: string | undefined): Runtime {
   const buyers: BuyerRuntime[] = data.buyers.map((b) => ({
     id: b.id,
@@ -230,7 +284,8 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
   const pii = new Set<string>();
   for (const c of data.campaigns) {
     const schema = compileLeadSchema(c.fields);
-    const plan = planOf(c.id, c.distribution, buyers.filter((b) => b.config.active && b.config.campaigns.includes(c.id)));
+    const active = buyers.filter((b) => b.config.active && b.config.campaigns.includes(c.id));
+    const plan = planOf(c.id, c.distribution, active);
     schema.piiFields.forEach((f) => pii.add(f));
     campaigns.set(c.id, {
       id: c.id,
@@ -255,7 +310,13 @@ export function compileRuntime(data: ConfigData, secret: string | undefined): Ru
       buyers: plan.flatMap((t) => t.buyers),
       scoring: c.scoring ?? null,
       rankBy: c.rank_by,
+      experiment: null,
+      arm: null,
     });
+    if (c.experiment !== undefined) {
+      const base = campaigns.get(c.id)!;
+      campaigns.set(c.id, { ...base, experiment: compileExperiment(c, base, active) });
+    }
   }
   // a model that cannot be compiled is a config error now, not a worker crash later
   const problems: string[] = [];

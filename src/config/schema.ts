@@ -3,6 +3,7 @@ import { filterFields } from '../rules/filter.js';
 import { ScoringPool } from '../scoring/scoring-schema.js';
 import { Buyer } from './buyer-schema.js';
 import { Campaign } from './campaign-schema.js';
+import type { Tier } from './plan-schema.js';
 import { clearKey, hashOfEntry, keyHashes, type KeyEntry } from './field-schema.js';
 import { digestOf, KEY_HASH } from './keys.js';
 import { AcceptRate, LedgerSettings, Redis, Server, Trace } from './server-schema.js';
@@ -66,29 +67,34 @@ export const Config = z
     });
     c.campaigns.forEach((camp, ci) => {
       const own = new Set(c.buyers.filter((b) => b.campaigns.includes(camp.id)).map((b) => b.id));
-      const placed = new Map<string, string>();
-      camp.distribution?.forEach((t, ti) => {
-        const at = ['campaigns', ci, 'distribution', ti];
-        t.buyers?.forEach((bid, j) => {
-          if (!own.has(bid)) ctx.addIssue({ code: 'custom', path: [...at, 'buyers', j], message: `"${bid}" is not a buyer of campaign ${camp.id}` });
-          else if (placed.has(bid)) ctx.addIssue({ code: 'custom', path: [...at, 'buyers', j], message: `"${bid}" is already in tier ${placed.get(bid)}` });
-          placed.set(bid, t.name);
-        });
-        if (t.method === 'weighted') {
-          for (const bid of t.buyers ?? []) if (t.weights?.[bid] === undefined) ctx.addIssue({ code: 'custom', path: [...at, 'weights'], message: `no weight for "${bid}"` });
-          if (t.buyers === undefined) ctx.addIssue({ code: 'custom', path: [...at, 'buyers'], message: 'a weighted tier lists its buyers' });
-        }
-        if (t.method === 'fixed_price') {
-          for (const bid of t.buyers ?? []) {
-            if (c.buyers.find((b) => b.id === bid)?.price === undefined) ctx.addIssue({ code: 'custom', path: [...at, 'buyers'], message: `"${bid}" has no price` });
+      // an arm's plan is a whole plan of the campaign's buyers: the same rules as the campaign's own
+      const checkPlan = (tiers: readonly Tier[] | undefined, at: (string | number)[]) => {
+        const placed = new Map<string, string>();
+        tiers?.forEach((t, ti) => {
+          const tierAt = [...at, ti];
+          t.buyers?.forEach((bid, j) => {
+            if (!own.has(bid)) ctx.addIssue({ code: 'custom', path: [...tierAt, 'buyers', j], message: `"${bid}" is not a buyer of campaign ${camp.id}` });
+            else if (placed.has(bid)) ctx.addIssue({ code: 'custom', path: [...tierAt, 'buyers', j], message: `"${bid}" is already in tier ${placed.get(bid)}` });
+            placed.set(bid, t.name);
+          });
+          if (t.method === 'weighted') {
+            for (const bid of t.buyers ?? []) if (t.weights?.[bid] === undefined) ctx.addIssue({ code: 'custom', path: [...tierAt, 'weights'], message: `no weight for "${bid}"` });
+            if (t.buyers === undefined) ctx.addIssue({ code: 'custom', path: [...tierAt, 'buyers'], message: 'a weighted tier lists its buyers' });
           }
-          if (t.buyers === undefined) ctx.addIssue({ code: 'custom', path: [...at, 'buyers'], message: 'a fixed_price tier lists its buyers' });
-          if (t.sell === 'shared') ctx.addIssue({ code: 'custom', path: [...at, 'sell'], message: 'a fixed_price tier sells exclusively' });
+          if (t.method === 'fixed_price') {
+            for (const bid of t.buyers ?? []) {
+              if (c.buyers.find((b) => b.id === bid)?.price === undefined) ctx.addIssue({ code: 'custom', path: [...tierAt, 'buyers'], message: `"${bid}" has no price` });
+            }
+            if (t.buyers === undefined) ctx.addIssue({ code: 'custom', path: [...tierAt, 'buyers'], message: 'a fixed_price tier lists its buyers' });
+            if (t.sell === 'shared') ctx.addIssue({ code: 'custom', path: [...tierAt, 'sell'], message: 'a fixed_price tier sells exclusively' });
+          }
+        });
+        if ((tiers?.filter((t) => t.buyers === undefined).length ?? 0) > 1) {
+          ctx.addIssue({ code: 'custom', path: at, message: 'at most one tier without a buyers list (it takes the rest)' });
         }
-      });
-      if ((camp.distribution?.filter((t) => t.buyers === undefined).length ?? 0) > 1) {
-        ctx.addIssue({ code: 'custom', path: ['campaigns', ci, 'distribution'], message: 'at most one tier without a buyers list (it takes the rest)' });
-      }
+      };
+      checkPlan(camp.distribution, ['campaigns', ci, 'distribution']);
+      camp.experiment?.arms.forEach((arm, ai) => checkPlan(arm.distribution, ['campaigns', ci, 'experiment', 'arms', ai, 'distribution']));
     });
     c.buyers.forEach((b, i) => {
       b.campaigns.forEach((cid, j) => {

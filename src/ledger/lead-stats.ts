@@ -3,7 +3,7 @@ import { readQueued } from './queued-json.js';
 import type { QueueStore } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { StoredSegment } from '../trace/lead-trace.js';
-import { AUCTION_MS_BUCKETS, STATS_MS_WIDTH, type StatsBatch, type StatsRow } from './ledger.js';
+import { AUCTION_MS_BUCKETS, STATS_MS_WIDTH, type ArmLeadsRow, type StatsBatch, type StatsRow } from './ledger.js';
 
 /** The durable queue stats batches travel through to the ledger (as sales do). */
 export const STATS_QUEUE = 'stats';
@@ -30,6 +30,10 @@ const StatsBatchSchema = z.strictObject({
       }),
     )
     .max(1_000_000),
+  arms: z
+    .array(z.strictObject({ hour: z.int().nonnegative(), campaign: z.string().max(64), experiment: z.string().max(64), arm: z.string().max(64), leads: count }))
+    .max(1_000_000)
+    .optional(),
 });
 
 /** a queued stats batch, checked: it is read back from a store others may write to */
@@ -55,6 +59,8 @@ export function msBucket(ms: number): number {
 export class LeadStats {
   /** rows by hour, campaign and seller, then by buyer ('' for the lead's own row): a lead finds its group once, then each buyer's row */
   private groups = new Map<string, Map<string, StatsRow>>();
+  /** leads per A/B arm, by hour, campaign, test and arm */
+  private arms = new Map<string, ArmLeadsRow>();
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
   /** the buyers of the lead being added, each counted once as taking part */
@@ -109,12 +115,22 @@ export class LeadStats {
       }
       const first = seg.ranking[0];
       if (first !== undefined) LeadStats.row(g, hour, seg, first[0]).wins++;
+      // an A/B arm counts the leads its rules decided: admitted (a duplicate is refused before any
+      // arm's rule is read) and real (a test lead is never a sale, so it would only dilute the fill)
+      if (seg.arm !== undefined && seg.dedup === 'ok' && !seg.test) this.armLead(hour, seg.campaign, seg.experiment!, seg.arm);
     }
     for (const p of seg.posts) {
       const r = LeadStats.row(g, hour, seg, p.buyer);
       if (p.accepted) r.posts_accepted++;
       else r.posts_rejected++;
     }
+  }
+
+  private armLead(hour: number, campaign: string, experiment: string, arm: string, leads = 1): void {
+    const key = `${hour}\n${campaign}\n${experiment}\n${arm}`;
+    const r = this.arms.get(key);
+    if (r === undefined) this.arms.set(key, { hour, campaign, experiment, arm, leads });
+    else r.leads += leads;
   }
 
   start(): void {
@@ -124,12 +140,15 @@ export class LeadStats {
 
   /** send what was counted since the last flush; on failure the rows stay and go with the next */
   async flush(): Promise<void> {
-    if (this.groups.size === 0) return;
+    if (this.groups.size === 0 && this.arms.size === 0) return;
     const groups = this.groups;
+    const armRows = [...this.arms.values()];
     this.groups = new Map();
+    this.arms = new Map();
     const rows: StatsRow[] = [];
     for (const g of groups.values()) for (const r of g.values()) rows.push(r);
     const batch: StatsBatch = { id: `stats:${this.opts.consumer}:${++this.seq}`, rows };
+    if (armRows.length > 0) batch.arms = armRows;
     try {
       await this.store.enqueue(STATS_QUEUE, JSON.stringify(batch));
     } catch (e) {
@@ -143,6 +162,7 @@ export class LeadStats {
           r.ms.forEach((n, i) => (now.ms[i]! += n));
         }
       }
+      for (const r of armRows) this.armLead(r.hour, r.campaign, r.experiment, r.arm, r.leads);
       this.log.warn({ err: (e as Error).message, rows: rows.length }, 'stats not queued; kept for the next flush');
     }
   }

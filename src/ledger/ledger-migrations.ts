@@ -122,4 +122,29 @@ CREATE TRIGGER stats_rows_no_truncate BEFORE TRUNCATE ON stats_rows
     // GET /v1/sales for a seller reads its sales newest first (a buyer's have ledger_events_buyer_at)
     sql: `CREATE INDEX ledger_events_seller_at ON ledger_events (seller, at) WHERE kind = 'sale';`,
   },
+  {
+    version: 4,
+    name: 'A/B test arms of sales and leads',
+    sql: `
+-- a sale's campaign A/B test and arm, null when none ran (no rewrite: a null column is added in place)
+ALTER TABLE ledger_events ADD COLUMN experiment text, ADD COLUMN arm text;
+CREATE INDEX ledger_events_experiment ON ledger_events (campaign, experiment, arm, lead_id) WHERE kind = 'sale' AND experiment IS NOT NULL;
+
+-- the leads each arm ran, per process flush and hour: what a test's fill and margin per lead divide by
+CREATE TABLE arm_leads (
+  batch_id   text NOT NULL REFERENCES stats_batches (batch_id),
+  hour       timestamptz NOT NULL,
+  campaign   text NOT NULL,
+  experiment text NOT NULL,
+  arm        text NOT NULL,
+  leads      bigint NOT NULL
+);
+CREATE INDEX arm_leads_test ON arm_leads (campaign, experiment);
+
+CREATE TRIGGER arm_leads_append_only BEFORE UPDATE OR DELETE ON arm_leads
+  FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER arm_leads_no_truncate BEFORE TRUNCATE ON arm_leads
+  FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+`,
+  },
 ];

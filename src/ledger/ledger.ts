@@ -33,6 +33,9 @@ export interface SaleEvent {
   grade: string | null;
   /** epoch ms of the buyer's accept */
   at: number;
+  /** the campaign's A/B test and the lead's arm in it, when it ran one (absent otherwise) */
+  experiment?: string;
+  arm?: string;
 }
 
 export interface SalesFilter {
@@ -150,13 +153,50 @@ export function checkStatsBatches(batches: readonly StatsBatch[]): void {
         throw new Error(`ledger: stats batch ${b.id} has a malformed row (${r.campaign}/${r.seller}/${r.buyer} at ${r.hour}): every figure must be a count, and ms ${STATS_MS_WIDTH} of them`);
       }
     }
+    for (const r of b.arms ?? []) {
+      if (!isCount(r.hour) || !isCount(r.leads)) throw new Error(`ledger: stats batch ${b.id} has a malformed arm row (${r.campaign}/${r.experiment}/${r.arm} at ${r.hour}): every figure must be a count`);
+    }
   }
+}
+
+/**
+ * The leads one process ran under one arm of a campaign's A/B test in one UTC hour: admitted
+ * leads (not refused as duplicates, not test leads), pings and direct posts, sold or not. With
+ * the sales' own arm, what the test's report divides by.
+ */
+export interface ArmLeadsRow {
+  /** epoch ms of the hour's start (UTC) */
+  hour: number;
+  campaign: string;
+  experiment: string;
+  arm: string;
+  leads: number;
 }
 
 /** A process's rows since its last flush; the id (`stats:<process>:<seq>`) makes it idempotent. */
 export interface StatsBatch {
   id: string;
   rows: StatsRow[];
+  /** leads per A/B arm; absent when no lead ran under a test */
+  arms?: ArmLeadsRow[];
+}
+
+/**
+ * One arm of a campaign's A/B test, summed from the ledger: its leads (from the stats), and from
+ * its sales, per lead: how many leads sold, and the sum and the sum of squares of each lead's
+ * margin (a lead sold to several buyers of a shared tier is one lead, its margins added), from
+ * which the report has the mean margin per lead and its variance (an unsold lead's margin is 0).
+ */
+export interface ArmSums {
+  arm: string;
+  leads: number;
+  sold: number;
+  sales: number;
+  revenue_micros: number;
+  payout_micros: number;
+  margin_micros: number;
+  /** Σ over sold leads of (the lead's margin in micros)², as a float: it outgrows 2^53 */
+  margin_sq: number;
 }
 
 /** Stats summed per group, as reports read them (see Ledger.stats). */
@@ -194,5 +234,7 @@ export interface Ledger {
    * pings, bids, wins and posts summed over the buyers' rows. `ms` is summed bucket by bucket.
    */
   stats(from: number, to: number, groupBy: GroupBy): Promise<StatsGroup[]>;
+  /** one campaign's A/B test, per arm that ran a lead or sold one (in no order): every hour, since the test's first lead */
+  armSums(campaign: string, experiment: string): Promise<ArmSums[]>;
   close(): Promise<void>;
 }

@@ -1,4 +1,6 @@
 import type {
+  ArmLeadsRow,
+  ArmSums,
   GroupBy,
   Ledger,
   MoneyRow,
@@ -54,6 +56,7 @@ export class MemoryLedger implements Ledger {
   private readonly statsBatchIds = new Set<string>();
   /** in the order recorded */
   private readonly statsRows: StatsRow[] = [];
+  private readonly armRows: ArmLeadsRow[] = [];
 
   async start(): Promise<void> {}
 
@@ -183,6 +186,7 @@ export class MemoryLedger implements Ledger {
       added++;
       // copies: the caller's rows may be reused for its next flush
       for (const r of b.rows) this.statsRows.push({ ...r, ms: [...r.ms] });
+      for (const r of b.arms ?? []) this.armRows.push({ ...r });
     }
     return added;
   }
@@ -217,6 +221,36 @@ export class MemoryLedger implements Ledger {
       }
     }
     return [...groups.values()].sort((a, b) => compare(a.key, b.key));
+  }
+
+  async armSums(campaign: string, experiment: string): Promise<ArmSums[]> {
+    const arms = new Map<string, ArmSums>();
+    const arm = (name: string): ArmSums => {
+      let a = arms.get(name);
+      if (a === undefined) arms.set(name, (a = { arm: name, leads: 0, sold: 0, sales: 0, revenue_micros: 0, payout_micros: 0, margin_micros: 0, margin_sq: 0 }));
+      return a;
+    };
+    for (const r of this.armRows) if (r.campaign === campaign && r.experiment === experiment) arm(r.arm).leads += r.leads;
+    // each sold lead's margin, its sales added (a shared lead sells several times)
+    const byLead = new Map<string, { arm: string; margin: number }>();
+    for (const { kind, event: e } of this.events) {
+      if (kind !== 'sale' || e.campaign !== campaign || e.experiment !== experiment || e.arm === undefined) continue;
+      const a = arm(e.arm);
+      a.sales++;
+      a.revenue_micros += e.price_micros;
+      a.payout_micros += e.payout_micros;
+      a.margin_micros += e.price_micros - e.payout_micros;
+      const key = `${e.arm}\u0000${e.lead_id}`;
+      const lead = byLead.get(key);
+      if (lead === undefined) byLead.set(key, { arm: e.arm, margin: e.price_micros - e.payout_micros });
+      else lead.margin += e.price_micros - e.payout_micros;
+    }
+    for (const { arm: name, margin } of byLead.values()) {
+      const a = arm(name);
+      a.sold++;
+      a.margin_sq += margin * margin;
+    }
+    return [...arms.values()];
   }
 
   async close(): Promise<void> {}

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import type {
+  ArmSums,
   GroupBy,
   Ledger,
   MoneyRow,
@@ -23,6 +24,7 @@ import { LEDGER_MIGRATIONS } from './ledger-migrations.js';
 import { runMigrations, SCHEMA_NAME } from './run-migrations.js';
 import { fromMs } from './postgres-time.js';
 import { insertStatsRows, moneyBy, statsBy } from './postgres-reports.js';
+import { armSumsOf, insertArmRows } from './postgres-arms.js';
 import { EVENT_COLUMNS, RETURN_COLUMNS, toReturn, toSale } from './postgres-rows.js';
 
 const { Pool } = pg;
@@ -49,6 +51,7 @@ export class PostgresLedger implements Ledger {
   private readonly returns: string;
   private readonly statsBatches: string;
   private readonly statsRows: string;
+  private readonly armLeads: string;
   private closed = false;
 
   constructor(opts: PostgresLedgerOptions) {
@@ -63,6 +66,7 @@ export class PostgresLedger implements Ledger {
     this.returns = `${this.q}.returns`;
     this.statsBatches = `${this.q}.stats_batches`;
     this.statsRows = `${this.q}.stats_rows`;
+    this.armLeads = `${this.q}.arm_leads`;
     // bounded waits: a PostgreSQL that stops answering (not just refusing) must not hold a sale's
     // writer, or a shutdown, forever; the post path has its own, shorter bound (SaleRecorder)
     this.pool = new Pool({ connectionString: opts.url, max: poolSize, connectionTimeoutMillis: 5000, query_timeout: 60_000, keepAlive: true });
@@ -201,12 +205,19 @@ export class PostgresLedger implements Ledger {
           [unique.map((b) => b.id)],
         );
         const fresh = new Set(inserted.rows.map((r) => r.batch_id));
-        const rows = unique.filter((b) => fresh.has(b.id)).flatMap((b) => b.rows.map((row) => ({ batch: b.id, row })));
+        const kept = unique.filter((b) => fresh.has(b.id));
+        const rows = kept.flatMap((b) => b.rows.map((row) => ({ batch: b.id, row })));
         if (rows.length > 0) await insertStatsRows(c, this.statsRows, rows);
+        const arms = kept.flatMap((b) => (b.arms ?? []).map((row) => ({ batch: b.id, row })));
+        if (arms.length > 0) await insertArmRows(c, this.armLeads, arms);
         return fresh.size;
       },
       () => true,
     );
+  }
+
+  armSums(campaign: string, experiment: string): Promise<ArmSums[]> {
+    return armSumsOf(this.pool, this.events, this.armLeads, campaign, experiment);
   }
 
   async close(): Promise<void> {
@@ -239,11 +250,11 @@ export class PostgresLedger implements Ledger {
     const col = <K extends keyof SaleEvent>(k: K): SaleEvent[K][] => events.map((e) => e[k]);
     const r = await c.query(
       `WITH input AS (
-         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[])
-           AS i(event_id, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, at_ms)
+         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::text[])
+           AS i(event_id, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, at_ms, experiment, arm)
        ), inserted AS (
-         INSERT INTO ${this.events} (event_id, kind, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, at)
-         SELECT event_id, $1::text, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, ${fromMs('at_ms')} FROM input
+         INSERT INTO ${this.events} (event_id, kind, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, at, experiment, arm)
+         SELECT event_id, $1::text, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, ${fromMs('at_ms')}, experiment, arm FROM input
          ON CONFLICT (event_id) DO NOTHING
          RETURNING event_id, buyer, seller, price_micros, payout_micros, at
        ), written AS (
@@ -269,6 +280,8 @@ export class PostgresLedger implements Ledger {
         col('price_micros'),
         col('payout_micros'),
         col('at'),
+        events.map((e) => e.experiment ?? null),
+        events.map((e) => e.arm ?? null),
       ],
     );
     return Number(r.rows[0].n);

@@ -5,13 +5,13 @@ import { toMs } from './postgres-time.js';
 
 type Row = Record<string, unknown>;
 
-export const EVENT_COLUMNS = `event_id, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, ${toMs('at')} AS at`;
+export const EVENT_COLUMNS = `event_id, lead_id, campaign, seller, sub_id, buyer, grade, price_micros, payout_micros, ${toMs('at')} AS at, experiment, arm`;
 export const RETURN_COLUMNS =
   `id, lead_id, buyer, seller, campaign, reason, status, price_micros, payout_micros, ` +
   `${toMs('requested_at')} AS requested_at, ${toMs('decided_at')} AS decided_at`;
 
 export function toSale(row: Row): SaleEvent {
-  return {
+  const sale: SaleEvent = {
     id: String(row.event_id),
     lead_id: String(row.lead_id),
     campaign: String(row.campaign),
@@ -23,6 +23,10 @@ export function toSale(row: Row): SaleEvent {
     grade: row.grade === null ? null : String(row.grade),
     at: Number(row.at),
   };
+  // absent, not null, when no A/B test ran: as the exchange wrote the sale
+  if (row.experiment !== null && row.experiment !== undefined) sale.experiment = String(row.experiment);
+  if (row.arm !== null && row.arm !== undefined) sale.arm = String(row.arm);
+  return sale;
 }
 
 export function toReturn(row: Row): ReturnRecord {

@@ -23,6 +23,8 @@ export const SaleEventSchema = z.strictObject({
   payout_micros: micros,
   grade: z.string().max(8).nullable(),
   at: z.int().positive(),
+  experiment: z.string().min(1).max(64).optional(),
+  arm: z.string().min(1).max(64).optional(),
 });
 
 /** a lead is sold at most once to a buyer: the id makes a replayed sale a no-op */

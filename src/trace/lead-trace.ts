@@ -63,6 +63,13 @@ export interface TraceSegment {
   /** the answer the seller got: status and reason (or the error code), and the price offered or paid */
   result: { status: string; reason?: string; price?: number; message?: string } | null;
   total_ms: number;
+  /**
+   * the campaign's A/B test and the lead's arm in it; absent when the campaign runs none. The
+   * test's id travels beside the arm because the ledger counts per (campaign, test, arm): a later
+   * test may reuse an arm's name.
+   */
+  experiment?: string;
+  arm?: string;
   /** the lead's non-personal fields, as validated (trace.record_fields): what a replay runs it on; absent when not recorded */
   fields?: Readonly<Record<string, unknown>>;
 }
@@ -114,6 +121,12 @@ export class LeadTrace {
     this.seg.campaign = campaign;
     this.seg.sub_id = subId ?? null;
     this.seg.test = test;
+  }
+
+  /** the lead runs under this arm of its campaign's A/B test */
+  arm(tag: { readonly experiment: string; readonly name: string }): void {
+    this.seg.experiment = tag.experiment;
+    this.seg.arm = tag.name;
   }
 
   since(at: number): number {

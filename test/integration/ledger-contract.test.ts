@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Ledger, MoneyRow, ReturnContext, ReturnRecord, ReturnRequest, ReturnVerdict, SaleEvent, StatsBatch, StatsGroup, StatsRow } from '../../src/ledger/ledger.js';
+import type { ArmLeadsRow, Ledger, MoneyRow, ReturnContext, ReturnRecord, ReturnRequest, ReturnVerdict, SaleEvent, StatsBatch, StatsGroup, StatsRow } from '../../src/ledger/ledger.js';
 import { AUCTION_MS_BUCKETS } from '../../src/ledger/ledger.js';
 import { LEDGER_MIGRATIONS } from '../../src/ledger/ledger-migrations.js';
 import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
@@ -488,6 +488,42 @@ describe.each(Object.keys(ledgers) as (keyof typeof ledgers)[])('ledger contract
       statsGroup('2026-11-22T13', [3 + 2 + 1, 2 + 3 + 2 + 1, 1 + 2 + 2 + 1, 1 + 1 + 2 + 1, 1 + 0 + 1 + 1, 0 + 1 + 1 + 0], { 0: 2 + 1, 4: 1, 9: 2 }), // leads a d f; b c e g
       statsGroup('2026-11-22T14', [2 + 1, 1 + 1, 1 + 1, 1 + 0, 0 + 0, 1 + 0], { 3: 1, 4: 1, 22: 1 }), // leads h j; i k
     ]);
+  });
+
+  it("armSums: per arm of one campaign's test, its leads from the stats and its sales summed per lead (a shared lead is one lead), replays counted once", async () => {
+    const l = await ledger();
+    const armRow = (hour: number, arm: string, leads: number, over: Partial<ArmLeadsRow> = {}): ArmLeadsRow => ({ hour, campaign: 'auto', experiment: 't1', arm, leads, ...over });
+    const first: StatsBatch = { id: 'stats:p1:1', rows: [], arms: [armRow(T0, 'a', 3), armRow(T0, 'b', 2), armRow(T0 + HOUR, 'a', 1)] };
+    // another process, another test of the campaign, another campaign's test of the same name
+    const second: StatsBatch = { id: 'stats:p2:1', rows: [], arms: [armRow(T0, 'b', 4), armRow(T0, 'a', 50, { experiment: 't0' }), armRow(T0, 'a', 70, { campaign: 'home' })] };
+    expect(await l.recordStats([first, second, first])).toBe(2);
+    expect(await l.recordStats([first])).toBe(0);
+    const tagged = (over: Partial<SaleEvent>) => sale({ experiment: 't1', ...over });
+    await l.recordSales([
+      // arm a: lead 1 sold twice (a shared tier), margins 2 and 1; lead 2 once, margin 3
+      tagged({ arm: 'a', lead_id: 'l1', buyer: 'b1', price_micros: 10 * M, payout_micros: 8 * M }),
+      tagged({ arm: 'a', lead_id: 'l1', buyer: 'b2', price_micros: 5 * M, payout_micros: 4 * M }),
+      tagged({ arm: 'a', lead_id: 'l2', buyer: 'b1', price_micros: 15 * M, payout_micros: 12 * M }),
+      // arm b: one lead, margin 0.5
+      tagged({ arm: 'b', lead_id: 'l3', price_micros: 2.5 * M, payout_micros: 2 * M }),
+      // not this test's: no test, another test, another campaign
+      sale({ lead_id: 'l4' }),
+      tagged({ arm: 'a', lead_id: 'l5', experiment: 't0' }),
+      tagged({ arm: 'a', lead_id: 'l6', campaign: 'home' }),
+      // an arm that sold before its leads' counts came in is still listed
+      tagged({ arm: 'c', lead_id: 'l7', price_micros: 4 * M, payout_micros: 3 * M }),
+    ]);
+    await l.recordSales([tagged({ arm: 'b', lead_id: 'l3', price_micros: 2.5 * M, payout_micros: 2 * M })]);
+    const sums = (await l.armSums('auto', 't1')).sort((x, y) => (x.arm < y.arm ? -1 : 1));
+    expect(sums).toEqual([
+      { arm: 'a', leads: 4, sold: 2, sales: 3, revenue_micros: 30 * M, payout_micros: 24 * M, margin_micros: 6 * M, margin_sq: (3 * M) ** 2 + (3 * M) ** 2 },
+      { arm: 'b', leads: 6, sold: 1, sales: 1, revenue_micros: 2.5 * M, payout_micros: 2 * M, margin_micros: 0.5 * M, margin_sq: (0.5 * M) ** 2 },
+      { arm: 'c', leads: 0, sold: 1, sales: 1, revenue_micros: 4 * M, payout_micros: 3 * M, margin_micros: 1 * M, margin_sq: M ** 2 },
+    ]);
+    // the sale reads back with its arm, and a sale of no test with none
+    expect(await l.sale('l3', 'b1')).toMatchObject({ experiment: 't1', arm: 'b' });
+    expect(await l.sale('l4', 'b1')).not.toHaveProperty('arm');
+    expect(await l.armSums('auto', 'never')).toEqual([]);
   });
 
   it('stats: only rows with hour in [from, to)', async () => {
