@@ -40,7 +40,7 @@ export function buyersTable(live: ReplayTotals, draft: ReplayTotals): HTMLElemen
     { label: 'bought', of: (b) => b.sold, fmt: count, hint: 'leads posted to it and accepted' },
     { label: 'spend', of: (b) => b.spend, fmt: money },
     { label: 'cap hits', of: (b) => b.cap_hits, fmt: count, hint: 'wins its caps refused' },
-    { label: 'share of wins', of: (b) => b.win_share, fmt: pct },
+    { label: 'share of wins', of: (b) => b.win_share, fmt: pct, hint: 'its share of the leads sold' },
   ], (b) => b.spend * 1e6 + b.wins);
 }
 

@@ -22,7 +22,8 @@ const REPLAY_MEANING: Record<string, string> = {
  */
 export function replayStep(showProblems: (problems: Problem[]) => void): { el: HTMLElement; reset(): void } {
   const range = replayRange();
-  const limit = h('input', { type: 'number', name: 'replay-limit', class: 'num', min: 1, max: 100_000, value: 10_000 }) as HTMLInputElement;
+  // empty: the API's own limit (a million leads)
+  const limit = h('input', { type: 'number', name: 'replay-limit', class: 'num', min: 1, max: 10_000_000, placeholder: '1,000,000' }) as HTMLInputElement;
   const run = h('button', { type: 'submit', class: 'replay' }, 'Replay');
   const out = h('div', { class: 'replay-out', role: 'status' });
   const form = h('form', { class: 'replay-form' }, range.el, h('label', {}, 'at most ', limit, ' leads'), run);
@@ -33,12 +34,13 @@ export function replayStep(showProblems: (problems: Problem[]) => void): { el: H
     if (d === null) return;
     const r = range.range();
     if ('wrong' in r) return mount(out, h('p', { class: 'error' }, r.wrong));
-    const most = Math.min(100_000, Math.max(1, Math.floor(Number(limit.value) || 10_000)));
+    // a limit out of bounds is the server's to refuse, with the field it is about
+    const body = limit.value === '' ? r : { ...r, limit: Number(limit.value) };
     run.setAttribute('disabled', '');
     mount(out, h('p', { class: 'muted' }, 'replaying…'));
-    api<ReplayAnswer>('POST', `/v1/admin/drafts/${d.id}/replay`, { ...r, limit: most })
+    api<ReplayAnswer>('POST', `/v1/admin/drafts/${d.id}/replay`, body)
       .then(
-        (answer) => mount(out, replayView(answer, most)),
+        (answer) => mount(out, replayView(answer)),
         (err: unknown) => {
           const code = err instanceof ApiError ? err.code : '';
           if (code === 'DRAFT_NOT_FOUND') forgetDraft();
@@ -55,7 +57,7 @@ export function replayStep(showProblems: (problems: Problem[]) => void): { el: H
     'section',
     { class: 'replay-step' },
     h('h4', {}, 'What would this draft do?'),
-    h('p', { class: 'hint' }, 'The leads received in a range, judged again under the live version and under this draft: their recorded fields, the buyers’ recorded bids and post outcomes. Nothing is sent to anyone.'),
+    h('p', { class: 'hint' }, 'The leads received in a range, judged again under the live version and under this draft on what was recorded: each lead’s fields, the buyers’ bids and post outcomes. What was never recorded is estimated, and shown apart. Nothing is sent to anyone.'),
     form,
     out,
   );

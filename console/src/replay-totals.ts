@@ -21,6 +21,7 @@ const points = (x: number) => `${(x * 100).toFixed(1)} pts`;
 
 const FIGURES: Figure[] = [
   { k: 'leads', label: 'leads judged', of: (t) => t.leads, fmt: count, tone: 'neutral' },
+  { k: 'bids', label: 'bids that counted', of: (t) => t.bids, fmt: count, tone: 'more' },
   { k: 'offers', label: 'offers to sellers', of: (t) => t.offers, fmt: count, tone: 'more' },
   { k: 'offer_rate', label: 'offer rate', of: (t) => t.offer_rate, fmt: pct, rate: true, tone: 'more' },
   { k: 'offered', label: 'prices offered', of: (t) => t.offered, fmt: money, tone: 'neutral' },
