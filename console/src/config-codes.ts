@@ -13,13 +13,17 @@ const MEANING: Record<string, string> = {
   NOT_PAUSABLE: 'The live version has no item with this id any more: another version took it out.',
 };
 
-/** A refusal as the pages show it: the code and message, then what it means when there is more to say. */
-export function refusal(err: unknown, cls = 'error'): HTMLElement {
+/**
+ * A refusal as the pages show it: the code and message, then what it means when there is more to
+ * say. `meanings` replaces some for a call that reads them otherwise (a replay publishes nothing).
+ */
+export function refusal(err: unknown, cls = 'error', meanings: Record<string, string> = {}): HTMLElement {
   const code = err instanceof ApiError ? err.code : '';
+  const meaning = meanings[code] ?? MEANING[code];
   return h(
     'div',
     { class: 'refusal', 'data-code': code, role: 'alert' },
     h('p', { class: cls }, err instanceof ApiError ? h('b', {}, code) : null, err instanceof ApiError ? ` ${err.message}` : said(err)),
-    MEANING[code] !== undefined ? h('p', { class: 'hint meaning' }, MEANING[code]) : null,
+    meaning !== undefined ? h('p', { class: 'hint meaning' }, meaning) : null,
   );
 }

@@ -4,15 +4,16 @@ import { h, mount } from './dom.js';
 import { said } from './format.js';
 import { refusal } from './config-codes.js';
 import { forgetDraft, openDraft } from './draft-state.js';
+import { replayStep } from './replay-step.js';
 import type { Change, Problem, Published } from './config-types.js';
 
 /** A problem as a line of the list: its path, then what is wrong. */
 const problemLine = (p: Problem) => h('li', { 'data-problem': p.path }, h('code', {}, p.path), ': ', p.message);
 
 /**
- * The open draft: its problems, its diff against the live version, and publishing it with a
- * comment. `place` shows problems inline where the page has their inputs and returns the rest,
- * listed here. A refused publish shows its code: DRAFT_INVALID with every problem placed,
+ * The open draft: its problems, its diff against the live version, what it would have done on
+ * the recorded traffic (replayed beside live), and publishing it with a comment. `place` shows
+ * problems inline where the page has their inputs and returns the rest, listed here. A refused publish shows its code: DRAFT_INVALID with every problem placed,
  * DRAFT_STALE (another version went live since the draft was made) and RESTART_REQUIRED each
  * with the one choice that publishes anyway.
  */
@@ -33,6 +34,9 @@ export function draftPanel(place: (problems: Problem[]) => Problem[], onPublishe
         : h('div', {}, h('p', { class: 'error' }, `${all.length} problem${all.length === 1 ? '' : 's'}${rest.length < all.length ? ', shown beside their inputs' : ''}`), rest.length > 0 ? h('ul', { class: 'problems' }, ...rest.map(problemLine)) : null),
     );
   };
+
+  // the last step before publish: what the draft would have done on the recorded traffic
+  const replay = replayStep(listProblems);
 
   const publish = async (opts: { force?: boolean; restart?: boolean } = {}) => {
     const d = openDraft();
@@ -73,12 +77,13 @@ export function draftPanel(place: (problems: Problem[]) => Problem[], onPublishe
   async function check(): Promise<void> {
     const d = openDraft();
     mount(outcome);
+    replay.reset();
     if (d === null) {
       mount(el, h('h3', {}, 'Draft'), h('p', { class: 'muted' }, 'No draft open. Saving a change starts one from the live version; nothing is live until it is published.'));
       return;
     }
     mount(status, h('p', {}, `Draft ${d.id.slice(0, 8)}, made from version ${d.base ?? '—'}`));
-    mount(el, h('h3', {}, 'Draft'), status, problems, h('h4', {}, 'Changes against the live version'), diff, h('div', { class: 'publish-row' }, comment, publishButton, discard), outcome);
+    mount(el, h('h3', {}, 'Draft'), status, problems, h('h4', {}, 'Changes against the live version'), diff, replay.el, h('div', { class: 'publish-row' }, comment, publishButton, discard), outcome);
     try {
       const [v, c] = await Promise.all([api<{ valid: boolean; problems: Problem[] }>('POST', `/v1/admin/drafts/${d.id}/validate`), api<{ changes: Change[] }>('GET', `/v1/admin/drafts/${d.id}/diff`)]);
       listProblems(v.problems);
