@@ -1,5 +1,6 @@
 import type { CampaignRuntime, Runtime, SellerRuntime } from '../config/runtime.js';
 import { sellerRuntime } from '../config/runtime.js';
+import { campaignFor } from '../config/experiment-arm.js';
 import { counts, judges, limitsAt } from '../core/cap-limits.js';
 import { payout, toMicros } from '../core/money.js';
 import { MemoryCaps } from '../store/memory-caps.js';
@@ -77,8 +78,10 @@ function none(skipped: NonNullable<ReplayedLead['skipped']>): ReplayedLead {
  */
 export async function replayLead(market: ReplayMarket, r: RecordedLead): Promise<ReplayedLead> {
   const { runtime, evidence, caps } = market;
-  const c = runtime.campaigns.get(r.campaign);
-  if (c === undefined) return none('UNKNOWN_CAMPAIGN');
+  const campaign = runtime.campaigns.get(r.campaign);
+  if (campaign === undefined) return none('UNKNOWN_CAMPAIGN');
+  // a campaign under an A/B test: the lead's arm under this version, by its id, as live picks it
+  const c = campaignFor(campaign, r.leadId);
   const sellerData = runtime.data.sellers.find((s) => s.id === r.seller);
   if (sellerData === undefined) return none('UNKNOWN_SELLER');
   const seller = sellerRuntime(sellerData);

@@ -40,17 +40,25 @@ async function eachLead(scan: TraceScan, from: number, to: number, lagMs: number
 }
 
 /**
- * POST /v1/admin/drafts/{id}/replay: the leads recorded from `from` to `to` (the oldest `limit`)
- * replayed under the live version and under the draft (src/auction/replay-lead.ts). Two reads
- * of the range: the first gathers what the estimates are drawn from (replay-evidence.ts), the
- * second replays each lead under both, in the order they came. Reads only the traces. A draft
- * that does not validate is refused with DRAFT_INVALID and its problems, as at publish.
+ * POST /v1/admin/drafts/{id}/replay: the leads recorded from `from` to `to` replayed under the
+ * live version and under the draft (replayRange). A draft that does not validate is refused
+ * with DRAFT_INVALID and its problems, as at publish.
  */
 export async function replayDraft(versions: ConfigVersions, live: Runtime, traffic: RecordedTraffic, draftId: string, from: number, to: number, limit: number) {
   const draft = await versions.getDraft(draftId);
   const problems = validateDocument(draft.document);
   if (problems.length > 0) throw new GavelError('DRAFT_INVALID', undefined, problems);
   const draftRuntime = compileRuntime(parseConfig(draft.document, 'draft'), live.secret);
+  return { draft: draftId, ...(await replayRange(live, draftRuntime, traffic, from, to, limit)) };
+}
+
+/**
+ * The leads recorded from `from` to `to` (the oldest `limit`) replayed under two versions
+ * (src/auction/replay-lead.ts). Two reads of the range: the first gathers what the estimates
+ * are drawn from (replay-evidence.ts), the second replays each lead under both, in the order
+ * they came. Reads only the traces.
+ */
+export async function replayRange(live: Runtime, draftRuntime: Runtime, traffic: RecordedTraffic, from: number, to: number, limit: number) {
   const lagMs = Math.max(traceLagMs(live), traceLagMs(draftRuntime));
   // a lead's post is written up to lagMs after its receipt, so the read runs that far past `to`
   const scan: TraceScan = (each) => traffic.scan(from, to + lagMs, each);
@@ -60,7 +68,6 @@ export async function replayDraft(versions: ConfigVersions, live: Runtime, traff
   const read = await eachLead(scan, from, to, lagMs, limit, (lead) => comparer.add(lead));
   const { live: liveTotals, draft: draftTotals, ...rest } = comparer.result();
   return {
-    draft: draftId,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     leads: read.leads,

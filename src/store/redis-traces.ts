@@ -3,17 +3,17 @@ import type { RedisClient, Scripts } from './redis-connection.js';
 import type { TraceBatch, TraceStore } from './store.js';
 
 /** Trace buckets per shard: a batch's traces go in at most this many script calls. */
-const TRACE_SHARDS = 16;
+export const TRACE_SHARDS = 16;
 
 /** A lead's trace shard: a small hash of its id, so any id (not only a UUID) spreads. */
-function traceShard(id: string): number {
+export function traceShard(id: string): number {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
   return (h >>> 0) % TRACE_SHARDS;
 }
 
 /** The span of one trace bucket: an eighth of the retention (so a trace is kept for its retention and at most an eighth more), at least 100 ms, at most an hour. */
-function traceSpanMs(retentionMs: number): number {
+export function traceSpanMs(retentionMs: number): number {
   return Math.min(3_600_000, Math.max(100, Math.floor(retentionMs / 8)));
 }
 
