@@ -74,6 +74,9 @@ export const Codes = {
   LAST_OPERATOR_KEY: { status: 409, message: 'This is the only operator key left: issue another before revoking it, or nobody could change the configuration' },
   NOT_PAUSABLE: { status: 404, message: 'No buyer, seller or campaign with this id in the live configuration' },
   DRAFT_STALE: { status: 409, message: 'Another version went live since the draft was made; publish it with force, or make a new draft' },
+  // A/B tests (GET /v1/admin/experiments/{campaign}, POST /v1/admin/campaigns/{id}/experiment/end)
+  NO_EXPERIMENT: { status: 404, message: 'No campaign with this id in the live configuration, or it runs no A/B test' },
+  UNKNOWN_ARM: { status: 422, message: 'The campaign\'s A/B test has no arm of this name (the details list its arms)' },
   // server side
   INTERNAL: { status: 500, message: 'An unexpected error; the server logged it' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store did not answer in time' },

@@ -34,6 +34,7 @@ import { metricsRoute } from './metrics-route.js';
 import { asyncApiRoute, openApiRoute } from './openapi-route.js';
 import { readiness } from './readiness.js';
 import { attachAdminApi } from './admin-api.js';
+import { attachExperimentsApi } from './experiments-api.js';
 import type { ConfigControl } from '../versions/config-control.js';
 import { attachSellerSpec } from './seller-spec-route.js';
 import { attachConsoleCampaigns } from './console-campaigns-route.js';
@@ -166,6 +167,7 @@ export class HttpFront {
     attachCapsApi(app, 'operator', runtime, this.parts.store, log);
     attachSalesApi(app, 'operator', runtime, ledger, log);
     attachAdminApi(app, runtime, this.parts.control, log, { scan: (from, to, each) => this.parts.traces.scan(from, to, each) });
+    attachExperimentsApi(app, runtime, this.parts.control, ledger, log);
     // the operator's console: its files, its login, its live feed
     attachConsoleFiles(app);
     attachSessionRoutes(app, 'operator', runtime);

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Code } from '../core/codes.js';
 import { Codes } from '../core/codes.js';
 import * as S from '../versions/admin-schemas.js';
+import { EndExperimentBody, ExperimentReportSchema } from '../versions/experiment-schemas.js';
 import { answerSchema, ref, requestSchema, SERVERS, type PathGroup } from './spec-parts.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output') => (io === 'input' ? requestSchema(schema) : answerSchema(schema));
@@ -34,6 +35,8 @@ function adminSchemas(): Record<string, unknown> {
     AdminProcesses: json(S.ProcessesAnswer, 'output'),
     AdminReplayBody: json(S.ReplayBody, 'input'),
     AdminReplay: json(S.ReplayAnswer, 'output'),
+    AdminExperimentReport: json(ExperimentReportSchema, 'output'),
+    AdminEndExperimentBody: json(EndExperimentBody, 'input'),
   };
 }
 
@@ -110,6 +113,20 @@ function paths(): Record<string, Record<string, unknown>> {
     '/v1/admin/keys/{key_id}/rotate': { post: op('A new key for the same party; the old one works until the overlap ends', ok('The new key', ref('AdminKeyRotated'), '201'), [...PUBLISH, 'KEY_NOT_FOUND'], { parameters: [keyId], requestBody: body('AdminRotateBody', false) }) },
     '/v1/admin/keys/{key_id}': { delete: op('Revoke a key: refused in every process within a second', ok('Revoked', ref('AdminKeyRevoked')), [...PUBLISH, 'KEY_NOT_FOUND', 'LAST_OPERATOR_KEY'], { parameters: [keyId] }) },
     '/v1/admin/audit': { get: op('Every change, newest first', ok('Audit log', { type: 'object', properties: { audit: { type: 'array', items: ref('AdminAuditEntry') } } }), ['INVALID_REQUEST'], { parameters: [limit] }) },
+    '/v1/admin/experiments/{campaign}': {
+      get: op(
+        "A campaign's A/B test: per arm its leads, fill, revenue, payout and margin per lead with 95% intervals, and each arm against the control (the first): the difference of fill (two-proportion z-test) and of margin per lead (Welch's t-test), p-values and significance at 0.05",
+        ok('The report', ref('AdminExperimentReport')),
+        ['NO_EXPERIMENT', 'LEDGER_UNAVAILABLE'],
+        { parameters: [param('campaign', "the campaign's id")] },
+      ),
+    },
+    '/v1/admin/campaigns/{id}/experiment/end': {
+      post: op("End a campaign's A/B test: one new version from the live one, where the campaign takes the chosen arm's overrides and loses its experiment", ok('Published', ref('AdminPublished')), [...PUBLISH, 'NO_EXPERIMENT', 'UNKNOWN_ARM'], {
+        parameters: [param('id', "the campaign's id")],
+        requestBody: body('AdminEndExperimentBody'),
+      }),
+    },
     '/v1/admin/processes': { get: op('Which version each process runs, and whether all agree with the live one', ok('Processes', ref('AdminProcesses')), []) },
   };
   for (const verb of ['pause', 'resume'] as const) {

@@ -6,7 +6,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import type { Gavel } from '../../src/gavel.js';
 import type { TraceSegment } from '../../src/trace/lead-trace.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
-import { startEmbeddedExchange, startRedisPostgresExchange } from '../support/admin-api.js';
+import { admin, startEmbeddedExchange, startRedisPostgresExchange } from '../support/admin-api.js';
 import { call, dropSchema, fullLead, pingLead, readTrace, stopExchange, testConfig, testSchema } from '../support/exchange.js';
 
 const open: { g?: Gavel; buyers: TestBuyer[]; close?: () => Promise<void> } = { buyers: [] };
@@ -25,7 +25,8 @@ const bidOf = (age: number) => age / 10;
 
 /** The test campaign with no floor of its own, split half and half: the control, and `high` with its floor. */
 function splitConfig(url: string): ConfigInput {
-  return testConfig([{ id: 'acme', url }], { floor: 0, margin: 0.2, experiment: { id: 'floor-test', arms: [{ name: 'control', share: 50 }, { name: 'high', share: 50, floor: HIGH_FLOOR }] } });
+  // deadlines a busy machine meets: a late bid would read as a floor's refusal
+  return testConfig([{ id: 'acme', url, timeout_ms: 800 }], { tmax_ms: 1000, floor: 0, margin: 0.2, experiment: { id: 'floor-test', arms: [{ name: 'control', share: 50 }, { name: 'high', share: 50, floor: HIGH_FLOOR }] } });
 }
 
 async function start(kind: 'embedded' | 'redis+postgres', config: ConfigInput): Promise<Gavel> {
@@ -92,4 +93,106 @@ describe('A/B tests live', () => {
       expect(leads.some((l) => armOf(campaign, l.id) === 'high' && !l.sold)).toBe(true);
     });
   }
+
+  for (const kind of ['embedded', 'redis+postgres'] as const) {
+    it(`${kind}: the report counts each arm's leads, sales and money as the buyer saw them, with intervals and tests; ending the test publishes the chosen arm`, async () => {
+      const buyer = await startBuyer((c) => ({ body: { bid: bidOf(Number((c.body.lead as { age: number }).age)) } }));
+      open.buyers.push(buyer);
+      const config = splitConfig(buyer.url);
+      const g = await start(kind, config);
+      const startedOn = (await admin(g, 'GET', '/v1/admin/config')).body.version as number;
+      const leads = await traffic(g, 60);
+      // a direct post runs under its own lead id's arm too
+      const direct = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead({ age: 75 }) });
+      expect(direct.body.status).toBe('sold');
+      await g.stats.flush();
+      await g.ledgerWriter.drain(5000);
+
+      // what the buyer saw, per arm: the leads posted to it and the prices they carried
+      const campaign = compileRuntime(parseConfig(config), undefined).campaigns.get('auto')!;
+      const seen = new Map<string, { leads: number; sold: number; revenue: number }>([
+        ['control', { leads: 0, sold: 0, revenue: 0 }],
+        ['high', { leads: 0, sold: 0, revenue: 0 }],
+      ]);
+      for (const l of leads) seen.get(armOf(campaign, l.id)!)!.leads++;
+      seen.get(armOf(campaign, direct.body.lead_id)!)!.leads++;
+      for (const post of buyer.posts) {
+        const arm = seen.get(armOf(campaign, post.body.ping_id as string)!)!;
+        arm.sold++;
+        arm.revenue += post.body.price as number;
+      }
+      const r = await admin(g, 'GET', '/v1/admin/experiments/auto');
+      expect(r.status).toBe(200);
+      const report = r.body;
+      expect(report).toMatchObject({ campaign: 'auto', experiment: 'floor-test', control: 'control', alpha: 0.05, running_since: { version: startedOn } });
+      expect(report.arms.map((a: { name: string; share: number; overrides: unknown }) => [a.name, a.share, a.overrides])).toEqual([
+        ['control', 50, {}],
+        ['high', 50, { floor: HIGH_FLOOR }],
+      ]);
+      for (const a of report.arms) {
+        const want = seen.get(a.name)!;
+        expect({ leads: a.leads, sold: a.sold, sales: a.sales }).toEqual({ leads: want.leads, sold: want.sold, sales: want.sold });
+        expect(a.revenue).toBeCloseTo(want.revenue, 6);
+        // the campaign's margin is 20%: the seller is paid 80% of each price
+        expect(a.payout).toBeCloseTo(want.revenue * 0.8, 6);
+        expect(a.margin).toBeCloseTo(want.revenue * 0.2, 6);
+        expect(a.fill).toBeCloseTo(want.sold / want.leads, 12);
+        expect(a.margin_per_lead).toBeCloseTo((want.revenue * 0.2) / want.leads, 6);
+        expect(a.fill_ci.low).toBeLessThanOrEqual(a.fill);
+        expect(a.fill_ci.high).toBeGreaterThanOrEqual(a.fill);
+        expect(a.margin_per_lead_ci.low).toBeLessThan(a.margin_per_lead);
+        expect(a.margin_per_lead_ci.high).toBeGreaterThan(a.margin_per_lead);
+      }
+      // the control sells every lead; the high floor fewer: its fill is lower, and so it is said
+      const [control, high] = report.arms;
+      expect(control.fill).toBe(1);
+      expect(high.fill).toBeLessThan(1);
+      expect(control.vs_control).toBeNull();
+      expect(high.vs_control.fill.difference).toBeCloseTo(high.fill - 1, 12);
+      expect(high.vs_control.fill.significant).toBe(high.vs_control.fill.p < 0.05);
+      expect(high.vs_control.margin_per_lead.difference).toBeCloseTo(high.margin_per_lead - control.margin_per_lead, 5);
+      expect(report.significant).toBe(high.vs_control.fill.significant || high.vs_control.margin_per_lead.significant);
+
+      // the end: an arm the test lacks is refused, naming its arms; then `high` is published
+      const unknown = await admin(g, 'POST', '/v1/admin/campaigns/auto/experiment/end', { arm: 'nope' });
+      expect(unknown.status).toBe(422);
+      expect(unknown.body.error).toMatchObject({ code: 'UNKNOWN_ARM', details: [{ path: 'arm', message: 'one of control, high' }] });
+      expect((await admin(g, 'POST', '/v1/admin/campaigns/home/experiment/end', { arm: 'high' })).body.error.code).toBe('NO_EXPERIMENT');
+      const ended = await admin(g, 'POST', '/v1/admin/campaigns/auto/experiment/end', { arm: 'high' });
+      expect(ended.status).toBe(200);
+      expect(ended.body).toMatchObject({ version: startedOn + 1, live_here: true, comment: 'A/B test floor-test of campaign auto ended: arm high published' });
+      const live = (await admin(g, 'GET', '/v1/admin/config')).body;
+      expect(live.version).toBe(startedOn + 1);
+      const auto = live.document.campaigns.find((c: { id: string }) => c.id === 'auto');
+      expect(auto.floor).toBe(HIGH_FLOOR);
+      expect(auto).not.toHaveProperty('experiment');
+      // audited as a publish by the operator's key
+      expect((await admin(g, 'GET', '/v1/admin/audit?limit=5')).body.audit[0]).toMatchObject({ what: 'publish', detail: expect.objectContaining({ version: startedOn + 1 }) });
+      // no test runs now: the report and a second end say so
+      expect((await admin(g, 'GET', '/v1/admin/experiments/auto')).body.error.code).toBe('NO_EXPERIMENT');
+      expect((await admin(g, 'POST', '/v1/admin/campaigns/auto/experiment/end', { arm: 'high' })).status).toBe(404);
+      // and the exchange runs the campaign at the published floor, with no arm
+      const low = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead({ age: 30 })) });
+      expect(low.body).toMatchObject({ status: 'no_bid', reason: 'NO_BID' });
+      const hi = await call(g.port, '/v1/ping', { campaign: 'auto', lead: pingLead(fullLead({ age: 60 })) });
+      expect(hi.body.status).toBe('bid');
+      const seg = ((await readTrace(g, hi.body.ping_id)).body.segments as TraceSegment[])[0]!;
+      expect(seg.arm).toBeUndefined();
+    });
+  }
+
+  it('the report and the end are the operator\'s: a seller\'s key is refused, on either listener', async () => {
+    const buyer = await startBuyer(() => ({ body: { bid: 3 } }));
+    open.buyers.push(buyer);
+    const g = await start('embedded', splitConfig(buyer.url));
+    expect((await admin(g, 'GET', '/v1/admin/experiments/auto', undefined, 'seller-key-0123456789')).status).toBe(403);
+    expect((await admin(g, 'POST', '/v1/admin/campaigns/auto/experiment/end', { arm: 'high' }, 'seller-key-0123456789')).status).toBe(403);
+    expect((await admin(g, 'GET', '/v1/admin/experiments/auto', undefined, null)).status).toBe(401);
+    const res = await fetch(`http://127.0.0.1:${g.port}/v1/admin/experiments/auto`, { headers: { authorization: 'Bearer seller-key-0123456789' } });
+    expect(res.status).toBe(404);
+    // a body without an arm is refused before anything is published
+    const bad = await admin(g, 'POST', '/v1/admin/campaigns/auto/experiment/end', {});
+    expect(bad.body.error).toMatchObject({ code: 'INVALID_REQUEST', details: [{ path: 'arm' }] });
+    expect((await admin(g, 'GET', '/v1/admin/config')).body.document.campaigns[0].experiment.id).toBe('floor-test');
+  });
 });
