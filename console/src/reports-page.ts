@@ -3,6 +3,7 @@ import type { ReportAnswer } from '../../src/protocol/party-api.js';
 import { api, explain } from './api.js';
 import { barChart, lineChart, shareChart } from './chart.js';
 import { h, mount } from './dom.js';
+import { experimentsSection } from './experiments-section.js';
 import { dash, money, moneyTick, ms, pct } from './format.js';
 
 type Report = z.infer<typeof ReportAnswer>;
@@ -22,7 +23,8 @@ const fill = (r: Row): number | null => (r.leads === 0 ? null : r.sold / r.leads
 /**
  * Reports (GET /v1/reports): over a range of whole UTC days (the last 7 by default) and a grouping,
  * revenue, payout and margin as bars per group, revenue by day as a line, fill as a share per
- * group, and the table with every figure. The day line is a second call grouped by day, so it is
+ * group, and the table with every figure; below them, the campaigns' A/B tests
+ * (experiments-section.ts). The day line is a second call grouped by day, so it is
  * there whatever the grouping; the days with no sale are drawn as zeros, not left out.
  */
 export function reportsPage(root: Element): void {
@@ -49,11 +51,13 @@ export function reportsPage(root: Element): void {
     h('span', { class: 'presets' }, preset(1, 'today'), preset(7, '7 days'), preset(30, '30 days')),
   );
   const out = h('div', { class: 'report' });
+  const experiments = h('div', { class: 'experiments' });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     load();
   });
-  mount(root, h('h2', {}, 'Reports'), h('p', { class: 'lede' }, 'Money from the ledger, counts from the lead traces, over whole UTC days. Margin is revenue less payout; approved returns are credited when approved.'), form, out);
+  mount(root, h('h2', {}, 'Reports'), h('p', { class: 'lede' }, 'Money from the ledger, counts from the lead traces, over whole UTC days. Margin is revenue less payout; approved returns are credited when approved.'), form, out, experiments);
+  experimentsSection(experiments);
 
   function load(): void {
     const span = { from: `${from.value}T00:00:00Z`, to: new Date(Date.parse(`${to.value}T00:00:00Z`) + DAY).toISOString() };

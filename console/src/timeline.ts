@@ -60,13 +60,14 @@ export function timeline(seg: TraceSegment, deadlineMs: number | null): SVGEleme
   return bars(rows, deadlineMs, seg.total_ms, `${seg.phase} timeline`);
 }
 
-/** What the picture does not show: who was left out, the ranking, the hold, the answer. */
+/** What the picture does not show: the A/B arm, who was left out, the ranking, the hold, the answer. */
 export function decisions(seg: TraceSegment): HTMLElement {
   const left = seg.buyers.filter((b) => b.outcome !== 'ELIGIBLE' && b.stage !== 'hold');
   const holds = seg.buyers.filter((b) => b.stage === 'hold');
   return h(
     'div',
     { class: 'decisions' },
+    seg.arm !== undefined ? h('p', { 'data-k': 'arm' }, h('b', {}, 'A/B arm: '), `${seg.arm} (test ${seg.experiment ?? ''})`) : null,
     seg.ranking.length > 0 ? h('p', {}, h('b', {}, 'Ranking: '), seg.ranking.map((r, i) => `${i + 1}. ${r.buyer} (tier ${r.tier}, bid ${r.bid}, price ${r.price})`).join('  ')) : null,
     holds.length > 0 ? h('p', {}, h('b', {}, 'Hold: '), holds.map((b) => `${b.buyer} ${b.outcome}${b.detail !== undefined ? ` (${b.detail})` : ''}`).join('; ')) : null,
     left.length > 0 ? h('p', {}, h('b', {}, 'Left out: '), left.map((b) => `${b.buyer} ${b.stage} ${b.outcome}${b.detail !== undefined ? ` (${b.detail})` : ''}`).join('; ')) : null,

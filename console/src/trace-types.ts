@@ -5,6 +5,9 @@ export interface TraceSegment {
   at: string;
   seller: string;
   campaign: string;
+  /** the campaign's A/B test and the lead's arm in it, when it ran one */
+  experiment?: string;
+  arm?: string;
   buyers: { buyer: string; stage: string; outcome: string; detail?: string }[];
   pings: { buyer: string; sent_ms: number; answered_ms: number; ms: number; kind: string; bid?: number; reason?: string }[];
   ranking: { buyer: string; tier: number; bid: number; price: number }[];
