@@ -7,7 +7,7 @@ import type { Gavel } from '../../src/gavel.js';
 import type { TraceSegment } from '../../src/trace/lead-trace.js';
 import { startBuyer, type TestBuyer } from '../support/buyer-server.js';
 import { admin, startEmbeddedExchange, startRedisPostgresExchange } from '../support/admin-api.js';
-import { call, dropSchema, fullLead, pingLead, readTrace, stopExchange, testConfig, testSchema } from '../support/exchange.js';
+import { call, dropSchema, fullLead, pingLead, readTrace, startExchange, stopExchange, testConfig, testSchema } from '../support/exchange.js';
 
 const open: { g?: Gavel; buyers: TestBuyer[]; close?: () => Promise<void> } = { buyers: [] };
 afterEach(async () => {
@@ -180,6 +180,38 @@ describe('A/B tests live', () => {
       expect(seg.arm).toBeUndefined();
     });
   }
+
+  it('a ping on one process and its post on another run under one arm: the arm is the id\'s, not the process\'s', async () => {
+    const buyer = await startBuyer((c) => ({ body: { bid: bidOf(Number((c.body.lead as { age: number }).age)) } }));
+    open.buyers.push(buyer);
+    // two processes on one Redis (one prefix): the auction between ping and post lives there
+    const config = splitConfig(buyer.url);
+    const first = await startExchange(config, 'redis');
+    const second = await startExchange(config, 'redis');
+    open.g = first;
+    try {
+      const campaign = compileRuntime(parseConfig(config), undefined).campaigns.get('auto')!;
+      const byArm = new Map<string, number>();
+      for (let i = 0; i < 16; i++) {
+        // every lead bid over the high floor, so every ping is posted
+        const lead = fullLead({ age: 60 + i });
+        const ping = await call(first.port, '/v1/ping', { campaign: 'auto', lead: pingLead(lead) });
+        expect(ping.body.status).toBe('bid');
+        expect((await call(second.port, '/v1/post', { ping_id: ping.body.ping_id, lead })).body.status).toBe('sold');
+        const arm = armOf(campaign, ping.body.ping_id)!;
+        byArm.set(arm, (byArm.get(arm) ?? 0) + 1);
+        // each process writes its own segment, in its own batch: read once both are in the store
+        const segsOf = async () => (((await readTrace(second, ping.body.ping_id)).body.segments ?? []) as TraceSegment[]).map((x) => [x.phase, x.arm]);
+        await expect.poll(segsOf, { timeout: 3000 }).toEqual([
+          ['ping', arm],
+          ['post', arm],
+        ]);
+      }
+      expect(byArm.size).toBe(2);
+    } finally {
+      await stopExchange(second);
+    }
+  });
 
   it('the report and the end are the operator\'s: a seller\'s key is refused, on either listener', async () => {
     const buyer = await startBuyer(() => ({ body: { bid: 3 } }));
