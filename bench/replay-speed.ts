@@ -17,7 +17,8 @@ import { compileRuntime } from '../src/config/runtime.js';
 import { replayRange } from '../src/front/draft-replay.js';
 import { RedisStore } from '../src/store/redis-store.js';
 import { keys } from '../src/store/keys.js';
-import { traceShard, traceSpanMs } from '../src/store/redis-traces.js';
+import { traceSpanMs } from '../src/store/redis-traces.js';
+import { traceShard } from '../src/store/trace-shard.js';
 import type { StoredPing, StoredSegment } from '../src/trace/lead-trace.js';
 import { pingLead } from './support/leads.js';
 import { readDemoConfig } from './support/demo-config.js';
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     fern.caps = { ...fern.caps, daily: 40 };
     const draft = compileRuntime(parseConfig(draftConfig), undefined);
 
-    const traffic = { scan: (a: number, b: number, each: Parameters<RedisStore['scanTraces']>[3]) => store.scanTraces(a, b, RETENTION, each) };
+    const traffic = { scan: (a: number, b: number, each: Parameters<RedisStore['scanTraces']>[3], shards?: ReadonlySet<number>) => store.scanTraces(a, b, RETENTION, each, shards) };
     const redis0 = redisCpuSeconds();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();

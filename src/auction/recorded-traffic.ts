@@ -55,6 +55,7 @@ export async function readRecorded(scan: TraceScan, from: number, to: number, la
     }
   };
   const inRange = (at: number) => at >= from && at <= to;
+  let handedUpTo = -Infinity;
   await scan(async (batch, complete) => {
     for (const [id, segs] of batch) {
       let p = pending.get(id);
@@ -68,7 +69,11 @@ export async function readRecorded(scan: TraceScan, from: number, to: number, la
         if (at < p.at) p.at = at;
       }
     }
-    if (complete > -Infinity) await handOn(complete - lagMs);
+    // a lead is ready only when the scan is complete past it: nothing new while that stands still
+    if (complete > handedUpTo) {
+      handedUpTo = complete;
+      await handOn(complete - lagMs);
+    }
   });
   await handOn(Infinity);
   return count;

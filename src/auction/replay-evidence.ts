@@ -33,7 +33,8 @@ interface Posts {
 
 /**
  * What the recorded traffic of a range says of each buyer and seller, gathered in a first pass
- * so every lead of the replay is estimated from the whole range:
+ * so every lead of the replay is estimated from the whole range (from a fair sample of it, one
+ * lead in sixteen by a hash of its id, when the range is large: src/front/draft-replay.ts):
  *
  * - a buyer never pinged for a lead (filtered live, eligible in a draft) is given an answer
  *   drawn from its own recorded answers (bids and passes alike) on leads of the same campaign

@@ -166,7 +166,7 @@ export class HttpFront {
     attachPostbacksApi(app, 'operator', runtime, this.parts.postbacks, log);
     attachCapsApi(app, 'operator', runtime, this.parts.store, log);
     attachSalesApi(app, 'operator', runtime, ledger, log);
-    attachAdminApi(app, runtime, this.parts.control, log, { scan: (from, to, each) => this.parts.traces.scan(from, to, each) });
+    attachAdminApi(app, runtime, this.parts.control, log, { scan: (from, to, each, shards) => this.parts.traces.scan(from, to, each, shards) });
     attachExperimentsApi(app, runtime, this.parts.control, ledger, log);
     // the operator's console: its files, its login, its live feed
     attachConsoleFiles(app);

@@ -1,5 +1,6 @@
 import { sweep, type Expiring, type Live } from './memory-expiry.js';
 import type { TraceBatch, TraceStore } from './store.js';
+import { traceShard } from './trace-shard.js';
 
 /** Lead traces in one process, bounded by retention and by the number of leads kept. */
 export class MemoryTraces implements TraceStore {
@@ -33,12 +34,12 @@ export class MemoryTraces implements TraceStore {
     return t === undefined || t.expiresAt <= Date.now() ? [] : t.value.slice(0, maxSegments);
   }
 
-  async scanTraces(_from: number, _to: number, _retentionMs: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void): Promise<void> {
+  async scanTraces(_from: number, _to: number, _retentionMs: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void, shards?: ReadonlySet<number>): Promise<void> {
     this.live();
     const now = Date.now();
     // no write time is kept here (the reader filters by each segment's own `at`); copied first,
     // so leads written while `each` runs neither move nor repeat
-    const all = [...this.traces].filter(([, t]) => t.expiresAt > now);
+    const all = [...this.traces].filter(([id, t]) => t.expiresAt > now && (shards === undefined || shards.has(traceShard(id))));
     for (let i = 0; i < all.length; i += 1000) await each(all.slice(i, i + 1000).map(([id, t]) => [id, t.value.slice()] as const), -Infinity);
   }
 }

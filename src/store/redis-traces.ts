@@ -1,16 +1,7 @@
 import { keys } from './keys.js';
 import type { RedisClient, Scripts } from './redis-connection.js';
 import type { TraceBatch, TraceStore } from './store.js';
-
-/** Trace buckets per shard: a batch's traces go in at most this many script calls. */
-export const TRACE_SHARDS = 16;
-
-/** A lead's trace shard: a small hash of its id, so any id (not only a UUID) spreads. */
-export function traceShard(id: string): number {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
-  return (h >>> 0) % TRACE_SHARDS;
-}
+import { TRACE_SHARDS, traceShard } from './trace-shard.js';
 
 /** The span of one trace bucket: an eighth of the retention (so a trace is kept for its retention and at most an eighth more), at least 100 ms, at most an hour. */
 export function traceSpanMs(retentionMs: number): number {
@@ -50,12 +41,13 @@ export class RedisTraces implements TraceStore {
     return found.flatMap((v) => (v === null ? [] : v.split('\n'))).slice(0, maxSegments);
   }
 
-  async scanTraces(from: number, to: number, retentionMs: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void): Promise<void> {
+  async scanTraces(from: number, to: number, retentionMs: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void, shards?: ReadonlySet<number>): Promise<void> {
     const span = traceSpanMs(retentionMs);
     // a segment is written after its call ends, a flush later: the span after `to` may hold some
     const last = Math.min(Math.floor(Date.now() / span), Math.floor(to / span) + 1);
     for (let b = Math.floor(from / span); b <= last; b++) {
       for (let shard = 0; shard < TRACE_SHARDS; shard++) {
+        if (shards !== undefined && !shards.has(shard)) continue;
         let cursor = '0';
         do {
           // HSCAN in pages: a bucket of a busy hour is too big for one reply

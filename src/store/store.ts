@@ -125,8 +125,9 @@ export interface TraceStore {
    * Redis (a lead written in two spans comes in two batches); the memory store keeps no write
    * time, so it hands over all it holds and the reader filters by each segment's `at`.
    * `complete`: every segment written before this wall-clock ms has been handed over.
+   * `shards`: only the leads of these trace shards (trace-shard.ts), a sample of the range.
    */
-  scanTraces(from: number, to: number, retentionMs: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void): Promise<void>;
+  scanTraces(from: number, to: number, retentionMs: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void, shards?: ReadonlySet<number>): Promise<void>;
 }
 
 /** Leads and their segments (JSON) as a scan reads them. */

@@ -1,4 +1,5 @@
 import type { LeadIndexStore, TraceBatch, TraceStore } from '../store/store.js';
+import { traceShard } from '../store/trace-shard.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { LeadTrace, StoredSegment, TraceSegment } from './lead-trace.js';
@@ -112,9 +113,9 @@ export class TraceRecorder {
    * read, src/auction/recorded-traffic.ts); what this process has not written yet comes last, so
    * a lead may come in more than one batch, and a segment twice.
    */
-  async scan(from: number, to: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void): Promise<void> {
-    const held = [...this.inFlight, ...this.buffer];
-    await this.store.scanTraces(from, to, this.settings.retentionMs, each);
+  async scan(from: number, to: number, each: (batch: TraceBatch, complete: number) => Promise<void> | void, shards?: ReadonlySet<number>): Promise<void> {
+    const held = [...this.inFlight, ...this.buffer].filter(([id]) => shards === undefined || shards.has(traceShard(id)));
+    await this.store.scanTraces(from, to, this.settings.retentionMs, each, shards);
     const byLead = new Map<string, string[]>();
     for (const [id, seg] of held) byLead.set(id, [...(byLead.get(id) ?? []), seg]);
     if (byLead.size > 0) await each([...byLead], -Infinity);
