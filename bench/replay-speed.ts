@@ -19,8 +19,7 @@ import { RedisStore } from '../src/store/redis-store.js';
 import { keys } from '../src/store/keys.js';
 import { traceSpanMs } from '../src/store/redis-traces.js';
 import { traceShard } from '../src/store/trace-shard.js';
-import type { StoredPing, StoredSegment } from '../src/trace/lead-trace.js';
-import { pingLead } from './support/leads.js';
+import { recordedSegments } from './support/recorded-day.js';
 import { readDemoConfig } from './support/demo-config.js';
 import { machine } from './support/machine.js';
 
@@ -32,50 +31,6 @@ const N = Number(arg('leads', '1000000'));
 const REDIS = arg('redis', 'redis://127.0.0.1:6379');
 const DAY = 86_400_000;
 const RETENTION = 30 * DAY;
-
-const BUYERS = ['acme', 'bolt', 'cove', 'dune', 'echo', 'fern'];
-const GRADES = ['A', 'B', 'C', 'D'];
-
-/** Lead i's recorded segments: a ping with every buyer's answer, and for most offers a post. */
-function segmentsOf(i: number, at: number): StoredSegment[] {
-  const id = `r-${i.toString(36)}-${(i * 2654435761) >>> 0}`;
-  const pings: StoredPing[] = BUYERS.map((b, k) => {
-    const bids = (i * (k + 3) + k * 7) % 10 < 7;
-    return [b, 1, 20 + ((i + k) % 40), bids ? 'bid' : 'NO_BID', bids ? 1 + ((i * (k + 1) * 37) % 900) / 100 : null, null];
-  });
-  const grade = GRADES[i % 4]!;
-  const best = Math.max(...pings.map((p) => p[4] ?? 0));
-  const base = {
-    lead_id: id,
-    at: new Date(at).toISOString(),
-    seller: 'demo-seller',
-    campaign: 'auto',
-    sub_id: null,
-    test: false,
-    bytes: 180,
-    invalid: null,
-    dedup: 'ok',
-    buyers: [],
-    score: { score: 0.5, grade },
-    ranking: [],
-    total_ms: 60,
-  };
-  const ping: StoredSegment = { ...base, phase: 'ping', pings, posts: [], sold: [], result: best >= 1 ? { status: 'bid', price: best * 0.8 } : { status: 'no_bid', reason: 'NO_BID' }, fields: pingLead(i) as unknown as Record<string, unknown> };
-  if (best < 1 || i % 5 === 0) return [ping];
-  const winner = pings.reduce((a, b) => ((b[4] ?? 0) > (a[4] ?? 0) ? b : a))[0];
-  const accepted = i % 7 !== 0;
-  const post: StoredSegment = {
-    ...base,
-    at: new Date(at + 2000).toISOString(),
-    phase: 'post',
-    pings: [],
-    posts: [{ buyer: winner, price: best, sent_ms: 1, ms: 80, accepted }],
-    sold: accepted ? [{ buyer: winner, price: best, payout: best * 0.8 }] : [],
-    result: accepted ? { status: 'sold', price: best * 0.8 } : { status: 'rejected', reason: 'POST_REJECTED' },
-    fields: { ...(pingLead(i) as unknown as Record<string, unknown>) },
-  };
-  return [ping, post];
-}
 
 function redisCpuSeconds(): number {
   const pid = execSync('pidof redis-server').toString().trim().split(/\s+/)[0]!;
@@ -107,7 +62,7 @@ async function main(): Promise<void> {
       const at = from + Math.floor((i * DAY) / N);
       // a lead's segments of one span are one field, newline-joined, as lua/trace-append-1.lua keeps them
       const bySpan = new Map<number, string[]>();
-      const segs = segmentsOf(i, at);
+      const segs = recordedSegments(i, at);
       for (const seg of segs) {
         const bucket = Math.floor((Date.parse(seg.at) + 100) / span);
         bySpan.set(bucket, [...(bySpan.get(bucket) ?? []), JSON.stringify(seg)]);

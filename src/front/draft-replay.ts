@@ -65,7 +65,7 @@ export async function replayDraft(versions: ConfigVersions, live: Runtime, traff
  * are drawn from (replay-evidence.ts), from a sixteenth of the leads when that is 4,000 or
  * more; the second replays each lead under both, in the order they came. Reads only the traces.
  */
-export async function replayRange(live: Runtime, draftRuntime: Runtime, traffic: RecordedTraffic, from: number, to: number, limit: number) {
+export async function replayRange(live: Runtime, draftRuntime: Runtime, traffic: RecordedTraffic, from: number, to: number, limit: number, evidenceEnough = EVIDENCE_ENOUGH) {
   const lagMs = Math.max(traceLagMs(live), traceLagMs(draftRuntime));
   // a lead's post is written up to lagMs after its receipt, so the read runs that far past `to`
   const scanOf =
@@ -77,7 +77,7 @@ export async function replayRange(live: Runtime, draftRuntime: Runtime, traffic:
   // their ids, so a fair draw), unless that sample is small: then from every lead of the range
   const evidence = new ReplayEvidence(live.acceptRate);
   const sampled = await eachLead(scanOf(EVIDENCE_SAMPLE), from, to, lagMs, limit, (lead) => evidence.add(lead));
-  if (sampled.leads < EVIDENCE_ENOUGH) await eachLead(scanOf(EVIDENCE_REST), from, to, lagMs, limit, (lead) => evidence.add(lead));
+  if (sampled.leads < evidenceEnough) await eachLead(scanOf(EVIDENCE_REST), from, to, lagMs, limit, (lead) => evidence.add(lead));
   const comparer = new ReplayComparer(new ReplayMarket(live, evidence), new ReplayMarket(draftRuntime, evidence));
   const read = await eachLead(scan, from, to, lagMs, limit, (lead) => comparer.add(lead));
   const { live: liveTotals, draft: draftTotals, ...rest } = comparer.result();
