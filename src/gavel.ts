@@ -196,6 +196,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     sales: recording ? sales : null,
     // who lost a settled lead is only worked out when some buyer of the lead's version asked to be told (settlement.ts)
     lossNotices: (leadId, test, lost, clearing) => postbacks.lost(leadId, test, lost, clearing),
+    deliveries: null,
   });
   const tracing = runtime.data.trace;
   const traces = new TraceRecorder(

@@ -9,7 +9,7 @@ import { settle, settleSale, sold, type Sale, type UnsoldReason } from './settle
 import { leftOut, ROOM, storeFailed, type Uses } from './stage-parts.js';
 import type { CapStore, Verdict } from '../store/store.js';
 
-type PostParts = Uses<'transports' | 'metrics' | 'log' | 'acceptRates' | 'sales' | 'lossNotices', CapStore>;
+type PostParts = Uses<'transports' | 'metrics' | 'log' | 'acceptRates' | 'sales' | 'lossNotices' | 'deliveries', CapStore>;
 
 /**
  * Post the full lead down the run's bids until one accepts: hold (or, for a ping's winner, extend
@@ -84,6 +84,7 @@ export async function postLoop(run: LeadRun, parts: PostParts): Promise<PostAnsw
       const sale: Sale = { buyer: buyer.id, priceMicros: bid.priceMicros, payoutMicros: payout(bid.priceMicros, marginFor(run, buyer.id)), redirectUrl: outcome.redirectUrl };
       const [committed] = await settleSale(run, parts, buyer, bid, sale.payoutMicros, held, now);
       sold(run, parts, sale, committed);
+      parts.deliveries?.({ leadId, buyer: buyer.id, campaign: c.id, seller: run.seller.id, subId: run.subId ?? null, priceMicros: bid.priceMicros, grade: score?.grade ?? null, test, lead, at: now });
       sales.push(sale);
       slots++;
       continue;

@@ -38,8 +38,30 @@ export interface StageParts {
   sales: SaleRecorder | null;
   /** told, once a post or a direct post has settled a lead, of the bidders that did not get it, when a buyer of the lead's version asked; null: never */
   lossNotices: ((leadId: string, test: boolean, lost: readonly LostBid[], clearingMicros: number | null) => void) | null;
+  /**
+   * told of each accepted sale with its whole lead, for the buyer's other ways of taking it
+   * (e-mail, a second URL, a batch file: src/delivery); null: no buyer has one. It must only
+   * queue (durably, sealed): it runs on the post's path
+   */
+  deliveries: ((sale: SoldLead) => void) | null;
   /** each buyer's ping metrics, their label sets looked up once */
   cells: BuyerCells;
+}
+
+/** A sale with the whole lead it sold, as the deliveries are told of it. */
+export interface SoldLead {
+  leadId: string;
+  buyer: string;
+  campaign: string;
+  seller: string;
+  subId: string | null;
+  priceMicros: number;
+  grade: string | null;
+  test: boolean;
+  /** the whole lead, personal fields included: it must never be stored or logged in clear */
+  lead: Readonly<Record<string, unknown>>;
+  /** epoch ms of the accept */
+  at: number;
 }
 
 /** Where a lead finds the scoring pool of the configuration it runs on (src/live-scoring.ts). */

@@ -135,6 +135,7 @@ export function partsOf(runtime: Runtime, transports: ReadonlyMap<string, BuyerT
     acceptRates: new AcceptRates(runtime, store, [], () => undefined),
     sales: null,
     lossNotices: (leadId, _test, l) => void lost.push({ leadId, lost: l }),
+    deliveries: null,
     lost,
   };
 }
