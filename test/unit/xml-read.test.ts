@@ -42,6 +42,8 @@ describe('reading a buyer\'s XML reply', () => {
   it('a path without prefixes reads local names in any namespace, as before namespaces', () => {
     const xml = '<Response xmlns="urn:acme"><Price>12.5</Price><Result status="ok">Accepted</Result></Response>';
     expect(read(xml, '/Response/Price')).toBe('12.5');
+    // a .NET service's byte-order mark before the declaration is still the document
+    expect(read(`\ufeff<?xml version="1.0" encoding="utf-8"?>${xml}`, '/Response/Price')).toBe('12.5');
     expect(read(xml, '/Response/Result/@status')).toBe('ok');
     expect(read(xml, '/Response/Missing')).toBeUndefined();
     expect(read(xml, '/Other/Price')).toBeUndefined();
