@@ -11,7 +11,7 @@ const LAYERS = [
   ['telemetry', 'store', 'buyers'], // metrics and logs; the shared store; buyer transports
   ['market', 'trace'], // learned accept rates; lead traces
   ['ledger', 'versions'], // sales, returns, reports; the configuration's versions
-  ['auction', 'notify', 'delivery'], // the exchange's stages; postbacks; buyers' other ways of taking leads (batch files)
+  ['auction', 'notify', 'delivery'], // the exchange's stages; postbacks; sold leads delivered by e-mail, webhook, files
   ['spec'], // the published OpenAPI document, generated from the schemas the layers below validate with
   ['front'], // HTTP and sockets
 ];

@@ -8,6 +8,7 @@ import { clearKey, hashOfEntry, keyHashes, type KeyEntry } from './field-schema.
 import { digestOf, KEY_HASH } from './keys.js';
 import { AcceptRate, LedgerSettings, Redis, Server, Trace } from './server-schema.js';
 import { Seller } from './seller-schema.js';
+import { Smtp } from './smtp-schema.js';
 
 /**
  * The whole config file: each section on its own (field-schema.ts for the values every section
@@ -24,6 +25,8 @@ export const Config = z
     accept_rate: AcceptRate.prefault({}),
     trace: Trace.prefault({}),
     ledger: LedgerSettings.prefault({}),
+    /** the operator's SMTP relay: e-mail deliveries and batch files by e-mail (src/delivery/mailer.ts) */
+    smtp: Smtp.optional(),
     /** the operator's key in clear (a warning at start); admin_keys holds hashes. Served on the operator listener only */
     admin_key: clearKey.optional(),
     admin_keys: keyHashes.optional(),
