@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { Exchange } from './auction/exchange.js';
 import type { DemoInfo } from './protocol/console-api.js';
+import type { SoldLead } from './auction/stage-parts.js';
 import type { BuyerTransport } from './buyers/transport.js';
 import type { BuyerGuards } from './buyers/buyer-guards.js';
 import { processSettings, type Overrides, type ProcessSettings } from './config/environment.js';
@@ -30,6 +31,8 @@ import { Returns } from './ledger/returns.js';
 import { Postbacks } from './notify/postbacks.js';
 import { runShutdown, shutdownSteps } from './shutdown-steps.js';
 import { openLedgerParts } from './start-ledger.js';
+import { BatchesRefused, openBatches } from './start-batches.js';
+import type { BatchDeliveries } from './delivery/batch-deliveries.js';
 import { buyerGuards, openBuyerTransports, openTransport, startScoring } from './start-pools.js';
 import { openStore } from './start-store.js';
 import type { Store } from './store/store.js';
@@ -174,7 +177,10 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     },
     () => guards?.states() ?? [],
   );
-  const buyers = openBuyerTransports(runtime, metrics);
+  // a batch-only buyer's posts queue into the batch files, opened once the ledger is (below)
+  let batches: BatchDeliveries | null = null;
+  const batchQueue = (sale: SoldLead) => (batches === null ? Promise.reject(new Error('batch files not open yet')) : batches.addToBatch(sale));
+  const buyers = openBuyerTransports(runtime, metrics, batchQueue);
   transports = buyers.all;
   const { scores, acceptRates } = await startScoring(runtime, store, metrics, log);
   guards = buyerGuards(runtime, metrics, log);
@@ -183,8 +189,15 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const postbacks = new Postbacks(runtime.data, store, { consumer, pollMs: runtime.data.ledger.poll_ms, reclaimMs: runtime.data.ledger.reclaim_after }, metrics, log);
   postbacks.start();
   const live = new LiveRuntime(runtime, opts.versions?.startedOn ?? 1);
+  try {
+    batches = openBatches({ runtime, live, ledger, postgresUrl: settings.postgresUrl, store, holder: consumer, mail: null, metrics, log });
+  } catch (e) {
+    if (e instanceof BatchesRefused) throw new StartRefused(e.message);
+    throw e;
+  }
+  const batchFiles = batches;
   metrics.configVersion.set(live.current().version);
-  const liveBuyers = new LiveBuyers(buyers.all, buyers.sockets, guards, (b) => openTransport(b, metrics));
+  const liveBuyers = new LiveBuyers(buyers.all, buyers.sockets, guards, (b) => openTransport(b, metrics, batchQueue));
   const exchange = new Exchange({
     runtime: live,
     store,
@@ -197,7 +210,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     sales: recording ? sales : null,
     // who lost a settled lead is only worked out when some buyer of the lead's version asked to be told (settlement.ts)
     lossNotices: (leadId, test, lost, clearing) => postbacks.lost(leadId, test, lost, clearing),
-    deliveries: null,
+    // buyers' other ways of taking a lead: batch files (a buyer with a post_url and a batch)
+    deliveries: (sale) => batchFiles.told(sale),
   });
   const tracing = runtime.data.trace;
   const traces = new TraceRecorder(
@@ -238,7 +252,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   // with a shared store, a browser's login holds on every process that shares it (src/front/shared-sessions.ts)
   const sessions = store instanceof RedisStore ? new SharedSessions(new RedisSessions(store.client), runtime.secret) : undefined;
   const uploadLeases = store instanceof RedisStore ? new RedisUploadLeases(store.client) : new MemoryUploadLeases();
-  const front = new HttpFront({ live, exchange, store, metrics, log, uploadLeases, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
+  const front = new HttpFront({ live, exchange, store, metrics, log, uploadLeases, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, batches: batchFiles, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
   await warmUp(runtime, transports, log);
   const ports = await listen(front, settings);
   log.info({ pid: process.pid, port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
@@ -258,6 +272,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     'accept rates': () => acceptRates.close(),
     traces: () => traces.close(),
     postbacks: () => postbacks.close(),
+    'batch files': () => batchFiles.close(),
     'report counts': () => stats.close(),
     sales: () => sales.close(),
     'sales queue': () => salesQueue.close(),
@@ -279,5 +294,6 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const reload = (config: ConfigData, version?: number): Promise<Versioned> => swaps.apply(config, version);
 
   await control.start();
+  batchFiles.start();
   return { ...ports, runtime, live, reload, control, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
 }

@@ -3,6 +3,8 @@ import { HttpBuyerTransport } from './buyers/http-transport.js';
 import { SocketBuyerTransport } from './buyers/socket-transport.js';
 import { templateCodec } from './buyers/templates/template-codec.js';
 import type { BuyerTransport } from './buyers/transport.js';
+import type { SoldLead } from './auction/stage-parts.js';
+import { BatchTransport } from './delivery/batch-transport.js';
 import type { BuyerRuntime, Runtime } from './config/runtime.js';
 import { AcceptRates } from './market/accept-rates.js';
 import { ScorePool } from './scoring/score-pool.js';
@@ -19,11 +21,14 @@ export interface BuyerTransports {
 }
 
 /** Start-up step: a transport per buyer, a keep-alive pool per HTTP buyer, a slot per socket buyer. */
-export function openBuyerTransports(runtime: Runtime, metrics: Metrics): BuyerTransports {
+/** Where a batch-only buyer's posts queue their leads (src/delivery/batch-deliveries.ts). */
+export type BatchQueue = (sale: SoldLead) => Promise<void>;
+
+export function openBuyerTransports(runtime: Runtime, metrics: Metrics, batches: BatchQueue): BuyerTransports {
   const all = new Map<string, BuyerTransport>();
   const sockets = new Map<string, SocketBuyerTransport>();
   for (const b of runtime.buyers) {
-    const t = openTransport(b, metrics);
+    const t = openTransport(b, metrics, batches);
     all.set(b.id, t);
     if (t instanceof SocketBuyerTransport) sockets.set(b.id, t);
   }
@@ -31,7 +36,9 @@ export function openBuyerTransports(runtime: Runtime, metrics: Metrics): BuyerTr
 }
 
 /** One buyer's transport: at start, and at a swap for a buyer that is new or whose endpoint changed. */
-export function openTransport(b: BuyerRuntime, metrics: Metrics): BuyerTransport {
+export function openTransport(b: BuyerRuntime, metrics: Metrics, batches: BatchQueue): BuyerTransport {
+  // a batch-only buyer: no post_url, its leads go in files
+  if (b.config.transport === 'http' && b.config.post_url === undefined && b.config.batch !== undefined) return new BatchTransport(b.id, batches);
   if (b.config.transport === 'websocket') return new SocketBuyerTransport(b.id, new Set(b.config.campaigns), () => metrics.lateBuyerAnswers.inc({ buyer: b.id }));
   return new HttpBuyerTransport({
     // a fixed-price buyer has no ping_url and is never pinged: its pool is its post origin's

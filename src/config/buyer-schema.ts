@@ -6,6 +6,7 @@ import { BreakerSchema } from './breaker-schema.js';
 import { clearKey, count, httpUrl, id, keyHashes, money, Notify, rate, validTimeZone } from './field-schema.js';
 import { Margin } from './plan-schema.js';
 import { BuyerFormat } from './template-schema.js';
+import { BatchDelivery } from './batch-schema.js';
 
 /**
  * A cap over the last `window`, sliding. Parsed to the window's milliseconds and its `spec`: the
@@ -81,6 +82,8 @@ export const Buyer = z
     margin: Margin.optional(),
     /** a buyer that speaks its own format: request templates and reply rules (src/buyers/templates) */
     format: BuyerFormat.optional(),
+    /** its leads also (or, with a price and no post_url, only) as files on a schedule: src/delivery/batch-*.ts */
+    batch: BatchDelivery.optional(),
     /** where a lead this buyer bid on and did not get is told to it, once the lead is settled (signed, like seller postbacks) */
     loss_notices: Notify.optional(),
     /** how many leads this buyer may return per billing cycle: a count, a share of the leads it bought in the cycle, or both */
@@ -96,7 +99,8 @@ export const Buyer = z
   .superRefine((b, ctx) => {
     if (b.transport === 'http') {
       if (b.ping_url === undefined && b.price === undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'required for an http buyer (but a fixed-price one)' });
-      if (b.post_url === undefined) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer' });
+      // a batch-only buyer takes its leads in files: its post is accepted once the lead is queued for its batch
+      if (b.post_url === undefined && !(b.batch !== undefined && b.price !== undefined)) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer (but a batch-only one: batch and a price)' });
     } else if (b.key === undefined && b.keys === undefined) ctx.addIssue({ code: 'custom', path: ['keys'], message: 'required for a websocket buyer (keys, or key)' });
     if (b.format !== undefined && b.transport !== 'http') ctx.addIssue({ code: 'custom', path: ['format'], message: 'only an http buyer has a format of its own' });
     if (b.format !== undefined && b.price === undefined && (b.format.ping === undefined) !== (b.format.ping_reply === undefined)) {

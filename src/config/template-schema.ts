@@ -8,7 +8,7 @@ import { z } from 'zod';
  * constant, then optional transforms in order.
  */
 export const TRANSFORMS = ['upper', 'lower', 'trim', 'digits', 'yes_no', 'one_zero', 'true_false', 'number', 'string'] as const;
-const Source = z.union([
+export const Source = z.union([
   z.string().min(1).max(128),
   z.strictObject({
     from: z.string().min(1).max(128).optional(),

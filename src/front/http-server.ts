@@ -24,6 +24,7 @@ import type { Postbacks } from '../notify/postbacks.js';
 import { attachReturnsApi } from './returns-api.js';
 import { attachReportsApi } from './reports-api.js';
 import { attachPostbacksApi } from './postbacks-api.js';
+import { attachBatchesApi, type BatchList } from './batches-api.js';
 import { attachCapsApi } from './caps-api.js';
 import { attachSalesApi } from './sales-api.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -65,6 +66,8 @@ export interface FrontParts {
   traces: TraceRecorder;
   returns: Returns;
   postbacks: Postbacks;
+  /** buyers' batch files: GET /v1/batches */
+  batches: BatchList;
   ledger: Ledger;
   /** the configuration's versions: the admin API publishes through it */
   control: ConfigControl;
@@ -147,6 +150,7 @@ export class HttpFront {
     attachReturnsApi(app, 'public', parts.live, parts.returns, parts.log);
     attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
     attachPostbacksApi(app, 'public', parts.live, parts.postbacks, parts.log);
+    attachBatchesApi(app, 'public', parts.live, parts.batches, parts.log);
     attachCapsApi(app, 'public', parts.live, parts.store, parts.log);
     attachSalesApi(app, 'public', parts.live, parts.ledger, parts.log);
     // a party's browser session and its portal at /portal/: the same login as the console's
@@ -162,7 +166,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/spec' || url === '/v1/ws' || url === '/v1/uploads' || url.startsWith('/v1/uploads/') || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/portal');
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/batches' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/uploads' || url.startsWith('/v1/uploads/') || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/portal');
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
@@ -177,6 +181,7 @@ export class HttpFront {
     attachReturnsApi(app, 'operator', runtime, returns, log);
     attachReportsApi(app, 'operator', runtime, ledger, log);
     attachPostbacksApi(app, 'operator', runtime, this.parts.postbacks, log);
+    attachBatchesApi(app, 'operator', runtime, this.parts.batches, log);
     attachCapsApi(app, 'operator', runtime, this.parts.store, log);
     attachSalesApi(app, 'operator', runtime, ledger, log);
     attachAdminApi(app, runtime, this.parts.control, log, { scan: (from, to, each, shards) => this.parts.traces.scan(from, to, each, shards) });
@@ -196,7 +201,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/uploads' || url.startsWith('/v1/uploads/') || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/v1/console/') || url.startsWith('/console');
+      const known = url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/batches' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/uploads' || url.startsWith('/v1/uploads/') || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/v1/console/') || url.startsWith('/console');
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url} on the operator listener`));
     });
     return app;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { renderRequest, templateCodec } from '../../src/buyers/templates/template-codec.js';
+import { escapeXml } from '../../src/buyers/templates/soap-envelope.js';
 import { soapFault } from '../../src/buyers/templates/soap-fault.js';
 import { attributeOf, parseXml, type XmlElement } from '../../src/buyers/templates/xml-read.js';
 import { BuyerFormat, RequestTemplate } from '../../src/config/template-schema.js';
@@ -28,7 +29,8 @@ function kid(el: XmlElement, local: string, ns: string): XmlElement {
 
 describe('a SOAP request built from a template', () => {
   it('1.1: text/xml and a quoted SOAPAction; the fields nested, namespaced and escaped inside the Body', () => {
-    const wire = renderRequest(submitLead('1.1'), NATIVE_POST);
+    const t = submitLead('1.1');
+    const wire = renderRequest(t, NATIVE_POST);
     expect(wire).toMatchObject({ method: 'POST', contentType: 'text/xml; charset=utf-8', headers: { SOAPAction: '"urn:vendor/SubmitLead"' } });
     // read back by a namespace-aware reader: the envelope and the vendor's elements are where their URIs say
     const env = parseXml(wire.body!);
@@ -41,7 +43,11 @@ describe('a SOAP request built from a template', () => {
     expect(kid(contact, 'Name', 'urn:vendor').text).toBe(`O'Brien & <Sons> "Ltd"`);
     expect(wire.body).toContain('O&apos;Brien &amp; &lt;Sons&gt; &quot;Ltd&quot;</v:Name>');
     // the same headers object on every call: the transport keys its cache on it
-    expect(renderRequest(submitLead('1.1'), NATIVE_POST).headers).toEqual(wire.headers);
+    expect(renderRequest(t, NATIVE_POST).headers).toBe(wire.headers);
+  });
+
+  it('escaping keeps every character XML can carry and drops those it cannot (controls, lone surrogates)', () => {
+    expect(escapeXml(`a<b>&"'\t\n\u0000\u0008\u001f\ud800x\udc00 é😀\ufffe`)).toBe('a&lt;b&gt;&amp;&quot;&apos;\t\nx é😀');
   });
 
   it('1.2: application/soap+xml with its action as a parameter, and no SOAPAction header', () => {

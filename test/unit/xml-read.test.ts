@@ -30,9 +30,20 @@ describe('reading a buyer\'s XML reply', () => {
     for (const bad of ['<r><price><oops</price></r>', '<a><b></a>', '<a>1</a><b/>', 'price=12', '', '<a x=1/>', '<p:a>1</p:a>']) expect(() => parseXml(bad), bad).toThrow();
   });
 
+  it('a reply nested deeper than any buyer needs (64 KB of open tags) throws, in bounded time', () => {
+    const deep = '<a>'.repeat(16_000) + '</a>'.repeat(16_000);
+    const t0 = performance.now();
+    expect(() => parseXml(deep)).toThrow();
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    // a hundred levels is still a reply
+    expect(read('<a>'.repeat(90) + '<p>1</p>' + '</a>'.repeat(90), '/a/a/a')).toBe('');
+  });
+
   it('a path without prefixes reads local names in any namespace, as before namespaces', () => {
     const xml = '<Response xmlns="urn:acme"><Price>12.5</Price><Result status="ok">Accepted</Result></Response>';
     expect(read(xml, '/Response/Price')).toBe('12.5');
+    // a .NET service's byte-order mark before the declaration is still the document
+    expect(read(`\ufeff<?xml version="1.0" encoding="utf-8"?>${xml}`, '/Response/Price')).toBe('12.5');
     expect(read(xml, '/Response/Result/@status')).toBe('ok');
     expect(read(xml, '/Response/Missing')).toBeUndefined();
     expect(read(xml, '/Other/Price')).toBeUndefined();

@@ -5,7 +5,7 @@ import { escapeXml, soapFrame, soapWire } from './soap-envelope.js';
 import { soapFault } from './soap-fault.js';
 import { compileXPath, parseXml, xpathValue, type XmlElement } from './xml-read.js';
 
-type Value = string | number | boolean | null | undefined;
+export type Value = string | number | boolean | null | undefined;
 
 function at(obj: unknown, path: string): unknown {
   let v: unknown = obj;
@@ -83,6 +83,14 @@ function resolve(source: Source, call: Call): Value {
   }
   if (s.map !== undefined) v = s.map[String(v)] ?? v;
   return v;
+}
+
+/**
+ * One source's value read from a native message already parsed, with the lead's facts: what a
+ * request template's field gets, and a batch file's column (src/delivery/batch-file.ts).
+ */
+export function sourceValue(source: Source, native: unknown, facts?: CallFacts, sentAt: number | null = null): Value {
+  return resolve(source, { native, facts, sentAt });
 }
 
 function nest(values: [string, Value][]): Record<string, unknown> {
