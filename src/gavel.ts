@@ -41,6 +41,7 @@ import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { joinClusterMetrics } from './telemetry/cluster-metrics.js';
 import { TraceRecorder } from './trace/trace-recorder.js';
 import { warmConnections } from './warm-connections.js';
+import { MemoryUploadLeases, RedisUploadLeases } from './uploads/upload-leases.js';
 import { warmHotPaths } from './warm-hot-paths.js';
 
 /** A validated config, and what the command line and the environment say over it (src/config/environment.ts). */
@@ -250,13 +251,19 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const setMetrics = settings.sharedPorts && cluster.isWorker ? joinClusterMetrics(metrics.registry) : undefined;
   // with a shared store, a browser's login holds on every process that shares it (src/front/shared-sessions.ts)
   const sessions = store instanceof RedisStore ? new SharedSessions(new RedisSessions(store.client), runtime.secret) : undefined;
-  const front = new HttpFront({ live, exchange, store, metrics, log, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, batches: batchFiles, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
+  const uploadLeases = store instanceof RedisStore ? new RedisUploadLeases(store.client) : new MemoryUploadLeases();
+  const front = new HttpFront({ live, exchange, store, metrics, log, uploadLeases, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, batches: batchFiles, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
   await warmUp(runtime, transports, log);
   const ports = await listen(front, settings);
   log.info({ pid: process.pid, port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
+  // rows of uploads left by a process that stopped, and new ones as they come, once serving
+  front.uploads.start();
+
   const steps = shutdownSteps({
     'config versions': () => control.close().then(() => versions.close()),
+    // the rows running finish and are recorded; the rest wait for the next start (or another process)
+    uploads: () => front.uploads.stop(),
     drain: async () => {
       if (!(await front.drain(runtime.data.server.drain_timeout_ms))) log.warn('drain timeout: closing with requests still in flight');
     },
