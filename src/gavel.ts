@@ -28,9 +28,10 @@ import type { LedgerWriter } from './ledger/ledger-writer.js';
 import type { LeadStats } from './ledger/lead-stats.js';
 import { Returns } from './ledger/returns.js';
 import { Postbacks } from './notify/postbacks.js';
+import { Deliveries } from './delivery/deliveries.js';
 import { runShutdown, shutdownSteps } from './shutdown-steps.js';
 import { openLedgerParts } from './start-ledger.js';
-import { buyerGuards, openBuyerTransports, openTransport, startScoring } from './start-pools.js';
+import { buyerGuards, openBuyerTransports, openTransport, startScoring, type QueueEmail } from './start-pools.js';
 import { openStore } from './start-store.js';
 import type { Store } from './store/store.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
@@ -162,6 +163,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const log = createLogger(runtime.piiFields, settings.logLevel);
   checkUws(settings.allowUwsFallback, log);
   warnAboutKeys(runtime, log);
+  const relay = Deliveries.problemOf(runtime.data);
+  if (relay !== null) throw new StartRefused(relay);
   const store = await openStore(settings.store, { memoryMaxLeads: runtime.data.trace.memory_max_leads, ledgerDirectMs: runtime.data.ledger.direct_ms }, log);
 
   // the gauges read the transports and the breakers, made once the metrics they count into are
@@ -173,17 +176,21 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     },
     () => guards?.states() ?? [],
   );
-  const buyers = openBuyerTransports(runtime, metrics);
+  const { recording, ledger, salesQueue, sales, ledgerWriter, stats, consumer } = await openLedgerParts(runtime, settings.postgresUrl, store, metrics, log);
+  const queueSettings = { consumer, pollMs: runtime.data.ledger.poll_ms, reclaimMs: runtime.data.ledger.reclaim_after };
+  const postbacks = new Postbacks(runtime.data, store, queueSettings, metrics, log);
+  postbacks.start();
+  const deliveries = new Deliveries(runtime.data, runtime.secret, store, queueSettings, runtime.data.trace.retention, metrics, log);
+  deliveries.start();
+  const queueEmail: QueueEmail = (sale) => deliveries.queueEmail(sale);
+
+  const buyers = openBuyerTransports(runtime, metrics, queueEmail);
   transports = buyers.all;
   const { scores, acceptRates } = await startScoring(runtime, store, metrics, log);
   guards = buyerGuards(runtime, metrics, log);
-
-  const { recording, ledger, salesQueue, sales, ledgerWriter, stats, consumer } = await openLedgerParts(runtime, settings.postgresUrl, store, metrics, log);
-  const postbacks = new Postbacks(runtime.data, store, { consumer, pollMs: runtime.data.ledger.poll_ms, reclaimMs: runtime.data.ledger.reclaim_after }, metrics, log);
-  postbacks.start();
   const live = new LiveRuntime(runtime, opts.versions?.startedOn ?? 1);
   metrics.configVersion.set(live.current().version);
-  const liveBuyers = new LiveBuyers(buyers.all, buyers.sockets, guards, (b) => openTransport(b, metrics));
+  const liveBuyers = new LiveBuyers(buyers.all, buyers.sockets, guards, (b) => openTransport(b, metrics, queueEmail));
   const exchange = new Exchange({
     runtime: live,
     store,
@@ -196,7 +203,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     sales: recording ? sales : null,
     // who lost a settled lead is only worked out when some buyer of the lead's version asked to be told (settlement.ts)
     lossNotices: (leadId, test, lost, clearing) => postbacks.lost(leadId, test, lost, clearing),
-    deliveries: null,
+    // a buyer's e-mail and webhook copies of each lead it bought; a buyer without either costs one lookup
+    deliveries: (sale) => deliveries.sold(sale),
   });
   const tracing = runtime.data.trace;
   const traces = new TraceRecorder(
@@ -236,7 +244,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const setMetrics = settings.sharedPorts && cluster.isWorker ? joinClusterMetrics(metrics.registry) : undefined;
   // with a shared store, a browser's login holds on every process that shares it (src/front/shared-sessions.ts)
   const sessions = store instanceof RedisStore ? new SharedSessions(new RedisSessions(store.client), runtime.secret) : undefined;
-  const front = new HttpFront({ live, exchange, store, metrics, log, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
+  const front = new HttpFront({ live, exchange, store, metrics, log, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, deliveries, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
   await warmUp(runtime, transports, log);
   const ports = await listen(front, settings);
   log.info({ pid: process.pid, port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
@@ -251,6 +259,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     'accept rates': () => acceptRates.close(),
     traces: () => traces.close(),
     postbacks: () => postbacks.close(),
+    deliveries: () => deliveries.close(),
     'report counts': () => stats.close(),
     sales: () => sales.close(),
     'sales queue': () => salesQueue.close(),
@@ -268,7 +277,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       log.info('gavel stopped');
     })());
 
-  const swaps = new LiveSwap({ live, buyers: liveBuyers, scores, acceptRates, postbacks, metrics, log, secret: settings.secret });
+  const swaps = new LiveSwap({ live, buyers: liveBuyers, scores, acceptRates, postbacks, deliveries, metrics, log, secret: settings.secret });
   const reload = (config: ConfigData, version?: number): Promise<Versioned> => swaps.apply(config, version);
 
   await control.start();

@@ -19,6 +19,8 @@ export const SHUTDOWN_ORDER = [
   'traces',
   // what this process sold is queued already; record what it can before it goes
   'postbacks',
+  // sold leads' e-mails and webhooks are queued: another process delivers what this one leaves
+  'deliveries',
   'report counts',
   'sales',
   'sales queue',
