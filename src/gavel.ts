@@ -31,7 +31,9 @@ import { Postbacks } from './notify/postbacks.js';
 import { Deliveries } from './delivery/deliveries.js';
 import { runShutdown, shutdownSteps } from './shutdown-steps.js';
 import { openLedgerParts } from './start-ledger.js';
-import { buyerGuards, openBuyerTransports, openTransport, startScoring, type QueueEmail } from './start-pools.js';
+import { BatchesRefused, openBatches } from './start-batches.js';
+import type { BatchDeliveries } from './delivery/batch-deliveries.js';
+import { buyerGuards, openBuyerTransports, openTransport, startScoring, type PostQueues } from './start-pools.js';
 import { openStore } from './start-store.js';
 import type { Store } from './store/store.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
@@ -39,6 +41,7 @@ import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { joinClusterMetrics } from './telemetry/cluster-metrics.js';
 import { TraceRecorder } from './trace/trace-recorder.js';
 import { warmConnections } from './warm-connections.js';
+import { MemoryUploadLeases, RedisUploadLeases } from './uploads/upload-leases.js';
 import { warmHotPaths } from './warm-hot-paths.js';
 
 /** A validated config, and what the command line and the environment say over it (src/config/environment.ts). */
@@ -182,15 +185,27 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   postbacks.start();
   const deliveries = new Deliveries(runtime.data, runtime.secret, store, queueSettings, runtime.data.trace.retention, metrics, log);
   deliveries.start();
-  const queueEmail: QueueEmail = (sale) => deliveries.queueEmail(sale);
 
-  const buyers = openBuyerTransports(runtime, metrics, queueEmail);
+  // the post of a buyer with no post_url queues its lead: into the batch files (opened once the live runtime is, below) or for its e-mail
+  let batches: BatchDeliveries | null = null;
+  const postQueues: PostQueues = {
+    batch: (sale) => (batches === null ? Promise.reject(new Error('batch files not open yet')) : batches.addToBatch(sale)),
+    email: (sale) => deliveries.queueEmail(sale),
+  };
+  const buyers = openBuyerTransports(runtime, metrics, postQueues);
   transports = buyers.all;
   const { scores, acceptRates } = await startScoring(runtime, store, metrics, log);
   guards = buyerGuards(runtime, metrics, log);
   const live = new LiveRuntime(runtime, opts.versions?.startedOn ?? 1);
+  try {
+    batches = openBatches({ runtime, live, ledger, postgresUrl: settings.postgresUrl, store, holder: consumer, mail: null, metrics, log });
+  } catch (e) {
+    if (e instanceof BatchesRefused) throw new StartRefused(e.message);
+    throw e;
+  }
+  const batchFiles = batches;
   metrics.configVersion.set(live.current().version);
-  const liveBuyers = new LiveBuyers(buyers.all, buyers.sockets, guards, (b) => openTransport(b, metrics, queueEmail));
+  const liveBuyers = new LiveBuyers(buyers.all, buyers.sockets, guards, (b) => openTransport(b, metrics, postQueues));
   const exchange = new Exchange({
     runtime: live,
     store,
@@ -203,8 +218,12 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     sales: recording ? sales : null,
     // who lost a settled lead is only worked out when some buyer of the lead's version asked to be told (settlement.ts)
     lossNotices: (leadId, test, lost, clearing) => postbacks.lost(leadId, test, lost, clearing),
-    // a buyer's e-mail and webhook copies of each lead it bought; a buyer without either costs one lookup
-    deliveries: (sale) => deliveries.sold(sale),
+    // buyers' other ways of taking a lead beside their post: e-mail and webhook copies, batch files
+    // (each a lookup for a buyer that has none)
+    deliveries: (sale) => {
+      deliveries.sold(sale);
+      batchFiles.told(sale);
+    },
   });
   const tracing = runtime.data.trace;
   const traces = new TraceRecorder(
@@ -244,13 +263,19 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const setMetrics = settings.sharedPorts && cluster.isWorker ? joinClusterMetrics(metrics.registry) : undefined;
   // with a shared store, a browser's login holds on every process that shares it (src/front/shared-sessions.ts)
   const sessions = store instanceof RedisStore ? new SharedSessions(new RedisSessions(store.client), runtime.secret) : undefined;
-  const front = new HttpFront({ live, exchange, store, metrics, log, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, deliveries, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
+  const uploadLeases = store instanceof RedisStore ? new RedisUploadLeases(store.client) : new MemoryUploadLeases();
+  const front = new HttpFront({ live, exchange, store, metrics, log, uploadLeases, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, deliveries, batches: batchFiles, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
   await warmUp(runtime, transports, log);
   const ports = await listen(front, settings);
   log.info({ pid: process.pid, port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
 
+  // rows of uploads left by a process that stopped, and new ones as they come, once serving
+  front.uploads.start();
+
   const steps = shutdownSteps({
     'config versions': () => control.close().then(() => versions.close()),
+    // the rows running finish and are recorded; the rest wait for the next start (or another process)
+    uploads: () => front.uploads.stop(),
     drain: async () => {
       if (!(await front.drain(runtime.data.server.drain_timeout_ms))) log.warn('drain timeout: closing with requests still in flight');
     },
@@ -260,6 +285,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     traces: () => traces.close(),
     postbacks: () => postbacks.close(),
     deliveries: () => deliveries.close(),
+    'batch files': () => batchFiles.close(),
     'report counts': () => stats.close(),
     sales: () => sales.close(),
     'sales queue': () => salesQueue.close(),
@@ -281,5 +307,6 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const reload = (config: ConfigData, version?: number): Promise<Versioned> => swaps.apply(config, version);
 
   await control.start();
+  batchFiles.start();
   return { ...ports, runtime, live, reload, control, store, ledger, ledgerWriter, stats, metrics, log, shutdown };
 }

@@ -12,6 +12,8 @@ import type { Logger } from './telemetry/logger.js';
 export const SHUTDOWN_ORDER = [
   'drain',
   'close connections',
+  // upload rows are calls too: those running finish (their buyers' pools still open), the rest wait for a next start
+  'uploads',
   // no version is taken after this: a swap would open transports the next step no longer closes
   'config versions',
   'buyer transports',
@@ -21,6 +23,8 @@ export const SHUTDOWN_ORDER = [
   'postbacks',
   // sold leads' e-mails and webhooks are queued: another process delivers what this one leaves
   'deliveries',
+  // a batch being sent finishes; one left unsent waits in its records for the next holder
+  'batch files',
   'report counts',
   'sales',
   'sales queue',

@@ -84,7 +84,7 @@ export async function postLoop(run: LeadRun, parts: PostParts): Promise<PostAnsw
       const sale: Sale = { buyer: buyer.id, priceMicros: bid.priceMicros, payoutMicros: payout(bid.priceMicros, marginFor(run, buyer.id)), redirectUrl: outcome.redirectUrl };
       const [committed] = await settleSale(run, parts, buyer, bid, sale.payoutMicros, held, now);
       sold(run, parts, sale, committed);
-      parts.deliveries?.({ leadId, buyer: buyer.id, campaign: c.id, seller: run.seller.id, subId: run.subId ?? null, priceMicros: bid.priceMicros, grade: score?.grade ?? null, test, lead, at: now });
+      parts.deliveries?.({ leadId, buyer: buyer.id, campaign: c.id, seller: run.seller.id, subId: run.subId ?? null, priceMicros: bid.priceMicros, grade: score?.grade ?? null, test, lead, at: now, pingReceivedAt: run.pingReceivedAt });
       sales.push(sale);
       slots++;
       continue;

@@ -62,6 +62,8 @@ export interface SoldLead {
   lead: Readonly<Record<string, unknown>>;
   /** epoch ms of the accept */
   at: number;
+  /** epoch ms Gavel received the lead's ping (a direct post: the lead) */
+  pingReceivedAt: number;
 }
 
 /** Where a lead finds the scoring pool of the configuration it runs on (src/live-scoring.ts). */

@@ -4,6 +4,11 @@ export interface WireRequest {
   /** appended to the configured URL's path (a GET's query string) */
   query: string;
   contentType: string | null;
+  /**
+   * headers besides the content type (a SOAP 1.1 SOAPAction): one object per template, the same on
+   * every call, so a transport may key what it makes of them on the object itself
+   */
+  headers?: Readonly<Record<string, string>> | null;
   body: string | null;
 }
 
@@ -34,6 +39,13 @@ export interface BuyerCodec {
   readPing(text: string): unknown;
   postRequest(native: string, facts?: CallFacts): WireRequest;
   readPost(text: string): unknown;
+  /**
+   * A reply that is not a 2xx, read for the buyer's own refusal in its protocol (a SOAP Fault):
+   * its reason, and the call is a pass (a ping) or a reject (a post) with it rather than an
+   * HTTP_ERROR; undefined when it is not one. Never throws. Absent: every such reply is an HTTP_ERROR.
+   */
+  pingFault?(text: string): string | undefined;
+  postFault?(text: string): string | undefined;
 }
 
 const json = (native: string): WireRequest => ({ method: 'POST', query: '', contentType: 'application/json', body: native });

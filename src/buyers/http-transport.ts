@@ -70,6 +70,9 @@ export class HttpBuyerTransport implements BuyerTransport {
   private readonly baseHeaders: Record<string, string>;
   /** headers by content type, made once: a call allocates none */
   private readonly headers = new Map<string | null, Record<string, string>>();
+  /** the same for a format's requests with headers of their own (SOAPAction), keyed on that object: one per template */
+  private readonly ownHeaders = new WeakMap<object, Record<string, string>>();
+  private readonly ownHeads = new WeakMap<object, string>();
   private readonly codec: BuyerCodec;
   /** pings' sockets when they go the lean way, else null */
   private readonly lean: LeanHttpPool | null;
@@ -103,24 +106,37 @@ export class HttpBuyerTransport implements BuyerTransport {
    */
   private leanHead(wire: WireRequest): string {
     const cacheable = wire.query === '';
-    const key = cacheable ? `${wire.method} ${wire.contentType ?? ''}` : null;
+    // a template with headers of its own has one method and content type: its headers object is the key
+    const own = wire.headers ?? null;
+    const key = cacheable && own === null ? `${wire.method} ${wire.contentType ?? ''}` : null;
     if (key !== null) {
       const h = this.heads.get(key);
       if (h !== undefined) return h;
+    } else if (cacheable) {
+      const h = this.ownHeads.get(own!);
+      if (h !== undefined) return h;
     }
     let head = `${wire.method} ${HttpBuyerTransport.pathOf(this.pingPath, wire)} HTTP/1.1\r\nhost: ${this.pingHost}\r\nconnection: keep-alive\r\n`;
-    for (const [name, value] of Object.entries(this.headersFor(wire.contentType))) {
+    for (const [name, value] of Object.entries(this.headersFor(wire))) {
       if (LINE_BREAK.test(name) || LINE_BREAK.test(value)) throw new Error(`header ${JSON.stringify(name)} holds a line break`);
       head += `${name}: ${value}\r\n`;
     }
     head += 'content-length: ';
     if (key !== null) this.heads.set(key, head);
+    else if (cacheable) this.ownHeads.set(own!, head);
     return head;
   }
 
-  private headersFor(contentType: string | null): Record<string, string> {
-    let h = this.headers.get(contentType);
-    if (h === undefined) this.headers.set(contentType, (h = contentType === null ? { ...this.baseHeaders } : { 'content-type': contentType, ...this.baseHeaders }));
+  /** the content type, the request's own headers, then the buyer's configured ones (which win) */
+  private headersFor(wire: WireRequest): Record<string, string> {
+    const { contentType } = wire;
+    const own = wire.headers ?? null;
+    let h = own === null ? this.headers.get(contentType) : this.ownHeaders.get(own);
+    if (h === undefined) {
+      h = { ...(contentType === null ? {} : { 'content-type': contentType }), ...own, ...this.baseHeaders };
+      if (own === null) this.headers.set(contentType, h);
+      else this.ownHeaders.set(own, h);
+    }
     return h;
   }
 
@@ -153,7 +169,11 @@ export class HttpBuyerTransport implements BuyerTransport {
   judge(status: number, text: string, now: number, until: number, ms: number): Bid | Pass {
     // a reply after the buyer's own time is dropped, whatever it says
     if (now > until) return pass('TIMEOUT', ms);
-    if (status < 200 || status >= 300) return pass('HTTP_ERROR', ms, `HTTP ${status}`);
+    if (status < 200 || status >= 300) {
+      // a refusal in the buyer's own protocol (a SOAP Fault) is its pass, not its failure: template-codec.ts
+      const fault = this.codec.pingFault?.(text);
+      return fault === undefined ? pass('HTTP_ERROR', ms, `HTTP ${status}`) : pass('NO_BID', ms, fault);
+    }
     let json: unknown;
     try {
       json = this.codec.readPing(text);
@@ -171,7 +191,7 @@ export class HttpBuyerTransport implements BuyerTransport {
       const wire = this.codec.pingRequest(bodyPrefix + budgetMs + '}', facts);
       const reply = await lateTolerantCall(
         this.pingPool,
-        { path: HttpBuyerTransport.pathOf(this.pingPath, wire), method: wire.method, headers: this.headersFor(wire.contentType), body: wire.body },
+        { path: HttpBuyerTransport.pathOf(this.pingPath, wire), method: wire.method, headers: this.headersFor(wire), body: wire.body },
         signal,
       );
       if (reply === null) return pass('TIMEOUT', performance.now() - t0);
@@ -198,7 +218,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     let result: PostCallResult;
     try {
       const wire = this.codec.postRequest(body, facts);
-      result = await postCall(this.postPool, { path: HttpBuyerTransport.pathOf(this.postPath, wire), method: wire.method, headers: this.headersFor(wire.contentType), body: wire.body }, budgetMs);
+      result = await postCall(this.postPool, { path: HttpBuyerTransport.pathOf(this.postPath, wire), method: wire.method, headers: this.headersFor(wire), body: wire.body }, budgetMs);
     } catch {
       // the buyer's format could not be written: nothing left
       return outcome(false, false, 'CONNECT_ERROR');
@@ -206,7 +226,7 @@ export class HttpBuyerTransport implements BuyerTransport {
     if (result.kind === 'unsent') return outcome(false, false, result.reason);
     if (result.kind === 'unconfirmed') return outcome(false, true, result.reason);
     const { status, text } = result;
-    if (status < 200 || status >= 300) return outcome(false, false, `HTTP_ERROR ${status}`);
+    if (status < 200 || status >= 300) return outcome(false, false, this.codec.postFault?.(text) ?? `HTTP_ERROR ${status}`);
     // a 2xx says the buyer took the request; one that is not the protocol leaves the lead possibly its
     let json: unknown;
     try {

@@ -7,6 +7,7 @@ import { BuyerEmail, BuyerWebhook } from './delivery-schema.js';
 import { clearKey, count, httpUrl, id, keyHashes, money, Notify, rate, validTimeZone } from './field-schema.js';
 import { Margin } from './plan-schema.js';
 import { BuyerFormat } from './template-schema.js';
+import { BatchDelivery } from './batch-schema.js';
 
 /**
  * A cap over the last `window`, sliding. Parsed to the window's milliseconds and its `spec`: the
@@ -82,6 +83,8 @@ export const Buyer = z
     margin: Margin.optional(),
     /** a buyer that speaks its own format: request templates and reply rules (src/buyers/templates) */
     format: BuyerFormat.optional(),
+    /** its leads also (or, with a price and no post_url, only) as files on a schedule: src/delivery/batch-*.ts */
+    batch: BatchDelivery.optional(),
     /** where a lead this buyer bid on and did not get is told to it, once the lead is settled (signed, like seller postbacks) */
     loss_notices: Notify.optional(),
     /**
@@ -105,8 +108,10 @@ export const Buyer = z
   .superRefine((b, ctx) => {
     if (b.transport === 'http') {
       if (b.ping_url === undefined && b.price === undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'required for an http buyer (but a fixed-price one)' });
-      if (b.post_url === undefined && b.email === undefined) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer (but an e-mail-only one)' });
-      if (b.post_url === undefined && b.email !== undefined) {
+      // a batch-only buyer takes its leads in files: its post is accepted once the lead is queued for its batch
+      const batchOnly = b.batch !== undefined && b.price !== undefined;
+      if (b.post_url === undefined && !batchOnly && b.email === undefined) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer (but a batch-only one: batch and a price; or an e-mail-only one: email and a price)' });
+      if (emailOnly(b)) {
         if (b.price === undefined) ctx.addIssue({ code: 'custom', path: ['price'], message: 'an e-mail-only buyer (no post_url) buys at a fixed price' });
         if (b.ping_url !== undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'an e-mail-only buyer (no post_url) is never pinged' });
         if (b.format !== undefined) ctx.addIssue({ code: 'custom', path: ['format'], message: 'an e-mail-only buyer (no post_url) is never called' });
@@ -122,7 +127,7 @@ export const Buyer = z
   });
 export type BuyerConfig = z.infer<typeof Buyer>;
 
-/** A buyer that takes its leads by e-mail alone: no post_url (its "post" is the e-mail, queued). */
-export function emailOnly(b: Pick<BuyerConfig, 'transport' | 'post_url' | 'email'>): boolean {
-  return b.transport === 'http' && b.post_url === undefined && b.email !== undefined;
+/** A buyer that takes its leads by e-mail alone: no post_url and no batch files (its "post" is the e-mail, queued). */
+export function emailOnly(b: Pick<BuyerConfig, 'transport' | 'post_url' | 'email' | 'batch'>): boolean {
+  return b.transport === 'http' && b.post_url === undefined && b.email !== undefined && b.batch === undefined;
 }

@@ -33,6 +33,25 @@ export const Server = z.strictObject({
       max_late_share: z.number().min(0).max(1).default(0.05),
     })
     .prefault({}),
+  /**
+   * leads sent as files (POST /v1/uploads): each row a direct post of the uploading seller, run in
+   * the background at `rate` rows a second with at most `in_flight` at once, so live calls keep
+   * their deadlines (README, Uploads). The file, its outcomes and its progress live in `dir`
+   */
+  uploads: z
+    .strictObject({
+      // 20 direct posts a second is about 1% of what one process answers (README, Benchmarks)
+      rate: z.int().min(1).max(10_000).default(20),
+      in_flight: z.int().min(1).max(16).default(2),
+      max_bytes: z.int().min(1024).max(4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+      /** a seller's uploads not yet done; past it TOO_MANY_UPLOADS */
+      max_open_per_seller: z.int().min(1).max(1000).default(4),
+      /** the directory every process of the exchange reads and writes (a shared volume across machines); default: the system's temp dir */
+      dir: z.string().min(1).optional(),
+      /** how long a finished upload's file and outcomes are kept */
+      keep: duration.prefault('7d'),
+    })
+    .prefault({}),
   /** the operator's listener: /metrics and the operator's API, on an address sellers cannot reach (port 0: any free one) */
   operator: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.int().min(0).max(65_535).default(9090) }).prefault({}),
   /**

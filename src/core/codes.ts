@@ -77,6 +77,12 @@ export const Codes = {
   // A/B tests (GET /v1/admin/experiments/{campaign}, POST /v1/admin/campaigns/{id}/experiment/end)
   NO_EXPERIMENT: { status: 404, message: 'No campaign with this id in the live configuration, or it runs no A/B test' },
   UNKNOWN_ARM: { status: 422, message: 'The campaign\'s A/B test has no arm of this name (the details list its arms)' },
+  // leads sent as files (POST /v1/uploads, GET /v1/uploads/{id}): a row's outcome codes, and the upload's own
+  UNKNOWN_UPLOAD: { status: 404, message: 'No upload with this id for this key: unknown, past its keep time, or another seller\'s' },
+  UPLOAD_BAD_HEADER: { status: 400, message: 'The CSV file\'s first line is not a header of the campaign\'s field names (the details say which column is wrong)' },
+  UPLOAD_BAD_ROW: { status: 400, message: 'An uploaded row could not be read: a line that is not a JSON object, a CSV row with more cells than the header or broken quoting, or a row over 64 KiB (that row\'s outcome is invalid; the file goes on)' },
+  UPLOAD_INTERRUPTED: { status: 200, message: 'The process stopped while this uploaded row ran, and the embedded store kept no record of how it ended: it is not run again, so it cannot be sold twice (look its lead id up, or send it again)' },
+  TOO_MANY_UPLOADS: { status: 429, message: 'This seller has server.uploads.max_open_per_seller uploads not yet done; send more as they finish' },
   // server side
   INTERNAL: { status: 500, message: 'An unexpected error; the server logged it' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store did not answer in time' },

@@ -25,6 +25,7 @@ import type { LeadDeliveries } from '../trace/trace-views.js';
 import { attachReturnsApi } from './returns-api.js';
 import { attachReportsApi } from './reports-api.js';
 import { attachPostbacksApi } from './postbacks-api.js';
+import { attachBatchesApi, type BatchList } from './batches-api.js';
 import { attachCapsApi } from './caps-api.js';
 import { attachSalesApi } from './sales-api.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -48,6 +49,10 @@ import { attachSessionRoutes } from './session-route.js';
 import { credentialsOf, requestKey } from './request-caller.js';
 import { MarketSampler } from '../telemetry/market-sampler.js';
 import { sessionBookOf, useSessionBook, type SessionBook } from './sessions.js';
+import { attachUploadsApi } from './uploads-api.js';
+import { UploadRunner } from '../uploads/upload-runner.js';
+import { MemoryUploadLeases, type UploadLeases } from '../uploads/upload-leases.js';
+import { uploadsRoot } from '../uploads/upload-files.js';
 
 export interface FrontParts {
   /** transports of the buyers that connect over /v1/bidders/ws, by buyer id */
@@ -64,6 +69,8 @@ export interface FrontParts {
   postbacks: Postbacks;
   /** each lead's e-mail and webhook deliveries, for its trace */
   deliveries?: LeadDeliveries;
+  /** buyers' batch files: GET /v1/batches */
+  batches: BatchList;
   ledger: Ledger;
   /** the configuration's versions: the admin API publishes through it */
   control: ConfigControl;
@@ -75,6 +82,8 @@ export interface FrontParts {
   sessions?: SessionBook;
   /** serving on uWebSockets.js's pure-JS fallback was allowed: /ready does not count it against readiness */
   uwsFallbackAllowed?: boolean;
+  /** which process runs each upload (shared in Redis when processes share it); none: this process's memory */
+  uploadLeases?: UploadLeases;
 }
 
 /**
@@ -96,6 +105,8 @@ export class HttpFront {
   private readonly maxBody: number;
   private readonly calls: SellerCalls;
   private readonly loopDelay: LoopDelay;
+  /** runs uploaded files' rows in the background, through the same seller calls */
+  readonly uploads: UploadRunner;
 
   constructor(private readonly parts: FrontParts) {
     // first: the routes find their sessions by the runtime source as they are attached
@@ -104,6 +115,10 @@ export class HttpFront {
     const server = parts.live.current().runtime.data.server;
     const admission = new CallAdmission({ maxCallsInFlight: server.overload.max_calls_in_flight, maxLoopLagMs: server.overload.max_loop_lag_ms, maxLateShare: server.overload.max_late_share }, parts.metrics);
     this.calls = new SellerCalls({ ...parts, admission });
+    this.uploads = new UploadRunner(
+      { calls: this.calls, live: parts.live, leases: parts.uploadLeases ?? new MemoryUploadLeases(), durableCalls: parts.store.kind === 'redis', log: parts.log },
+      { rate: server.uploads.rate, inFlight: server.uploads.in_flight, keepMs: server.uploads.keep, root: uploadsRoot(server.uploads.dir) },
+    );
     this.loopDelay = new LoopDelay(
       (ms) => {
         parts.metrics.callWaitSeconds.observe(ms / MS_PER_SECOND);
@@ -138,12 +153,14 @@ export class HttpFront {
     attachReturnsApi(app, 'public', parts.live, parts.returns, parts.log);
     attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
     attachPostbacksApi(app, 'public', parts.live, parts.postbacks, parts.log);
+    attachBatchesApi(app, 'public', parts.live, parts.batches, parts.log);
     attachCapsApi(app, 'public', parts.live, parts.store, parts.log);
     attachSalesApi(app, 'public', parts.live, parts.ledger, parts.log);
     // a party's browser session and its portal at /portal/: the same login as the console's
     attachSessionRoutes(app, 'public', parts.live);
     attachPortalFiles(app);
     attachSellerSpec(app, parts.live, parts.log);
+    attachUploadsApi(app, 'public', parts.live, this.uploads, parts.log);
     app.get('/health', (res, req) => void (refusedFraming(res, req) || sendText(res, watch(res, 'json'), 200, 'application/json', '{"status":"ok"}')));
     app.get('/ready', (res, req) => void (refusedFraming(res, req) || this.ready(res)));
     app.get('/openapi.json', openApiRoute());
@@ -152,7 +169,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/portal');
+      const known = url === '/v1/ping' || url === '/v1/post' || url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/batches' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/uploads' || url.startsWith('/v1/uploads/') || url === '/v1/spec' || url === '/v1/ws' || url === '/health' || url === '/ready' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/portal');
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url}`));
     });
     this.app = app;
@@ -167,10 +184,12 @@ export class HttpFront {
     attachReturnsApi(app, 'operator', runtime, returns, log);
     attachReportsApi(app, 'operator', runtime, ledger, log);
     attachPostbacksApi(app, 'operator', runtime, this.parts.postbacks, log);
+    attachBatchesApi(app, 'operator', runtime, this.parts.batches, log);
     attachCapsApi(app, 'operator', runtime, this.parts.store, log);
     attachSalesApi(app, 'operator', runtime, ledger, log);
     attachAdminApi(app, runtime, this.parts.control, log, { scan: (from, to, each, shards) => this.parts.traces.scan(from, to, each, shards) });
     attachExperimentsApi(app, runtime, this.parts.control, ledger, log);
+    attachUploadsApi(app, 'operator', runtime, this.uploads, log);
     // the operator's console: its files, its login, its live feed
     attachConsoleFiles(app);
     attachSessionRoutes(app, 'operator', runtime);
@@ -185,7 +204,7 @@ export class HttpFront {
       if (refusedFraming(res, req)) return;
       const state = watch(res, 'json');
       const url = req.getUrl();
-      const known = url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/caps' || url === '/v1/sales' || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/v1/console/') || url.startsWith('/console');
+      const known = url === '/v1/leads' || url.startsWith('/v1/leads/') || url.startsWith('/v1/returns') || url === '/v1/reports' || url === '/v1/postbacks' || url === '/v1/batches' || url === '/v1/caps' || url === '/v1/sales' || url === '/v1/uploads' || url.startsWith('/v1/uploads/') || url === '/health' || url === '/ready' || url === '/metrics' || url === '/openapi.json' || url === '/asyncapi.json' || url === '/v1/session' || url.startsWith('/v1/console/') || url.startsWith('/console');
       sendError(res, state, known ? new GavelError('METHOD_NOT_ALLOWED', `${req.getMethod().toUpperCase()} is not allowed on ${url}`) : new GavelError('NOT_FOUND', `No route ${url} on the operator listener`));
     });
     return app;

@@ -66,38 +66,40 @@ export class SellerCalls {
   /**
    * `bytes`: the size of the seller's message, for its trace; `idempotencyKey`: the seller's key
    * for the call, if it gave one (a retry under it gets the first call's answer); `queuedMs`: how
-   * long the call, read in whole, waited to start (call-admission.ts)
+   * long the call, read in whole, waited to start (call-admission.ts); `leadId`: the lead's id when
+   * the caller names it (an uploaded row's, derived from its upload and row, so a row run again
+   * after a crash is the same lead), else a new one
    */
-  async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey?: string, queuedMs = 0): Promise<CallResult> {
+  async run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey?: string, queuedMs = 0, leadId?: string): Promise<CallResult> {
     const admission = this.parts.admission;
     // refused before anything starts (no trace, no store call, no claim on its Idempotency-Key):
     // a 5xx is never kept, so a retry runs the call
     const refused = admission?.enter(route, queuedMs) ?? null;
     if (refused !== null) return { status: refused.status, body: errorBody(refused.code, refused.message), ping: undefined, outcome: 'overloaded' };
     try {
-      return await this.admitted(seller, route, raw, receivedAt, bytes, idempotencyKey);
+      return await this.admitted(seller, route, raw, receivedAt, bytes, idempotencyKey, leadId);
     } finally {
       admission?.leave();
     }
   }
 
-  private async admitted(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey: string | undefined): Promise<CallResult> {
-    if (idempotencyKey === undefined) return this.runOnce(seller, route, raw, receivedAt, bytes);
+  private async admitted(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey: string | undefined, leadId: string | undefined): Promise<CallResult> {
+    if (idempotencyKey === undefined) return this.runOnce(seller, route, raw, receivedAt, bytes, leadId);
     const now = this.parts.live.current();
     if (now.version !== this.leaseVersion) {
       // a new configuration may have longer deadlines: the lease follows them
       this.callSettings.leaseMs = leaseOf(now.runtime);
       this.leaseVersion = now.version;
     }
-    return this.idempotent.run(seller.id, idempotencyKey, route, raw, () => this.runOnce(seller, route, raw, receivedAt, bytes));
+    return this.idempotent.run(seller.id, idempotencyKey, route, raw, () => this.runOnce(seller, route, raw, receivedAt, bytes, leadId));
   }
 
-  private async runOnce(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number): Promise<CallResult> {
+  private async runOnce(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, leadId?: string): Promise<CallResult> {
     const { exchange, log } = this.parts;
     let ping: PingEnvelope | undefined;
     // a post is traced under its ping's id; a ping or a direct post gets its lead id here
     const postOf = route === 'post' && typeof raw === 'object' && raw !== null ? (raw as { ping_id?: unknown }).ping_id : undefined;
-    const id = typeof postOf === 'string' ? postOf : randomUUID();
+    const id = typeof postOf === 'string' ? postOf : (leadId ?? randomUUID());
     const trace = this.parts.traces.settings.enabled ? new LeadTrace(id, route, seller.id, receivedAt, bytes) : new UntracedLead(id, route, seller.id, receivedAt, bytes);
     let result: CallResult;
     try {

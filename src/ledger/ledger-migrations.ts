@@ -147,4 +147,56 @@ CREATE TRIGGER arm_leads_no_truncate BEFORE TRUNCATE ON arm_leads
   FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
 `,
   },
+  {
+    version: 5,
+    name: "buyers' batch files",
+    sql: `
+-- leads sold to a buyer that takes files, waiting for its next batch; personal data sealed
+CREATE TABLE batch_pending (
+  buyer      text NOT NULL,
+  lead_id    text NOT NULL,
+  queued_at  timestamptz NOT NULL,
+  sealed     text NOT NULL,
+  PRIMARY KEY (buyer, lead_id)
+);
+
+-- one row per batch: its id is the buyer and its window's start, so building a window twice is one batch
+CREATE TABLE batches (
+  id            text PRIMARY KEY,
+  buyer         text NOT NULL,
+  file          text NOT NULL,
+  window_start  timestamptz NOT NULL,
+  built_at      timestamptz NOT NULL,
+  delivered_at  timestamptz,
+  state         text NOT NULL CHECK (state IN ('built', 'delivered')),
+  leads         integer NOT NULL,
+  attempts      integer NOT NULL DEFAULT 0,
+  last_error    text,
+  next_at       timestamptz,
+  channel       text NOT NULL,
+  -- the format and columns it was built with: a re-send renders the same bytes
+  layout        text NOT NULL
+);
+CREATE INDEX batches_buyer_built ON batches (buyer, built_at DESC);
+CREATE INDEX batches_due ON batches (buyer, next_at) WHERE state = 'built';
+
+-- a lead is in one batch of its buyer (the primary key); its sealed data is dropped once delivered
+CREATE TABLE batch_leads (
+  buyer      text NOT NULL,
+  lead_id    text NOT NULL,
+  batch_id   text NOT NULL REFERENCES batches (id),
+  queued_at  timestamptz NOT NULL,
+  sealed     text,
+  PRIMARY KEY (buyer, lead_id)
+);
+CREATE INDEX batch_leads_batch ON batch_leads (batch_id, queued_at, lead_id);
+
+-- which process builds and sends a buyer's batches, until when
+CREATE TABLE batch_leases (
+  buyer   text PRIMARY KEY,
+  holder  text NOT NULL,
+  until   timestamptz NOT NULL
+);
+`,
+  },
 ];

@@ -20,6 +20,8 @@ export const keys = {
   deliveries: (recipient: string) => `n:${recipient}`,
   /** a browser session, by the SHA-256 of its id (redis-sessions.ts): its sealed record */
   session: (idDigest: string) => `ss:${idDigest}`,
+  /** the lease of the process that runs an upload's rows (lua/upload-lease-1.lua) */
+  uploadLease: (upload: string) => `up:${upload}`,
   /** a round_robin or weighted tier's current weights (lua/turn-pick-1.lua) */
   turn: (tier: string) => `{t:${tier}}:turn`,
   /** a buyer's decayed post outcomes by grade (lua/accept-rate-1.lua) */

@@ -26,6 +26,7 @@ export interface Scripts {
   leadIndexAppend(key: string, minId: number, ...summaries: string[]): Promise<number>;
   callClaim(key: string, now: number, fingerprint: string, leaseMs: number, windowMs: number): Promise<Reply>;
   callFinish(key: string, fingerprint: string, answer: string, windowMs: number): Promise<Reply>;
+  uploadLease(key: string, owner: string, leaseMs: number): Promise<number>;
 }
 
 /** every script the store calls: a missing file fails at start, not at its first call */
@@ -46,6 +47,7 @@ const SCRIPTS: Record<keyof Scripts, true> = {
   leadIndexAppend: true,
   callClaim: true,
   callFinish: true,
+  uploadLease: true,
 };
 
 export interface RedisStoreOptions {

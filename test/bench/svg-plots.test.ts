@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { latencyHistogramSvg, latencyOverTimeSvg, niceCeiling } from '../../bench/report/svg-plots.js';
 import { BUCKET_US, bucketOf, type LatencySummary } from '../../bench/support/open-loop.js';
-import { parseXml, type XmlElement } from '../../src/buyers/templates/xml-read.js';
+import { attributeOf, parseXml, type XmlElement } from '../../src/buyers/templates/xml-read.js';
 
 function all(el: XmlElement, name: string): XmlElement[] {
   return [...(el.name === name ? [el] : []), ...el.children.flatMap((c) => all(c, name))];
@@ -19,9 +19,9 @@ describe('the report plots', () => {
     const doc = parseXml(latencyOverTimeSvg('a run', seconds));
     const lines = all(doc, 'polyline');
     expect(lines).toHaveLength(4);
-    for (const l of lines) expect(l.attributes.points!.split(' ')).toHaveLength(4);
+    for (const l of lines) expect(attributeOf(l, 'points')!.split(' ')).toHaveLength(4);
     // the max line's third point (190 ms) sits at 95% of a 200 ms axis
-    const max = lines[3]!.attributes.points!.split(' ').map((p) => Number(p.split(',')[1]));
+    const max = attributeOf(lines[3]!, 'points')!.split(' ').map((p) => Number(p.split(',')[1]));
     const top = 28;
     const bottom = 320 - 40;
     expect((bottom - max[2]!) / (bottom - top)).toBeCloseTo(0.95, 2);
@@ -31,7 +31,7 @@ describe('the report plots', () => {
     const doc = parseXml(latencyHistogramSvg('a run', [50, 30, 0, 20]));
     const bars = all(doc, 'rect').slice(1); // the first is the background
     expect(bars).toHaveLength(4);
-    const heights = bars.map((b) => Number(b.attributes.height));
+    const heights = bars.map((b) => Number(attributeOf(b, 'height')));
     expect(heights[1]! / heights[0]!).toBeCloseTo(0.6, 2);
     expect(heights[2]).toBe(0);
     expect(all(bars[3]!, 'title')[0]!.text).toBe('up to 0.8 ms: 20.00%');

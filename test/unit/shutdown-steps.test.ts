@@ -39,6 +39,8 @@ describe('shutdown steps', () => {
     expect(SHUTDOWN_ORDER.at(-1)).toBe('store');
     // the calls still in flight during the drain reach buyers, score leads and record outcomes
     for (const used of ['buyer transports', 'accept rates', 'scoring pool'] as const) expect(at(used), used).toBeGreaterThan(at('close connections'));
+    // upload rows running when the process stops reach buyers too, and record their outcomes through the rest
+    for (const used of ['buyer transports', 'traces', 'sales'] as const) expect(at(used), used).toBeGreaterThan(at('uploads'));
     // a version taken while stopping would open buyer transports after they were closed
     expect(at('config versions')).toBeLessThan(at('buyer transports'));
     // [writer, what it writes into]

@@ -1,0 +1,48 @@
+import type { Runtime } from './config/runtime.js';
+import { durationMs } from './core/duration.js';
+import type { RuntimeSource } from './config/live-runtime.js';
+import { BatchDeliveries, type BatchMail } from './delivery/batch-deliveries.js';
+import { MemoryBatchStore } from './delivery/batch-memory-store.js';
+import { PostgresBatchStore } from './delivery/batch-postgres-store.js';
+import type { Ledger } from './ledger/ledger.js';
+import type { Store } from './store/store.js';
+import type { Logger } from './telemetry/logger.js';
+import type { Metrics } from './telemetry/metrics.js';
+
+export interface BatchStart {
+  runtime: Runtime;
+  live: RuntimeSource;
+  ledger: Ledger;
+  postgresUrl: string | undefined;
+  store: Store;
+  /** this process's name in the store's lease */
+  holder: string;
+  mail: BatchMail | null;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** Gavel will not start batch files this way; the message says why. */
+export class BatchesRefused extends Error {}
+
+/**
+ * Start-up step: buyers' batch files, their records where the ledger is. PostgreSQL (the
+ * ledger's schema) when the ledger is there; else this process's memory, which only a lone
+ * process may use: several processes on one Redis would each build files of their own leads
+ * under the same names, so that is refused.
+ */
+export function openBatches(s: BatchStart): BatchDeliveries {
+  const batchBuyers = s.runtime.buyers.filter((b) => b.config.batch !== undefined).map((b) => b.id);
+  const onPostgres = s.ledger.kind === 'postgres' && s.postgresUrl !== undefined;
+  if (!onPostgres && batchBuyers.length > 0 && s.store.kind === 'redis') {
+    throw new BatchesRefused(`buyers ${batchBuyers.join(', ')} take batch files: with a shared Redis their records need the ledger on PostgreSQL (DATABASE_URL or ledger.postgres_url)`);
+  }
+  const store = onPostgres ? new PostgresBatchStore(s.postgresUrl!, s.runtime.data.ledger.schema) : new MemoryBatchStore();
+  if (batchBuyers.length > 0) {
+    if (store.kind === 'memory') s.log.warn({ buyers: batchBuyers }, 'batch files: EMBEDDED MEMORY (leads waiting for a batch and unsent batches are lost when this process exits)');
+    else s.log.info({ buyers: batchBuyers }, 'batch files: PostgreSQL');
+  }
+  // a batch every few seconds (tests, demos) is looked at as often; a daily one each second is cheap
+  const tickMs = Math.min(1000, ...s.runtime.buyers.flatMap((b) => (b.config.batch?.every !== undefined ? [Math.max(100, durationMs(b.config.batch.every) / 4)] : [])));
+  return new BatchDeliveries({ live: s.live, store, holder: s.holder, tickMs, mail: s.mail, metrics: s.metrics, log: s.log });
+}
