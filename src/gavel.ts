@@ -190,7 +190,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   postbacks.start();
   const live = new LiveRuntime(runtime, opts.versions?.startedOn ?? 1);
   try {
-    batches = openBatches({ runtime, live, ledger, postgresUrl: settings.postgresUrl, store, holder: consumer, mail: null, metrics, log });
+    batches = openBatches({ runtime, live, ledger, postgresUrl: settings.postgresUrl, store, holder: consumer, metrics, log });
   } catch (e) {
     if (e instanceof BatchesRefused) throw new StartRefused(e.message);
     throw e;
