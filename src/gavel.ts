@@ -2,7 +2,6 @@ import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { Exchange } from './auction/exchange.js';
 import type { DemoInfo } from './protocol/console-api.js';
-import type { SoldLead } from './auction/stage-parts.js';
 import type { BuyerTransport } from './buyers/transport.js';
 import type { BuyerGuards } from './buyers/buyer-guards.js';
 import { processSettings, type Overrides, type ProcessSettings } from './config/environment.js';
@@ -29,11 +28,12 @@ import type { LedgerWriter } from './ledger/ledger-writer.js';
 import type { LeadStats } from './ledger/lead-stats.js';
 import { Returns } from './ledger/returns.js';
 import { Postbacks } from './notify/postbacks.js';
+import { Deliveries } from './delivery/deliveries.js';
 import { runShutdown, shutdownSteps } from './shutdown-steps.js';
 import { openLedgerParts } from './start-ledger.js';
 import { BatchesRefused, openBatches } from './start-batches.js';
 import type { BatchDeliveries } from './delivery/batch-deliveries.js';
-import { buyerGuards, openBuyerTransports, openTransport, startScoring } from './start-pools.js';
+import { buyerGuards, openBuyerTransports, openTransport, startScoring, type PostQueues } from './start-pools.js';
 import { openStore } from './start-store.js';
 import type { Store } from './store/store.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
@@ -166,6 +166,8 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   const log = createLogger(runtime.piiFields, settings.logLevel);
   checkUws(settings.allowUwsFallback, log);
   warnAboutKeys(runtime, log);
+  const relay = Deliveries.problemOf(runtime.data);
+  if (relay !== null) throw new StartRefused(relay);
   const store = await openStore(settings.store, { memoryMaxLeads: runtime.data.trace.memory_max_leads, ledgerDirectMs: runtime.data.ledger.direct_ms }, log);
 
   // the gauges read the transports and the breakers, made once the metrics they count into are
@@ -177,27 +179,33 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     },
     () => guards?.states() ?? [],
   );
-  // a batch-only buyer's posts queue into the batch files, opened once the ledger is (below)
+  const { recording, ledger, salesQueue, sales, ledgerWriter, stats, consumer } = await openLedgerParts(runtime, settings.postgresUrl, store, metrics, log);
+  const queueSettings = { consumer, pollMs: runtime.data.ledger.poll_ms, reclaimMs: runtime.data.ledger.reclaim_after };
+  const postbacks = new Postbacks(runtime.data, store, queueSettings, metrics, log);
+  postbacks.start();
+  const deliveries = new Deliveries(runtime.data, runtime.secret, store, queueSettings, runtime.data.trace.retention, metrics, log);
+  deliveries.start();
+
+  // the post of a buyer with no post_url queues its lead: into the batch files (opened once the live runtime is, below) or for its e-mail
   let batches: BatchDeliveries | null = null;
-  const batchQueue = (sale: SoldLead) => (batches === null ? Promise.reject(new Error('batch files not open yet')) : batches.addToBatch(sale));
-  const buyers = openBuyerTransports(runtime, metrics, batchQueue);
+  const postQueues: PostQueues = {
+    batch: (sale) => (batches === null ? Promise.reject(new Error('batch files not open yet')) : batches.addToBatch(sale)),
+    email: (sale) => deliveries.queueEmail(sale),
+  };
+  const buyers = openBuyerTransports(runtime, metrics, postQueues);
   transports = buyers.all;
   const { scores, acceptRates } = await startScoring(runtime, store, metrics, log);
   guards = buyerGuards(runtime, metrics, log);
-
-  const { recording, ledger, salesQueue, sales, ledgerWriter, stats, consumer } = await openLedgerParts(runtime, settings.postgresUrl, store, metrics, log);
-  const postbacks = new Postbacks(runtime.data, store, { consumer, pollMs: runtime.data.ledger.poll_ms, reclaimMs: runtime.data.ledger.reclaim_after }, metrics, log);
-  postbacks.start();
   const live = new LiveRuntime(runtime, opts.versions?.startedOn ?? 1);
   try {
-    batches = openBatches({ runtime, live, ledger, postgresUrl: settings.postgresUrl, store, holder: consumer, mail: null, metrics, log });
+    batches = openBatches({ runtime, live, ledger, postgresUrl: settings.postgresUrl, store, holder: consumer, metrics, log });
   } catch (e) {
     if (e instanceof BatchesRefused) throw new StartRefused(e.message);
     throw e;
   }
   const batchFiles = batches;
   metrics.configVersion.set(live.current().version);
-  const liveBuyers = new LiveBuyers(buyers.all, buyers.sockets, guards, (b) => openTransport(b, metrics, batchQueue));
+  const liveBuyers = new LiveBuyers(buyers.all, buyers.sockets, guards, (b) => openTransport(b, metrics, postQueues));
   const exchange = new Exchange({
     runtime: live,
     store,
@@ -210,8 +218,12 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     sales: recording ? sales : null,
     // who lost a settled lead is only worked out when some buyer of the lead's version asked to be told (settlement.ts)
     lossNotices: (leadId, test, lost, clearing) => postbacks.lost(leadId, test, lost, clearing),
-    // buyers' other ways of taking a lead: batch files (a buyer with a post_url and a batch)
-    deliveries: (sale) => batchFiles.told(sale),
+    // buyers' other ways of taking a lead beside their post: e-mail and webhook copies, batch files
+    // (each a lookup for a buyer that has none)
+    deliveries: (sale) => {
+      deliveries.sold(sale);
+      batchFiles.told(sale);
+    },
   });
   const tracing = runtime.data.trace;
   const traces = new TraceRecorder(
@@ -252,7 +264,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   // with a shared store, a browser's login holds on every process that shares it (src/front/shared-sessions.ts)
   const sessions = store instanceof RedisStore ? new SharedSessions(new RedisSessions(store.client), runtime.secret) : undefined;
   const uploadLeases = store instanceof RedisStore ? new RedisUploadLeases(store.client) : new MemoryUploadLeases();
-  const front = new HttpFront({ live, exchange, store, metrics, log, uploadLeases, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, batches: batchFiles, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
+  const front = new HttpFront({ live, exchange, store, metrics, log, uploadLeases, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, deliveries, batches: batchFiles, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
   await warmUp(runtime, transports, log);
   const ports = await listen(front, settings);
   log.info({ pid: process.pid, port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');
@@ -272,6 +284,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
     'accept rates': () => acceptRates.close(),
     traces: () => traces.close(),
     postbacks: () => postbacks.close(),
+    deliveries: () => deliveries.close(),
     'batch files': () => batchFiles.close(),
     'report counts': () => stats.close(),
     sales: () => sales.close(),
@@ -290,7 +303,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
       log.info('gavel stopped');
     })());
 
-  const swaps = new LiveSwap({ live, buyers: liveBuyers, scores, acceptRates, postbacks, metrics, log, secret: settings.secret });
+  const swaps = new LiveSwap({ live, buyers: liveBuyers, scores, acceptRates, postbacks, deliveries, metrics, log, secret: settings.secret });
   const reload = (config: ConfigData, version?: number): Promise<Versioned> => swaps.apply(config, version);
 
   await control.start();

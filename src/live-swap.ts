@@ -1,10 +1,11 @@
 import { compileRuntime } from './config/runtime.js';
 import type { LiveRuntime, Versioned } from './config/live-runtime.js';
 import type { ConfigData } from './config/schema.js';
-import { longestLeadMs, refuseUnswappable, type LiveBuyers } from './live-buyers.js';
+import { longestLeadMs, refuseUnswappable, SwapRefused, type LiveBuyers } from './live-buyers.js';
 import type { LiveScoring } from './live-scoring.js';
 import type { AcceptRates } from './market/accept-rates.js';
 import type { Postbacks } from './notify/postbacks.js';
+import { Deliveries } from './delivery/deliveries.js';
 import { rankedBuyers } from './start-pools.js';
 import type { Logger } from './telemetry/logger.js';
 import type { Metrics } from './telemetry/metrics.js';
@@ -16,6 +17,7 @@ export interface SwapParts {
   scores: LiveScoring;
   acceptRates: AcceptRates;
   postbacks: Postbacks;
+  deliveries: Deliveries;
   metrics: Metrics;
   log: Logger;
   /** the secret the command line or the environment gave; undefined: the config's, else the one made up at start */
@@ -44,11 +46,13 @@ export class LiveSwap {
   }
 
   private async swap(config: ConfigData, version: number | undefined): Promise<Versioned> {
-    const { live, buyers, scores, acceptRates, postbacks, metrics, log } = this.parts;
+    const { live, buyers, scores, acceptRates, postbacks, deliveries, metrics, log } = this.parts;
     const previous = live.current().runtime;
     // a process that made its secret up keeps it: leads in flight were hashed with it
     const next = compileRuntime(config, this.parts.secret ?? config.secret ?? previous.secret);
     refuseUnswappable(previous, next);
+    const relay = Deliveries.problemOf(next.data);
+    if (relay !== null) throw new SwapRefused(relay);
     const scoring = await scores.prepare(next);
     // from here to the swap nothing waits: the version goes live whole, with everything it needs
     try {
@@ -61,6 +65,7 @@ export class LiveSwap {
     scores.commit(next, scoring, Math.max(longestLeadMs(previous), longestLeadMs(next)));
     const now = live.swap(next, version);
     postbacks.reconfigure(next.data);
+    deliveries.reconfigure(next.data);
     metrics.configVersion.set(now.version);
     log.info({ config_version: now.version, campaigns: next.campaigns.size, buyers: next.buyers.length, scoring_pool: scoring.fresh ? 'new' : 'kept' }, 'configuration swapped');
     return now;

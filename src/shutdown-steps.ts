@@ -21,6 +21,8 @@ export const SHUTDOWN_ORDER = [
   'traces',
   // what this process sold is queued already; record what it can before it goes
   'postbacks',
+  // sold leads' e-mails and webhooks are queued: another process delivers what this one leaves
+  'deliveries',
   // a batch being sent finishes; one left unsent waits in its records for the next holder
   'batch files',
   'report counts',

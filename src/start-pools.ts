@@ -4,7 +4,8 @@ import { SocketBuyerTransport } from './buyers/socket-transport.js';
 import { templateCodec } from './buyers/templates/template-codec.js';
 import type { BuyerTransport } from './buyers/transport.js';
 import type { SoldLead } from './auction/stage-parts.js';
-import { BatchTransport } from './delivery/batch-transport.js';
+import { emailOnly } from './config/buyer-schema.js';
+import { QueuedPostTransport } from './delivery/queued-post-transport.js';
 import type { BuyerRuntime, Runtime } from './config/runtime.js';
 import { AcceptRates } from './market/accept-rates.js';
 import { ScorePool } from './scoring/score-pool.js';
@@ -21,14 +22,20 @@ export interface BuyerTransports {
 }
 
 /** Start-up step: a transport per buyer, a keep-alive pool per HTTP buyer, a slot per socket buyer. */
-/** Where a batch-only buyer's posts queue their leads (src/delivery/batch-deliveries.ts). */
-export type BatchQueue = (sale: SoldLead) => Promise<void>;
+/**
+ * Where the post of a buyer with no post_url queues its lead: a batch-only buyer's for its next
+ * file (src/delivery/batch-deliveries.ts), an e-mail-only buyer's for its e-mail (src/delivery/deliveries.ts).
+ */
+export interface PostQueues {
+  batch(sale: SoldLead): Promise<void>;
+  email(sale: SoldLead): Promise<void>;
+}
 
-export function openBuyerTransports(runtime: Runtime, metrics: Metrics, batches: BatchQueue): BuyerTransports {
+export function openBuyerTransports(runtime: Runtime, metrics: Metrics, queues: PostQueues): BuyerTransports {
   const all = new Map<string, BuyerTransport>();
   const sockets = new Map<string, SocketBuyerTransport>();
   for (const b of runtime.buyers) {
-    const t = openTransport(b, metrics, batches);
+    const t = openTransport(b, metrics, queues);
     all.set(b.id, t);
     if (t instanceof SocketBuyerTransport) sockets.set(b.id, t);
   }
@@ -36,9 +43,10 @@ export function openBuyerTransports(runtime: Runtime, metrics: Metrics, batches:
 }
 
 /** One buyer's transport: at start, and at a swap for a buyer that is new or whose endpoint changed. */
-export function openTransport(b: BuyerRuntime, metrics: Metrics, batches: BatchQueue): BuyerTransport {
+export function openTransport(b: BuyerRuntime, metrics: Metrics, queues: PostQueues): BuyerTransport {
   // a batch-only buyer: no post_url, its leads go in files
-  if (b.config.transport === 'http' && b.config.post_url === undefined && b.config.batch !== undefined) return new BatchTransport(b.id, batches);
+  if (b.config.transport === 'http' && b.config.post_url === undefined && b.config.batch !== undefined) return new QueuedPostTransport(b.id, 'batch', (s) => queues.batch(s));
+  if (emailOnly(b.config)) return new QueuedPostTransport(b.id, 'email', (s) => queues.email(s));
   if (b.config.transport === 'websocket') return new SocketBuyerTransport(b.id, new Set(b.config.campaigns), () => metrics.lateBuyerAnswers.inc({ buyer: b.id }));
   return new HttpBuyerTransport({
     // a fixed-price buyer has no ping_url and is never pinged: its pool is its post origin's

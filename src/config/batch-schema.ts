@@ -31,8 +31,16 @@ export const EmailTarget = z.strictObject({ to: z.array(z.email()).min(1).max(16
 export const BatchDelivery = z
   .strictObject({
     format: z.enum(['csv', 'jsonl']),
-    /** csv: header name → where its value comes from (the sources and transforms of request templates) */
-    columns: z.record(z.string().min(1).max(128), Source).optional(),
+    /**
+     * csv: the columns in order, each `{ Header: <source> }` (the sources and transforms of request
+     * templates). A list, not one map: a configuration version kept in PostgreSQL (jsonb) keeps no
+     * key order, and a file's columns must not move.
+     */
+    columns: z
+      .array(z.record(z.string().min(1).max(128), Source).refine((c) => Object.keys(c).length === 1, 'one column per item: { Header: source }'))
+      .max(256)
+      .transform((cs) => cs.map((c) => Object.entries(c)[0]!))
+      .optional(),
     every: z
       .string()
       .regex(DURATION)
@@ -53,7 +61,7 @@ export const BatchDelivery = z
   .superRefine((b, ctx) => {
     if ((b.every === undefined) === (b.at === undefined)) ctx.addIssue({ code: 'custom', path: ['every'], message: 'either every (15m) or at (07:00)' });
     if ((b.sftp === undefined) === (b.email === undefined)) ctx.addIssue({ code: 'custom', path: ['sftp'], message: 'either sftp or email' });
-    if (b.format === 'csv' && (b.columns === undefined || Object.keys(b.columns).length === 0)) ctx.addIssue({ code: 'custom', path: ['columns'], message: 'a csv batch names its columns' });
+    if (b.format === 'csv' && (b.columns === undefined || b.columns.length === 0)) ctx.addIssue({ code: 'custom', path: ['columns'], message: 'a csv batch names its columns' });
     if (b.format === 'jsonl' && b.columns !== undefined) ctx.addIssue({ code: 'custom', path: ['columns'], message: 'columns are for csv (a jsonl line is the whole lead)' });
   });
 export type BatchDelivery = z.infer<typeof BatchDelivery>;

@@ -3,6 +3,7 @@ import { DURATION, durationMs } from '../core/duration.js';
 import { buyerRuleShape } from '../rules/buyer-rules.js';
 import { GRADES } from '../scoring/scoring-schema.js';
 import { BreakerSchema } from './breaker-schema.js';
+import { BuyerEmail, BuyerWebhook } from './delivery-schema.js';
 import { clearKey, count, httpUrl, id, keyHashes, money, Notify, rate, validTimeZone } from './field-schema.js';
 import { Margin } from './plan-schema.js';
 import { BuyerFormat } from './template-schema.js';
@@ -86,6 +87,14 @@ export const Buyer = z
     batch: BatchDelivery.optional(),
     /** where a lead this buyer bid on and did not get is told to it, once the lead is settled (signed, like seller postbacks) */
     loss_notices: Notify.optional(),
+    /**
+     * each lead it bought as an e-mail (src/delivery): beside its post, or instead of one (no
+     * post_url, a `price`: an e-mail-only buyer, in a fixed_price tier, its sale counted once the
+     * e-mail is durably queued)
+     */
+    email: BuyerEmail.optional(),
+    /** a copy of each lead it bought posted to a second URL of its own, signed */
+    webhook: BuyerWebhook.optional(),
     /** how many leads this buyer may return per billing cycle: a count, a share of the leads it bought in the cycle, or both */
     returns: z
       .strictObject({
@@ -100,13 +109,25 @@ export const Buyer = z
     if (b.transport === 'http') {
       if (b.ping_url === undefined && b.price === undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'required for an http buyer (but a fixed-price one)' });
       // a batch-only buyer takes its leads in files: its post is accepted once the lead is queued for its batch
-      if (b.post_url === undefined && !(b.batch !== undefined && b.price !== undefined)) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer (but a batch-only one: batch and a price)' });
+      const batchOnly = b.batch !== undefined && b.price !== undefined;
+      if (b.post_url === undefined && !batchOnly && b.email === undefined) ctx.addIssue({ code: 'custom', path: ['post_url'], message: 'required for an http buyer (but a batch-only one: batch and a price; or an e-mail-only one: email and a price)' });
+      if (emailOnly(b)) {
+        if (b.price === undefined) ctx.addIssue({ code: 'custom', path: ['price'], message: 'an e-mail-only buyer (no post_url) buys at a fixed price' });
+        if (b.ping_url !== undefined) ctx.addIssue({ code: 'custom', path: ['ping_url'], message: 'an e-mail-only buyer (no post_url) is never pinged' });
+        if (b.format !== undefined) ctx.addIssue({ code: 'custom', path: ['format'], message: 'an e-mail-only buyer (no post_url) is never called' });
+      }
     } else if (b.key === undefined && b.keys === undefined) ctx.addIssue({ code: 'custom', path: ['keys'], message: 'required for a websocket buyer (keys, or key)' });
     if (b.format !== undefined && b.transport !== 'http') ctx.addIssue({ code: 'custom', path: ['format'], message: 'only an http buyer has a format of its own' });
     if (b.format !== undefined && b.price === undefined && (b.format.ping === undefined) !== (b.format.ping_reply === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['format'], message: 'ping and ping_reply go together (neither: pings use the native protocol)' });
     }
+    if (b.webhook !== undefined && b.webhook.secret === undefined && b.loss_notices === undefined) ctx.addIssue({ code: 'custom', path: ['webhook', 'secret'], message: 'required (or the loss_notices secret, which it would use)' });
     const zone = b.schedule?.timezone;
     if (zone !== undefined && !validTimeZone(zone)) ctx.addIssue({ code: 'custom', path: ['schedule', 'timezone'], message: `unknown time zone "${zone}"` });
   });
 export type BuyerConfig = z.infer<typeof Buyer>;
+
+/** A buyer that takes its leads by e-mail alone: no post_url and no batch files (its "post" is the e-mail, queued). */
+export function emailOnly(b: Pick<BuyerConfig, 'transport' | 'post_url' | 'email' | 'batch'>): boolean {
+  return b.transport === 'http' && b.post_url === undefined && b.email !== undefined && b.batch === undefined;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { filterFields } from '../rules/filter.js';
 import { ScoringPool } from '../scoring/scoring-schema.js';
-import { Buyer } from './buyer-schema.js';
+import { Buyer, emailOnly } from './buyer-schema.js';
 import { Campaign } from './campaign-schema.js';
 import type { Tier } from './plan-schema.js';
 import { clearKey, hashOfEntry, keyHashes, type KeyEntry } from './field-schema.js';
@@ -63,6 +63,10 @@ export const Config = z
     claim('the operator', [], 'admin_key', c.admin_key, c.admin_keys);
     c.sellers.forEach((s, i) => claim(`seller "${s.id}"`, ['sellers', i], 'api_key', s.api_key, s.api_keys));
     c.buyers.forEach((b, i) => claim(`buyer "${b.id}"`, ['buyers', i], 'key', b.key, b.keys));
+    c.buyers.forEach((b, i) => {
+      // an e-mailed batch leaves through the operator's relay: without one it could never be delivered
+      if (b.batch?.email !== undefined && c.smtp === undefined) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'batch', 'email'], message: 'e-mail batches need the smtp relay configured (smtp)' });
+    });
     c.sellers.forEach((s, i) => {
       s.campaigns?.forEach((cid, j) => {
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['sellers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });
@@ -100,6 +104,22 @@ export const Config = z
       camp.experiment?.arms.forEach((arm, ai) => checkPlan(arm.distribution, ['campaigns', ci, 'experiment', 'arms', ai, 'distribution']));
     });
     c.buyers.forEach((b, i) => {
+      if (b.email !== undefined) {
+        if (c.smtp === undefined) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'email'], message: 'e-mail goes through the operator\'s relay: configure smtp' });
+        else if (b.email.to.length > c.smtp.max_recipients) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'email', 'to'], message: `${b.email.to.length} addresses, more than smtp.max_recipients (${c.smtp.max_recipients})` });
+      }
+      if (emailOnly(b)) {
+        // it has no URL to be pinged at: every plan of its campaigns lists it in a fixed_price tier
+        for (const cid of b.campaigns) {
+          const camp = c.campaigns.find((x) => x.id === cid);
+          if (camp === undefined) continue;
+          // an arm without a plan of its own runs the campaign's
+          const plans = [camp.distribution, ...(camp.experiment?.arms.flatMap((a) => (a.distribution === undefined ? [] : [a.distribution])) ?? [])];
+          if (!plans.every((p) => p?.some((t) => t.method === 'fixed_price' && (t.buyers ?? []).includes(b.id)) ?? false)) {
+            ctx.addIssue({ code: 'custom', path: ['buyers', i, 'email'], message: `an e-mail-only buyer takes leads in a fixed_price tier only: list it in one of campaign ${cid}'s` });
+          }
+        }
+      }
       b.campaigns.forEach((cid, j) => {
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });
       });

@@ -6,8 +6,8 @@ import type { SoldLead } from '../auction/stage-parts.js';
 /** How a batch's file is laid out, fixed on the batch when it is built (stored as JSON). */
 export interface BatchLayout {
   format: 'csv' | 'jsonl';
-  /** csv: header → source, in the order written */
-  columns?: Record<string, Source>;
+  /** csv: [header, source], in the order written */
+  columns?: readonly (readonly [string, Source])[];
 }
 
 /**
@@ -39,7 +39,7 @@ export function renderBatch(layout: BatchLayout, sales: readonly SoldLead[], bui
     );
     return Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
   }
-  const columns = Object.entries(layout.columns ?? {});
+  const columns = layout.columns ?? [];
   const rows = [columns.map(([name]) => csvField(name)).join(',')];
   for (const s of sales) {
     const native = nativeOf(s);

@@ -42,6 +42,8 @@ export class MailError extends Error {
   constructor(
     message: string,
     readonly permanent: boolean,
+    /** the relay's reply code, when it answered one */
+    readonly code: number | null = null,
   ) {
     super(message);
     this.name = 'MailError';
@@ -116,7 +118,7 @@ export class Mailer {
       if (e instanceof MailError) throw e;
       const err = e as Error & { responseCode?: number; code?: string };
       const permanent = err.responseCode !== undefined && err.responseCode >= 500 && err.code !== 'EAUTH';
-      throw new MailError(err.message, permanent);
+      throw new MailError(err.message, permanent, err.responseCode ?? null);
     }
   }
 

@@ -21,6 +21,7 @@ import { closeApp, LISTEN_EXCLUSIVE_PORT, uws } from './uws.js';
 import type { TraceRecorder } from '../trace/trace-recorder.js';
 import type { Returns } from '../ledger/returns.js';
 import type { Postbacks } from '../notify/postbacks.js';
+import type { LeadDeliveries } from '../trace/trace-views.js';
 import { attachReturnsApi } from './returns-api.js';
 import { attachReportsApi } from './reports-api.js';
 import { attachPostbacksApi } from './postbacks-api.js';
@@ -66,6 +67,8 @@ export interface FrontParts {
   traces: TraceRecorder;
   returns: Returns;
   postbacks: Postbacks;
+  /** each lead's e-mail and webhook deliveries, for its trace */
+  deliveries?: LeadDeliveries;
   /** buyers' batch files: GET /v1/batches */
   batches: BatchList;
   ledger: Ledger;
@@ -145,7 +148,7 @@ export class HttpFront {
     app.post('/v1/ping', (res, req) => this.seller(res, req, 'ping'));
     app.post('/v1/post', (res, req) => this.seller(res, req, 'post'));
     app.post('/v1/leads', (res, req) => this.seller(res, req, 'leads'));
-    app.get('/v1/leads/:id', leadTraceRoute(parts.live, parts.traces, 'public'));
+    app.get('/v1/leads/:id', leadTraceRoute(parts.live, parts.traces, parts.deliveries, 'public'));
     attachLeadsApi(app, 'public', parts.live, parts.store, parts.log);
     attachReturnsApi(app, 'public', parts.live, parts.returns, parts.log);
     attachReportsApi(app, 'public', parts.live, parts.ledger, parts.log);
@@ -176,7 +179,7 @@ export class HttpFront {
   /** The operator's listener: metrics, health, readiness, and the routes of the operator's key. */
   private operatorRoutes(app: TemplatedApp): TemplatedApp {
     const { live: runtime, returns, ledger, log } = this.parts;
-    app.get('/v1/leads/:id', leadTraceRoute(runtime, this.parts.traces, 'operator'));
+    app.get('/v1/leads/:id', leadTraceRoute(runtime, this.parts.traces, this.parts.deliveries, 'operator'));
     attachLeadsApi(app, 'operator', runtime, this.parts.store, log);
     attachReturnsApi(app, 'operator', runtime, returns, log);
     attachReportsApi(app, 'operator', runtime, ledger, log);

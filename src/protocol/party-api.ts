@@ -79,6 +79,16 @@ export const SellerTrace = z.object({
   result: TraceResult.nullable().meta({ description: "the lead's latest answer: the post's when it was posted" }),
   calls: z.array(TraceCall),
 });
+/** A sold lead's delivery beside its post, by one channel (src/delivery): how far it got. */
+const LeadDelivery = z.object({
+  channel: z.string().meta({ description: 'email or webhook' }),
+  state: z.enum(['delivered', 'retrying', 'given_up']),
+  attempts: z.int().min(1),
+  first_at: at,
+  last_at: at,
+  last_status: z.int().nullable().meta({ description: "the receiver's last status: the HTTP status, or the SMTP relay's reply code; null when it never answered" }),
+  last_error: z.string().nullable(),
+});
 /** With a buyer's key: its own part in the auction, never another buyer's name or bid. */
 export const BuyerTrace = z.object({
   lead_id: z.string(),
@@ -90,11 +100,13 @@ export const BuyerTrace = z.object({
   price: z.number().optional().meta({ description: 'won: what the buyer pays' }),
   reason: z.string().optional().meta({ description: 'lost: OUTBID, LATE, PASSED, BID_FAILED, BELOW_FLOOR, BELOW_GRADE, CAP_REACHED, ALREADY_SOLD_TO_BUYER, FILTERED, POST_REJECTED, TIMEOUT, POST_UNCONFIRMED, NOT_POSTED or NOT_SOLD' }),
   clearing_price: z.number().nullable(),
+  deliveries: z.array(LeadDelivery).optional().meta({ description: 'won: how the lead reached the buyer beside its post (its e-mail, its webhook), when it takes it so' }),
 });
 /** With the operator's key, on the operator listener: every segment whole (src/trace/lead-trace.ts). */
 export const OperatorTrace = z.object({
   lead_id: z.string(),
   segments: z.array(z.record(z.string(), z.unknown())).min(1),
+  deliveries: z.array(LeadDelivery.extend({ buyer: z.string() })).meta({ description: "each buyer's deliveries of the lead beside its post (e-mail, webhook)" }),
 });
 
 export const Health = z.object({ status: z.literal('ok') });
@@ -108,7 +120,7 @@ export const Readiness = z.object({
 
 /** GET /v1/postbacks: how the delivery of a party's notices went (src/notify/postbacks.ts NoticeDeliveries) */
 export const NoticeDeliveriesAnswer = z.object({
-  party: z.string().meta({ description: 'seller:<id> (its postbacks) or buyer:<id> (its loss notices)' }),
+  party: z.string().meta({ description: 'seller:<id> (its postbacks) or buyer:<id> (its loss notices, and the e-mails and webhooks of the leads it bought: types lead.email, lead.webhook)' }),
   notices: z.array(
     z.object({
       event_id: z.string(),

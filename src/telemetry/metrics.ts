@@ -110,6 +110,7 @@ export function createMetrics(poolQueues: () => Iterable<[string, number]> = () 
     salesUnrecorded: new Gauge({ name: 'gavel_sales_unrecorded', help: 'Sales this process sold while the ledger was away and keeps until the ledger takes them (they wait in the durable queue too)', registers: [registry] }),
     salesUnqueued: new Gauge({ name: 'gavel_sales_unqueued', help: 'Sales this process holds because the durable queue refused them; retried each second (lost if the process dies)', registers: [registry] }),
     postbacks: new Counter({ name: 'gavel_postbacks_total', help: 'Seller postbacks by result: delivered, retried (a try failed; another follows), given_up, unqueued (the queue refused it)', labelNames: ['result'], registers: [registry] }),
+    deliveries: new Counter({ name: 'gavel_deliveries_total', help: 'Sold leads delivered to their buyers beside their post, by channel (email, webhook) and result: delivered, retried (a try failed; another follows), given_up, unqueued (the queue refused it)', labelNames: ['channel', 'result'], registers: [registry] }),
     batches: new Counter({ name: 'gavel_batch_files_total', help: "Buyers' batch files by result: built, delivered, retried (a try failed; another follows after its backoff), unqueued (a sold lead not queued for its batch)", labelNames: ['buyer', 'result'], registers: [registry] }),
     /** what can be measured from inside: the event loop's delay (loop-delay.ts), not a call's own wait */
     callWaitSeconds: new Histogram({

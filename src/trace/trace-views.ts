@@ -30,8 +30,26 @@ export function wholeSegment(seg: StoredSegment): TraceSegment {
   };
 }
 
-export function operatorView(leadId: string, segs: readonly TraceSegment[]) {
-  return { lead_id: leadId, segments: segs };
+/** A sold lead's delivery to one buyer by one channel beside its post (e-mail, webhook: src/delivery), as its trace shows it. */
+export interface LeadDelivery {
+  buyer: string;
+  channel: string;
+  state: 'delivered' | 'retrying' | 'given_up';
+  attempts: number;
+  first_at: string;
+  last_at: string;
+  /** the receiver's last status: the HTTP status, or the SMTP relay's reply code; null when it never answered */
+  last_status: number | null;
+  last_error: string | null;
+}
+
+/** Where a lead's deliveries are read from (src/delivery/deliveries.ts). */
+export interface LeadDeliveries {
+  ofLead(leadId: string): Promise<LeadDelivery[]>;
+}
+
+export function operatorView(leadId: string, segs: readonly TraceSegment[], deliveries: readonly LeadDelivery[] = []) {
+  return { lead_id: leadId, segments: segs, deliveries };
 }
 
 export function sellerView(seller: string, leadId: string, segs: readonly TraceSegment[]) {
@@ -75,7 +93,7 @@ function lossReason(buyer: string, segs: readonly TraceSegment[], ping: TraceSeg
   return segs.some((s) => s.phase !== 'ping') ? 'NOT_SOLD' : 'NOT_POSTED';
 }
 
-export function buyerView(buyer: string, leadId: string, segs: readonly TraceSegment[]) {
+export function buyerView(buyer: string, leadId: string, segs: readonly TraceSegment[], deliveries: readonly LeadDelivery[] = []) {
   const auction = segs.find((s) => s.phase !== 'post');
   if (auction === undefined) return null;
   const ping = auction.pings.find((x) => x.buyer === buyer);
@@ -94,6 +112,8 @@ export function buyerView(buyer: string, leadId: string, segs: readonly TraceSeg
     price?: number;
     reason?: LossReason;
     clearing_price: number | null;
+    /** how the lead it bought reached it beside its post (its own channels only) */
+    deliveries?: Omit<LeadDelivery, 'buyer'>[];
   } = {
     lead_id: leadId,
     campaign: auction.campaign,
@@ -104,7 +124,10 @@ export function buyerView(buyer: string, leadId: string, segs: readonly TraceSeg
     // the least any buyer paid to win it: what it took to win (several prices in a shared sale)
     clearing_price: sold.length === 0 ? null : Math.min(...sold.map((x) => x.price)),
   };
-  if (mine !== undefined) view.price = mine.price;
-  else view.reason = lossReason(buyer, segs, ping, sold.length > 0);
+  if (mine !== undefined) {
+    view.price = mine.price;
+    const own = deliveries.filter((d) => d.buyer === buyer).map(({ buyer: _, ...d }) => d);
+    if (own.length > 0) view.deliveries = own;
+  } else view.reason = lossReason(buyer, segs, ping, sold.length > 0);
   return view;
 }

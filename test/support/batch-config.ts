@@ -5,16 +5,16 @@ export const FILES_KEY = 'files-buyer-key-0123456789';
 export const LINES_KEY = 'lines-buyer-key-0123456789';
 
 /** The CSV buyer's columns: sources and transforms as a request template's. */
-export const CSV_COLUMNS = {
-  LeadId: 'lead_id',
-  Phone: { from: 'lead.phone', transform: ['digits'] },
-  Email: { from: 'lead.email', transform: ['lower'] },
-  'Full Name': 'lead.name',
-  State: { from: 'lead.state', map: { CA: 'California' } },
-  Price: 'price',
-  Seller: 'seller',
-  Test: { from: 'test', transform: ['yes_no'] },
-};
+export const CSV_COLUMNS = [
+  { LeadId: 'lead_id' },
+  { Phone: { from: 'lead.phone', transform: ['digits'] } },
+  { Email: { from: 'lead.email', transform: ['lower'] } },
+  { 'Full Name': 'lead.name' },
+  { State: { from: 'lead.state', map: { CA: 'California' } } },
+  { Price: 'price' },
+  { Seller: 'seller' },
+  { Test: { from: 'test', transform: ['yes_no'] } },
+];
 
 /**
  * Two batch-only buyers of the test campaign, each in a fixed_price tier of its own: `files` (CSV,
