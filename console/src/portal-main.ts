@@ -28,7 +28,7 @@ const PAGES: Record<'buyer' | 'seller', Page[]> = {
     { path: 'caps', label: 'Caps', draw: capsPage },
     { path: 'spend', label: 'Spend', draw: spendPage },
     { path: 'returns', label: 'Returns', draw: returnsPage },
-    { path: 'notices', label: 'Loss notices', draw: noticesPage },
+    { path: 'notices', label: 'Deliveries', draw: noticesPage },
   ],
   seller: [
     { path: 'leads', label: 'Leads', draw: partyLeadsPage },
