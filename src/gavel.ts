@@ -198,7 +198,7 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   guards = buyerGuards(runtime, metrics, log);
   const live = new LiveRuntime(runtime, opts.versions?.startedOn ?? 1);
   try {
-    batches = openBatches({ runtime, live, ledger, postgresUrl: settings.postgresUrl, store, holder: consumer, mail: null, metrics, log });
+    batches = openBatches({ runtime, live, ledger, postgresUrl: settings.postgresUrl, store, holder: consumer, metrics, log });
   } catch (e) {
     if (e instanceof BatchesRefused) throw new StartRefused(e.message);
     throw e;

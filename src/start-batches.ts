@@ -2,6 +2,7 @@ import type { Runtime } from './config/runtime.js';
 import { durationMs } from './core/duration.js';
 import type { RuntimeSource } from './config/live-runtime.js';
 import { BatchDeliveries, type BatchMail } from './delivery/batch-deliveries.js';
+import { domainOf, Mailer } from './delivery/mailer.js';
 import { MemoryBatchStore } from './delivery/batch-memory-store.js';
 import { PostgresBatchStore } from './delivery/batch-postgres-store.js';
 import type { Ledger } from './ledger/ledger.js';
@@ -17,7 +18,6 @@ export interface BatchStart {
   store: Store;
   /** this process's name in the store's lease */
   holder: string;
-  mail: BatchMail | null;
   metrics: Metrics;
   log: Logger;
 }
@@ -44,5 +44,26 @@ export function openBatches(s: BatchStart): BatchDeliveries {
   }
   // a batch every few seconds (tests, demos) is looked at as often; a daily one each second is cheap
   const tickMs = Math.min(1000, ...s.runtime.buyers.flatMap((b) => (b.config.batch?.every !== undefined ? [Math.max(100, durationMs(b.config.batch.every) / 4)] : [])));
-  return new BatchDeliveries({ live: s.live, store, holder: s.holder, tickMs, mail: s.mail, metrics: s.metrics, log: s.log });
+  return new BatchDeliveries({ live: s.live, store, holder: s.holder, tickMs, mail: batchMail(s.runtime), metrics: s.metrics, log: s.log });
+}
+
+/**
+ * E-mail batches through the operator's relay (the config's `smtp`), one message per batch and
+ * try, its Message-ID the batch's: a batch mailed again after a crash is recognisably the same
+ * message (e-mail is at least once; the buyer's mail reader may drop the repeat). None: no relay.
+ */
+function batchMail(runtime: Runtime): BatchMail | null {
+  const smtp = runtime.data.smtp;
+  if (smtp === undefined) return null;
+  const mailer = new Mailer(smtp);
+  const domain = domainOf(smtp.from);
+  return async (to, subject, file, batchId) => {
+    await mailer.sendMail({
+      to,
+      subject,
+      text: `${file.name}: Gavel's batch of leads, attached.`,
+      attachments: [{ filename: file.name, content: file.bytes, contentType: file.name.endsWith('.csv') ? 'text/csv' : 'application/x-ndjson' }],
+      messageId: `<batch.${Buffer.from(batchId).toString('base64url')}@${domain}>`,
+    });
+  };
 }

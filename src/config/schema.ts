@@ -63,6 +63,10 @@ export const Config = z
     claim('the operator', [], 'admin_key', c.admin_key, c.admin_keys);
     c.sellers.forEach((s, i) => claim(`seller "${s.id}"`, ['sellers', i], 'api_key', s.api_key, s.api_keys));
     c.buyers.forEach((b, i) => claim(`buyer "${b.id}"`, ['buyers', i], 'key', b.key, b.keys));
+    c.buyers.forEach((b, i) => {
+      // an e-mailed batch leaves through the operator's relay: without one it could never be delivered
+      if (b.batch?.email !== undefined && c.smtp === undefined) ctx.addIssue({ code: 'custom', path: ['buyers', i, 'batch', 'email'], message: 'e-mail batches need the smtp relay configured (smtp)' });
+    });
     c.sellers.forEach((s, i) => {
       s.campaigns?.forEach((cid, j) => {
         if (!campaignIds.has(cid)) ctx.addIssue({ code: 'custom', path: ['sellers', i, 'campaigns', j], message: `unknown campaign "${cid}"` });

@@ -19,7 +19,7 @@ const MAX_BACKOFF_MS = 3_600_000;
 const LEASE_SLACK_MS = 5_000;
 
 /** A batch sent as an e-mail attachment (the mailer's, src/delivery/mailer.ts); null: none configured. */
-export type BatchMail = (to: readonly string[], subject: string, file: { name: string; bytes: Buffer }) => Promise<void>;
+export type BatchMail = (to: readonly string[], subject: string, file: { name: string; bytes: Buffer }, batchId: string) => Promise<void>;
 
 export interface BatchDeliveriesParts {
   live: RuntimeSource;
@@ -130,7 +130,7 @@ export class BatchDeliveries {
         how = await sftpPut({ host: s.host, port: s.port, user: s.user, privateKey: key, folder: s.folder, hostKey: s.host_key }, b.file, bytes, durationMs(batch.timeout));
       } else {
         if (this.parts.mail === null) throw new Error('no mailer configured for e-mail batches');
-        await this.parts.mail(batch.email!.to, `Leads ${b.file}`, { name: b.file, bytes });
+        await this.parts.mail(batch.email!.to, `Leads: ${b.file} (${b.leads})`, { name: b.file, bytes }, b.id);
         how = 'sent';
       }
       await this.parts.store.delivered(b.id, Date.now());

@@ -8,6 +8,7 @@ import { UPLOAD_ID, newUploadId, type UploadMeta } from '../uploads/upload-files
 import { RESULT_COLUMNS } from '../uploads/upload-outcomes.js';
 import { checkFileHeader, type UploadFormat } from '../uploads/upload-rows.js';
 import type { UploadRunner } from '../uploads/upload-runner.js';
+import type { UploadAnswer } from '../protocol/upload-api.js';
 import { unknownKey } from './api-key.js';
 import { callerOf, jsonRoute, refusedOn, type Caller } from './admin-route.js';
 import { refusedFraming } from './http-framing.js';
@@ -141,7 +142,7 @@ function callerOfKey(key: KeyAnswer, live: RuntimeSource): Caller | GavelError {
 }
 
 /** An upload as its caller sees it: its progress, read live from the process running it or from its files. */
-async function shown(runner: UploadRunner, meta: UploadMeta) {
+async function shown(runner: UploadRunner, meta: UploadMeta): Promise<UploadAnswer> {
   const p = runner.running(meta.id) ?? (await runner.files.readProgress(meta.id));
   const state = meta.state === 'done' ? 'done' : (p?.state ?? meta.state);
   return {

@@ -7,13 +7,14 @@
 import { buyerWebhooks } from './buyer-webhooks.js';
 import { operatorPaths } from './operator-paths.js';
 import { partyPaths } from './party-paths.js';
+import { uploadPaths } from './upload-paths.js';
 import { reasonCodeSchema } from './reason-codes.js';
 import { sellerPaths } from './seller-paths.js';
 import { adminPaths } from './admin-paths.js';
 import { consolePaths } from './console-paths.js';
 import { ref, SERVERS, type PathGroup } from './spec-parts.js';
 
-const GROUPS: readonly (() => PathGroup)[] = [sellerPaths, partyPaths, operatorPaths, adminPaths, consolePaths, buyerWebhooks];
+const GROUPS: readonly (() => PathGroup)[] = [sellerPaths, partyPaths, uploadPaths, operatorPaths, adminPaths, consolePaths, buyerWebhooks];
 
 export function openApiDocument() {
   const paths: Record<string, unknown> = {};

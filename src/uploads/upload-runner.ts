@@ -251,7 +251,7 @@ export class UploadRunner {
             break;
           }
           await running.add(r.row);
-          const p: Promise<void> = this.runRow(meta, r).then(
+          const p: Promise<void> = this.runRow(meta, r, wasRunning.has(r.row)).then(
             (o) => (o === null ? running.remove(r.row) : record(o)),
           ).then(
             () => void inFlight.delete(p),
@@ -286,8 +286,11 @@ export class UploadRunner {
     }
   }
 
-  /** One row's direct post; null when the process stops while the call is refused for a passing reason (the row runs again later). */
-  private async runRow(meta: UploadMeta, r: UploadRow & { lead: Record<string, unknown> }): Promise<RowOutcome | null> {
+  /**
+   * One row's direct post; null when the process stops while the call is refused for a passing
+   * reason (the row runs again later). `again`: the row was running when a process died.
+   */
+  private async runRow(meta: UploadMeta, r: UploadRow & { lead: Record<string, unknown> }, again: boolean): Promise<RowOutcome | null> {
     const leadId = rowLeadId(meta.id, r.row);
     const env: Record<string, unknown> = { campaign: meta.campaign, lead: r.lead, test: meta.test };
     if (meta.sub_id !== undefined) env.sub_id = meta.sub_id;
@@ -298,7 +301,12 @@ export class UploadRunner {
       // the seller was removed from the configuration since: its rows are refused as its calls would be
       if (seller === undefined) return { row: r.row, lead_id: leadId, outcome: 'rejected', code: 'UNAUTHORIZED' };
       const result = await this.parts.calls.run(seller, 'leads', env, performance.now(), bytes, rowKey(meta.id, r.row), 0, leadId);
-      if (!retryable(result)) return outcomeOf(r.row, leadId, result);
+      if (!retryable(result)) {
+        const o = outcomeOf(r.row, leadId, result);
+        // its first run got past the gates before the process died, and may have sold it: the seller is told where to look
+        if (again && (o.code === 'RESUBMITTED' || o.code === 'DUPLICATE')) o.problems = [{ path: '(row)', message: `this row was running when a process stopped and was run again: its first run may have sold it (GET /v1/leads/${leadId})` }];
+        return o;
+      }
       if (this.stopping) return null;
       await sleep(backoff);
       backoff = Math.min(RETRY_MAX_MS, backoff * 2);

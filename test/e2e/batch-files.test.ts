@@ -8,8 +8,9 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_KEY, call, dropSchema, fullLead, getAs, PG_URL, SELLER_KEY, startExchange, stopExchange, testSchema } from '../support/exchange.js';
-import { batchConfig, FILES_KEY, LINES_KEY } from '../support/batch-config.js';
+import { ADMIN_KEY, call, dropSchema, fullLead, getAs, metricsOf, PG_URL, SELLER_KEY, startExchange, stopExchange, testSchema } from '../support/exchange.js';
+import { batchConfig, CSV_COLUMNS, FILES_KEY, LINES_KEY } from '../support/batch-config.js';
+import { startRelay } from '../support/smtp-relay.js';
 import { startSftpServer } from '../support/sftp-server.js';
 import { stopAfterEach } from '../support/stop-after.js';
 
@@ -102,3 +103,69 @@ for (const store of ['memory', 'redis'] as const) {
     });
   });
 }
+
+describe('batch files: retries and e-mail (embedded default)', () => {
+  it('a failed upload is retried with backoff, its tries and last error on the record, until it lands once', async () => {
+    const sftp = await startSftpServer();
+    stops.push(() => sftp.close());
+    mkdirSync(join(sftp.dir, 'csv'));
+    mkdirSync(join(sftp.dir, 'jsonl'));
+    let refusals = 0;
+    // the buyer's server refuses the first two uploads
+    sftp.onRequest = (op) => (op === 'OPEN' && refusals++ < 2 ? 'fail' : undefined);
+    const g = await startExchange(batchConfig(sftp, '1s') as never, 'memory');
+    stops.push(() => stopExchange(g));
+    const sold = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
+    expect(sold.body.status).toBe('sold');
+
+    let seenRetrying: any = null;
+    let record: any = null;
+    for (let i = 0; i < 150; i++) {
+      const [b] = (await getAs(g.operatorPort, '/v1/batches?buyer=files', ADMIN_KEY)).body.batches;
+      if (b?.state === 'retrying') seenRetrying ??= b;
+      if (b?.state === 'delivered') {
+        record = b;
+        break;
+      }
+      await sleep(100);
+    }
+    expect(seenRetrying).toMatchObject({ state: 'retrying', delivered_at: null });
+    expect(seenRetrying.last_error).toMatch(/refused by the test|Failure/i);
+    expect(Date.parse(seenRetrying.next_try_at)).toBeGreaterThan(Date.parse(seenRetrying.built_at));
+    // two refusals (1 s, then 2 s of backoff), then the upload that landed
+    expect(record).toMatchObject({ state: 'delivered', attempts: 3, leads: 1 });
+    expect(Date.parse(record.delivered_at) - Date.parse(record.built_at)).toBeGreaterThanOrEqual(3000);
+    const files = filesIn(join(sftp.dir, 'csv'));
+    expect([...files.keys()]).toEqual([record.file]);
+    expect([...files.values()][0]!.split('\r\n')[1]!.split(',')[0]).toBe(sold.body.lead_id);
+    expect(await metricsOf(g)).toMatch(/gavel_batch_files_total\{buyer="files",result="retried"\} 2/);
+  });
+
+  it('an e-mailed batch arrives as an attachment through the relay, to the buyer\'s addresses', async () => {
+    const relay = await startRelay();
+    stops.push(() => relay.close());
+    const sftp = await startSftpServer();
+    stops.push(() => sftp.close());
+    const config = batchConfig(sftp, '1s', { smtp: { host: relay.host, port: relay.port, user: relay.user, password: relay.password, from: 'Gavel <leads@gavel.test>', tls_ca: relay.ca } });
+    config.buyers[0].batch = { format: 'csv', columns: CSV_COLUMNS, every: '1s', email: { to: ['leads@files.test', 'ops@files.test'] } };
+    const g = await startExchange(config as never, 'memory');
+    stops.push(() => stopExchange(g));
+    const lead = fullLead();
+    const sold = await call(g.port, '/v1/leads', { campaign: 'auto', lead });
+    expect(sold.body.status).toBe('sold');
+    const [mail] = await relay.waitFor(1, 15_000);
+    expect(mail!.rcpt.sort()).toEqual(['leads@files.test', 'ops@files.test']);
+    expect(mail!.secure).toBe(true);
+    const [file] = mail!.parsed.attachments;
+    expect(file!.filename).toMatch(/^files-\d{8}-\d{4}-\d{3}\.csv$/);
+    expect(file!.content.toString('utf8').split('\r\n').slice(0, 2)).toEqual(['LeadId,Phone,Email,Full Name,State,Price,Seller,Test', `${sold.body.lead_id},${lead.phone},ada@example.com,Ada Lovelace,California,4,pub1,No`]);
+    let record: any = null;
+    for (let i = 0; i < 50 && record?.state !== 'delivered'; i++) {
+      [record] = (await getAs(g.port, '/v1/batches', FILES_KEY)).body.batches;
+      await sleep(100);
+    }
+    expect(record).toMatchObject({ state: 'delivered', channel: 'email', file: file!.filename, leads: 1, attempts: 1 });
+    // the lead's personal data is in the attachment only, not the message's text or subject
+    expect(`${mail!.parsed.subject} ${mail!.parsed.text}`).not.toContain(lead.phone as string);
+  });
+});

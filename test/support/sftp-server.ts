@@ -18,8 +18,8 @@ export interface SftpServer {
   hostKey: string;
   /** every SFTP request seen, by kind and path */
   seen: { op: string; path: string }[];
-  /** called on each request before it is served; returning 'hang' leaves it unanswered */
-  onRequest: ((op: string, path: string) => void | 'hang') | null;
+  /** called on each request before it is served; 'hang' leaves it unanswered, 'fail' answers FAILURE */
+  onRequest: ((op: string, path: string) => void | 'hang' | 'fail') | null;
   close(): Promise<void>;
 }
 
@@ -60,18 +60,21 @@ export async function startSftpServer(user = 'buyer'): Promise<SftpServer> {
           const sftp = acceptSftp();
           const handles = new Map<number, { fd: number; path: string }>();
           let next = 1;
-          const gate = (op: string, path: string) => {
+          /** true: the request is answered (a failure) or left hanging, as the test said */
+          const gate = (op: string, path: string, reqid?: number) => {
             state.seen.push({ op, path });
-            return state.onRequest?.(op, path) === 'hang';
+            const verdict = state.onRequest?.(op, path);
+            if (verdict === 'fail' && reqid !== undefined) sftp.status(reqid, STATUS_CODE.FAILURE, 'refused by the test');
+            return verdict === 'hang' || verdict === 'fail';
           };
           const statOf = (reqid: number, path: string) => {
-            if (gate('STAT', path)) return;
+            if (gate('STAT', path, reqid)) return;
             if (!existsSync(inside(path))) return sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE);
             const st = statSync(inside(path));
             sftp.attrs(reqid, { mode: st.mode, uid: 0, gid: 0, size: st.size, atime: Math.floor(st.atimeMs / 1000), mtime: Math.floor(st.mtimeMs / 1000) });
           };
           sftp.on('OPEN', (reqid, filename, flags) => {
-            if (gate('OPEN', filename)) return;
+            if (gate('OPEN', filename, reqid)) return;
             try {
               const write = (flags & OPEN_MODE.WRITE) !== 0;
               const fd = openSync(inside(filename), write ? ((flags & OPEN_MODE.TRUNC) !== 0 ? 'w' : 'r+') : 'r');
@@ -87,14 +90,14 @@ export async function startSftpServer(user = 'buyer'): Promise<SftpServer> {
           sftp.on('WRITE', (reqid, handle, offset, data) => {
             const h = handles.get(handle.readUInt32BE(0));
             if (h === undefined) return sftp.status(reqid, STATUS_CODE.FAILURE);
-            if (gate('WRITE', h.path)) return;
+            if (gate('WRITE', h.path, reqid)) return;
             writeSync(h.fd, data, 0, data.length, offset);
             sftp.status(reqid, STATUS_CODE.OK);
           });
           sftp.on('CLOSE', (reqid, handle) => {
             const h = handles.get(handle.readUInt32BE(0));
             if (h === undefined) return sftp.status(reqid, STATUS_CODE.FAILURE);
-            if (gate('CLOSE', h.path)) return;
+            if (gate('CLOSE', h.path, reqid)) return;
             closeSync(h.fd);
             handles.delete(handle.readUInt32BE(0));
             sftp.status(reqid, STATUS_CODE.OK);
@@ -109,7 +112,7 @@ export async function startSftpServer(user = 'buyer'): Promise<SftpServer> {
           sftp.on('REALPATH', (reqid, path) => sftp.name(reqid, [{ filename: posix.normalize(`/${path}`), longname: '', attrs: {} as ssh2.Attributes }]));
           // OpenSSH's rename refuses a target that exists; so does this one
           sftp.on('RENAME', (reqid, from, to) => {
-            if (gate('RENAME', to)) return;
+            if (gate('RENAME', to, reqid)) return;
             if (existsSync(inside(to))) return sftp.status(reqid, STATUS_CODE.FAILURE);
             try {
               renameSync(inside(from), inside(to));
