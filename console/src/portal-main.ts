@@ -29,7 +29,7 @@ const PAGES: Record<'buyer' | 'seller', Page[]> = {
     { path: 'caps', label: 'Caps', draw: capsPage },
     { path: 'spend', label: 'Spend', draw: spendPage },
     { path: 'returns', label: 'Returns', draw: returnsPage },
-    { path: 'notices', label: 'Loss notices', draw: noticesPage },
+    { path: 'notices', label: 'Deliveries', draw: noticesPage },
     { path: 'batches', label: 'Batch files', draw: (main) => batchesPage(main, false) },
   ],
   seller: [
