@@ -1,6 +1,7 @@
 import { api, ApiError } from './api.js';
 import { h, mount } from './dom.js';
 import { decisions, timeline } from './timeline.js';
+import { dash, when } from './format.js';
 import type { Campaign, LeadSummary, TraceSegment } from './trace-types.js';
 
 let campaigns: Promise<Map<string, Campaign>> | undefined;
@@ -26,7 +27,7 @@ export function leadsPage(root: Element, leadId: string | undefined): void {
   mount(root, h('h2', {}, 'Leads'), form, out);
   if (leadId === undefined || leadId === '') return recentLeads(out);
   mount(out, h('p', { class: 'muted' }, 'loading…'));
-  Promise.all([api<{ lead_id: string; segments: TraceSegment[] }>('GET', `/v1/leads/${encodeURIComponent(leadId)}`), campaignsById()]).then(
+  Promise.all([api<{ lead_id: string; segments: TraceSegment[]; deliveries?: LeadDelivery[] }>('GET', `/v1/leads/${encodeURIComponent(leadId)}`), campaignsById()]).then(
     ([trace, cs]) =>
       mount(
         out,
@@ -35,9 +36,41 @@ export function leadsPage(root: Element, leadId: string | undefined): void {
           timeline(seg, deadline(seg, cs.get(seg.campaign))),
           decisions(seg),
         ]),
+        ...deliveriesOf(trace.deliveries ?? []),
       ),
     (err: unknown) => mount(out, h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err))),
   );
+}
+
+/** A sold lead's delivery to a buyer beside its post (GET /v1/leads/{id} `deliveries`). */
+interface LeadDelivery {
+  buyer: string;
+  channel: string;
+  state: string;
+  attempts: number;
+  first_at: string;
+  last_at: string;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+/** The lead's e-mails and webhook copies, each buyer's, with their tries and last error; nothing when it had none. */
+function deliveriesOf(ds: readonly LeadDelivery[]): Element[] {
+  if (ds.length === 0) return [];
+  const rows = ds.map((d) =>
+    h(
+      'tr',
+      { 'data-buyer': d.buyer, 'data-channel': d.channel },
+      h('td', {}, d.buyer),
+      h('td', {}, d.channel),
+      h('td', { class: `state ${d.state}` }, d.state),
+      h('td', { class: 'num' }, d.attempts),
+      h('td', {}, when(d.first_at)),
+      h('td', {}, when(d.last_at)),
+      h('td', { class: d.last_error === null ? undefined : 'error' }, `${d.last_status ?? dash}${d.last_error !== null ? ` · ${d.last_error}` : ''}`),
+    ),
+  );
+  return [h('h3', {}, 'Deliveries beside the post'), h('table', { class: 'buyers deliveries' }, h('thead', {}, h('tr', {}, ...['buyer', 'channel', 'state', 'attempts', 'first try', 'last try', 'last status / error'].map((x) => h('th', {}, x)))), h('tbody', {}, ...rows))];
 }
 
 /** Leads from the index (every process's, within the traces' retention), filtered by seller, buyer, outcome and time; a row opens its timeline. */

@@ -5,6 +5,7 @@ import { keysPage } from './keys-page.js';
 import { leadsPage } from './leads-page.js';
 import { loginPage } from './login-page.js';
 import { marketPage } from './market-page.js';
+import { batchesPage } from './batches-page.js';
 import { reportsPage } from './reports-page.js';
 import { returnsPage } from './returns-page.js';
 import { versionsPage } from './versions-page.js';
@@ -24,6 +25,7 @@ const PAGES: { id: string; label: string; draw: (main: Element, arg: string | un
   { id: 'leads', label: 'Leads', draw: (main, arg) => leadsPage(main, arg === undefined ? undefined : decodeURIComponent(arg)) },
   { id: 'returns', label: 'Returns', draw: (main, arg) => returnsPage(main, arg) },
   { id: 'reports', label: 'Reports', draw: (main) => reportsPage(main) },
+  { id: 'batches', label: 'Batch files', draw: (main) => batchesPage(main, true) },
   { id: 'config', label: 'Configuration', draw: (main, section, id) => configPage(main, decoded(section), decoded(id)) },
   { id: 'versions', label: 'Versions', draw: (main, n) => versionsPage(main, decoded(n)) },
   { id: 'keys', label: 'Keys', draw: (main) => keysPage(main) },

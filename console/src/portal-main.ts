@@ -3,6 +3,7 @@ import { h, mount } from './dom.js';
 import { capsPage } from './caps-page.js';
 import { loginPage, type LoginText } from './login-page.js';
 import { noticesPage } from './notices-page.js';
+import { batchesPage } from './batches-page.js';
 import { partyLeadsPage } from './party-leads-page.js';
 import { returnsPage } from './portal-returns-page.js';
 import { specPage } from './spec-page.js';
@@ -28,7 +29,8 @@ const PAGES: Record<'buyer' | 'seller', Page[]> = {
     { path: 'caps', label: 'Caps', draw: capsPage },
     { path: 'spend', label: 'Spend', draw: spendPage },
     { path: 'returns', label: 'Returns', draw: returnsPage },
-    { path: 'notices', label: 'Loss notices', draw: noticesPage },
+    { path: 'notices', label: 'Deliveries', draw: noticesPage },
+    { path: 'batches', label: 'Batch files', draw: (main) => batchesPage(main, false) },
   ],
   seller: [
     { path: 'leads', label: 'Leads', draw: partyLeadsPage },

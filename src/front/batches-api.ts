@@ -3,6 +3,8 @@ import { GavelError } from '../core/codes.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
 import type { BatchSummary } from '../delivery/batch-store.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { z } from 'zod';
+import type { BatchesAnswer } from '../protocol/party-api.js';
 import { jsonRoute, type Listener } from './admin-route.js';
 
 /** What the batches API reads: the records, newest first (a buyer's only, when named). */
@@ -12,15 +14,17 @@ export interface BatchList {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+type BatchView = z.infer<typeof BatchesAnswer>['batches'][number];
+
 /** A batch as the API shows it: when it was built and delivered, its leads, its state, its file, its tries. */
-function view(b: BatchSummary) {
+function view(b: BatchSummary): BatchView {
   return {
     id: b.id,
     buyer: b.buyer,
     file: b.file,
-    channel: b.channel,
-    window_start: iso(b.windowStart),
-    built_at: iso(b.builtAt),
+    channel: b.channel === 'email' ? 'email' : 'sftp',
+    window_start: new Date(b.windowStart).toISOString(),
+    built_at: new Date(b.builtAt).toISOString(),
     delivered_at: iso(b.deliveredAt),
     // a batch not delivered whose last try failed is `retrying` until its next one works
     state: b.state === 'delivered' ? 'delivered' : b.attempts > 0 ? 'retrying' : 'waiting',
@@ -30,7 +34,6 @@ function view(b: BatchSummary) {
     next_try_at: b.state === 'delivered' ? null : iso(b.nextAt),
   };
 }
-export type BatchView = ReturnType<typeof view>;
 
 /**
  * GET /v1/batches: buyers' batch files, newest first. A buyer sees its own (public listener); the

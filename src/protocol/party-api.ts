@@ -203,3 +203,23 @@ export const SessionAnswer = z.object({
   id: z.string().meta({ description: "the seller's or the buyer's id; the operator's key's name" }),
 });
 export type SessionAnswer = z.infer<typeof SessionAnswer>;
+
+/** GET /v1/batches: buyers' batch files, newest first (src/front/batches-api.ts); never a lead's data */
+export const BatchesAnswer = z.object({
+  batches: z.array(
+    z.object({
+      id: z.string().meta({ description: '<buyer>:<window start, epoch ms>: building the same window again is the same batch' }),
+      buyer: z.string(),
+      file: z.string().meta({ description: '<buyer>-<YYYYMMDD-HHmm>-<seq>.csv or .jsonl: the window start on the buyer\'s wall clock' }),
+      channel: z.enum(['sftp', 'email']),
+      window_start: at,
+      built_at: at,
+      delivered_at: at.nullable(),
+      state: z.enum(['waiting', 'retrying', 'delivered']).meta({ description: 'waiting: built, not yet tried; retrying: a try failed, the next is at next_try_at' }),
+      leads: z.int().min(1),
+      attempts: z.int().min(0),
+      last_error: z.string().nullable(),
+      next_try_at: at.nullable(),
+    }),
+  ),
+});

@@ -3,7 +3,7 @@
  * decisions, reports. Each is served on the listener of the key that uses it (README, Keys and
  * listeners); a key on the wrong listener is 403 FORBIDDEN.
  */
-import { BuyerTrace, CapsAnswer, LeadList, SalesAnswer, NoticeDeliveriesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace, SessionAnswer } from '../protocol/party-api.js';
+import { BuyerTrace, CapsAnswer, LeadList, SalesAnswer, NoticeDeliveriesAnswer, BatchesAnswer, OperatorTrace, ReportAnswer, ReturnAnswer, ReturnBody, ReturnList, SellerTrace, SessionAnswer } from '../protocol/party-api.js';
 import { answerSchema, errorAnswer, errorExample, jsonAnswer, PLACEHOLDER, ref, requestSchema, SERVERS, type Example, type PathGroup, type SendHints } from './spec-parts.js';
 
 const LEAD_ID = PLACEHOLDER.leadId;
@@ -254,6 +254,31 @@ function postbacks() {
   };
 }
 
+function batches() {
+  return {
+    get: {
+      operationId: 'batchFiles',
+      tags: ['reports'],
+      summary: "Buyers' batch files",
+      description:
+        "Newest first: each batch of a buyer that takes its leads as files (CSV or JSON lines, by SFTP or e-mail) with its file name, when it was built and delivered, its leads, its state (waiting, retrying, delivered), its tries, its last error and its next try; never a lead's data. A buyer sees its own, whatever it asks (public listener); the operator sees every buyer's, or one's with ?buyer=<id> (operator listener). A seller's key is 403.",
+      servers: [SERVERS.public, SERVERS.operator],
+      security: bearer,
+      parameters: [
+        { name: 'buyer', in: 'query', required: false, description: 'the operator only: one buyer\'s', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+      ],
+      responses: {
+        '200': jsonAnswer('The batches', ref('BatchesAnswer')),
+        '400': errorAnswer('INVALID_REQUEST: limit'),
+        '401': unauthorized,
+        '403': errorAnswer("FORBIDDEN: a seller's key, or a key on the other listener"),
+        '503': errorAnswer('STORE_UNAVAILABLE'),
+      },
+    },
+  };
+}
+
 function caps() {
   return {
     get: {
@@ -396,7 +421,7 @@ function session() {
 export function partyPaths(): PathGroup {
   return {
     tag: { name: 'parties', description: "Lead traces, returns and reports: each party's own data, on its listener (tags traces, returns, reports)" },
-    paths: { '/v1/leads': leads(), '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks(), '/v1/caps': caps(), '/v1/sales': sales(), '/v1/session': session() },
+    paths: { '/v1/leads': leads(), '/v1/leads/{id}': leadTrace(), ...returns(), '/v1/reports': reports(), '/v1/postbacks': postbacks(), '/v1/batches': batches(), '/v1/caps': caps(), '/v1/sales': sales(), '/v1/session': session() },
     schemas: {
       SellerTrace: answerSchema(SellerTrace),
       BuyerTrace: answerSchema(BuyerTrace),
@@ -406,6 +431,7 @@ export function partyPaths(): PathGroup {
       ReturnList: answerSchema(ReturnList),
       ReportAnswer: answerSchema(ReportAnswer),
       NoticeDeliveriesAnswer: answerSchema(NoticeDeliveriesAnswer),
+      BatchesAnswer: answerSchema(BatchesAnswer),
       CapsAnswer: answerSchema(CapsAnswer),
       SalesAnswer: answerSchema(SalesAnswer),
       LeadList: answerSchema(LeadList),

@@ -31,6 +31,7 @@ describe('the OpenAPI document', () => {
       '/v1/returns/{id}/deny',
       '/v1/reports',
       '/v1/postbacks',
+      '/v1/batches',
       '/v1/caps',
       '/v1/sales',
       '/v1/session',
