@@ -100,6 +100,8 @@ function buyerLead(out: HTMLElement, v: BuyerView): void {
       fact('your answer', ping === null ? 'not pinged (fixed price)' : ping.kind === 'bid' ? `bid ${money(ping.bid)}` : ping.kind, 'ping'),
       fact('outcome', v.outcome === 'won' ? `won at ${money(v.price)}` : `lost: ${v.reason ?? dash}`, 'outcome'),
       fact('clearing price', money(v.clearing_price), 'clearing'),
+      // how the lead reached it beside its post: its e-mail, its webhook copy
+      ...(v.deliveries ?? []).map((d) => fact(d.channel === 'email' ? 'your e-mail' : `your ${d.channel}`, `${d.state} after ${d.attempts} ${d.attempts === 1 ? 'try' : 'tries'}${d.last_error !== null ? ` · ${d.last_error}` : ''}`, `delivery-${d.channel}`)),
       v.test ? fact('test lead', 'yes', 'test') : null,
     ),
     ping === null ? null : bars([{ name: 'your ping', from: 0, to: ping.ms, cls: kindClass(ping.kind), label: `${ping.kind === 'bid' ? `bid ${ping.bid}` : ping.kind} in ${ping.ms.toFixed(1)} ms` }], null, null, 'your ping'),

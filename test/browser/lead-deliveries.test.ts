@@ -69,5 +69,9 @@ describe.each(STORES)('deliveries beside the post in Chromium, on $name', (store
     await expect.poll(() => row.locator('td').first().textContent(), { timeout: 10_000 }).toBe('lead.email');
     expect(await row.locator('td.state').textContent()).toBe('delivered');
     await screenshot(store, page, 'portal-deliveries');
+    // and on the lead's own page, beside its part of the auction
+    await page.goto(`http://127.0.0.1:${g.port}/portal/#/leads/${leadId}`);
+    await expect.poll(() => page.locator('[data-k="delivery-email"]').textContent(), { timeout: 10_000 }).toBe('delivered after 1 try');
+    expect(await page.locator('[data-k="outcome"]').textContent()).toBe('won at 9.00');
   });
 });
