@@ -264,7 +264,9 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   // with a shared store, a browser's login holds on every process that shares it (src/front/shared-sessions.ts)
   const sessions = store instanceof RedisStore ? new SharedSessions(new RedisSessions(store.client), runtime.secret) : undefined;
   const uploadLeases = store instanceof RedisStore ? new RedisUploadLeases(store.client) : new MemoryUploadLeases();
-  const front = new HttpFront({ live, exchange, store, metrics, log, uploadLeases, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, deliveries, batches: batchFiles, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
+  // a lead's trace shows how each buyer took it beside its post: e-mail, webhook, and its batch file
+  const leadDeliveries = { ofLead: async (id: string) => [...(await deliveries.ofLead(id)), ...(await batchFiles.ofLead(id))] };
+  const front = new HttpFront({ live, exchange, store, metrics, log, uploadLeases, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, deliveries: leadDeliveries, batches: batchFiles, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
   await warmUp(runtime, transports, log);
   const ports = await listen(front, settings);
   log.info({ pid: process.pid, port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');

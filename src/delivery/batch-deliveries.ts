@@ -5,6 +5,7 @@ import type { BatchDelivery } from '../config/batch-schema.js';
 import { durationMs } from '../core/duration.js';
 import { seal, unseal } from '../core/sealed.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { LeadDelivery } from '../trace/trace-views.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { batchFileName, batchId, renderBatch, type BatchLayout } from './batch-file.js';
 import { lastWindow } from './batch-schedule.js';
@@ -143,6 +144,23 @@ export class BatchDeliveries {
       this.parts.metrics.batches.inc({ buyer: buyer.id, result: 'retried' });
       this.parts.log.warn({ buyer: buyer.id, batch: b.id, file: b.file, attempt: b.attempts + 1, retry_in_ms: wait, err: error }, 'batch not delivered: retried after its backoff');
     }
+  }
+
+  /**
+   * A lead's batch files, as its trace shows its deliveries beside the post: channel `batch:sftp`
+   * or `batch:email`, waiting or retrying until delivered, its tries and last error.
+   */
+  async ofLead(leadId: string): Promise<LeadDelivery[]> {
+    return (await this.parts.store.ofLead(leadId)).map((b) => ({
+      buyer: b.buyer,
+      channel: `batch:${b.channel}`,
+      state: b.state === 'delivered' ? 'delivered' : b.attempts > 0 ? 'retrying' : 'waiting',
+      attempts: b.attempts,
+      first_at: new Date(b.builtAt).toISOString(),
+      last_at: new Date(b.deliveredAt ?? b.builtAt).toISOString(),
+      last_status: null,
+      last_error: b.lastError,
+    }));
   }
 
   list(buyer: string | undefined, limit: number): Promise<BatchSummary[]> {

@@ -3,6 +3,8 @@ import type { BatchStore, BatchSummary, BatchToSend, BuildRequest, PendingLead }
 interface Held extends BatchSummary {
   layout: string;
   items: PendingLead[];
+  /** its leads' ids, kept once the items are dropped at delivery */
+  leadIds: ReadonlySet<string>;
 }
 
 /** Most batch records kept per buyer: the oldest delivered ones go first. */
@@ -30,7 +32,7 @@ export class MemoryBatchStore implements BatchStore {
     const items = [...(q?.values() ?? [])].filter((l) => l.queuedAt < req.before).sort(byQueue);
     if (items.length === 0) return false;
     for (const l of items) q!.delete(l.leadId);
-    this.batches.set(req.id, { id: req.id, buyer: req.buyer, file: req.file, windowStart: req.windowStart, builtAt: req.at, deliveredAt: null, state: 'built', leads: items.length, attempts: 0, lastError: null, nextAt: req.at, channel: req.channel, layout: req.layout, items });
+    this.batches.set(req.id, { id: req.id, buyer: req.buyer, file: req.file, windowStart: req.windowStart, builtAt: req.at, deliveredAt: null, state: 'built', leads: items.length, attempts: 0, lastError: null, nextAt: req.at, channel: req.channel, layout: req.layout, items, leadIds: new Set(items.map((l) => l.leadId)) });
     this.trim(req.buyer);
     return true;
   }
@@ -39,7 +41,7 @@ export class MemoryBatchStore implements BatchStore {
     return [...this.batches.values()]
       .filter((b) => b.buyer === buyer && b.state === 'built' && (b.nextAt ?? 0) <= now)
       .sort((a, b) => a.windowStart - b.windowStart)
-      .map((b) => ({ ...b }));
+      .map(({ leadIds: _ids, ...b }) => ({ ...b }));
   }
 
   async delivered(id: string, at: number): Promise<void> {
@@ -59,7 +61,11 @@ export class MemoryBatchStore implements BatchStore {
       .filter((b) => buyer === undefined || b.buyer === buyer)
       .sort((a, b) => b.builtAt - a.builtAt || b.windowStart - a.windowStart)
       .slice(0, limit)
-      .map(({ layout: _layout, items: _items, ...summary }) => summary);
+      .map(summaryOf);
+  }
+
+  async ofLead(leadId: string): Promise<BatchSummary[]> {
+    return [...this.batches.values()].filter((b) => b.leadIds.has(leadId)).map(summaryOf);
   }
 
   async lease(): Promise<boolean> {
@@ -77,4 +83,8 @@ export class MemoryBatchStore implements BatchStore {
 
 function byQueue(a: PendingLead, b: PendingLead): number {
   return a.queuedAt - b.queuedAt || (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0);
+}
+
+function summaryOf({ layout: _layout, items: _items, leadIds: _ids, ...summary }: Held): BatchSummary {
+  return summary;
 }

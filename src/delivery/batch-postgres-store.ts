@@ -113,6 +113,11 @@ export class PostgresBatchStore implements BatchStore {
     return rows.rows.map(summaryOf);
   }
 
+  async ofLead(leadId: string): Promise<BatchSummary[]> {
+    const rows = await this.pool.query(`SELECT ${SUMMARY} FROM ${this.batches} WHERE id IN (SELECT batch_id FROM ${this.leads} WHERE lead_id = $1)`, [leadId]);
+    return rows.rows.map(summaryOf);
+  }
+
   async lease(buyer: string, holder: string, now: number, ms: number): Promise<boolean> {
     // taken when free, expired, or already this holder's; a process that dies holding it loses it at `until`
     const r = await this.pool.query(

@@ -68,6 +68,8 @@ export interface BatchStore {
   /** delivered: its leads' sealed data is dropped (the buyer has them now; the ids stay) */
   delivered(id: string, at: number): Promise<void>;
   failed(id: string, error: string, nextAt: number): Promise<void>;
+  /** the batches a lead is in (one per buyer that took it in files), for its trace */
+  ofLead(leadId: string): Promise<BatchSummary[]>;
   /** newest first; a buyer's only when `buyer` is given */
   list(buyer: string | undefined, limit: number): Promise<BatchSummary[]>;
   /**

@@ -199,4 +199,9 @@ CREATE TABLE batch_leases (
 );
 `,
   },
+  {
+    version: 6,
+    name: "a lead's batch file, for its trace",
+    sql: `CREATE INDEX batch_leads_lead ON batch_leads (lead_id);`,
+  },
 ];

@@ -81,9 +81,9 @@ export const SellerTrace = z.object({
 });
 /** A sold lead's delivery beside its post, by one channel (src/delivery): how far it got. */
 const LeadDelivery = z.object({
-  channel: z.string().meta({ description: 'email or webhook' }),
-  state: z.enum(['delivered', 'retrying', 'given_up']),
-  attempts: z.int().min(1),
+  channel: z.string().meta({ description: 'email, webhook, or batch:sftp / batch:email (the batch file the lead is in)' }),
+  state: z.enum(['waiting', 'delivered', 'retrying', 'given_up']).meta({ description: 'waiting: a batch file built and not yet tried' }),
+  attempts: z.int().min(0),
   first_at: at,
   last_at: at,
   last_status: z.int().nullable().meta({ description: "the receiver's last status: the HTTP status, or the SMTP relay's reply code; null when it never answered" }),

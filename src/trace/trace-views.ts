@@ -30,11 +30,12 @@ export function wholeSegment(seg: StoredSegment): TraceSegment {
   };
 }
 
-/** A sold lead's delivery to one buyer by one channel beside its post (e-mail, webhook: src/delivery), as its trace shows it. */
+/** A sold lead's delivery to one buyer by one channel beside its post (e-mail, webhook, a batch file: src/delivery), as its trace shows it. */
 export interface LeadDelivery {
   buyer: string;
   channel: string;
-  state: 'delivered' | 'retrying' | 'given_up';
+  /** waiting: a batch file built and not yet tried */
+  state: 'waiting' | 'delivered' | 'retrying' | 'given_up';
   attempts: number;
   first_at: string;
   last_at: string;

@@ -106,6 +106,17 @@ export class UploadFiles {
     return out;
   }
 
+  /** Bodies whose receipt a crash cut short, older than `ms`: removed. */
+  async removeStaleIncoming(ms: number): Promise<void> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.startsWith('.incoming-')) continue;
+      const path = join(this.root, name);
+      const info = await stat(path).catch(() => null);
+      if (info !== null && Date.now() - info.mtimeMs > ms) await rm(path, { force: true });
+    }
+  }
+
   async remove(id: string): Promise<void> {
     await rm(this.dirOf(id), { recursive: true, force: true });
   }

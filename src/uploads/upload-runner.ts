@@ -46,7 +46,7 @@ const PROGRESS_MS = 500;
 /** a call refused for a passing reason (overload, the store away) is tried again after this, doubling */
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5000;
-/** a directory left without its meta (a receipt cut short by a crash) is removed after this */
+/** a body or a directory left without its meta (a receipt cut short by a crash) is removed after this */
 const ORPHAN_MS = 24 * 3600_000;
 
 /** A row's lead id, derived from its upload and row: a row run again is the same lead (its dedup claims, its A/B arm, its trace). */
@@ -161,6 +161,7 @@ export class UploadRunner {
   /** The oldest upload not done whose lease this process takes; done ones past their keep time are removed. */
   private async pick(): Promise<UploadMeta | null> {
     const all = await this.files.list();
+    await this.files.removeStaleIncoming(ORPHAN_MS);
     const now = Date.now();
     const open: UploadMeta[] = [];
     for (const { id, meta, mtimeMs } of all) {

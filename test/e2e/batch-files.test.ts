@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_KEY, call, dropSchema, fullLead, getAs, metricsOf, PG_URL, SELLER_KEY, startExchange, stopExchange, testSchema } from '../support/exchange.js';
+import { ADMIN_KEY, call, dropSchema, fullLead, getAs, metricsOf, PG_URL, readTrace, SELLER_KEY, startExchange, stopExchange, testSchema } from '../support/exchange.js';
 import { batchConfig, CSV_COLUMNS, FILES_KEY, LINES_KEY } from '../support/batch-config.js';
 import { startRelay } from '../support/smtp-relay.js';
 import { startSftpServer } from '../support/sftp-server.js';
@@ -98,6 +98,12 @@ for (const store of ['memory', 'redis'] as const) {
       const theirs = await getAs(g.port, '/v1/batches', LINES_KEY);
       expect(theirs.body.batches.every((b: any) => b.buyer === 'lines')).toBe(true);
       expect((await getAs(g.port, '/v1/batches', SELLER_KEY)).status).toBe(403);
+      // each lead's trace shows its batch file: the operator's view and its buyer's
+      const traced = (await readTrace(g, ids[0]!)).body;
+      expect(traced.deliveries).toEqual([expect.objectContaining({ buyer: 'files', channel: 'batch:sftp', state: 'delivered', attempts: 1, last_error: null })]);
+      const buyerView = (await readTrace(g, ids[4]!, LINES_KEY)).body;
+      expect(buyerView.deliveries).toEqual([expect.objectContaining({ channel: 'batch:sftp', state: 'delivered', attempts: 1 })]);
+      expect((await readTrace(g, ids[4]!, FILES_KEY)).body.deliveries).toBeUndefined();
       // no personal data in the records
       expect(JSON.stringify(operator.body)).not.toContain(leads[0]!.phone as string);
     });

@@ -73,7 +73,13 @@ for (const moment of [
       // the columns in the order written, though the configuration's version sits in PostgreSQL (jsonb keeps no key order)
       for (const f of files) expect(readFileSync(join(folder, f), 'utf8').split('\r\n')[0]).toBe('LeadId,Phone,Email,Full Name,State,Price,Seller,Test');
 
-      const records = (await getAs(heir.operatorPort, '/v1/batches?buyer=files', ADMIN_KEY)).body.batches;
+      // a file lands just before its record says so: wait for the records
+      let records: any[] = [];
+      for (let i = 0; i < 50; i++) {
+        records = (await getAs(heir.operatorPort, '/v1/batches?buyer=files', ADMIN_KEY)).body.batches;
+        if (records.length === files.length && records.every((r: any) => r.state === 'delivered')) break;
+        await sleep(100);
+      }
       expect(new Set(records.map((r: any) => r.file))).toEqual(new Set(files));
       expect(records.every((r: any) => r.state === 'delivered')).toBe(true);
       // the dead process recorded no try of the batch it was sending: the heir's was the first

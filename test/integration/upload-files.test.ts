@@ -92,7 +92,7 @@ describe('the upload runner', () => {
     const id = 'up_AAAAAAAAAAAAAAAA';
     await files.make(id);
     const ROWS = 100_000;
-    // about 160 bytes a row: 16 MB of file, several times that as objects if it were ever held whole
+    // about 110 bytes a row: 11 MB of file, several times that as objects if it were ever held whole
     const out = createWriteStream(files.source(id));
     out.write('zip,state,age,name,phone,email\n');
     for (let i = 1; i <= ROWS; i++) out.write(`90210,CA,${18 + (i % 80)},Customer number ${i} with a fairly long name,${5_550_000_000 + i},customer.${i}@example-mail-domain.com\n`);
