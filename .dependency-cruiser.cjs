@@ -12,6 +12,7 @@ const LAYERS = [
   ['market', 'trace'], // learned accept rates; lead traces
   ['ledger', 'versions'], // sales, returns, reports; the configuration's versions
   ['auction', 'notify', 'delivery'], // the exchange's stages; postbacks; sold leads delivered by e-mail, webhook, files
+  ['uploads'], // leads sent as files: each row run as the seller's call (handed in by the front), outcomes and progress on disk
   ['spec'], // the published OpenAPI document, generated from the schemas the layers below validate with
   ['front'], // HTTP and sockets
 ];

@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import type { Detail } from '../core/codes.js';
-import type { CallResult } from '../front/call-result.js';
 
 /** What became of one row: sold, rejected with its code, or invalid with its problems. */
 export interface RowOutcome {
@@ -36,12 +35,18 @@ export function count(c: OutcomeCounts, o: Pick<RowOutcome, 'outcome' | 'code'>)
   else c.rejected[o.code] = (c.rejected[o.code] ?? 0) + 1;
 }
 
+/** A row's call's answer: its HTTP status and body, as the seller calls give it (src/front/call-result.ts). */
+export interface RowAnswer {
+  status: number;
+  body: unknown;
+}
+
 /**
  * Calls the runner tries again later instead of recording: a 503 (overloaded, the store or the
  * ledger away) is a passing state in which nothing was decided about the lead. An INTERNAL error
  * is recorded as it is, so a fault cannot hold an upload forever.
  */
-export function retryable(result: CallResult): boolean {
+export function retryable(result: RowAnswer): boolean {
   return result.status === 503;
 }
 
@@ -49,7 +54,7 @@ export function retryable(result: CallResult): boolean {
 const INVALID = new Set(['INVALID_LEAD', 'INVALID_REQUEST', 'UPLOAD_BAD_ROW']);
 
 /** A row's call's answer as its outcome: the answer a `POST /v1/leads` call would have had. */
-export function outcomeOf(row: number, leadId: string, result: CallResult): RowOutcome {
+export function outcomeOf(row: number, leadId: string, result: RowAnswer): RowOutcome {
   const body = result.body as { status?: string; reason?: string; price?: number; lead_id?: string; error?: { code: string; details?: Detail[] } };
   if (result.status === 200 && body.status === 'sold') return { row, lead_id: body.lead_id ?? leadId, outcome: 'sold', code: 'SOLD', price: body.price ?? 0 };
   if (result.status === 200) return { row, lead_id: body.lead_id ?? leadId, outcome: 'rejected', code: body.reason ?? 'UNKNOWN' };

@@ -5,16 +5,15 @@ import { performance } from 'node:perf_hooks';
 import { sellerRuntime, type Runtime, type SellerRuntime } from '../config/runtime.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
 import type { FieldSpec } from '../config/campaign-schema.js';
-import type { CallResult, SellerRoute } from '../front/call-result.js';
 import type { Logger } from '../telemetry/logger.js';
 import { UploadFiles, type UploadMeta, type UploadProgress, type UploadState } from './upload-files.js';
 import type { UploadLeases } from './upload-leases.js';
-import { count, cutToLastLine, outcomeOf, readOutcomes, resultLine, retryable, type OutcomeCounts, type RowOutcome } from './upload-outcomes.js';
+import { count, cutToLastLine, outcomeOf, readOutcomes, resultLine, retryable, type OutcomeCounts, type RowAnswer, type RowOutcome } from './upload-outcomes.js';
 import { uploadRows, type UploadRow } from './upload-rows.js';
 
 /** The one call an uploaded row makes: a seller's direct post (src/front/seller-calls.ts `run`). */
 export interface RowCalls {
-  run(seller: SellerRuntime, route: SellerRoute, raw: unknown, receivedAt: number, bytes: number, idempotencyKey?: string, queuedMs?: number, leadId?: string): Promise<CallResult>;
+  run(seller: SellerRuntime, route: 'leads', raw: unknown, receivedAt: number, bytes: number, idempotencyKey?: string, queuedMs?: number, leadId?: string): Promise<RowAnswer>;
 }
 
 export interface UploadRunnerParts {
