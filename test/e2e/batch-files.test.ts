@@ -8,10 +8,11 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_KEY, call, dropSchema, fullLead, getAs, metricsOf, PG_URL, readTrace, SELLER_KEY, startExchange, stopExchange, testSchema } from '../support/exchange.js';
+import { ADMIN_KEY, call, dropSchema, fullLead, getAs, metricsOf, PG_URL, readTrace, SELLER_KEY, startExchange, stopExchange, testConfig, testSchema } from '../support/exchange.js';
 import { batchConfig, CSV_COLUMNS, FILES_KEY, LINES_KEY } from '../support/batch-config.js';
 import { startRelay } from '../support/smtp-relay.js';
 import { startSftpServer } from '../support/sftp-server.js';
+import { startBuyer } from '../support/buyer-server.js';
 import { stopAfterEach } from '../support/stop-after.js';
 
 const stops = stopAfterEach();
@@ -145,6 +146,29 @@ describe('batch files: retries and e-mail (embedded default)', () => {
     expect([...files.keys()]).toEqual([record.file]);
     expect([...files.values()][0]!.split('\r\n')[1]!.split(',')[0]).toBe(sold.body.lead_id);
     expect(await metricsOf(g)).toMatch(/gavel_batch_files_total\{buyer="files",result="retried"\} 2/);
+  });
+
+  it('a buyer with a post_url and a batch gets its posts as before, and the same leads in its files', async () => {
+    const sftp = await startSftpServer();
+    stops.push(() => sftp.close());
+    const buyer = await startBuyer(() => ({ body: { bid: 10 } }));
+    stops.push(() => buyer.close());
+    const config = testConfig([{ id: 'acme', url: buyer.url }]) as Record<string, any>;
+    config.buyers[0].batch = { format: 'jsonl', every: '1s', timeout: '2s', sftp: { host: '127.0.0.1', port: sftp.port, user: sftp.user, private_key: sftp.clientKey, host_key: sftp.hostKey } };
+    const g = await startExchange(config as never, 'memory');
+    stops.push(() => stopExchange(g));
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const a = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
+      expect(a.body.status).toBe('sold');
+      ids.push(a.body.lead_id);
+    }
+    expect(buyer.posts.map((p) => p.body.ping_id)).toEqual(ids);
+    const lines = await until('both leads in files', () => {
+      const got = [...filesIn(sftp.dir).values()].flatMap((t) => t.split('\n').filter(Boolean).map((l) => JSON.parse(l).lead_id as string));
+      return got.length >= 2 ? got : undefined;
+    });
+    expect(lines).toEqual(ids);
   });
 
   it('an e-mailed batch arrives as an attachment through the relay, to the buyer\'s addresses', async () => {
