@@ -199,3 +199,43 @@ describe('batch files: retries and e-mail (embedded default)', () => {
     expect(`${mail!.parsed.subject} ${mail!.parsed.text}`).not.toContain(lead.phone as string);
   });
 });
+
+describe('batch files across two processes (Redis + PostgreSQL)', () => {
+  it("one process at a time builds and sends a buyer's batches: each lead in one file, each file uploaded once", async () => {
+    const sftp = await startSftpServer();
+    stops.push(() => sftp.close());
+    mkdirSync(join(sftp.dir, 'csv'));
+    mkdirSync(join(sftp.dir, 'jsonl'));
+    const schema = testSchema();
+    stops.push(() => dropSchema(schema));
+    const config = batchConfig(sftp, '1s', { ledger: { postgres_url: PG_URL, schema } });
+    const a = await startExchange(config as never);
+    stops.push(() => stopExchange(a));
+    const b = await startExchange(config as never);
+    stops.push(() => stopExchange(b));
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const answer = await call((i % 2 === 0 ? a : b).port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
+      expect(answer.body.status).toBe('sold');
+      ids.push(answer.body.lead_id);
+      await sleep(150);
+    }
+    const inFiles = () =>
+      ['csv', 'jsonl'].flatMap((folder) =>
+        [...filesIn(join(sftp.dir, folder)).values()].flatMap((text) =>
+          folder === 'csv' ? text.split('\r\n').slice(1, -1).map((r) => r.split(',')[0]!) : text.split('\n').filter(Boolean).map((l) => JSON.parse(l).lead_id as string),
+        ),
+      );
+    await until('every lead in a file', () => (inFiles().length >= ids.length ? true : undefined));
+    await sleep(1500);
+    expect(inFiles().sort()).toEqual([...ids].sort());
+    // each file was written once: one temporary file opened per final name, whichever process sent it
+    const opened = sftp.seen.filter((r) => r.op === 'OPEN').map((r) => r.path);
+    expect(new Set(opened).size).toBe(opened.length);
+    const finals = ['csv', 'jsonl'].flatMap((folder) => [...filesIn(join(sftp.dir, folder)).keys()]);
+    expect(opened.length).toBe(finals.length);
+    const records = (await getAs(b.operatorPort, '/v1/batches', ADMIN_KEY)).body.batches;
+    expect(records.map((r: any) => r.file).sort()).toEqual(finals.sort());
+    expect(records.reduce((n: number, r: any) => n + r.leads, 0)).toBe(ids.length);
+  });
+});
