@@ -27,6 +27,8 @@ interface Delivery extends Deliverable {
   buyer: string;
 }
 
+const hasChannel = (b: BuyerConfig): boolean => b.email !== undefined || b.webhook !== undefined;
+
 /** The channels a buyer's config asks for, beside its post; an e-mail-only buyer's e-mail is its post. */
 function extraChannels(b: BuyerConfig): Channel[] {
   const out: Channel[] = [];
@@ -68,7 +70,7 @@ export class Deliveries implements LeadDeliveries {
 
   /** whether any buyer of this configuration takes leads by a channel here (else the post loop need not tell) */
   static wanted(config: ConfigData): boolean {
-    return config.buyers.some((b) => b.email !== undefined || b.webhook !== undefined);
+    return config.buyers.some(hasChannel);
   }
 
   /** What keeps this configuration's relay from being used in this process (its password_env unset), or null. */
@@ -119,7 +121,7 @@ export class Deliveries implements LeadDeliveries {
 
   start(): void {
     this.running = true;
-    if ([...this.buyers.values()].some((b) => b.email !== undefined || b.webhook !== undefined)) this.queue.start();
+    if ([...this.buyers.values()].some(hasChannel)) this.queue.start();
   }
 
   private read(raw: string, entry: string): Delivery | null {

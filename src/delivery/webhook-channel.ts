@@ -1,6 +1,7 @@
 import type { BuyerWebhook } from '../config/delivery-schema.js';
 import { fromMicros } from '../core/money.js';
 import { signedPost } from '../notify/postbacks.js';
+import type { LeadBought } from '../protocol/notices.js';
 import type { TryResult } from '../notify/retried-queue.js';
 import type { SoldLeadData } from './lead-view.js';
 
@@ -9,7 +10,7 @@ import type { SoldLeadData } from './lead-view.js';
  * lead unless the buyer asked for its id alone. `event_id` is the same at every try.
  */
 export function webhookBody(hook: Pick<BuyerWebhook, 'body'>, d: SoldLeadData): string {
-  return JSON.stringify({
+  const body: LeadBought = {
     event_id: `lead.bought:${d.lead_id}`,
     type: 'lead.bought',
     lead_id: d.lead_id,
@@ -19,7 +20,8 @@ export function webhookBody(hook: Pick<BuyerWebhook, 'body'>, d: SoldLeadData): 
     test: d.test,
     at: new Date(d.at).toISOString(),
     ...(hook.body === 'lead' ? { lead: d.lead } : {}),
-  });
+  };
+  return JSON.stringify(body);
 }
 
 /** One try: the body POSTed to the buyer's URL, signed as postbacks are (x-gavel-signature). */

@@ -65,6 +65,10 @@ export interface RetriedQueueSettings {
   pollMs: number;
   /** an entry another process took and left unacknowledged this long is taken over */
   reclaimMs: number;
+  /** tries under way at once (default 64): a burst of sales opens no more connections than this */
+  maxSending?: number;
+  /** items this process holds at once, waiting for a retry included (default 2000): a receiver that is down holds no more memory than this */
+  maxHeld?: number;
 }
 
 /**
@@ -80,6 +84,8 @@ export class RetriedQueue<T extends Deliverable = Deliverable> {
   private readonly timers = new Set<NodeJS.Timeout>();
   private loop: NodeJS.Timeout | null = null;
   private busy = false;
+  /** tries under way */
+  private sending = 0;
 
   constructor(
     readonly queue: string,
@@ -117,7 +123,13 @@ export class RetriedQueue<T extends Deliverable = Deliverable> {
       // one of ours waiting for its next try comes back here once it has waited reclaimMs: taking
       // it again keeps it ours (no other process takes it over while this one lives), and its
       // own timer goes on
-      for (const e of events) if (!this.attempts.has(e.entry)) void this.deliver(e.entry, e.body);
+      // past either bound an entry is left as taken: it comes back (to this process or another)
+      // once it has waited reclaimMs, and the store keeps it meanwhile, not this process
+      for (const e of events) {
+        if (this.attempts.has(e.entry)) continue;
+        if (this.sending >= (this.settings.maxSending ?? 64) || this.attempts.size >= (this.settings.maxHeld ?? 2000)) continue;
+        void this.deliver(e.entry, e.body);
+      }
     } catch {
       // the store is away: the next poll tries again, and nothing was taken
     } finally {
@@ -132,10 +144,13 @@ export class RetriedQueue<T extends Deliverable = Deliverable> {
     this.attempts.set(entry, attempt);
     const at = Date.now();
     let r: TryResult;
+    this.sending++;
     try {
       r = await item.send(attempt);
     } catch (e) {
       r = { ok: false, status: null, error: (e as Error).message };
+    } finally {
+      this.sending--;
     }
     const done = r.ok || r.final === true || attempt >= item.maxAttempts;
     const t: DeliveryTry = { event_id: item.event_id, type: item.type, lead_id: item.lead_id, attempt, at, ok: r.ok, status: r.status, error: r.error, state: r.ok ? 'delivered' : done ? 'given_up' : 'retrying' };

@@ -19,6 +19,23 @@ export const LeadResult = z.object({
 });
 export type LeadResult = z.infer<typeof LeadResult>;
 
+/**
+ * A copy of a lead a buyer bought, posted to its second URL (its `webhook`, src/delivery): signed
+ * as notices are, the whole lead or (`body: id`) its id, price and time alone.
+ */
+export const LeadBought = z.object({
+  event_id: z.string().meta({ description: 'lead.bought:<lead id>: the same at every try; a receiver that sees it twice drops the second' }),
+  type: z.literal('lead.bought'),
+  lead_id: z.string(),
+  campaign: z.string(),
+  price: z.number().meta({ description: 'what the buyer pays for it' }),
+  grade: z.string().nullable().meta({ description: "the lead's score grade, null when it was not scored" }),
+  test: z.boolean(),
+  at: z.iso.datetime().meta({ description: 'when the buyer accepted it' }),
+  lead: z.record(z.string(), z.unknown()).optional().meta({ description: 'every field of the lead, personal ones included; absent with body: id' }),
+});
+export type LeadBought = z.infer<typeof LeadBought>;
+
 /** The header every notice is signed in; the receiver recomputes it with the shared secret. */
 export const SIGNATURE_HEADER = 'x-gavel-signature';
 export const SIGNATURE_SCHEME = 't=<ms>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>';

@@ -1,10 +1,10 @@
 /**
  * What Gavel calls out to, as OpenAPI 3.1 webhooks: the native buyer protocol (the ping to every
- * eligible buyer and the post to the winner, with what Gavel accepts back), sellers' postbacks
- * and buyers' loss notices with their signature scheme.
+ * eligible buyer and the post to the winner, with what Gavel accepts back), sellers' postbacks,
+ * buyers' loss notices and the copies of leads bought sent to a buyer's webhook, with their signature scheme.
  */
 import { BuyerPing, BuyerPost } from '../protocol/buyer-api.js';
-import { LeadResult, SIGNATURE_HEADER, SIGNATURE_SCHEME } from '../protocol/notices.js';
+import { LeadBought, LeadResult, SIGNATURE_HEADER, SIGNATURE_SCHEME } from '../protocol/notices.js';
 import { PingReply, PostReply } from '../buyers/buyer-replies.js';
 import { signature } from '../notify/postbacks.js';
 import { answerSchema, PLACEHOLDER, ref, requestSchema, type PathGroup } from './spec-parts.js';
@@ -77,7 +77,7 @@ const signatureHeaders = (exampleBody: unknown) => [
     name: SIGNATURE_HEADER,
     in: 'header',
     required: true,
-    description: `${SIGNATURE_SCHEME}: t is the send time in ms, signed with the body so a captured notice cannot be replayed later as new. Recompute the HMAC over "<t>.<raw body>" with the shared secret (postback.secret, loss_notices.secret), compare in constant time, and refuse an old t. The example signs the first example body, sent as JSON.stringify writes it, with the secret "${EXAMPLE_SECRET}".`,
+    description: `${SIGNATURE_SCHEME}: t is the send time in ms, signed with the body so a captured notice cannot be replayed later as new. Recompute the HMAC over "<t>.<raw body>" with the shared secret (postback.secret, loss_notices.secret, webhook.secret), compare in constant time, and refuse an old t. The example signs the first example body, sent as JSON.stringify writes it, with the secret "${EXAMPLE_SECRET}".`,
     schema: { type: 'string', pattern: '^t=[0-9]+,v1=[0-9a-f]{64}$' },
     example: signature(EXAMPLE_SECRET, EXAMPLE_T, JSON.stringify(exampleBody)),
   },
@@ -87,7 +87,7 @@ const signatureHeaders = (exampleBody: unknown) => [
 const delivery =
   'Queued durably and delivered by a sender in each Gavel process, never on an answer\'s path. A try that gets no 2xx within 5 s is tried again after 1 s, 2 s, 4 s ... up to 5 minutes apart, up to max_attempts (12 by default), then given up and logged. At least once: drop an event_id seen before.';
 
-function notice(o: { id: string; summary: string; description: string; examples: Record<string, { summary: string; value: unknown }> }) {
+function notice(o: { id: string; summary: string; description: string; examples: Record<string, { summary: string; value: unknown }>; schema?: string }) {
   return {
     post: {
       operationId: o.id,
@@ -95,7 +95,7 @@ function notice(o: { id: string; summary: string; description: string; examples:
       summary: o.summary,
       description: `${o.description}\n\n${delivery}`,
       parameters: signatureHeaders(Object.values(o.examples)[0]!.value),
-      requestBody: { required: true, content: json(ref('LeadResult'), o.examples) },
+      requestBody: { required: true, content: json(ref(o.schema ?? 'LeadResult'), o.examples) },
       responses: { '2XX': { description: 'Delivered' }, default: { description: 'Tried again later, with a backoff' } },
     },
   };
@@ -104,7 +104,7 @@ function notice(o: { id: string; summary: string; description: string; examples:
 export function buyerWebhooks(): PathGroup {
   const at = '2026-11-22T20:15:00.000Z';
   return {
-    tag: { name: 'buyer protocol', description: 'What Gavel sends a buyer and accepts back (native protocol over HTTP); the socket form is in asyncapi.json. Tag notices: postbacks and loss notices.' },
+    tag: { name: 'buyer protocol', description: 'What Gavel sends a buyer and accepts back (native protocol over HTTP); the socket form is in asyncapi.json. Tag notices: postbacks, loss notices and lead copies to a buyer\'s webhook.' },
     webhooks: {
       buyerPing: buyerPing(),
       buyerPost: buyerPost(),
@@ -124,6 +124,16 @@ export function buyerWebhooks(): PathGroup {
         description: 'Sent once a post or a direct post has settled the lead. reason is OUTBID (another buyer was sold it), POST_REJECTED (its own post was refused or unanswered) or NOT_SOLD (no one was); clearing_price is the least price paid, null when unsold. A notice never names another buyer or its bid; a ping never posted is not told.',
         examples: { lost: { summary: 'Outbid', value: { event_id: `lead.lost:${PLACEHOLDER.leadId}`, type: 'lead.lost', lead_id: PLACEHOLDER.leadId, reason: 'OUTBID', bid: 6, clearing_price: 10, test: false, at } } },
       }),
+      buyerLeadCopy: notice({
+        id: 'buyerLeadCopy',
+        summary: "A copy of each lead a buyer bought, to a second URL of its own (POST to buyers[].webhook.url)",
+        description: "Sent after the buyer's accepted post (or, for a buyer that takes leads by e-mail or in files only, once the lead is queued for them): its CRM beside its pricing API. body: lead (the default) carries every field of the lead, personal ones included; body: id its id, price and time alone. Signed with webhook.secret, else the buyer's loss_notices secret. The lead waits in the queue sealed (AES-256-GCM). Its outcome is in the lead's trace (deliveries) and the buyer's GET /v1/postbacks (type lead.webhook).",
+        schema: 'LeadBought',
+        examples: {
+          lead: { summary: 'The whole lead', value: { event_id: `lead.bought:${PLACEHOLDER.leadId}`, type: 'lead.bought', lead_id: PLACEHOLDER.leadId, campaign: 'auto', price: 12.5, grade: 'A', test: false, at, lead: { zip: '90210', state: 'CA', age: 40, name: 'Ada Lovelace', phone: '5550102000', email: 'ada@example.com' } } },
+          id: { summary: 'Its id alone (body: id)', value: { event_id: `lead.bought:${PLACEHOLDER.leadId}`, type: 'lead.bought', lead_id: PLACEHOLDER.leadId, campaign: 'auto', price: 12.5, grade: null, test: false, at } },
+        },
+      }),
     },
     schemas: {
       BuyerPing: answerSchema(BuyerPing),
@@ -131,6 +141,7 @@ export function buyerWebhooks(): PathGroup {
       BuyerPingReply: requestSchema(PingReply),
       BuyerPostReply: requestSchema(PostReply),
       LeadResult: answerSchema(LeadResult),
+      LeadBought: answerSchema(LeadBought),
     },
   };
 }

@@ -8,10 +8,11 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_KEY, call, dropSchema, fullLead, getAs, metricsOf, PG_URL, readTrace, SELLER_KEY, startExchange, stopExchange, testSchema } from '../support/exchange.js';
+import { ADMIN_KEY, call, dropSchema, fullLead, getAs, metricsOf, PG_URL, readTrace, SELLER_KEY, startExchange, stopExchange, testConfig, testSchema } from '../support/exchange.js';
 import { batchConfig, CSV_COLUMNS, FILES_KEY, LINES_KEY } from '../support/batch-config.js';
 import { startRelay } from '../support/smtp-relay.js';
 import { startSftpServer } from '../support/sftp-server.js';
+import { startBuyer } from '../support/buyer-server.js';
 import { stopAfterEach } from '../support/stop-after.js';
 
 const stops = stopAfterEach();
@@ -147,6 +148,29 @@ describe('batch files: retries and e-mail (embedded default)', () => {
     expect(await metricsOf(g)).toMatch(/gavel_batch_files_total\{buyer="files",result="retried"\} 2/);
   });
 
+  it('a buyer with a post_url and a batch gets its posts as before, and the same leads in its files', async () => {
+    const sftp = await startSftpServer();
+    stops.push(() => sftp.close());
+    const buyer = await startBuyer(() => ({ body: { bid: 10 } }));
+    stops.push(() => buyer.close());
+    const config = testConfig([{ id: 'acme', url: buyer.url }]) as Record<string, any>;
+    config.buyers[0].batch = { format: 'jsonl', every: '1s', timeout: '2s', sftp: { host: '127.0.0.1', port: sftp.port, user: sftp.user, private_key: sftp.clientKey, host_key: sftp.hostKey } };
+    const g = await startExchange(config as never, 'memory');
+    stops.push(() => stopExchange(g));
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const a = await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
+      expect(a.body.status).toBe('sold');
+      ids.push(a.body.lead_id);
+    }
+    expect(buyer.posts.map((p) => p.body.ping_id)).toEqual(ids);
+    const lines = await until('both leads in files', () => {
+      const got = [...filesIn(sftp.dir).values()].flatMap((t) => t.split('\n').filter(Boolean).map((l) => JSON.parse(l).lead_id as string));
+      return got.length >= 2 ? got : undefined;
+    });
+    expect(lines).toEqual(ids);
+  });
+
   it('an e-mailed batch arrives as an attachment through the relay, to the buyer\'s addresses', async () => {
     const relay = await startRelay();
     stops.push(() => relay.close());
@@ -173,5 +197,45 @@ describe('batch files: retries and e-mail (embedded default)', () => {
     expect(record).toMatchObject({ state: 'delivered', channel: 'email', file: file!.filename, leads: 1, attempts: 1 });
     // the lead's personal data is in the attachment only, not the message's text or subject
     expect(`${mail!.parsed.subject} ${mail!.parsed.text}`).not.toContain(lead.phone as string);
+  });
+});
+
+describe('batch files across two processes (Redis + PostgreSQL)', () => {
+  it("one process at a time builds and sends a buyer's batches: each lead in one file, each file uploaded once", async () => {
+    const sftp = await startSftpServer();
+    stops.push(() => sftp.close());
+    mkdirSync(join(sftp.dir, 'csv'));
+    mkdirSync(join(sftp.dir, 'jsonl'));
+    const schema = testSchema();
+    stops.push(() => dropSchema(schema));
+    const config = batchConfig(sftp, '1s', { ledger: { postgres_url: PG_URL, schema } });
+    const a = await startExchange(config as never);
+    stops.push(() => stopExchange(a));
+    const b = await startExchange(config as never);
+    stops.push(() => stopExchange(b));
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const answer = await call((i % 2 === 0 ? a : b).port, '/v1/leads', { campaign: 'auto', lead: fullLead() });
+      expect(answer.body.status).toBe('sold');
+      ids.push(answer.body.lead_id);
+      await sleep(150);
+    }
+    const inFiles = () =>
+      ['csv', 'jsonl'].flatMap((folder) =>
+        [...filesIn(join(sftp.dir, folder)).values()].flatMap((text) =>
+          folder === 'csv' ? text.split('\r\n').slice(1, -1).map((r) => r.split(',')[0]!) : text.split('\n').filter(Boolean).map((l) => JSON.parse(l).lead_id as string),
+        ),
+      );
+    await until('every lead in a file', () => (inFiles().length >= ids.length ? true : undefined));
+    await sleep(1500);
+    expect(inFiles().sort()).toEqual([...ids].sort());
+    // each file was written once: one temporary file opened per final name, whichever process sent it
+    const opened = sftp.seen.filter((r) => r.op === 'OPEN').map((r) => r.path);
+    expect(new Set(opened).size).toBe(opened.length);
+    const finals = ['csv', 'jsonl'].flatMap((folder) => [...filesIn(join(sftp.dir, folder)).keys()]);
+    expect(opened.length).toBe(finals.length);
+    const records = (await getAs(b.operatorPort, '/v1/batches', ADMIN_KEY)).body.batches;
+    expect(records.map((r: any) => r.file).sort()).toEqual(finals.sort());
+    expect(records.reduce((n: number, r: any) => n + r.leads, 0)).toBe(ids.length);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startGavel } from '../../src/gavel.js';
 import { signature } from '../../src/notify/postbacks.js';
+import { LeadBought } from '../../src/protocol/notices.js';
 import { startBuyer } from '../support/buyer-server.js';
 import { call, dropSchema, fullLead, getAs, metricsOf, PG_URL, readTrace, stopExchange, testConfig, testPrefix, testSchema } from '../support/exchange.js';
 import { startRelay } from '../support/smtp-relay.js';
@@ -93,6 +94,8 @@ describe('sold leads delivered by e-mail and webhook', () => {
       const body = JSON.parse(hook[0]!.body) as Record<string, unknown>;
       expect(body).toMatchObject({ event_id: `lead.bought:${leadId}`, type: 'lead.bought', lead_id: leadId, campaign: 'auto', price: 10, lead: { name: 'Ada <b>Lovelace</b>', state: 'CA' } });
       expect(body).not.toHaveProperty('seller');
+      // the published schema (openapi.json, webhook buyerLeadCopy) is what was sent
+      expect(LeadBought.strict().safeParse(body).success).toBe(true);
       const t = Number(/t=(\d+)/.exec(String(hook[0]!.headers['x-gavel-signature']))![1]);
       expect(hook[0]!.headers['x-gavel-signature']).toBe(signature(HOOK_SECRET, t, hook[0]!.body));
 

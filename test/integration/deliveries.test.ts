@@ -79,6 +79,32 @@ describe('deliveries of sold leads', () => {
     }
   });
 
+  it('at most maxSending tries at once: a burst of sales opens no more relay connections than that, and the rest follow', async () => {
+    let holding = true;
+    const slow = await startRelay(() => (holding ? 'hold' : 'accept'));
+    const store = new MemoryStore();
+    const input = config();
+    const c = { ...input, smtp: { ...input.smtp!, port: slow.port }, buyers: input.buyers.map((b) => (b.id === 'a' ? { ...b, email: { ...b.email!, to: ['leads@a.test'] } } : b)) };
+    const d = new Deliveries(c, SECRET, store, { consumer: 'me', pollMs: 20, reclaimMs: 300, maxSending: 2 }, 60_000, createMetrics(), createLogger([], 'silent'));
+    try {
+      for (let i = 0; i < 5; i++) d.sold(sale('a', `burst-${i}`));
+      d.start();
+      await slow.waitFor(2);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(slow.held).toBe(2);
+      holding = false;
+      slow.release();
+      // the three left in the queue come back once they have waited reclaimMs
+      await slow.waitFor(5);
+      for (let i = 0; i < 5; i++) expect((await settled(d, `burst-${i}`))[0]).toMatchObject({ state: 'delivered' });
+      expect(new Set(slow.received.map((m) => m.parsed.subject)).size).toBe(5);
+    } finally {
+      d.close();
+      await store.close();
+      await slow.close();
+    }
+  });
+
   it('a delivery whose buyer no longer takes that channel is given up with the reason; an entry sealed under another secret is set aside', async () => {
     const store = new MemoryStore();
     const log = createLogger([], 'silent');

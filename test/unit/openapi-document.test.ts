@@ -47,7 +47,7 @@ describe('the OpenAPI document', () => {
       '/v1/console/campaigns',
     ]);
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/v1/admin/'))).toEqual(expect.arrayContaining(['/v1/admin/config', '/v1/admin/drafts/{id}/publish', '/v1/admin/keys', '/v1/admin/processes']));
-    expect(Object.keys(doc.webhooks)).toEqual(['buyerPing', 'buyerPost', 'sellerPostback', 'buyerLossNotice']);
+    expect(Object.keys(doc.webhooks)).toEqual(['buyerPing', 'buyerPost', 'sellerPostback', 'buyerLossNotice', 'buyerLeadCopy']);
   });
 
   it('says for every operation which listener serves it', () => {
