@@ -135,6 +135,9 @@ function sendFile(res: HttpResponse, state: RequestState, path: string, size: nu
   });
 }
 
+/** the newest uploads a listing shows: finished ones are kept `server.uploads.keep`, so there may be many */
+const LIST_MAX = 100;
+
 /** The caller behind a request's key or session, or why it is refused. */
 function callerOfKey(key: KeyAnswer, live: RuntimeSource): Caller | GavelError {
   if (!('key' in key)) return key;
@@ -172,12 +175,23 @@ async function visible(runner: UploadRunner, id: string, caller: Caller): Promis
 }
 
 /**
- * POST /v1/uploads (a seller's file of leads; the operator's for `seller=`), GET /v1/uploads/{id}
+ * POST /v1/uploads (a seller's file of leads; the operator's for `seller=`), GET /v1/uploads (the
+ * newest 100 of the key's: a seller's own, or every seller's for the operator), GET /v1/uploads/{id}
  * (its progress) and GET /v1/uploads/{id}/results (each row's outcome, as CSV), on the listener
  * given. The rows run in the background (src/uploads/upload-runner.ts).
  */
 export function attachUploadsApi(app: TemplatedApp, listener: Listener, live: RuntimeSource, runner: UploadRunner, log: Logger): void {
   app.post('/v1/uploads', (res, req) => receive(res, req, listener, live, runner, log));
+
+  jsonRoute(app, listener, 'get', '/v1/uploads', 0, live, log, async ({ caller, query }) => {
+    if (caller.kind === 'buyer') throw new GavelError('FORBIDDEN', 'Uploads are a seller\'s, and the operator\'s');
+    const seller = caller.kind === 'seller' ? caller.seller.id : (query.get('seller') ?? undefined);
+    const metas = (await runner.files.list())
+      .flatMap((u) => (u.meta === null || (seller !== undefined && u.meta.seller !== seller) ? [] : [u.meta]))
+      .sort((x, y) => y.created_at.localeCompare(x.created_at))
+      .slice(0, LIST_MAX);
+    return { status: 200, body: { uploads: await Promise.all(metas.map((m) => shown(runner, m))) } };
+  });
 
   jsonRoute(app, listener, 'get', '/v1/uploads/:id', 1, live, log, async ({ caller, params }) => {
     const meta = await visible(runner, params[0]!, caller);

@@ -33,6 +33,20 @@ const idParameter = (examples: Record<string, string>) => ({ name: 'id', in: 'pa
 
 function uploads() {
   return {
+    get: {
+      operationId: 'uploads',
+      tags: ['uploads'],
+      summary: "The key's uploads, newest first (at most 100)",
+      description: "A seller's own, on the public listener; every seller's for the operator's key on the operator listener (seller=<id> for one). Finished uploads are kept server.uploads.keep (7 d).",
+      servers,
+      security: bearer,
+      parameters: [{ name: 'seller', in: 'query', required: false, schema: { type: 'string' }, description: "the operator's key: one seller's uploads" }],
+      responses: {
+        '200': jsonAnswer('The uploads', { type: 'object', required: ['uploads'], properties: { uploads: { type: 'array', items: ref('UploadAnswer') } } }, { uploads_list: { summary: 'A seller\'s uploads', value: { uploads: [shown('running'), { ...shown('done'), id: 'up_RmlsZXNGcm9tTW9u', results_url: '/v1/uploads/up_RmlsZXNGcm9tTW9u/results' }] } } }),
+        '401': errorAnswer('UNAUTHORIZED'),
+        '403': errorAnswer("FORBIDDEN: a buyer's key, or a key on the other listener"),
+      },
+    },
     post: {
       operationId: 'upload',
       tags: ['uploads'],

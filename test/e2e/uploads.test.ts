@@ -167,6 +167,14 @@ describe.each(['memory', 'redis'] as const)('uploads on the %s store', (store) =
     const op = await progress(g.operatorPort, mine.body.id, ADMIN_KEY);
     expect(op.status).toBe(200);
     expect(op.body).toMatchObject({ seller: 'pub1', state: 'done', sold: 1 });
+    // the listings: a seller's own uploads only; the operator's all of them, or one seller's
+    const theirsToo = await upload(g.port, `zip,state,phone\n90210,CA,${phone(22)}\n`, 'campaign=auto&format=csv', OTHER_SELLER_KEY);
+    expect(theirsToo.status).toBe(202);
+    const list = (port: number, key: string, query = '') => fetch(`http://127.0.0.1:${port}/v1/uploads${query}`, { headers: { authorization: `Bearer ${key}` } }).then(async (x) => ((await x.json()) as { uploads: { id: string }[] }).uploads.map((u) => u.id));
+    expect(await list(g.port, SELLER_KEY)).toEqual([mine.body.id]);
+    expect(await list(g.port, OTHER_SELLER_KEY)).toEqual([theirsToo.body.id]);
+    expect((await list(g.operatorPort, ADMIN_KEY)).sort()).toEqual([mine.body.id, theirsToo.body.id].sort());
+    expect(await list(g.operatorPort, ADMIN_KEY, '?seller=pub2')).toEqual([theirsToo.body.id]);
   });
 
   it('the operator uploads for a seller it names, and that seller sees it', async () => {

@@ -118,3 +118,50 @@ async function progress0(dir: string, id: string): Promise<string[]> {
   const text = await readFile(join(dir, id, 'results.csv'), 'utf8').catch(() => '');
   return text.split('\n').filter((l) => l !== '');
 }
+
+describe('an upload on Redis + PostgreSQL, two processes sharing its directory', () => {
+  it('the other process shows its progress while it runs, and takes it over when its runner is killed', { timeout: 90_000 }, async () => {
+    const buyer = await startBuyer(() => ({ body: { bid: 10, bid_id: 'b' } }), () => ({ body: { accepted: true }, delayMs: 10 }));
+    stops.push(() => buyer.close());
+    const dir = mkdtempSync(join(tmpdir(), 'gavel-uploads-pair-'));
+    stops.push(() => rmSync(dir, { recursive: true, force: true }));
+    const prefix = testPrefix();
+    const schema = testSchema();
+    stops.push(() => cleanPrefix(prefix), () => dropSchema(schema));
+    const base = testConfig([{ id: 'b', url: buyer.url, timeout_ms: 300 }], { post_tmax_ms: 1000 }, prefix);
+    const path = writeConfig({ ...base, ledger: { postgres_url: PG_URL, schema }, server: { ...base.server, uploads: { rate: 40, in_flight: 2, dir } } });
+    const phones = Array.from({ length: ROWS }, (_, i) => `56${String(Date.now() % 1e5).padStart(5, '0')}${String(i).padStart(3, '0')}`);
+    const csv = `zip,state,age,phone\n${phones.map((p) => `90210,CA,40,${p}`).join('\n')}\n`;
+
+    const a = started(await spawnGavel(path));
+    const b = started(await spawnGavel(path));
+    const sent = await fetch(`http://127.0.0.1:${a.port}/v1/uploads?campaign=auto&format=csv`, { method: 'POST', headers: { authorization: `Bearer ${SELLER_KEY}` }, body: csv });
+    expect(sent.status).toBe(202);
+    const { id } = (await sent.json()) as { id: string };
+    // b reads the progress a writes
+    await expect.poll(async () => (await progress(b.port, id)).rows_done, { timeout: 10_000 }).toBeGreaterThan(10);
+    expect((await progress(b.port, id)).state).toBe('running');
+    a.child.kill('SIGKILL');
+    await a.exited;
+    // b takes it over once a's lease lapses, and finishes it
+    const end = Date.now() + 60_000;
+    let p = await progress(b.port, id);
+    while (p.state !== 'done' && Date.now() < end) {
+      await sleep(200);
+      p = await progress(b.port, id);
+    }
+    expect(p).toMatchObject({ state: 'done', rows_done: ROWS });
+    const res = await fetch(`http://127.0.0.1:${b.port}/v1/uploads/${id}/results`, { headers: { authorization: `Bearer ${SELLER_KEY}` } });
+    const rows = parse(await res.text(), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => Number(r.row)).sort((x, y) => x - y)).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
+    const posted = new Map<string, number>();
+    for (const c of buyer.posts) {
+      const phone = String((c.body.lead as Record<string, unknown>).phone);
+      posted.set(phone, (posted.get(phone) ?? 0) + 1);
+    }
+    expect([...posted.values()].filter((n) => n > 1)).toEqual([]);
+    const ledger = await ledgerSales(schema);
+    expect([...ledger.values()].filter((n) => n !== 1)).toEqual([]);
+    for (const r of rows.filter((x) => x.outcome === 'sold')) expect(ledger.get(r.lead_id!), `row ${r.row}`).toBe(1);
+  });
+});
