@@ -26,8 +26,12 @@ export const Smtp = z
     tls_ca: z.string().includes('BEGIN CERTIFICATE', { message: 'a PEM certificate' }).optional(),
     /** false accepts any certificate: for tests against a throwaway relay only, never in production */
     reject_unauthorized: z.boolean().default(true),
-    /** a try that has not finished within this is failed (connect, greeting, each command) */
-    timeout_ms: z.int().min(1000).max(300_000).default(30_000),
+    /**
+     * a try whose connection, greeting or any command takes longer fails. Kept well under
+     * ledger.reclaim_after (30 s by default): a try still under way then may be taken over by
+     * another process and the e-mail sent twice (under one Message-ID)
+     */
+    timeout_ms: z.int().min(1000).max(300_000).default(10_000),
   })
   .superRefine((s, ctx) => {
     if (s.password !== undefined && s.password_env !== undefined) ctx.addIssue({ code: 'custom', path: ['password_env'], message: 'either password or password_env, not both' });

@@ -44,7 +44,7 @@ function leadTrace() {
             value: { lead_id: LEAD_ID, campaign: 'auto', sub_id: null, test: false, received_at: AT, result: { status: 'sold', price: 8 }, calls: [{ phase: 'leads', at: AT, bytes: 131, invalid: null, dedup: 'ok', result: { status: 'sold', price: 8 }, total_ms: 4.1 }] },
           },
           buyer_view: { summary: 'The buyer that won it', value: { lead_id: LEAD_ID, campaign: 'auto', test: false, at: AT, your_ping: { kind: 'bid', bid: 10, ms: 1.2 }, outcome: 'won', price: 10, clearing_price: 10 } },
-          operator_view: { summary: 'The operator: every segment whole', value: { lead_id: LEAD_ID, segments: [{ lead_id: LEAD_ID, phase: 'leads', at: AT, seller: 'pub1', campaign: 'auto' }] } },
+          operator_view: { summary: 'The operator: every segment whole', value: { lead_id: LEAD_ID, segments: [{ lead_id: LEAD_ID, phase: 'leads', at: AT, seller: 'pub1', campaign: 'auto' }], deliveries: [] } },
         }),
         '401': errorAnswer('UNAUTHORIZED', { trace_no_key: errorExample('No key', 'UNAUTHORIZED', 'Missing Authorization: Bearer <api key>') }),
         '403': errorAnswer("FORBIDDEN: the operator's key on the public listener, or a party's on the operator listener", {

@@ -148,6 +148,28 @@ describe('batch files: retries and e-mail (embedded default)', () => {
     expect(await metricsOf(g)).toMatch(/gavel_batch_files_total\{buyer="files",result="retried"\} 2/);
   });
 
+  it('a server whose host key is not the pinned one gets nothing: the batch waits, its error says why', async () => {
+    const sftp = await startSftpServer();
+    stops.push(() => sftp.close());
+    mkdirSync(join(sftp.dir, 'csv'));
+    const config = batchConfig(sftp, '1s');
+    // another server's key pinned: this one could be anyone
+    config.buyers[0].batch.sftp.host_key = `SHA256:${'x'.repeat(43)}`;
+    const g = await startExchange(config as never, 'memory');
+    stops.push(() => stopExchange(g));
+    expect((await call(g.port, '/v1/leads', { campaign: 'auto', lead: fullLead() })).body.status).toBe('sold');
+    let record: any = null;
+    for (let i = 0; i < 80 && record?.state !== 'retrying'; i++) {
+      [record] = (await getAs(g.operatorPort, '/v1/batches?buyer=files', ADMIN_KEY)).body.batches;
+      await sleep(100);
+    }
+    expect(record).toMatchObject({ state: 'retrying', delivered_at: null });
+    expect(record.last_error).toContain(`host key ${sftp.hostKey} is not the pinned SHA256:${'x'.repeat(43)}`);
+    // the connection ended before authentication: not one SFTP request, nothing in the folder
+    expect(sftp.seen).toEqual([]);
+    expect(filesIn(join(sftp.dir, 'csv')).size).toBe(0);
+  });
+
   it('a buyer with a post_url and a batch gets its posts as before, and the same leads in its files', async () => {
     const sftp = await startSftpServer();
     stops.push(() => sftp.close());
