@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { Exchange } from './auction/exchange.js';
@@ -264,9 +265,11 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   // with a shared store, a browser's login holds on every process that shares it (src/front/shared-sessions.ts)
   const sessions = store instanceof RedisStore ? new SharedSessions(new RedisSessions(store.client), runtime.secret) : undefined;
   const uploadLeases = store instanceof RedisStore ? new RedisUploadLeases(store.client) : new MemoryUploadLeases();
+  // a digest: the Redis URL may hold a password
+  const uploadsScope = settings.store.kind === 'memory' ? 'embedded' : createHash('sha256').update(JSON.stringify(settings.store)).digest('hex').slice(0, 12);
   // a lead's trace shows how each buyer took it beside its post: e-mail, webhook, and its batch file
   const leadDeliveries = { ofLead: async (id: string) => [...(await deliveries.ofLead(id)), ...(await batchFiles.ofLead(id))] };
-  const front = new HttpFront({ live, exchange, store, metrics, log, uploadLeases, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, deliveries: leadDeliveries, batches: batchFiles, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
+  const front = new HttpFront({ live, exchange, store, metrics, log, uploadLeases, uploadsScope, ...(setMetrics !== undefined ? { setMetrics } : {}), ...(sessions !== undefined ? { sessions } : {}), socketBuyers: buyers.sockets, traces, returns, postbacks, deliveries: leadDeliveries, batches: batchFiles, ledger, control, uwsFallbackAllowed: settings.allowUwsFallback, ...(opts.demo !== undefined ? { demo: opts.demo } : {}) });
   await warmUp(runtime, transports, log);
   const ports = await listen(front, settings);
   log.info({ pid: process.pid, port: ports.port, operator_port: ports.operatorPort, ...(ports.pipelinedPort !== undefined ? { pipelined_port: ports.pipelinedPort } : {}), uws_native: UWS_NATIVE, campaigns: runtime.campaigns.size, buyers: runtime.buyers.length }, 'gavel listening');

@@ -84,6 +84,8 @@ export interface FrontParts {
   uwsFallbackAllowed?: boolean;
   /** which process runs each upload (shared in Redis when processes share it); none: this process's memory */
   uploadLeases?: UploadLeases;
+  /** names the default uploads directory after the store, so two exchanges on one machine keep theirs apart (upload-files.ts uploadsRoot) */
+  uploadsScope?: string;
 }
 
 /**
@@ -117,7 +119,7 @@ export class HttpFront {
     this.calls = new SellerCalls({ ...parts, admission });
     this.uploads = new UploadRunner(
       { calls: this.calls, live: parts.live, leases: parts.uploadLeases ?? new MemoryUploadLeases(), durableCalls: parts.store.kind === 'redis', log: parts.log },
-      { rate: server.uploads.rate, inFlight: server.uploads.in_flight, keepMs: server.uploads.keep, root: uploadsRoot(server.uploads.dir) },
+      { rate: server.uploads.rate, inFlight: server.uploads.in_flight, keepMs: server.uploads.keep, root: uploadsRoot(server.uploads.dir, parts.uploadsScope ?? 'embedded') },
     );
     this.loopDelay = new LoopDelay(
       (ms) => {

@@ -35,9 +35,13 @@ export const UPLOAD_ID = /^up_[A-Za-z0-9_-]{16}$/;
 
 export const newUploadId = (): string => `up_${randomBytes(12).toString('base64url')}`;
 
-/** The directory of uploads: `server.uploads.dir`, or one under the system's temp dir. */
-export function uploadsRoot(dir: string | undefined): string {
-  return dir ?? join(tmpdir(), 'gavel-uploads');
+/**
+ * The directory of uploads: `server.uploads.dir`, or one under the system's temp dir named for
+ * the store (`scope`: `embedded`, or a digest of the Redis and its prefix), so two exchanges on one
+ * machine never run each other's uploads, while the processes of one exchange share theirs.
+ */
+export function uploadsRoot(dir: string | undefined, scope: string): string {
+  return dir ?? join(tmpdir(), `gavel-uploads-${scope}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sellerRuntime, type Runtime, type SellerRuntime } from '../config/runtime.js';
 import type { RuntimeSource } from '../config/live-runtime.js';
@@ -136,7 +137,24 @@ export class UploadRunner {
     return progressOf(j);
   }
 
+  /**
+   * The embedded store's leases live in one process's memory: a second embedded Gavel on the same
+   * directory would run the same uploads. The directory is this process's while its pid, written
+   * there, is alive; another's is refused, loudly.
+   */
+  private async ownDirectory(): Promise<boolean> {
+    const path = join(this.settings.root, '.embedded-owner');
+    const pid = Number(await readFile(path, 'utf8').catch(() => ''));
+    if (pid > 0 && pid !== process.pid && alive(pid)) {
+      this.parts.log.error({ dir: this.settings.root, pid }, 'UPLOADS NOT RUN: another Gavel on the embedded store (pid above) runs the uploads of this directory; give each its own server.uploads.dir');
+      return false;
+    }
+    await writeFile(path, String(process.pid));
+    return true;
+  }
+
   private async run(): Promise<void> {
+    if (!this.parts.durableCalls && !(await this.ownDirectory())) return;
     while (!this.stopping) {
       const next = await this.pick().catch((e: unknown) => {
         this.parts.log.error({ err: e, dir: this.settings.root }, 'the uploads directory could not be read');
@@ -311,6 +329,16 @@ export class UploadRunner {
       await sleep(backoff);
       backoff = Math.min(RETRY_MAX_MS, backoff * 2);
     }
+  }
+}
+
+/** Whether a process of this id runs (one of another user counts: it answers EPERM). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -86,6 +86,34 @@ function gc(): void {
 }
 
 describe('the upload runner', () => {
+  it("on the embedded store, leaves alone a directory whose uploads another live process runs, and takes over a dead one's", async () => {
+    const root = tempDir();
+    const files = new UploadFiles(root);
+    const id = 'up_BBBBBBBBBBBBBBBB';
+    await files.make(id);
+    writeFileSync(files.source(id), 'zip,state,phone\n90210,CA,5550000001\n');
+    await files.writeMeta({ id, seller: 'pub1', campaign: 'auto', format: 'csv', test: false, bytes: 0, created_at: new Date().toISOString(), state: 'queued' });
+    const ran: number[] = [];
+    const calls: RowCalls = { run: async () => (ran.push(1), { status: 200, body: { status: 'sold', lead_id: 'x', price: 1 } }) };
+    const runtime = compileRuntime(parseConfig({ ...testConfig([]), redis: undefined }), undefined);
+    const runnerOn = () => new UploadRunner({ calls, live: fixedRuntime(runtime), leases: new MemoryUploadLeases(), durableCalls: false, log: createLogger([], 'silent') }, { rate: 100, inFlight: 1, keepMs: 3600_000, root });
+    // this test's parent: alive, and not this process
+    writeFileSync(join(root, '.embedded-owner'), String(process.ppid));
+    const blocked = runnerOn();
+    blocked.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await blocked.stop();
+    expect(ran).toEqual([]);
+    expect((await files.readMeta(id))?.state).toBe('queued');
+    // a pid no process has: the directory is free
+    writeFileSync(join(root, '.embedded-owner'), '4194303');
+    const runner = runnerOn();
+    runner.start();
+    await expect.poll(async () => (await files.readMeta(id))?.state, { timeout: 5000 }).toBe('done');
+    await runner.stop();
+    expect(ran).toEqual([1]);
+  });
+
   it('runs a file of 100,000 rows to the end, each row once, while the heap stays far under the file', { timeout: 180_000 }, async () => {
     const root = tempDir();
     const files = new UploadFiles(root);
