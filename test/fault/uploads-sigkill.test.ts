@@ -141,6 +141,12 @@ describe('an upload on Redis + PostgreSQL, two processes sharing its directory',
     // b reads the progress a writes
     await expect.poll(async () => (await progress(b.port, id)).rows_done, { timeout: 10_000 }).toBeGreaterThan(10);
     expect((await progress(b.port, id)).state).toBe('running');
+    // the results so far, from the other process too: whole lines, each row once
+    const partial = parse(await (await fetch(`http://127.0.0.1:${b.port}/v1/uploads/${id}/results`, { headers: { authorization: `Bearer ${SELLER_KEY}` } })).text(), { columns: true }) as Record<string, string>[];
+    expect(partial.length).toBeGreaterThan(10);
+    expect(partial.length).toBeLessThan(ROWS);
+    expect(new Set(partial.map((r) => r.row)).size).toBe(partial.length);
+    expect(partial.every((r) => r.outcome === 'sold')).toBe(true);
     a.child.kill('SIGKILL');
     await a.exited;
     // b takes it over once a's lease lapses, and finishes it
