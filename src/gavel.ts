@@ -32,7 +32,7 @@ import { Postbacks } from './notify/postbacks.js';
 import { Deliveries } from './delivery/deliveries.js';
 import { runShutdown, shutdownSteps } from './shutdown-steps.js';
 import { openLedgerParts } from './start-ledger.js';
-import { BatchesRefused, openBatches } from './start-batches.js';
+import { BatchesRefused, openBatches, refuseSharedMemory } from './start-batches.js';
 import type { BatchDeliveries } from './delivery/batch-deliveries.js';
 import { buyerGuards, openBuyerTransports, openTransport, startScoring, type PostQueues } from './start-pools.js';
 import { openStore } from './start-store.js';
@@ -169,6 +169,12 @@ export async function startGavel(opts: GavelOptions): Promise<Gavel> {
   warnAboutKeys(runtime, log);
   const relay = Deliveries.problemOf(runtime.data);
   if (relay !== null) throw new StartRefused(relay);
+  try {
+    refuseSharedMemory(runtime, settings.store.kind, settings.postgresUrl !== undefined && runtime.data.ledger.enabled);
+  } catch (e) {
+    if (e instanceof BatchesRefused) throw new StartRefused(e.message);
+    throw e;
+  }
   const store = await openStore(settings.store, { memoryMaxLeads: runtime.data.trace.memory_max_leads, ledgerDirectMs: runtime.data.ledger.direct_ms }, log);
 
   // the gauges read the transports and the breakers, made once the metrics they count into are

@@ -26,6 +26,17 @@ export interface BatchStart {
 export class BatchesRefused extends Error {}
 
 /**
+ * Start-up step, before anything opens: batch buyers on a shared store need their records in
+ * PostgreSQL (`ledgerOnPostgres`: a URL, and the ledger on).
+ */
+export function refuseSharedMemory(runtime: Runtime, storeKind: string, ledgerOnPostgres: boolean): void {
+  const batchBuyers = runtime.buyers.filter((b) => b.config.batch !== undefined).map((b) => b.id);
+  if (!ledgerOnPostgres && batchBuyers.length > 0 && storeKind !== 'memory') {
+    throw new BatchesRefused(`buyers ${batchBuyers.join(', ')} take batch files: with a shared Redis their records need the ledger on PostgreSQL (DATABASE_URL or ledger.postgres_url)`);
+  }
+}
+
+/**
  * Start-up step: buyers' batch files, their records where the ledger is. PostgreSQL (the
  * ledger's schema) when the ledger is there; else this process's memory, which only a lone
  * process may use: several processes on one Redis would each build files of their own leads
@@ -34,9 +45,7 @@ export class BatchesRefused extends Error {}
 export function openBatches(s: BatchStart): BatchDeliveries {
   const batchBuyers = s.runtime.buyers.filter((b) => b.config.batch !== undefined).map((b) => b.id);
   const onPostgres = s.ledger.kind === 'postgres' && s.postgresUrl !== undefined;
-  if (!onPostgres && batchBuyers.length > 0 && s.store.kind === 'redis') {
-    throw new BatchesRefused(`buyers ${batchBuyers.join(', ')} take batch files: with a shared Redis their records need the ledger on PostgreSQL (DATABASE_URL or ledger.postgres_url)`);
-  }
+  refuseSharedMemory(s.runtime, s.store.kind, onPostgres);
   const store = onPostgres ? new PostgresBatchStore(s.postgresUrl!, s.runtime.data.ledger.schema) : new MemoryBatchStore();
   if (batchBuyers.length > 0) {
     if (store.kind === 'memory') s.log.warn({ buyers: batchBuyers }, 'batch files: EMBEDDED MEMORY (leads waiting for a batch and unsent batches are lost when this process exits)');

@@ -18,6 +18,8 @@ const PURPOSE = 'batch-lead';
 const MAX_BACKOFF_MS = 3_600_000;
 /** A buyer's lease outlives one send (its batch.timeout) twice, and this: a holder renews it before each send. */
 const LEASE_SLACK_MS = 5_000;
+/** Sold leads kept in the process while the store refuses them (a buyer with a post_url and files). */
+const MAX_UNQUEUED = 10_000;
 
 /** A batch sent as an e-mail attachment (the mailer's, src/delivery/mailer.ts); null: none configured. */
 export type BatchMail = (to: readonly string[], subject: string, file: { name: string; bytes: Buffer }, batchId: string) => Promise<void>;
@@ -48,6 +50,7 @@ export class BatchDeliveries {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
+  private readonly unqueued: SoldLead[] = [];
 
   constructor(private readonly parts: BatchDeliveriesParts) {}
 
@@ -64,8 +67,30 @@ export class BatchDeliveries {
     if (buyer?.config.batch === undefined || buyer.config.post_url === undefined) return;
     this.addToBatch(sale).catch((e) => {
       this.parts.metrics.batches.inc({ buyer: sale.buyer, result: 'unqueued' });
-      this.parts.log.error({ buyer: sale.buyer, lead_id: sale.leadId, err: (e as Error).message }, 'sold lead not queued for its batch file');
+      this.parts.log.error({ buyer: sale.buyer, lead_id: sale.leadId, err: (e as Error).message }, 'sold lead not queued for its batch file: kept in this process, retried each round');
+      this.keep(sale);
     });
+  }
+
+  /** A sale the store refused, kept for the next round; past the bound the oldest is dropped, said loudly. */
+  private keep(sale: SoldLead): void {
+    if (this.unqueued.length >= MAX_UNQUEUED) {
+      const lost = this.unqueued.shift()!;
+      this.parts.log.error({ buyer: lost.buyer, lead_id: lost.leadId }, 'sold lead dropped from its batch files: too many waiting for the store');
+    }
+    this.unqueued.push(sale);
+  }
+
+  /** Each round first queues again what the store refused before. */
+  private async requeue(): Promise<void> {
+    const waiting = this.unqueued.splice(0);
+    for (const sale of waiting) {
+      try {
+        await this.addToBatch(sale);
+      } catch {
+        this.unqueued.push(sale);
+      }
+    }
   }
 
   start(): void {
@@ -83,6 +108,7 @@ export class BatchDeliveries {
 
   /** One round over every buyer with a batch: build what is due, send what waits. */
   async tick(now = Date.now()): Promise<void> {
+    if (this.unqueued.length > 0) await this.requeue();
     for (const buyer of this.parts.live.current().runtime.buyers) {
       const batch = buyer.config.batch;
       if (batch === undefined || this.closed) continue;

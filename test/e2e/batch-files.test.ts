@@ -261,3 +261,11 @@ describe('batch files across two processes (Redis + PostgreSQL)', () => {
     expect(records.reduce((n: number, r: any) => n + r.leads, 0)).toBe(ids.length);
   });
 });
+
+describe('batch files: where their records may live', () => {
+  it('several processes on one Redis without PostgreSQL is refused at start: their files would share names', async () => {
+    const sftp = await startSftpServer();
+    stops.push(() => sftp.close());
+    await expect(startExchange(batchConfig(sftp) as never, 'redis')).rejects.toThrow(/files, lines take batch files: with a shared Redis their records need the ledger on PostgreSQL/);
+  });
+});

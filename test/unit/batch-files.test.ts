@@ -3,6 +3,13 @@ import { ConfigError, parseConfig } from '../../src/config/load-config.js';
 import type { SoldLead } from '../../src/auction/stage-parts.js';
 import { batchFileName, renderBatch } from '../../src/delivery/batch-file.js';
 import { lastWindow } from '../../src/delivery/batch-schedule.js';
+import { BatchDeliveries } from '../../src/delivery/batch-deliveries.js';
+import { MemoryBatchStore } from '../../src/delivery/batch-memory-store.js';
+import type { PendingLead } from '../../src/delivery/batch-store.js';
+import { fixedRuntime } from '../../src/config/live-runtime.js';
+import { compileRuntime } from '../../src/config/runtime.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { createMetrics } from '../../src/telemetry/metrics.js';
 
 const HOST_KEY = `SHA256:${'A'.repeat(43)}`;
 const sftp = { host: 'sftp.example', user: 'gavel', private_key_env: 'KEY', host_key: HOST_KEY };
@@ -80,5 +87,41 @@ describe('batch files: names and bytes', () => {
     const lines = renderBatch({ format: 'jsonl' }, [sale('l1')], 0).toString('utf8');
     expect(lines.endsWith('\n')).toBe(true);
     expect(JSON.parse(lines)).toEqual({ lead_id: 'l1', campaign: 'auto', seller: 'pub1', sub_id: null, price: 5.25, test: false, grade: null, sold_at: '2025-12-03T16:40:00.000Z', lead: sale('l1').lead });
+  });
+});
+
+/** A memory store that refuses its first `fails` writes, as a PostgreSQL away for a moment would. */
+class RefusingStore extends MemoryBatchStore {
+  constructor(private fails: number) {
+    super();
+  }
+  override async enqueue(buyer: string, lead: PendingLead): Promise<void> {
+    if (this.fails-- > 0) throw new Error('the store is away');
+    return super.enqueue(buyer, lead);
+  }
+}
+
+describe('batch files: a sold lead the store refused', () => {
+  it('is kept in the process and queued on a later round, into one batch, sealed', async () => {
+    const data = parseConfig({ ...config({ format: 'jsonl', every: '1s', sftp: { ...sftp, port: 1, host: '127.0.0.1' } }), buyers: [{ id: 'vault', campaigns: ['auto'], ping_url: 'http://127.0.0.1:9/ping', post_url: 'http://127.0.0.1:9/post', batch: { format: 'jsonl', every: '1s', sftp: { ...sftp, port: 1, host: '127.0.0.1' } } }] });
+    const store = new RefusingStore(2);
+    const metrics = createMetrics();
+    const batches = new BatchDeliveries({ live: fixedRuntime(compileRuntime(data, 'unit-secret-0123456789')), store, holder: 'unit', tickMs: 1000, mail: null, metrics, log: createLogger([], 'silent'), env: { KEY: 'not a key' } });
+    const at = Date.UTC(2026, 11, 3, 19, 0, 0, 500);
+    batches.told({ leadId: 'l1', buyer: 'vault', campaign: 'auto', seller: 'pub1', subId: null, priceMicros: 1, grade: null, test: false, lead: { phone: '5551234567' }, at, pingReceivedAt: at });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await metrics.registry.getSingleMetricAsString('gavel_batch_files_total')).toMatch(/result="unqueued"\} 1/);
+    // the next round: refused once more, kept; the one after: queued, and its window's batch built
+    await batches.tick(at + 100);
+    expect(await store.list(undefined, 10)).toEqual([]);
+    await batches.tick(at + 2000);
+    const [b] = await store.list(undefined, 10);
+    // the window that ended last (19:00:01–19:00:02) takes every lead queued before its end, this late one too
+    expect(b).toMatchObject({ buyer: 'vault', leads: 1, windowStart: Date.UTC(2026, 11, 3, 19, 0, 1) });
+    const [sent] = await store.due('vault', Number.MAX_SAFE_INTEGER);
+    // no private key usable: the send failed and is retried; the lead waits sealed, never in clear
+    expect(sent!.items[0]!.sealed).not.toContain('5551234567');
+    expect(sent!.lastError).toMatch(/key|parse|Cannot/i);
+    await batches.close();
   });
 });
