@@ -118,7 +118,7 @@ export class HttpFront {
     const admission = new CallAdmission({ maxCallsInFlight: server.overload.max_calls_in_flight, maxLoopLagMs: server.overload.max_loop_lag_ms, maxLateShare: server.overload.max_late_share }, parts.metrics);
     this.calls = new SellerCalls({ ...parts, admission });
     this.uploads = new UploadRunner(
-      { calls: this.calls, live: parts.live, leases: parts.uploadLeases ?? new MemoryUploadLeases(), durableCalls: parts.store.kind === 'redis', log: parts.log },
+      { calls: this.calls, live: parts.live, leases: parts.uploadLeases ?? new MemoryUploadLeases(), durableCalls: parts.store.kind === 'redis', log: parts.log, metrics: parts.metrics },
       { rate: server.uploads.rate, inFlight: server.uploads.in_flight, keepMs: server.uploads.keep, root: uploadsRoot(server.uploads.dir, parts.uploadsScope ?? 'embedded') },
     );
     this.loopDelay = new LoopDelay(

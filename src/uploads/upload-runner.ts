@@ -7,6 +7,7 @@ import { sellerRuntime, type Runtime, type SellerRuntime } from '../config/runti
 import type { RuntimeSource } from '../config/live-runtime.js';
 import type { FieldSpec } from '../config/campaign-schema.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { UploadFiles, type UploadMeta, type UploadProgress, type UploadState } from './upload-files.js';
 import type { UploadLeases } from './upload-leases.js';
 import { count, cutToLastLine, outcomeOf, readOutcomes, resultLine, retryable, type OutcomeCounts, type RowAnswer, type RowOutcome } from './upload-outcomes.js';
@@ -28,6 +29,8 @@ export interface UploadRunnerParts {
    */
   durableCalls: boolean;
   log: Logger;
+  /** counts of rows' outcomes and retries; none: not counted (tests) */
+  metrics?: Pick<Metrics, 'uploadRows' | 'uploadRetries'>;
 }
 
 export interface UploadSettings {
@@ -237,6 +240,7 @@ export class UploadRunner {
       const written = writes.then(async () => {
         await results.write(resultLine(o));
         count(job.counts, o);
+        this.parts.metrics?.uploadRows.inc({ outcome: o.outcome });
         await running.remove(o.row);
       });
       writes = written.catch(() => undefined);
@@ -326,6 +330,7 @@ export class UploadRunner {
         return o;
       }
       if (this.stopping) return null;
+      this.parts.metrics?.uploadRetries.inc();
       await sleep(backoff);
       backoff = Math.min(RETRY_MAX_MS, backoff * 2);
     }

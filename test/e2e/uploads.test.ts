@@ -105,6 +105,11 @@ describe.each(['memory', 'redis'] as const)('uploads on the %s store', (store) =
     expect(byRow.get(7)).toMatchObject({ outcome: 'invalid', code: 'INVALID_LEAD' });
     expect(byRow.get(7)!.problems).toContain('lead.age');
     expect(byRow.get(8)).toMatchObject({ outcome: 'sold' });
+    // counted for the operator: this process ran every row
+    const metrics = await (await fetch(`http://127.0.0.1:${g.operatorPort}/metrics`)).text();
+    expect(metrics).toContain('gavel_upload_rows_total{outcome="sold"} 3');
+    expect(metrics).toContain('gavel_upload_rows_total{outcome="invalid"} 3');
+    expect(metrics).toContain('gavel_upload_rows_total{outcome="rejected"} 2');
     // the sold rows are the posts the buyer saw, with the full lead (the quoted name whole)
     const posted = buyer.posts.map((c) => (c.body.lead as any).name).sort();
     expect(posted).toEqual(['Ada', 'Last', 'Lovelace, Ada', 'Reject Me'].sort());
