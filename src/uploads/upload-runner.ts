@@ -140,24 +140,31 @@ export class UploadRunner {
     return progressOf(j);
   }
 
+  /** this process runs the uploads of its directory (embedded store): known once checked */
+  private ownsDirectory = false;
+  private refusedOnce = false;
+
   /**
    * The embedded store's leases live in one process's memory: a second embedded Gavel on the same
    * directory would run the same uploads. The directory is this process's while its pid, written
-   * there, is alive; another's is refused, loudly.
+   * there, is alive; another's is refused, loudly, once there is an upload to run. Checked only
+   * then, so exchanges that never take uploads never hear of it.
    */
   private async ownDirectory(): Promise<boolean> {
+    if (this.ownsDirectory) return true;
     const path = join(this.settings.root, '.embedded-owner');
     const pid = Number(await readFile(path, 'utf8').catch(() => ''));
     if (pid > 0 && pid !== process.pid && alive(pid)) {
-      this.parts.log.error({ dir: this.settings.root, pid }, 'UPLOADS NOT RUN: another Gavel on the embedded store (pid above) runs the uploads of this directory; give each its own server.uploads.dir');
+      if (!this.refusedOnce) this.parts.log.error({ dir: this.settings.root, pid }, 'UPLOADS NOT RUN: another Gavel on the embedded store (pid above) runs the uploads of this directory; give each its own server.uploads.dir');
+      this.refusedOnce = true;
       return false;
     }
     await writeFile(path, String(process.pid));
+    this.ownsDirectory = true;
     return true;
   }
 
   private async run(): Promise<void> {
-    if (!this.parts.durableCalls && !(await this.ownDirectory())) return;
     while (!this.stopping) {
       const next = await this.pick().catch((e: unknown) => {
         this.parts.log.error({ err: e, dir: this.settings.root }, 'the uploads directory could not be read');
@@ -194,6 +201,7 @@ export class UploadRunner {
       }
     }
     open.sort((a, b) => a.created_at.localeCompare(b.created_at));
+    if (open.length > 0 && !this.parts.durableCalls && !(await this.ownDirectory())) return null;
     for (const meta of open) {
       if (this.stopping) return null;
       if (await this.parts.leases.take(meta.id, this.owner, LEASE_MS)) return meta;
