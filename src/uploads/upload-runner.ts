@@ -171,7 +171,11 @@ export class UploadRunner {
         return null;
       });
       if (next !== null) {
-        await this.runUpload(next).catch((e: unknown) => this.parts.log.error({ err: e, upload: next.id }, 'an upload stopped on an error: it is taken up again'));
+        await this.runUpload(next).catch(async (e: unknown) => {
+          this.parts.log.error({ err: e, upload: next.id }, 'an upload stopped on an error: it is taken up again');
+          // not at once: an error that persists (a full disk) would otherwise spin
+          await sleep(POLL_MS);
+        });
         continue;
       }
       await new Promise<void>((resolve) => {
@@ -291,6 +295,8 @@ export class UploadRunner {
             },
           );
           inFlight.add(p);
+          // its failure (the disk) ends the upload at the next wait on the rows in flight, never as an unhandled rejection meanwhile
+          p.catch(() => undefined);
         }
         void writeProgress(false);
       }
