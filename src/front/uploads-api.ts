@@ -83,6 +83,11 @@ function bodyToFile(res: HttpResponse, state: RequestState, path: string, limit:
     done(bytes);
   };
   out.on('error', () => end(null));
+  // the client gone mid-body: what came is dropped (this replaces watch's handler, so it marks the state itself)
+  res.onAborted(() => {
+    state.aborted = true;
+    end(null);
+  });
   res.onData((chunk, isLast) => {
     if (ended) return;
     size += chunk.byteLength;
@@ -264,10 +269,10 @@ function receive(res: HttpResponse, req: HttpRequest, listener: Listener, live: 
   });
   void Promise.all([body, key]).then(async ([bytes]) => {
     try {
+      if (state.aborted) return void files.discard(id);
       if (asked instanceof GavelError) return fail(asked);
       if (asked === null) return fail(new GavelError('INTERNAL'));
       if (bytes === null) return fail(tooLarge());
-      if (state.aborted) return void files.discard(id);
       const a = asked;
       if (a.format === 'csv') {
         const campaign = live.current().runtime.data.campaigns.find((c) => c.id === a.campaign);

@@ -4,7 +4,8 @@
  * files refused with their codes; a seller sees its own uploads only. On the embedded default
  * and on Redis + PostgreSQL.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -138,7 +139,8 @@ describe.each(['memory', 'redis'] as const)('uploads on the %s store', (store) =
   });
 
   it('bad files are refused with their codes, and a seller sees only its own uploads', async () => {
-    const { g } = await market(store, undefined, { max_bytes: 4096 });
+    const env = await market(store, undefined, { max_bytes: 4096 });
+    const { g } = env;
     const wrong = await upload(g.port, 'zip,state,colour\n90210,CA,red\n', 'campaign=auto&format=csv');
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('UPLOAD_BAD_HEADER');
@@ -148,6 +150,19 @@ describe.each(['memory', 'redis'] as const)('uploads on the %s store', (store) =
         { path: 'header', message: 'the required field "phone" has no column' },
       ]),
     );
+    // a client gone mid-body leaves nothing behind
+    const { dir } = env;
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port: g.port, method: 'POST', path: '/v1/uploads?campaign=auto&format=csv', headers: { authorization: `Bearer ${SELLER_KEY}`, 'content-length': '4000' } });
+      req.on('error', () => resolve());
+      req.write(`zip,state,phone\n${'90210,CA,5550000000\n'.repeat(50)}`);
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100);
+    });
+    await expect.poll(() => readdirSync(dir).filter((n) => n.startsWith('.incoming-')).length, { timeout: 3000 }).toBe(0);
+    expect(readdirSync(dir).filter((n) => n.startsWith('up_'))).toEqual([]);
     const empty = await upload(g.port, '', 'campaign=auto&format=csv');
     expect(empty.body.error.code).toBe('UPLOAD_BAD_HEADER');
     const big = await upload(g.port, `zip,state,phone\n${'90210,CA,5550000000\n'.repeat(300)}`, 'campaign=auto&format=csv');
