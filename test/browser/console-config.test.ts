@@ -281,7 +281,7 @@ function configPages(store: string, start: ExchangeFactory, shots: boolean): voi
       expect(await page.locator('[data-path="campaigns"] input').inputValue()).toBe('auto');
       await page.fill('[data-path="ping_url"] input', `${buyers.delta.url}/ping`);
       await page.click('button.save');
-      await eventually(() => page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['required for an http buyer']);
+      await eventually(() => page.locator('form.item-form .problem:visible').allTextContents()).toEqual(['required for an http buyer (but a batch-only one: batch and a price; or an e-mail-only one: email and a price)']);
       expect(await page.locator('button.remove-item').isVisible()).toBe(true);
       expect(await page.locator('[data-path="post_url"] .problem').count()).toBe(1);
       await page.fill('[data-path="post_url"] input', `${buyers.delta.url}/post`);
