@@ -201,7 +201,11 @@ describe('A/B tests live', () => {
         const arm = armOf(campaign, ping.body.ping_id)!;
         byArm.set(arm, (byArm.get(arm) ?? 0) + 1);
         // each process writes its own segment, in its own batch: read once both are in the store
-        const segsOf = async () => (((await readTrace(second, ping.body.ping_id)).body.segments ?? []) as TraceSegment[]).map((x) => [x.phase, x.arm]);
+        // (in the order the batches landed, which a busy box may turn: by phase here)
+        const segsOf = async () =>
+          (((await readTrace(second, ping.body.ping_id)).body.segments ?? []) as TraceSegment[])
+            .map((x) => [x.phase, x.arm])
+            .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
         await expect.poll(segsOf, { timeout: 3000 }).toEqual([
           ['ping', arm],
           ['post', arm],

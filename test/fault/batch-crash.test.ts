@@ -33,12 +33,20 @@ for (const moment of [
       const doomed = await spawnGavel(writeConfig(config));
       stops.push(async () => void doomed.child.kill('SIGKILL'));
 
+      // the process is killed at its batch's request once the three sales are answered: on a slow
+      // box a window may close between two sales, so a request that comes first waits for them
+      let sold = false;
+      let held: string | null = null;
       let killedAt: string | null = null;
-      sftp.onRequest = (op, path) => {
-        if (killedAt !== null) return 'hang';
-        if (op !== moment.op) return;
+      const kill = (path: string) => {
         killedAt = path;
         doomed.child.kill('SIGKILL');
+      };
+      sftp.onRequest = (op, path) => {
+        if (killedAt !== null || held !== null) return 'hang';
+        if (op !== moment.op) return;
+        if (sold) kill(path);
+        else held = path;
         // the dead process's request is never answered
         return 'hang';
       };
@@ -48,6 +56,8 @@ for (const moment of [
         expect(a.body.status).toBe('sold');
         ids.push(a.body.lead_id);
       }
+      sold = true;
+      if (held !== null) kill(held);
       for (let i = 0; i < 100 && killedAt === null; i++) await sleep(100);
       expect(killedAt, 'the process was killed at its batch upload').not.toBeNull();
       await doomed.exited;
