@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { configProblems } from '../support/config-problems.js';
 import type { SoldLead } from '../../src/auction/stage-parts.js';
 import { batchFileName, renderBatch } from '../../src/delivery/batch-file.js';
 import { lastWindow } from '../../src/delivery/batch-schedule.js';
@@ -21,15 +22,7 @@ const config = (batch: Record<string, unknown>, more: Record<string, unknown> = 
   ...more,
 });
 
-function problems(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('batch files: config', () => {
   it('a batch-only buyer (batch and price, no post_url) is valid; its columns keep their order', () => {

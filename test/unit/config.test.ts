@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load-config.js';
+import { loadConfigFile, parseConfig } from '../../src/config/load-config.js';
+import { configProblems } from '../support/config-problems.js';
 import { compileRuntime } from '../../src/config/runtime.js';
 import { hashKey } from '../../src/config/keys.js';
 import { ROOT } from '../../src/core/paths.js';
@@ -13,15 +14,7 @@ const base = () => ({
   buyers: [{ id: 'acme', campaigns: ['auto'], ping_url: 'http://127.0.0.1:9001/ping', post_url: 'http://127.0.0.1:9001/post', caps: { daily: 10, timezone: 'America/New_York' } }],
 });
 
-function problems(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('config', () => {
   it('accepts a valid config and fills the defaults', () => {

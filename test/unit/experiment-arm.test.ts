@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { armOf, campaignFor } from '../../src/config/experiment-arm.js';
 import { armBucket, armSeed } from '../../src/config/experiment-hash.js';
-import { ConfigError, parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { configProblems } from '../support/config-problems.js';
 import { compileRuntime } from '../../src/config/runtime.js';
 import { validateDocument } from '../../src/versions/validate-document.js';
 
@@ -16,15 +17,7 @@ function config(experiment: unknown, campaign: Record<string, unknown> = {}) {
   };
 }
 
-function problems(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = configProblems;
 
 const twoArms = { id: 'floor-test', arms: [{ name: 'control', share: 50 }, { name: 'high', share: 50, floor: 6 }] };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { configProblems } from '../support/config-problems.js';
 import { leadView, renderHtml, renderText, DEFAULT_TEXT } from '../../src/delivery/lead-view.js';
 import { messageIdOf } from '../../src/delivery/email-channel.js';
 import { entryOf, openEntry } from '../../src/delivery/sold-queue-entry.js';
@@ -15,15 +16,7 @@ const base = (buyer: Record<string, unknown>, distribution?: unknown[]) => ({
 const MAIL = { to: ['a@buyer.test'], subject: 'Lead {{lead_id}}' };
 const FIXED = [{ name: 'mail', method: 'fixed_price', buyers: ['m'] }];
 
-function problems(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('e-mail and webhook buyers: config', () => {
   it('an e-mail-only buyer (no post_url) buys at a price, unpinged, in a fixed_price tier of each of its campaigns', () => {
